@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "log.h"
+#include "verbs.h"
+
+/* Placeholder until the verb lands; fails loudly so no test can pass against it. */
+int verb_init(struct cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	(void)argc;
+	(void)argv;
+	log_error("'init' is not implemented yet.");
+	return EXIT_ERROR;
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The host model: everything gpt-bootcfg knows about a machine, read once through the
+ * root-prefix path layer (see path.h). The generator, the VM runner, "list" and "check"
+ * all work from this snapshot instead of reading sysfs themselves.
+ *
+ * Loading is strict about the tree's shape and lenient about optional facts: a --root
+ * that has no /sys/bus/pci/devices is an error (-ENOTDIR with a clear message from the
+ * CLI), while a missing optional attribute (reset_method, boot_vga on old kernels) is
+ * simply absent. A present attribute with garbage in it is an error that names the path
+ * (host_last_error()).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "path.h"
+#include "pci.h"
+
+struct block_device;
+
+struct pci_device {
+	char address[PCI_ADDR_STRLEN]; /* "0000:65:00.0" */
+	struct pci_addr addr;
+	char *syspath; /* canonical host path, "/sys/devices/pci0000:64/0000:64:00.0/0000:65:00.0" */
+
+	uint16_t vendor, device;
+	uint16_t subsystem_vendor, subsystem_device;
+	uint32_t class; /* 24-bit, 0x030000 */
+	uint8_t revision;
+
+	char *driver;          /* bound driver name, NULL when unbound */
+	char *driver_override; /* NULL when unset ("(null)" in sysfs) */
+	char *modalias;        /* "pci:v000010DEd00001C03sv...", NULL if absent */
+	bool boot_vga;         /* boot_vga attribute is 1 */
+	char **reset_methods;  /* strv from reset_method, empty when none/absent */
+	int numa_node;         /* -1 when the host has no NUMA information */
+	int iommu_group;       /* -1 without an IOMMU */
+	bool is_bridge;        /* class 06xxxx */
+
+	struct pci_device *parent; /* upstream PCI bridge, NULL on the root bus */
+
+	/* Block devices (whole disks) whose nearest PCI ancestor is this device. */
+	struct block_device **disks;
+	size_t n_disks;
+
+	char *name; /* "NVIDIA Corporation GP106 [GeForce GTX 1060 6GB]", see host_load_names() */
+};
+
+struct iommu_group {
+	int id;
+	struct pci_device **devices; /* sorted by address */
+	size_t n_devices;
+};
+
+/* One use of a block device that makes it host-critical or at least "in use". */
+enum block_use_kind {
+	BLOCK_USE_MOUNT,  /* mounted filesystem; "what" is the mount point */
+	BLOCK_USE_SWAP,   /* active swap */
+	BLOCK_USE_HOLDER, /* held by dm/md/LVM; "what" is the holder name ("dm-0") */
+};
+
+struct block_use {
+	enum block_use_kind kind;
+	char *what;
+	char *partition; /* partition name carrying the use, NULL for the whole disk */
+};
+
+struct block_device {
+	char *name;      /* "nvme0n1" (whole disks only; partitions are folded in) */
+	char *syspath;   /* canonical host path */
+	unsigned major, minor;
+	struct pci_device *pci; /* nearest PCI ancestor, NULL for virtual devices */
+
+	char **partitions; /* strv of partition names */
+
+	/* Content, from libblkid on the prefixed device node or the udev database. */
+	char *fstype; /* of the first partition or the disk that has one; may be NULL */
+	char *label;
+
+	struct block_use *uses;
+	size_t n_uses;
+};
+
+struct mount_entry {
+	unsigned major, minor;
+	char *target; /* "/boot/efi" */
+	char *source; /* "/dev/nvme0n1p1" */
+	char *fstype;
+};
+
+struct host {
+	struct path_cxt *pc; /* borrowed, must outlive the host */
+
+	struct pci_device *pci; /* sorted by address */
+	size_t n_pci;
+	struct iommu_group *groups; /* sorted by id; empty when the IOMMU is off */
+	size_t n_groups;
+	struct block_device *blocks; /* whole disks, sorted by name */
+	size_t n_blocks;
+	struct mount_entry *mounts;
+	size_t n_mounts;
+	char **swaps; /* device paths from /proc/swaps */
+
+	char *cpu_vendor; /* "GenuineIntel", "AuthenticAMD", NULL if unknown */
+	char **cpu_flags; /* flags of the first processor in /proc/cpuinfo */
+	unsigned n_cpus;  /* possible CPUs (/sys/devices/system/cpu/possible) */
+	char *cmdline;    /* /proc/cmdline, stripped */
+	char *kernel_release; /* /proc/sys/kernel/osrelease */
+	char *default_route_dev; /* interface of the IPv4 default route (/proc/net/route), or NULL */
+};
+
+/*
+ * Read the whole host. On failure, host_last_error() names the path and the problem
+ * ("/sys/bus/pci/devices/0000:00:01.0/vendor: not a hexadecimal number").
+ */
+int host_load(struct path_cxt *pc, struct host **ret);
+void host_free(struct host *h);
+static inline void host_freep(struct host **h)
+{
+	if (*h)
+		host_free(*h);
+}
+#define _cleanup_host_ _cleanup_(host_freep)
+
+/* Human-readable description of the last host_load() failure in this thread. */
+const char *host_last_error(void);
+
+/* Fill pci_device.name for every device from libpci's pci.ids (root's copy if it has one). */
+int host_load_names(struct host *h);
+
+/* Lookups; NULL when absent. */
+struct pci_device *host_find_pci(const struct host *h, const char *address);
+struct iommu_group *host_find_group(const struct host *h, int id);
+struct block_device *host_find_block(const struct host *h, const char *name);
+
+/* The device's upstream network interface names (from .../net/), strv; empty if none. */
+int host_pci_net_interfaces(const struct host *h, const struct pci_device *d, char ***ret);
+
+/* True if the CPU has the flag (e.g. "vmx"). */
+bool host_has_cpu_flag(const struct host *h, const char *flag);
+
+/*
+ * Look up a kernel command line parameter (last occurrence wins, as in the kernel).
+ * Returns 1 and a newly allocated value in *ret_value ("" for a bare flag) when present,
+ * 0 when absent (ret_value untouched), -errno on failure. ret_value may be NULL.
+ */
+int host_cmdline_get(const struct host *h, const char *key, char **ret_value);
+
+/* Functions of the same slot as d (including d), sorted by function number. */
+size_t host_slot_functions(const struct host *h, const struct pci_device *d,
+			   struct pci_device **ret, size_t max);

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "log.h"
+
+static int max_level = LOG_LEVEL_INFO;
+static const char *program = "gpt-bootcfg";
+
+void log_set_max_level(int level)
+{
+	max_level = level;
+}
+
+int log_get_max_level(void)
+{
+	return max_level;
+}
+
+void log_set_program(const char *name)
+{
+	program = name;
+}
+
+int log_internal(int level, int error, const char *file, int line, const char *fmt, ...)
+{
+	int e = error < 0 ? -error : error;
+	va_list ap;
+
+	if (level > max_level)
+		return -e;
+
+	/* %m must expand to the error we were handed, not whatever errno happens to be. */
+	errno = e;
+	fprintf(stderr, "%s: ", program);
+	if (level >= LOG_LEVEL_DEBUG)
+		fprintf(stderr, "(%s:%d) ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -e;
+}

@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "path.h"
+
+#define READ_FULL_MAX (64u * 1024 * 1024)
+
+struct path_cxt {
+	char *root; /* "" for the host */
+	path_recorder_t recorder;
+	void *recorder_data;
+};
+
+int path_cxt_new(const char *root, struct path_cxt **ret)
+{
+	struct path_cxt *pc;
+	size_t l;
+
+	pc = calloc(1, sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+
+	if (!root || streq(root, "/"))
+		root = "";
+	pc->root = strdup(root);
+	if (!pc->root) {
+		free(pc);
+		return -ENOMEM;
+	}
+	/* "tests/x/" and "tests/x" must produce the same paths. */
+	l = strlen(pc->root);
+	while (l > 1 && pc->root[l - 1] == '/')
+		pc->root[--l] = '\0';
+
+	*ret = pc;
+	return 0;
+}
+
+void path_cxt_free(struct path_cxt *pc)
+{
+	if (!pc)
+		return;
+	free(pc->root);
+	free(pc);
+}
+
+const char *path_cxt_root(const struct path_cxt *pc)
+{
+	return pc->root;
+}
+
+bool path_cxt_is_host(const struct path_cxt *pc)
+{
+	return pc->root[0] == '\0';
+}
+
+void path_cxt_set_recorder(struct path_cxt *pc, path_recorder_t fn, void *userdata)
+{
+	pc->recorder = fn;
+	pc->recorder_data = userdata;
+}
+
+static void record(struct path_cxt *pc, const char *prefixed)
+{
+	if (pc->recorder)
+		pc->recorder(pc->recorder_data, prefixed + strlen(pc->root));
+}
+
+int path_vprefix(const struct path_cxt *pc, char **ret, const char *fmt, va_list ap)
+{
+	char *host = NULL, *p = NULL;
+
+	if (vasprintf(&host, fmt, ap) < 0)
+		return -ENOMEM;
+	if (host[0] != '/') {
+		free(host);
+		return -EINVAL;
+	}
+	if (asprintf(&p, "%s%s", pc->root, host) < 0) {
+		free(host);
+		return -ENOMEM;
+	}
+	free(host);
+	*ret = p;
+	return 0;
+}
+
+int path_prefix(const struct path_cxt *pc, char **ret, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = path_vprefix(pc, ret, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+#define BUILD_PATH(pc, var, fmt)                                                                   \
+	_cleanup_free_ char *var = NULL;                                                           \
+	do {                                                                                       \
+		va_list ap_;                                                                       \
+		int r_;                                                                            \
+		va_start(ap_, fmt);                                                                \
+		r_ = path_vprefix(pc, &var, fmt, ap_);                                             \
+		va_end(ap_);                                                                       \
+		if (r_ < 0)                                                                        \
+			return r_;                                                                 \
+	} while (0)
+
+int path_open(struct path_cxt *pc, int flags, mode_t mode, const char *fmt, ...)
+{
+	int fd;
+
+	BUILD_PATH(pc, p, fmt);
+	fd = open(p, flags | O_CLOEXEC, mode);
+	if (fd < 0)
+		return negative_errno();
+	record(pc, p);
+	return fd;
+}
+
+static int read_fd_full(int fd, char **ret, size_t *ret_size)
+{
+	size_t size = 0, alloc = 4096;
+	char *buf = malloc(alloc);
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (size + 1 >= alloc) {
+			char *nb;
+
+			if (alloc >= READ_FULL_MAX) {
+				free(buf);
+				return -EFBIG;
+			}
+			alloc *= 2;
+			nb = realloc(buf, alloc);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + size, alloc - size - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return negative_errno();
+		}
+		if (n == 0)
+			break;
+		size += (size_t)n;
+	}
+	buf[size] = '\0';
+	*ret = buf;
+	if (ret_size)
+		*ret_size = size;
+	return 0;
+}
+
+int path_read_full(struct path_cxt *pc, char **ret, size_t *ret_size, const char *fmt, ...)
+{
+	_cleanup_close_ int fd = -1;
+
+	BUILD_PATH(pc, p, fmt);
+	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return negative_errno();
+	record(pc, p);
+	return read_fd_full(fd, ret, ret_size);
+}
+
+static int vread_string(struct path_cxt *pc, char **ret, const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *p = NULL;
+	_cleanup_close_ int fd = -1;
+	char *buf = NULL;
+	size_t n;
+	int r;
+
+	r = path_vprefix(pc, &p, fmt, ap);
+	if (r < 0)
+		return r;
+	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return negative_errno();
+	record(pc, p);
+	r = read_fd_full(fd, &buf, &n);
+	if (r < 0)
+		return r;
+	buf[strcspn(buf, "\n")] = '\0';
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	*ret = buf;
+	return 0;
+}
+
+int path_read_string(struct path_cxt *pc, char **ret, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vread_string(pc, ret, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static int parse_number(const char *s, int base, bool is_signed, uint64_t *ret)
+{
+	char *end = NULL;
+
+	if (!*s || *s == ' ')
+		return -EBADMSG;
+	errno = 0;
+	if (is_signed) {
+		long long v = strtoll(s, &end, base);
+
+		if (errno || !end || *end)
+			return -EBADMSG;
+		*ret = (uint64_t)v;
+	} else {
+		unsigned long long v;
+
+		if (*s == '-')
+			return -EBADMSG;
+		v = strtoull(s, &end, base);
+		if (errno || !end || *end)
+			return -EBADMSG;
+		*ret = v;
+	}
+	return 0;
+}
+
+int path_read_u64(struct path_cxt *pc, uint64_t *ret, const char *fmt, ...)
+{
+	_cleanup_free_ char *s = NULL;
+	uint64_t v;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vread_string(pc, &s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	r = parse_number(s, 10, false, &v);
+	if (r < 0)
+		return r;
+	*ret = v;
+	return 0;
+}
+
+int path_read_s64(struct path_cxt *pc, int64_t *ret, const char *fmt, ...)
+{
+	_cleanup_free_ char *s = NULL;
+	uint64_t v;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vread_string(pc, &s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	r = parse_number(s, 10, true, &v);
+	if (r < 0)
+		return r;
+	*ret = (int64_t)v;
+	return 0;
+}
+
+int path_read_hex(struct path_cxt *pc, uint64_t *ret, const char *fmt, ...)
+{
+	_cleanup_free_ char *s = NULL;
+	const char *q;
+	uint64_t v;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vread_string(pc, &s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	q = s;
+	if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+		q += 2;
+	if (!*q || *q == '-' || *q == '+')
+		return -EBADMSG;
+	r = parse_number(q, 16, false, &v);
+	if (r < 0)
+		return r;
+	*ret = v;
+	return 0;
+}
+
+static int vreadlink(struct path_cxt *pc, char **ret, const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *p = NULL;
+	char buf[PATH_MAX];
+	ssize_t n;
+	char *s;
+	int r;
+
+	r = path_vprefix(pc, &p, fmt, ap);
+	if (r < 0)
+		return r;
+	n = readlink(p, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return negative_errno();
+	record(pc, p);
+	buf[n] = '\0';
+	s = strdup(buf);
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
+int path_readlink(struct path_cxt *pc, char **ret, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vreadlink(pc, ret, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int path_readlink_basename(struct path_cxt *pc, char **ret, const char *fmt, ...)
+{
+	_cleanup_free_ char *t = NULL;
+	const char *b;
+	va_list ap;
+	char *s;
+	int r;
+
+	va_start(ap, fmt);
+	r = vreadlink(pc, &t, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	b = strrchr(t, '/');
+	b = b ? b + 1 : t;
+	if (!*b)
+		return -EBADMSG;
+	s = strdup(b);
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
+int path_canonicalize(struct path_cxt *pc, char **ret, const char *fmt, ...)
+{
+	_cleanup_free_ char *real = NULL, *realroot = NULL;
+	const char *rest;
+	char *s;
+
+	BUILD_PATH(pc, p, fmt);
+	real = realpath(p, NULL);
+	if (!real)
+		return negative_errno();
+	record(pc, p);
+	if (path_cxt_is_host(pc)) {
+		*ret = TAKE_PTR(real);
+		return 0;
+	}
+	realroot = realpath(pc->root, NULL);
+	if (!realroot)
+		return negative_errno();
+	rest = startswith(real, realroot);
+	if (!rest || (*rest != '/' && *rest != '\0'))
+		return -EXDEV;
+	s = strdup(*rest ? rest : "/");
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
+int path_exists(struct path_cxt *pc, const char *fmt, ...)
+{
+	struct stat st;
+
+	BUILD_PATH(pc, p, fmt);
+	if (stat(p, &st) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : negative_errno();
+	record(pc, p);
+	return 1;
+}
+
+int path_stat(struct path_cxt *pc, struct stat *ret, const char *fmt, ...)
+{
+	struct stat st;
+
+	BUILD_PATH(pc, p, fmt);
+	if (stat(p, &st) < 0)
+		return negative_errno();
+	record(pc, p);
+	*ret = st;
+	return 0;
+}
+
+int path_lstat(struct path_cxt *pc, struct stat *ret, const char *fmt, ...)
+{
+	struct stat st;
+
+	BUILD_PATH(pc, p, fmt);
+	if (lstat(p, &st) < 0)
+		return negative_errno();
+	record(pc, p);
+	*ret = st;
+	return 0;
+}
+
+int path_opendir(struct path_cxt *pc, DIR **ret, const char *fmt, ...)
+{
+	DIR *d;
+
+	BUILD_PATH(pc, p, fmt);
+	d = opendir(p);
+	if (!d)
+		return negative_errno();
+	record(pc, p);
+	*ret = d;
+	return 0;
+}
+
+static int cmp_version(const void *a, const void *b)
+{
+	return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
+int path_list_dir(struct path_cxt *pc, char ***ret, const char *fmt, ...)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	char **l = NULL;
+	size_t n = 0, alloc = 0;
+	struct dirent *de;
+
+	BUILD_PATH(pc, p, fmt);
+	d = opendir(p);
+	if (!d)
+		return negative_errno();
+	record(pc, p);
+	while ((errno = 0, de = readdir(d))) {
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (n + 2 > alloc) {
+			char **nl;
+
+			alloc = alloc ? alloc * 2 : 16;
+			nl = realloc(l, alloc * sizeof(char *));
+			if (!nl)
+				goto oom;
+			l = nl;
+		}
+		l[n] = strdup(de->d_name);
+		if (!l[n])
+			goto oom;
+		l[++n] = NULL;
+	}
+	if (errno) {
+		int r = negative_errno();
+
+		strv_free(l);
+		return r;
+	}
+	if (!l) {
+		l = calloc(1, sizeof(char *));
+		if (!l)
+			return -ENOMEM;
+	}
+	qsort(l, n, sizeof(char *), cmp_version);
+	*ret = l;
+	return 0;
+oom:
+	strv_free(l);
+	return -ENOMEM;
+}
+
+int path_write_string(struct path_cxt *pc, const char *s, const char *fmt, ...)
+{
+	_cleanup_close_ int fd = -1;
+	size_t l = strlen(s);
+	ssize_t n;
+
+	BUILD_PATH(pc, p, fmt);
+	fd = open(p, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_TRUNC);
+	if (fd < 0)
+		return negative_errno();
+	n = write(fd, s, l);
+	if (n < 0)
+		return negative_errno();
+	if ((size_t)n != l)
+		return -EIO;
+	return 0;
+}
+
+void strv_free(char **l)
+{
+	if (!l)
+		return;
+	for (char **s = l; *s; s++)
+		free(*s);
+	free(l);
+}
+
+size_t strv_length(char *const *l)
+{
+	size_t n = 0;
+
+	while (l && l[n])
+		n++;
+	return n;
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The root-prefix path layer. Every read or write of sysfs, procfs, /etc, /boot, /dev or
+ * /lib/modules goes through a struct path_cxt, so that "--root DIR" (tests, snapshots,
+ * chroots) and the real host take exactly the same code path. Paths passed in are always
+ * absolute host paths ("/sys/bus/pci/devices"); the context prepends its root.
+ *
+ * All functions taking "fmt, ..." build the host path with printf formatting.
+ * They return >= 0 on success and -errno on failure; ret_* are untouched on failure.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <dirent.h>
+
+#include "macro.h"
+
+struct path_cxt;
+
+/* Create a context for root (NULL or "/" means the running host). */
+int path_cxt_new(const char *root, struct path_cxt **ret);
+void path_cxt_free(struct path_cxt *pc);
+static inline void path_cxt_freep(struct path_cxt **pc)
+{
+	if (*pc)
+		path_cxt_free(*pc);
+}
+#define _cleanup_path_cxt_ _cleanup_(path_cxt_freep)
+
+/* The root directory ("" for the running host, never with a trailing slash). */
+const char *path_cxt_root(const struct path_cxt *pc);
+
+/* True when the context is the running host (no prefix). */
+bool path_cxt_is_host(const struct path_cxt *pc);
+
+/*
+ * Record every path read through this context in a list (used by "snapshot"). The
+ * recorder receives the host path and whether it was a read of file contents.
+ */
+typedef void (*path_recorder_t)(void *userdata, const char *host_path);
+void path_cxt_set_recorder(struct path_cxt *pc, path_recorder_t fn, void *userdata);
+
+/* Build the prefixed path for a host path. */
+int path_vprefix(const struct path_cxt *pc, char **ret, const char *fmt, va_list ap);
+int path_prefix(const struct path_cxt *pc, char **ret, const char *fmt, ...) _printf_(3, 4);
+
+/* open(2) with the prefix applied (O_CLOEXEC added). Returns the fd or -errno. */
+int path_open(struct path_cxt *pc, int flags, mode_t mode, const char *fmt, ...) _printf_(4, 5);
+
+/* Whole file contents, NUL-terminated; ret_size may be NULL. Fails with -EFBIG above 64 MiB. */
+int path_read_full(struct path_cxt *pc, char **ret, size_t *ret_size, const char *fmt, ...)
+	_printf_(4, 5);
+
+/* First line of a file, trailing whitespace stripped. */
+int path_read_string(struct path_cxt *pc, char **ret, const char *fmt, ...) _printf_(3, 4);
+
+/* A decimal unsigned integer attribute; -EBADMSG if the contents are not one. */
+int path_read_u64(struct path_cxt *pc, uint64_t *ret, const char *fmt, ...) _printf_(3, 4);
+
+/* A signed decimal integer attribute (numa_node is -1 on single-node hosts). */
+int path_read_s64(struct path_cxt *pc, int64_t *ret, const char *fmt, ...) _printf_(3, 4);
+
+/* A hexadecimal attribute such as "0x10de"; 0x prefix optional; -EBADMSG on garbage. */
+int path_read_hex(struct path_cxt *pc, uint64_t *ret, const char *fmt, ...) _printf_(3, 4);
+
+/* readlink(2): the raw link target. */
+int path_readlink(struct path_cxt *pc, char **ret, const char *fmt, ...) _printf_(3, 4);
+
+/* The last component of a symlink's target ("driver" -> "vfio-pci"). */
+int path_readlink_basename(struct path_cxt *pc, char **ret, const char *fmt, ...) _printf_(3, 4);
+
+/*
+ * Resolve a path with all symlinks, as a host path: the root is stripped again, so
+ * "/sys/bus/pci/devices/0000:00:01.0" gives "/sys/devices/pci0000:00/0000:00:01.0".
+ * -EXDEV if resolution escapes the root.
+ */
+int path_canonicalize(struct path_cxt *pc, char **ret, const char *fmt, ...) _printf_(3, 4);
+
+/* 1 if the path exists (following symlinks), 0 if not, -errno on other errors. */
+int path_exists(struct path_cxt *pc, const char *fmt, ...) _printf_(2, 3);
+
+/* stat(2) / lstat(2). */
+int path_stat(struct path_cxt *pc, struct stat *ret, const char *fmt, ...) _printf_(3, 4);
+int path_lstat(struct path_cxt *pc, struct stat *ret, const char *fmt, ...) _printf_(3, 4);
+
+/* opendir(3). */
+int path_opendir(struct path_cxt *pc, DIR **ret, const char *fmt, ...) _printf_(3, 4);
+
+/*
+ * Sorted names of a directory's entries, without "." and "..", as a NULL-terminated
+ * array (free with strv_free()). Sorting uses versionsort so "10" follows "9".
+ */
+int path_list_dir(struct path_cxt *pc, char ***ret, const char *fmt, ...) _printf_(3, 4);
+
+/*
+ * Write a string to an existing file in one write(2), as sysfs control files expect
+ * (no O_CREAT, no truncation semantics beyond O_WRONLY|O_TRUNC on regular files).
+ */
+int path_write_string(struct path_cxt *pc, const char *s, const char *fmt, ...) _printf_(3, 4);
+
+/* Free a NULL-terminated string array. */
+void strv_free(char **l);
+static inline void strv_freep(char ***l)
+{
+	strv_free(*l);
+}
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
+size_t strv_length(char *const *l);
+#define STRV_FOREACH(s, l) for (char *const *s = (l); s && *s; s++)

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "path.h"
+#include "pci.h"
+#include "tap.h"
+
+static void write_file(const char *dir, const char *name, const char *content)
+{
+	char p[4096];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "we");
+	fputs(content, f);
+	fclose(f);
+}
+
+int main(void)
+{
+	char tmpl[] = "/tmp/test-path.XXXXXX";
+	char *root = mkdtemp(tmpl), buf[PCI_ADDR_STRLEN];
+	struct path_cxt *pc = NULL;
+	char *s = NULL, **l = NULL, cmd[4200];
+	uint64_t u = 0;
+	int64_t i = 0;
+	struct pci_addr a;
+
+	ok(root != NULL, "temporary root");
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/sys/devices/pci0000:00/0000:00:01.0 %s/sys/bus/pci/devices", root, root);
+	ok(system(cmd) == 0, "tree created");
+	write_file(root, "sys/devices/pci0000:00/0000:00:01.0/vendor", "0x10de\n");
+	write_file(root, "sys/devices/pci0000:00/0000:00:01.0/numa_node", "-1\n");
+	write_file(root, "sys/devices/pci0000:00/0000:00:01.0/garbage", "0xzz\n");
+	write_file(root, "sys/devices/pci0000:00/0000:00:01.0/count", "12 \n");
+	snprintf(cmd, sizeof(cmd), "ln -s ../../../devices/pci0000:00/0000:00:01.0 %s/sys/bus/pci/devices/0000:00:01.0", root);
+	ok(system(cmd) == 0, "symlink created");
+
+	is_int(path_cxt_new(root, &pc), 0, "context");
+	is_int(path_read_hex(pc, &u, "/sys/bus/pci/devices/%s/vendor", "0000:00:01.0"), 0, "read hex");
+	is_int(u, 0x10de, "hex value");
+	is_int(path_read_hex(pc, &u, "/sys/bus/pci/devices/0000:00:01.0/garbage"), -EBADMSG, "garbage hex rejected");
+	is_int(path_read_s64(pc, &i, "/sys/bus/pci/devices/0000:00:01.0/numa_node"), 0, "signed");
+	is_int(i, -1, "numa -1");
+	is_int(path_read_u64(pc, &u, "/sys/bus/pci/devices/0000:00:01.0/count"), 0, "u64 trailing space");
+	is_int(u, 12, "u64 value");
+	is_int(path_read_u64(pc, &u, "/sys/bus/pci/devices/0000:00:01.0/numa_node"), -EBADMSG, "u64 rejects -1");
+	is_int(path_read_string(pc, &s, "/nonexistent"), -ENOENT, "missing file");
+	is_int(path_read_string(pc, &s, "relative"), -EINVAL, "relative path refused");
+	is_int(path_canonicalize(pc, &s, "/sys/bus/pci/devices/0000:00:01.0"), 0, "canonicalize");
+	is_str(s, "/sys/devices/pci0000:00/0000:00:01.0", "canonical host path");
+	free(s);
+	is_int(path_list_dir(pc, &l, "/sys/devices/pci0000:00/0000:00:01.0"), 0, "list dir");
+	is_int(strv_length(l), 4, "four entries");
+	is_str(l[0], "count", "sorted");
+	strv_free(l);
+	is_int(path_exists(pc, "/sys/bus/pci/devices/0000:00:01.0/vendor"), 1, "exists");
+	is_int(path_exists(pc, "/sys/bus/pci/devices/0000:00:02.0/vendor"), 0, "not exists");
+
+	is_int(path_write_atomic(pc, "/etc/gpt-bootcfg/x.conf", "hello\n", 6, 0644), 0, "atomic write");
+	is_int(path_read_string(pc, &s, "/etc/gpt-bootcfg/x.conf"), 0, "read back");
+	is_str(s, "hello", "content");
+	free(s);
+	is_int(path_unlink_durable(pc, "/etc/gpt-bootcfg/x.conf"), 0, "unlink");
+	is_int(path_exists(pc, "/etc/gpt-bootcfg/x.conf"), 0, "gone");
+
+	is_int(pci_addr_parse("0000:65:00.0", &a), 0, "full address");
+	is_str(pci_addr_format(&a, buf), "0000:65:00.0", "format");
+	is_int(pci_addr_parse("b4:00.0", &a), 0, "short address");
+	is_str(pci_addr_format(&a, buf), "0000:b4:00.0", "short gets domain 0");
+	is_int(pci_addr_parse("0000:65:20.0", &a), -EINVAL, "slot 0x20 out of range");
+	is_int(pci_addr_parse("0000:65:00.0x", &a), -EINVAL, "trailing garbage");
+	is_int(pci_addr_parse("0000:65:00.8", &a), -EINVAL, "function 8");
+
+	path_cxt_free(pc);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	(void)!system(cmd);
+	return done_testing();
+}
