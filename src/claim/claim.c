@@ -1,9 +1,413 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * gpt-bootcfg-claim: run from the initramfs before udev, it hands the devices of the claim
+ * list to vfio-pci before any host driver module can take them. It never makes boot fail;
+ * the exit code only tells tests what happened (see usage()).
+ */
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <sys/utsname.h>
 
-/* Placeholder until the boot-claim issue lands: claims nothing and says so. */
-int main(void)
+#include "claimlist.h"
+#include "klog.h"
+#include "modload.h"
+#include "path.h"
+#include "pci.h"
+
+#define DEFAULT_LIST "/etc/gpt-bootcfg/claim.list"
+#define VFIO_DRIVER "vfio-pci"
+
+enum {
+	EXIT_ALL_CLAIMED = 0,
+	EXIT_SOME_SKIPPED = 1,
+	EXIT_BAD_LIST = 2,
+};
+
+struct options {
+	const char *root;
+	const char *list;
+	const char *kver;
+	bool dry_run;
+	bool to_stderr;
+};
+
+struct claim_state {
+	struct path_cxt *pc;
+	const struct options *opt;
+	const struct claim_list *list;
+	bool vfio_tried;
+	bool vfio_ready;
+};
+
+static void usage(FILE *f)
 {
-	fputs("gpt-bootcfg-claim: not implemented yet\n", stderr);
-	return 2;
+	fputs("Usage: gpt-bootcfg-claim [OPTIONS]\n"
+	      "Claim the devices of the claim list for vfio-pci (run from the initramfs).\n\n"
+	      "  --list FILE     claim list (default " DEFAULT_LIST ")\n"
+	      "  --root DIR      prefix every path with DIR (tests); never loads modules\n"
+	      "  --kver VERSION  kernel release for modules.dep (default: uname -r)\n"
+	      "  --dry-run       check and report, change nothing\n"
+	      "  --stderr        also log to stderr (always logs to /dev/kmsg)\n"
+	      "  --help, --version\n\n"
+	      "Exit: 0 every listed device is on vfio-pci (or the kill switch gpt_bootcfg=off\n"
+	      "is set), 1 some were skipped or not claimed, 2 unusable list or arguments.\n",
+	      f);
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "list", required_argument, NULL, 'l' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "kver", required_argument, NULL, 'k' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "stderr", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) >= 0) {
+		switch (c) {
+		case 'l':
+			o->list = optarg;
+			break;
+		case 'r':
+			o->root = optarg;
+			break;
+		case 'k':
+			o->kver = optarg;
+			break;
+		case 'n':
+			o->dry_run = true;
+			break;
+		case 'e':
+			o->to_stderr = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			puts("gpt-bootcfg-claim " VERSION);
+			return 0;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "gpt-bootcfg-claim: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->list[0] != '/') {
+		fprintf(stderr, "gpt-bootcfg-claim: --list needs an absolute path, got '%s'\n",
+			o->list);
+		return -EINVAL;
+	}
+	return 1;
+}
+
+static void on_list_error(void *userdata, unsigned line, unsigned column, const char *message)
+{
+	klog(KLOG_ERR, "%s:%u:%u: %s", (const char *)userdata, line, column, message);
+}
+
+/* Identity as the list states it; any difference means the slot holds another device. */
+static int check_identity(struct path_cxt *pc, const char *a, const struct claim_entry *e,
+			  char *why, size_t why_size)
+{
+	static const struct {
+		const char *attr;
+		int width;
+	} attrs[] = {
+		{ "vendor", 4 }, { "device", 4 }, { "subsystem_vendor", 4 },
+		{ "subsystem_device", 4 }, { "class", 6 },
+	};
+	const uint64_t want[] = { e->vendor, e->device, e->subvendor, e->subdevice, e->class };
+	int r;
+
+	r = path_exists(pc, "/sys/bus/pci/devices/%s", a);
+	if (r <= 0) {
+		snprintf(why, why_size, "device not present");
+		return -ENODEV;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
+		uint64_t v;
+
+		r = path_read_hex(pc, &v, "/sys/bus/pci/devices/%s/%s", a, attrs[i].attr);
+		if (r < 0) {
+			snprintf(why, why_size, "cannot read %s: %s", attrs[i].attr, strerror(-r));
+			return r;
+		}
+		if (v != want[i]) {
+			snprintf(why, why_size, "identity mismatch: %s is %0*" PRIx64 ", list says %0*" PRIx64,
+				 attrs[i].attr, attrs[i].width, v, attrs[i].width, want[i]);
+			return -ESTALE;
+		}
+	}
+	return 0;
+}
+
+/*
+ * vfio hands out whole IOMMU groups: a group member that stays on a host driver would
+ * make the group unusable for the VM (or share DMA with the host), so refuse early.
+ */
+static int check_group(struct claim_state *st, const char *a, char *why, size_t why_size)
+{
+	_cleanup_free_ char *group = NULL;
+	_cleanup_strv_free_ char **members = NULL;
+	int r;
+
+	r = path_readlink_basename(st->pc, &group, "/sys/bus/pci/devices/%s/iommu_group", a);
+	if (r < 0) {
+		snprintf(why, why_size, "no IOMMU group (IOMMU off? intel_iommu=on / amd_iommu=on)");
+		return r;
+	}
+	r = path_list_dir(st->pc, &members, "/sys/kernel/iommu_groups/%s/devices", group);
+	if (r < 0) {
+		snprintf(why, why_size, "cannot list IOMMU group %s: %s", group, strerror(-r));
+		return r;
+	}
+	STRV_FOREACH(m, members)
+	{
+		_cleanup_free_ char *drv = NULL;
+		struct pci_addr ma;
+		uint64_t class = 0;
+
+		if (streq(*m, a))
+			continue;
+		if (pci_addr_parse(*m, &ma) >= 0 && claim_list_find(st->list, &ma))
+			continue;
+		if (path_readlink_basename(st->pc, &drv, "/sys/bus/pci/devices/%s/driver", *m) >= 0 &&
+		    streq(drv, VFIO_DRIVER))
+			continue;
+		if (path_read_hex(st->pc, &class, "/sys/bus/pci/devices/%s/class", *m) >= 0 &&
+		    pci_class_is_bridge((uint32_t)class))
+			continue;
+		snprintf(why, why_size,
+			 "IOMMU group %s also holds %s (driver %s), which is not in the list", group,
+			 *m, drv ? drv : "none");
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Make sure vfio-pci is registered, loading it (and its dependencies) once if needed. */
+static bool ensure_vfio(struct claim_state *st)
+{
+	_cleanup_strv_free_ char **order = NULL, **type1 = NULL;
+	_cleanup_free_ char *failed = NULL;
+	bool load = !st->opt->dry_run && path_cxt_is_host(st->pc);
+	unsigned n = 0, n1 = 0;
+	double t0;
+	int r;
+
+	if (st->vfio_tried)
+		return st->vfio_ready;
+	st->vfio_tried = true;
+
+	if (path_exists(st->pc, "/sys/bus/pci/drivers/%s", VFIO_DRIVER) > 0) {
+		st->vfio_ready = true;
+		return true;
+	}
+	t0 = klog_now_ms();
+	r = modload_resolve(st->pc, st->opt->kver, VFIO_DRIVER, &order);
+	if (r < 0) {
+		klog(KLOG_ERR, "vfio-pci is not registered and not in /lib/modules/%s/modules.dep: %s",
+		     st->opt->kver, strerror(-r));
+		return false;
+	}
+	r = modload_load(st->pc, st->opt->kver, order, load, &n, &failed);
+	if (r < 0) {
+		klog(KLOG_ERR, "loading module %s failed: %s", strna(failed), strerror(-r));
+		return false;
+	}
+	/* QEMU's VFIO container needs the type1 IOMMU backend; absent is not fatal. */
+	if (modload_resolve(st->pc, st->opt->kver, "vfio_iommu_type1", &type1) >= 0 &&
+	    modload_load(st->pc, st->opt->kver, type1, load, &n1, NULL) < 0)
+		klog(KLOG_WARNING, "loading vfio_iommu_type1 failed, ignoring");
+
+	if (!load) {
+		klog(KLOG_INFO, "would load %u module%s for vfio-pci (%s), not loading under %s",
+		     n, n == 1 ? "" : "s", order[0], st->opt->dry_run ? "--dry-run" : "--root");
+		st->vfio_ready = st->opt->dry_run;
+		return st->vfio_ready;
+	}
+	klog(KLOG_INFO, "loaded %u module%s for vfio-pci in %.1f ms", n + n1,
+	     n + n1 == 1 ? "" : "s", klog_now_ms() - t0);
+	st->vfio_ready = path_exists(st->pc, "/sys/bus/pci/drivers/%s", VFIO_DRIVER) > 0;
+	if (!st->vfio_ready)
+		klog(KLOG_ERR, "vfio-pci still not registered after loading it");
+	return st->vfio_ready;
+}
+
+/* Returns true when the device ends on vfio-pci (or would, with --dry-run). */
+static bool claim_one(struct claim_state *st, const struct claim_entry *e)
+{
+	_cleanup_free_ char *drv = NULL, *after = NULL;
+	char a[PCI_ADDR_STRLEN], why[256], acts[256] = "";
+	size_t al = 0;
+	double t0 = klog_now_ms(), t;
+	int r;
+
+	pci_addr_format(&e->addr, a);
+
+	if (check_identity(st->pc, a, e, why, sizeof(why)) < 0) {
+		klog(KLOG_WARNING, "%s: skipped: %s", a, why);
+		return false;
+	}
+	if (check_group(st, a, why, sizeof(why)) < 0) {
+		klog(KLOG_WARNING, "%s: skipped: %s", a, why);
+		return false;
+	}
+	(void)path_readlink_basename(st->pc, &drv, "/sys/bus/pci/devices/%s/driver", a);
+	if (drv && streq(drv, VFIO_DRIVER)) {
+		klog(KLOG_INFO, "%s: already on vfio-pci", a);
+		return true;
+	}
+	if (st->opt->dry_run) {
+		klog(KLOG_INFO, "%s: would claim for vfio-pci%s%s (--dry-run)", a,
+		     drv ? ", unbinding " : "", drv ? drv : "");
+		return ensure_vfio(st);
+	}
+	if (!ensure_vfio(st)) {
+		klog(KLOG_WARNING, "%s: skipped: vfio-pci is not available", a);
+		return false;
+	}
+
+	t = klog_now_ms();
+	r = path_write_string(st->pc, VFIO_DRIVER, "/sys/bus/pci/devices/%s/driver_override", a);
+	if (r < 0) {
+		klog(KLOG_ERR, "%s: writing driver_override failed: %s", a, strerror(-r));
+		return false;
+	}
+	al += (size_t)snprintf(acts + al, sizeof(acts) - al, "override %.2f ms", klog_now_ms() - t);
+
+	if (drv) {
+		t = klog_now_ms();
+		r = path_write_string(st->pc, a, "/sys/bus/pci/devices/%s/driver/unbind", a);
+		if (r < 0) {
+			klog(KLOG_ERR, "%s: unbinding %s failed: %s", a, drv, strerror(-r));
+			return false;
+		}
+		al += (size_t)snprintf(acts + al, sizeof(acts) - al, ", unbind %s %.2f ms", drv,
+				       klog_now_ms() - t);
+	}
+
+	t = klog_now_ms();
+	r = path_write_string(st->pc, a, "/sys/bus/pci/drivers_probe");
+	if (r < 0) {
+		klog(KLOG_ERR, "%s: drivers_probe failed: %s", a, strerror(-r));
+		return false;
+	}
+	(void)!snprintf(acts + al, sizeof(acts) - al, ", probe %.2f ms", klog_now_ms() - t);
+
+	/*
+	 * PCI probing is synchronous in the write to drivers_probe, so one look is enough; a
+	 * fixture cannot react to writes at all, so there is nothing to wait for.
+	 */
+	r = path_readlink_basename(st->pc, &after, "/sys/bus/pci/devices/%s/driver", a);
+	if (r < 0 || !streq(after, VFIO_DRIVER)) {
+		klog(KLOG_WARNING, "%s: not claimed (driver is %s): %s", a, r < 0 ? "none" : after,
+		     acts);
+		return false;
+	}
+	klog(KLOG_INFO, "%s: claimed for vfio-pci in %.2f ms (%s)", a, klog_now_ms() - t0, acts);
+	return true;
+}
+
+/* Generation binding: a list with "generation N" claims only on the boot entry for N. */
+static bool generation_allows(const struct claim_list *l, const struct claim_cmdline *c)
+{
+	if (!l->has_generation)
+		return true;
+	if (!c->has_generation) {
+		klog(KLOG_NOTICE, "claiming nothing: no generation on the command line, list is "
+				  "generation %" PRIu64, l->generation);
+		return false;
+	}
+	if (!c->generation_valid) {
+		klog(KLOG_NOTICE, "claiming nothing: invalid gpt_bootcfg.generation= on the command "
+				  "line, list is generation %" PRIu64, l->generation);
+		return false;
+	}
+	if (c->generation != l->generation) {
+		klog(KLOG_NOTICE, "claiming nothing: entry boots generation %" PRIu64
+				  ", list is generation %" PRIu64, c->generation, l->generation);
+		return false;
+	}
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt = { .list = DEFAULT_LIST };
+	_cleanup_(claim_list_done) struct claim_list list = CLAIM_LIST_INIT;
+	_cleanup_path_cxt_ struct path_cxt *pc = NULL;
+	_cleanup_free_ char *cmdline = NULL, *buf = NULL;
+	struct claim_state st = {0};
+	struct claim_cmdline cl;
+	struct utsname u;
+	unsigned claimed = 0;
+	size_t size = 0;
+	double t0;
+	int r;
+
+	r = parse_args(argc, argv, &opt);
+	if (r <= 0)
+		return r < 0 ? EXIT_BAD_LIST : 0;
+	if (!opt.kver) {
+		if (uname(&u) < 0) {
+			fprintf(stderr, "gpt-bootcfg-claim: uname: %s\n", strerror(errno));
+			return EXIT_BAD_LIST;
+		}
+		opt.kver = u.release;
+	}
+	r = path_cxt_new(opt.root, &pc);
+	if (r < 0) {
+		fprintf(stderr, "gpt-bootcfg-claim: %s\n", strerror(-r));
+		return EXIT_BAD_LIST;
+	}
+	klog_open(pc, opt.to_stderr);
+	t0 = klog_now_ms();
+
+	r = path_read_full(pc, &cmdline, NULL, "/proc/cmdline");
+	if (r < 0)
+		klog(KLOG_WARNING, "cannot read /proc/cmdline: %s, ignoring", strerror(-r));
+	claim_cmdline_parse(cmdline ? cmdline : "", &cl);
+	if (cl.off) {
+		klog(KLOG_NOTICE, "gpt_bootcfg=off on the kernel command line: claiming nothing");
+		klog_close();
+		return EXIT_ALL_CLAIMED;
+	}
+
+	r = path_read_full(pc, &buf, &size, "%s", opt.list);
+	if (r < 0) {
+		klog(KLOG_ERR, "cannot read claim list '%s': %s", opt.list, strerror(-r));
+		klog_close();
+		return EXIT_BAD_LIST;
+	}
+	r = claim_list_parse(buf, size, &list, on_list_error, (void *)opt.list);
+	if (r < 0) {
+		klog(KLOG_ERR, "claim list '%s' rejected: %s; claiming nothing", opt.list,
+		     r == -EBADMSG ? "malformed" : strerror(-r));
+		klog_close();
+		return EXIT_BAD_LIST;
+	}
+	if (!generation_allows(&list, &cl)) {
+		klog_close();
+		return list.n_entries > 0 ? EXIT_SOME_SKIPPED : EXIT_ALL_CLAIMED;
+	}
+
+	st = (struct claim_state){ .pc = pc, .opt = &opt, .list = &list };
+	for (size_t i = 0; i < list.n_entries; i++)
+		if (claim_one(&st, &list.entries[i]))
+			claimed++;
+
+	klog(KLOG_INFO, "%u of %zu device%s on vfio-pci%s in %.1f ms", claimed, list.n_entries,
+	     list.n_entries == 1 ? "" : "s", opt.dry_run ? " (dry run)" : "",
+	     klog_now_ms() - t0);
+	klog_close();
+	return claimed == list.n_entries ? EXIT_ALL_CLAIMED : EXIT_SOME_SKIPPED;
 }

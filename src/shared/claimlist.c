@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "claimlist.h"
+
+#define MAX_TOKENS 6
+
+struct token {
+	const char *s;
+	size_t len;
+	unsigned column;
+};
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Split one line (without its newline) into tokens; '#' ends the useful part. */
+static size_t tokenize(const char *line, size_t len, struct token *t, size_t max)
+{
+	size_t n = 0, i = 0;
+
+	while (i < len) {
+		size_t start;
+
+		while (i < len && is_blank(line[i]))
+			i++;
+		if (i >= len || line[i] == '#')
+			break;
+		start = i;
+		while (i < len && !is_blank(line[i]) && line[i] != '#')
+			i++;
+		if (n < max)
+			t[n] = (struct token){ line + start, i - start, (unsigned)start + 1 };
+		n++;
+	}
+	return n;
+}
+
+/* Copy a token into a bounded buffer so the NUL-terminated parsers in pci.h can be used. */
+static const char *tok_str(const struct token *t, char *buf, size_t size)
+{
+	size_t l = t->len < size - 1 ? t->len : size - 1;
+
+	memcpy(buf, t->s, l);
+	buf[l] = '\0';
+	return buf;
+}
+
+static int parse_decimal(const char *s, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		if (v > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*ret = v;
+	return 0;
+}
+
+static void report(claim_list_error_fn fn, void *userdata, unsigned line, unsigned column,
+		   const char *fmt, ...) _printf_(5, 6);
+static void report(claim_list_error_fn fn, void *userdata, unsigned line, unsigned column,
+		   const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+
+	if (!fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fn(userdata, line, column, msg);
+}
+
+/* Returns 1 when the line was a malformed one (already reported), 0 otherwise, or -ENOMEM. */
+static int parse_line(struct claim_list *l, const char *line, size_t len, unsigned lineno,
+		      claim_list_error_fn fn, void *userdata)
+{
+	struct token t[MAX_TOKENS];
+	struct claim_entry e = { .line = lineno };
+	char buf[32];
+	size_t n;
+	int r;
+
+	n = tokenize(line, len, t, MAX_TOKENS);
+	if (n == 0)
+		return 0;
+
+	if (t[0].len == strlen("generation") && memcmp(t[0].s, "generation", t[0].len) == 0) {
+		uint64_t g;
+
+		if (n != 2) {
+			report(fn, userdata, lineno, n < 2 ? (unsigned)len + 1 : t[2].column,
+			       "expected 'generation N' (one decimal number)");
+			return 1;
+		}
+		if (parse_decimal(tok_str(&t[1], buf, sizeof(buf)), &g) < 0 || t[1].len >= 20) {
+			report(fn, userdata, lineno, t[1].column, "invalid generation '%.*s'",
+			       (int)(t[1].len > 24 ? 24 : t[1].len), t[1].s);
+			return 1;
+		}
+		if (l->has_generation) {
+			report(fn, userdata, lineno, t[0].column, "duplicate generation line");
+			return 1;
+		}
+		l->has_generation = true;
+		l->generation = g;
+		return 0;
+	}
+
+	if (n != 4) {
+		report(fn, userdata, lineno, n < 4 ? (unsigned)len + 1 : t[4].column,
+		       "expected 'ADDRESS VENDOR:DEVICE SUBVENDOR:SUBDEVICE CLASS', got %zu field%s",
+		       n, n == 1 ? "" : "s");
+		return 1;
+	}
+	if (pci_addr_parse(tok_str(&t[0], buf, sizeof(buf)), &e.addr) < 0 || t[0].len >= 20) {
+		report(fn, userdata, lineno, t[0].column, "invalid PCI address '%.*s'",
+		       (int)(t[0].len > 24 ? 24 : t[0].len), t[0].s);
+		return 1;
+	}
+	if (pci_id_pair_parse(tok_str(&t[1], buf, sizeof(buf)), &e.vendor, &e.device) < 0 ||
+	    t[1].len >= 20) {
+		report(fn, userdata, lineno, t[1].column, "invalid VENDOR:DEVICE '%.*s'",
+		       (int)(t[1].len > 24 ? 24 : t[1].len), t[1].s);
+		return 1;
+	}
+	if (pci_id_pair_parse(tok_str(&t[2], buf, sizeof(buf)), &e.subvendor, &e.subdevice) < 0 ||
+	    t[2].len >= 20) {
+		report(fn, userdata, lineno, t[2].column, "invalid SUBVENDOR:SUBDEVICE '%.*s'",
+		       (int)(t[2].len > 24 ? 24 : t[2].len), t[2].s);
+		return 1;
+	}
+	if (pci_class_parse(tok_str(&t[3], buf, sizeof(buf)), &e.class) < 0 || t[3].len >= 20) {
+		report(fn, userdata, lineno, t[3].column, "invalid class '%.*s' (6 hex digits)",
+		       (int)(t[3].len > 24 ? 24 : t[3].len), t[3].s);
+		return 1;
+	}
+	r = claim_list_add(l, &e);
+	if (r == -EEXIST) {
+		const struct claim_entry *o = claim_list_find(l, &e.addr);
+
+		report(fn, userdata, lineno, t[0].column, "duplicate address %s (first on line %u)",
+		       pci_addr_format(&e.addr, buf), o ? o->line : 0);
+		return 1;
+	}
+	return r;
+}
+
+int claim_list_parse(const char *buf, size_t size, struct claim_list *ret,
+		     claim_list_error_fn on_error, void *userdata)
+{
+	struct claim_list l = CLAIM_LIST_INIT;
+	unsigned lineno = 0, bad = 0;
+	size_t pos = 0;
+
+	while (pos < size) {
+		const char *nl = memchr(buf + pos, '\n', size - pos);
+		size_t len = nl ? (size_t)(nl - (buf + pos)) : size - pos;
+		int r;
+
+		lineno++;
+		if (memchr(buf + pos, '\0', len)) {
+			report(on_error, userdata, lineno, 1, "NUL byte in line");
+			bad++;
+		} else {
+			r = parse_line(&l, buf + pos, len, lineno, on_error, userdata);
+			if (r < 0) {
+				claim_list_done(&l);
+				return r;
+			}
+			bad += (unsigned)r;
+		}
+		pos += len + 1;
+	}
+	if (bad > 0) {
+		claim_list_done(&l);
+		return -EBADMSG;
+	}
+	*ret = l;
+	return 0;
+}
+
+int claim_list_add(struct claim_list *l, const struct claim_entry *e)
+{
+	struct claim_entry *n;
+
+	if (claim_list_find(l, &e->addr))
+		return -EEXIST;
+	n = realloc(l->entries, (l->n_entries + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	l->entries = n;
+	l->entries[l->n_entries++] = *e;
+	return 0;
+}
+
+const struct claim_entry *claim_list_find(const struct claim_list *l, const struct pci_addr *a)
+{
+	for (size_t i = 0; i < l->n_entries; i++)
+		if (pci_addr_cmp(&l->entries[i].addr, a) == 0)
+			return &l->entries[i];
+	return NULL;
+}
+
+void claim_list_format(const struct claim_list *l, struct strbuf *sb)
+{
+	char a[PCI_ADDR_STRLEN];
+
+	strbuf_puts(sb, "# gpt-bootcfg claim list: ADDRESS VENDOR:DEVICE SUBVENDOR:SUBDEVICE CLASS\n");
+	if (l->has_generation)
+		strbuf_printf(sb, "generation %" PRIu64 "\n", l->generation);
+	for (size_t i = 0; i < l->n_entries; i++) {
+		const struct claim_entry *e = &l->entries[i];
+
+		strbuf_printf(sb, "%s %04x:%04x %04x:%04x %06x\n", pci_addr_format(&e->addr, a),
+			      e->vendor, e->device, e->subvendor, e->subdevice, e->class);
+	}
+}
+
+void claim_list_done(struct claim_list *l)
+{
+	free(l->entries);
+	*l = (struct claim_list)CLAIM_LIST_INIT;
+}
+
+void claim_cmdline_parse(const char *cmdline, struct claim_cmdline *ret)
+{
+	struct claim_cmdline c = {0};
+	const char *p = cmdline;
+
+	while (*p) {
+		const char *v;
+		char word[64];
+		size_t len;
+		bool quoted = false;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (!*p)
+			break;
+		/* The kernel lets a quoted value hold spaces; skip such words as a whole. */
+		for (len = 0; p[len] && (quoted || !(p[len] == ' ' || p[len] == '\t' ||
+						      p[len] == '\n'));
+		     len++)
+			if (p[len] == '"')
+				quoted = !quoted;
+		if (len < sizeof(word)) {
+			memcpy(word, p, len);
+			word[len] = '\0';
+			if ((v = startswith(word, "gpt_bootcfg=")))
+				c.off = streq(v, "off") || streq(v, "0") || streq(v, "no");
+			else if ((v = startswith(word, "gpt_bootcfg.generation="))) {
+				c.has_generation = true;
+				c.generation_valid = parse_decimal(v, &c.generation) == 0;
+			}
+		}
+		p += len;
+	}
+	*ret = c;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The claim list: the devices the initramfs claims for vfio-pci, written by the generator
+ * and read by the static claim binary (libc only). Text, one directive a line:
+ *
+ *     # comment (also after a directive)
+ *     generation 7
+ *     0000:65:00.0 10de:1c03 1462:3285 030000
+ *
+ * A device line is ADDRESS VENDOR:DEVICE SUBVENDOR:SUBDEVICE CLASS (hex, lower or upper
+ * case). "generation N" (decimal, at most once) binds the list to a boot entry: the claim
+ * binary claims only when the kernel command line carries gpt_bootcfg.generation=N.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pci.h"
+#include "strbuf.h"
+
+struct claim_entry {
+	struct pci_addr addr;
+	uint16_t vendor;
+	uint16_t device;
+	uint16_t subvendor;
+	uint16_t subdevice;
+	uint32_t class;
+	unsigned line; /* 1-based source line, 0 when added in code */
+};
+
+struct claim_list {
+	struct claim_entry *entries;
+	size_t n_entries;
+	bool has_generation;
+	uint64_t generation;
+};
+
+#define CLAIM_LIST_INIT {0}
+
+/*
+ * Called once per malformed line with its 1-based line and column (of the offending
+ * token) and a message without trailing newline.
+ */
+typedef void (*claim_list_error_fn)(void *userdata, unsigned line, unsigned column,
+				    const char *message);
+
+/*
+ * Parse size bytes of buf (need not be NUL-terminated). Every malformed line is reported
+ * through on_error (may be NULL); when there is any, the whole list is rejected with
+ * -EBADMSG so that a half-understood list never claims anything. -ENOMEM on allocation
+ * failure. On success *ret (which must be CLAIM_LIST_INIT or done) is filled.
+ */
+int claim_list_parse(const char *buf, size_t size, struct claim_list *ret,
+		     claim_list_error_fn on_error, void *userdata);
+
+/* Append a device; -EEXIST if the address is already listed, -ENOMEM. */
+int claim_list_add(struct claim_list *l, const struct claim_entry *e);
+
+/* The entry for an address, or NULL. */
+const struct claim_entry *claim_list_find(const struct claim_list *l, const struct pci_addr *a);
+
+/*
+ * Append the canonical text of the list to sb (a header comment, the generation line if
+ * any, one device a line in list order), which claim_list_parse() reads back unchanged.
+ */
+void claim_list_format(const struct claim_list *l, struct strbuf *sb);
+
+/* Free the entries and reset to CLAIM_LIST_INIT. */
+void claim_list_done(struct claim_list *l);
+
+/*
+ * Kernel command line facts for the claim: the kill switch "gpt_bootcfg=off" and
+ * "gpt_bootcfg.generation=N". The last occurrence wins, as the kernel does for its own
+ * parameters. A malformed generation value counts as present but invalid.
+ */
+struct claim_cmdline {
+	bool off;
+	bool has_generation;
+	bool generation_valid;
+	uint64_t generation;
+};
+
+/* Parse a NUL-terminated kernel command line. Cannot fail. */
+void claim_cmdline_parse(const char *cmdline, struct claim_cmdline *ret);
