@@ -138,7 +138,7 @@ clean:
 	rm -rf $(BUILD) $(CLEAN_FILES)
 
 -include $(sort $(wildcard mk/*.mk))
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 
 .PHONY: all asan install check check-deps check-unit check-integration clean
 .DELETE_ON_ERROR:
