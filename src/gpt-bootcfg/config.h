@@ -69,6 +69,12 @@ struct config {
  */
 int config_load(struct path_cxt *pc, const char *path, struct config **ret, char **ret_error);
 void config_free(struct config *c);
+static inline void config_freep(struct config **c)
+{
+	if (*c)
+		config_free(*c);
+}
+#define _cleanup_config_ _cleanup_(config_freep)
 
 /* The last entry for key in a section, NULL if absent. */
 const struct config_entry *config_section_get(const struct config_section *s, const char *key);
@@ -80,3 +86,7 @@ const struct vm_config *config_find_vm(const struct config *c, const char *name)
 /* Format "FILE:LINE:COL: message" into a new string (helper for vm_config_parse()). */
 char *config_error(const struct config *c, unsigned line, unsigned col, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* Parse text as the contents of the file at "path" (for messages); no permission checks. */
+int config_parse_string(const char *path, const char *text, size_t size, struct config **ret,
+			char **ret_error);

@@ -1,0 +1,700 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "reasons.h"
+#include "strbuf.h"
+
+/*
+ * The file drives root services and is read at every boot-affecting command, so the parser
+ * is deliberately small and bounded: no recursion, a maximum line length, a maximum number
+ * of sections and entries, and no byte of input ever used as a format string.
+ */
+#define CONFIG_MAX_SIZE (1024u * 1024u)
+#define CONFIG_MAX_LINE 4096u
+#define CONFIG_MAX_SECTIONS 1024u
+#define CONFIG_MAX_ENTRIES 1024u
+#define CONFIG_MAX_NAME 64u
+
+/*
+ * vmconfig.c is written in parallel by the VM runner; until it is linked in, weak references
+ * let this file build and report [vm] sections as unsupported instead of failing to link.
+ */
+#pragma weak vm_config_parse
+#pragma weak vm_config_free
+
+char *config_error(const struct config *c, unsigned line, unsigned col, const char *fmt, ...)
+{
+	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+	char *s = NULL;
+	va_list ap;
+
+	if (col > 0)
+		strbuf_printf(&sb, "%s:%u:%u: ", c->path, line, col);
+	else
+		strbuf_printf(&sb, "%s:%u: ", c->path, line);
+	va_start(ap, fmt);
+	strbuf_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	if (strbuf_steal(&sb, &s) < 0)
+		return NULL;
+	return s;
+}
+
+static void section_free_contents(struct config_section *s)
+{
+	for (size_t i = 0; i < s->n_entries; i++) {
+		free(s->entries[i].key);
+		free(s->entries[i].value);
+	}
+	free(s->entries);
+	free(s->type);
+	free(s->name);
+}
+
+void config_free(struct config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_sections; i++)
+		section_free_contents(&c->sections[i]);
+	free(c->sections);
+	for (size_t i = 0; i < c->n_devices; i++) {
+		free(c->devices[i].name);
+		strv_free(c->devices[i].allow);
+	}
+	free(c->devices);
+	for (size_t i = 0; i < c->n_vms; i++)
+		if (vm_config_free)
+			vm_config_free(c->vms[i]);
+	free(c->vms);
+	strv_free(c->host.extra_cmdline);
+	free(c->path);
+	free(c);
+}
+
+const struct config_entry *config_section_get(const struct config_section *s, const char *key)
+{
+	for (size_t i = s->n_entries; i > 0; i--)
+		if (streq(s->entries[i - 1].key, key))
+			return &s->entries[i - 1];
+	return NULL;
+}
+
+const struct device_config *config_find_device(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_devices; i++)
+		if (streq(c->devices[i].name, name))
+			return &c->devices[i];
+	return NULL;
+}
+
+const struct vm_config *config_find_vm(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_vms; i++)
+		if (streq(c->vms[i]->name, name))
+			return c->vms[i];
+	return NULL;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool valid_name(const char *s, size_t n)
+{
+	if (n == 0 || n > CONFIG_MAX_NAME)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!isascii(c) || !(isalnum(c) || c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* Parser state: everything an error message needs. */
+struct parser {
+	struct config *c;
+	char *error;
+};
+
+#define PARSE_FAIL(p, line, col, ...)                                                              \
+	({                                                                                         \
+		(p)->error = config_error((p)->c, line, col, __VA_ARGS__);                         \
+		(p)->error ? -EINVAL : -ENOMEM;                                                    \
+	})
+
+static int parse_section(struct parser *p, const char *s, size_t len, unsigned line, unsigned col)
+{
+	struct config *c = p->c;
+	struct config_section *sec, *n;
+	size_t i = 1, tstart, tlen, nstart, nlen = 0, close;
+
+	/* s[0] is '['; find the matching ']' on this line. */
+	for (close = 1; close < len && s[close] != ']'; close++)
+		if (s[close] == '[')
+			return PARSE_FAIL(p, line, col + (unsigned)close, "unexpected '[' in section header");
+	if (close >= len)
+		return PARSE_FAIL(p, line, col, "section header without closing ']'");
+	for (size_t j = close + 1; j < len; j++) {
+		if (s[j] == '#' || s[j] == ';')
+			break;
+		if (!is_space(s[j]))
+			return PARSE_FAIL(p, line, col + (unsigned)j,
+					  "unexpected text after section header");
+	}
+
+	while (i < close && is_space(s[i]))
+		i++;
+	tstart = i;
+	while (i < close && !is_space(s[i]))
+		i++;
+	tlen = i - tstart;
+	while (i < close && is_space(s[i]))
+		i++;
+	nstart = i;
+	if (i < close) {
+		size_t end = close;
+
+		while (end > nstart && is_space(s[end - 1]))
+			end--;
+		nlen = end - nstart;
+	}
+
+	if (tlen == 0)
+		return PARSE_FAIL(p, line, col, "empty section header");
+	if (!((tlen == 4 && strncmp(s + tstart, "host", 4) == 0) ||
+	      (tlen == 6 && strncmp(s + tstart, "device", 6) == 0) ||
+	      (tlen == 2 && strncmp(s + tstart, "vm", 2) == 0)))
+		return PARSE_FAIL(p, line, col + (unsigned)tstart,
+				  "unknown section type '%.*s' (expected host, device or vm)",
+				  (int)(tlen > CONFIG_MAX_NAME ? CONFIG_MAX_NAME : tlen), s + tstart);
+	if (tlen == 4 && nlen > 0)
+		return PARSE_FAIL(p, line, col + (unsigned)nstart, "[host] takes no name");
+	if (tlen != 4 && nlen == 0)
+		return PARSE_FAIL(p, line, col, "[%.*s] needs a name: [%.*s NAME]", (int)tlen,
+				  s + tstart, (int)tlen, s + tstart);
+	if (tlen != 4 && !valid_name(s + nstart, nlen))
+		return PARSE_FAIL(p, line, col + (unsigned)nstart,
+				  "invalid name (use up to %u letters, digits, '-', '_', '.')",
+				  CONFIG_MAX_NAME);
+
+	for (size_t k = 0; k < c->n_sections; k++) {
+		const struct config_section *o = &c->sections[k];
+
+		if (strlen(o->type) != tlen || strncmp(o->type, s + tstart, tlen) != 0)
+			continue;
+		if (tlen == 4)
+			return PARSE_FAIL(p, line, col, "duplicate [host] section (first at line %u)",
+					  o->line);
+		if (strlen(o->name) == nlen && strncmp(o->name, s + nstart, nlen) == 0)
+			return PARSE_FAIL(p, line, col, "duplicate section [%s %s] (first at line %u)",
+					  o->type, o->name, o->line);
+	}
+
+	if (c->n_sections >= CONFIG_MAX_SECTIONS)
+		return PARSE_FAIL(p, line, col, "too many sections (at most %u)", CONFIG_MAX_SECTIONS);
+	n = realloc(c->sections, (c->n_sections + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	c->sections = n;
+	sec = &c->sections[c->n_sections];
+	*sec = (struct config_section){.line = line};
+	sec->type = strndup(s + tstart, tlen);
+	if (nlen > 0)
+		sec->name = strndup(s + nstart, nlen);
+	c->n_sections++;
+	if (!sec->type || (nlen > 0 && !sec->name))
+		return -ENOMEM;
+	return 0;
+}
+
+static int parse_entry(struct parser *p, const char *s, size_t len, unsigned line, unsigned col)
+{
+	struct config *c = p->c;
+	struct config_section *sec;
+	struct config_entry *e, *n;
+	const char *eq = memchr(s, '=', len);
+	size_t klen, vstart, vend;
+
+	if (c->n_sections == 0)
+		return PARSE_FAIL(p, line, col, "key outside of a section (start with [host], "
+						"[device NAME] or [vm NAME])");
+	if (!eq)
+		return PARSE_FAIL(p, line, col, "expected 'key = value'");
+	klen = (size_t)(eq - s);
+	while (klen > 0 && is_space(s[klen - 1]))
+		klen--;
+	if (klen == 0)
+		return PARSE_FAIL(p, line, col, "missing key before '='");
+	for (size_t i = 0; i < klen; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (!(islower(ch) || isdigit(ch) || ch == '-' || ch == '_'))
+			return PARSE_FAIL(p, line, col + (unsigned)i,
+					  "invalid character in key (use a-z, 0-9, '-', '_')");
+	}
+	if (klen > CONFIG_MAX_NAME)
+		return PARSE_FAIL(p, line, col, "key too long");
+
+	vstart = (size_t)(eq - s) + 1;
+	while (vstart < len && is_space(s[vstart]))
+		vstart++;
+	vend = len;
+	while (vend > vstart && is_space(s[vend - 1]))
+		vend--;
+	if (vend > vstart && s[vstart] == '"') {
+		if (vend - vstart < 2 || s[vend - 1] != '"')
+			return PARSE_FAIL(p, line, col + (unsigned)vstart, "unterminated quoted value");
+		vstart++;
+		vend--;
+		if (memchr(s + vstart, '"', vend - vstart))
+			return PARSE_FAIL(p, line, col + (unsigned)vstart,
+					  "'\"' inside a quoted value");
+	}
+
+	sec = &c->sections[c->n_sections - 1];
+	if (sec->n_entries >= CONFIG_MAX_ENTRIES)
+		return PARSE_FAIL(p, line, col, "too many keys in section (at most %u)",
+				  CONFIG_MAX_ENTRIES);
+	n = realloc(sec->entries, (sec->n_entries + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	sec->entries = n;
+	e = &sec->entries[sec->n_entries];
+	*e = (struct config_entry){
+		.line = line,
+		.col_key = col,
+		.col_value = col + (unsigned)vstart,
+	};
+	e->key = strndup(s, klen);
+	e->value = strndup(s + vstart, vend - vstart);
+	sec->n_entries++;
+	if (!e->key || !e->value)
+		return -ENOMEM;
+	return 0;
+}
+
+/* The raw layer: sections and entries with positions. */
+static int parse_raw(struct parser *p, const char *buf, size_t size)
+{
+	const char *nul = memchr(buf, '\0', size);
+	unsigned line = 0;
+	size_t pos = 0;
+	int r;
+
+	if (nul) {
+		unsigned nul_line = 1;
+
+		for (const char *q = buf; q < nul; q++)
+			nul_line += *q == '\n';
+		return PARSE_FAIL(p, nul_line, 0, "file contains a NUL byte (not a text file?)");
+	}
+
+	while (pos < size) {
+		const char *s = buf + pos, *nl = memchr(s, '\n', size - pos);
+		size_t len = nl ? (size_t)(nl - s) : size - pos;
+		unsigned col = 1;
+
+		pos += len + (nl ? 1 : 0);
+		line++;
+		if (len > CONFIG_MAX_LINE)
+			return PARSE_FAIL(p, line, CONFIG_MAX_LINE + 1, "line too long (at most %u bytes)",
+					  CONFIG_MAX_LINE);
+		if (len > 0 && s[len - 1] == '\r')
+			len--;
+		while (len > 0 && is_space(*s)) {
+			s++;
+			len--;
+			col++;
+		}
+		while (len > 0 && is_space(s[len - 1]))
+			len--;
+		if (len == 0 || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[')
+			r = parse_section(p, s, len, line, col);
+		else
+			r = parse_entry(p, s, len, line, col);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_bool(const char *v, bool *ret)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (streq(v, yes[i])) {
+			*ret = true;
+			return 0;
+		}
+		if (streq(v, no[i])) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Split on any of the separators into a strv. */
+static int split_words(const char *v, const char *sep, char ***ret)
+{
+	char **l = calloc(1, sizeof(char *));
+	size_t n = 0;
+
+	if (!l)
+		return -ENOMEM;
+	for (const char *s = v; *s;) {
+		size_t w;
+		char **nl;
+
+		s += strspn(s, sep);
+		w = strcspn(s, sep);
+		if (w == 0)
+			break;
+		nl = realloc(l, (n + 2) * sizeof(char *));
+		if (!nl) {
+			strv_free(l);
+			return -ENOMEM;
+		}
+		l = nl;
+		l[n] = strndup(s, w);
+		l[++n] = NULL;
+		if (!l[n - 1]) {
+			strv_free(l);
+			return -ENOMEM;
+		}
+		s += w;
+	}
+	*ret = l;
+	return 0;
+}
+
+/* A key may appear once in [host] and [device] sections. */
+static int check_duplicates(struct parser *p, const struct config_section *s)
+{
+	for (size_t i = 0; i < s->n_entries; i++)
+		for (size_t j = 0; j < i; j++)
+			if (streq(s->entries[i].key, s->entries[j].key))
+				return PARSE_FAIL(p, s->entries[i].line, s->entries[i].col_key,
+						  "duplicate key '%s' (first at line %u)",
+						  s->entries[i].key, s->entries[j].line);
+	return 0;
+}
+
+static int parse_host(struct parser *p, const struct config_section *s)
+{
+	struct host_config *h = &p->c->host;
+	int r;
+
+	r = check_duplicates(p, s);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s->n_entries; i++) {
+		const struct config_entry *e = &s->entries[i];
+		bool *flag = NULL;
+
+		if (streq(e->key, "isolate-cpus"))
+			flag = &h->isolate_cpus;
+		else if (streq(e->key, "acs-override"))
+			flag = &h->acs_override;
+		else if (streq(e->key, "allow-unsafe-interrupts"))
+			flag = &h->allow_unsafe_interrupts;
+
+		if (flag) {
+			if (parse_bool(e->value, flag) < 0)
+				return PARSE_FAIL(p, e->line, e->col_value,
+						  "%s: expected yes or no", e->key);
+		} else if (streq(e->key, "cmdline")) {
+			strv_free(h->extra_cmdline);
+			h->extra_cmdline = NULL;
+			r = split_words(e->value, " \t", &h->extra_cmdline);
+			if (r < 0)
+				return r;
+			STRV_FOREACH(w, h->extra_cmdline) {
+				/* Never needed for passthrough, and it silently weakens the host. */
+				if (startswith(*w, "selinux="))
+					return PARSE_FAIL(p, e->line, e->col_value,
+							  "cmdline: '%s' is not needed for passthrough "
+							  "and is refused",
+							  *w);
+				if (startswith(*w, "gpt_bootcfg."))
+					return PARSE_FAIL(p, e->line, e->col_value,
+							  "cmdline: '%s' is managed by gpt-bootcfg", *w);
+			}
+		} else {
+			return PARSE_FAIL(p, e->line, e->col_key,
+					  "unknown key '%s' in [host] (see gpt-bootcfg.conf(5))", e->key);
+		}
+	}
+	return 0;
+}
+
+static int parse_device(struct parser *p, const struct config_section *s, struct device_config *d)
+{
+	const struct config_entry *addr = NULL;
+	int r;
+
+	*d = (struct device_config){.section = s};
+	d->name = strdup(s->name);
+	if (!d->name)
+		return -ENOMEM;
+	r = check_duplicates(p, s);
+	if (r < 0)
+		return r;
+
+	for (size_t i = 0; i < s->n_entries; i++) {
+		const struct config_entry *e = &s->entries[i];
+
+		if (streq(e->key, "address")) {
+			if (pci_addr_parse(e->value, &d->addr) < 0)
+				return PARSE_FAIL(p, e->line, e->col_value,
+						  "invalid PCI address '%s' (expected DDDD:BB:DD.F, "
+						  "e.g. 0000:65:00.0)",
+						  e->value);
+			pci_addr_format(&d->addr, d->address);
+			addr = e;
+		} else if (streq(e->key, "id")) {
+			if (pci_id_pair_parse(e->value, &d->vendor, &d->device) < 0)
+				return PARSE_FAIL(p, e->line, e->col_value,
+						  "invalid id '%s' (expected VENDOR:DEVICE, "
+						  "e.g. 10de:1c03)",
+						  e->value);
+			d->has_id = true;
+		} else if (streq(e->key, "subsystem")) {
+			if (pci_id_pair_parse(e->value, &d->subsystem_vendor,
+					      &d->subsystem_device) < 0)
+				return PARSE_FAIL(p, e->line, e->col_value,
+						  "invalid subsystem '%s' (expected VENDOR:DEVICE, "
+						  "e.g. 1462:3285)",
+						  e->value);
+			d->has_subsystem = true;
+		} else if (streq(e->key, "class")) {
+			if (pci_class_parse(e->value, &d->class) < 0)
+				return PARSE_FAIL(p, e->line, e->col_value,
+						  "invalid class '%s' (expected 6 hex digits, "
+						  "e.g. 030000)",
+						  e->value);
+			d->has_class = true;
+		} else if (streq(e->key, "override")) {
+			r = split_words(e->value, " \t,", &d->allow);
+			if (r < 0)
+				return r;
+			STRV_FOREACH(w, d->allow) {
+				int reason = refusal_reason_from_string(*w);
+
+				if (reason < 0)
+					return PARSE_FAIL(p, e->line, e->col_value,
+							  "override: unknown reason '%s'", *w);
+				if (!refusal_reason_overridable(reason))
+					return PARSE_FAIL(p, e->line, e->col_value,
+							  "override: '%s' cannot be overridden", *w);
+			}
+		} else {
+			return PARSE_FAIL(p, e->line, e->col_key,
+					  "unknown key '%s' in [device %s] (see gpt-bootcfg.conf(5))",
+					  e->key, s->name);
+		}
+	}
+	if (!addr)
+		return PARSE_FAIL(p, s->line, 1, "[device %s] has no 'address'", s->name);
+	return 0;
+}
+
+/* The typed layer: [host], [device NAME], then each [vm NAME] through vm_config_parse(). */
+static int parse_typed(struct parser *p)
+{
+	struct config *c = p->c;
+	int r;
+
+	for (size_t i = 0; i < c->n_sections; i++) {
+		const struct config_section *s = &c->sections[i];
+
+		if (streq(s->type, "host")) {
+			r = parse_host(p, s);
+		} else if (streq(s->type, "device")) {
+			struct device_config *n = realloc(c->devices, (c->n_devices + 1) * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			c->devices = n;
+			r = parse_device(p, s, &c->devices[c->n_devices]);
+			c->n_devices++;
+			if (r < 0)
+				return r;
+			for (size_t j = 0; j + 1 < c->n_devices; j++) {
+				const struct device_config *a = &c->devices[j],
+							   *b = &c->devices[c->n_devices - 1];
+
+				if (pci_addr_cmp(&a->addr, &b->addr) == 0)
+					return PARSE_FAIL(p, s->line, 1,
+							  "duplicate device %s: already configured "
+							  "as [device %s] at line %u",
+							  b->address, a->name, a->section->line);
+			}
+		} else {
+			r = 0;
+		}
+		if (r < 0)
+			return r;
+	}
+
+	for (size_t i = 0; i < c->n_sections; i++) {
+		const struct config_section *s = &c->sections[i];
+		struct vm_config *vm = NULL, **n;
+		char *err = NULL;
+
+		if (!streq(s->type, "vm"))
+			continue;
+		if (!vm_config_parse)
+			return PARSE_FAIL(p, s->line, 1,
+					  "[vm] sections are not supported by this build");
+		r = vm_config_parse(c, s, &vm, &err);
+		if (r < 0) {
+			p->error = err;
+			return r;
+		}
+		n = realloc(c->vms, (c->n_vms + 1) * sizeof(*n));
+		if (!n) {
+			vm_config_free(vm);
+			return -ENOMEM;
+		}
+		c->vms = n;
+		c->vms[c->n_vms++] = vm;
+
+		STRV_FOREACH(dev, vm->devices) {
+			if (config_find_device(c, *dev))
+				continue;
+			const struct config_entry *e = config_section_get(s, "devices");
+
+			return PARSE_FAIL(p, e ? e->line : s->line, e ? e->col_value : 1,
+					  "[vm %s] uses device '%s', which has no [device %s] section",
+					  s->name, *dev, *dev);
+		}
+	}
+	return 0;
+}
+
+static int read_checked(struct path_cxt *pc, const char *path, char **ret, size_t *ret_size,
+			char **ret_error)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t n = 0;
+
+	fd = path_open(pc, O_RDONLY | O_NOCTTY, 0, "%s", path);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode)) {
+		if (asprintf(ret_error, "%s: not a regular file", path) < 0)
+			return -ENOMEM;
+		return -EINVAL;
+	}
+	/* It decides what the initramfs claims and what runs as root at boot. */
+	if (st.st_uid != 0) {
+		if (asprintf(ret_error,
+			     "%s: owned by uid %u, not root; refusing a file that drives root "
+			     "services (chown root:root %s)",
+			     path, (unsigned)st.st_uid, path) < 0)
+			return -ENOMEM;
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		if (asprintf(ret_error,
+			     "%s: mode %04o is %s-writable; refusing a file that drives root "
+			     "services (chmod go-w %s)",
+			     path, (unsigned)(st.st_mode & 07777),
+			     (st.st_mode & S_IWOTH) ? "world" : "group", path) < 0)
+			return -ENOMEM;
+		return -EPERM;
+	}
+	if ((uint64_t)st.st_size > CONFIG_MAX_SIZE) {
+		if (asprintf(ret_error, "%s: larger than %u bytes", path, CONFIG_MAX_SIZE) < 0)
+			return -ENOMEM;
+		return -EFBIG;
+	}
+
+	buf = malloc(CONFIG_MAX_SIZE + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t k = read(fd, buf + n, CONFIG_MAX_SIZE + 1 - n);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+		if (n > CONFIG_MAX_SIZE) {
+			if (asprintf(ret_error, "%s: larger than %u bytes", path,
+				     CONFIG_MAX_SIZE) < 0)
+				return -ENOMEM;
+			return -EFBIG;
+		}
+	}
+	buf[n] = '\0';
+	*ret = TAKE_PTR(buf);
+	*ret_size = n;
+	return 0;
+}
+
+int config_parse_string(const char *path, const char *text, size_t size, struct config **ret,
+			char **ret_error)
+{
+	struct parser p = {};
+	int r;
+
+	p.c = calloc(1, sizeof(struct config));
+	if (!p.c)
+		return -ENOMEM;
+	p.c->path = strdup(path);
+	if (!p.c->path) {
+		config_free(p.c);
+		return -ENOMEM;
+	}
+	r = parse_raw(&p, text, size);
+	if (r >= 0)
+		r = parse_typed(&p);
+	if (r < 0) {
+		config_free(p.c);
+		if (ret_error && p.error)
+			*ret_error = p.error;
+		else
+			free(p.error);
+		return r;
+	}
+	*ret = p.c;
+	return 0;
+}
+
+int config_load(struct path_cxt *pc, const char *path, struct config **ret, char **ret_error)
+{
+	_cleanup_free_ char *buf = NULL, *err = NULL;
+	size_t size = 0;
+	int r;
+
+	r = read_checked(pc, path, &buf, &size, &err);
+	if (r < 0) {
+		if (ret_error && err)
+			*ret_error = TAKE_PTR(err);
+		return r;
+	}
+	return config_parse_string(path, buf, size, ret, ret_error);
+}
