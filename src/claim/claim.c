@@ -198,8 +198,8 @@ static bool ensure_vfio(struct claim_state *st)
 {
 	_cleanup_strv_free_ char **order = NULL, **type1 = NULL;
 	_cleanup_free_ char *failed = NULL;
+	_cleanup_strbuf_ struct strbuf names = STRBUF_INIT;
 	bool load = !st->opt->dry_run && path_cxt_is_host(st->pc);
-	unsigned n = 0, n1 = 0;
 	double t0;
 	int r;
 
@@ -218,24 +218,23 @@ static bool ensure_vfio(struct claim_state *st)
 		     st->opt->kver, strerror(-r));
 		return false;
 	}
-	r = modload_load(st->pc, st->opt->kver, order, load, &n, &failed);
+	r = modload_load(st->pc, st->opt->kver, order, load, &names, &failed);
 	if (r < 0) {
 		klog(KLOG_ERR, "loading module %s failed: %s", strna(failed), strerror(-r));
 		return false;
 	}
 	/* QEMU's VFIO container needs the type1 IOMMU backend; absent is not fatal. */
 	if (modload_resolve(st->pc, st->opt->kver, "vfio_iommu_type1", &type1) >= 0 &&
-	    modload_load(st->pc, st->opt->kver, type1, load, &n1, NULL) < 0)
+	    modload_load(st->pc, st->opt->kver, type1, load, &names, NULL) < 0)
 		klog(KLOG_WARNING, "loading vfio_iommu_type1 failed, ignoring");
 
 	if (!load) {
-		klog(KLOG_INFO, "would load %u module%s for vfio-pci (%s), not loading under %s",
-		     n, n == 1 ? "" : "s", order[0], st->opt->dry_run ? "--dry-run" : "--root");
+		klog(KLOG_INFO, "would load %s, not loading under %s", strbuf_str(&names),
+		     st->opt->dry_run ? "--dry-run" : "--root");
 		st->vfio_ready = st->opt->dry_run;
 		return st->vfio_ready;
 	}
-	klog(KLOG_INFO, "loaded %u module%s for vfio-pci in %.1f ms", n + n1,
-	     n + n1 == 1 ? "" : "s", klog_now_ms() - t0);
+	klog(KLOG_INFO, "loaded %s in %.1f ms", strbuf_str(&names), klog_now_ms() - t0);
 	st->vfio_ready = path_exists(st->pc, "/sys/bus/pci/drivers/%s", VFIO_DRIVER) > 0;
 	if (!st->vfio_ready)
 		klog(KLOG_ERR, "vfio-pci still not registered after loading it");

@@ -116,10 +116,22 @@ static int load_one(struct path_cxt *pc, const char *kver, const char *rel)
 	return 0;
 }
 
-int modload_load(struct path_cxt *pc, const char *kver, char *const *order, bool do_load,
-		 unsigned *ret_loaded, char **ret_failed)
+/* Whether names already holds name as one of its comma-separated items. */
+static bool listed(struct strbuf *names, const char *name)
 {
-	unsigned loaded = 0;
+	const char *s = names ? strbuf_str(names) : NULL;
+	size_t l = strlen(name);
+
+	for (const char *p = s; p && (p = strstr(p, name)); p += l)
+		if ((p == s || p[-1] == ' ') && (p[l] == ',' || p[l] == '\0'))
+			return true;
+	return false;
+}
+
+int modload_load(struct path_cxt *pc, const char *kver, char *const *order, bool do_load,
+		 struct strbuf *names, char **ret_failed)
+{
+	int loaded = 0;
 
 	STRV_FOREACH(m, order)
 	{
@@ -128,7 +140,7 @@ int modload_load(struct path_cxt *pc, const char *kver, char *const *order, bool
 
 		modload_name(*m, name, sizeof(name));
 		r = path_exists(pc, "/sys/module/%s", name);
-		if (r > 0)
+		if (r > 0 || listed(names, name))
 			continue;
 		/* Only the real host may load modules: --root never touches the kernel. */
 		if (do_load && path_cxt_is_host(pc)) {
@@ -139,9 +151,9 @@ int modload_load(struct path_cxt *pc, const char *kver, char *const *order, bool
 				return r;
 			}
 		}
+		if (names)
+			strbuf_printf(names, "%s%s", names->len ? ", " : "", name);
 		loaded++;
 	}
-	if (ret_loaded)
-		*ret_loaded = loaded;
-	return 0;
+	return loaded;
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "path.h"
+#include "strbuf.h"
 
 /*
  * Resolve the dependencies of module name (either "vfio-pci" or "vfio_pci") from
@@ -25,8 +26,10 @@ void modload_name(const char *path, char *buf, size_t size);
 
 /*
  * Load the modules of a resolved list that are not loaded yet (ROOT/sys/module/NAME).
- * When do_load is false (tests, --dry-run) nothing is loaded. ret_loaded (may be NULL)
- * counts the modules actually loaded (or that would be). Returns 0 or the first -errno.
+ * When do_load is false (--dry-run) or the context is not the running host, nothing is
+ * loaded. The names of the modules loaded (or that would be) are appended to names
+ * (comma-separated, may be NULL). Returns their number, or the first -errno with the
+ * failing module's name in *ret_failed (may be NULL).
  */
 int modload_load(struct path_cxt *pc, const char *kver, char *const *order, bool do_load,
-		 unsigned *ret_loaded, char **ret_failed);
+		 struct strbuf *names, char **ret_failed);

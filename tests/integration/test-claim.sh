@@ -1,0 +1,184 @@
+#!/bin/sh
+# The claim binary on sysfs-shaped fixture trees (--root): what it writes, what it refuses.
+# Sysfs control files are plain files here, so a write is visible as the file's contents and
+# the driver link never changes by itself (see docs/boot-claim.md).
+. "$(dirname "$0")/../lib/tap.sh"
+CLAIM="$BUILD/asan/gpt-bootcfg-claim"
+[ -x "$CLAIM" ] || { echo "Bail out! $CLAIM not built"; exit 1; }
+
+# mkdev ROOT ADDR VENDOR DEVICE SUBVENDOR SUBDEVICE CLASS GROUP [DRIVER]
+mkdev() {
+	_r=$1 _a=$2
+	_d="$_r/sys/devices/pci0000:00/$_a"
+	mkdir -p "$_d" "$_r/sys/bus/pci/devices" "$_r/sys/kernel/iommu_groups/$8/devices"
+	echo "0x$3" >"$_d/vendor"; echo "0x$4" >"$_d/device"
+	echo "0x$5" >"$_d/subsystem_vendor"; echo "0x$6" >"$_d/subsystem_device"
+	echo "0x$7" >"$_d/class"; : >"$_d/driver_override"
+	ln -s "../../../devices/pci0000:00/$_a" "$_r/sys/bus/pci/devices/$_a"
+	ln -s "../../../../devices/pci0000:00/$_a" "$_r/sys/kernel/iommu_groups/$8/devices/$_a"
+	ln -s "../../../kernel/iommu_groups/$8" "$_d/iommu_group"
+	if [ -n "${9:-}" ]; then
+		mkdir -p "$_r/sys/bus/pci/drivers/$9"; [ -e "$_r/sys/bus/pci/drivers/$9/unbind" ] || : >"$_r/sys/bus/pci/drivers/$9/unbind"
+		ln -s "../../../bus/pci/drivers/$9" "$_d/driver"
+	fi
+}
+
+# A host: 03.0 NVMe target on nvme, 04.0 xhci target unbound, 05.0 control NVMe on nvme,
+# 06.0 already on vfio-pci, 07.0 HDA sharing group 7 with 08.0 (audio on snd_hda_intel)
+# and the bridge 07.1.
+mkhost() {
+	_r=$(mktemp -d "$TAP_TMP/root.XXXXXX")
+	mkdir -p "$_r/proc" "$_r/dev" "$_r/etc/gpt-bootcfg" "$_r/sys/bus/pci/drivers/vfio-pci"
+	echo "BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro intel_iommu=on" >"$_r/proc/cmdline"
+	: >"$_r/dev/kmsg"; : >"$_r/sys/bus/pci/drivers_probe"
+	mkdev "$_r" 0000:00:03.0 1b36 0010 1af4 1100 010802 3 nvme
+	mkdev "$_r" 0000:00:04.0 1b36 000d 1af4 1100 0c0330 4
+	mkdev "$_r" 0000:00:05.0 1b36 0010 1af4 1100 010802 5 nvme
+	mkdev "$_r" 0000:00:06.0 8086 293e 1af4 1100 040300 6 vfio-pci
+	mkdev "$_r" 0000:00:07.0 8086 293e 1af4 1100 040300 7
+	mkdev "$_r" 0000:00:07.1 8086 244e 0000 0000 060400 7
+	mkdev "$_r" 0000:00:08.0 8086 293e 1af4 1100 040300 7 snd_hda_intel
+	echo "$_r"
+}
+
+NVME="0000:00:03.0 1b36:0010 1af4:1100 010802"
+XHCI="0000:00:04.0 1b36:000d 1af4:1100 0c0330"
+DONE="0000:00:06.0 8086:293e 1af4:1100 040300"
+HDA="0000:00:07.0 8086:293e 1af4:1100 040300"
+HDA2="0000:00:08.0 8086:293e 1af4:1100 040300"
+
+run() { # run ROOT ARGS...: exit code in $rc, stdout+stderr in $TAP_TMP/log
+	_r=$1; shift
+	rc=0; "$CLAIM" --root "$_r" "$@" >"$TAP_TMP/log" 2>&1 || rc=$?
+}
+ovr() { cat "$1/sys/devices/pci0000:00/$2/driver_override"; }
+kmsg_has() { grep -qF -- "$2" "$1/dev/kmsg" || { echo "kmsg lacks: $2"; cat "$1/dev/kmsg"; false; }; }
+
+# 1. Targets get driver_override, the bound one is unbound first, the control stays alone.
+r=$(mkhost)
+printf '# test\n%s\n%s\n%s\n' "$NVME" "$XHCI" "$DONE" >"$r/etc/gpt-bootcfg/claim.list"
+run "$r"
+is "$rc" 1 "unchanged driver links are reported as not claimed: exit 1"
+is "$(ovr "$r" 0000:00:03.0)" vfio-pci "override written for the bound target"
+is "$(ovr "$r" 0000:00:04.0)" vfio-pci "override written for the unbound target"
+is "$(cat "$r/sys/bus/pci/drivers/nvme/unbind")" 0000:00:03.0 "unbind written for the bound target only"
+is "$(ovr "$r" 0000:00:05.0)" "" "control device untouched"
+is "$(ovr "$r" 0000:00:06.0)" "" "device already on vfio-pci left alone"
+is "$(cat "$r/sys/bus/pci/drivers_probe")" 0000:00:04.0 "drivers_probe written (last target)"
+ok "kmsg: not claimed, with the driver" -- kmsg_has "$r" "<4>gpt-bootcfg: 0000:00:03.0: not claimed (driver is nvme): override"
+ok "kmsg: unbind and probe timed" -- kmsg_has "$r" ", unbind nvme "
+ok "kmsg: unbound target" -- kmsg_has "$r" "0000:00:04.0: not claimed (driver is none)"
+ok "kmsg: already on vfio-pci" -- kmsg_has "$r" "<6>gpt-bootcfg: 0000:00:06.0: already on vfio-pci"
+ok "kmsg: summary" -- kmsg_has "$r" "1 of 3 devices on vfio-pci"
+is "$(wc -c <"$TAP_TMP/log")" 0 "nothing on stderr without --stderr"
+
+# 2. A pre-created vfio-pci link stands for a successful probe: exit 0.
+r=$(mkhost)
+printf '%s\n' "$DONE" >"$r/etc/gpt-bootcfg/claim.list"
+run "$r" --stderr
+is "$rc" 0 "all on vfio-pci: exit 0"
+ok "--stderr copies the log" -- grep -q '^gpt-bootcfg: 1 of 1 device on vfio-pci' "$TAP_TMP/log"
+
+# 3. Identity mismatch and a missing device are skipped, nothing written for them.
+r=$(mkhost)
+printf '0000:00:03.0 1b36:0011 1af4:1100 010802\n0000:00:05.0 1b36:0010 1af4:1101 010802\n0000:00:1f.0 8086:2918 1af4:1100 060100\n%s\n' "$XHCI" >"$r/etc/gpt-bootcfg/claim.list"
+run "$r"
+is "$rc" 1 "mismatch: exit 1"
+is "$(ovr "$r" 0000:00:03.0)" "" "no override for a device id mismatch"
+is "$(ovr "$r" 0000:00:05.0)" "" "no override for a subsystem mismatch"
+is "$(cat "$r/sys/bus/pci/drivers/nvme/unbind")" "" "no unbind for mismatches"
+is "$(ovr "$r" 0000:00:04.0)" vfio-pci "the matching device is still claimed"
+ok "kmsg: device mismatch" -- kmsg_has "$r" "0000:00:03.0: skipped: identity mismatch: device is 0010, list says 0011"
+ok "kmsg: subsystem mismatch" -- kmsg_has "$r" "0000:00:05.0: skipped: identity mismatch: subsystem_device is 1100, list says 1101"
+ok "kmsg: missing device" -- kmsg_has "$r" "0000:00:1f.0: skipped: device not present"
+
+# 4. Kill switch: nothing at all.
+r=$(mkhost)
+printf '%s\n%s\n' "$NVME" "$XHCI" >"$r/etc/gpt-bootcfg/claim.list"
+echo "root=/dev/vda1 gpt_bootcfg=off quiet" >"$r/proc/cmdline"
+run "$r"
+is "$rc" 0 "kill switch: exit 0"
+is "$(ovr "$r" 0000:00:03.0)$(ovr "$r" 0000:00:04.0)$(cat "$r/sys/bus/pci/drivers/nvme/unbind" "$r/sys/bus/pci/drivers_probe")" "" "kill switch: nothing written"
+ok "kmsg: kill switch" -- kmsg_has "$r" "gpt_bootcfg=off on the kernel command line: claiming nothing"
+
+# 5. A malformed list claims nothing and names FILE:LINE:COL for each bad line.
+r=$(mkhost)
+printf '%s\n0000:00:04.0 1b36:00d 1af4:1100 0c0330\n%s\nbogus\n' "$NVME" "$NVME" >"$r/etc/gpt-bootcfg/claim.list"
+run "$r" --stderr
+is "$rc" 2 "malformed list: exit 2"
+is "$(ovr "$r" 0000:00:03.0)$(ovr "$r" 0000:00:04.0)$(cat "$r/sys/bus/pci/drivers/nvme/unbind" "$r/sys/bus/pci/drivers_probe")" "" "malformed list: nothing written"
+ok "line 2 error with column" -- grep -qF "gpt-bootcfg: /etc/gpt-bootcfg/claim.list:2:14: invalid VENDOR:DEVICE '1b36:00d'" "$TAP_TMP/log"
+ok "line 3 duplicate" -- grep -qF "claim.list:3:1: duplicate address 0000:00:03.0 (first on line 1)" "$TAP_TMP/log"
+ok "line 4 field count" -- grep -qF "claim.list:4:6: expected 'ADDRESS VENDOR:DEVICE SUBVENDOR:SUBDEVICE CLASS', got 1 field" "$TAP_TMP/log"
+ok "kmsg: rejected" -- kmsg_has "$r" "<3>gpt-bootcfg: claim list '/etc/gpt-bootcfg/claim.list' rejected: malformed; claiming nothing"
+
+# 6. Generation binding.
+r=$(mkhost)
+printf 'generation 5\n%s\n' "$XHCI" >"$r/etc/gpt-bootcfg/claim.list"
+run "$r"
+is "$rc" 1 "generation without command line: exit 1"
+is "$(ovr "$r" 0000:00:04.0)$(cat "$r/sys/bus/pci/drivers_probe")" "" "generation missing: nothing written"
+ok "kmsg: no generation" -- kmsg_has "$r" "claiming nothing: no generation on the command line, list is generation 5"
+echo "root=/dev/vda1 gpt_bootcfg.generation=4" >"$r/proc/cmdline"
+run "$r"
+is "$(ovr "$r" 0000:00:04.0)" "" "other generation: nothing written"
+ok "kmsg: other generation" -- kmsg_has "$r" "claiming nothing: entry boots generation 4, list is generation 5"
+echo "root=/dev/vda1 gpt_bootcfg.generation=5" >"$r/proc/cmdline"
+run "$r"
+is "$(ovr "$r" 0000:00:04.0)" vfio-pci "same generation: claimed"
+
+# 7. IOMMU group: an unlisted endpoint on a host driver blocks the group; bridges do not.
+r=$(mkhost)
+printf '%s\n' "$HDA" >"$r/etc/gpt-bootcfg/claim.list"
+run "$r"
+is "$rc" 1 "shared group: exit 1"
+is "$(ovr "$r" 0000:00:07.0)" "" "shared group: nothing written"
+ok "kmsg: group refusal names the device" -- kmsg_has "$r" "0000:00:07.0: skipped: IOMMU group 7 also holds 0000:00:08.0 (driver snd_hda_intel), which is not in the list"
+printf '%s\n%s\n' "$HDA" "$HDA2" >"$r/etc/gpt-bootcfg/claim.list"
+: >"$r/dev/kmsg"
+run "$r"
+is "$(ovr "$r" 0000:00:07.0)" vfio-pci "whole group listed: claimed (bridge 07.1 excepted)"
+is "$(cat "$r/sys/bus/pci/drivers/snd_hda_intel/unbind")" 0000:00:08.0 "group member unbound"
+rm "$r/sys/devices/pci0000:00/0000:00:04.0/iommu_group"
+printf '%s\n' "$XHCI" >"$r/etc/gpt-bootcfg/claim.list"
+run "$r"
+ok "no IOMMU group: skipped" -- kmsg_has "$r" "0000:00:04.0: skipped: no IOMMU group"
+
+# 8. vfio-pci not registered: the module chain comes from modules.dep; --root never loads.
+r=$(mkhost)
+rm -r "$r/sys/bus/pci/drivers/vfio-pci"
+mkdir -p "$r/lib/modules/9.9.9/kernel" "$r/sys/module/irqbypass"
+cat >"$r/lib/modules/9.9.9/modules.dep" <<'DEP'
+kernel/drivers/vfio/vfio.ko:
+kernel/drivers/vfio/vfio_iommu_type1.ko: kernel/drivers/vfio/vfio.ko
+kernel/drivers/vfio/pci/vfio-pci-core.ko: kernel/drivers/vfio/vfio_virqfd.ko kernel/drivers/vfio/vfio.ko kernel/virt/lib/irqbypass.ko
+kernel/drivers/vfio/pci/vfio-pci.ko: kernel/drivers/vfio/pci/vfio-pci-core.ko kernel/drivers/vfio/vfio_virqfd.ko kernel/drivers/vfio/vfio.ko kernel/virt/lib/irqbypass.ko
+DEP
+printf '%s\n' "$XHCI" >"$r/etc/gpt-bootcfg/claim.list"
+run "$r" --kver 9.9.9
+is "$rc" 1 "no vfio-pci under --root: exit 1"
+is "$(ovr "$r" 0000:00:04.0)" "" "no vfio-pci: nothing written"
+ok "kmsg: module chain resolved, loaded ones skipped" -- kmsg_has "$r" "would load vfio, vfio_virqfd, vfio_pci_core, vfio_pci, vfio_iommu_type1, not loading under --root"
+run "$r" --kver 1.0.0
+ok "kmsg: no modules.dep" -- kmsg_has "$r" "vfio-pci is not registered and not in /lib/modules/1.0.0/modules.dep"
+
+# 9. --dry-run writes nothing.
+r=$(mkhost)
+printf '%s\n%s\n' "$NVME" "$XHCI" >"$r/etc/gpt-bootcfg/claim.list"
+run "$r" --dry-run
+is "$rc" 0 "dry run: exit 0"
+is "$(ovr "$r" 0000:00:03.0)$(ovr "$r" 0000:00:04.0)$(cat "$r/sys/bus/pci/drivers/nvme/unbind" "$r/sys/bus/pci/drivers_probe")" "" "dry run: nothing written"
+ok "kmsg: would claim" -- kmsg_has "$r" "0000:00:03.0: would claim for vfio-pci, unbinding nvme (--dry-run)"
+
+# 10. Missing list, no kmsg, bad usage.
+r=$(mkhost)
+rm "$r/dev/kmsg"
+run "$r" --list /etc/none.list
+is "$rc" 2 "missing list: exit 2"
+ok "missing list named on stderr when kmsg is absent" -- grep -qF "gpt-bootcfg: cannot read claim list '/etc/none.list': No such file or directory" "$TAP_TMP/log"
+run "$r" --bogus
+is "$rc" 2 "unknown option: exit 2"
+run "$r" --list relative.list
+is "$rc" 2 "relative --list: exit 2"
+
+done_testing
