@@ -40,3 +40,16 @@ struct vm_config {
 int vm_config_parse(const struct config *c, const struct config_section *s,
 		    struct vm_config **ret, char **ret_error);
 void vm_config_free(struct vm_config *vm);
+
+/*
+ * CPU lists for pinning, in the kernel's notation but in the order written: position i is
+ * vCPU i ("32,14-15" -> 32 14 15). -EINVAL on syntax errors, reversed ranges or numbers
+ * above 8191; -ENOTUNIQ when a CPU appears twice. An empty string gives an empty list.
+ */
+int vm_cpulist_parse(const char *s, struct cpu_set_list *ret);
+
+/* The compact notation again ("14-17,32-35"), runs folded in the order given; "" if empty. */
+int vm_cpulist_format(const struct cpu_set_list *l, char **ret);
+
+/* True if cpu is in the list. */
+bool vm_cpulist_contains(const struct cpu_set_list *l, unsigned cpu);

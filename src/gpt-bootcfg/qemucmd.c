@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "macro.h"
+#include "path.h"
+#include "qemucmd.h"
+#include "strbuf.h"
+
+/*
+ * The enlightenments Windows uses when it finds Hyper-V: cheaper timers, spinlocks,
+ * APIC access and TLB flushes. All are KVM features, so TCG runs drop them.
+ */
+#define HYPERV_FLAGS                                                                               \
+	"hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_vpindex,hv_runtime,hv_time,hv_synic,"          \
+	"hv_stimer,hv_frequencies,hv_tlbflush,hv_ipi"
+
+/* NVIDIA's consumer driver refused to start when it saw KVM (code 43) before R465. */
+#define HIDE_KVM_FLAGS "kvm=off,hv_vendor_id=gptbootcfg"
+
+struct argv_builder {
+	char **argv;
+	size_t n, alloc;
+	int err;
+};
+
+_printf_(2, 3) static void add(struct argv_builder *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (b->err)
+		return;
+	if (b->n + 2 > b->alloc) {
+		size_t na = b->alloc ? b->alloc * 2 : 64;
+		char **nv = realloc(b->argv, na * sizeof(char *));
+
+		if (!nv) {
+			b->err = -ENOMEM;
+			return;
+		}
+		b->argv = nv;
+		b->alloc = na;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		b->err = -ENOMEM;
+	va_end(ap);
+	if (b->err)
+		return;
+	b->argv[b->n++] = s;
+	b->argv[b->n] = NULL;
+}
+
+#define add2(b, opt, ...)                                                                          \
+	do {                                                                                       \
+		add(b, "%s", opt);                                                                 \
+		add(b, __VA_ARGS__);                                                               \
+	} while (0)
+
+int vm_qmp_path(const char *name, char **ret)
+{
+	return asprintf(ret, VM_RUN_DIR "/%s.qmp", name) < 0 ? -ENOMEM : 0;
+}
+
+int vm_pid_path(const char *name, char **ret)
+{
+	return asprintf(ret, VM_RUN_DIR "/%s.pid", name) < 0 ? -ENOMEM : 0;
+}
+
+int vm_vars_path(const char *name, char **ret)
+{
+	return asprintf(ret, VM_STATE_DIR "/%s/OVMF_VARS.fd", name) < 0 ? -ENOMEM : 0;
+}
+
+int qemu_cmd_numa_node(const struct qemu_cmd_input *in)
+{
+	const struct vm_options *o = vm_options(in->vm);
+
+	if (o->numa_node != -2)
+		return o->numa_node;
+	for (size_t i = 0; i < in->n_pt; i++)
+		if (in->pt[i].numa_node >= 0)
+			return in->pt[i].numa_node;
+	return -1;
+}
+
+static const char *standin_for_class(uint32_t class)
+{
+	switch (class >> 8) {
+	case 0x0300:
+	case 0x0302:
+	case 0x0380:
+		return "bochs-display";
+	case 0x0403:
+		return "ich9-intel-hda";
+	case 0x0c03:
+		return "qemu-xhci";
+	case 0x0108:
+		return "nvme,serial=standin";
+	default:
+		break;
+	}
+	if (pci_class_is_network(class))
+		return "e1000e";
+	return "pci-testdev";
+}
+
+static const struct vm_device_options *find_devopts(const struct vm_options *o, const char *name)
+{
+	for (size_t i = 0; i < o->n_devopts; i++)
+		if (streq_ptr(o->devopts[i].device, name))
+			return &o->devopts[i];
+	return NULL;
+}
+
+static void add_cpu(struct argv_builder *b, const struct qemu_cmd_input *in, bool tcg)
+{
+	const struct vm_options *o = vm_options(in->vm);
+	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+
+	if (tcg) {
+		/* "host" and the Hyper-V/KVM flags need KVM; "max" is TCG's closest model. */
+		add2(b, "-cpu", "max");
+		return;
+	}
+	strbuf_puts(&sb, o->cpu_model);
+	if (o->kvm_hidden)
+		strbuf_puts(&sb, "," HIDE_KVM_FLAGS);
+	if (o->hyperv)
+		strbuf_puts(&sb, "," HYPERV_FLAGS);
+	add2(b, "-cpu", "%s", strbuf_str(&sb) ? strbuf_str(&sb) : "");
+	if (sb.err)
+		b->err = sb.err;
+}
+
+static void add_memory(struct argv_builder *b, const struct qemu_cmd_input *in)
+{
+	const struct vm_config *vm = in->vm;
+	const struct vm_options *o = vm_options(vm);
+	uint64_t mib = vm->memory >> 20;
+	int node = qemu_cmd_numa_node(in);
+	_cleanup_free_ char *bind = NULL;
+
+	add2(b, "-m", "%" PRIu64 "M", mib);
+	/* Locked memory: vfio pins it anyway, and a swapped-out page would stall the guest. */
+	add2(b, "-overcommit", "mem-lock=on");
+	if (node >= 0 && asprintf(&bind, ",host-nodes=%d,policy=bind", node) < 0) {
+		b->err = -ENOMEM;
+		return;
+	}
+	if (vm->hugepage_size || in->mem_path)
+		add2(b, "-object",
+		     "memory-backend-file,id=mem0,size=%" PRIu64 "M,mem-path=%s,prealloc=on,"
+		     "share=off%s",
+		     mib, in->mem_path ? in->mem_path : o->hugepage_mount, bind ? bind : "");
+	else
+		add2(b, "-object", "memory-backend-ram,id=mem0,size=%" PRIu64 "M,prealloc=on%s",
+		     mib, bind ? bind : "");
+}
+
+/*
+ * One pcie-root-port per host slot; all functions of one slot go on the same port with
+ * their own function numbers, function 0 carrying multifunction=on. Drivers (NVIDIA's
+ * among them) expect the GPU's audio function beside the GPU, as on the host: split over
+ * two ports, the guide's Windows guest stopped booting once the NVIDIA driver was in.
+ */
+static void add_passthrough(struct argv_builder *b, const struct qemu_cmd_input *in,
+			    unsigned *chassis)
+{
+	const struct vm_options *o = vm_options(in->vm);
+	bool *done = calloc(in->n_pt ? in->n_pt : 1, sizeof(bool));
+
+	if (!done) {
+		b->err = -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < in->n_pt; i++) {
+		size_t slot[8], n = 0;
+		bool has_fn0 = false;
+		unsigned port;
+
+		if (done[i])
+			continue;
+		for (size_t j = i; j < in->n_pt && n < ARRAY_SIZE(slot); j++)
+			if (!done[j] && pci_addr_same_slot(&in->pt[i].addr, &in->pt[j].addr)) {
+				slot[n++] = j;
+				done[j] = true;
+			}
+		/* Functions in ascending order, as the guest enumerates them. */
+		for (size_t x = 1; x < n; x++)
+			for (size_t y = x; y > 0 && in->pt[slot[y - 1]].addr.fn >
+							    in->pt[slot[y]].addr.fn;
+			     y--) {
+				size_t t = slot[y];
+
+				slot[y] = slot[y - 1];
+				slot[y - 1] = t;
+			}
+		for (size_t x = 0; x < n; x++)
+			has_fn0 = has_fn0 || in->pt[slot[x]].addr.fn == 0;
+
+		port = (*chassis)++;
+		add2(b, "-device", "pcie-root-port,id=rp%u,chassis=%u", port, port);
+		for (size_t x = 0; x < n; x++) {
+			const struct qemu_passthrough *p = &in->pt[slot[x]];
+			const struct vm_device_options *dopt = find_devopts(o, p->device);
+			_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+			/* Without function 0 the guest would not scan the slot: renumber from 0. */
+			unsigned fn = has_fn0 ? p->addr.fn : (unsigned)x;
+
+			if (in->standins)
+				strbuf_printf(&sb, "%s", standin_for_class(p->class));
+			else
+				strbuf_printf(&sb, "vfio-pci,host=%s", p->address);
+			strbuf_printf(&sb, ",id=hostdev%zu,bus=rp%u,addr=00.%u", slot[x], port, fn);
+			if (fn == 0 && n > 1)
+				strbuf_puts(&sb, ",multifunction=on");
+			if (dopt && !in->standins)
+				STRV_FOREACH(opt, dopt->options)
+					strbuf_printf(&sb, ",%s", *opt);
+			if (sb.err) {
+				b->err = sb.err;
+				break;
+			}
+			add2(b, "-device", "%s", strbuf_str(&sb));
+		}
+	}
+	free(done);
+}
+
+static void add_disks(struct argv_builder *b, const struct qemu_cmd_input *in, unsigned *boot)
+{
+	const struct vm_config *vm = in->vm;
+	const struct vm_options *o = vm_options(vm);
+	size_t i = 0;
+
+	for (i = 0; i < o->n_disks; i++) {
+		const struct vm_disk *d = &o->disks[i];
+
+		if (d->nvme_host)
+			/* QEMU's userspace NVMe driver talks to the vfio-bound controller directly. */
+			add2(b, "-drive", "file=nvme://%s/%u,if=none,id=disk%zu,format=raw",
+			     d->nvme_addr, d->nvme_namespace, i);
+		else
+			add2(b, "-drive", "file=%s,if=none,id=disk%zu,format=%s,cache=%s,aio=%s",
+			     d->path, i, d->format, d->cache, d->aio);
+		if (d->bus == VM_DISK_NVME) {
+			add2(b, "-device", "nvme,drive=disk%zu,serial=gpt-bootcfg-%zu,max_ioqpairs=%u,"
+					   "bootindex=%u",
+			     i, i, vm->vcpus, (*boot)++);
+		} else {
+			/* Its own iothread keeps disk I/O off the main loop and the vCPUs. */
+			add2(b, "-object", "iothread,id=iothread-disk%zu", i);
+			add2(b, "-device", "virtio-blk-pci,drive=disk%zu,iothread=iothread-disk%zu,"
+					   "num-queues=%u,bootindex=%u",
+			     i, i, vm->vcpus, (*boot)++);
+		}
+	}
+	i = 0;
+	STRV_FOREACH(cd, o->cdroms) {
+		add2(b, "-drive", "file=%s,if=none,id=cdrom%zu,media=cdrom,readonly=on", *cd, i);
+		/* q35's built-in AHCI controller has six ports, ide.0 to ide.5. */
+		add2(b, "-device", "ide-cd,drive=cdrom%zu,bus=ide.%zu,bootindex=%u", i, i, (*boot)++);
+		i++;
+	}
+}
+
+static void add_network(struct argv_builder *b, const struct vm_options *o)
+{
+	_cleanup_free_ char *mac = NULL;
+
+	if (o->mac && asprintf(&mac, ",mac=%s", o->mac) < 0) {
+		b->err = -ENOMEM;
+		return;
+	}
+	switch (o->network) {
+	case VM_NET_NONE:
+		return;
+	case VM_NET_USER:
+		add2(b, "-netdev", "user,id=net0");
+		break;
+	case VM_NET_BRIDGE:
+		add2(b, "-netdev", "bridge,id=net0,br=%s", o->net_ifname);
+		break;
+	case VM_NET_TAP:
+		add2(b, "-netdev", "tap,id=net0,ifname=%s,script=no,downscript=no", o->net_ifname);
+		break;
+	}
+	add2(b, "-device", "%s,netdev=net0%s", o->net_model, mac ? mac : "");
+}
+
+static void add_spice(struct argv_builder *b, const struct vm_config *vm)
+{
+	const struct vm_options *o = vm_options(vm);
+
+	if (o->spice == VM_SPICE_NONE)
+		return;
+	if (o->spice == VM_SPICE_UNIX) {
+		/* The socket is created 0600 (vm run's umask): its mode is the access control. */
+		add2(b, "-spice", "unix=on,addr=" VM_RUN_DIR "/%s.spice,disable-ticketing=on",
+		     vm->name);
+	} else {
+		add2(b, "-object", "secret,id=spice-password,file=%s", o->spice_password_file);
+		add2(b, "-spice", "port=%u,addr=127.0.0.1,password-secret=spice-password",
+		     o->spice_port);
+	}
+	add2(b, "-device", "virtio-serial-pci,id=vserial0");
+	add2(b, "-chardev", "spicevmc,id=vdagent,name=vdagent");
+	add2(b, "-device", "virtserialport,bus=vserial0.0,chardev=vdagent,name=com.redhat.spice.0");
+	if (o->usb_redirect) {
+		add2(b, "-device", "qemu-xhci,id=usbredir");
+		for (unsigned i = 0; i < o->usb_redirect; i++) {
+			add2(b, "-chardev", "spicevmc,id=usbredir%u,name=usbredir", i);
+			add2(b, "-device", "usb-redir,chardev=usbredir%u,bus=usbredir.0", i);
+		}
+	}
+}
+
+int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv)
+{
+	const struct vm_config *vm = in->vm;
+	const struct vm_options *o = vm_options(vm);
+	struct argv_builder b = {0};
+	bool tcg = in->accel && streq(in->accel, "tcg");
+	unsigned chassis = 1, boot = 1;
+
+	add(&b, "%s", in->qemu ? in->qemu : "qemu-system-x86_64");
+	add2(&b, "-name", "%s,debug-threads=on", vm->name);
+	add(&b, "-nodefaults");
+	add(&b, "-no-user-config");
+	add2(&b, "-display", "none");
+	add2(&b, "-machine", "q35,accel=%s,vmport=off,memory-backend=mem0",
+	     in->accel ? in->accel : "kvm");
+	add_cpu(&b, in, tcg);
+	add2(&b, "-smp", "%u,sockets=%u,cores=%u,threads=%u", vm->vcpus, vm->sockets, vm->cores,
+	     vm->threads);
+	add_memory(&b, in);
+	if (o->rtc_localtime)
+		add2(&b, "-rtc", "base=localtime");
+	/* Windows guests with passed-through GPUs often fail to resume from S3/S4. */
+	add2(&b, "-global", "ICH9-LPC.disable_s3=1");
+	add2(&b, "-global", "ICH9-LPC.disable_s4=1");
+	add2(&b, "-qmp", "unix:" VM_RUN_DIR "/%s.qmp,server=on,wait=off", vm->name);
+	add2(&b, "-pidfile", VM_RUN_DIR "/%s.pid", vm->name);
+	/* Setting the user needs setuid(), so only then may QEMU keep that privilege. */
+	if (o->user) {
+		add2(&b, "-sandbox", "on,obsolete=deny,spawn=deny");
+		add2(&b, "-runas", "%s", o->user);
+	} else {
+		add2(&b, "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny");
+	}
+	if (o->firmware == VM_FIRMWARE_OVMF) {
+		add2(&b, "-drive", "if=pflash,format=raw,readonly=on,file=%s", o->ovmf_code);
+		add2(&b, "-drive", "if=pflash,format=raw,file=" VM_STATE_DIR "/%s/OVMF_VARS.fd",
+		     vm->name);
+	}
+	add_passthrough(&b, in, &chassis);
+	add_disks(&b, in, &boot);
+	add_network(&b, o);
+	add_spice(&b, vm);
+	STRV_FOREACH(a, o->extra_args)
+		add(&b, "%s", *a);
+
+	if (b.err) {
+		strv_free(b.argv);
+		return b.err;
+	}
+	*ret_argv = b.argv;
+	return 0;
+}

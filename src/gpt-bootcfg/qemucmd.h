@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The QEMU command line for a [vm NAME] section. vmconfig.c validates the keys into a
+ * struct vm_options (vm_config.runner); qemu_cmd_build() turns that plus the resolved
+ * host devices into an argv. The builder is pure: it reads nothing and checks nothing
+ * about the host, so the same input always gives the same argv (golden tests).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pci.h"
+#include "vmconfig.h"
+
+/* Runtime locations (host paths; the argv names them as they are on the host). */
+#define VM_RUN_DIR "/run/gpt-bootcfg"
+#define VM_STATE_DIR "/var/lib/gpt-bootcfg"
+#define VM_HOOKS_DIR "/etc/gpt-bootcfg/hooks.d"
+
+enum vm_disk_bus {
+	VM_DISK_VIRTIO, /* virtio-blk-pci with its own iothread */
+	VM_DISK_NVME,   /* emulated NVMe controller, one I/O queue pair per vCPU */
+};
+
+struct vm_disk {
+	char *path;     /* image file or block device; NULL for nvme:// */
+	char *format;   /* "raw" or "qcow2" */
+	enum vm_disk_bus bus;
+	char *cache;    /* "none" by default */
+	char *aio;      /* "native" by default */
+	bool nvme_host; /* nvme://ADDR/NS: QEMU's userspace NVMe driver on a vfio-bound controller */
+	char nvme_addr[PCI_ADDR_STRLEN];
+	unsigned nvme_namespace;
+	unsigned line, col; /* of the value, for messages */
+};
+
+enum vm_firmware {
+	VM_FIRMWARE_OVMF,
+	VM_FIRMWARE_BIOS,
+};
+
+enum vm_network {
+	VM_NET_NONE,
+	VM_NET_USER,
+	VM_NET_BRIDGE,
+	VM_NET_TAP,
+};
+
+enum vm_spice {
+	VM_SPICE_NONE,
+	VM_SPICE_UNIX,     /* unix socket under VM_RUN_DIR, no ticketing (file mode guards it) */
+	VM_SPICE_LOOPBACK, /* 127.0.0.1:PORT with a password file */
+};
+
+/* Per-device vfio-pci options from "device-options = NAME opt=value,...". */
+struct vm_device_options {
+	char *device;
+	char **options; /* "x-vga=on", validated names */
+};
+
+struct vm_options {
+	char *cpu_model;   /* "host" */
+	bool hyperv;       /* Hyper-V enlightenments for Windows guests */
+	bool kvm_hidden;   /* kvm=off and a Hyper-V vendor id (NVIDIA's driver checks) */
+	bool rtc_localtime;
+	int numa_node;     /* -2 = from the first device that has one, -1 = none, >= 0 */
+	char *hugepage_mount; /* "/dev/hugepages" */
+	char *user;        /* -runas USER, NULL = QEMU stays root */
+
+	struct vm_disk *disks;
+	size_t n_disks;
+	char **cdroms; /* strv of ISO paths */
+	unsigned cdroms_line;
+
+	enum vm_firmware firmware;
+	char *ovmf_code; /* read-only code image */
+	char *ovmf_vars; /* template copied once to VM_STATE_DIR/NAME/OVMF_VARS.fd */
+
+	enum vm_network network;
+	char *net_ifname; /* bridge or tap name */
+	char *net_model;  /* "virtio-net-pci" */
+	char *mac;        /* NULL = derived by QEMU */
+
+	enum vm_spice spice;
+	unsigned spice_port;
+	char *spice_password_file;
+	unsigned usb_redirect; /* number of SPICE usbredir channels */
+
+	struct vm_device_options *devopts;
+	size_t n_devopts;
+
+	char **extra_args; /* appended verbatim */
+	unsigned stop_timeout; /* seconds vm stop waits for the guest to power off */
+
+	/* Positions for errors found later against the host. */
+	unsigned vcpu_pins_line, vcpu_pins_col;
+	unsigned emulator_cpus_line, emulator_cpus_col;
+	unsigned memory_line, memory_col;
+	unsigned devices_line, devices_col;
+};
+
+static inline const struct vm_options *vm_options(const struct vm_config *vm)
+{
+	return vm->runner;
+}
+
+/* One host PCI function to pass through, resolved from a [device] section and the host. */
+struct qemu_passthrough {
+	char address[PCI_ADDR_STRLEN]; /* "0000:65:00.0" */
+	struct pci_addr addr;
+	const char *device; /* [device NAME] */
+	uint32_t class;     /* for test stand-ins */
+	int numa_node;      /* -1 unknown */
+};
+
+struct qemu_cmd_input {
+	const struct vm_config *vm;
+	const struct qemu_passthrough *pt; /* in the order of the vm's devices */
+	size_t n_pt;
+	const char *qemu; /* binary, "qemu-system-x86_64" */
+
+	/*
+	 * Test-only overrides (docs/vm.md, "Testing"): accel "tcg" (which also swaps the CPU
+	 * model for "max" and drops the KVM-only CPU flags), mem_path instead of the
+	 * hugetlbfs mount (a tmpfs directory: hugetlbfs is not available in tests), and
+	 * stand-ins: emulated devices of the same class in place of vfio-pci, on the same
+	 * root port and function, for hosts that have no such hardware.
+	 */
+	const char *accel;
+	const char *mem_path;
+	bool standins;
+};
+
+/* Build the argv (strv, argv[0] = in->qemu). */
+int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv);
+
+/* The host NUMA node memory is bound to: the configured one or the first device's, or -1. */
+int qemu_cmd_numa_node(const struct qemu_cmd_input *in);
+
+/* Host paths derived from the VM name. */
+int vm_qmp_path(const char *name, char **ret);
+int vm_pid_path(const char *name, char **ret);
+int vm_vars_path(const char *name, char **ret);

@@ -1,0 +1,905 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "macro.h"
+#include "path.h"
+#include "qemucmd.h"
+#include "strbuf.h"
+#include "vmconfig.h"
+
+/*
+ * Errors are formatted here rather than with config_error() so that this file only needs
+ * the raw layer's data types: the unit tests build sections by hand and link it alone.
+ */
+_printf_(4, 5) static char *vm_error(const struct config *c, unsigned line, unsigned col,
+				     const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	char *s = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return NULL;
+	if (asprintf(&s, "%s:%u:%u: %s", c && c->path ? c->path : "(config)", line, col, msg) < 0)
+		return NULL;
+	return s;
+}
+
+
+/* CPU numbers above this are garbage, not CPUs. */
+#define VM_CPU_MAX 8191
+
+static const char *skip_space(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n')
+		p++;
+	return p;
+}
+
+static int parse_cpu_number(const char **p, unsigned *ret)
+{
+	unsigned long v = 0;
+	const char *s = *p;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	while (isdigit((unsigned char)*s)) {
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (v > VM_CPU_MAX)
+			return -EINVAL;
+		s++;
+	}
+	*p = s;
+	*ret = (unsigned)v;
+	return 0;
+}
+
+bool vm_cpulist_contains(const struct cpu_set_list *l, unsigned cpu)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->cpus[i] == cpu)
+			return true;
+	return false;
+}
+
+int vm_cpulist_parse(const char *s, struct cpu_set_list *ret)
+{
+	struct cpu_set_list l = {0};
+	size_t alloc = 0;
+	const char *p = skip_space(s);
+	int r = 0;
+
+	if (*p == '\0') {
+		*ret = l;
+		return 0;
+	}
+	for (;;) {
+		unsigned a, b;
+
+		p = skip_space(p);
+		r = parse_cpu_number(&p, &a);
+		if (r < 0)
+			goto fail;
+		b = a;
+		p = skip_space(p);
+		if (*p == '-') {
+			p = skip_space(p + 1);
+			r = parse_cpu_number(&p, &b);
+			if (r < 0)
+				goto fail;
+			r = -EINVAL;
+			if (b < a)
+				goto fail;
+			p = skip_space(p);
+		}
+		for (unsigned c = a; c <= b; c++) {
+			r = -ENOTUNIQ;
+			if (vm_cpulist_contains(&l, c))
+				goto fail;
+			if (l.n == alloc) {
+				size_t na = alloc ? alloc * 2 : 16;
+				unsigned *nl = realloc(l.cpus, na * sizeof(*nl));
+
+				r = -ENOMEM;
+				if (!nl)
+					goto fail;
+				l.cpus = nl;
+				alloc = na;
+			}
+			l.cpus[l.n++] = c;
+		}
+		if (*p == '\0')
+			break;
+		r = -EINVAL;
+		if (*p != ',')
+			goto fail;
+		p++;
+	}
+	*ret = l;
+	return 0;
+fail:
+	free(l.cpus);
+	return r;
+}
+
+int vm_cpulist_format(const struct cpu_set_list *l, char **ret)
+{
+	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; i < l->n;) {
+		size_t j = i;
+
+		while (j + 1 < l->n && l->cpus[j + 1] == l->cpus[j] + 1)
+			j++;
+		if (i > 0)
+			strbuf_putc(&sb, ',');
+		if (j == i)
+			strbuf_printf(&sb, "%u", l->cpus[i]);
+		else
+			strbuf_printf(&sb, "%u-%u", l->cpus[i], l->cpus[j]);
+		i = j + 1;
+	}
+	return strbuf_steal(&sb, ret);
+}
+
+#define FAIL(e, ...)                                                                               \
+	do {                                                                                       \
+		*ret_error = vm_error(c, (e)->line, (e)->col_value, __VA_ARGS__);                  \
+		return -EINVAL;                                                                    \
+	} while (0)
+
+static void vm_options_free(struct vm_options *o)
+{
+	if (!o)
+		return;
+	free(o->cpu_model);
+	free(o->hugepage_mount);
+	free(o->user);
+	for (size_t i = 0; i < o->n_disks; i++) {
+		free(o->disks[i].path);
+		free(o->disks[i].format);
+		free(o->disks[i].cache);
+		free(o->disks[i].aio);
+	}
+	free(o->disks);
+	strv_free(o->cdroms);
+	free(o->ovmf_code);
+	free(o->ovmf_vars);
+	free(o->net_ifname);
+	free(o->net_model);
+	free(o->mac);
+	free(o->spice_password_file);
+	for (size_t i = 0; i < o->n_devopts; i++) {
+		free(o->devopts[i].device);
+		strv_free(o->devopts[i].options);
+	}
+	free(o->devopts);
+	strv_free(o->extra_args);
+	free(o);
+}
+
+void vm_config_free(struct vm_config *vm)
+{
+	if (!vm)
+		return;
+	free(vm->name);
+	free(vm->vcpu_pins.cpus);
+	free(vm->emulator_cpus.cpus);
+	strv_free(vm->devices);
+	vm_options_free(vm->runner);
+	free(vm);
+}
+
+static void vm_config_freep(struct vm_config **vm)
+{
+	vm_config_free(*vm);
+}
+
+static int parse_bool(const char *s, bool *ret)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+		if (strcasecmp(s, yes[i]) == 0) {
+			*ret = true;
+			return 0;
+		}
+	for (size_t i = 0; i < ARRAY_SIZE(no); i++)
+		if (strcasecmp(s, no[i]) == 0) {
+			*ret = false;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* "16G", "16GiB", "512M", "1048576" (bytes). Binary units. */
+static int parse_size(const char *s, uint64_t *ret)
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} units[] = {
+		{"", 0},    {"B", 0},    {"K", 10},  {"KiB", 10}, {"M", 20},
+		{"MiB", 20}, {"G", 30},  {"GiB", 30}, {"T", 40},  {"TiB", 40},
+	};
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	while (isdigit((unsigned char)*p)) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+		p++;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcasecmp(p, units[i].suffix) != 0)
+			continue;
+		if (units[i].shift && v > (UINT64_MAX >> units[i].shift))
+			return -ERANGE;
+		*ret = v << units[i].shift;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int parse_uint(const char *s, unsigned max, unsigned *ret)
+{
+	unsigned long v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (const char *p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (v > max)
+			return -ERANGE;
+	}
+	*ret = (unsigned)v;
+	return 0;
+}
+
+/* Split on whitespace (and commas when commas is set) into a strv. */
+static int split_words(const char *s, bool commas, char ***ret)
+{
+	_cleanup_strv_free_ char **l = NULL;
+	size_t n = 0;
+
+	for (const char *p = s;;) {
+		size_t len;
+		char **nl;
+
+		while (*p && (isspace((unsigned char)*p) || (commas && *p == ',')))
+			p++;
+		if (!*p)
+			break;
+		len = 0;
+		while (p[len] && !isspace((unsigned char)p[len]) && !(commas && p[len] == ','))
+			len++;
+		nl = realloc(l, (n + 2) * sizeof(char *));
+		if (!nl)
+			return -ENOMEM;
+		l = nl;
+		l[n] = strndup(p, len);
+		if (!l[n])
+			return -ENOMEM;
+		l[++n] = NULL;
+		p += len;
+	}
+	if (!l) {
+		l = calloc(1, sizeof(char *));
+		if (!l)
+			return -ENOMEM;
+	}
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+static int strv_push(char ***l, const char *s)
+{
+	size_t n = strv_length(*l);
+	char **nl = realloc(*l, (n + 2) * sizeof(char *));
+
+	if (!nl)
+		return -ENOMEM;
+	*l = nl;
+	nl[n] = strdup(s);
+	if (!nl[n])
+		return -ENOMEM;
+	nl[n + 1] = NULL;
+	return 0;
+}
+
+static bool valid_name(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("-_.", *p))
+			return false;
+	return s[0] != '.';
+}
+
+/* An absolute path without characters that would break QEMU's comma-separated options. */
+static bool valid_path(const char *s)
+{
+	if (s[0] != '/' || strlen(s) >= 4096)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (*p == ',' || isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
+			return false;
+	return true;
+}
+
+static bool raw_device_exists(const struct config *c, const char *name)
+{
+	if (!c)
+		return false;
+	for (size_t i = 0; i < c->n_sections; i++)
+		if (streq_ptr(c->sections[i].type, "device") && streq_ptr(c->sections[i].name, name))
+			return true;
+	return false;
+}
+
+static int parse_cpus(const struct config *c, const struct config_entry *e,
+		      struct cpu_set_list *ret, char **ret_error)
+{
+	struct cpu_set_list l;
+	int r;
+
+	r = vm_cpulist_parse(e->value, &l);
+	if (r == -ENOTUNIQ)
+		FAIL(e, "%s: a CPU is listed twice in '%s'", e->key, e->value);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		FAIL(e, "%s: invalid CPU list '%s' (expected e.g. 14-17,32-35)", e->key, e->value);
+	free(ret->cpus);
+	*ret = l;
+	return 0;
+}
+
+static int parse_disk(const struct config *c, const struct config_entry *e, struct vm_disk *d,
+		      char **ret_error)
+{
+	_cleanup_strv_free_ char **w = NULL;
+	const char *nv;
+	int r;
+
+	r = split_words(e->value, false, &w);
+	if (r < 0)
+		return r;
+	if (!w[0])
+		FAIL(e, "disk: empty value (expected PATH [format=raw|qcow2] [bus=virtio|nvme] ...)");
+
+	nv = startswith(w[0], "nvme://");
+	if (nv) {
+		char addr[PCI_ADDR_STRLEN];
+		const char *slash = strchr(nv, '/');
+		struct pci_addr a;
+		size_t l = slash ? (size_t)(slash - nv) : strlen(nv);
+
+		if (l >= sizeof(addr))
+			FAIL(e, "disk: invalid NVMe address in '%s' (expected nvme://0000:b3:00.0/1)",
+			     w[0]);
+		memcpy(addr, nv, l);
+		addr[l] = '\0';
+		if (pci_addr_parse(addr, &a) < 0)
+			FAIL(e, "disk: invalid NVMe address in '%s' (expected nvme://0000:b3:00.0/1)",
+			     w[0]);
+		d->nvme_namespace = 1;
+		if (slash && parse_uint(slash + 1, 0xfffffffe, &d->nvme_namespace) < 0)
+			FAIL(e, "disk: invalid NVMe namespace in '%s'", w[0]);
+		if (d->nvme_namespace == 0)
+			FAIL(e, "disk: NVMe namespaces start at 1 in '%s'", w[0]);
+		d->nvme_host = true;
+		pci_addr_format(&a, d->nvme_addr);
+	} else {
+		if (!valid_path(w[0]))
+			FAIL(e, "disk: '%s' is not an absolute path without commas or spaces", w[0]);
+		d->path = strdup(w[0]);
+		if (!d->path)
+			return -ENOMEM;
+	}
+
+	for (char **o = w + 1; *o; o++) {
+		const char *v;
+
+		if ((v = startswith(*o, "format="))) {
+			if (!streq(v, "raw") && !streq(v, "qcow2"))
+				FAIL(e, "disk: format must be raw or qcow2, not '%s'", v);
+			free(d->format);
+			d->format = strdup(v);
+		} else if ((v = startswith(*o, "bus="))) {
+			if (streq(v, "virtio"))
+				d->bus = VM_DISK_VIRTIO;
+			else if (streq(v, "nvme"))
+				d->bus = VM_DISK_NVME;
+			else
+				FAIL(e, "disk: bus must be virtio or nvme, not '%s'", v);
+		} else if ((v = startswith(*o, "cache="))) {
+			static const char *const ok[] = {"none", "writeback", "writethrough",
+							 "directsync", "unsafe"};
+			bool found = false;
+
+			for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
+				found = found || streq(v, ok[i]);
+			if (!found)
+				FAIL(e, "disk: unknown cache mode '%s'", v);
+			free(d->cache);
+			d->cache = strdup(v);
+		} else if ((v = startswith(*o, "aio="))) {
+			if (!streq(v, "native") && !streq(v, "threads") && !streq(v, "io_uring"))
+				FAIL(e, "disk: aio must be native, threads or io_uring, not '%s'", v);
+			free(d->aio);
+			d->aio = strdup(v);
+		} else {
+			FAIL(e, "disk: unknown option '%s' (known: format, bus, cache, aio)", *o);
+		}
+	}
+	if (!d->format) {
+		size_t l = d->path ? strlen(d->path) : 0;
+
+		d->format = strdup(l > 6 && streq(d->path + l - 6, ".qcow2") ? "qcow2" : "raw");
+	}
+	if (!d->cache)
+		d->cache = strdup("none");
+	if (!d->aio)
+		d->aio = strdup("native");
+	if (!d->format || !d->cache || !d->aio)
+		return -ENOMEM;
+	/* Linux AIO is only asynchronous with O_DIRECT; QEMU refuses the combination. */
+	if (streq(d->aio, "native") && !streq(d->cache, "none") && !streq(d->cache, "directsync"))
+		FAIL(e, "disk: aio=native needs cache=none or cache=directsync");
+	if (d->nvme_host && !streq(d->format, "raw"))
+		FAIL(e, "disk: an nvme:// disk is always raw");
+	return 0;
+}
+
+static const char *const vfio_options[] = {"x-vga", "rombar", "romfile", "x-no-kvm-intx"};
+
+static int parse_device_options(const struct config *c, const struct config_entry *e,
+				struct vm_options *o, char **ret_error)
+{
+	_cleanup_strv_free_ char **w = NULL, **opts = NULL;
+	struct vm_device_options *nd;
+	int r;
+
+	r = split_words(e->value, false, &w);
+	if (r < 0)
+		return r;
+	if (!w[0] || !w[1] || w[2])
+		FAIL(e, "device-options: expected 'DEVICE option=value,...'");
+	r = split_words(w[1], true, &opts);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; opts[i]; i++) {
+		const char *eq = strchr(opts[i], '=');
+		_cleanup_free_ char *k = NULL, *nv = NULL;
+		bool known = false, b;
+
+		if (eq)
+			k = strndup(opts[i], (size_t)(eq - opts[i]));
+		for (size_t j = 0; k && j < ARRAY_SIZE(vfio_options); j++)
+			known = known || streq(k, vfio_options[j]);
+		if (!known)
+			FAIL(e, "device-options: unknown option '%s' (known: x-vga, rombar, romfile, "
+				"x-no-kvm-intx, as name=value)",
+			     opts[i]);
+		if (streq(k, "romfile")) {
+			if (!valid_path(eq + 1))
+				FAIL(e, "device-options: romfile '%s' is not an absolute path",
+				     eq + 1);
+			continue;
+		}
+		if (streq(k, "rombar")) {
+			if (!streq(eq + 1, "0") && !streq(eq + 1, "1"))
+				FAIL(e, "device-options: rombar must be 0 or 1, not '%s'", eq + 1);
+			continue;
+		}
+		if (parse_bool(eq + 1, &b) < 0)
+			FAIL(e, "device-options: %s expects on or off, not '%s'", k, eq + 1);
+		/* QEMU wants on/off; yes/true/1 are normalised here. */
+		if (asprintf(&nv, "%s=%s", k, b ? "on" : "off") < 0)
+			return -ENOMEM;
+		free(opts[i]);
+		opts[i] = TAKE_PTR(nv);
+	}
+	if (!raw_device_exists(c, w[0]))
+		FAIL(e, "device-options: no [device %s] section", w[0]);
+	for (size_t i = 0; i < o->n_devopts; i++)
+		if (streq(o->devopts[i].device, w[0]))
+			FAIL(e, "device-options: '%s' is given twice", w[0]);
+
+	nd = realloc(o->devopts, (o->n_devopts + 1) * sizeof(*nd));
+	if (!nd)
+		return -ENOMEM;
+	o->devopts = nd;
+	nd[o->n_devopts].device = strdup(w[0]);
+	nd[o->n_devopts].options = TAKE_PTR(opts);
+	if (!nd[o->n_devopts].device) {
+		strv_free(nd[o->n_devopts].options);
+		return -ENOMEM;
+	}
+	o->n_devopts++;
+	return 0;
+}
+
+static int parse_network(const struct config *c, const struct config_entry *e,
+			 struct vm_options *o, char **ret_error)
+{
+	const char *v = e->value, *ifname = NULL;
+
+	if (streq(v, "none"))
+		o->network = VM_NET_NONE;
+	else if (streq(v, "user"))
+		o->network = VM_NET_USER;
+	else if ((ifname = startswith(v, "bridge:")))
+		o->network = VM_NET_BRIDGE;
+	else if ((ifname = startswith(v, "tap:")))
+		o->network = VM_NET_TAP;
+	else
+		FAIL(e, "network: expected none, user, bridge:BRIDGE or tap:TAP, not '%s'", v);
+	if (ifname) {
+		/* IFNAMSIZ is 16 including the NUL. */
+		if (!*ifname || strlen(ifname) > 15 || !valid_name(ifname))
+			FAIL(e, "network: invalid interface name '%s'", ifname);
+		free(o->net_ifname);
+		o->net_ifname = strdup(ifname);
+		if (!o->net_ifname)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static bool valid_mac(const char *s)
+{
+	if (strlen(s) != 17)
+		return false;
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return false;
+	/* A multicast address cannot be a NIC's. */
+	return (strtoul(s, NULL, 16) & 1) == 0;
+}
+
+static int set_string(char **dst, const char *v)
+{
+	char *s = strdup(v);
+
+	if (!s)
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static bool is_repeatable(const char *key)
+{
+	return streq(key, "disk") || streq(key, "cdrom") || streq(key, "device-options") ||
+	       streq(key, "extra-args");
+}
+
+int vm_config_parse(const struct config *c, const struct config_section *s,
+		    struct vm_config **ret, char **ret_error)
+{
+	_cleanup_(vm_config_freep) struct vm_config *vm = NULL;
+	struct vm_options *o;
+	bool have_memory = false, have_vcpus = false;
+	bool have_sockets = false, have_cores = false, have_threads = false;
+	const struct config_entry *topo_e = NULL, *pins_e = NULL, *emu_e = NULL;
+	const struct config_entry *spice_pw_e = NULL, *usb_e = NULL, *mem_e = NULL;
+	int r;
+
+	*ret_error = NULL;
+	if (!s->name || !valid_name(s->name)) {
+		*ret_error = vm_error(c, s->line, 1,
+				      "[vm] needs a name of letters, digits, '-', '_' or '.'");
+		return -EINVAL;
+	}
+
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	vm->runner = o;
+	vm->name = strdup(s->name);
+	o->cpu_model = strdup("host");
+	o->hugepage_mount = strdup("/dev/hugepages");
+	o->ovmf_code = strdup("/usr/share/OVMF/OVMF_CODE_4M.fd");
+	o->ovmf_vars = strdup("/usr/share/OVMF/OVMF_VARS_4M.fd");
+	o->net_model = strdup("virtio-net-pci");
+	o->cdroms = calloc(1, sizeof(char *));
+	o->extra_args = calloc(1, sizeof(char *));
+	vm->devices = calloc(1, sizeof(char *));
+	if (!vm->name || !o->cpu_model || !o->hugepage_mount || !o->ovmf_code || !o->ovmf_vars ||
+	    !o->net_model || !o->cdroms || !o->extra_args || !vm->devices)
+		return -ENOMEM;
+	o->numa_node = -2;
+	o->stop_timeout = 300;
+	o->spice_port = 5930;
+	vm->hugepage_size = UINT64_C(1) << 30;
+	vm->sockets = 1;
+	vm->threads = 1;
+
+	for (size_t i = 0; i < s->n_entries; i++) {
+		const struct config_entry *e = &s->entries[i];
+		const char *k = e->key, *v = e->value;
+		bool b;
+		unsigned u;
+
+		if (!is_repeatable(k))
+			for (size_t j = 0; j < i; j++)
+				if (streq(s->entries[j].key, k)) {
+					*ret_error = vm_error(c, e->line, e->col_key,
+							      "'%s' is already set on line %u", k,
+							      s->entries[j].line);
+					return -EINVAL;
+				}
+
+		if (streq(k, "memory")) {
+			if (parse_size(v, &vm->memory) < 0 || vm->memory == 0)
+				FAIL(e, "memory: invalid size '%s' (expected e.g. 16G or 4096M)", v);
+			if (vm->memory % (UINT64_C(1) << 20))
+				FAIL(e, "memory: '%s' is not a whole number of MiB", v);
+			have_memory = true;
+			mem_e = e;
+			o->memory_line = e->line;
+			o->memory_col = e->col_value;
+		} else if (streq(k, "hugepage-size")) {
+			if (streq(v, "none") || streq(v, "no")) {
+				vm->hugepage_size = 0;
+			} else if (parse_size(v, &vm->hugepage_size) < 0 ||
+				   (vm->hugepage_size != UINT64_C(2) << 20 &&
+				    vm->hugepage_size != UINT64_C(1) << 30)) {
+				FAIL(e, "hugepage-size: expected 1G, 2M or none, not '%s'", v);
+			}
+		} else if (streq(k, "vcpus")) {
+			if (parse_uint(v, 1024, &vm->vcpus) < 0 || vm->vcpus == 0)
+				FAIL(e, "vcpus: expected a number from 1 to 1024, not '%s'", v);
+			have_vcpus = true;
+		} else if (streq(k, "sockets") || streq(k, "cores") || streq(k, "threads")) {
+			if (parse_uint(v, 1024, &u) < 0 || u == 0)
+				FAIL(e, "%s: expected a number from 1 to 1024, not '%s'", k, v);
+			if (streq(k, "sockets")) {
+				vm->sockets = u;
+				have_sockets = true;
+			} else if (streq(k, "cores")) {
+				vm->cores = u;
+				have_cores = true;
+			} else {
+				vm->threads = u;
+				have_threads = true;
+			}
+			topo_e = e;
+		} else if (streq(k, "vcpu-pins")) {
+			r = parse_cpus(c, e, &vm->vcpu_pins, ret_error);
+			if (r < 0)
+				return r;
+			pins_e = e;
+			o->vcpu_pins_line = e->line;
+			o->vcpu_pins_col = e->col_value;
+		} else if (streq(k, "emulator-cpus")) {
+			r = parse_cpus(c, e, &vm->emulator_cpus, ret_error);
+			if (r < 0)
+				return r;
+			emu_e = e;
+			o->emulator_cpus_line = e->line;
+			o->emulator_cpus_col = e->col_value;
+		} else if (streq(k, "cpu-model")) {
+			if (!*v || strlen(v) > 64 || strchr(v, ',') || !valid_name(v))
+				FAIL(e, "cpu-model: invalid model name '%s'", v);
+			if (set_string(&o->cpu_model, v) < 0)
+				return -ENOMEM;
+		} else if (streq(k, "hyperv") || streq(k, "hide-kvm") || streq(k, "autostart")) {
+			if (parse_bool(v, &b) < 0)
+				FAIL(e, "%s: expected yes or no, not '%s'", k, v);
+			if (streq(k, "hyperv"))
+				o->hyperv = b;
+			else if (streq(k, "hide-kvm"))
+				o->kvm_hidden = b;
+			else
+				vm->autostart = b;
+		} else if (streq(k, "rtc")) {
+			if (!streq(v, "utc") && !streq(v, "localtime"))
+				FAIL(e, "rtc: expected utc or localtime, not '%s'", v);
+			o->rtc_localtime = streq(v, "localtime");
+		} else if (streq(k, "numa-node")) {
+			if (streq(v, "auto"))
+				o->numa_node = -2;
+			else if (streq(v, "none"))
+				o->numa_node = -1;
+			else if (parse_uint(v, 1023, &u) == 0)
+				o->numa_node = (int)u;
+			else
+				FAIL(e, "numa-node: expected auto, none or a node number, not '%s'", v);
+		} else if (streq(k, "hugepage-mount")) {
+			if (!valid_path(v))
+				FAIL(e, "hugepage-mount: '%s' is not an absolute path", v);
+			if (set_string(&o->hugepage_mount, v) < 0)
+				return -ENOMEM;
+		} else if (streq(k, "user")) {
+			if (!valid_name(v) || strlen(v) > 32)
+				FAIL(e, "user: invalid user name '%s'", v);
+			if (set_string(&o->user, v) < 0)
+				return -ENOMEM;
+		} else if (streq(k, "devices")) {
+			_cleanup_strv_free_ char **l = NULL;
+
+			r = split_words(v, true, &l);
+			if (r < 0)
+				return r;
+			STRV_FOREACH(d, l) {
+				if (!raw_device_exists(c, *d))
+					FAIL(e, "devices: no [device %s] section", *d);
+				for (char *const *d2 = l; d2 < d; d2++)
+					if (streq(*d, *d2))
+						FAIL(e, "devices: '%s' is listed twice", *d);
+			}
+			strv_free(vm->devices);
+			vm->devices = TAKE_PTR(l);
+			o->devices_line = e->line;
+			o->devices_col = e->col_value;
+		} else if (streq(k, "device-options")) {
+			r = parse_device_options(c, e, o, ret_error);
+			if (r < 0)
+				return r;
+		} else if (streq(k, "disk")) {
+			struct vm_disk *nd = realloc(o->disks, (o->n_disks + 1) * sizeof(*nd));
+
+			if (!nd)
+				return -ENOMEM;
+			o->disks = nd;
+			memset(&nd[o->n_disks], 0, sizeof(*nd));
+			nd[o->n_disks].line = e->line;
+			nd[o->n_disks].col = e->col_value;
+			o->n_disks++;
+			r = parse_disk(c, e, &nd[o->n_disks - 1], ret_error);
+			if (r < 0)
+				return r;
+		} else if (streq(k, "cdrom")) {
+			if (!valid_path(v))
+				FAIL(e, "cdrom: '%s' is not an absolute path without commas or spaces",
+				     v);
+			if (strv_push(&o->cdroms, v) < 0)
+				return -ENOMEM;
+			if (!o->cdroms_line)
+				o->cdroms_line = e->line;
+		} else if (streq(k, "firmware")) {
+			if (streq(v, "ovmf"))
+				o->firmware = VM_FIRMWARE_OVMF;
+			else if (streq(v, "bios"))
+				o->firmware = VM_FIRMWARE_BIOS;
+			else
+				FAIL(e, "firmware: expected ovmf or bios, not '%s'", v);
+		} else if (streq(k, "ovmf-code") || streq(k, "ovmf-vars")) {
+			if (!valid_path(v))
+				FAIL(e, "%s: '%s' is not an absolute path", k, v);
+			if (set_string(streq(k, "ovmf-code") ? &o->ovmf_code : &o->ovmf_vars, v) < 0)
+				return -ENOMEM;
+		} else if (streq(k, "network")) {
+			r = parse_network(c, e, o, ret_error);
+			if (r < 0)
+				return r;
+		} else if (streq(k, "network-model")) {
+			if (!streq(v, "virtio-net-pci") && !streq(v, "e1000e") && !streq(v, "e1000"))
+				FAIL(e, "network-model: expected virtio-net-pci, e1000e or e1000");
+			if (set_string(&o->net_model, v) < 0)
+				return -ENOMEM;
+		} else if (streq(k, "mac")) {
+			if (!valid_mac(v))
+				FAIL(e, "mac: '%s' is not a unicast MAC address like 52:54:00:12:34:56",
+				     v);
+			if (set_string(&o->mac, v) < 0)
+				return -ENOMEM;
+		} else if (streq(k, "spice")) {
+			const char *port;
+
+			if (streq(v, "no") || streq(v, "none"))
+				o->spice = VM_SPICE_NONE;
+			else if (streq(v, "unix"))
+				o->spice = VM_SPICE_UNIX;
+			else if (streq(v, "loopback"))
+				o->spice = VM_SPICE_LOOPBACK;
+			else if ((port = startswith(v, "loopback:"))) {
+				o->spice = VM_SPICE_LOOPBACK;
+				if (parse_uint(port, 65535, &o->spice_port) < 0 || o->spice_port == 0)
+					FAIL(e, "spice: invalid port '%s'", port);
+			} else
+				FAIL(e, "spice: expected no, unix or loopback[:PORT], not '%s' "
+					"(SPICE never listens beyond the loopback interface)",
+				     v);
+		} else if (streq(k, "spice-password-file")) {
+			if (!valid_path(v))
+				FAIL(e, "spice-password-file: '%s' is not an absolute path", v);
+			if (set_string(&o->spice_password_file, v) < 0)
+				return -ENOMEM;
+			spice_pw_e = e;
+		} else if (streq(k, "usb-redirect")) {
+			if (parse_uint(v, 8, &o->usb_redirect) < 0)
+				FAIL(e, "usb-redirect: expected a number of channels from 0 to 8");
+			usb_e = e;
+		} else if (streq(k, "stop-timeout")) {
+			if (parse_uint(v, 3600, &o->stop_timeout) < 0 || o->stop_timeout == 0)
+				FAIL(e, "stop-timeout: expected seconds from 1 to 3600, not '%s'", v);
+		} else if (streq(k, "extra-args")) {
+			_cleanup_strv_free_ char **l = NULL;
+
+			r = split_words(v, false, &l);
+			if (r < 0)
+				return r;
+			STRV_FOREACH(a, l)
+				if (strv_push(&o->extra_args, *a) < 0)
+					return -ENOMEM;
+		} else {
+			*ret_error = vm_error(c, e->line, e->col_key, "unknown key '%s' in [vm %s]", k,
+					      s->name);
+			return -EINVAL;
+		}
+	}
+
+	if (!have_memory) {
+		*ret_error = vm_error(c, s->line, 1, "[vm %s] needs 'memory = SIZE'", s->name);
+		return -EINVAL;
+	}
+	if (vm->hugepage_size && vm->memory % vm->hugepage_size)
+		FAIL(mem_e, "memory: %" PRIu64 " MiB is not a multiple of the %" PRIu64
+			    " MiB hugepage size",
+		     vm->memory >> 20, vm->hugepage_size >> 20);
+	if (!have_vcpus)
+		vm->vcpus = vm->vcpu_pins.n ? (unsigned)vm->vcpu_pins.n : 2;
+	if (!have_cores) {
+		if (vm->vcpus % (vm->sockets * vm->threads))
+			FAIL(topo_e, "vcpus %u cannot be split into %u socket(s) of %u thread(s) per core",
+			     vm->vcpus, vm->sockets, vm->threads);
+		vm->cores = vm->vcpus / (vm->sockets * vm->threads);
+	}
+	if ((have_sockets || have_cores || have_threads) &&
+	    vm->sockets * vm->cores * vm->threads != vm->vcpus)
+		FAIL(topo_e, "sockets %u x cores %u x threads %u is not vcpus %u", vm->sockets,
+		     vm->cores, vm->threads, vm->vcpus);
+	if (pins_e && vm->vcpu_pins.n != vm->vcpus)
+		FAIL(pins_e, "vcpu-pins: %zu host CPUs for %u vCPUs (one per vCPU, in order)",
+		     vm->vcpu_pins.n, vm->vcpus);
+	if (emu_e && pins_e)
+		for (size_t i = 0; i < vm->emulator_cpus.n; i++)
+			if (vm_cpulist_contains(&vm->vcpu_pins, vm->emulator_cpus.cpus[i]))
+				FAIL(emu_e, "emulator-cpus: CPU %u also runs a vCPU (vcpu-pins)",
+				     vm->emulator_cpus.cpus[i]);
+	if (o->usb_redirect && o->spice == VM_SPICE_NONE)
+		FAIL(usb_e, "usb-redirect: needs spice = unix or loopback");
+	if (o->spice == VM_SPICE_LOOPBACK && !o->spice_password_file) {
+		*ret_error = vm_error(c, s->line, 1,
+				      "[vm %s]: spice = loopback needs spice-password-file", s->name);
+		return -EINVAL;
+	}
+	if (spice_pw_e && o->spice != VM_SPICE_LOOPBACK)
+		FAIL(spice_pw_e, "spice-password-file: only used with spice = loopback");
+	for (size_t i = 0; i < o->n_devopts; i++) {
+		bool listed = false;
+
+		STRV_FOREACH(d, vm->devices)
+			listed = listed || streq(*d, o->devopts[i].device);
+		if (!listed) {
+			*ret_error = vm_error(c, s->line, 1,
+					      "[vm %s]: device-options for '%s', which is not in devices",
+					      s->name, o->devopts[i].device);
+			return -EINVAL;
+		}
+	}
+	*ret = TAKE_PTR(vm);
+	return 0;
+}
