@@ -1,13 +1,275 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <time.h>
+
 #include "log.h"
+#include "trial.h"
 #include "verbs.h"
 
-/* Placeholder until the verb lands; fails loudly so no test can pass against it. */
+struct unit_ctx {
+	struct path_cxt *pc;
+};
+
+/*
+ * systemctl answers for the running host only; under --root a test supplies a stand-in
+ * through $GPT_BOOTCFG_SYSTEMCTL, and without one the unit cannot be checked (an error,
+ * never a pass).
+ */
+static int unit_active(const char *unit, void *userdata)
+{
+	struct unit_ctx *u = userdata;
+	const char *cmd = getenv("GPT_BOOTCFG_SYSTEMCTL");
+	int r;
+
+	if (!cmd || !*cmd) {
+		if (!path_cxt_is_host(u->pc))
+			return -EOPNOTSUPP;
+		cmd = "systemctl";
+	}
+	r = trial_run((char *const[]){(char *)cmd, "is-active", "--quiet", (char *)unit, NULL});
+	if (r < 0)
+		return r;
+	return r == 0;
+}
+
+static void help(void)
+{
+	printf("Usage: gpt-bootcfg confirm [--force] [--boot] [--timeout SEC]\n\n"
+	       "Check the running trial boot and make its configuration the default entry.\n\n"
+	       "  -f, --force        promote the pending trial without checking (any boot)\n"
+	       "      --boot         the health unit's mode: decide a pending trial (confirmed in\n"
+	       "                     the trial boot, failed in any later boot) and never block\n"
+	       "  -t, --timeout SEC  keep re-checking for up to SEC seconds before giving up\n"
+	       "  -h, --help         show this help\n");
+}
+
+static int regenerate(struct cli *cli)
+{
+	int r = trial_update_grub(cli->pc);
+
+	if (r < 0)
+		return log_error_errno(r, "Failed to regenerate grub.cfg with update-grub: %m");
+	if (r == 0)
+		log_notice("Not running update-grub under --root %s (set GPT_BOOTCFG_UPDATE_GRUB).",
+			   cli->root);
+	return 0;
+}
+
+static int promote(struct cli *cli, struct trial *t)
+{
+	int r;
+
+	r = trial_promote(cli->pc, t);
+	if (r < 0)
+		return log_error_errno(r, "Failed to promote the trial to the default entry: %m");
+	r = regenerate(cli);
+	if (r < 0)
+		return r;
+	log_info("Trial generation %" PRIu64 " confirmed: it is the default boot entry now.",
+		 t->generation);
+	return 0;
+}
+
+static int fail(struct cli *cli, struct trial *t, char **reasons)
+{
+	int r;
+
+	STRV_FOREACH(f, reasons)
+		log_error("Trial generation %" PRIu64 " failed: %s", t->generation, *f);
+	r = trial_fail(cli->pc, t, reasons);
+	if (r < 0)
+		return log_error_errno(r, "Failed to write '%s': %m", TRIAL_STATE_PATH);
+	return regenerate(cli);
+}
+
+/* Re-check until healthy or the deadline: units and drivers may still be starting. */
+static int check_with_timeout(struct cli *cli, struct trial *t, const char *cmdline,
+			      unsigned timeout, char ***ret_failures)
+{
+	struct unit_ctx u = {.pc = cli->pc};
+	time_t deadline = time(NULL) + (time_t)timeout;
+	int r;
+
+	for (;;) {
+		char **failures = NULL;
+
+		r = trial_check(cli->pc, t, cmdline, unit_active, &u, &failures);
+		if (r < 0)
+			return log_error_errno(r, "Failed to check the trial boot: %m");
+		if (r > 0 || time(NULL) >= deadline) {
+			*ret_failures = failures;
+			return r;
+		}
+		strv_free(failures);
+		sleep(2);
+	}
+}
+
+static void free_reasons(char *(*l)[4])
+{
+	for (size_t i = 0; i < ARRAY_SIZE(*l); i++)
+		free((*l)[i]);
+}
+
+/* A later boot without the trial's generation: the trial never confirmed. */
+static int decide_missed_trial(struct cli *cli, struct trial *t, const char *boot_id,
+			       uint64_t other)
+{
+	_cleanup_(free_reasons) char *reasons[4] = {};
+	_cleanup_free_ char *next = NULL;
+	size_t n = 0;
+	int r;
+
+	if (other)
+		r = asprintf(&reasons[n], "this boot (%s) runs trial generation %" PRIu64
+					  ", not the pending %" PRIu64, strna(boot_id), other,
+			     t->generation);
+	else
+		r = asprintf(&reasons[n], "the trial boot never confirmed; this boot (%s) is the "
+					  "default entry", strna(boot_id));
+	if (r < 0) {
+		reasons[n] = NULL;
+		return log_oom();
+	}
+	n++;
+
+	r = trial_journal_reason(cli->pc, t, &reasons[n]);
+	if (r < 0)
+		log_warning_errno(r, "Failed to read the previous boot's journal, ignoring: %m");
+	else if (r == 0)
+		reasons[n] = strdup("no journal of the previous boot (no persistent journal, or "
+				    "it stopped before the journal reached the disk)");
+	if (reasons[n])
+		n++;
+
+	/* A next_entry GRUB did not consume would boot the stale trial later. */
+	r = trial_get_next_entry(cli->pc, &next);
+	if (r > 0 && streq(next, TRIAL_ENTRY_ID)) {
+		reasons[n] = strdup("GRUB did not consume next_entry=" TRIAL_ENTRY_ID
+				    " (can GRUB write " GRUBENV_PATH "?)");
+		if (reasons[n])
+			n++;
+		r = trial_clear_next_entry(cli->pc);
+		if (r < 0)
+			log_warning_errno(r, "Failed to unset next_entry in '%s', ignoring: %m",
+					  GRUBENV_PATH);
+	}
+	r = fail(cli, t, reasons);
+	return r < 0 ? EXIT_ERROR : EXIT_PROBLEMS;
+}
+
 int verb_confirm(struct cli *cli, int argc, char **argv)
 {
-	(void)cli;
-	(void)argc;
-	(void)argv;
-	log_error("'confirm' is not implemented yet.");
-	return EXIT_ERROR;
+	static const struct option options[] = {
+		{"force", no_argument, NULL, 'f'},
+		{"boot", no_argument, NULL, 'b'},
+		{"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	_cleanup_(trial_freep) struct trial *t = NULL;
+	_cleanup_free_ char *error = NULL, *cmdline = NULL, *boot_id = NULL;
+	_cleanup_strv_free_ char **failures = NULL;
+	bool force = false, boot = false;
+	unsigned timeout = 0;
+	uint64_t other = 0;
+	char *end;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "+ft:h", options, NULL)) >= 0) {
+		switch (c) {
+		case 'f':
+			force = true;
+			break;
+		case 'b':
+			boot = true;
+			break;
+		case 't':
+			errno = 0;
+			timeout = (unsigned)strtoul(optarg, &end, 10);
+			if (errno || !*optarg || *end || timeout > 3600) {
+				log_error("Invalid --timeout '%s': expected seconds (0-3600).", optarg);
+				return EXIT_ERROR;
+			}
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		default:
+			return EXIT_ERROR;
+		}
+	}
+	if (optind < argc) {
+		log_error("Unexpected argument '%s'.", argv[optind]);
+		return EXIT_ERROR;
+	}
+	if (force && boot) {
+		log_error("--force and --boot exclude each other.");
+		return EXIT_ERROR;
+	}
+
+	r = trial_load(cli->pc, &t, &error);
+	if (r == -EINVAL && error) {
+		log_error("%s", error);
+		return EXIT_ERROR;
+	}
+	if (r < 0) {
+		log_error_errno(r, "Failed to read '%s': %m", TRIAL_STATE_PATH);
+		return EXIT_ERROR;
+	}
+	if (t->state != TRIAL_PENDING) {
+		if (boot) {
+			log_info("No trial pending (%s).", trial_state_to_string(t->state));
+			return EXIT_OK;
+		}
+		log_error("No trial pending (state: %s); nothing to confirm.",
+			  trial_state_to_string(t->state));
+		return EXIT_ERROR;
+	}
+	if (force)
+		return promote(cli, t) < 0 ? EXIT_ERROR : EXIT_OK;
+
+	r = path_read_string(cli->pc, &cmdline, "/proc/cmdline");
+	if (r < 0) {
+		log_error_errno(r, "Failed to read '/proc/cmdline': %m");
+		return EXIT_ERROR;
+	}
+	r = trial_boot_id(cli->pc, &boot_id);
+	if (r < 0) {
+		log_error_errno(r, "Failed to read the boot id: %m");
+		return EXIT_ERROR;
+	}
+
+	if (trial_is_trial_boot(t, cmdline, &other) == 0) {
+		if (!boot) {
+			log_error("The running boot is not the trial of generation %" PRIu64
+				  " (no gpt_bootcfg.generation=%" PRIu64 " gpt_bootcfg.trial=1 on "
+				  "/proc/cmdline). Reboot into it, or use --force to promote unchecked.",
+				  t->generation, t->generation);
+			return EXIT_ERROR;
+		}
+		/* The boot that armed the trial (no reboot yet) has nothing to decide. */
+		if (!other && boot_id && streq_ptr(boot_id, t->armed_boot_id)) {
+			log_info("Trial generation %" PRIu64 " is armed for the next boot.",
+				 t->generation);
+			return EXIT_OK;
+		}
+		return decide_missed_trial(cli, t, boot_id, other);
+	}
+
+	r = check_with_timeout(cli, t, cmdline, timeout, &failures);
+	if (r < 0)
+		return EXIT_ERROR;
+	if (r == 0) {
+		if (!boot) {
+			STRV_FOREACH(f, failures)
+				log_error("Trial check failed: %s", *f);
+			log_error("Not confirming; use --force to promote anyway.");
+			return EXIT_PROBLEMS;
+		}
+		return fail(cli, t, failures) < 0 ? EXIT_ERROR : EXIT_PROBLEMS;
+	}
+	return promote(cli, t) < 0 ? EXIT_ERROR : EXIT_OK;
 }
