@@ -47,6 +47,7 @@ struct pci_device {
 	size_t n_disks;
 
 	char *name; /* "NVIDIA Corporation GP106 [GeForce GTX 1060 6GB]", see host_load_names() */
+	char *class_name; /* "VGA compatible controller", see host_load_names() */
 };
 
 struct iommu_group {
@@ -68,6 +69,14 @@ struct block_use {
 	char *partition; /* partition name carrying the use, NULL for the whole disk */
 };
 
+/* A partition of a whole disk, with its own device number and content. */
+struct block_partition {
+	char *name; /* "nvme0n1p1" */
+	unsigned major, minor;
+	char *fstype; /* may be NULL */
+	char *label;  /* may be NULL */
+};
+
 struct block_device {
 	char *name;      /* "nvme0n1" (whole disks only; partitions are folded in) */
 	char *syspath;   /* canonical host path */
@@ -82,6 +91,14 @@ struct block_device {
 
 	struct block_use *uses;
 	size_t n_uses;
+
+	/* Same partitions as "partitions", with device numbers and per-partition content. */
+	struct block_partition *parts;
+	size_t n_parts;
+	char *disk_fstype; /* content of the whole disk itself (no partition table), or NULL */
+	char *disk_label;
+	/* Content came from libblkid on a device node (not from the udev database). */
+	bool content_probed;
 };
 
 struct mount_entry {
@@ -125,11 +142,26 @@ static inline void host_freep(struct host **h)
 }
 #define _cleanup_host_ _cleanup_(host_freep)
 
+/* True if any use (mount, swap, holder) is recorded on the disk or its partitions. */
+static inline bool block_device_in_use(const struct block_device *b)
+{
+	return b->n_uses > 0;
+}
+
 /* Human-readable description of the last host_load() failure in this thread. */
 const char *host_last_error(void);
 
-/* Fill pci_device.name for every device from libpci's pci.ids (root's copy if it has one). */
+/*
+ * Fill pci_device.name and class_name for every device from libpci's pci.ids: the root's
+ * copy (ROOT/usr/share/misc/pci.ids) if it has one, libpci's default otherwise.
+ */
 int host_load_names(struct host *h);
+
+/*
+ * The prefixed path of the root's pci.ids: 1 and *ret set when the root has one, 0 when
+ * it does not (libpci's default is used then).
+ */
+int host_pci_ids_path(struct path_cxt *pc, char **ret);
 
 /* Lookups; NULL when absent. */
 struct pci_device *host_find_pci(const struct host *h, const char *address);
