@@ -1,0 +1,22 @@
+#!/bin/sh
+# qemu-run.sh KDIR INITRD SERIAL_LOG TIMEOUT "EXTRA KERNEL ARGS"
+# Boot the test kernel with an initramfs on the demo host: q35 under TCG with an Intel
+# IOMMU, three target devices and one control NVMe at fixed addresses:
+#   00:03.0 NVMe (target)   00:04.0 qemu-xhci (target)   00:05.0 ich9-intel-hda (target)
+#   00:06.0 NVMe (control, must stay on nvme)
+# The guest powers itself off; the timeout kills a guest that hangs (a failed boot waits
+# in the initramfs shell forever). Exit status: QEMU's, or 124 on timeout.
+set -eu
+kdir=$1 initrd=$2 log=$3 limit=$4 extra=${5:-}
+command -v qemu-system-x86_64 >/dev/null || { echo "qemu-run: qemu-system-x86_64 not found (see tests/deps.txt)" >&2; exit 1; }
+rm -f "$log"
+exec timeout -k 5 "$limit" qemu-system-x86_64 -machine q35 -accel tcg -m 1536 -smp 2 \
+	-nodefaults -no-user-config -display none -vga none -no-reboot \
+	-device intel-iommu,intremap=on \
+	-device nvme,serial=gbtarget,addr=03.0 \
+	-device qemu-xhci,addr=04.0 \
+	-device ich9-intel-hda,addr=05.0 \
+	-device nvme,serial=gbcontrol,addr=06.0 \
+	-kernel "$kdir/vmlinuz" -initrd "$initrd" \
+	-append "console=ttyS0 intel_iommu=on iommu=pt loglevel=4 panic=-1 $extra" \
+	-serial "file:$log" </dev/null
