@@ -1,13 +1,110 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "host.h"
+#include "json.h"
 #include "log.h"
+#include "platform.h"
+#include "strbuf.h"
 #include "verbs.h"
 
-/* Placeholder until the verb lands; fails loudly so no test can pass against it. */
+#define ANSI_GREEN "\033[32m"
+#define ANSI_YELLOW "\033[33m"
+#define ANSI_RED "\033[31m"
+#define ANSI_RESET "\033[0m"
+
+static const char *status_color(enum check_status s)
+{
+	switch (s) {
+	case CHECK_PASS:
+		return ANSI_GREEN;
+	case CHECK_WARN:
+		return ANSI_YELLOW;
+	case CHECK_FAIL:
+		return ANSI_RED;
+	}
+	return "";
+}
+
 int verb_check(struct cli *cli, int argc, char **argv)
 {
-	(void)cli;
-	(void)argc;
-	(void)argv;
-	log_error("'check' is not implemented yet.");
-	return EXIT_ERROR;
+	static const struct option options[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	_cleanup_host_ struct host *h = NULL;
+	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+	struct check_report rep = {};
+	bool json = false, failed;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "jh", options, NULL)) >= 0) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			printf("Usage: gpt-bootcfg [--root DIR] check [--json]\n\n"
+			       "Check the platform for passthrough. Exits 1 when a check fails.\n");
+			return EXIT_OK;
+		default:
+			return EXIT_ERROR;
+		}
+	}
+	if (optind < argc) {
+		log_error("'check' takes no arguments, got '%s'.", argv[optind]);
+		return EXIT_ERROR;
+	}
+
+	r = host_load(cli->pc, &h);
+	if (r < 0) {
+		log_error("Failed to read the host: %s", host_last_error());
+		return EXIT_ERROR;
+	}
+	r = platform_check(h, &rep);
+	if (r < 0) {
+		log_error("Failed to check the platform: %s", platform_last_error());
+		return EXIT_ERROR;
+	}
+
+	if (json) {
+		struct json_writer w;
+
+		json_init(&w, &sb);
+		json_object_begin(&w, NULL);
+		json_array_begin(&w, "checks");
+		for (size_t i = 0; i < rep.n; i++) {
+			json_object_begin(&w, NULL);
+			json_string(&w, "id", rep.results[i].id);
+			json_string(&w, "status", check_status_to_string(rep.results[i].status));
+			json_string(&w, "detail", rep.results[i].detail);
+			json_string(&w, "remedy", rep.results[i].remedy);
+			json_object_end(&w);
+		}
+		json_array_end(&w);
+		json_object_end(&w);
+	} else {
+		for (size_t i = 0; i < rep.n; i++) {
+			const struct check_result *res = &rep.results[i];
+
+			strbuf_printf(&sb, "%s%s%s  %-20s %s\n",
+				      cli->color ? status_color(res->status) : "",
+				      check_status_to_string(res->status), cli->color ? ANSI_RESET : "",
+				      res->id, res->detail);
+			if (res->remedy)
+				strbuf_printf(&sb, "      %-20s -> %s\n", "", res->remedy);
+		}
+	}
+	failed = check_report_failed(&rep);
+	check_report_done(&rep);
+	if (!strbuf_str(&sb))
+		return log_oom(), EXIT_ERROR;
+	fputs(strbuf_str(&sb), stdout);
+	if (fflush(stdout) != 0) {
+		log_error_errno(-errno, "Failed to write the report: %m");
+		return EXIT_ERROR;
+	}
+	return failed ? EXIT_PROBLEMS : EXIT_OK;
 }
