@@ -801,8 +801,10 @@ int trial_clear_next_entry(struct path_cxt *pc)
 	int r;
 
 	r = trial_get_next_entry(pc, &v);
-	if (r <= 0 || !streq(v, TRIAL_ENTRY_ID))
+	if (r <= 0)
 		return r;
+	if (!streq(v, TRIAL_ENTRY_ID))
+		return 0;
 	r = editenv(pc, "unset", "next_entry");
 	return r < 0 ? r : 1;
 }
