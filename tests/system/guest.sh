@@ -1,0 +1,191 @@
+# shellcheck shell=sh
+# Runs inside the system-test guest (sourced by stage.sh from the control disk). One stage_*
+# function per boot; every assertion appends "PASS name" or "FAIL name: why" to
+# $R/results.txt, which the host prints. Literal /sys paths are fine here: this is the guest.
+
+# The emulated hardware (tests/system/run.sh puts it at these addresses).
+TGT_NVME=0000:00:10.0
+TGT_XHCI=0000:00:11.0
+CTL_XHCI=0000:00:12.0
+
+pass() { echo "PASS $1" | tee -a "$R/results.txt"; }
+fail() { echo "FAIL $1${2:+: $2}" | tee -a "$R/results.txt"; }
+
+# check NAME COMMAND...: passes when COMMAND exits 0; its output is kept in $R/NAME.out.
+check() {
+	_n=$1
+	shift
+	if "$@" >"$R/$_n.out" 2>&1; then
+		pass "$_n"
+	else
+		fail "$_n" "exit $?: $(tail -n 4 "$R/$_n.out" | tr '\n' ' ' | cut -c1-300)"
+	fi
+}
+
+# The driver bound to a PCI device, "none" when unbound, "absent" when there is no device.
+driver_of() {
+	[ -e "/sys/bus/pci/devices/$1" ] || { echo absent; return; }
+	_l=$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null) || { echo none; return; }
+	basename "$_l"
+}
+
+expect_driver() { # NAME ADDRESS DRIVER
+	_d=$(driver_of "$2")
+	if [ "$_d" = "$3" ]; then pass "$1"; else fail "$1" "$2 is on '$_d', expected '$3'"; fi
+}
+
+record() { # NAME COMMAND...: keep the output and exit status, assert nothing
+	"$@" >"$R/$1.txt" 2>&1
+	echo "exit $?" >>"$R/$1.txt"
+}
+
+snapshot_state() {
+	uname -r >"$R/uname.txt"
+	cat /proc/cmdline >"$R/cmdline.txt"
+	lspci -nnk >"$R/lspci.txt" 2>&1
+	ls -l /sys/kernel/iommu_groups/*/devices/ >"$R/iommu-groups.txt" 2>&1
+}
+
+initramfs_lists() { # initramfs_lists PATTERN: the running kernel's initramfs holds PATTERN
+	lsinitramfs "/boot/initrd.img-$(uname -r)" | grep -q "$1"
+}
+
+# Boot 1: install the package, configure, apply.
+stage_install() {
+	snapshot_state
+	check dpkg-install dpkg -i ./gpt-bootcfg.deb
+	for f in /usr/sbin/gpt-bootcfg /usr/lib/gpt-bootcfg/gpt-bootcfg-claim \
+		/usr/share/initramfs-tools/hooks/gpt-bootcfg \
+		/usr/share/initramfs-tools/scripts/init-top/gpt-bootcfg; do
+		[ -e "$f" ] || fail "package-files" "$f missing"
+	done
+	grep -q '^FAIL package-files' "$R/results.txt" || pass package-files
+	# The update-initramfs trigger ran at the end of dpkg -i: nothing may be left pending.
+	check no-pending-triggers sh -c '[ -z "$(dpkg --audit)" ] &&
+		[ "$(dpkg-query -W -f "\${db:Status-Status}" gpt-bootcfg)" = installed ]'
+	mkdir -p /etc/gpt-bootcfg
+	install -m 0644 ./gpt-bootcfg.conf /etc/gpt-bootcfg/gpt-bootcfg.conf
+	record check gpt-bootcfg check
+	record plan gpt-bootcfg plan
+	check apply gpt-bootcfg apply
+	check claim-list-written test -s /etc/gpt-bootcfg/claim.list
+	check initramfs-has-claim initramfs_lists 'gpt-bootcfg-claim'
+	check grub-cfg-has-iommu grep -q 'intel_iommu=on' /boot/grub/grub.cfg
+	cp /boot/grub/grub.cfg "$R/grub.cfg" 2>/dev/null
+	cp /etc/gpt-bootcfg/claim.list "$R/claim.list" 2>/dev/null
+}
+
+# The QMP socket of the running VM, found rather than assumed.
+vm_qmp_socket() {
+	find /run /var/lib/gpt-bootcfg -type s \( -name '*qmp*' -o -name '*.qmp' \) 2>/dev/null |
+		grep -m1 test
+}
+
+qmp() { # qmp SOCKET COMMAND: the reply lines of one QMP command
+	printf '{"execute":"qmp_capabilities"}\n{"execute":"%s"}\n' "$2" |
+		socat -t 5 -T 10 - "UNIX-CONNECT:$1"
+}
+
+# Boot 2: everything claimed, the VM running with its device, then stopped politely.
+stage_verify() {
+	snapshot_state
+	expect_driver target-nvme-on-vfio "$TGT_NVME" vfio-pci
+	expect_driver target-xhci-on-vfio "$TGT_XHCI" vfio-pci
+	expect_driver control-on-host-driver "$CTL_XHCI" xhci_hcd
+	check status gpt-bootcfg status
+
+	_i=0
+	until systemctl is-active -q gpt-bootcfg-vm@test; do
+		_i=$((_i + 1))
+		[ $_i -ge 120 ] && break
+		sleep 1
+	done
+	record vm-unit systemctl status --no-pager gpt-bootcfg-vm@test
+	check vm-active systemctl is-active -q gpt-bootcfg-vm@test
+	record vm-status gpt-bootcfg vm status test
+	_sock=$(vm_qmp_socket)
+	if [ -z "$_sock" ]; then
+		fail vm-qmp-device "no QMP socket of VM test below /run or /var/lib/gpt-bootcfg"
+		fail vm-pinned "no QMP socket"
+	else
+		qmp "$_sock" query-pci >"$R/query-pci.json" 2>&1
+		# qemu-xhci is 1b36:000d: vendor 6966, device 13.
+		if grep -o '"id": {[^}]*}' "$R/query-pci.json" | grep '"vendor": 6966' |
+			grep -q '"device": 13[,}]'; then
+			pass vm-qmp-device
+		else
+			fail vm-qmp-device "query-pci on $_sock does not list 1b36:000d"
+		fi
+		qmp "$_sock" query-cpus-fast >"$R/query-cpus.json" 2>&1
+		_tids=$(grep -o '"thread-id": [0-9]*' "$R/query-cpus.json" | grep -o '[0-9]*$')
+		_bad=
+		for _t in $_tids; do
+			_aff=$(taskset -pc "$_t" 2>/dev/null | sed 's/.*: //')
+			echo "vcpu thread $_t: $_aff" >>"$R/pinning.txt"
+			[ "$_aff" = 1 ] || _bad="$_bad $_t:$_aff"
+		done
+		if [ -n "$_tids" ] && [ -z "$_bad" ]; then
+			pass vm-pinned
+		else
+			fail vm-pinned "vCPU threads '${_tids:-none}' not all on CPU 1:$_bad"
+		fi
+	fi
+
+	_t0=$(date +%s)
+	systemctl stop gpt-bootcfg-vm@test
+	_dt=$(($(date +%s) - _t0))
+	record vm-stop-journal journalctl -b --no-pager -u gpt-bootcfg-vm@test
+	_res=$(systemctl show -P Result gpt-bootcfg-vm@test)
+	if [ "$_res" = success ] && grep -qi 'powerdown' "$R/vm-stop-journal.txt"; then
+		pass vm-stop-acpi-powerdown
+	else
+		fail vm-stop-acpi-powerdown "Result=$_res after ${_dt}s, journal: $(grep -i 'powerdown\|kill\|quit' "$R/vm-stop-journal.txt" | tail -n 2 | tr '\n' ' ')"
+	fi
+	pgrep -a qemu-system >"$R/qemu-after-stop.txt" && fail vm-qemu-gone "QEMU still runs" ||
+		pass vm-qemu-gone
+}
+
+# Boot 3: the NVMe slot now holds a sound card. It must be skipped, the host must boot,
+# status must say so. Then revert.
+stage_swap() {
+	snapshot_state
+	pass host-booted-with-swapped-slot
+	expect_driver swapped-slot-skipped "$TGT_NVME" snd_hda_intel
+	expect_driver other-target-still-claimed "$TGT_XHCI" vfio-pci
+	expect_driver control-on-host-driver "$CTL_XHCI" xhci_hcd
+	gpt-bootcfg status >"$R/status.txt" 2>&1
+	_rc=$?
+	if [ $_rc != 0 ] && grep -q "${TGT_NVME#0000:}" "$R/status.txt"; then
+		pass status-reports-mismatch
+	else
+		fail status-reports-mismatch "exit $_rc, $TGT_NVME not named: $(head -c 300 "$R/status.txt" | tr '\n' ' ')"
+	fi
+	check revert gpt-bootcfg revert
+}
+
+# Boot 4: the original hardware again, after revert: nothing of ours is left in effect.
+# Then purge the package and look for leftovers.
+stage_reverted() {
+	snapshot_state
+	expect_driver nvme-on-host-driver "$TGT_NVME" nvme
+	expect_driver xhci-on-host-driver "$TGT_XHCI" xhci_hcd
+	expect_driver control-on-host-driver "$CTL_XHCI" xhci_hcd
+	check nothing-on-vfio sh -c '! ls /sys/bus/pci/drivers/vfio-pci 2>/dev/null | grep -q "^0000:"'
+	_left=
+	for f in /etc/default/grub.d/gpt-bootcfg.cfg /etc/modprobe.d/gpt-bootcfg.conf \
+		/etc/gpt-bootcfg/claim.list /etc/systemd/system/multi-user.target.wants/gpt-bootcfg-vm@test.service; do
+		{ [ -e "$f" ] || [ -L "$f" ]; } && _left="$_left $f"
+	done
+	if [ -z "$_left" ]; then pass managed-files-gone; else fail managed-files-gone "left:$_left"; fi
+	check initramfs-without-hook sh -c "! lsinitramfs /boot/initrd.img-\$(uname -r) | grep 'gpt-bootcfg'"
+	check cmdline-clean sh -c '! grep -E "gpt_bootcfg|vfio" /proc/cmdline'
+	check dpkg-purge dpkg --purge gpt-bootcfg
+	find / -xdev \( -name '*gpt-bootcfg*' -o -name '*gpt_bootcfg*' \) \
+		! -path '/run/*' ! -path '/var/log/*' >"$R/purge-leftovers.txt" 2>/dev/null
+	if [ -s "$R/purge-leftovers.txt" ]; then
+		fail purge-removes-everything "$(tr '\n' ' ' <"$R/purge-leftovers.txt" | cut -c1-300)"
+	else
+		pass purge-removes-everything
+	fi
+	check initramfs-after-purge sh -c "! lsinitramfs /boot/initrd.img-\$(uname -r) | grep 'gpt-bootcfg'"
+}

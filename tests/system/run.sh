@@ -1,0 +1,121 @@
+#!/bin/bash
+# The whole-system test (make check-system): a Debian 12 image, the built .deb installed in it,
+# four boots under QEMU TCG with an emulated IOMMU and emulated target devices:
+#   1 install    dpkg -i, write the config, gpt-bootcfg apply        (GRUB, original hardware)
+#   2 verify     targets on vfio-pci, control on its driver, status, the VM and its QMP, stop
+#   3 swap       the NVMe slot holds a sound card: skipped, host boots, status says so; revert
+#   4 reverted   nothing claimed, managed files and hook gone; dpkg --purge leaves nothing
+# Every assertion prints PASS or FAIL; a failing boot prints the guest's serial log.
+#
+# Environment: DEB (the package, default: the newest under $BUILD/deb), BUILD (default build),
+# GPT_BOOTCFG_CACHE (image cache), SYSTEM_BUDGET (seconds for the whole test, default 1500),
+# SYSTEM_STAGES (default "install verify swap reverted"), SYSTEM_KEEP=1 keeps the work dir.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/system/lib.sh
+. "$here/lib.sh"
+
+[ "$(id -u)" = 0 ] || sys_die "the system test needs root (debootstrap, image ownership)"
+sys_require_tools
+BUILD=${BUILD:-$SYS_TOP/build}
+DEB=${DEB:-$(ls -t "$BUILD"/deb/gpt-bootcfg_*.deb 2>/dev/null | head -n1)}
+[ -n "$DEB" ] && [ -f "$DEB" ] || sys_die "no package: run 'make deb' first (or set DEB=)"
+BUDGET=${SYSTEM_BUDGET:-1500}
+STAGES=${SYSTEM_STAGES:-install verify swap reverted}
+WORK=$BUILD/system
+START=$(date +%s)
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+trap 'sys_cleanup' EXIT
+trap 'sys_cleanup; exit 130' INT TERM
+
+build_image "$WORK/disk.img" || sys_die "cannot build the image"
+sys_log "image ready after $(($(date +%s) - START)) s"
+truncate -s 64M "$WORK/nvme.img"
+
+# The emulated hardware: two targets and a control device of the same type as one of them,
+# at fixed addresses (guest.sh knows them). "swapped" puts a sound card in the NVMe slot.
+hardware() {
+	local nvme_slot=(-drive "file=$WORK/nvme.img,format=raw,if=none,id=nvm"
+		-device nvme,drive=nvm,serial=systest-nvme,addr=0x10)
+	[ "$1" = swapped ] && nvme_slot=(-device ich9-intel-hda,addr=0x10)
+	HW=("${nvme_slot[@]}" -device qemu-xhci,addr=0x11 -device qemu-xhci,addr=0x12)
+}
+
+total_pass=0
+total_fail=0
+
+# run_stage NAME HARDWARE TIMEOUT
+run_stage() {
+	local name=$1 hw=$2 tmo=$3 left rc d=$WORK/$1
+	left=$((BUDGET - ($(date +%s) - START)))
+	[ "$left" -lt "$tmo" ] && tmo=$left
+	if [ "$tmo" -le 30 ]; then
+		echo "FAIL $name: the time budget of $BUDGET s is used up"
+		total_fail=$((total_fail + 1))
+		return 1
+	fi
+	mkdir -p "$d/ctl"
+	cp "$here/guest.sh" "$here/gpt-bootcfg.conf" "$d/ctl/"
+	cp "$DEB" "$d/ctl/gpt-bootcfg.deb"
+	printf 'R=$1\n: >"$R/results.txt"\n. ./guest.sh\nstage_%s\n' "$name" >"$d/ctl/stage.sh"
+	make_ctl_disk "$d/ctl.img" "$d/ctl" || sys_die "cannot write the control disk"
+	hardware "$hw"
+	sys_log "boot $name ($hw hardware, timeout $tmo s)"
+	local t0
+	t0=$(date +%s)
+	boot_image --grub "$WORK/disk.img" "$d/ctl.img" "$d/res.img" "$d/serial.log" "$tmo" "${HW[@]}"
+	rc=$?
+	collect_results "$d/res.img" "$d/results"
+	local failed=0
+	if [ $rc = 124 ]; then
+		echo "FAIL $name: the guest did not power off within $tmo s (killed)"
+		failed=1
+	elif [ $rc != 0 ]; then
+		echo "FAIL $name: QEMU exited with $rc"
+		failed=1
+	fi
+	if [ ! -s "$d/results/results.txt" ]; then
+		echo "FAIL $name: the guest reported no results"
+		failed=1
+	else
+		while read -r verdict rest; do
+			echo "$verdict $name/$rest"
+			case $verdict in
+			PASS) total_pass=$((total_pass + 1)) ;;
+			*) total_fail=$((total_fail + 1)); failed=1 ;;
+			esac
+		done <"$d/results/results.txt"
+	fi
+	[ $rc = 124 ] || [ ! -s "$d/results/results.txt" ] && total_fail=$((total_fail + 1))
+	sys_log "boot $name took $(($(date +%s) - t0)) s"
+	if [ $failed = 1 ]; then
+		echo "--- serial log of boot $name ($d/serial.log) ---"
+		sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$d/serial.log"
+		echo "--- end of serial log of boot $name; results and journal: $d/results ---"
+	fi
+	return $failed
+}
+
+for s in $STAGES; do
+	case $s in
+	install) run_stage install original 600 ;;
+	verify) run_stage verify original 600 ;;
+	swap) run_stage swap swapped 600 ;;
+	reverted) run_stage reverted original 600 ;;
+	*) sys_die "unknown stage $s" ;;
+	esac
+	# A failed install leaves nothing for the later boots to check.
+	[ "$s" = install ] && [ $? != 0 ] && grep -q '^FAIL \(dpkg-install\|apply\)' \
+		"$WORK/install/results/results.txt" 2>/dev/null && {
+		echo "FAIL: install or apply failed; the later boots are not run"
+		total_fail=$((total_fail + 1))
+		break
+	}
+done
+
+elapsed=$(($(date +%s) - START))
+echo "system test: $total_pass passed, $total_fail failed in $elapsed s (budget $BUDGET s)"
+[ "${SYSTEM_KEEP:-0}" = 1 ] || [ $total_fail != 0 ] || rm -rf "$WORK"
+[ $total_fail = 0 ]
