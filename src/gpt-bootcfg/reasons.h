@@ -53,9 +53,11 @@ static inline int refusal_reason_from_string(const char *s)
 
 /*
  * Whether the user may override the reason. A device that does not exist, a platform
- * without an IOMMU and a bridge cannot be passed through whatever the user says.
+ * without an IOMMU and a bridge cannot be passed through whatever the user says; unsafe
+ * interrupts have their own key (allow-unsafe-interrupts), which also sets the parameter.
  */
 static inline bool refusal_reason_overridable(enum refusal_reason r)
 {
-	return r != REFUSE_NOT_FOUND && r != REFUSE_NO_IOMMU && r != REFUSE_BRIDGE;
+	return r != REFUSE_NOT_FOUND && r != REFUSE_NO_IOMMU && r != REFUSE_BRIDGE &&
+	       r != REFUSE_UNSAFE_INTERRUPTS;
 }

@@ -1,13 +1,78 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "gen.h"
 #include "log.h"
+#include "managed.h"
 #include "verbs.h"
 
-/* Placeholder until the verb lands; fails loudly so no test can pass against it. */
+static void help(void)
+{
+	printf("Usage: gpt-bootcfg [--root DIR] revert [--dry-run] [--no-rebuild]\n\n"
+	       "Remove every file and link apply created, restore the files it kept as .bak,\n"
+	       "remove the directories it made, and rebuild the initramfs and GRUB's\n"
+	       "configuration. The configuration file itself stays.\n\n"
+	       "  -n, --dry-run     only show what would be done\n"
+	       "      --no-rebuild  print the rebuild commands instead of running them\n");
+}
+
 int verb_revert(struct cli *cli, int argc, char **argv)
 {
-	(void)cli;
-	(void)argc;
-	(void)argv;
-	log_error("'revert' is not implemented yet.");
-	return EXIT_ERROR;
+	static const struct option options[] = {
+		{"dry-run", no_argument, NULL, 'n'},
+		{"no-rebuild", no_argument, NULL, 'R'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	_cleanup_strv_free_ char **steps = NULL, **kept = NULL;
+	bool dry_run = false, no_rebuild = false;
+	unsigned rebuild = 0;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "nh", options, NULL)) >= 0) {
+		switch (c) {
+		case 'n':
+			dry_run = true;
+			break;
+		case 'R':
+			no_rebuild = true;
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		default:
+			return EXIT_ERROR;
+		}
+	}
+	if (optind < argc) {
+		log_error("revert takes no arguments.");
+		return EXIT_ERROR;
+	}
+
+	r = managed_revert(cli->pc, dry_run, &steps, &kept, &rebuild);
+	if (r < 0) {
+		log_error_errno(r, "Failed to revert below '%s': %m", cli->root);
+		return EXIT_ERROR;
+	}
+	if (!steps || !steps[0]) {
+		printf("Nothing to revert: apply has not written anything here.\n");
+		return EXIT_OK;
+	}
+	STRV_FOREACH(s, steps)
+		printf("%s%s\n", dry_run ? "Would " : "", *s);
+	STRV_FOREACH(k, kept)
+		log_warning("Kept %s.", *k);
+	fflush(stdout);
+	if (dry_run)
+		return EXIT_OK;
+
+	r = gen_rebuild(cli, rebuild, no_rebuild);
+	if (r < 0) {
+		log_error("The files are removed, but the rebuild failed: fix it and run the command "
+			  "again before rebooting.");
+		return EXIT_ERROR;
+	}
+	printf("Reverted.\n");
+	return EXIT_OK;
 }

@@ -1,0 +1,754 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "planner.h"
+#include "strbuf.h"
+#include "strv-util.h"
+
+#define GIB (UINT64_C(1) << 30)
+
+void plan_params_done(struct plan_params *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->items[i].param);
+		free(p->items[i].why);
+	}
+	free(p->items);
+	strv_free(p->warnings);
+	*p = (struct plan_params){};
+}
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_devices; i++) {
+		strv_free(p->devices[i].drivers);
+		free(p->devices[i].disks);
+	}
+	free(p->devices);
+	free(p->claims);
+	for (size_t i = 0; i < p->n_refusals; i++) {
+		free(p->refusals[i].device);
+		free(p->refusals[i].detail);
+	}
+	free(p->refusals);
+	plan_params_done(&p->params);
+	strv_free(p->softdeps);
+	strv_free(p->blacklist);
+	strv_free(p->notes);
+	free(p);
+}
+
+bool plan_is_refused(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n_refusals; i++)
+		if (!p->refusals[i].overridden)
+			return true;
+	return false;
+}
+
+static int add_param(struct plan_params *p, const char *param, const char *why)
+{
+	struct plan_param *n = realloc(p->items, (p->n + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	p->items = n;
+	n[p->n].param = strdup(param);
+	n[p->n].why = strdup(why);
+	p->n++;
+	if (!n[p->n - 1].param || !n[p->n - 1].why)
+		return -ENOMEM;
+	return 0;
+}
+
+static int add_paramf(struct plan_params *p, const char *why, const char *fmt, ...)
+	_printf_(3, 4);
+static int add_paramf(struct plan_params *p, const char *why, const char *fmt, ...)
+{
+	_cleanup_free_ char *s = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	return add_param(p, s, why);
+}
+
+char *plan_params_join(const struct plan_params *p)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *s = NULL;
+
+	strbuf_puts(&sb, "");
+	for (size_t i = 0; i < p->n; i++) {
+		if (i > 0)
+			strbuf_putc(&sb, ' ');
+		strbuf_puts(&sb, p->items[i].param);
+	}
+	if (strbuf_steal(&sb, &s) < 0)
+		return NULL;
+	return s;
+}
+
+char *plan_format_cpus(const unsigned *cpus, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *s = NULL;
+
+	strbuf_puts(&sb, "");
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+
+		while (j + 1 < n && cpus[j + 1] == cpus[j] + 1)
+			j++;
+		if (i > 0)
+			strbuf_putc(&sb, ',');
+		if (j == i)
+			strbuf_printf(&sb, "%u", cpus[i]);
+		else
+			strbuf_printf(&sb, "%u-%u", cpus[i], cpus[j]);
+		i = j + 1;
+	}
+	if (strbuf_steal(&sb, &s) < 0)
+		return NULL;
+	return s;
+}
+
+int plan_interrupt_remapping(const struct host *h)
+{
+	_cleanup_strv_free_ char **units = NULL;
+	_cleanup_free_ char *v = NULL;
+	bool any = false;
+	int r;
+
+	/* The user can switch it off on the command line whatever the hardware offers. */
+	r = host_cmdline_get(h, "intremap", &v);
+	if (r < 0)
+		return r;
+	if (r > 0 && streq(v, "off"))
+		return 0;
+
+	r = path_list_dir(h->pc, &units, "/sys/class/iommu");
+	if (r == -ENOENT)
+		return -ENODATA;
+	if (r < 0)
+		return r;
+	STRV_FOREACH(u, units) {
+		uint64_t ecap;
+
+		if (startswith(*u, "dmar")) {
+			r = path_read_hex(h->pc, &ecap, "/sys/class/iommu/%s/intel-iommu/ecap", *u);
+			if (r < 0)
+				return r;
+			/* VT-d extended capability bit 3: IR, interrupt remapping support. */
+			if (!(ecap & (1u << 3)))
+				return 0;
+			any = true;
+		} else if (startswith(*u, "ivhd")) {
+			/* Every AMD-Vi unit implements interrupt remapping. */
+			any = true;
+		}
+	}
+	return any ? 1 : -ENODATA;
+}
+
+static bool has_iommu_table(const struct host *h)
+{
+	return path_exists(h->pc, "/sys/firmware/acpi/tables/DMAR") > 0 ||
+	       path_exists(h->pc, "/sys/firmware/acpi/tables/IVRS") > 0;
+}
+
+static int cmp_uint(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Number of online NUMA nodes, 1 when the root does not say. */
+static unsigned numa_nodes(const struct host *h)
+{
+	_cleanup_free_ char *s = NULL;
+	unsigned n = 0;
+
+	if (path_read_string(h->pc, &s, "/sys/devices/system/node/online") < 0)
+		return 1;
+	for (char *p = s; *p;) {
+		char *end;
+		unsigned long a = strtoul(p, &end, 10), b = a;
+
+		if (end == p)
+			break;
+		if (*end == '-')
+			b = strtoul(end + 1, &end, 10);
+		if (b >= a)
+			n += (unsigned)(b - a + 1);
+		if (*end != ',')
+			break;
+		p = end + 1;
+	}
+	return n ? n : 1;
+}
+
+/* Per-node boot-time allocation ("hugepages=0:8") exists since Linux 5.14. */
+static bool kernel_has_node_hugepages(const struct host *h)
+{
+	unsigned major = 0, minor = 0;
+
+	if (!h->kernel_release || sscanf(h->kernel_release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 5 || (major == 5 && minor >= 14);
+}
+
+int plan_cmdline(const struct host *h, const struct config *c, struct plan_params *ret)
+{
+	struct plan_params p = {};
+	const struct pci_device *gpu = NULL;
+	bool boot_vga = false;
+	uint64_t pages = 0;
+	int ir, r;
+
+	for (size_t i = 0; i < c->n_devices; i++) {
+		const struct pci_device *d = host_find_pci(h, c->devices[i].address);
+
+		if (!d || !pci_class_is_display(d->class))
+			continue;
+		if (!gpu)
+			gpu = d;
+		if (d->boot_vga)
+			boot_vga = true;
+	}
+
+	if (streq_ptr(h->cpu_vendor, "GenuineIntel"))
+		r = add_param(&p, "intel_iommu=on",
+			      "Intel VT-d is off by default in this kernel; vfio-pci needs it");
+	else if (streq_ptr(h->cpu_vendor, "AuthenticAMD"))
+		/* amd_iommu has no "on" value: the AMD IOMMU is on whenever the firmware
+		 * describes it, so only the passthrough mode below is needed. */
+		r = 0;
+	else
+		r = add_param(&p, "intel_iommu=on",
+			      "CPU vendor unknown; harmless where there is no Intel IOMMU");
+	if (r < 0)
+		goto fail;
+	r = add_param(&p, "iommu=pt",
+		      "host devices keep direct DMA (identity mapping): no IOMMU cost for them");
+	if (r < 0)
+		goto fail;
+	r = add_param(&p, "kvm.ignore_msrs=1",
+		      "guest GPU drivers (NVIDIA) read MSRs KVM does not emulate; ignore instead "
+		      "of injecting a fault that crashes the guest");
+	if (r < 0)
+		goto fail;
+	r = add_param(&p, "kvm.report_ignored_msrs=0",
+		      "keep the ignored MSR accesses from flooding the kernel log");
+	if (r < 0)
+		goto fail;
+
+	for (size_t i = 0; i < c->n_vms; i++)
+		if (c->vms[i]->hugepage_size == GIB)
+			pages += (c->vms[i]->memory + GIB - 1) / GIB;
+	if (pages > 0) {
+		_cleanup_free_ char *why = NULL;
+		int node = gpu ? gpu->numa_node : -1;
+
+		r = add_param(&p, "default_hugepagesz=1G",
+			      "the hugetlbfs mount the VM uses serves 1 GiB pages");
+		if (r < 0)
+			goto fail;
+		r = add_param(&p, "hugepagesz=1G",
+			      "1 GiB pages can only be reserved reliably at boot, before memory "
+			      "fragments");
+		if (r < 0)
+			goto fail;
+		if (node >= 0 && numa_nodes(h) > 1 && kernel_has_node_hugepages(h)) {
+			if (asprintf(&why,
+				     "%" PRIu64 " GiB for the VMs' memory, on NUMA node %d where the "
+				     "GPU %s is",
+				     pages, node, gpu->address) < 0)
+				goto oom;
+			r = add_paramf(&p, why, "hugepages=%d:%" PRIu64, node, pages);
+		} else {
+			if (asprintf(&why, "%" PRIu64 " GiB for the VMs' memory", pages) < 0)
+				goto oom;
+			r = add_paramf(&p, why, "hugepages=%" PRIu64, pages);
+		}
+		if (r < 0)
+			goto fail;
+	}
+
+	if (c->host.isolate_cpus) {
+		_cleanup_free_ unsigned *cpus = NULL;
+		_cleanup_free_ char *list = NULL;
+		size_t n = 0, k = 0;
+
+		for (size_t i = 0; i < c->n_vms; i++)
+			n += c->vms[i]->vcpu_pins.n;
+		cpus = calloc(n + 1, sizeof(unsigned));
+		if (!cpus)
+			goto oom;
+		for (size_t i = 0; i < c->n_vms; i++)
+			for (size_t j = 0; j < c->vms[i]->vcpu_pins.n; j++)
+				cpus[k++] = c->vms[i]->vcpu_pins.cpus[j];
+		qsort(cpus, k, sizeof(unsigned), cmp_uint);
+		n = 0;
+		for (size_t i = 0; i < k; i++)
+			if (n == 0 || cpus[n - 1] != cpus[i])
+				cpus[n++] = cpus[i];
+		if (n == 0) {
+			r = strv_add(&p.warnings, "isolate-cpus = yes, but no VM pins its vCPUs "
+						  "(vcpu-pins): nothing to isolate, ignoring");
+			if (r < 0)
+				goto fail;
+		} else {
+			list = plan_format_cpus(cpus, n);
+			if (!list)
+				goto oom;
+			r = add_paramf(&p, "the vCPUs' host CPUs: no other tasks are scheduled there",
+				       "isolcpus=%s", list);
+			if (r >= 0)
+				r = add_paramf(&p, "no scheduler tick on the vCPUs' host CPUs",
+					       "nohz_full=%s", list);
+			if (r >= 0)
+				r = add_paramf(&p, "RCU callbacks run elsewhere than the vCPUs' CPUs",
+					       "rcu_nocbs=%s", list);
+			if (r < 0)
+				goto fail;
+		}
+	}
+
+	if (boot_vga) {
+		r = add_param(&p, "video=efifb:off",
+			      "the claimed GPU is the boot display: keep the EFI framebuffer off it");
+		if (r >= 0)
+			r = add_param(&p, "initcall_blacklist=sysfb_init",
+				      "newer kernels set up the boot framebuffer in sysfb_init; "
+				      "it would hold the claimed GPU's memory");
+		if (r < 0)
+			goto fail;
+	}
+
+	if (c->host.acs_override) {
+		r = add_param(&p, "pcie_acs_override=downstream,multifunction",
+			      "acs-override = yes: split IOMMU groups the hardware does not isolate");
+		if (r >= 0)
+			r = strv_add(&p.warnings,
+				     "acs-override = yes: pcie_acs_override works only with a patched "
+				     "kernel, and it removes isolation the hardware does not provide: "
+				     "a device in the VM can reach devices the host keeps");
+		if (r < 0)
+			goto fail;
+	}
+
+	ir = h->n_groups > 0 ? plan_interrupt_remapping(h) : -ENODATA;
+	if (ir == 0 && c->host.allow_unsafe_interrupts) {
+		r = add_param(&p, "vfio_iommu_type1.allow_unsafe_interrupts=1",
+			      "allow-unsafe-interrupts = yes: this IOMMU has no interrupt "
+			      "remapping");
+		if (r >= 0)
+			r = strv_add(&p.warnings,
+				     "allow-unsafe-interrupts = yes: without interrupt remapping a "
+				     "guest can forge MSIs and inject interrupts into the host");
+		if (r < 0)
+			goto fail;
+	}
+
+	STRV_FOREACH(w, c->host.extra_cmdline) {
+		r = add_param(&p, *w, "[host] cmdline in the configuration");
+		if (r < 0)
+			goto fail;
+	}
+
+	*ret = p;
+	return 0;
+oom:
+	r = -ENOMEM;
+fail:
+	plan_params_done(&p);
+	return r;
+}
+
+static int add_refusal(struct plan *p, const struct plan_options *o, enum refusal_reason reason,
+		       const struct device_config *cfg, const char *address, const char *fmt, ...)
+	_printf_(6, 7);
+static int add_refusal(struct plan *p, const struct plan_options *o, enum refusal_reason reason,
+		       const struct device_config *cfg, const char *address, const char *fmt, ...)
+{
+	struct plan_refusal *n = realloc(p->refusals, (p->n_refusals + 1) * sizeof(*n));
+	const char *name = refusal_reason_to_string(reason);
+	va_list ap;
+	int r;
+
+	if (!n)
+		return -ENOMEM;
+	p->refusals = n;
+	n = &p->refusals[p->n_refusals++];
+	*n = (struct plan_refusal){.reason = reason};
+	snprintf(n->address, sizeof(n->address), "%s", address ? address : "");
+	if (cfg) {
+		n->device = strdup(cfg->name);
+		if (!n->device)
+			return -ENOMEM;
+	}
+	va_start(ap, fmt);
+	r = vasprintf(&n->detail, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		n->detail = NULL;
+		return -ENOMEM;
+	}
+	if (refusal_reason_overridable(reason))
+		n->overridden = (o && strv_contains(o->allow, name)) ||
+				(cfg && strv_contains(cfg->allow, name));
+	return 0;
+}
+
+static const struct device_config *config_device_at(const struct config *c,
+						    const struct pci_device *d)
+{
+	for (size_t i = 0; i < c->n_devices; i++)
+		if (pci_addr_cmp(&c->devices[i].addr, &d->addr) == 0)
+			return &c->devices[i];
+	return NULL;
+}
+
+/* "nvme0n1: ext4 on / (nvme0n1p2), swap (nvme0n1p3)" for disks in use, into sb. */
+static void describe_uses(const struct block_device *b, struct strbuf *sb)
+{
+	strbuf_printf(sb, "%s:", b->name);
+	for (size_t i = 0; i < b->n_uses; i++) {
+		const struct block_use *u = &b->uses[i];
+
+		strbuf_puts(sb, i ? ", " : " ");
+		switch (u->kind) {
+		case BLOCK_USE_MOUNT:
+			strbuf_printf(sb, "mounted on %s", u->what);
+			break;
+		case BLOCK_USE_SWAP:
+			strbuf_puts(sb, "swap");
+			break;
+		case BLOCK_USE_HOLDER:
+			strbuf_printf(sb, "held by %s (LVM/dm/md)", u->what);
+			break;
+		}
+		if (u->partition)
+			strbuf_printf(sb, " (%s)", u->partition);
+	}
+}
+
+/* "nvme1n1: ntfs 'Windows'" — what the user gives away with a storage controller. */
+static void describe_content(const struct block_device *b, struct strbuf *sb)
+{
+	strbuf_printf(sb, "%s: %s", b->name, b->fstype ? b->fstype : "no filesystem found");
+	if (b->label)
+		strbuf_printf(sb, " '%s'", b->label);
+}
+
+/* Why an unconfigured group member matters, for the group-shared detail. */
+static void describe_member(const struct host *h, const struct pci_device *d, struct strbuf *sb)
+{
+	_cleanup_strv_free_ char **ifs = NULL;
+
+	strbuf_printf(sb, "%s", d->address);
+	if (d->name)
+		strbuf_printf(sb, " (%s)", d->name);
+	else
+		strbuf_printf(sb, " (class %06x)", d->class);
+	if (d->driver)
+		strbuf_printf(sb, " [%s]", d->driver);
+	if (host_pci_net_interfaces(h, d, &ifs) >= 0)
+		STRV_FOREACH(i, ifs) {
+			strbuf_printf(sb, ", host NIC %s", *i);
+			if (streq_ptr(*i, h->default_route_dev))
+				strbuf_puts(sb, " (default route)");
+		}
+	for (size_t i = 0; i < d->n_disks; i++)
+		if (d->disks[i]->n_uses > 0) {
+			strbuf_puts(sb, ", host storage in use: ");
+			describe_uses(d->disks[i], sb);
+		}
+}
+
+static int check_device(struct plan *p, const struct host *h, const struct config *c,
+			const struct plan_options *o, struct plan_device *pd)
+{
+	const struct device_config *cfg = pd->cfg;
+	const struct pci_device *d = pd->dev;
+	_cleanup_strv_free_ char **ifs = NULL;
+	int r;
+
+	if (!d)
+		return add_refusal(p, o, REFUSE_NOT_FOUND, cfg, cfg->address,
+				   "no PCI device %s on this host", cfg->address);
+
+	if ((cfg->has_id && (d->vendor != cfg->vendor || d->device != cfg->device)) ||
+	    (cfg->has_subsystem && (d->subsystem_vendor != cfg->subsystem_vendor ||
+				    d->subsystem_device != cfg->subsystem_device)) ||
+	    (cfg->has_class && d->class != cfg->class))
+		return add_refusal(p, o, REFUSE_IDENTITY_MISMATCH, cfg, d->address,
+				   "configured %04x:%04x subsystem %04x:%04x class %06x, found "
+				   "%04x:%04x subsystem %04x:%04x class %06x (the card moved or was "
+				   "replaced?)",
+				   cfg->has_id ? cfg->vendor : d->vendor,
+				   cfg->has_id ? cfg->device : d->device,
+				   cfg->has_subsystem ? cfg->subsystem_vendor : d->subsystem_vendor,
+				   cfg->has_subsystem ? cfg->subsystem_device : d->subsystem_device,
+				   cfg->has_class ? cfg->class : d->class, d->vendor, d->device,
+				   d->subsystem_vendor, d->subsystem_device, d->class);
+
+	if (d->is_bridge)
+		return add_refusal(p, o, REFUSE_BRIDGE, cfg, d->address,
+				   "%s is a PCI bridge; configure the devices behind it", d->address);
+
+	for (size_t i = 0; i < d->n_disks; i++) {
+		const struct block_device *b = d->disks[i];
+		_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+
+		if (b->n_uses == 0)
+			continue;
+		describe_uses(b, &sb);
+		if (!strbuf_str(&sb))
+			return -ENOMEM;
+		r = add_refusal(p, o, REFUSE_ROOT_DISK, cfg, d->address,
+				"the host uses a disk on this controller: %s", strbuf_str(&sb));
+		if (r < 0)
+			return r;
+	}
+
+	r = host_pci_net_interfaces(h, d, &ifs);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	STRV_FOREACH(i, ifs)
+		if (streq_ptr(*i, h->default_route_dev)) {
+			r = add_refusal(p, o, REFUSE_HOST_NIC, cfg, d->address,
+					"%s carries the host's default route", *i);
+			if (r < 0)
+				return r;
+		}
+
+	if (pci_class_is_display(d->class)) {
+		bool other = false;
+
+		for (size_t i = 0; i < h->n_pci; i++) {
+			const struct pci_device *x = &h->pci[i];
+
+			if (x != d && pci_class_is_display(x->class) && !config_device_at(c, x))
+				other = true;
+		}
+		if (!other) {
+			r = add_refusal(p, o, REFUSE_BOOT_VGA, cfg, d->address,
+					"%s is the host's only display device: the host would "
+					"boot without a console",
+					d->address);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int cmp_dev_ptr(const void *a, const void *b)
+{
+	const struct pci_device *x = *(const struct pci_device *const *)a,
+				*y = *(const struct pci_device *const *)b;
+
+	return pci_addr_cmp(&x->addr, &y->addr);
+}
+
+/* Every group of a configured device must consist of configured devices (and bridges). */
+static int check_groups(struct plan *p, const struct host *h, const struct config *c,
+			const struct plan_options *o)
+{
+	for (size_t g = 0; g < h->n_groups; g++) {
+		const struct iommu_group *grp = &h->groups[g];
+		const struct device_config *first = NULL;
+		_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+		size_t missing = 0;
+
+		for (size_t i = 0; i < grp->n_devices; i++) {
+			const struct device_config *cfg = config_device_at(c, grp->devices[i]);
+
+			if (cfg && !first)
+				first = cfg;
+		}
+		if (!first)
+			continue;
+		for (size_t i = 0; i < grp->n_devices; i++) {
+			const struct pci_device *d = grp->devices[i];
+
+			if (d->is_bridge || config_device_at(c, d))
+				continue;
+			strbuf_puts(&sb, missing++ ? "; " : "");
+			describe_member(h, d, &sb);
+		}
+		if (missing == 0)
+			continue;
+		if (!strbuf_str(&sb))
+			return -ENOMEM;
+		int r = add_refusal(p, o, REFUSE_GROUP_SHARED, first, first->address,
+				    "IOMMU group %d also holds %s; a group goes to the VM whole "
+				    "(configure %s too, or move the card to another slot)",
+				    grp->id, strbuf_str(&sb), missing > 1 ? "them" : "it");
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Softdeps for every driver of a claimed device; a blacklist for those no one else needs. */
+static int resolve_drivers(struct plan *p, const struct host *h, struct kmodres *k)
+{
+	_cleanup_strv_free_ char **host_needs = NULL;
+	int r;
+
+	for (size_t i = 0; i < p->n_devices; i++) {
+		struct plan_device *pd = &p->devices[i];
+
+		if (!pd->dev || !pd->dev->modalias)
+			continue;
+		r = kmodres_lookup(k, pd->dev->modalias, &pd->drivers);
+		if (r < 0)
+			return r;
+		STRV_FOREACH(m, pd->drivers) {
+			r = strv_add_unique(&p->softdeps, *m);
+			if (r < 0)
+				return r;
+		}
+	}
+
+	for (size_t i = 0; i < h->n_pci; i++) {
+		const struct pci_device *d = &h->pci[i];
+		_cleanup_strv_free_ char **mods = NULL;
+		bool claimed = false;
+
+		for (size_t j = 0; j < p->n_claims; j++)
+			if (p->claims[j] == d)
+				claimed = true;
+		if (claimed || !d->modalias)
+			continue;
+		r = kmodres_lookup(k, d->modalias, &mods);
+		if (r < 0)
+			return r;
+		STRV_FOREACH(m, mods) {
+			r = strv_add_unique(&host_needs, *m);
+			if (r < 0)
+				return r;
+		}
+	}
+
+	STRV_FOREACH(m, p->softdeps)
+		if (!strv_contains(host_needs, *m)) {
+			r = strv_add(&p->blacklist, *m);
+			if (r < 0)
+				return r;
+		}
+	strv_sort(p->softdeps);
+	strv_sort(p->blacklist);
+	return 0;
+}
+
+int plan_build(const struct host *h, const struct config *c, struct kmodres *k,
+	       const struct plan_options *o, struct plan **ret)
+{
+	_cleanup_plan_ struct plan *p = NULL;
+	int r;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->devices = calloc(c->n_devices + 1, sizeof(*p->devices));
+	p->claims = calloc(c->n_devices + 1, sizeof(*p->claims));
+	if (!p->devices || !p->claims)
+		return -ENOMEM;
+
+	if (h->n_groups == 0) {
+		_cleanup_free_ char *v = NULL;
+		bool asked = host_cmdline_get(h, "intel_iommu", &v) > 0 && streq(v, "on");
+
+		if (!has_iommu_table(h) || asked) {
+			r = add_refusal(p, o, REFUSE_NO_IOMMU, NULL, NULL,
+					asked ? "intel_iommu=on is set, but the kernel made no IOMMU "
+						"groups: is VT-d/AMD-Vi enabled in the firmware setup?"
+					      : "the firmware describes no IOMMU (no ACPI DMAR or IVRS "
+						"table): enable VT-d or AMD-Vi (IOMMU) in the firmware "
+						"setup");
+			if (r < 0)
+				return r;
+		} else {
+			p->iommu_pending = true;
+			r = strv_add(&p->notes,
+				     "the IOMMU is present but off: this apply turns it on; after "
+				     "the reboot, IOMMU groups are known and a second apply claims "
+				     "the devices");
+			if (r < 0)
+				return r;
+		}
+	}
+
+	for (size_t i = 0; i < c->n_devices; i++) {
+		struct plan_device *pd = &p->devices[p->n_devices++];
+
+		pd->cfg = &c->devices[i];
+		pd->dev = host_find_pci(h, c->devices[i].address);
+		r = check_device(p, h, c, o, pd);
+		if (r < 0)
+			return r;
+		if (pd->dev && pd->dev->n_disks > 0) {
+			_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+
+			for (size_t j = 0; j < pd->dev->n_disks; j++) {
+				strbuf_puts(&sb, j ? "; " : "");
+				describe_content(pd->dev->disks[j], &sb);
+			}
+			if (strbuf_steal(&sb, &pd->disks) < 0)
+				return -ENOMEM;
+		}
+		/* Refused devices stay in the list: plan shows what the claim would be. */
+		if (pd->dev && !p->iommu_pending)
+			p->claims[p->n_claims++] = pd->dev;
+	}
+	qsort(p->claims, p->n_claims, sizeof(*p->claims), cmp_dev_ptr);
+
+	r = check_groups(p, h, c, o);
+	if (r < 0)
+		return r;
+
+	if (p->n_claims > 0 && h->n_groups > 0 && !c->host.allow_unsafe_interrupts &&
+	    plan_interrupt_remapping(h) == 0) {
+		r = add_refusal(p, o, REFUSE_UNSAFE_INTERRUPTS, NULL, NULL,
+				"this IOMMU has no interrupt remapping: a device in the VM could "
+				"forge MSI writes and inject interrupts into the host (an MSI "
+				"attack). Set allow-unsafe-interrupts = yes in [host] only if you "
+				"trust every guest");
+		if (r < 0)
+			return r;
+	}
+
+	r = plan_cmdline(h, c, &p->params);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < c->n_vms; i++)
+		if (c->vms[i]->hugepage_size == GIB)
+			p->hugepages += (c->vms[i]->memory + GIB - 1) / GIB;
+
+	if (k) {
+		r = resolve_drivers(p, h, k);
+		if (r < 0)
+			return r;
+	} else {
+		r = strv_add(&p->notes, "no kernel module index under /lib/modules: drivers of "
+					"the claimed devices cannot be resolved, no softdeps written");
+		if (r < 0)
+			return r;
+	}
+
+	*ret = TAKE_PTR(p);
+	return 0;
+}
