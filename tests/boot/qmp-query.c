@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * qmp-query SOCKET COMMAND: a tiny QMP client for the boot tests (the guest's busybox nc
+ * cannot speak to unix sockets). Negotiates capabilities, runs COMMAND ("query-pci"),
+ * prints its one-line JSON answer on stdout, then asks QEMU to quit.
+ * Exit: 0 answer printed, 1 connection or protocol failure.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+static char buf[1 << 20];
+static size_t len;
+
+/* Next "\n"-terminated line into line (NUL-terminated, \r stripped); 0 or -1. */
+static int read_line(int fd, char **line)
+{
+	static size_t consumed;
+
+	if (consumed) {
+		memmove(buf, buf + consumed, len - consumed);
+		len -= consumed;
+		consumed = 0;
+	}
+	for (;;) {
+		char *nl = memchr(buf, '\n', len);
+		ssize_t n;
+
+		if (nl) {
+			*nl = '\0';
+			if (nl > buf && nl[-1] == '\r')
+				nl[-1] = '\0';
+			consumed = (size_t)(nl - buf) + 1;
+			*line = buf;
+			return 0;
+		}
+		if (len >= sizeof(buf) - 1)
+			return -1;
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			return -1;
+		len += (size_t)n;
+	}
+}
+
+/* Send a command and return its answer line, skipping asynchronous events. */
+static int command(int fd, const char *cmd, char **answer)
+{
+	char out[256];
+	int n = snprintf(out, sizeof(out), "{\"execute\":\"%s\"}\n", cmd);
+
+	if (write(fd, out, (size_t)n) != n)
+		return -1;
+	for (;;) {
+		char *l;
+
+		if (read_line(fd, &l) < 0)
+			return -1;
+		if (strstr(l, "\"event\""))
+			continue;
+		*answer = l;
+		return strstr(l, "\"return\"") ? 0 : -1;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *l;
+	int fd;
+
+	if (argc != 3 || strlen(argv[1]) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "usage: qmp-query SOCKET COMMAND\n");
+		return 1;
+	}
+	strcpy(sa.sun_path, argv[1]);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return perror("socket"), 1;
+	/* QEMU creates the socket a moment after it starts: retry for up to 60 s. */
+	for (int i = 0; connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0; i++) {
+		if (i >= 600) {
+			fprintf(stderr, "qmp-query: connect %s: %s\n", argv[1], strerror(errno));
+			return 1;
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+	}
+	if (read_line(fd, &l) < 0 || !strstr(l, "\"QMP\"")) {
+		fprintf(stderr, "qmp-query: no QMP greeting\n");
+		return 1;
+	}
+	if (command(fd, "qmp_capabilities", &l) < 0) {
+		fprintf(stderr, "qmp-query: qmp_capabilities failed\n");
+		return 1;
+	}
+	if (command(fd, argv[2], &l) < 0) {
+		fprintf(stderr, "qmp-query: %s failed: %s\n", argv[2], l);
+		return 1;
+	}
+	puts(l);
+	fflush(stdout);
+	(void)command(fd, "quit", &l);
+	close(fd);
+	return 0;
+}
