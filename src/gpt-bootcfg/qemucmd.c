@@ -86,6 +86,11 @@ int qemu_cmd_numa_node(const struct qemu_cmd_input *in)
 	return -1;
 }
 
+static const char *R(const struct qemu_cmd_input *in)
+{
+	return in->path_root ? in->path_root : "";
+}
+
 static const char *standin_for_class(uint32_t class)
 {
 	switch (class >> 8) {
@@ -152,9 +157,10 @@ static void add_memory(struct argv_builder *b, const struct qemu_cmd_input *in)
 	}
 	if (vm->hugepage_size || in->mem_path)
 		add2(b, "-object",
-		     "memory-backend-file,id=mem0,size=%" PRIu64 "M,mem-path=%s,prealloc=on,"
+		     "memory-backend-file,id=mem0,size=%" PRIu64 "M,mem-path=%s%s,prealloc=on,"
 		     "share=off%s",
-		     mib, in->mem_path ? in->mem_path : o->hugepage_mount, bind ? bind : "");
+		     mib, in->mem_path ? "" : R(in), in->mem_path ? in->mem_path : o->hugepage_mount,
+		     bind ? bind : "");
 	else
 		add2(b, "-object", "memory-backend-ram,id=mem0,size=%" PRIu64 "M,prealloc=on%s",
 		     mib, bind ? bind : "");
@@ -218,8 +224,14 @@ static void add_passthrough(struct argv_builder *b, const struct qemu_cmd_input 
 			if (fn == 0 && n > 1)
 				strbuf_puts(&sb, ",multifunction=on");
 			if (dopt && !in->standins)
-				STRV_FOREACH(opt, dopt->options)
-					strbuf_printf(&sb, ",%s", *opt);
+				STRV_FOREACH(opt, dopt->options) {
+					const char *rom = startswith(*opt, "romfile=");
+
+					if (rom)
+						strbuf_printf(&sb, ",romfile=%s%s", R(in), rom);
+					else
+						strbuf_printf(&sb, ",%s", *opt);
+				}
 			if (sb.err) {
 				b->err = sb.err;
 				break;
@@ -244,8 +256,8 @@ static void add_disks(struct argv_builder *b, const struct qemu_cmd_input *in, u
 			add2(b, "-drive", "file=nvme://%s/%u,if=none,id=disk%zu,format=raw",
 			     d->nvme_addr, d->nvme_namespace, i);
 		else
-			add2(b, "-drive", "file=%s,if=none,id=disk%zu,format=%s,cache=%s,aio=%s",
-			     d->path, i, d->format, d->cache, d->aio);
+			add2(b, "-drive", "file=%s%s,if=none,id=disk%zu,format=%s,cache=%s,aio=%s",
+			     R(in), d->path, i, d->format, d->cache, d->aio);
 		if (d->bus == VM_DISK_NVME) {
 			add2(b, "-device", "nvme,drive=disk%zu,serial=gpt-bootcfg-%zu,max_ioqpairs=%u,"
 					   "bootindex=%u",
@@ -260,7 +272,8 @@ static void add_disks(struct argv_builder *b, const struct qemu_cmd_input *in, u
 	}
 	i = 0;
 	STRV_FOREACH(cd, o->cdroms) {
-		add2(b, "-drive", "file=%s,if=none,id=cdrom%zu,media=cdrom,readonly=on", *cd, i);
+		add2(b, "-drive", "file=%s%s,if=none,id=cdrom%zu,media=cdrom,readonly=on", R(in),
+		     *cd, i);
 		/* q35's built-in AHCI controller has six ports, ide.0 to ide.5. */
 		add2(b, "-device", "ide-cd,drive=cdrom%zu,bus=ide.%zu,bootindex=%u", i, i, (*boot)++);
 		i++;
@@ -291,18 +304,20 @@ static void add_network(struct argv_builder *b, const struct vm_options *o)
 	add2(b, "-device", "%s,netdev=net0%s", o->net_model, mac ? mac : "");
 }
 
-static void add_spice(struct argv_builder *b, const struct vm_config *vm)
+static void add_spice(struct argv_builder *b, const struct qemu_cmd_input *in)
 {
+	const struct vm_config *vm = in->vm;
 	const struct vm_options *o = vm_options(vm);
 
 	if (o->spice == VM_SPICE_NONE)
 		return;
 	if (o->spice == VM_SPICE_UNIX) {
 		/* The socket is created 0600 (vm run's umask): its mode is the access control. */
-		add2(b, "-spice", "unix=on,addr=" VM_RUN_DIR "/%s.spice,disable-ticketing=on",
-		     vm->name);
+		add2(b, "-spice", "unix=on,addr=%s" VM_RUN_DIR "/%s.spice,disable-ticketing=on",
+		     R(in), vm->name);
 	} else {
-		add2(b, "-object", "secret,id=spice-password,file=%s", o->spice_password_file);
+		add2(b, "-object", "secret,id=spice-password,file=%s%s", R(in),
+		     o->spice_password_file);
 		add2(b, "-spice", "port=%u,addr=127.0.0.1,password-secret=spice-password",
 		     o->spice_port);
 	}
@@ -342,8 +357,8 @@ int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv)
 	/* Windows guests with passed-through GPUs often fail to resume from S3/S4. */
 	add2(&b, "-global", "ICH9-LPC.disable_s3=1");
 	add2(&b, "-global", "ICH9-LPC.disable_s4=1");
-	add2(&b, "-qmp", "unix:" VM_RUN_DIR "/%s.qmp,server=on,wait=off", vm->name);
-	add2(&b, "-pidfile", VM_RUN_DIR "/%s.pid", vm->name);
+	add2(&b, "-qmp", "unix:%s" VM_RUN_DIR "/%s.qmp,server=on,wait=off", R(in), vm->name);
+	add2(&b, "-pidfile", "%s" VM_RUN_DIR "/%s.pid", R(in), vm->name);
 	/* Setting the user needs setuid(), so only then may QEMU keep that privilege. */
 	if (o->user) {
 		add2(&b, "-sandbox", "on,obsolete=deny,spawn=deny");
@@ -352,14 +367,15 @@ int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv)
 		add2(&b, "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny");
 	}
 	if (o->firmware == VM_FIRMWARE_OVMF) {
-		add2(&b, "-drive", "if=pflash,format=raw,readonly=on,file=%s", o->ovmf_code);
-		add2(&b, "-drive", "if=pflash,format=raw,file=" VM_STATE_DIR "/%s/OVMF_VARS.fd",
-		     vm->name);
+		add2(&b, "-drive", "if=pflash,format=raw,readonly=on,file=%s%s", R(in),
+		     o->ovmf_code);
+		add2(&b, "-drive", "if=pflash,format=raw,file=%s" VM_STATE_DIR "/%s/OVMF_VARS.fd",
+		     R(in), vm->name);
 	}
 	add_passthrough(&b, in, &chassis);
 	add_disks(&b, in, &boot);
 	add_network(&b, o);
-	add_spice(&b, vm);
+	add_spice(&b, in);
 	STRV_FOREACH(a, o->extra_args)
 		add(&b, "%s", *a);
 

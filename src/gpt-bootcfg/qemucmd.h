@@ -122,6 +122,12 @@ struct qemu_cmd_input {
 	const char *qemu; /* binary, "qemu-system-x86_64" */
 
 	/*
+	 * Prepended to every file path in the argv ("" or NULL: none). "vm command" prints
+	 * host paths; "vm run --root DIR" runs QEMU on this machine with the files under DIR.
+	 */
+	const char *path_root;
+
+	/*
 	 * Test-only overrides (docs/vm.md, "Testing"): accel "tcg" (which also swaps the CPU
 	 * model for "max" and drops the KVM-only CPU flags), mem_path instead of the
 	 * hugetlbfs mount (a tmpfs directory: hugetlbfs is not available in tests), and
