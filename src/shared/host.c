@@ -296,9 +296,11 @@ static int load_pci_device(struct path_cxt *pc, const char *name, struct pci_dev
 	if (r < 0)
 		return r;
 	if (r > 0) {
-		if (!streq(s, "0") && !streq(s, "1"))
-			return fail(pc, -EBADMSG, d->syspath, "boot_vga: expected 0 or 1, got '%s'",
-				    s);
+		if (!streq(s, "0") && !streq(s, "1")) {
+			if (asprintf(&p, "%s/boot_vga", d->syspath) < 0)
+				return -ENOMEM;
+			return fail(pc, -EBADMSG, p, "expected 0 or 1");
+		}
 		d->boot_vga = streq(s, "1");
 		free(TAKE_PTR(s));
 	}
@@ -327,9 +329,11 @@ static int load_pci_device(struct path_cxt *pc, const char *name, struct pci_dev
 	if (r > 0) {
 		long n;
 
-		if (parse_int(s, -1, 65535, &n) < 0)
-			return fail(pc, -EBADMSG, d->syspath,
-				    "numa_node: not a node number: '%s'", s);
+		if (parse_int(s, -1, 65535, &n) < 0) {
+			if (asprintf(&p, "%s/numa_node", d->syspath) < 0)
+				return -ENOMEM;
+			return fail(pc, -EBADMSG, p, "not a node number");
+		}
 		d->numa_node = (int)n;
 		free(TAKE_PTR(s));
 	}
@@ -490,7 +494,7 @@ static int read_devno(struct path_cxt *pc, const char *dir, unsigned *ret_major,
 	if (r < 0)
 		return fail_errno(pc, r, p);
 	if (sscanf(s, "%u:%u%c", &ma, &mi, &c) != 2)
-		return fail(pc, -EBADMSG, p, "not a device number (MAJOR:MINOR): '%s'", s);
+		return fail(pc, -EBADMSG, p, "not a device number (MAJOR:MINOR)");
 	*ret_major = ma;
 	*ret_minor = mi;
 	return 0;
@@ -894,8 +898,7 @@ static int load_cpu(struct host *h)
 		return fail_errno(h->pc, r, "/sys/devices/system/cpu/possible");
 	r = cpulist_count(possible);
 	if (r < 0)
-		return fail(h->pc, r, "/sys/devices/system/cpu/possible",
-			    "not a CPU list: '%s'", possible);
+		return fail(h->pc, r, "/sys/devices/system/cpu/possible", "not a CPU list");
 	h->n_cpus = (unsigned)r;
 	return 0;
 }
@@ -922,8 +925,7 @@ static int load_kernel(struct host *h)
 	if (h->kernel_release &&
 	    (!*h->kernel_release || strchr(h->kernel_release, '/') || strchr(h->kernel_release, ' ')))
 		/* It becomes a path component under /lib/modules: refuse anything odd. */
-		return fail(h->pc, -EBADMSG, "/proc/sys/kernel/osrelease",
-			    "not a kernel release: '%s'", h->kernel_release);
+		return fail(h->pc, -EBADMSG, "/proc/sys/kernel/osrelease", "not a kernel release");
 
 	r = path_read_full(h->pc, &route, NULL, "/proc/net/route");
 	if (r == -ENOENT)
