@@ -225,6 +225,12 @@ static int add_file(struct path_cxt *pc, struct managed_set *s, const char *path
 	r = read_current(pc, path, &cur_link, &f->current);
 	if (r < 0)
 		return r;
+	/* A link that is neither wanted nor there is not worth a line in the plan. */
+	if (!content && !f->current) {
+		free(f->path);
+		s->n--;
+		return 0;
+	}
 
 	if (!f->current)
 		f->state = MANAGED_STATE_ABSENT;

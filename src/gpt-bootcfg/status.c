@@ -1,13 +1,222 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "gen.h"
+#include "json.h"
 #include "log.h"
+#include "strbuf.h"
 #include "verbs.h"
 
-/* Placeholder until the verb lands; fails loudly so no test can pass against it. */
+/* Written by the initramfs (init-top) from the claim binary's messages; see docs/boot-claim.md. */
+#define CLAIM_LOG_PATH "/run/gpt-bootcfg/claim.log"
+#define HUGEPAGES_1G_PATH "/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
+
+static void help(void)
+{
+	printf("Usage: gpt-bootcfg [--root DIR] status [--json]\n\n"
+	       "Compare the running host with the configuration: each device's driver and\n"
+	       "whether the initramfs claimed it, the kernel parameters in effect, and the\n"
+	       "hugepages reserved. Exits 1 on any gap.\n");
+}
+
+enum boot_claim {
+	BOOT_CLAIM_UNKNOWN, /* no log, or the log does not mention the device */
+	BOOT_CLAIM_YES,
+	BOOT_CLAIM_NO,
+};
+
+/*
+ * What the claim log says about an address: the last line "gpt-bootcfg: ADDRESS: ..." wins.
+ * *ret_msg gets the message after the address.
+ */
+static enum boot_claim claim_log_lookup(const char *log, const char *address, char **ret_msg)
+{
+	enum boot_claim st = BOOT_CLAIM_UNKNOWN;
+	size_t alen = strlen(address);
+
+	for (const char *line = log; line && *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		const char *m = startswith(line, "gpt-bootcfg: ");
+
+		if (m && (size_t)(m - line) + alen + 2 <= len && strncmp(m, address, alen) == 0 &&
+		    m[alen] == ':' && m[alen + 1] == ' ') {
+			const char *msg = m + alen + 2;
+			size_t mlen = len - (size_t)(msg - line);
+
+			free(*ret_msg);
+			*ret_msg = strndup(msg, mlen);
+			st = (startswith(msg, "claimed") || startswith(msg, "already on vfio-pci"))
+				     ? BOOT_CLAIM_YES
+				     : BOOT_CLAIM_NO;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return st;
+}
+
+/* Whether the exact parameter is on the command line. */
+static bool cmdline_has(const char *cmdline, const char *param)
+{
+	size_t n = strlen(param);
+
+	for (const char *p = cmdline; p && *p;) {
+		p += strspn(p, " \t");
+		size_t w = strcspn(p, " \t");
+
+		if (w == n && strncmp(p, param, n) == 0)
+			return true;
+		p += w;
+	}
+	return false;
+}
+
 int verb_status(struct cli *cli, int argc, char **argv)
 {
-	(void)cli;
-	(void)argc;
-	(void)argv;
-	log_error("'status' is not implemented yet.");
-	return EXIT_ERROR;
+	static const struct option options[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	_cleanup_strbuf_ struct strbuf text = STRBUF_INIT, jbuf = STRBUF_INIT;
+	_cleanup_free_ char *log = NULL;
+	struct json_writer w;
+	uint64_t allocated = 0;
+	bool json = false, ok = true, have_log, have_pages;
+	struct gen g;
+	char genparam[64];
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		default:
+			return EXIT_ERROR;
+		}
+	}
+	if (optind < argc) {
+		log_error("status takes no arguments.");
+		return EXIT_ERROR;
+	}
+
+	r = gen_load(cli, NULL, &g);
+	if (r != EXIT_OK) {
+		gen_done(&g);
+		return r;
+	}
+	have_log = path_read_full(cli->pc, &log, NULL, CLAIM_LOG_PATH) >= 0;
+	have_pages = path_read_u64(cli->pc, &allocated, HUGEPAGES_1G_PATH) >= 0;
+
+	/* Both are built; one is printed. */
+	struct strbuf *out = json ? &jbuf : &text;
+	json_init(&w, &jbuf);
+	json_object_begin(&w, NULL);
+	json_array_begin(&w, "devices");
+	if (!json)
+		strbuf_puts(out, "Devices:\n");
+	for (size_t i = 0; i < g.plan->n_devices; i++) {
+		const struct plan_device *pd = &g.plan->devices[i];
+		_cleanup_free_ char *msg = NULL;
+		enum boot_claim bc = claim_log_lookup(log, pd->cfg->address, &msg);
+		const char *drv = pd->dev ? pd->dev->driver : NULL;
+		bool dev_ok = pd->dev && streq_ptr(drv, "vfio-pci");
+
+		ok &= dev_ok;
+		if (json) {
+			json_object_begin(&w, NULL);
+			json_string(&w, "device", pd->cfg->name);
+			json_string(&w, "address", pd->cfg->address);
+			json_bool(&w, "present", pd->dev != NULL);
+			json_string(&w, "driver", drv);
+			if (bc == BOOT_CLAIM_UNKNOWN)
+				json_null(&w, "claimed_at_boot");
+			else
+				json_bool(&w, "claimed_at_boot", bc == BOOT_CLAIM_YES);
+			json_string(&w, "claim_log", msg);
+			json_bool(&w, "ok", dev_ok);
+			json_object_end(&w);
+			continue;
+		}
+		strbuf_printf(out, "  %-4s %s [device %s]  driver: %s  claimed at boot: %s\n",
+			      dev_ok ? "ok" : "GAP", pd->cfg->address, pd->cfg->name,
+			      !pd->dev ? "(device not found)" : drv ? drv : "none",
+			      bc == BOOT_CLAIM_YES  ? "yes"
+			      : bc == BOOT_CLAIM_NO ? "no"
+			      : have_log	    ? "not in the claim log"
+						    : "unknown (no " CLAIM_LOG_PATH ")");
+		if (msg && bc == BOOT_CLAIM_NO)
+			strbuf_printf(out, "       claim log: %s\n", msg);
+	}
+	json_array_end(&w);
+
+	snprintf(genparam, sizeof(genparam), "gpt_bootcfg.generation=%" PRIu64,
+		 g.files.prev_generation);
+	json_array_begin(&w, "cmdline");
+	if (!json)
+		strbuf_puts(out, "\nKernel parameters (planned vs /proc/cmdline):\n");
+	for (size_t i = 0; i <= g.plan->params.n; i++) {
+		const char *param = i < g.plan->params.n ? g.plan->params.items[i].param : genparam;
+		bool in = cmdline_has(g.host->cmdline, param);
+
+		ok &= in;
+		if (json) {
+			json_object_begin(&w, NULL);
+			json_string(&w, "param", param);
+			json_bool(&w, "in_effect", in);
+			json_object_end(&w);
+		} else {
+			strbuf_printf(out, "  %-4s %s%s\n", in ? "ok" : "GAP", param,
+				      in ? "" : " (not in effect)");
+		}
+	}
+	json_array_end(&w);
+
+	if (g.plan->hugepages > 0 && (!have_pages || allocated < g.plan->hugepages))
+		ok = false;
+	if (json) {
+		json_object_begin(&w, "hugepages_1g");
+		json_uint(&w, "needed", g.plan->hugepages);
+		if (have_pages)
+			json_uint(&w, "allocated", allocated);
+		else
+			json_null(&w, "allocated");
+		json_object_end(&w);
+		json_uint(&w, "generation_applied", g.files.prev_generation);
+		json_bool(&w, "apply_pending", managed_set_changes(&g.files));
+	} else {
+		strbuf_printf(out, "\n1 GiB hugepages: %" PRIu64 " needed, ", g.plan->hugepages);
+		if (have_pages)
+			strbuf_printf(out, "%" PRIu64 " allocated\n", allocated);
+		else
+			strbuf_puts(out, "none allocated (no 1 GiB page pool)\n");
+		if (g.files.prev_generation == 0)
+			strbuf_puts(out, "\nNot applied yet: run 'gpt-bootcfg apply'.\n");
+		else if (managed_set_changes(&g.files))
+			strbuf_puts(out, "\nThe configuration changed since the last apply: run "
+					  "'gpt-bootcfg plan' and 'gpt-bootcfg apply'.\n");
+	}
+	if (managed_set_changes(&g.files))
+		ok = false;
+	if (json) {
+		json_bool(&w, "ok", ok);
+		json_object_end(&w);
+		strbuf_putc(out, '\n');
+	} else {
+		strbuf_printf(out, "\n%s\n", ok ? "Everything is in place." : "There are gaps (GAP).");
+	}
+
+	if (!strbuf_str(out)) {
+		gen_done(&g);
+		return log_oom(), EXIT_ERROR;
+	}
+	fputs(out->buf, stdout);
+	gen_done(&g);
+	return ok ? EXIT_OK : EXIT_PROBLEMS;
 }
