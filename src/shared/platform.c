@@ -473,7 +473,7 @@ static int check_vfio_pci(const struct host *h, struct check_report *rep)
 			   "Use a kernel with CONFIG_VFIO_PCI (Debian's linux-image-amd64 has it).",
 			   "vfio-pci is neither built into kernel %s nor a module", h->kernel_release);
 	}
-	where = kmod_module_get_path(mod) ? "a module" : "built into the kernel";
+	where = kmod_module_get_path(mod) ? "a module of" : "built into";
 	kmod_module_unref(mod);
 	kmod_unref(ctx);
 
@@ -481,7 +481,7 @@ static int check_vfio_pci(const struct host *h, struct check_report *rep)
 	if (loaded < 0)
 		return loaded;
 	st = CHECK_PASS;
-	return add(rep, "vfio-pci", st, NULL, "vfio-pci is %s of kernel %s%s", where,
+	return add(rep, "vfio-pci", st, NULL, "vfio-pci is %s kernel %s%s", where,
 		   h->kernel_release, loaded ? " and loaded" : "");
 }
 
