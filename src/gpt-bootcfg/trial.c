@@ -677,32 +677,86 @@ int trial_run_capture(char *const *argv, char **ret)
 	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-int trial_journal_reason(struct path_cxt *pc, const struct trial *t, char **ret_reason)
+/* Boot ids without dashes: journalctl prints them so, /proc with dashes. */
+static bool boot_id_eq(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == '-')
+			a++;
+		while (*b == '-')
+			b++;
+		if (*a != *b)
+			return false;
+		if (!*a)
+			return true;
+		a++;
+		b++;
+	}
+}
+
+/* journalctl with "-D DIR" under another root; -ENOENT when that root has no journal. */
+static int journal_run(struct path_cxt *pc, const char *const *args, char **ret)
 {
 	const char *cmd = getenv("GPT_BOOTCFG_JOURNALCTL");
-	_cleanup_free_ char *dir = NULL, *out = NULL, *cmdline = NULL, *last = NULL;
-	uint64_t other;
+	_cleanup_free_ char *dir = NULL;
+	const char *argv[16];
+	size_t n = 0;
 	int r;
 
-	if (!cmd || !*cmd)
-		cmd = "journalctl";
-	if (path_cxt_is_host(pc)) {
-		r = trial_run_capture((char *const[]){(char *)cmd, "-b", "-1", "-o", "cat", "-q",
-						      "--no-pager", NULL},
-				      &out);
-	} else {
+	argv[n++] = cmd && *cmd ? cmd : "journalctl";
+	if (!path_cxt_is_host(pc)) {
 		r = path_exists(pc, "/var/log/journal");
-		if (r <= 0) {
-			*ret_reason = NULL;
+		if (r < 0)
 			return r;
-		}
+		if (r == 0)
+			return -ENOENT;
 		r = path_prefix(pc, &dir, "/var/log/journal");
 		if (r < 0)
 			return r;
-		r = trial_run_capture((char *const[]){(char *)cmd, "-D", dir, "-b", "-1", "-o",
-						      "cat", "-q", "--no-pager", NULL},
-				      &out);
+		argv[n++] = "-D";
+		argv[n++] = dir;
 	}
+	for (; *args && n < ARRAY_SIZE(argv) - 1; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	return trial_run_capture((char *const *)argv, ret);
+}
+
+int trial_journal_reason(struct path_cxt *pc, const struct trial *t, char **ret_reason)
+{
+	_cleanup_free_ char *boots = NULL, *out = NULL, *cmdline = NULL, *last = NULL;
+	char prev_id[64] = "";
+	uint64_t other;
+	int r;
+
+	r = journal_run(pc, (const char *const[]){"--list-boots", "--no-pager", "-q", NULL}, &boots);
+	if (r == -ENOENT || r > 0) {
+		*ret_reason = NULL;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	for (char *l = strtok(boots, "\n"); l; l = strtok(NULL, "\n")) {
+		int idx;
+
+		if (sscanf(l, " %d %63s", &idx, prev_id) == 2 && idx == -1)
+			break;
+		prev_id[0] = '\0';
+	}
+	if (!prev_id[0]) {
+		*ret_reason = NULL;
+		return 0;
+	}
+	/* The journal's previous boot is the one that armed the trial: the trial left nothing. */
+	if (t->armed_boot_id && boot_id_eq(prev_id, t->armed_boot_id)) {
+		*ret_reason = strdup("the journal has no boot between the one that armed the trial "
+				     "and this one: the trial stopped before its journal reached the "
+				     "disk (hang, panic or power cut early in boot)");
+		return *ret_reason ? 1 : -ENOMEM;
+	}
+
+	r = journal_run(pc, (const char *const[]){"-b", "-1", "-o", "cat", "-q", "--no-pager", NULL},
+			&out);
 	if (r < 0)
 		return r;
 	if (r != 0 || !*out) {

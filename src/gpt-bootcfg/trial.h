@@ -162,10 +162,13 @@ int trial_run(char *const *argv);
 int trial_run_capture(char *const *argv, char **ret);
 
 /*
- * What the journal of the previous boot says about a failed trial: one line for
- * *ret_reason, or NULL when there is no journal of it. journalctl is asked with "-b -1";
- * under another root with "-D ROOT/var/log/journal" when that exists (otherwise no
- * answer). $GPT_BOOTCFG_JOURNALCTL replaces the journalctl command (tests).
+ * What the journal says about a trial that never confirmed: one line for *ret_reason (1), or
+ * NULL and 0 when there is no journal of an earlier boot. When the journal's previous boot
+ * is the one that armed the trial, the trial boot left no journal; otherwise the previous
+ * boot's kernel command line and last line tell what it was and where it stopped. Asks
+ * "journalctl --list-boots" and "journalctl -b -1", under another root with
+ * "-D ROOT/var/log/journal" (no such directory: 0). $GPT_BOOTCFG_JOURNALCTL replaces the
+ * journalctl command (tests).
  */
 int trial_journal_reason(struct path_cxt *pc, const struct trial *t, char **ret_reason);
 

@@ -15,12 +15,16 @@ cat >"$bin/systemctl" <<'EOF'
 [ "$1 $2" = "is-active --quiet" ] || exit 64
 grep -qx "$3" "$FAKE_ROOT/fake-active"
 EOF
-# journalctl -D DIR -b -1 ...: prints ROOT/fake-journal when it exists.
+# journalctl -D DIR --list-boots: ROOT/fake-boots; journalctl -D DIR -b -1: ROOT/fake-journal.
 cat >"$bin/journalctl" <<'EOF'
 #!/bin/sh
-echo "$*" >"$FAKE_ROOT/journalctl.args"
-[ -e "$FAKE_ROOT/fake-journal" ] || { echo "Data from the specified boot (-1) is not available" >&2; exit 1; }
-cat "$FAKE_ROOT/fake-journal"
+echo "$*" >>"$FAKE_ROOT/journalctl.args"
+case "$*" in
+*--list-boots*) f=fake-boots ;;
+*) f=fake-journal ;;
+esac
+[ -e "$FAKE_ROOT/$f" ] || { echo "No journal files were found." >&2; exit 1; }
+cat "$FAKE_ROOT/$f"
 EOF
 cat >"$bin/update-grub" <<'EOF'
 #!/bin/sh
@@ -134,6 +138,10 @@ default_boot "$r"
 printf '%s\n' "Linux version 6.1.0-13-amd64" \
 	"Command line: BOOT_IMAGE=/boot/vmlinuz root=/dev/vda1 gpt_bootcfg.generation=4 gpt_bootcfg.trial=1" \
 	"Kernel panic - not syncing: VFS: Unable to mount root fs" >"$r/fake-journal"
+printf '%s\n' "-2 0123456789abcdef0123456789abcdef Tue 2023-11-14 22:10:00 UTC—Tue 2023-11-14 22:13:20 UTC" \
+	" -1 fedcba9876543210fedcba9876543210 Tue 2023-11-14 22:15:00 UTC—Tue 2023-11-14 22:15:20 UTC" \
+	"  0 5555aaaa5555aaaa5555aaaa5555aaaa Tue 2023-11-14 22:16:00 UTC—Tue 2023-11-14 22:17:00 UTC" \
+	>"$r/fake-boots"
 mkdir -p "$r/boot/grub" && grub-editenv "$r/boot/grub/grubenv" set next_entry=gpt-bootcfg-trial
 gbc "$r" confirm --boot
 is "$rc" 1 "missed trial: exit 1"
@@ -143,7 +151,8 @@ ok "says the trial never confirmed" -- \
 ok "says what the previous boot's journal shows" -- grep -qx \
 	"failure=the previous boot was the trial; its journal ends with: Kernel panic - not syncing: VFS: Unable to mount root fs" \
 	"$r/$STATE"
-ok "journalctl read the root's journal" -- grep -q -- "-D $r/var/log/journal -b -1" "$r/journalctl.args"
+ok "journalctl read the root's journal" -- grep -q -- "^-D $r/var/log/journal -b -1" "$r/journalctl.args"
+ok "journalctl listed the root's boots" -- grep -q -- "^-D $r/var/log/journal --list-boots" "$r/journalctl.args"
 ok "says GRUB left next_entry" -- grep -q "^failure=GRUB did not consume next_entry" "$r/$STATE"
 is "$(grub-editenv "$r/boot/grub/grubenv" list)" "" "the stale next_entry is removed"
 
@@ -159,10 +168,23 @@ r=$(mkroot)
 default_boot "$r"
 printf '%s\n' "Command line: root=/dev/vda1 gpt_bootcfg.generation=3" "Reached target Multi-User" \
 	>"$r/fake-journal"
+echo " -1 fedcba9876543210fedcba9876543210 Tue 2023-11-14 22:15:00 UTC" >"$r/fake-boots"
 gbc "$r" confirm --boot
 ok "says GRUB did not boot the trial" -- grep -qx \
 	"failure=the previous boot was not the trial entry (no gpt_bootcfg.trial=1 on its command line)" \
 	"$r/$STATE"
+
+# 6b. The journal's previous boot is the arming one: the trial left no journal at all.
+r=$(mkroot)
+sed -i 's/^armed-boot-id=.*/armed-boot-id=0a1b2c3d-0000-4000-8000-0123456789ab/' "$r/$STATE"
+default_boot "$r"
+printf '%s\n' "IDX BOOT ID                          FIRST ENTRY" \
+	" -1 0a1b2c3d0000400080000123456789ab Tue 2023-11-14 22:15:00 UTC" \
+	"  0 5555aaaa5555aaaa5555aaaa5555aaaa Tue 2023-11-14 22:16:00 UTC" >"$r/fake-boots"
+echo "Command line: root=/dev/vda1 gpt_bootcfg.generation=3" >"$r/fake-journal"
+gbc "$r" confirm --boot
+ok "says the trial left no journal" -- grep -q \
+	"^failure=the journal has no boot between the one that armed the trial and this one" "$r/$STATE"
 
 # 7. The arming boot itself (no reboot yet) decides nothing.
 r=$(mkroot)
