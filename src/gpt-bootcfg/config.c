@@ -20,13 +20,6 @@
 #define CONFIG_MAX_ENTRIES 1024u
 #define CONFIG_MAX_NAME 64u
 
-/*
- * vmconfig.c is written in parallel by the VM runner; until it is linked in, weak references
- * let this file build and report [vm] sections as unsupported instead of failing to link.
- */
-#pragma weak vm_config_parse
-#pragma weak vm_config_free
-
 char *config_error(const struct config *c, unsigned line, unsigned col, const char *fmt, ...)
 {
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
@@ -69,8 +62,7 @@ void config_free(struct config *c)
 	}
 	free(c->devices);
 	for (size_t i = 0; i < c->n_vms; i++)
-		if (vm_config_free)
-			vm_config_free(c->vms[i]);
+		vm_config_free(c->vms[i]);
 	free(c->vms);
 	strv_free(c->host.extra_cmdline);
 	free(c->path);
@@ -557,9 +549,6 @@ static int parse_typed(struct parser *p)
 
 		if (!streq(s->type, "vm"))
 			continue;
-		if (!vm_config_parse)
-			return PARSE_FAIL(p, s->line, 1,
-					  "[vm] sections are not supported by this build");
 		r = vm_config_parse(c, s, &vm, &err);
 		if (r < 0) {
 			p->error = err;

@@ -217,9 +217,33 @@ static void test_file(void)
 	(void)!system(p);
 }
 
+static void test_vm(void)
+{
+	static const char text[] = "[device gpu]\naddress = 65:00.0\n"
+				   "[vm win]\ndevices = gpu\nmemory = 16G\nautostart = yes\n";
+	struct config *c = NULL;
+	char *err = NULL;
+
+	is_int(config_parse_string("/etc/t.conf", text, sizeof(text) - 1, &c, &err), 0,
+	       "[vm] section handed to vm_config_parse");
+	ok(c && c->n_vms == 1 && config_find_vm(c, "win"), "vm found by name");
+	ok(c && c->n_vms == 1 && c->vms[0]->autostart && c->vms[0]->memory == (16ull << 30),
+	   "vm keys parsed");
+	config_free(c);
+	free(err);
+	c = NULL;
+	err = NULL;
+	is_int(config_parse_string("/etc/t.conf", "[vm win]\ndevices = nope\n", 24, &c, &err),
+	       -EINVAL, "vm with unknown device rejected");
+	ok(err && strncmp(err, "/etc/t.conf:2:", 14) == 0, "vm error has FILE:LINE: %s", err);
+	free(err);
+	config_free(c);
+}
+
 int main(void)
 {
 	test_good();
+	test_vm();
 	test_errors();
 	test_prefixes();
 	test_file();
