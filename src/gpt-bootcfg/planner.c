@@ -446,9 +446,31 @@ static void describe_uses(const struct block_device *b, struct strbuf *sb)
 /* "nvme1n1: ntfs 'Windows'" — what the user gives away with a storage controller. */
 static void describe_content(const struct block_device *b, struct strbuf *sb)
 {
-	strbuf_printf(sb, "%s: %s", b->name, b->fstype ? b->fstype : "no filesystem found");
-	if (b->label)
-		strbuf_printf(sb, " '%s'", b->label);
+	size_t n = 0;
+
+	strbuf_printf(sb, "%s:", b->name);
+	if (b->disk_fstype) {
+		strbuf_printf(sb, " %s", b->disk_fstype);
+		if (b->disk_label)
+			strbuf_printf(sb, " '%s'", b->disk_label);
+		return;
+	}
+	for (size_t i = 0; i < b->n_parts; i++) {
+		const struct block_partition *p = &b->parts[i];
+
+		if (!p->fstype)
+			continue;
+		strbuf_printf(sb, "%s %s", n++ ? "," : "", p->fstype);
+		if (p->label)
+			strbuf_printf(sb, " '%s'", p->label);
+	}
+	if (n == 0 && b->fstype) {
+		strbuf_printf(sb, " %s", b->fstype);
+		if (b->label)
+			strbuf_printf(sb, " '%s'", b->label);
+	} else if (n == 0) {
+		strbuf_puts(sb, " no filesystem found");
+	}
 }
 
 /* Why an unconfigured group member matters, for the group-shared detail. */
