@@ -117,6 +117,7 @@ static int vm_load(struct cli *cli, const char *name, struct vm_ctx *x)
 	_cleanup_free_ char *err = NULL, *online_str = NULL;
 	struct cpu_set_list online = {0};
 	const struct vm_options *o;
+	const char *cpus_file;
 	int r;
 
 	memset(x, 0, sizeof(*x));
@@ -165,13 +166,18 @@ static int vm_load(struct cli *cli, const char *name, struct vm_ctx *x)
 		x->n_pt++;
 	}
 
-	r = path_read_string(cli->pc, &online_str, "/sys/devices/system/cpu/online");
+	/* Snapshots of hosts without CPU hotplug may only have "possible". */
+	cpus_file = "/sys/devices/system/cpu/online";
+	r = path_read_string(cli->pc, &online_str, "%s", cpus_file);
+	if (r == -ENOENT) {
+		cpus_file = "/sys/devices/system/cpu/possible";
+		r = path_read_string(cli->pc, &online_str, "%s", cpus_file);
+	}
 	if (r < 0)
-		return log_error_errno(r, "Failed to read '/sys/devices/system/cpu/online': %m");
+		return log_error_errno(r, "Failed to read '%s': %m", cpus_file);
 	r = vm_cpulist_parse(online_str, &online);
 	if (r < 0)
-		return log_error_errno(r, "/sys/devices/system/cpu/online: invalid CPU list '%s'",
-				       online_str);
+		return log_error_errno(r, "%s: invalid CPU list '%s'", cpus_file, online_str);
 	r = check_cpus(x, &x->vm->vcpu_pins, "vcpu-pins", o->vcpu_pins_line, o->vcpu_pins_col,
 		       &online, online_str);
 	if (r >= 0)
@@ -869,6 +875,7 @@ static int vm_stop(struct cli *cli, const char *name, int timeout)
 {
 	_cleanup_(vm_ctx_done) struct vm_ctx x;
 	_cleanup_qmp_ struct qmp *q = NULL;
+	bool quit = false;
 	int r;
 
 	r = vm_load(cli, name, &x);
@@ -891,7 +898,8 @@ static int vm_stop(struct cli *cli, const char *name, int timeout)
 		else
 			log_info("Asked VM '%s' to power off (waiting up to %d s).", name, timeout);
 		r = qmp_wait_close(q, timeout * 1000);
-		if (r == -ETIMEDOUT) {
+		quit = r == -ETIMEDOUT;
+		if (quit) {
 			log_warning("VM '%s' did not power off within %d s; quitting QEMU.", name,
 				    timeout);
 			r = qmp_execute(q, "quit", NULL, QMP_REPLY_TIMEOUT_MS, NULL);
@@ -902,8 +910,7 @@ static int vm_stop(struct cli *cli, const char *name, int timeout)
 			log_error_errno(r, "Failed to stop VM '%s': %s", name, qmp_error(q));
 			return EXIT_ERROR;
 		}
-		log_info("VM '%s' %s.", name,
-			 qmp_saw_event(q, "SHUTDOWN") ? "powered off" : "stopped");
+		log_info("VM '%s' %s.", name, quit ? "stopped" : "powered off");
 	}
 	r = run_hooks(cli, x.vm, "release");
 	return r < 0 ? EXIT_ERROR : EXIT_OK;

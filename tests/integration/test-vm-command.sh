@@ -1,0 +1,194 @@
+#!/bin/sh
+# vm command on the guide's server fixture: the argv of the guide's final VM (golden), and
+# bad input (unknown device, CPU outside the host, missing disk, device not on the host,
+# not on vfio-pci, memory beyond the hugepage pool, a failing prepare hook): one clear
+# error, exit 2, nothing started. A fake QEMU records whether it was ever executed.
+. "$(dirname "$0")/../lib/tap.sh"
+
+fx=guide-server
+if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
+	ok "fixture $fx exists" -- false
+	done_testing; exit
+fi
+
+# The guide's server has 36 CPUs (0-35); the captured guest had fewer.
+make_root() {
+	_r=$(fixture_copy $fx)
+	echo 0-35 >"$_r/sys/devices/system/cpu/possible"
+	echo 0-35 >"$_r/sys/devices/system/cpu/online"
+	mkdir -p "$_r/data/img" "$_r/data/drv" "$_r/usr/share/OVMF" "$_r/etc/gpt-bootcfg"
+	: >"$_r/data/img/win10-nvme0-os.img"
+	: >"$_r/data/drv/virtio-win.iso"
+	: >"$_r/usr/share/OVMF/OVMF_CODE_4M.fd"
+	: >"$_r/usr/share/OVMF/OVMF_VARS_4M.fd"
+	echo "$_r"
+}
+
+# write_config ROOT [EXTRA-VM-LINES...]: the guide's final VM, extra lines appended.
+write_config() {
+	_r=$1; shift
+	{
+		cat <<-'CONF'
+		[device gpu]
+		address = 0000:65:00.0
+		id = 10de:1c03
+
+		[device gpu-audio]
+		address = 0000:65:00.1
+
+		[device usb]
+		address = 0000:b4:00.0
+
+		[device nvme]
+		address = 0000:b3:00.0
+
+		[vm win10]
+		memory = 16G
+		hugepage-size = 1G
+		vcpus = 8
+		sockets = 1
+		cores = 4
+		threads = 2
+		vcpu-pins = 14-17,32-35
+		emulator-cpus = 12-13
+		hyperv = yes
+		hide-kvm = yes
+		rtc = localtime
+		device-options = usb x-no-kvm-intx=on
+		disk = /data/img/win10-nvme0-os.img bus=nvme
+		cdrom = /data/drv/virtio-win.iso
+		autostart = yes
+		CONF
+		for _l in "$@"; do echo "$_l"; done
+	} >"$_r/etc/gpt-bootcfg/gpt-bootcfg.conf"
+	chmod 0644 "$_r/etc/gpt-bootcfg/gpt-bootcfg.conf"
+}
+
+r=$(make_root)
+write_config "$r" "devices = gpu gpu-audio usb nvme"
+"$GPT_BOOTCFG" --root "$r" vm command win10 >"$TAP_TMP/cmd.txt" 2>"$TAP_TMP/err"; rc=$?
+is "$rc" 0 "vm command exits 0"
+is "$(cat "$TAP_TMP/err")" "" "nothing on stderr"
+golden vm/guide-server.txt "$TAP_TMP/cmd.txt"
+"$GPT_BOOTCFG" --root "$r" vm command --json win10 >"$TAP_TMP/cmd.json"; rc=$?
+is "$rc" 0 "vm command --json exits 0"
+golden vm/guide-server.json "$TAP_TMP/cmd.json"
+ok "JSON is valid and has the argv" -- jq -e '.name == "win10" and (.argv | length) > 40' "$TAP_TMP/cmd.json"
+
+# The text form is a shell command: evaluated, it gives the same argv as the JSON.
+printf '#!/bin/sh\nfor a in "$@"; do printf "%%s\\n" "$a"; done\n' >"$TAP_TMP/args"
+chmod +x "$TAP_TMP/args"
+sed '1s|^qemu-system-x86_64|"$TAP_TMP/args"|' "$TAP_TMP/cmd.txt" >"$TAP_TMP/cmd.sh"
+TAP_TMP=$TAP_TMP sh "$TAP_TMP/cmd.sh" >"$TAP_TMP/argv.sh-split"
+jq -r '.argv[1:][]' "$TAP_TMP/cmd.json" >"$TAP_TMP/argv.json-split"
+ok "text form splits like the JSON argv" -- cmp "$TAP_TMP/argv.sh-split" "$TAP_TMP/argv.json-split"
+
+# The rules of the guide, checked on the argv itself (not only against the golden file).
+grep_arg() { jq -e --arg a "$1" '.argv | index($a) != null' "$TAP_TMP/cmd.json" >/dev/null; }
+ok "q35 machine" -- grep_arg "q35,accel=kvm,vmport=off,memory-backend=mem0"
+ok "-nodefaults" -- grep_arg "-nodefaults"
+ok "GPU and audio share root port rp1, function 0 multifunction" -- sh -c '
+	jq -e ".argv | index(\"vfio-pci,host=0000:65:00.0,id=hostdev0,bus=rp1,addr=00.0,multifunction=on\") != null" "$1" &&
+	jq -e ".argv | index(\"vfio-pci,host=0000:65:00.1,id=hostdev1,bus=rp1,addr=00.1\") != null" "$1"' - "$TAP_TMP/cmd.json"
+is "$(jq '[.argv[] | select(startswith("pcie-root-port"))] | length' "$TAP_TMP/cmd.json")" 3 \
+	"three root ports for three host slots"
+ok "hugetlbfs backend with prealloc on the GPU's node" -- \
+	grep_arg "memory-backend-file,id=mem0,size=16384M,mem-path=/dev/hugepages,prealloc=on,share=off,host-nodes=0,policy=bind"
+ok "QMP on a unix socket" -- grep_arg "unix:/run/gpt-bootcfg/win10.qmp,server=on,wait=off"
+is "$(jq '[.argv[] | select(test("telnet|tcp:"))] | length' "$TAP_TMP/cmd.json")" 0 "no TCP monitor"
+ok "private OVMF variables" -- grep_arg "if=pflash,format=raw,file=/var/lib/gpt-bootcfg/win10/OVMF_VARS.fd"
+
+# --run-paths under --root puts the files below the root.
+"$GPT_BOOTCFG" --root "$r" vm command --json --run-paths win10 >"$TAP_TMP/run.json"
+ok "--run-paths prefixes the QMP socket" -- \
+	jq -e --arg a "unix:$r/run/gpt-bootcfg/win10.qmp,server=on,wait=off" '.argv | index($a) != null' "$TAP_TMP/run.json"
+
+# ---- bad input: exit 2, one line on stderr naming the problem, nothing started ----
+fake_qemu=$TAP_TMP/fake-qemu
+printf '#!/bin/sh\ntouch "%s/qemu-was-run"\nexit 1\n' "$TAP_TMP" >"$fake_qemu"
+chmod +x "$fake_qemu"
+export GPT_BOOTCFG_QEMU="$fake_qemu"
+
+# expect_error DESCRIPTION ROOT SUBCOMMAND WANT
+expect_error() {
+	_before=$( (cd "$2" && find . -printf '%p %s %l\n' | sort) | cksum)
+	"$GPT_BOOTCFG" --root "$2" vm "$3" win10 >"$TAP_TMP/out" 2>"$TAP_TMP/err"; _rc=$?
+	is "$_rc" 2 "$1: vm $3 exits 2"
+	ok "$1: names the problem" -- grep -qF -- "$4" "$TAP_TMP/err"
+	is "$(wc -l <"$TAP_TMP/err")" 1 "$1: one line"
+	ok "$1: QEMU not started" -- test ! -e "$TAP_TMP/qemu-was-run"
+	_after=$( (cd "$2" && find . -printf '%p %s %l\n' | sort) | cksum)
+	is "$_after" "$_before" "$1: nothing changed under the root"
+}
+
+conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
+r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
+write_config "$r" "devices = gpu gpu-audio usb nvmee"
+expect_error "unknown device" "$r" command "$conf:33:11: devices: no [device nvmee] section"
+expect_error "unknown device" "$r" run "$conf:33:11: devices: no [device nvmee] section"
+
+r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
+write_config "$r" "devices = gpu gpu-audio usb nvme"
+echo 0-15 >"$r/sys/devices/system/cpu/online"
+expect_error "CPU outside the host" "$r" command "$conf:22:13: vcpu-pins: CPU 16 is not online on this host (online: 0-15)"
+
+r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
+write_config "$r" "devices = gpu gpu-audio usb nvme"
+rm "$r/data/img/win10-nvme0-os.img"
+expect_error "missing disk image" "$r" command "$conf:29:8: disk '/data/img/win10-nvme0-os.img': No such file or directory"
+expect_error "missing disk image" "$r" run "$conf:29:8: disk '/data/img/win10-nvme0-os.img': No such file or directory"
+
+r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
+write_config "$r" "devices = gpu gpu-audio usb nvme"
+sed -i 's/^address = 0000:b4:00.0/address = 0000:b5:00.0/' "$conf"
+expect_error "device not on the host" "$r" command "$conf:33:11: device 'usb' (0000:b5:00.0) is not present on this host"
+
+r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
+write_config "$r" "devices = gpu gpu-audio usb nvme" "memory = 32G"
+expect_error "duplicate key" "$r" command "$conf:34:1: 'memory' is already set on line 17"
+
+# vm run: the fixture's devices are on their host drivers (nouveau, snd_hda_intel, ...).
+r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
+write_config "$r" "devices = gpu"
+expect_error "not on vfio-pci" "$r" run "Device 'gpu' (0000:65:00.0) is on nouveau, not vfio-pci"
+
+# Claimed, but the hugepage pool is too small (the fixture has 0 pages of 1 GiB).
+to_vfio() { # ROOT ADDRESS...
+	_r=$1; shift
+	for _a in "$@"; do ln -sfn ../../../../bus/pci/drivers/vfio-pci "$_r/sys/bus/pci/devices/$_a/driver"; done
+}
+r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
+write_config "$r" "devices = gpu"
+to_vfio "$r" 0000:65:00.0
+ok "driver link rewritten" -- test "$(basename "$(readlink "$r/sys/bus/pci/devices/0000:65:00.0/driver")")" = vfio-pci
+hp=$r/sys/devices/system/node/node0/hugepages/hugepages-1048576kB
+mkdir -p "$hp"; echo 8 >"$hp/nr_hugepages"; echo 8 >"$hp/free_hugepages"
+expect_error "memory beyond the pool" "$r" run "VM 'win10' needs 16384 MiB = 16 hugepages of 1024 MiB, more than the hugepage pool on NUMA node 0 (8 pages"
+echo 32 >"$hp/nr_hugepages"; echo 12 >"$hp/free_hugepages"
+expect_error "too few free pages" "$r" run "VM 'win10' needs 16 free hugepages of 1024 MiB on NUMA node 0, but only 12 of 32 are free"
+
+# A failing prepare hook stops the start with its message.
+echo 16 >"$hp/free_hugepages"
+mkdir -p "$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d"
+printf '#!/bin/sh\necho "checking things"\necho "the UPS is on battery" >&2\nexit 3\n' >"$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/50-ups"
+chmod +x "$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/50-ups"
+"$GPT_BOOTCFG" --root "$r" vm run win10 >"$TAP_TMP/out" 2>"$TAP_TMP/err"; rc=$?
+is "$rc" 2 "failing hook: exit 2"
+ok "failing hook: its message" -- grep -qF "Hook '50-ups' failed (exit status 3): the UPS is on battery; not starting VM 'win10'" "$TAP_TMP/err"
+ok "failing hook: QEMU not started" -- test ! -e "$TAP_TMP/qemu-was-run"
+
+# With everything in place the fake QEMU is started (so the checks above could fail).
+rm "$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/50-ups"
+"$GPT_BOOTCFG" --root "$r" vm run win10 >"$TAP_TMP/out" 2>"$TAP_TMP/err"; rc=$?
+is "$rc" 2 "fake QEMU exits at once: vm run fails"
+ok "fake QEMU: reported" -- grep -qF "QEMU exited during startup (status 1)" "$TAP_TMP/err"
+ok "fake QEMU was started" -- test -e "$TAP_TMP/qemu-was-run"
+ok "OVMF variables copied for the VM" -- test -f "$r/var/lib/gpt-bootcfg/win10/OVMF_VARS.fd"
+
+# Usage errors.
+"$GPT_BOOTCFG" --root "$r" vm command >"$TAP_TMP/out" 2>&1; is "$?" 2 "missing name: exit 2"
+"$GPT_BOOTCFG" --root "$r" vm frobnicate win10 >"$TAP_TMP/out" 2>&1; is "$?" 2 "unknown subcommand: exit 2"
+"$GPT_BOOTCFG" --root "$r" vm command nosuch >"$TAP_TMP/out" 2>"$TAP_TMP/err"; is "$?" 2 "unknown VM: exit 2"
+ok "unknown VM named" -- grep -qF "no [vm nosuch] section" "$TAP_TMP/err"
+
+done_testing

@@ -1,0 +1,234 @@
+#!/bin/sh
+# vm run / status / stop with the real qemu-system-x86_64 (Debian's), on a copy of the
+# guide's server fixture: TCG instead of KVM, memory on a tmpfs directory instead of
+# hugetlbfs, emulated stand-ins for the GPU, its audio function and the USB card (the test
+# machine has none of them). Checked over QMP and in /proc: the root ports and the
+# multifunction slot (query-pci), the memory backend (query-memdev), the vCPUs
+# (query-cpus-fast) and their thread affinities, readiness over $NOTIFY_SOCKET only
+# after pinning, the hooks and their environment, and a clean stop.
+. "$(dirname "$0")/../lib/tap.sh"
+
+fx=guide-server
+if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
+	ok "fixture $fx exists" -- false
+	done_testing; exit
+fi
+for t in qemu-system-x86_64 python3 jq; do
+	if ! command -v $t >/dev/null; then
+		ok "$t is installed (tests/deps.txt)" -- false
+		done_testing; exit
+	fi
+done
+if [ ! -f /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
+	ok "OVMF is installed (package ovmf, tests/deps.txt)" -- false
+	done_testing; exit
+fi
+ncpu=$(nproc)
+if [ "$ncpu" -lt 2 ]; then
+	ok "at least 2 CPUs to pin to" -- false
+	done_testing; exit
+fi
+
+r=$(fixture_copy $fx)
+# The real CPUs of this machine: pinning happens here.
+echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/possible"
+echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/online"
+for a in 0000:65:00.0 0000:65:00.1 0000:b4:00.0; do
+	ln -sfn ../../../../bus/pci/drivers/vfio-pci "$r/sys/bus/pci/devices/$a/driver"
+done
+node=$(cat "$r/sys/bus/pci/devices/0000:65:00.0/numa_node")
+hp=$r/sys/kernel/mm/hugepages/hugepages-2048kB
+[ "$node" -ge 0 ] && hp=$r/sys/devices/system/node/node$node/hugepages/hugepages-2048kB
+mkdir -p "$hp"; echo 128 >"$hp/nr_hugepages"; echo 128 >"$hp/free_hugepages"
+mkdir -p "$r/usr/share/OVMF" "$r/data" "$r/etc/gpt-bootcfg"
+cp /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd "$r/usr/share/OVMF/"
+truncate -s 64M "$r/data/os.img"
+truncate -s 16M "$r/data/data.img"
+truncate -s 2M "$r/data/virtio-win.iso"
+
+cat >"$r/etc/gpt-bootcfg/gpt-bootcfg.conf" <<CONF
+[device gpu]
+address = 0000:65:00.0
+
+[device gpu-audio]
+address = 0000:65:00.1
+
+[device usb]
+address = 0000:b4:00.0
+
+[vm t1]
+memory = 256M
+hugepage-size = 2M
+vcpus = 2
+threads = 2
+vcpu-pins = 1,0
+devices = gpu gpu-audio usb
+disk = /data/os.img bus=nvme
+disk = /data/data.img
+cdrom = /data/virtio-win.iso
+stop-timeout = 3
+
+[vm t2]
+memory = 128M
+hugepage-size = none
+vcpus = 1
+vcpu-pins = 1
+emulator-cpus = 0
+firmware = bios
+CONF
+chmod 0644 "$r/etc/gpt-bootcfg/gpt-bootcfg.conf"
+
+# Hooks record their environment.
+for phase in prepare release; do
+	d=$r/etc/gpt-bootcfg/hooks.d/t1/$phase.d
+	mkdir -p "$d"
+	printf '#!/bin/sh\nenv | grep ^GPT_BOOTCFG_ | sort >"%s/hook-%s.env"\necho "$1 $2" >>"%s/hook-%s.env"\n' \
+		"$TAP_TMP" "$phase" "$TAP_TMP" "$phase" >"$d/10-record"
+	chmod +x "$d/10-record"
+done
+
+shm=$(mktemp -d /dev/shm/gpt-bootcfg-test.XXXXXX)
+export GPT_BOOTCFG_TEST_ACCEL=tcg GPT_BOOTCFG_TEST_MEM_PATH="$shm" GPT_BOOTCFG_TEST_STANDINS=1
+
+# A systemd stand-in for the readiness message: the datagram and when it came.
+cat >"$TAP_TMP/notify.py" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(float(sys.argv[3]))
+open(sys.argv[1] + ".bound", "w").close()
+try:
+    data = s.recv(4096).decode()
+except socket.timeout:
+    data = "TIMEOUT"
+open(sys.argv[2], "w").write(data)
+PY
+
+# A QMP client: query-pci, query-memdev, query-cpus-fast as one JSON document.
+cat >"$TAP_TMP/qmp.py" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(30)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+def reply():
+    while True:
+        m = json.loads(f.readline())
+        if "event" not in m:
+            return m
+reply()
+out = {}
+for cmd in ["qmp_capabilities"] + sys.argv[2:]:
+    f.write(json.dumps({"execute": cmd}) + "\n"); f.flush()
+    out[cmd] = reply()["return"]
+print(json.dumps(out))
+PY
+
+start_vm() { # NAME: vm run in the background, wait for READY=1
+	rm -f "$TAP_TMP/notify" "$TAP_TMP/notify.bound" "$TAP_TMP/ready"
+	python3 "$TAP_TMP/notify.py" "$TAP_TMP/notify" "$TAP_TMP/ready" 120 &
+	notify_pid=$!
+	for _i in $(seq 50); do [ -e "$TAP_TMP/notify.bound" ] && break; sleep 0.1; done
+	NOTIFY_SOCKET=$TAP_TMP/notify timeout 300 "$GPT_BOOTCFG" --root "$r" vm run "$1" \
+		>"$TAP_TMP/run-$1.out" 2>&1 &
+	run_pid=$!
+	wait $notify_pid
+}
+
+# Whatever happens, no QEMU outlives the test.
+cleanup() {
+	for p in "$r"/run/gpt-bootcfg/*.pid; do
+		[ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null
+	done
+	rm -rf "$shm"
+}
+trap cleanup EXIT
+
+# ---- t1: GPU + audio on one port, USB on another, two disks, a CD-ROM, OVMF ----
+start_vm t1
+is "$(head -n1 "$TAP_TMP/ready")" "READY=1" "t1: READY=1 sent"
+ok "t1: READY=1 only after pinning" -- grep -q "Pinned vCPU 1 (thread [0-9]*) to CPU 0" "$TAP_TMP/run-t1.out"
+qpid=$(cat "$r/run/gpt-bootcfg/t1.pid")
+ok "t1: QEMU runs" -- kill -0 "$qpid"
+ok "t1: QMP socket is 0600" -- test "$(stat -c %a "$r/run/gpt-bootcfg/t1.qmp")" = 600
+ok "t1: private OVMF variables" -- cmp "$r/var/lib/gpt-bootcfg/t1/OVMF_VARS.fd" /usr/share/OVMF/OVMF_VARS_4M.fd
+
+python3 "$TAP_TMP/qmp.py" "$r/run/gpt-bootcfg/t1.qmp" query-pci query-memdev query-cpus-fast query-status \
+	>"$TAP_TMP/q.json" 2>"$TAP_TMP/q.err"
+ok "t1: QMP queries answered" -- jq -e . "$TAP_TMP/q.json"
+sed 's/^/# /' "$TAP_TMP/q.err"
+is "$(jq -r '.["query-status"].status' "$TAP_TMP/q.json")" running "t1: guest running after cont"
+
+# query-pci: devices on bus 0 and behind bridges, flattened.
+jq '[.["query-pci"][] | .devices[] | ., (.pci_bridge.devices[]? // empty)]' "$TAP_TMP/q.json" >"$TAP_TMP/pci.json"
+is "$(jq '[.[] | select(.qdev_id | test("^rp[0-9]"))] | length' "$TAP_TMP/pci.json")" 2 "t1: two root ports"
+is "$(jq -r '[.[] | select(.qdev_id == "rp1") | .pci_bridge.devices[] | "\(.qdev_id)@\(.slot).\(.function)"] | join(" ")' "$TAP_TMP/pci.json")" \
+	"hostdev0@0.0 hostdev1@0.1" "t1: GPU and audio stand-ins on rp1 as functions 0 and 1"
+is "$(jq -r '[.[] | select(.qdev_id == "rp2") | .pci_bridge.devices[] | "\(.qdev_id)@\(.slot).\(.function)"] | join(" ")' "$TAP_TMP/pci.json")" \
+	"hostdev2@0.0" "t1: USB stand-in alone on rp2"
+is "$(jq -r '[.[] | select(.qdev_id == "rp1") | .pci_bridge.devices[] | .class_info.class] | join(" ")' "$TAP_TMP/pci.json")" \
+	"768 1027" "t1: display class on function 0, audio class on function 1"
+ok "t1: emulated NVMe disk present" -- jq -e '[.[] | select(.class_info.class == 264)] | length == 1' "$TAP_TMP/pci.json"
+ok "t1: virtio-blk disk present" -- jq -e '[.[] | select(.id.vendor == 6900 and .class_info.class == 256)] | length == 1' "$TAP_TMP/pci.json"
+
+is "$(jq -r '.["query-memdev"] | map("\(.id) \(.size) \(.prealloc)") | join(",")' "$TAP_TMP/q.json")" \
+	"mem0 268435456 true" "t1: one preallocated 256 MiB memory backend"
+is "$(jq '.["query-cpus-fast"] | length' "$TAP_TMP/q.json")" 2 "t1: two vCPUs"
+is "$(jq -r '[.["query-cpus-fast"][] | "\(.props["core-id"]):\(.props["thread-id"])"] | join(" ")' "$TAP_TMP/q.json")" \
+	"0:0 0:1" "t1: one core with two threads"
+
+# Affinity as the kernel reports it: vCPU 0 on CPU 1, vCPU 1 on CPU 0.
+i=0
+for tid in $(jq -r '.["query-cpus-fast"] | sort_by(.["cpu-index"])[] | .["thread-id"]' "$TAP_TMP/q.json"); do
+	want=$([ $i = 0 ] && echo 1 || echo 0)
+	is "$(awk '/^Cpus_allowed_list/ {print $2}' "/proc/$qpid/task/$tid/status")" "$want" \
+		"t1: vCPU $i thread $tid pinned to CPU $want (/proc)"
+	i=$((i + 1))
+done
+
+"$GPT_BOOTCFG" --root "$r" vm status t1 --json >"$TAP_TMP/status.json" 2>"$TAP_TMP/err"
+is "$?" 0 "t1: vm status exits 0"
+is "$(jq -r '[.running, .state, (.vcpus | map(.affinity) | join(","))] | join(" ")' "$TAP_TMP/status.json")" \
+	"true running 1,0" "t1: vm status shows the pinning"
+"$GPT_BOOTCFG" --root "$r" vm status t1 >"$TAP_TMP/status.txt" 2>&1
+ok "t1: text status" -- grep -q "^t1: running" "$TAP_TMP/status.txt"
+
+# prepare hook environment
+is "$(grep -c . "$TAP_TMP/hook-prepare.env")" 8 "prepare hook: 7 variables and its arguments"
+ok "prepare hook: VM name and CPUs" -- sh -c "grep -qx GPT_BOOTCFG_VM=t1 '$TAP_TMP/hook-prepare.env' &&
+	grep -qx GPT_BOOTCFG_VCPU_CPUS=1,0 '$TAP_TMP/hook-prepare.env' &&
+	grep -qx GPT_BOOTCFG_PHASE=prepare '$TAP_TMP/hook-prepare.env' &&
+	grep -qx 't1 prepare' '$TAP_TMP/hook-prepare.env'"
+ok "release hook not run yet" -- test ! -e "$TAP_TMP/hook-release.env"
+
+# vm stop: the firmware ignores the power button, so the timeout (3 s) leads to quit.
+"$GPT_BOOTCFG" --root "$r" vm stop t1 >"$TAP_TMP/stop.out" 2>&1
+is "$?" 0 "t1: vm stop exits 0"
+ok "t1: powerdown, then quit after the timeout" -- grep -q "did not power off within 3 s; quitting QEMU" "$TAP_TMP/stop.out"
+wait $run_pid; rc=$?
+is "$rc" 0 "t1: vm run exits 0 when QEMU quits"
+ok "t1: QEMU is gone" -- sh -c "! kill -0 $qpid 2>/dev/null"
+ok "release hook ran after QEMU ended" -- grep -qx "t1 release" "$TAP_TMP/hook-release.env"
+"$GPT_BOOTCFG" --root "$r" vm status t1 >"$TAP_TMP/status.txt" 2>&1
+is "$?" 1 "t1: vm status exits 1 when not running"
+ok "t1: not running" -- grep -qx "t1: not running" "$TAP_TMP/status.txt"
+
+# ---- t2: no hugepages, SeaBIOS, emulator threads pinned too ----
+start_vm t2
+is "$(head -n1 "$TAP_TMP/ready")" "READY=1" "t2: READY=1 sent"
+qpid=$(cat "$r/run/gpt-bootcfg/t2.pid")
+python3 "$TAP_TMP/qmp.py" "$r/run/gpt-bootcfg/t2.qmp" query-cpus-fast query-memdev >"$TAP_TMP/q2.json"
+vtid=$(jq -r '.["query-cpus-fast"][0]["thread-id"]' "$TAP_TMP/q2.json")
+is "$(awk '/^Cpus_allowed_list/ {print $2}' "/proc/$qpid/task/$vtid/status")" 1 "t2: vCPU on CPU 1"
+others=$(for t in /proc/$qpid/task/*; do [ "${t##*/}" = "$vtid" ] || awk '/^Cpus_allowed_list/ {print $2}' "$t/status"; done | sort -u | tr '\n' ' ')
+is "$others" "0 " "t2: every other QEMU thread on the emulator CPU 0"
+is "$(jq -r '.["query-memdev"][0].size' "$TAP_TMP/q2.json")" 134217728 "t2: 128 MiB"
+"$GPT_BOOTCFG" --root "$r" vm stop t2 --timeout 2 >"$TAP_TMP/stop.out" 2>&1
+is "$?" 0 "t2: vm stop exits 0"
+wait $run_pid
+is "$?" 0 "t2: vm run exits 0"
+"$GPT_BOOTCFG" --root "$r" vm stop t2 >"$TAP_TMP/stop.out" 2>&1
+is "$?" 0 "t2: stopping a stopped VM is fine"
+ok "t2: says it is not running" -- grep -q "VM 't2' is not running" "$TAP_TMP/stop.out"
+
+done_testing
