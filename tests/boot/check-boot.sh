@@ -55,6 +55,7 @@ boot() {
 	"$here/qemu-run.sh" "$kdir" "$2" "$work/$1.log" "$limit" "$3"
 	_rc=$?
 	tr -d '\r' <"$work/$1.log" | sed -n 's/^.*GBTEST //p' >"$TAP_TMP/$1"
+	cp "$TAP_TMP/$1" "$work/$1.report"
 	echo "# $1: QEMU exit $_rc after $(($(date +%s) - _t0)) s"
 	_fail0=$_tap_fail
 	is "$(grep -c '^END$' "$TAP_TMP/$1")" 1 "$1: boot reached the report and powered off (QEMU exit $_rc)"

@@ -1,0 +1,30 @@
+# The boot-time claim under QEMU: Debian's own kernel, the real initramfs built by
+# mkinitramfs with our hook, emulated target devices (tests/boot/, docs/boot-claim.md).
+# "make check-boot" is part of "make check"; "make demo" is the README's main job command.
+
+# A static QMP client the nested QEMU inside the guest is asked through.
+$(BUILD)/boot/qmp-query: tests/boot/qmp-query.c
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CCLD    $@ (static)")
+	$(Q)$(CLAIM_CC) -std=gnu17 -Wall -Wextra $(WERROR) -Os -static -s -o $@ $<
+
+BOOT_DEPS := $(BUILD)/gpt-bootcfg-claim $(BUILD)/boot/qmp-query
+
+check-boot: $(BOOT_DEPS)
+	$(Q)file $(BUILD)/gpt-bootcfg-claim | grep -q 'statically linked' || \
+		{ echo "$(BUILD)/gpt-bootcfg-claim is not statically linked" >&2; exit 1; }
+	$(Q)prove --exec '' -v tests/boot/check-boot.sh :: $(abspath $(BUILD))
+
+# One scenario or several: make check-boot-one SCENARIOS="real off"
+check-boot-one: $(BOOT_DEPS)
+	$(Q)tests/boot/check-boot.sh $(abspath $(BUILD)) $(SCENARIOS)
+
+demo: $(BOOT_DEPS)
+	$(Q)tests/boot/demo.sh $(abspath $(BUILD))
+
+bench-claim: $(BOOT_DEPS)
+	$(Q)bench/claim-bench.sh $(abspath $(BUILD))
+
+CHECK_TARGETS += check-boot
+
+.PHONY: check-boot check-boot-one demo bench-claim
