@@ -316,6 +316,32 @@ static int strv_copy(char *const *l, char ***ret)
 	return 0;
 }
 
+int trial_enable_health_unit(struct path_cxt *pc)
+{
+	_cleanup_free_ char *link = NULL;
+	struct stat st;
+	int r;
+
+	r = path_lstat(pc, &st, HEALTH_WANTS_LINK);
+	if (r >= 0)
+		return 0;
+	if (r != -ENOENT)
+		return r;
+	r = path_mkdir_p(pc, "/etc/systemd/system/multi-user.target.wants", 0755);
+	if (r < 0)
+		return r;
+	r = path_prefix(pc, &link, HEALTH_WANTS_LINK);
+	if (r < 0)
+		return r;
+	r = fault_point("symlink", link);
+	if (r < 0)
+		return r;
+	if (symlink(HEALTH_UNIT_PATH, link) < 0)
+		return negative_errno();
+	r = path_fsync_parent(pc, HEALTH_WANTS_LINK);
+	return r < 0 ? r : 1;
+}
+
 int trial_arm(struct path_cxt *pc, const struct trial_arm *arm, struct trial **ret)
 {
 	_cleanup_(trial_freep) struct trial *old = NULL, *t = NULL;
@@ -345,6 +371,10 @@ int trial_arm(struct path_cxt *pc, const struct trial_arm *arm, struct trial **r
 	if (strv_copy(arm->params, &t->params) < 0 || strv_copy(arm->devices, &t->devices) < 0 ||
 	    strv_copy(arm->units, &t->units) < 0)
 		return -ENOMEM;
+
+	r = trial_enable_health_unit(pc);
+	if (r < 0)
+		return r;
 
 	r = path_write_atomic(pc, TRIAL_DROPIN_PATH, arm->dropin, strlen(arm->dropin), 0644);
 	if (r < 0)

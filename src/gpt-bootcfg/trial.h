@@ -30,6 +30,9 @@
 /* The menuentry id of the trial entry; next_entry names it. */
 #define TRIAL_ENTRY_ID "gpt-bootcfg-trial"
 #define DISPLAY_MANAGER_UNIT "display-manager.service"
+#define HEALTH_UNIT "gpt-bootcfg-health.service"
+#define HEALTH_UNIT_PATH "/usr/lib/systemd/system/" HEALTH_UNIT
+#define HEALTH_WANTS_LINK "/etc/systemd/system/multi-user.target.wants/" HEALTH_UNIT
 
 enum trial_state {
 	TRIAL_NONE, /* no state file: nothing was ever applied with or without a trial */
@@ -104,8 +107,15 @@ int trial_wanted(struct path_cxt *pc, int requested, bool *ret);
 int trial_cmdline(uint64_t generation, char *const *params, char **ret);
 
 /*
- * Arm a trial: write TRIAL_DROPIN_PATH, TRIAL_CMDLINE_PATH and the state (pending, previous
- * generation kept from the current state). Leaves GRUB_DROPIN_PATH alone. The caller then
+ * Enable the health unit (HEALTH_WANTS_LINK -> HEALTH_UNIT_PATH) unless a link is there.
+ * The unit does nothing without a state file, so it stays enabled. 1 created, 0 present.
+ */
+int trial_enable_health_unit(struct path_cxt *pc);
+
+/*
+ * Arm a trial: enable the health unit, write TRIAL_DROPIN_PATH, TRIAL_CMDLINE_PATH and the
+ * state (pending, previous generation kept from the current state). Leaves GRUB_DROPIN_PATH
+ * alone. The caller then
  * regenerates grub.cfg and calls trial_set_next_entry(). On failure nothing is pending: the
  * state file is written last.
  */

@@ -223,6 +223,10 @@ static void test_lifecycle(void)
 	   "pending 4, default stays 3");
 	is_str(t->armed_boot_id, "boot-A", "armed in this boot");
 	trial_free(t);
+	s = NULL;
+	is_int(path_readlink(pc, &s, HEALTH_WANTS_LINK), 0, "the health unit is enabled");
+	is_str(s, "/usr/lib/systemd/system/gpt-bootcfg-health.service", "link to the unit");
+	free(s);
 	s = get(pc, TRIAL_CMDLINE_PATH);
 	ok(s && strstr(s, "\nintel_iommu=on hugepages=8 gpt_bootcfg.generation=4 "
 			  "gpt_bootcfg.trial=1\n"),
