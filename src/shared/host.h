@@ -33,7 +33,7 @@ struct pci_device {
 
 	char *driver;          /* bound driver name, NULL when unbound */
 	char *driver_override; /* NULL when unset ("(null)" in sysfs) */
-	char *modalias;        /* "pci:v000010DEd00001C03sv...", NULL if absent */
+	char *modalias;        /* "pci:v000010DEd00001C03sv...", as the kernel builds it */
 	bool boot_vga;         /* boot_vga attribute is 1 */
 	char **reset_methods;  /* strv from reset_method, empty when none/absent */
 	int numa_node;         /* -1 when the host has no NUMA information */

@@ -140,6 +140,8 @@ static void test_load(void)
 	is_int(gpu->revision, 0xa1, "revision");
 	is_int(gpu->subsystem_vendor, 0x1028, "subsystem vendor");
 	is_str(gpu->driver, "nouveau", "driver");
+	is_str(gpu->modalias, "pci:v000010DEd00001C03sv00001028sd00003282bc03sc00i00",
+	       "modalias as the kernel formats it");
 	ok(gpu->driver_override == NULL, "(null) driver_override is unset");
 	ok(gpu->boot_vga, "boot VGA");
 	is_int(strv_length(gpu->reset_methods), 2, "two reset methods");
