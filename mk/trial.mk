@@ -10,3 +10,16 @@ $(TRIAL_UNIT_BIN): $(BUILD)/asan/tests/%: tests/unit/%.c $(AOBJ)/gpt-bootcfg/tri
 	$(if $(Q),@echo "  CCLD    $@")
 	$(Q)$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -Itests/unit -Isrc/gpt-bootcfg -O1 -g $(SANITIZE) \
 		-o $@ $< $(AOBJ)/gpt-bootcfg/trial.o $(BUILD)/asan/libshared.a $(LIB_LIBS)
+
+# The trial-boot system test (tests/system/test-trial.sh): five boots of a Debian image
+# through GRUB under QEMU; needs root and takes about 10 minutes. Not part of "make check"
+# for the same reason as check-system; run it with "make check-trial-system".
+$(BUILD)/test-trial-arm: tests/system/test-trial-arm.c $(OBJ)/gpt-bootcfg/trial.o $(BUILD)/libshared.a
+	$(if $(Q),@echo "  CCLD    $@")
+	$(Q)$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -Isrc/gpt-bootcfg $(CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(OBJ)/gpt-bootcfg/trial.o $(BUILD)/libshared.a $(LIB_LIBS)
+
+check-trial-system: all $(BUILD)/test-trial-arm
+	$(Q)BUILD=$(abspath $(BUILD)) tests/system/test-trial.sh
+
+.PHONY: check-trial-system
