@@ -189,6 +189,16 @@ assert (d["id"]["vendor"], d["id"]["device"], d["class_info"]["class"]) == (0x1b
 print("gbnvme at slot", d["slot"])' "$TAP_TMP/pci.json"
 		finish nested
 		;;
+	bench)
+		# Not part of the default set: bench/claim-bench.sh reads bench.report.
+		rm -rf "$TAP_TMP/ov" && mkdir -p "$TAP_TMP/ov/gbtest"
+		cp "$TOP/bench/claim-bench-guest.sh" "$TAP_TMP/ov/gbtest/scenario"
+		overlay bench "$TAP_TMP/ov"
+		boot bench "$work/bench.img" "$ARGS"
+		ok "bench: timings reported" -- has bench "STEP BENCH binproc exit=0"
+		sed -i 's/^STEP BENCH/BENCH/' "$work/bench.report"
+		finish bench
+		;;
 	*) bail "unknown scenario $s" ;;
 	esac
 done
