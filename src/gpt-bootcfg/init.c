@@ -69,7 +69,7 @@ static const char *class_text(uint32_t class)
 }
 
 static void write_device(struct strbuf *sb, const char *name, const struct pci_device *d,
-			 const char *why)
+			 const char *why, bool explain_identity)
 {
 	strbuf_printf(sb, "\n# %s", why);
 	strbuf_printf(sb, "\n# %04x:%04x, %s%s%s", d->vendor, d->device, class_text(d->class),
@@ -78,8 +78,10 @@ static void write_device(struct strbuf *sb, const char *name, const struct pci_d
 		strbuf_printf(sb, ", IOMMU group %d", d->iommu_group);
 	strbuf_printf(sb, ", driver now: %s.\n", d->driver ? d->driver : "none");
 	strbuf_printf(sb, "[device %s]\naddress = %s\n", name, d->address);
-	strbuf_puts(sb, "# The identity below is checked at every plan, apply and boot: if another "
-			"card sits at\n# this address after a hardware change, it is not claimed.\n");
+	if (explain_identity)
+		strbuf_puts(sb, "# id, subsystem and class pin the identity: they are checked at every "
+				"plan, apply\n# and boot, so if another card sits at this address after "
+				"a hardware change,\n# it is not claimed.\n");
 	strbuf_printf(sb, "id = %04x:%04x\nsubsystem = %04x:%04x\nclass = %06x\n", d->vendor,
 		      d->device, d->subsystem_vendor, d->subsystem_device, d->class);
 }
@@ -230,9 +232,9 @@ int verb_init(struct cli *cli, int argc, char **argv)
 		r = add_name(&names, chosen[i].role, &name);
 		if (r < 0)
 			return log_oom(), EXIT_ERROR;
-		snprintf(why, sizeof(why), "The %s for the VM (--%s).", chosen[i].role,
-			 chosen[i].role);
-		write_device(&sb, name, d, why);
+		snprintf(why, sizeof(why), "The %s for the VM (--%s).",
+			 i == 0 ? "GPU" : i == 1 ? "USB controller" : "NVMe controller", chosen[i].role);
+		write_device(&sb, name, d, why, i == 0);
 		if (strv_add(&done, d->address) < 0)
 			return log_oom(), EXIT_ERROR;
 
@@ -255,7 +257,7 @@ int verb_init(struct cli *cli, int argc, char **argv)
 			snprintf(why, sizeof(why),
 				 "In IOMMU group %d with [device %s]: the VM gets the whole group.",
 				 g->id, name);
-			write_device(&sb, oname, o, why);
+			write_device(&sb, oname, o, why, false);
 			if (strv_add(&done, o->address) < 0)
 				return log_oom(), EXIT_ERROR;
 		}
