@@ -1,0 +1,70 @@
+#!/bin/sh
+# status: the running host against the configuration, before and after the "reboot"
+# (simulated by editing the fixture copy as the boot would have changed it).
+. "$(dirname "$0")/../lib/tap.sh"
+. "$TOP/tests/lib/generator.sh"
+need_fixture guide-server
+
+R=$(fixture_copy guide-server)
+mkdir -p "$R/etc/gpt-bootcfg"
+cat >"$R/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
+[device gpu]
+address = 0000:65:00.0
+[device gpu-audio]
+address = 0000:65:00.1
+[vm win]
+devices = gpu gpu-audio
+memory = 4G
+CONF
+
+run_gen "$R" apply --yes
+is "$rc" 0 "apply"
+
+run_gen "$R" status
+is "$rc" 1 "before the reboot: gaps, exit 1"
+ok "driver gap shown" -- grep -q "GAP  0000:65:00.0 \[device gpu\]  driver: nouveau" "$TAP_TMP/out.txt"
+ok "parameter gap shown" -- grep -q "GAP  intel_iommu=on (not in effect)" "$TAP_TMP/out.txt"
+ok "hugepages gap shown" -- grep -q "1 GiB hugepages: 4 needed, 0 allocated" "$TAP_TMP/out.txt"
+
+# The boot: parameters on the command line, both functions on vfio-pci, the pages
+# reserved, the claim log written by the initramfs.
+params=$(sed -n 's/^GRUB_CMDLINE_LINUX_DEFAULT="${GRUB_CMDLINE_LINUX_DEFAULT} \(.*\)"$/\1/p' \
+	"$R/etc/default/grub.d/gpt-bootcfg.cfg")
+ok "parameters read from the drop-in" -- test -n "$params"
+sed -i "s|\$| $params|" "$R/proc/cmdline"
+for a in 0000:65:00.0 0000:65:00.1; do
+	l=$(readlink -f "$R/sys/bus/pci/devices/$a")/driver
+	ln -sfn ../../../../bus/pci/drivers/vfio-pci "$l"
+done
+echo 4 >"$R/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
+mkdir -p "$R/run/gpt-bootcfg"
+cat >"$R/run/gpt-bootcfg/claim.log" <<'LOG'
+gpt-bootcfg: 0000:65:00.0: claimed for vfio-pci in 0.42 ms (unbound nouveau)
+gpt-bootcfg: 0000:65:00.1: claimed for vfio-pci in 0.31 ms (unbound snd_hda_intel)
+gpt-bootcfg: 2 of 2 devices on vfio-pci in 3.1 ms
+LOG
+
+run_gen "$R" status
+is "$rc" 0 "after the boot: no gaps"
+golden status/guide-server.txt "$TAP_TMP/out.txt"
+run_gen "$R" status --json
+is "$rc" 0 "status --json"
+golden status/guide-server.json "$TAP_TMP/out.txt"
+is "$(jq -c '[.devices[] | .claimed_at_boot]' "$TAP_TMP/out.txt")" "[true,true]" "claimed at boot per the log"
+
+# One device skipped at boot and left on its host driver.
+sed -i 's/^gpt-bootcfg: 0000:65:00.1: .*/gpt-bootcfg: 0000:65:00.1: skipped: identity 10de:10f1 does not match/' \
+	"$R/run/gpt-bootcfg/claim.log"
+l=$(readlink -f "$R/sys/bus/pci/devices/0000:65:00.1")/driver
+ln -sfn ../../../../bus/pci/drivers/snd_hda_intel "$l"
+run_gen "$R" status
+is "$rc" 1 "a device on its host driver is a gap"
+ok "with the claim log's reason" -- grep -q "claim log: skipped: identity 10de:10f1 does not match" "$TAP_TMP/out.txt"
+
+# Too few hugepages.
+ln -sfn ../../../../bus/pci/drivers/vfio-pci "$l"
+echo 2 >"$R/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
+run_gen "$R" status --json
+is "$rc" 1 "too few hugepages is a gap"
+is "$(jq -c .hugepages_1g "$TAP_TMP/out.txt")" '{"needed":4,"allocated":2}' "needed vs allocated"
+done_testing
