@@ -15,6 +15,7 @@ fail() { echo "FAIL $1${2:+: $2}" | tee -a "$R/results.txt"; }
 check() {
 	_n=$1
 	shift
+	echo "SYSTEST: $_n" >/dev/console
 	if "$@" >"$R/$_n.out" 2>&1; then
 		pass "$_n"
 	else

@@ -107,12 +107,12 @@ for s in $STAGES; do
 	*) sys_die "unknown stage $s" ;;
 	esac
 	# A failed install leaves nothing for the later boots to check.
-	[ "$s" = install ] && [ $? != 0 ] && grep -q '^FAIL \(dpkg-install\|apply\)' \
-		"$WORK/install/results/results.txt" 2>/dev/null && {
-		echo "FAIL: install or apply failed; the later boots are not run"
+	if [ "$s" = install ] && { [ ! -s "$WORK/install/results/results.txt" ] ||
+		grep -q '^FAIL \(dpkg-install\|apply\)' "$WORK/install/results/results.txt"; }; then
+		echo "FAIL: the package was not installed and applied; the later boots are not run"
 		total_fail=$((total_fail + 1))
 		break
-	}
+	fi
 done
 
 elapsed=$(($(date +%s) - START))
