@@ -316,6 +316,13 @@ static int strv_copy(char *const *l, char ***ret)
 	return 0;
 }
 
+static int unlink_if_exists(struct path_cxt *pc, const char *path)
+{
+	int r = path_unlink_durable(pc, path);
+
+	return r == -ENOENT ? 0 : r;
+}
+
 int trial_enable_health_unit(struct path_cxt *pc)
 {
 	_cleanup_free_ char *link = NULL;
@@ -379,6 +386,15 @@ int trial_arm(struct path_cxt *pc, const struct trial_arm *arm, struct trial **r
 	r = path_write_atomic(pc, TRIAL_DROPIN_PATH, arm->dropin, strlen(arm->dropin), 0644);
 	if (r < 0)
 		return r;
+	if (arm->restore_dropin) {
+		if (arm->previous_dropin)
+			r = path_write_atomic(pc, GRUB_DROPIN_PATH, arm->previous_dropin,
+					      strlen(arm->previous_dropin), 0644);
+		else
+			r = unlink_if_exists(pc, GRUB_DROPIN_PATH);
+		if (r < 0)
+			return r;
+	}
 	r = asprintf(&text, "# Written by gpt-bootcfg apply --trial; the trial entry appends this.\n"
 			    "%s\n", cmdline);
 	if (r < 0) {
@@ -394,13 +410,6 @@ int trial_arm(struct path_cxt *pc, const struct trial_arm *arm, struct trial **r
 	if (ret)
 		*ret = TAKE_PTR(t);
 	return 0;
-}
-
-static int unlink_if_exists(struct path_cxt *pc, const char *path)
-{
-	int r = path_unlink_durable(pc, path);
-
-	return r == -ENOENT ? 0 : r;
 }
 
 static int mark_decided(struct path_cxt *pc, struct trial *t, enum trial_state s)

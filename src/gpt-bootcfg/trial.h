@@ -63,6 +63,13 @@ struct trial_arm {
 	char *const *devices; /* addresses claimed by the new claim list, may be NULL */
 	char *const *units;   /* units that must run in the trial boot (VM units), may be NULL */
 	const char *dropin;   /* the GRUB drop-in apply would write without a trial */
+	/*
+	 * What GRUB_DROPIN_PATH held before apply (NULL: absent). apply writes all its files as
+	 * usual (so its own bookkeeping, and revert, know the drop-in), then trial_arm() puts
+	 * this back so the default entry keeps booting the confirmed configuration.
+	 */
+	const char *previous_dropin;
+	bool restore_dropin; /* put previous_dropin back (false: leave GRUB_DROPIN_PATH alone) */
 };
 
 const char *trial_state_to_string(enum trial_state s);
@@ -114,8 +121,8 @@ int trial_enable_health_unit(struct path_cxt *pc);
 
 /*
  * Arm a trial: enable the health unit, write TRIAL_DROPIN_PATH, TRIAL_CMDLINE_PATH and the
- * state (pending, previous generation kept from the current state). Leaves GRUB_DROPIN_PATH
- * alone. The caller then
+ * state (pending, previous generation kept from the current state), and with restore_dropin
+ * put the previous GRUB_DROPIN_PATH back. The caller then
  * regenerates grub.cfg and calls trial_set_next_entry(). On failure nothing is pending: the
  * state file is written last.
  */

@@ -309,11 +309,17 @@ static void test_lifecycle(void)
 	is_int(trial_promote(pc, t), -ESTALE, "promoting twice is refused");
 	trial_free(t);
 
-	/* A second trial that fails: the default keeps 4. */
+	/* A second trial that fails: the default keeps 4. apply wrote generation 5's drop-in. */
+	put(pc, GRUB_DROPIN_PATH, "generation 5's\n");
+	arm.restore_dropin = true;
+	arm.previous_dropin = arm.dropin;
 	arm.generation = 5;
 	is_int(trial_arm(pc, &arm, &t), 0, "arm again");
 	is_int(t->previous, 4, "previous is the confirmed 4");
 	trial_free(t);
+	s = get(pc, GRUB_DROPIN_PATH);
+	is_str(s, arm.dropin, "the default entry's drop-in is put back");
+	free(s);
 	arm.generation = 6;
 	is_int(trial_arm(pc, &arm, &t), 0, "re-arm before booting the trial");
 	is_int(t->previous, 4, "previous stays 4, not the never-booted 5");
