@@ -1,0 +1,80 @@
+#!/bin/sh
+# The Debian package: make deb builds it (lintian finds no errors), it holds every file the
+# product installs, uses the update-initramfs trigger instead of calling update-initramfs,
+# and make install DESTDIR= installs the same files.
+. "$(dirname "$0")/../lib/tap.sh"
+
+for t in dpkg-buildpackage dh lintian file; do
+	command -v $t >/dev/null || { echo "Bail out! $t is missing (see tests/deps.txt)"; exit 1; }
+done
+
+if ! make -C "$TOP" --no-print-directory BUILD="$BUILD" deb >"$TAP_TMP/deb.log" 2>&1; then
+	echo "not ok 1 - make deb"
+	sed 's/^/#   /' "$TAP_TMP/deb.log" | tail -40
+	echo "1..1"
+	exit 1
+fi
+echo "ok 1 - make deb (dpkg-buildpackage, lintian --fail-on error)"
+_tap_n=1
+deb=$(ls "$BUILD"/deb/gpt-bootcfg_*.deb)
+dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' >"$TAP_TMP/contents"
+
+# in_source PATH: the packaged sources (the committed tree in a git clone) hold PATH.
+in_source() {
+	if [ -d "$TOP/.git" ]; then git -C "$TOP" cat-file -e "HEAD:$1" 2>/dev/null; else [ -e "$TOP/$1" ]; fi
+}
+
+# has FILE [SOURCE]: the package holds FILE; when SOURCE is given and not in the sources yet,
+# the check is reported as skipped, never as passed.
+has() {
+	if [ $# = 2 ] && ! in_source "$2"; then
+		_tap_n=$((_tap_n + 1))
+		echo "ok $_tap_n # SKIP $1: $2 is not in the tree yet"
+		return
+	fi
+	ok "package holds $1" -- grep -qx "$1" "$TAP_TMP/contents"
+}
+
+has /usr/sbin/gpt-bootcfg
+has /usr/lib/gpt-bootcfg/gpt-bootcfg-claim
+has /usr/share/initramfs-tools/hooks/gpt-bootcfg initramfs-tools/hooks/gpt-bootcfg
+has /usr/share/initramfs-tools/scripts/init-top/gpt-bootcfg initramfs-tools/scripts/init-top/gpt-bootcfg
+has /usr/lib/systemd/system/gpt-bootcfg-vm@.service systemd/gpt-bootcfg-vm@.service
+has /usr/share/man/man8/gpt-bootcfg.8.gz man/gpt-bootcfg.8
+has /usr/share/man/man5/gpt-bootcfg.conf.5.gz man/gpt-bootcfg.conf.5
+has /usr/share/bash-completion/completions/gpt-bootcfg
+has /usr/share/doc/gpt-bootcfg/examples/gpt-bootcfg.conf examples/gpt-bootcfg.conf
+has /etc/grub.d/42_gpt-bootcfg-trial grub.d/42_gpt-bootcfg-trial
+
+mkdir -p "$TAP_TMP/ctl"
+dpkg-deb -e "$deb" "$TAP_TMP/ctl"
+ok "triggers: activate-noawait update-initramfs" -- \
+	grep -qx 'activate-noawait update-initramfs' "$TAP_TMP/ctl/triggers"
+ok "no maintainer script runs update-initramfs" -- \
+	sh -c "! grep -l 'update-initramfs' '$TAP_TMP/ctl/'*inst '$TAP_TMP/ctl/'*rm 2>/dev/null"
+ok "postrm purges /etc/gpt-bootcfg and /var/lib/gpt-bootcfg" -- \
+	sh -c "grep -q purge '$TAP_TMP/ctl/postrm' && grep -q 'rm -rf /etc/gpt-bootcfg /var/lib/gpt-bootcfg' '$TAP_TMP/ctl/postrm'"
+ok "postrm and prerm are valid sh" -- sh -n "$TAP_TMP/ctl/postrm" "$TAP_TMP/ctl/prerm"
+
+dpkg-deb -x "$deb" "$TAP_TMP/root"
+ok "the claim binary is static" -- \
+	sh -c "file -L '$TAP_TMP/root/usr/lib/gpt-bootcfg/gpt-bootcfg-claim' | grep -q 'statically linked'"
+ok "the hook and init-top script are executable" -- \
+	sh -c "for f in '$TAP_TMP/root/usr/share/initramfs-tools/hooks/'* '$TAP_TMP/root/usr/share/initramfs-tools/scripts/init-top/'*; do [ -x \"\$f\" ] || exit 1; done"
+ok "the packaged command runs" -- sh -c "'$TAP_TMP/root/usr/sbin/gpt-bootcfg' --version | grep -q '^gpt-bootcfg '"
+
+# make install from the working tree installs the package's files (the build tree aside).
+if make -C "$TOP" --no-print-directory BUILD="$BUILD" DESTDIR="$TAP_TMP/stage" PREFIX=/usr \
+	install >"$TAP_TMP/install.log" 2>&1; then
+	(cd "$TAP_TMP/stage" && find . ! -type d | sed 's|^\./|/|' | sort) >"$TAP_TMP/installed"
+	for f in /usr/sbin/gpt-bootcfg /usr/lib/gpt-bootcfg/gpt-bootcfg-claim \
+		/usr/share/bash-completion/completions/gpt-bootcfg; do
+		ok "make install puts $f" -- grep -qx "$f" "$TAP_TMP/installed"
+	done
+	[ -e "$TOP/initramfs-tools/hooks/gpt-bootcfg" ] &&
+		ok "make install puts the initramfs hook" -- \
+			grep -qx /usr/share/initramfs-tools/hooks/gpt-bootcfg "$TAP_TMP/installed"
+else
+	ok "make install DESTDIR=" -- sh -c "cat '$TAP_TMP/install.log'; false"
+fi
+done_testing
