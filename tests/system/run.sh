@@ -30,6 +30,9 @@ mkdir -p "$WORK"
 trap 'sys_cleanup' EXIT
 trap 'sys_cleanup; exit 130' INT TERM
 
+# A private copy: a concurrent make deb must not pull the package from under a boot.
+cp "$DEB" "$WORK/gpt-bootcfg.deb" || sys_die "cannot copy $DEB"
+DEB=$WORK/gpt-bootcfg.deb
 build_image "$WORK/disk.img" || sys_die "cannot build the image"
 sys_log "image ready after $(($(date +%s) - START)) s"
 truncate -s 64M "$WORK/nvme.img"
