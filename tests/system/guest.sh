@@ -64,8 +64,7 @@ stage_install() {
 	# The update-initramfs trigger ran at the end of dpkg -i: nothing may be left pending.
 	check no-pending-triggers sh -c '[ -z "$(dpkg --audit)" ] &&
 		[ "$(dpkg-query -W -f "\${db:Status-Status}" gpt-bootcfg)" = installed ]'
-	mkdir -p /etc/gpt-bootcfg
-	install -m 0644 ./gpt-bootcfg.conf /etc/gpt-bootcfg/gpt-bootcfg.conf
+	install -D -m 0644 ./gpt-bootcfg.conf /etc/gpt-bootcfg/gpt-bootcfg.conf
 	record check gpt-bootcfg check
 	record plan gpt-bootcfg plan
 	check apply gpt-bootcfg apply
