@@ -46,6 +46,17 @@ hardware() {
 	HW=("${nvme_slot[@]}" -device qemu-xhci,addr=0x11 -device qemu-xhci,addr=0x12)
 }
 
+# The nested VM's disk: a boot sector that enables the ACPI power button (PM1a_EN, port 0x602
+# on QEMU's q35), polls its status bit (PM1a_STS, 0x600) and then requests soft-off
+# (SLP_EN | SLP_TYP 0 to PM1a_CNT, 0x604). QEMU reports it as a guest shutdown, which is what
+# "vm stop" waits for before it would fall back to quitting QEMU.
+acpi_off_disk() {
+	printf '\xba\x02\x06\xb8\x00\x01\xef' >"$1"                # mov dx,0x602; mov ax,0x100; out
+	printf '\xba\x00\x06\xed\xa9\x00\x01\x74\xf7' >>"$1"         # 1: in 0x600; test 0x100; jz 1b
+	printf '\xba\x04\x06\xb8\x00\x20\xef\xfa\xf4\xeb\xfe' >>"$1" # out 0x604 <- 0x2000; cli; hlt
+	truncate -s 510 "$1" && printf '\x55\xaa' >>"$1" && truncate -s 1M "$1"
+}
+
 total_pass=0
 total_fail=0
 
@@ -62,6 +73,7 @@ run_stage() {
 	mkdir -p "$d/ctl"
 	cp "$here/guest.sh" "$here/gpt-bootcfg.conf" "$d/ctl/"
 	cp "$DEB" "$d/ctl/gpt-bootcfg.deb"
+	acpi_off_disk "$d/ctl/acpi-off.img"
 	printf 'R=$1\n: >"$R/results.txt"\n. ./guest.sh\nstage_%s\n' "$name" >"$d/ctl/stage.sh"
 	make_ctl_disk "$d/ctl.img" "$d/ctl" || sys_die "cannot write the control disk"
 	hardware "$hw"
