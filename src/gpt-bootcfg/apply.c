@@ -5,6 +5,8 @@
 
 #include "gen.h"
 #include "log.h"
+#include "strv-util.h"
+#include "trial.h"
 #include "verbs.h"
 
 static void help(void)
@@ -15,7 +17,55 @@ static void help(void)
 	       "file they use changed. Nothing is written when anything is refused.\n\n"
 	       "  -y, --yes         do not ask (required when stdin is not a terminal)\n"
 	       "      --no-rebuild  write the files only; print the rebuild commands\n"
-	       "      --allow REASON  override a refusal reason for every device\n");
+	       "      --allow REASON  override a refusal reason for every device\n"
+	       "      --trial       new parameters and claims in a one-shot boot entry only\n"
+	       "                    (default for the first apply on a host; docs/trial-boot.md)\n"
+	       "      --no-trial    make them the default entry right away\n");
+}
+
+/*
+ * Trial boots (trial.h): managed_apply() wrote the new GRUB drop-in like any other file;
+ * keep it aside for the promotion and put the confirmed one back for the default entry.
+ */
+static int arm_trial(struct cli *cli, const struct gen *g, const struct managed_file *grub)
+{
+	_cleanup_strv_free_ char **params = calloc(g->plan->params.n + 1, sizeof(char *));
+	_cleanup_strv_free_ char **devices = calloc(g->plan->n_claims + 1, sizeof(char *));
+	_cleanup_strv_free_ char **units = calloc(g->config->n_vms + 1, sizeof(char *));
+	size_t n = 0;
+	int r;
+
+	if (!params || !devices || !units)
+		return log_oom();
+	for (size_t i = 0; i < g->plan->params.n; i++)
+		if (!(params[i] = strdup(g->plan->params.items[i].param)))
+			return log_oom();
+	for (size_t i = 0; i < g->plan->n_claims; i++)
+		if (!(devices[i] = strdup(g->plan->claims[i]->address)))
+			return log_oom();
+	for (size_t i = 0; i < g->config->n_vms; i++) {
+		if (!g->config->vms[i]->autostart)
+			continue;
+		if (asprintf(&units[n], "gpt-bootcfg-vm@%s.service", g->config->vms[i]->name) < 0) {
+			units[n] = NULL;
+			return log_oom();
+		}
+		n++;
+	}
+
+	struct trial_arm arm = {
+		.generation = g->files.generation,
+		.params = params,
+		.devices = devices,
+		.units = units,
+		.dropin = grub->content,
+		.previous_dropin = grub->current,
+		.restore_dropin = true,
+	};
+	r = trial_arm(cli->pc, &arm, NULL);
+	if (r < 0)
+		return log_error_errno(r, "Failed to arm the trial boot below '%s': %m", cli->root);
+	return 0;
 }
 
 static bool confirm(void)
@@ -35,13 +85,16 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		{"yes", no_argument, NULL, 'y'},
 		{"no-rebuild", no_argument, NULL, 'n'},
 		{"allow", required_argument, NULL, 'a'},
+		{"trial", no_argument, NULL, 't'},
+		{"no-trial", no_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	_cleanup_strv_free_ char **allow = NULL;
-	bool yes = false, no_rebuild = false;
+	bool yes = false, no_rebuild = false, trial = false;
+	const struct managed_file *grub = NULL;
+	int c, r, trial_req = -1;
 	struct gen g;
-	int c, r;
 
 	while ((c = getopt_long(argc, argv, "yh", options, NULL)) >= 0) {
 		switch (c) {
@@ -54,6 +107,10 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		case 'a':
 			if (gen_parse_allow(optarg, &allow) < 0)
 				return EXIT_ERROR;
+			break;
+		case 't':
+		case 'T':
+			trial_req = c == 't';
 			break;
 		case 'h':
 			help();
@@ -84,6 +141,15 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		r = EXIT_PROBLEMS;
 		goto out;
 	}
+	/* --no-trial during a pending trial makes what the trial would have tried the default. */
+	if (trial_req == 0)
+		for (size_t i = 0; i < g.files.n; i++) {
+			struct managed_file *f = &g.files.files[i];
+
+			if (streq(f->path, MANAGED_GRUB_PATH) && f->action == MANAGED_UNCHANGED &&
+			    !streq_ptr(f->content, f->current))
+				f->action = f->current ? MANAGED_UPDATE : MANAGED_CREATE;
+		}
 	if (!managed_set_changes(&g.files)) {
 		printf("Nothing to do: the boot configuration is up to date (generation %" PRIu64
 		       ").\n",
@@ -108,6 +174,34 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 				    f->state == MANAGED_STATE_EDITED ? "Hand-edited" : "Not ours:",
 				    f->path, f->backup);
 	}
+	/* Decided before writing: the first apply is the one that finds no drop-in of ours. */
+	for (size_t i = 0; i < g.files.n; i++)
+		if (streq(g.files.files[i].path, MANAGED_GRUB_PATH) &&
+		    g.files.files[i].action != MANAGED_UNCHANGED)
+			grub = &g.files.files[i];
+	r = trial_wanted(cli->pc, trial_req, &trial);
+	if (r < 0) {
+		log_error_errno(r, "Failed to read the trial state below '%s': %m", cli->root);
+		r = EXIT_ERROR;
+		goto out;
+	}
+	if (trial && !grub) {
+		log_notice("Kernel parameters and claims are unchanged: nothing to try, no trial.");
+		trial = false;
+	}
+	/* Revert removes what the trial bookkeeping creates as well. */
+	{
+		static const char *const direct[] = {TRIAL_STATE_PATH, NULL};
+		static const char *const armed[] = {TRIAL_STATE_PATH, TRIAL_DROPIN_PATH,
+						    TRIAL_CMDLINE_PATH, HEALTH_WANTS_LINK,
+						    GRUBENV_PATH, NULL};
+
+		for (const char *const *e = trial ? armed : direct; *e; e++)
+			if (strv_add(&g.files.extra, *e) < 0) {
+				r = log_oom();
+				goto out;
+			}
+	}
 	r = managed_apply(cli->pc, &g.files);
 	if (r < 0) {
 		log_error_errno(r, "Failed to write the boot configuration below '%s': %m",
@@ -118,7 +212,11 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < g.files.n; i++) {
 		const struct managed_file *f = &g.files.files[i];
 
-		if (f->action != MANAGED_UNCHANGED)
+		if (trial && f == grub)
+			printf("Prepared %s for the trial entry (%s stays as it is until the trial "
+			       "is confirmed)\n",
+			       TRIAL_DROPIN_PATH, f->path);
+		else if (f->action != MANAGED_UNCHANGED)
 			printf("%s %s\n", f->action == MANAGED_CREATE   ? "Created"
 					  : f->action == MANAGED_UPDATE ? "Updated"
 									: "Removed",
@@ -130,6 +228,14 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		log_notice("%s", *n);
 	fflush(stdout);
 
+	r = trial ? arm_trial(cli, &g, grub) : trial_record_direct(cli->pc, g.files.generation);
+	if (r < 0) {
+		if (!trial)
+			log_error_errno(r, "Failed to write '%s': %m", TRIAL_STATE_PATH);
+		r = EXIT_ERROR;
+		goto out;
+	}
+
 	r = gen_rebuild(cli, managed_set_rebuild(&g.files), no_rebuild);
 	if (r < 0) {
 		log_error("The files are written, but the rebuild failed: fix it and run the command "
@@ -137,8 +243,24 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		r = EXIT_ERROR;
 		goto out;
 	}
-	printf("Applied generation %" PRIu64 ". Reboot to claim the devices.\n",
-	       g.files.generation);
+	/* Only once grub.cfg has the trial entry: next_entry naming a missing one is useless. */
+	if (trial && no_rebuild)
+		log_notice("After the rebuild, run 'grub-reboot " TRIAL_ENTRY_ID "' to boot the trial.");
+	else
+		r = trial ? trial_set_next_entry(cli->pc) : trial_clear_next_entry(cli->pc);
+	if (r < 0) {
+		log_error_errno(r, "Failed to %s next_entry in '%s': %m", trial ? "set" : "unset",
+				GRUBENV_PATH);
+		r = EXIT_ERROR;
+		goto out;
+	}
+	if (trial)
+		printf("Armed generation %" PRIu64 " as a trial: the next boot uses it once, and "
+		       "gpt-bootcfg-health.service makes it the default if it is healthy.\n",
+		       g.files.generation);
+	else
+		printf("Applied generation %" PRIu64 ". Reboot to claim the devices.\n",
+		       g.files.generation);
 	r = EXIT_OK;
 out:
 	gen_done(&g);

@@ -6,6 +6,7 @@
 #include "claimlist.h"
 #include "fileio.h"
 #include "managed.h"
+#include "trial.h"
 #include "strbuf.h"
 #include "strv-util.h"
 
@@ -156,6 +157,7 @@ void managed_set_done(struct managed_set *s)
 		free(s->files[i].backup);
 	}
 	free(s->files);
+	strv_free(s->extra);
 	*s = (struct managed_set){};
 }
 
@@ -287,9 +289,24 @@ static bool same_on_disk(struct path_cxt *pc, const char *path, const char *cont
 	return streq(buf, content);
 }
 
+/*
+ * While a trial is pending, the GRUB drop-in apply last wanted waits in TRIAL_DROPIN_PATH
+ * and the default entry keeps the confirmed one until promotion: compare with the former,
+ * or every apply during a trial would see a change and arm it again.
+ */
+static const char *grub_wanted_path(struct path_cxt *pc)
+{
+	_cleanup_(trial_freep) struct trial *t = NULL;
+
+	if (trial_load(pc, &t, NULL) < 0 || t->state != TRIAL_PENDING)
+		return MANAGED_GRUB_PATH;
+	return TRIAL_DROPIN_PATH;
+}
+
 int managed_compute(struct path_cxt *pc, const struct config *c, const struct plan *p,
 		    struct managed_set *ret)
 {
+	const char *grub_path = grub_wanted_path(pc);
 	struct managed_set s = {};
 	_cleanup_free_ char *grub = NULL, *claims = NULL, *modprobe = NULL;
 	_cleanup_strv_free_ char **state_links = NULL;
@@ -311,7 +328,7 @@ int managed_compute(struct path_cxt *pc, const struct config *c, const struct pl
 		claims = cb ? managed_wrap(cb) : NULL;
 		if (!grub || !claims)
 			return -ENOMEM;
-		if (s.prev_generation == 0 || (same_on_disk(pc, MANAGED_GRUB_PATH, grub) &&
+		if (s.prev_generation == 0 || (same_on_disk(pc, grub_path, grub) &&
 					       same_on_disk(pc, MANAGED_CLAIM_LIST_PATH, claims)))
 			break;
 		gen = s.prev_generation + 1;
@@ -327,6 +344,9 @@ int managed_compute(struct path_cxt *pc, const struct config *c, const struct pl
 	}
 
 	r = add_file(pc, &s, MANAGED_GRUB_PATH, TAKE_PTR(grub), false, MANAGED_REBUILD_GRUB);
+	if (r >= 0 && !streq(grub_path, MANAGED_GRUB_PATH) &&
+	    same_on_disk(pc, grub_path, s.files[s.n - 1].content))
+		s.files[s.n - 1].action = MANAGED_UNCHANGED;
 	if (r >= 0)
 		r = add_file(pc, &s, MANAGED_MODPROBE_PATH, TAKE_PTR(modprobe), false,
 			     MANAGED_REBUILD_INITRAMFS);
@@ -407,7 +427,7 @@ unsigned managed_set_rebuild(const struct managed_set *s)
 	return r;
 }
 
-/* The state file's lines: "dir P", "file P", "link P", "backup P BAK". */
+/* The state file's lines: "dir P", "file P", "link P", "extra P", "backup P BAK". */
 static int state_read(struct path_cxt *pc, char ***ret)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -544,6 +564,17 @@ int managed_apply(struct path_cxt *pc, const struct managed_set *s)
 		    !state_has_backup(lines, f->path))
 			r = state_addf(&lines, "backup %s %s", f->path, f->backup);
 	}
+	STRV_FOREACH(e, s->extra) {
+		_cleanup_free_ char *cur = NULL;
+		bool is_link;
+
+		if (r >= 0)
+			r = read_current(pc, *e, &is_link, &cur);
+		if (r >= 0 && !cur)
+			r = note_missing_dirs(pc, *e, &lines);
+		if (r >= 0 && !cur)
+			r = state_addf(&lines, "extra %s", *e);
+	}
 	if (r < 0)
 		return r;
 	r = state_write(pc, lines);
@@ -586,7 +617,7 @@ int managed_apply(struct path_cxt *pc, const struct managed_set *s)
 
 static unsigned rebuild_for(const char *path)
 {
-	if (streq(path, MANAGED_GRUB_PATH))
+	if (streq(path, MANAGED_GRUB_PATH) || streq(path, TRIAL_CMDLINE_PATH))
 		return MANAGED_REBUILD_GRUB;
 	if (streq(path, MANAGED_MODPROBE_PATH) || streq(path, MANAGED_CLAIM_LIST_PATH))
 		return MANAGED_REBUILD_INITRAMFS;
@@ -656,6 +687,27 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 		if (r < 0)
 			return r;
 		rebuild |= rebuild_for(file);
+	}
+
+	/* What apply created for a trial boot holds no header: it goes whatever it holds. */
+	STRV_FOREACH(l, lines) {
+		const char *e = startswith(*l, "extra ");
+		_cleanup_free_ char *cur = NULL;
+		bool is_link = false;
+
+		if (!e)
+			continue;
+		r = read_current(pc, e, &is_link, &cur);
+		if (r < 0)
+			return r;
+		if (!cur)
+			continue;
+		r = state_addf(&steps, "remove %s", e);
+		if (r >= 0 && !dry_run)
+			r = path_unlink_durable(pc, e);
+		if (r < 0)
+			return r;
+		rebuild |= rebuild_for(e);
 	}
 
 	STRV_FOREACH(l, lines) {

@@ -66,6 +66,12 @@ struct managed_set {
 	size_t n;
 	uint64_t generation;      /* generation the files carry */
 	uint64_t prev_generation; /* generation found on disk (0: none) */
+	/*
+	 * Other paths the caller creates right after managed_apply() (the trial machinery's
+	 * files, trial.h), strv or NULL. Each one missing now is recorded as "extra P", so
+	 * revert removes it whatever it holds.
+	 */
+	char **extra;
 };
 
 void managed_set_done(struct managed_set *s);
@@ -99,7 +105,8 @@ bool managed_set_changes(const struct managed_set *s);
 unsigned managed_set_rebuild(const struct managed_set *s);
 
 /*
- * Carry out the set: record what will be created in the state file, keep foreign or edited
+ * Carry out the set: record what will be created (and the missing s->extra paths) in the
+ * state file, keep foreign or edited
  * files as backups, create parents, write atomically, make and remove links. Files whose
  * action is MANAGED_UNCHANGED are not touched (not even their mtime).
  */

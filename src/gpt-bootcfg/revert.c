@@ -5,6 +5,8 @@
 #include "gen.h"
 #include "log.h"
 #include "managed.h"
+#include "strv-util.h"
+#include "trial.h"
 #include "verbs.h"
 
 static void help(void)
@@ -58,6 +60,15 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 	if (!steps || !steps[0]) {
 		printf("Nothing to revert: apply has not written anything here.\n");
 		return EXIT_OK;
+	}
+	/* A grubenv that was there before apply stays, without our one-shot entry. */
+	if (!dry_run) {
+		r = trial_clear_next_entry(cli->pc);
+		if (r < 0)
+			log_warning_errno(r, "Failed to unset next_entry in '%s', ignoring: %m",
+					  GRUBENV_PATH);
+		else if (r > 0 && strv_add(&steps, "unset next_entry in " GRUBENV_PATH) < 0)
+			return log_oom();
 	}
 	STRV_FOREACH(s, steps)
 		printf("%s%s\n", dry_run ? "Would " : "", *s);

@@ -7,6 +7,7 @@
 #include "json.h"
 #include "log.h"
 #include "strbuf.h"
+#include "trial.h"
 #include "verbs.h"
 
 /* Written by the initramfs (init-top) from the claim binary's messages; see docs/boot-claim.md. */
@@ -204,6 +205,31 @@ int verb_status(struct cli *cli, int argc, char **argv)
 	}
 	if (managed_set_changes(&g.files))
 		ok = false;
+
+	/* The trial boot (trial.h): pending, confirmed, or failed and why. */
+	{
+		_cleanup_(trial_freep) struct trial *t = NULL;
+		_cleanup_free_ char *terr = NULL;
+
+		r = trial_load(cli->pc, &t, &terr);
+		if (r < 0) {
+			log_warning("Failed to read the trial state, ignoring: %s",
+				    terr ? terr : strerror(-r));
+			if (json)
+				json_null(&w, "trial");
+		} else if (json) {
+			/* An apply --no-trial is no trial: nothing to say about it. */
+			if (t->state == TRIAL_NONE || (t->state == TRIAL_CONFIRMED && t->direct))
+				json_null(&w, "trial");
+			else
+				trial_json(t, &w, "trial");
+		} else if (t->state != TRIAL_NONE && !(t->state == TRIAL_CONFIRMED && t->direct)) {
+			strbuf_putc(out, '\n');
+			trial_describe(t, out);
+		}
+		if (r >= 0 && t->state == TRIAL_FAILED)
+			ok = false;
+	}
 	if (json) {
 		json_bool(&w, "ok", ok);
 		json_object_end(&w);

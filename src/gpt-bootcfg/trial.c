@@ -253,17 +253,19 @@ int trial_save(struct path_cxt *pc, const struct trial *t)
 
 int trial_wanted(struct path_cxt *pc, int requested, bool *ret)
 {
+	_cleanup_(trial_freep) struct trial *t = NULL;
 	int r;
 
 	if (requested >= 0) {
 		*ret = requested > 0;
 		return 0;
 	}
-	r = path_exists(pc, TRIAL_STATE_PATH);
+	r = trial_load(pc, &t, NULL);
 	if (r < 0)
 		return r;
-	if (r > 0) {
-		*ret = false;
+	/* A pending trial is re-armed, a failed one tried again: never promoted by accident. */
+	if (t->state != TRIAL_NONE) {
+		*ret = t->state != TRIAL_CONFIRMED;
 		return 0;
 	}
 	r = path_exists(pc, GRUB_DROPIN_PATH);

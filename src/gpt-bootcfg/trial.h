@@ -102,8 +102,9 @@ static inline void trial_freep(struct trial **t)
 
 /*
  * Whether apply should arm a trial. requested is 1 for --trial, 0 for --no-trial, -1 when
- * neither was given: then the first apply on a host (no state file and no GRUB drop-in of
- * ours) is a trial, later ones are not.
+ * neither was given: the first apply on a host (no state file and no GRUB drop-in of ours)
+ * is a trial, and so is one while a trial is pending or after one failed; after a confirmed
+ * configuration, not.
  */
 int trial_wanted(struct path_cxt *pc, int requested, bool *ret);
 

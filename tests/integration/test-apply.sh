@@ -33,7 +33,8 @@ ok "and says to pass --yes" -- grep -q -- "--yes" "$TAP_TMP/err.txt"
 tree_listing "$R" >"$TAP_TMP/t"
 ok "... writing nothing" -- cmp "$TAP_TMP/t0" "$TAP_TMP/t"
 
-run_gen "$R" apply --yes
+# A direct apply (the default for a first apply is a trial: test-apply-trial.sh).
+run_gen "$R" apply --yes --no-trial
 is "$rc" 0 "apply --yes"
 ok "rebuild skipped: not a full system, commands printed" -- \
 	sh -c "grep -q 'not a full system' '$TAP_TMP/err.txt' && grep -q 'chroot .* update-initramfs -u -k all' '$TAP_TMP/out.txt' && grep -q 'update-grub' '$TAP_TMP/out.txt'"

@@ -54,7 +54,7 @@ is "$rc" 0 "a second revert"
 ok "has nothing to do" -- grep -q "Nothing to revert" "$TAP_TMP/out.txt"
 
 # A managed file edited by hand after apply is kept, not deleted.
-run_gen "$R" apply --yes
+run_gen "$R" apply --yes --no-trial
 echo "# mine" >>"$R/etc/default/grub.d/gpt-bootcfg.cfg"
 run_gen "$R" revert
 is "$rc" 0 "revert with a hand-edited file"

@@ -223,6 +223,8 @@ static void test_lifecycle(void)
 	   "pending 4, default stays 3");
 	is_str(t->armed_boot_id, "boot-A", "armed in this boot");
 	trial_free(t);
+	is_int(trial_wanted(pc, -1, &want), 0, "apply while a trial is pending");
+	ok(want, "a pending trial is re-armed, not promoted by the next apply");
 	s = NULL;
 	is_int(path_readlink(pc, &s, HEALTH_WANTS_LINK), 0, "the health unit is enabled");
 	is_str(s, "/usr/lib/systemd/system/gpt-bootcfg-health.service", "link to the unit");
@@ -332,6 +334,8 @@ static void test_lifecycle(void)
 	s = get(pc, GRUB_DROPIN_PATH);
 	is_str(s, arm.dropin, "the default drop-in is still generation 4's");
 	free(s);
+	is_int(trial_wanted(pc, -1, &want), 0, "apply after a failed trial");
+	ok(want, "after a failed trial the next apply is a trial again");
 
 	struct strbuf sb = STRBUF_INIT;
 	trial_describe(t, &sb);
