@@ -48,6 +48,9 @@ int gen_load(struct cli *cli, char *const *allow, struct gen *g)
 		return EXIT_ERROR;
 	}
 
+	/* Names make refusals readable; without pci.ids the class code stands in. */
+	(void)host_load_names(g->host);
+
 	r = kmodres_new(cli->pc, &g->kmod);
 	if (r < 0 && r != -ENOENT) {
 		log_error_errno(r, "Failed to open the kernel module index below '%s': %m",

@@ -76,6 +76,15 @@ static void json_device(struct json_writer *w, const struct host *h, const struc
 		json_string(w, "fstype", b->fstype);
 		json_string(w, "label", b->label);
 		json_bool(w, "in_use", block_device_in_use(b));
+		json_array_begin(w, "partitions");
+		for (size_t j = 0; j < b->n_parts; j++) {
+			json_object_begin(w, NULL);
+			json_string(w, "name", b->parts[j].name);
+			json_string(w, "fstype", b->parts[j].fstype);
+			json_string(w, "label", b->parts[j].label);
+			json_object_end(w);
+		}
+		json_array_end(w);
 		json_array_begin(w, "uses");
 		for (size_t j = 0; j < b->n_uses; j++) {
 			json_object_begin(w, NULL);
@@ -104,14 +113,21 @@ static void json_device(struct json_writer *w, const struct host *h, const struc
 static void text_storage(struct strbuf *sb, const struct block_device *b)
 {
 	strbuf_printf(sb, "%s", b->name);
-	if (b->fstype)
-		strbuf_printf(sb, " (%s%s%s)", b->fstype, b->label ? " " : "",
-			      b->label ? b->label : "");
+	if (b->disk_fstype)
+		strbuf_printf(sb, " %s%s%s%s", b->disk_fstype, b->disk_label ? " \"" : "",
+			      b->disk_label ? b->disk_label : "", b->disk_label ? "\"" : "");
+	for (size_t i = 0; i < b->n_parts; i++) {
+		const struct block_partition *p = &b->parts[i];
+
+		strbuf_printf(sb, "%s %s %s%s%s%s", i ? "," : ":", p->name,
+			      p->fstype ? p->fstype : "-", p->label ? " \"" : "",
+			      p->label ? p->label : "", p->label ? "\"" : "");
+	}
 	if (b->n_uses == 0) {
-		strbuf_puts(sb, " unused");
+		strbuf_puts(sb, "; unused");
 		return;
 	}
-	strbuf_puts(sb, " in use:");
+	strbuf_puts(sb, "; in use:");
 	for (size_t j = 0; j < b->n_uses; j++) {
 		const struct block_use *u = &b->uses[j];
 

@@ -733,7 +733,7 @@ int plan_build(const struct host *h, const struct config *c, struct kmodres *k,
 				return -ENOMEM;
 		}
 		/* Refused devices stay in the list: plan shows what the claim would be. */
-		if (pd->dev && !p->iommu_pending)
+		if (pd->dev && h->n_groups > 0)
 			p->claims[p->n_claims++] = pd->dev;
 	}
 	qsort(p->claims, p->n_claims, sizeof(*p->claims), cmp_dev_ptr);

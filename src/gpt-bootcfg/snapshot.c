@@ -410,6 +410,13 @@ int verb_snapshot(struct cli *cli, int argc, char **argv)
 		log_error("Failed to check the platform: %s", platform_last_error());
 		goto finish;
 	}
+	/* What list reads on top of the host model: network interface names. */
+	for (size_t i = 0; i < h->n_pci; i++) {
+		_cleanup_strv_free_ char **ifs = NULL;
+
+		if (pci_class_is_network(h->pci[i].class))
+			(void)host_pci_net_interfaces(h, &h->pci[i], &ifs);
+	}
 	/* What libpci and libkmod read by themselves, outside the path layer. */
 	(void)host_pci_ids_path(cli->pc, &ids);
 	if (h->kernel_release)

@@ -227,6 +227,9 @@ static int check_intremap(const struct host *h, struct check_report *rep)
 			n_ir++;
 	}
 
+	if (n_dmar == 1 && n_ir == 1)
+		return add(rep, "interrupt-remapping", CHECK_PASS, NULL,
+			   "supported by the DMAR unit (ecap IR bit) and not disabled");
 	if (n_dmar > 0 && n_ir == n_dmar)
 		return add(rep, "interrupt-remapping", CHECK_PASS, NULL,
 			   "supported by all %zu DMAR units (ecap IR bit) and not disabled", n_dmar);

@@ -1,0 +1,94 @@
+#!/bin/sh
+# Bad input for list, check and snapshot: a clear one-line error naming the path, exit 2,
+# no crash, nothing changed. Runs on private copies of a fixture.
+. "$(dirname "$0")/../lib/tap.sh"
+
+fx=guide-server
+if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
+	ok "fixture $fx exists" -- false
+	done_testing; exit
+fi
+
+# expect_error DESCRIPTION ROOT WANT-IN-STDERR: every verb fails with one line naming WANT.
+expect_error() {
+	_d=$1 _root=$2 _want=$3
+	_before=$( (cd "$_root" 2>/dev/null && find . -printf '%p %s %l\n' | sort) | cksum)
+	for _verb in list "list --json" check "check --json" "snapshot $TAP_TMP/snap.tar"; do
+		rm -f "$TAP_TMP/snap.tar"
+		# shellcheck disable=SC2086
+		"$GPT_BOOTCFG" --root "$_root" $_verb >"$TAP_TMP/out" 2>"$TAP_TMP/err"; _rc=$?
+		is "$_rc" 2 "$_d: '$_verb' exits 2"
+		is "$(wc -l <"$TAP_TMP/err")" 1 "$_d: '$_verb' prints one line"
+		ok "$_d: '$_verb' names '$_want'" -- grep -qF -- "$_want" "$TAP_TMP/err"
+		is "$(wc -c <"$TAP_TMP/out")" 0 "$_d: '$_verb' prints nothing on stdout"
+	done
+	ok "$_d: no snapshot left behind" -- test ! -e "$TAP_TMP/snap.tar"
+	_after=$( (cd "$_root" 2>/dev/null && find . -printf '%p %s %l\n' | sort) | cksum)
+	is "$_after" "$_before" "$_d: the tree is unchanged"
+}
+
+expect_error "missing root" "$TAP_TMP/does-not-exist" "$TAP_TMP/does-not-exist/sys/bus/pci/devices: not a host tree"
+mkdir -p "$TAP_TMP/empty/etc"
+expect_error "not a host tree" "$TAP_TMP/empty" "$TAP_TMP/empty/sys/bus/pci/devices: not a host tree"
+
+r=$(fixture_copy $fx)
+dev=$(cd "$r/sys/bus/pci/devices/0000:b4:00.0" && pwd -P)
+rm "$dev/vendor"
+expect_error "missing vendor" "$r" "$dev/vendor: missing attribute"
+
+r=$(fixture_copy $fx)
+dev=$(cd "$r/sys/bus/pci/devices/0000:65:00.0" && pwd -P)
+echo "VGA please" >"$dev/class"
+expect_error "garbage class" "$r" "$dev/class: not a hexadecimal number"
+
+r=$(fixture_copy $fx)
+dev=$(cd "$r/sys/bus/pci/devices/0000:65:00.0" && pwd -P)
+printf '\377\376binary' >"$dev/numa_node"
+expect_error "binary numa_node" "$r" "$dev/numa_node: not a node number"
+
+r=$(fixture_copy $fx)
+echo "this is not mountinfo" >>"$r/proc/self/mountinfo"
+expect_error "garbage mountinfo" "$r" "$r/proc/self/mountinfo: line"
+
+r=$(fixture_copy $fx)
+rm "$r/proc/self/mountinfo"
+expect_error "missing mountinfo" "$r" "$r/proc/self/mountinfo: missing"
+
+r=$(fixture_copy $fx)
+echo "0-" >"$r/sys/devices/system/cpu/possible"
+expect_error "garbage CPU list" "$r" "$r/sys/devices/system/cpu/possible: not a CPU list"
+
+r=$(fixture_copy $fx)
+blk=$(cd "$r/sys/block" && for b in *; do echo "$b"; break; done)
+bdir=$(cd "$r/sys/block/$blk" && pwd -P)
+echo "259" >"$bdir/dev"
+expect_error "garbage block dev number" "$r" "$bdir/dev: not a device number"
+
+r=$(fixture_copy $fx)
+echo "../../etc" >"$r/proc/sys/kernel/osrelease"
+expect_error "kernel release with a slash" "$r" "$r/proc/sys/kernel/osrelease: not a kernel release"
+
+# Garbage only the checks read: list still works, check and snapshot fail naming the file.
+r=$(fixture_copy $fx)
+hp=$(ls -d "$r"/sys/kernel/mm/hugepages/hugepages-* | head -n1)
+echo "lots" >"$hp/nr_hugepages"
+ok "garbage nr_hugepages: list still works" -- "$GPT_BOOTCFG" --root "$r" list
+"$GPT_BOOTCFG" --root "$r" check >"$TAP_TMP/out" 2>"$TAP_TMP/err"; rc=$?
+is "$rc" 2 "garbage nr_hugepages: check exits 2"
+ok "garbage nr_hugepages: check names the file" -- grep -qF "$hp/nr_hugepages: not a number" "$TAP_TMP/err"
+
+r=$(fixture_copy $fx)
+for u in "$r"/sys/class/iommu/dmar*; do
+	[ -e "$u/intel-iommu/ecap" ] || continue
+	echo "0xnope" >"$u/intel-iommu/ecap"
+	"$GPT_BOOTCFG" --root "$r" check --json >"$TAP_TMP/out" 2>"$TAP_TMP/err"; rc=$?
+	is "$rc" 2 "garbage ecap: check exits 2"
+	ok "garbage ecap: check names the file" -- grep -qF "/sys/class/iommu/${u##*/}/intel-iommu/ecap: not a hexadecimal number" "$TAP_TMP/err"
+	break
+done
+
+"$GPT_BOOTCFG" --root "$TOP/tests/fixtures/$fx" list extra >/dev/null 2>"$TAP_TMP/err"; rc=$?
+is "$rc" 2 "list with an extra argument exits 2"
+"$GPT_BOOTCFG" --root "$TOP/tests/fixtures/$fx" snapshot >/dev/null 2>"$TAP_TMP/err"; rc=$?
+is "$rc" 2 "snapshot without a file exits 2"
+done_testing
