@@ -359,13 +359,14 @@ int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv)
 	add2(&b, "-global", "ICH9-LPC.disable_s4=1");
 	add2(&b, "-qmp", "unix:%s" VM_RUN_DIR "/%s.qmp,server=on,wait=off", R(in), vm->name);
 	add2(&b, "-pidfile", "%s" VM_RUN_DIR "/%s.pid", R(in), vm->name);
-	/* Setting the user needs setuid(), so only then may QEMU keep that privilege. */
-	if (o->user) {
-		add2(&b, "-sandbox", "on,obsolete=deny,spawn=deny");
+	/*
+	 * -runas needs setuid(), and a bridge needs qemu-bridge-helper spawned: the filter
+	 * allows exactly what the configuration uses.
+	 */
+	add2(&b, "-sandbox", "on,obsolete=deny%s%s", o->user ? "" : ",elevateprivileges=deny",
+	     o->network == VM_NET_BRIDGE ? "" : ",spawn=deny");
+	if (o->user)
 		add2(&b, "-runas", "%s", o->user);
-	} else {
-		add2(&b, "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny");
-	}
 	if (o->firmware == VM_FIRMWARE_OVMF) {
 		add2(&b, "-drive", "if=pflash,format=raw,readonly=on,file=%s%s", R(in),
 		     o->ovmf_code);

@@ -124,42 +124,44 @@ expect_error() {
 conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
 r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
 write_config "$r" "devices = gpu gpu-audio usb nvmee"
-expect_error "unknown device" "$r" command "$conf:33:11: devices: no [device nvmee] section"
-expect_error "unknown device" "$r" run "$conf:33:11: devices: no [device nvmee] section"
+expect_error "unknown device" "$r" command "/etc/gpt-bootcfg/gpt-bootcfg.conf:30:11: devices: no [device nvmee] section"
+expect_error "unknown device" "$r" run "/etc/gpt-bootcfg/gpt-bootcfg.conf:30:11: devices: no [device nvmee] section"
 
 r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
 write_config "$r" "devices = gpu gpu-audio usb nvme"
 echo 0-15 >"$r/sys/devices/system/cpu/online"
-expect_error "CPU outside the host" "$r" command "$conf:22:13: vcpu-pins: CPU 16 is not online on this host (online: 0-15)"
+expect_error "CPU outside the host" "$r" command "/etc/gpt-bootcfg/gpt-bootcfg.conf:21:13: vcpu-pins: CPU 16 is not online on this host (online: 0-15)"
 
 r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
 write_config "$r" "devices = gpu gpu-audio usb nvme"
 rm "$r/data/img/win10-nvme0-os.img"
-expect_error "missing disk image" "$r" command "$conf:29:8: disk '/data/img/win10-nvme0-os.img': No such file or directory"
-expect_error "missing disk image" "$r" run "$conf:29:8: disk '/data/img/win10-nvme0-os.img': No such file or directory"
+expect_error "missing disk image" "$r" command "/etc/gpt-bootcfg/gpt-bootcfg.conf:27:8: disk '/data/img/win10-nvme0-os.img': No such file or directory"
+expect_error "missing disk image" "$r" run "/etc/gpt-bootcfg/gpt-bootcfg.conf:27:8: disk '/data/img/win10-nvme0-os.img': No such file or directory"
 
 r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
 write_config "$r" "devices = gpu gpu-audio usb nvme"
 sed -i 's/^address = 0000:b4:00.0/address = 0000:b5:00.0/' "$conf"
-expect_error "device not on the host" "$r" command "$conf:33:11: device 'usb' (0000:b5:00.0) is not present on this host"
+expect_error "device not on the host" "$r" command "/etc/gpt-bootcfg/gpt-bootcfg.conf:30:11: device 'usb' (0000:b5:00.0) is not present on this host"
 
 r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
 write_config "$r" "devices = gpu gpu-audio usb nvme" "memory = 32G"
-expect_error "duplicate key" "$r" command "$conf:34:1: 'memory' is already set on line 17"
+expect_error "duplicate key" "$r" command "/etc/gpt-bootcfg/gpt-bootcfg.conf:31:1: 'memory' is already set on line 15"
 
-# vm run: the fixture's devices are on their host drivers (nouveau, snd_hda_intel, ...).
-r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
-write_config "$r" "devices = gpu"
-expect_error "not on vfio-pci" "$r" run "Device 'gpu' (0000:65:00.0) is on nouveau, not vfio-pci"
-
-# Claimed, but the hugepage pool is too small (the fixture has 0 pages of 1 GiB).
 to_vfio() { # ROOT ADDRESS...
 	_r=$1; shift
 	for _a in "$@"; do ln -sfn ../../../../bus/pci/drivers/vfio-pci "$_r/sys/bus/pci/devices/$_a/driver"; done
 }
+
+# vm run: the fixture's GPU is on nouveau (the others are claimed here).
 r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
-write_config "$r" "devices = gpu"
-to_vfio "$r" 0000:65:00.0
+write_config "$r" "devices = gpu gpu-audio usb nvme"
+to_vfio "$r" 0000:65:00.1 0000:b4:00.0 0000:b3:00.0
+expect_error "not on vfio-pci" "$r" run "Device 'gpu' (0000:65:00.0) is on nouveau, not vfio-pci"
+
+# Claimed, but the hugepage pool is too small.
+r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
+write_config "$r" "devices = gpu gpu-audio usb nvme"
+to_vfio "$r" 0000:65:00.0 0000:65:00.1 0000:b4:00.0 0000:b3:00.0
 ok "driver link rewritten" -- test "$(basename "$(readlink "$r/sys/bus/pci/devices/0000:65:00.0/driver")")" = vfio-pci
 hp=$r/sys/devices/system/node/node0/hugepages/hugepages-1048576kB
 mkdir -p "$hp"; echo 8 >"$hp/nr_hugepages"; echo 8 >"$hp/free_hugepages"
