@@ -5,17 +5,18 @@
 # Numbers are from a TCG guest: compare them with each other, not with real hardware.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=$1
-work=${GPT_BOOTCFG_CACHE:-$top/.cache}/boot
+build=$(cd "$1" && pwd)
+work=${GPT_BOOTCFG_CACHE:-$top/.cache}/boot/$(basename "$build")
 bin=$build/gpt-bootcfg-claim
 size=$(stat -c %s "$bin")
 echo "gpt-bootcfg-claim: $size bytes ($(awk "BEGIN{printf \"%.1f\", $size / 1024}") KiB, limit 100 KiB); $(file -b "$bin" | cut -d, -f1-5)"
-if ! "$top/tests/boot/check-boot.sh" "$build" bench >"$work.bench.tap" 2>&1; then
-	cat "$work.bench.tap"
+mkdir -p "$work"
+if ! "$top/tests/boot/check-boot.sh" "$build" bench >"$work/bench.tap" 2>&1; then
+	cat "$work/bench.tap"
 	echo "claim-bench: the bench boot failed" >&2
 	exit 1
 fi
-rm -f "$work.bench.tap"
+rm -f "$work/bench.tap"
 r=$work/bench.report
 grep -q '^BENCH sh-' "$r" && { grep '^BENCH sh-' "$r"; echo "claim-bench: the shell loop failed" >&2; exit 1; }
 echo

@@ -106,3 +106,25 @@ lint-clang-tidy:
 		-std=gnu17 -Wall -Wextra $(LINT_DEFS) -Isrc/shared $(LIB_CFLAGS) 2>/dev/null
 
 .PHONY: lint lint-cppcheck lint-clang-tidy
+
+# --- Coverage ---------------------------------------------------------------------------
+# The unit and integration tests once more, with the test build's sanitizers replaced by
+# gcov instrumentation, in BUILD/cov; then line coverage of src/ (target: 80 %).
+GCOVR ?= gcovr
+COV_DIR := $(BUILD)/cov
+
+coverage:
+	$(Q)command -v $(GCOVR) >/dev/null || { echo "coverage: $(GCOVR) not installed" >&2; exit 1; }
+	$(Q)find $(COV_DIR) -name '*.gcda' -delete 2>/dev/null || true
+	$(Q)status=0; \
+	$(MAKE) --no-print-directory BUILD=$(COV_DIR) SANITIZE='--coverage' check-unit check-integration \
+		>$(BUILD)/coverage-tests.log 2>&1 || status=$$?; \
+	mkdir -p $(BUILD)/coverage; \
+	$(GCOVR) -r . --filter 'src/' --object-directory $(COV_DIR)/asan/obj \
+		--html-details $(BUILD)/coverage/index.html --txt $(BUILD)/coverage/summary.txt \
+		--print-summary $(COV_DIR)/asan/obj >/dev/null || exit 1; \
+	cat $(BUILD)/coverage/summary.txt; \
+	if [ $$status != 0 ]; then \
+		echo "coverage: some tests failed, see $(BUILD)/coverage-tests.log" >&2; exit 1; fi
+
+.PHONY: coverage

@@ -4,17 +4,18 @@
 # their host drivers loaded but empty-handed, the control NVMe on nvme.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-work=${GPT_BOOTCFG_CACHE:-$top/.cache}/boot
-build=$1
+build=$(cd "$1" && pwd)
+work=${GPT_BOOTCFG_CACHE:-$top/.cache}/boot/$(basename "$build")
 echo "Booting Debian's kernel under QEMU (q35, TCG, Intel IOMMU) with the initramfs that"
 echo "mkinitramfs builds with the gpt-bootcfg hook; about a minute (the first run downloads"
 echo "the kernel)..."
-if ! "$top/tests/boot/check-boot.sh" "$build" real >"$work.demo.tap" 2>&1; then
-	cat "$work.demo.tap"
+mkdir -p "$work"
+if ! "$top/tests/boot/check-boot.sh" "$build" real >"$work/demo.tap" 2>&1; then
+	cat "$work/demo.tap"
 	echo "demo: the boot test failed, see above" >&2
 	exit 1
 fi
-rm -f "$work.demo.tap"
+rm -f "$work/demo.tap"
 r=$work/real.report
 kdir=$("$top/tests/boot/fetch-kernel.sh") || exit 1
 kver=$(cat "$kdir/version")
