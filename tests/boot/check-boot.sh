@@ -151,46 +151,164 @@ PRE
 		finish off
 		;;
 	nested)
-		# A QEMU inside the guest takes the claimed NVMe with -device vfio-pci and
-		# lists it over QMP: the claim is usable, not only a driver link.
-		rm -rf "$TAP_TMP/ov" && mkdir -p "$TAP_TMP/ov/usr/bin" "$TAP_TMP/ov/usr/lib/x86_64-linux-gnu/qemu" \
-			"$TAP_TMP/ov/usr/share/seabios" "$TAP_TMP/ov/usr/lib/gbtest" "$TAP_TMP/ov/gbtest"
+		# The generator's own VM runner inside the guest: "vm command" builds the argv for
+		# the claimed NVMe, "vm run" starts that QEMU paused, pins its threads and
+		# continues it, QMP lists the device, /proc shows the pinning, "vm stop" ends it.
+		# The guest has no KVM: the runner's test switch makes it TCG.
+		ov=$TAP_TMP/ov
+		rm -rf "$ov" && mkdir -p "$ov/usr/bin" "$ov/usr/lib/x86_64-linux-gnu/qemu" \
+			"$ov/usr/share/seabios" "$ov/usr/lib/gbtest" "$ov/gbtest" "$ov/etc/gpt-bootcfg"
 		q=$(command -v qemu-system-x86_64)
-		cp "$q" "$TAP_TMP/ov/usr/bin/"
-		cp /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so "$TAP_TMP/ov/usr/lib/x86_64-linux-gnu/qemu/"
-		cp /usr/share/seabios/bios-256k.bin "$TAP_TMP/ov/usr/share/seabios/"
-		cp "$build/boot/qmp-query" "$TAP_TMP/ov/usr/lib/gbtest/"
+		cp "$q" "$build/gpt-bootcfg" "$ov/usr/bin/"
+		cp /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so "$ov/usr/lib/x86_64-linux-gnu/qemu/"
+		# Debian's QEMU searches /usr/share/seabios for its firmware; q35 also loads the
+		# vapic option ROM (it only warns without it).
+		cp /usr/share/seabios/bios-256k.bin "$ov/usr/share/seabios/"
+		mkdir -p "$ov/usr/share/qemu" && cp /usr/share/qemu/kvmvapic.bin "$ov/usr/share/qemu/"
+		cp "$build/boot/qmp-query" "$ov/usr/lib/gbtest/"
 		# Shared libraries by their sonames; /lib is a symlink to usr/lib in the image.
-		for l in $(ldd "$q" /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | sort -u); do
-			cp -L "$l" "$TAP_TMP/ov/usr/lib/x86_64-linux-gnu/${l##*/}"
+		for l in $(ldd "$q" /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so "$build/gpt-bootcfg" |
+			awk '$2 == "=>" && $3 ~ /^\// {print $3}' | sort -u); do
+			cp -L "$l" "$ov/usr/lib/x86_64-linux-gnu/${l##*/}"
 		done
-		cat >"$TAP_TMP/ov/gbtest/scenario" <<'NEST'
+		# The guest has 2 CPUs: the vCPU on CPU 1, QEMU's other threads on CPU 0. The cpio
+		# makes the file root's; the generator refuses a group- or world-writable one.
+		cat >"$ov/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
+# check-boot nested: the claimed target NVMe goes to the nested VM.
+[device nvme]
+address = 0000:00:03.0
+
+[vm nest]
+memory = 64M
+hugepage-size = none
+vcpus = 1
+vcpu-pins = 1
+emulator-cpus = 0
+firmware = bios
+devices = nvme
+stop-timeout = 3
+CONF
+		chmod 0644 "$ov/etc/gpt-bootcfg/gpt-bootcfg.conf"
+		# Every step is bounded: a hang must not keep the guest from its report and
+		# power-off (the boot timeout would only kill it as a failure).
+		cat >"$ov/gbtest/scenario" <<'NEST'
 #!/bin/sh
-mkdir -p /run/gbtest
-t0=$(cut -d' ' -f1 /proc/uptime)
-qemu-system-x86_64 -L /usr/share/seabios -accel tcg -nodefaults -display none -S -m 64 \
-	-device vfio-pci,host=0000:00:03.0,id=gbnvme -qmp unix:/run/gbtest/qmp.sock,server=on,wait=off \
-	>/run/gbtest/qemu.log 2>&1 &
-/usr/lib/gbtest/qmp-query /run/gbtest/qmp.sock query-pci
-echo "qmp-query exit $?"
-wait
-echo "nested qemu exit $? after $t0 -> $(cut -d' ' -f1 /proc/uptime) s"
-sed 's/^/qemu: /' /run/gbtest/qemu.log
+export GPT_BOOTCFG_TEST_ACCEL=tcg
+d=/run/gbtest qmp=/run/gpt-bootcfg/nest.qmp
+mkdir -p $d
+up() { cut -d' ' -f1 /proc/uptime; }
+t0=$(up)
+echo "conf $(ls -ln /etc/gpt-bootcfg/gpt-bootcfg.conf | awk '{print $1, $3}')"
+timeout 30 gpt-bootcfg vm command nest >$d/command.txt 2>&1
+echo "vm command exit $?"
+sed 's/^/CMD /' $d/command.txt
+
+timeout 180 gpt-bootcfg vm run nest >$d/run.log 2>&1 &
+run=$!
+# Running once "vm status" sees the guest CPUs going: the runner has pinned, sent cont
+# and left the monitor (QMP serves one client at a time).
+running=no
+for i in $(seq 90); do
+	timeout 20 gpt-bootcfg vm status nest --json >$d/status.json 2>$d/status.err &&
+		grep -q '"state": "running"' $d/status.json && { running=yes; break; }
+	kill -0 $run 2>/dev/null || break
+	sleep 1
+done
+echo "vm running: $running at $(up) s"
+echo "STATUS $(tr -d '\n' <$d/status.json)"
+sed 's/^/STATUS-ERR /' $d/status.err
+if [ $running = yes ]; then
+	# The passed-through NVMe sits behind a root port; QEMU lists it once SeaBIOS has
+	# numbered the port's bus.
+	for i in $(seq 60); do
+		timeout 30 /usr/lib/gbtest/qmp-query $qmp query-pci >$d/pci.json 2>$d/qmp.err
+		rc=$?
+		grep -q '"hostdev0"' $d/pci.json && break
+		sleep 1
+	done
+	echo "qmp-query exit $rc at $(up) s"
+	cat $d/pci.json $d/qmp.err
+	timeout 30 /usr/lib/gbtest/qmp-query $qmp query-cpus-fast query-status
+	echo "qmp-query cpus exit $?"
+	pid=$(cat /run/gpt-bootcfg/nest.pid)
+	for t in /proc/$pid/task/*; do
+		echo "TASK ${t##*/} $(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' $t/status) $(cat $t/comm)"
+	done
+fi
+
+timeout 60 gpt-bootcfg vm stop nest --timeout 3 >$d/stop.log 2>&1
+echo "vm stop exit $?"
+# The runner ends with QEMU; should it not, SIGTERM must make it end QEMU and exit.
+for i in $(seq 30); do kill -0 $run 2>/dev/null || break; sleep 1; done
+kill -0 $run 2>/dev/null && { echo "vm run still there: SIGTERM"; kill $run; }
+wait $run
+echo "vm run exit $?"
+left=$(pidof qemu-system-x86_64)
+if [ -n "$left" ]; then echo "qemu left: $left"; kill -9 $left; else echo "no qemu left"; fi
+sed 's/^/RUN /' $d/run.log
+sed 's/^/STOP /' $d/stop.log
+echo "nested done in $t0 -> $(up) s"
 NEST
-		chmod +x "$TAP_TMP/ov/gbtest/scenario"
-		overlay nested "$TAP_TMP/ov" || bail "nested overlay failed"
+		chmod +x "$ov/gbtest/scenario"
+		overlay nested "$ov" || bail "nested overlay failed"
 		boot nested "$work/nested.img" "$ARGS"
 		is "$(drv nested 0000:00:03.0)" vfio-pci "nested: NVMe target on vfio-pci"
-		ok "nested: QMP answered" -- has nested "STEP qmp-query exit 0"
-		sed -n 's/^STEP \({.*\)$/\1/p' "$TAP_TMP/nested" >"$TAP_TMP/pci.json"
-		ok "nested: query-pci lists the passed-through NVMe (1b36:0010, class 0108)" -- python3 -c '
+		ok "nested: the config is root's and not group/world-writable" -- has nested "STEP conf -rw-r--r-- 0"
+		ok "nested: vm command succeeds" -- has nested "STEP vm command exit 0"
+		ok "nested: vm command passes the claimed NVMe through" -- \
+			has nested "STEP CMD     -device vfio-pci,host=0000:00:03.0,id=hostdev0,bus=rp1,addr=00.0"
+		ok "nested: vm command on a root port" -- has nested "STEP CMD     -device pcie-root-port,id=rp1,chassis=1 \\"
+		ok "nested: vm command uses TCG (test switch)" -- has nested "STEP CMD     -machine q35,accel=tcg,"
+		ok "nested: vm command has one vCPU" -- has nested "STEP CMD     -smp 1,sockets=1,cores=1,threads=1 \\"
+		ok "nested: vm run reached running" -- has nested "STEP vm running: yes"
+		ok "nested: QMP answered query-pci" -- has nested "STEP qmp-query exit 0"
+		ok "nested: QMP answered query-cpus-fast" -- has nested "STEP qmp-query cpus exit 0"
+		sed -n 's/^STEP \({.*\)$/\1/p' "$TAP_TMP/nested" >"$TAP_TMP/qmp.json"
+		sed -n 's/^STEP TASK //p' "$TAP_TMP/nested" >"$TAP_TMP/tasks"
+		sed -n 's/^STEP STATUS //p' "$TAP_TMP/nested" >"$TAP_TMP/status.json"
+		ok "nested: query-pci lists the passed-through NVMe (1b36:0010, class 0108) behind rp1" -- python3 -c '
 import json, sys
-r = json.load(open(sys.argv[1]))["return"]
-d = [d for b in r for d in b["devices"] if d.get("qdev_id") == "gbnvme"]
-assert d, "no gbnvme in query-pci"
-d = d[0]
+r = {}
+for l in open(sys.argv[1]):
+    m = json.loads(l)
+    r[m["command"]] = m["reply"]["return"]
+def walk(devs, parent):
+    for d in devs:
+        yield d, parent
+        yield from walk(d.get("pci_bridge", {}).get("devices", []), d.get("qdev_id"))
+d = [(d, p) for b in r["query-pci"] for d, p in walk(b["devices"], None) if d.get("qdev_id") == "hostdev0"]
+assert d, "no hostdev0 in query-pci"
+d, p = d[0]
 assert (d["id"]["vendor"], d["id"]["device"], d["class_info"]["class"]) == (0x1b36, 0x10, 0x0108), d
-print("gbnvme at slot", d["slot"])' "$TAP_TMP/pci.json"
+assert p == "rp1", p
+print("hostdev0 at bus", d["bus"], "slot", d["slot"], "behind", p)' "$TAP_TMP/qmp.json"
+		ok "nested: guest running after cont (query-status)" -- python3 -c '
+import json, sys
+r = {json.loads(l)["command"]: json.loads(l)["reply"]["return"] for l in open(sys.argv[1])}
+assert r["query-status"]["status"] == "running", r["query-status"]' "$TAP_TMP/qmp.json"
+		ok "nested: vCPU thread pinned to CPU 1, every other QEMU thread on CPU 0 (/proc)" -- python3 -c '
+import json, sys
+r = {json.loads(l)["command"]: json.loads(l)["reply"]["return"] for l in open(sys.argv[1])}
+cpus = r["query-cpus-fast"]
+assert len(cpus) == 1, cpus
+vtid = str(cpus[0]["thread-id"])
+tasks = {}
+for l in open(sys.argv[2]):
+    tid, allowed, name = (l.rstrip("\n").split(" ", 2) + [""])[:3]
+    tasks[tid] = (allowed, name)
+assert vtid in tasks, (vtid, tasks)
+assert tasks[vtid][0] == "1", tasks[vtid]
+others = {t: a for t, (a, n) in tasks.items() if t != vtid}
+assert others and all(a == "0" for a in others.values()), others
+st = json.load(open(sys.argv[3]))
+assert st["running"] and [(v["thread"], v["affinity"]) for v in st["vcpus"]] == [(int(vtid), "1")], st
+print("vCPU thread", vtid, tasks[vtid][1], "on CPU 1;", len(others), "other threads on CPU 0")' \
+			"$TAP_TMP/qmp.json" "$TAP_TMP/tasks" "$TAP_TMP/status.json"
+		ok "nested: vm stop exits 0" -- has nested "STEP vm stop exit 0"
+		ok "nested: vm stop quit QEMU after the powerdown timeout (SeaBIOS has no OS)" -- \
+			has nested "did not power off within 3 s; quitting QEMU"
+		ok "nested: vm run exits 0 when QEMU ends" -- has nested "STEP vm run exit 0"
+		ok "nested: no QEMU left" -- has nested "STEP no qemu left"
 		finish nested
 		;;
 	bench)

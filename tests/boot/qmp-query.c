@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * qmp-query SOCKET COMMAND: a tiny QMP client for the boot tests (the guest's busybox nc
- * cannot speak to unix sockets). Negotiates capabilities, runs COMMAND ("query-pci"),
- * prints its one-line JSON answer on stdout, then asks QEMU to quit.
- * Exit: 0 answer printed, 1 connection or protocol failure.
+ * qmp-query SOCKET COMMAND...: a tiny QMP client for the boot tests (the guest's busybox nc
+ * cannot speak to unix sockets). Negotiates capabilities, runs each COMMAND ("query-pci")
+ * in turn and prints one JSON line per command on stdout:
+ *   {"command":"query-pci","reply":{"return":[...]}}
+ * QMP serves one client at a time, so the connection is closed at once; QEMU keeps running
+ * unless "quit" is one of the commands. A silent QEMU (another client holds the monitor, or
+ * it hangs) fails after 20 s instead of blocking the boot.
+ * Exit: 0 every answer printed, 1 connection or protocol failure.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +58,7 @@ static int command(int fd, const char *cmd, char **answer)
 	char out[256];
 	int n = snprintf(out, sizeof(out), "{\"execute\":\"%s\"}\n", cmd);
 
+	*answer = NULL;
 	if (write(fd, out, (size_t)n) != n)
 		return -1;
 	for (;;) {
@@ -70,17 +76,21 @@ static int command(int fd, const char *cmd, char **answer)
 int main(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 20 };
 	char *l;
 	int fd;
 
-	if (argc != 3 || strlen(argv[1]) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "usage: qmp-query SOCKET COMMAND\n");
+	if (argc < 3 || strlen(argv[1]) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "usage: qmp-query SOCKET COMMAND...\n");
 		return 1;
 	}
 	strcpy(sa.sun_path, argv[1]);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return perror("socket"), 1;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		return perror("setsockopt"), 1;
 	/* QEMU creates the socket a moment after it starts: retry for up to 60 s. */
 	for (int i = 0; connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0; i++) {
 		if (i >= 600) {
@@ -97,13 +107,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "qmp-query: qmp_capabilities failed\n");
 		return 1;
 	}
-	if (command(fd, argv[2], &l) < 0) {
-		fprintf(stderr, "qmp-query: %s failed: %s\n", argv[2], l);
-		return 1;
+	for (int i = 2; i < argc; i++) {
+		if (strlen(argv[i]) > 200 || strpbrk(argv[i], "\"\\")) {
+			fprintf(stderr, "qmp-query: bad command '%s'\n", argv[i]);
+			return 1;
+		}
+		if (command(fd, argv[i], &l) < 0) {
+			fprintf(stderr, "qmp-query: %s failed: %s\n", argv[i], l ? l : "(no reply)");
+			return 1;
+		}
+		printf("{\"command\":\"%s\",\"reply\":%s}\n", argv[i], l);
+		fflush(stdout);
 	}
-	puts(l);
-	fflush(stdout);
-	(void)command(fd, "quit", &l);
 	close(fd);
 	return 0;
 }
