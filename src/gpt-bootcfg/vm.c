@@ -676,11 +676,68 @@ static int pin_threads(struct vm_ctx *x, struct qmp *q, pid_t qemu_pid)
 	return 0;
 }
 
-static volatile sig_atomic_t got_signal;
+/* After passing a stop signal on as SIGTERM, "vm run" waits this long before SIGKILL. */
+#define STOP_KILL_AFTER_MS (60 * 1000)
 
-static void on_signal(int sig)
+#define MAX_LL(a, b) ((a) > (b) ? (a) : (b))
+
+static long long now_ms(void)
 {
-	got_signal = sig;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Signals of "vm run": SIGTERM, SIGINT and SIGHUP stop the VM, SIGCHLD says QEMU ended.
+ * All four stay blocked from the fork on and are taken with sigtimedwait(), so one arriving
+ * at any moment (during startup, between two checks) stays pending until it is looked at.
+ */
+static void run_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGCHLD);
+}
+
+/* The next signal of set within timeout_ms (0: only a pending one; <0: no limit), or 0. */
+static int next_signal(const sigset_t *set, int timeout_ms)
+{
+	struct timespec ts = {.tv_sec = timeout_ms / 1000,
+			      .tv_nsec = (long)(timeout_ms % 1000) * 1000000L};
+	int sig;
+
+	do
+		sig = timeout_ms < 0 ? sigwaitinfo(set, NULL) : sigtimedwait(set, NULL, &ts);
+	while (sig < 0 && errno == EINTR);
+	return sig < 0 ? 0 : sig;
+}
+
+static const char *signame(int sig)
+{
+	switch (sig) {
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGINT:
+		return "SIGINT";
+	case SIGHUP:
+		return "SIGHUP";
+	default:
+		return "a signal";
+	}
+}
+
+/* A stop signal pending now (SIGCHLD is dropped: waitpid() is what tells about QEMU). */
+static int pending_stop(const sigset_t *set)
+{
+	int sig;
+
+	while ((sig = next_signal(set, 0)) == SIGCHLD)
+		;
+	return sig;
 }
 
 static void stop_child(pid_t pid)
@@ -697,13 +754,14 @@ static void stop_child(pid_t pid)
 	waitpid(pid, &status, 0);
 }
 
-static int connect_started(const char *qmp_path, pid_t pid, struct qmp **ret)
+/* -ECHILD: QEMU exited; -EINTR: a stop signal came first (logged); else as qmp_connect. */
+static int connect_started(const char *qmp_path, pid_t pid, const sigset_t *set, struct qmp **ret)
 {
 	struct timespec start, now;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		int status, r;
+		int status, r, sig;
 
 		r = qmp_connect(qmp_path, QMP_REPLY_TIMEOUT_MS, ret);
 		if (r >= 0)
@@ -717,7 +775,10 @@ static int connect_started(const char *qmp_path, pid_t pid, struct qmp **ret)
 		if ((now.tv_sec - start.tv_sec) * 1000 > QMP_START_TIMEOUT_MS)
 			return log_error_errno(r, "QEMU's QMP socket '%s' did not answer: %m",
 					       qmp_path);
-		usleep(100 * 1000);
+		sig = next_signal(set, 100);
+		if (sig && sig != SIGCHLD)
+			return log_info("Received %s during startup; stopping QEMU.", signame(sig)),
+			       -EINTR;
 	}
 }
 
@@ -727,11 +788,12 @@ static int vm_run(struct cli *cli, const char *name)
 	_cleanup_strv_free_ char **argv = NULL;
 	_cleanup_free_ char *qmp_path = NULL, *qmp_host = NULL, *vcpus = NULL;
 	struct qmp *q = NULL;
-	struct sigaction sa = {.sa_handler = on_signal};
+	sigset_t set, oldmask;
+	long long kill_at = -1;
 	size_t n;
 	char **nargv;
 	pid_t pid;
-	int r, status;
+	int r, status, sig;
 
 	r = vm_load(cli, name, &x);
 	if (r < 0)
@@ -779,9 +841,8 @@ static int vm_run(struct cli *cli, const char *name)
 	/* A stale socket of a killed QEMU would be mistaken for the new one. */
 	(void)path_unlink_durable(cli->pc, qmp_host);
 
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	run_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, &oldmask);
 
 	pid = fork();
 	if (pid < 0) {
@@ -789,6 +850,8 @@ static int vm_run(struct cli *cli, const char *name)
 		return EXIT_ERROR;
 	}
 	if (pid == 0) {
+		/* QEMU handles these itself (SIGTERM: clean exit); the mask survives exec. */
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
@@ -803,11 +866,16 @@ static int vm_run(struct cli *cli, const char *name)
 	}
 	log_info("Started QEMU for VM '%s' (pid %d).", name, (int)pid);
 
-	r = connect_started(qmp_path, pid, &q);
+	r = connect_started(qmp_path, pid, &set, &q);
 	if (r == -ECHILD)
 		return EXIT_ERROR;
 	if (r >= 0)
 		r = pin_threads(&x, q, pid);
+	/* Asked to stop while pinning: do not let the guest run at all. */
+	if (r >= 0 && (sig = pending_stop(&set))) {
+		log_info("Received %s during startup; stopping QEMU.", signame(sig));
+		r = -EINTR;
+	}
 	if (r >= 0) {
 		r = qmp_execute(q, "cont", NULL, QMP_REPLY_TIMEOUT_MS, NULL);
 		if (r < 0)
@@ -817,6 +885,10 @@ static int vm_run(struct cli *cli, const char *name)
 	qmp_close(q);
 	if (r < 0) {
 		stop_child(pid);
+		if (r == -EINTR) {
+			log_info("QEMU for VM '%s' stopped before the guest ran.", name);
+			return EXIT_OK;
+		}
 		return EXIT_ERROR;
 	}
 	if (vm_cpulist_format(&x.vm->vcpu_pins, &vcpus) < 0)
@@ -832,8 +904,14 @@ static int vm_run(struct cli *cli, const char *name)
 			log_warning_errno(r, "Failed to notify systemd: %m, ignoring");
 	}
 
-	for (;;) {
-		pid_t w = waitpid(pid, &status, 0);
+	/*
+	 * Wait for QEMU. A stop signal is passed on as SIGTERM, on which QEMU exits cleanly
+	 * (no guest powerdown: that is "vm stop"); a second one, or QEMU still there a minute
+	 * later, gets SIGKILL.
+	 */
+	for (bool killed = false;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		int wait_ms = -1;
 
 		if (w == pid)
 			break;
@@ -841,10 +919,31 @@ static int vm_run(struct cli *cli, const char *name)
 			log_error_errno(negative_errno(), "Failed to wait for QEMU: %m");
 			return EXIT_ERROR;
 		}
-		if (got_signal) {
-			/* QEMU shuts down cleanly on SIGTERM (no guest powerdown: that is vm stop). */
+		if (kill_at >= 0 && !killed) {
+			long long left = kill_at - now_ms();
+
+			if (left <= 0) {
+				log_error("QEMU for VM '%s' did not exit within %d s of SIGTERM; "
+					  "killing it.",
+					  name, STOP_KILL_AFTER_MS / 1000);
+				kill(pid, SIGKILL);
+				killed = true;
+				continue;
+			}
+			wait_ms = (int)left;
+		}
+		sig = next_signal(&set, wait_ms);
+		if (!sig || sig == SIGCHLD || killed)
+			continue;
+		if (kill_at < 0) {
+			log_info("Received %s; stopping QEMU for VM '%s'.", signame(sig), name);
 			kill(pid, SIGTERM);
-			got_signal = 0;
+			kill_at = now_ms() + STOP_KILL_AFTER_MS;
+		} else {
+			log_error("Received %s again; killing QEMU for VM '%s'.", signame(sig),
+				  name);
+			kill(pid, SIGKILL);
+			killed = true;
 		}
 	}
 	if (WIFEXITED(status)) {
@@ -869,6 +968,55 @@ static int connect_running(struct cli *cli, const char *name, struct qmp **ret)
 static bool not_running(int r)
 {
 	return r == -ENOENT || r == -ECONNREFUSED;
+}
+
+/* How long "vm stop" waits for QEMU to answer "quit" and exit before it kills QEMU. */
+#define QUIT_TIMEOUT_MS (30 * 1000)
+
+/*
+ * QEMU did not act on "quit": SIGKILL the process of the pid file, but only if its command
+ * line still names that pid file (the number may belong to another process by now). The
+ * open QMP connection closes when the process is gone.
+ */
+static int kill_qemu(struct cli *cli, const char *name, struct qmp *q)
+{
+	_cleanup_free_ char *host_pid = NULL, *pidfile = NULL, *text = NULL, *cmdline = NULL;
+	_cleanup_path_cxt_ struct path_cxt *live = NULL;
+	size_t size = 0;
+	bool ours = false;
+	long pid;
+	char *end;
+	int r;
+
+	if (vm_pid_path(name, &host_pid) < 0 || path_prefix(cli->pc, &pidfile, "%s", host_pid) < 0 ||
+	    path_cxt_new(NULL, &live) < 0)
+		return log_oom();
+	r = path_read_string(cli->pc, &text, "%s", host_pid);
+	if (r < 0)
+		return log_error_errno(r, "Cannot kill QEMU of VM '%s': '%s': %m", name, host_pid);
+	errno = 0;
+	pid = strtol(text, &end, 10);
+	if (errno || end == text || (*end && *end != '\n') || pid <= 1 || pid > INT32_MAX)
+		return log_error_errno(-EBADMSG, "Cannot kill QEMU of VM '%s': '%s' holds no pid",
+				       name, host_pid);
+	r = path_read_full(live, &cmdline, &size, "/proc/%ld/cmdline", pid);
+	for (size_t i = 0; r >= 0 && i < size; i += strlen(cmdline + i) + 1)
+		if (streq(cmdline + i, "-pidfile") && i + 9 < size &&
+		    streq(cmdline + i + 9, pidfile))
+			ours = true;
+	if (!ours)
+		return log_error_errno(-ESRCH, "Cannot kill QEMU of VM '%s': process %ld is not the "
+					       "QEMU of '%s'",
+				       name, pid, pidfile);
+	log_warning("QEMU of VM '%s' did not quit within %d s; killing it (pid %ld).", name,
+		    QUIT_TIMEOUT_MS / 1000, pid);
+	if (kill((pid_t)pid, SIGKILL) < 0)
+		return log_error_errno(negative_errno(), "Failed to kill QEMU (pid %ld): %m", pid);
+	r = qmp_wait_close(q, 10 * 1000);
+	if (r < 0)
+		return log_error_errno(r, "QEMU (pid %ld) still holds its QMP socket after SIGKILL",
+				       pid);
+	return 0;
 }
 
 static int vm_stop(struct cli *cli, const char *name, int timeout)
@@ -900,11 +1048,16 @@ static int vm_stop(struct cli *cli, const char *name, int timeout)
 		r = qmp_wait_close(q, timeout * 1000);
 		quit = r == -ETIMEDOUT;
 		if (quit) {
+			long long deadline = now_ms() + QUIT_TIMEOUT_MS;
+
 			log_warning("VM '%s' did not power off within %d s; quitting QEMU.", name,
 				    timeout);
-			r = qmp_execute(q, "quit", NULL, QMP_REPLY_TIMEOUT_MS, NULL);
+			r = qmp_execute(q, "quit", NULL, QUIT_TIMEOUT_MS, NULL);
 			if (r >= 0 || r == -ECONNRESET)
-				r = qmp_wait_close(q, 30 * 1000);
+				r = qmp_wait_close(q, (int)MAX_LL(0, deadline - now_ms()));
+			/* No reply, or no exit: QEMU hangs (a device stuck in reset, ...). */
+			if (r == -ETIMEDOUT)
+				r = kill_qemu(cli, name, q);
 		}
 		if (r < 0) {
 			log_error_errno(r, "Failed to stop VM '%s': %s", name, qmp_error(q));
