@@ -65,7 +65,8 @@ T='$tree'
 iommu_group() { for i in \$T/sys/kernel/iommu_groups/*/devices/*;do printf "%-12s %-4s" "IOMMU_GROUP" "\`echo \$i | sed 's|^.*iommu_groups/\([0-9]*\)/dev.*\$|\1 |'\`"; lspci -A linux-sysfs -O sysfs.path=\$T/sys/bus/pci -nns \${i##*/} ;done }
 iommu_group
 EOF
-shell_cmd="bash '$work/iommu_group.sh'"
+# It takes minutes: the timed rounds' output (each the same) is kept and checked after.
+shell_cmd="bash '$work/iommu_group.sh' >'$work/shell.out' 2>/dev/null"
 
 # All three must see every device before their times mean anything.
 sh -c "$list_cmd" >"$work/list.out"
@@ -77,9 +78,9 @@ sh -c "$lspci_cmd" >"$work/lspci.out" 2>"$work/lspci.err"
 echo "bench: list and lspci, $runs rounds" >&2
 $timeit "$runs" "list=$list_cmd" "lspci=$lspci_cmd" >"$work/t-list.txt"
 echo "bench: the shell function, $shell_runs rounds (minutes each)" >&2
-sh -c "$shell_cmd" >"$work/shell.out" 2>/dev/null
-[ "$(grep -c '^IOMMU_GROUP' "$work/shell.out")" = "$ndev" ] || die "the shell function does not show $ndev devices"
+# No warm-up round: list and lspci have just read the same tree.
 $timeit --no-warmup "$shell_runs" "shell=$shell_cmd" >"$work/t-shell.txt"
+[ "$(grep -c '^IOMMU_GROUP' "$work/shell.out")" = "$ndev" ] || die "the shell function does not show $ndev devices"
 
 # --- 2. apply with nothing to do --------------------------------------------------------
 root=$work/apply

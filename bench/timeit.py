@@ -4,10 +4,10 @@
 
 Each of RUNS rounds runs every command once, in the order given, so that a load change on
 the machine hits all of them alike; one warm-up round comes first and is not counted
-(--no-warmup: the caller has just run them). A
-command is a shell command line (run with /bin/sh -c; the shell's own start is measured
-too, about a millisecond, the same for every command). Its stdout and stderr go to
-/dev/null; a non-zero exit status is an error.
+(--no-warmup: the caller has just run them or something reading the same files). A command
+is a shell command line (run with /bin/sh -c; the shell's own start, about a millisecond,
+is measured too, the same for every command). Its stdout and stderr go to /dev/null unless
+it redirects them itself; a non-zero exit status is an error.
 
 Prints one line per command: NAME median_s min_s max_s user_s sys_s runs
 (user and sys are the medians of the CPU time of the command and its children).
