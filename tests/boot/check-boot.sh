@@ -21,6 +21,9 @@ for t in qemu-system-x86_64 mkinitramfs unshare cpio python3 zstd timeout; do
 done
 [ -x "$build/gpt-bootcfg-claim" ] || bail "$build/gpt-bootcfg-claim not built"
 [ -x "$build/boot/qmp-query" ] || bail "$build/boot/qmp-query not built"
+case " $scenarios " in *" nested "*)
+	[ -x "$build/gpt-bootcfg" ] || bail "$build/gpt-bootcfg not built (the nested scenario runs it)" ;;
+esac
 mkdir -p "$work"
 kdir=$("$here/fetch-kernel.sh") || bail "cannot fetch Debian's kernel"
 
@@ -247,6 +250,22 @@ left=$(pidof qemu-system-x86_64)
 if [ -n "$left" ]; then echo "qemu left: $left"; kill -9 $left; else echo "no qemu left"; fi
 sed 's/^/RUN /' $d/run.log
 sed 's/^/STOP /' $d/stop.log
+
+# Once more, ended by SIGTERM to the runner (what systemd sends it): QEMU ends, vm run exits.
+timeout 120 gpt-bootcfg vm run nest >$d/run2.log 2>&1 &
+run=$!
+for i in $(seq 60); do
+	timeout 20 gpt-bootcfg vm status nest --json 2>/dev/null | grep -q '"state": "running"' && break
+	kill -0 $run 2>/dev/null || break
+	sleep 1
+done
+kill -TERM $run
+for i in $(seq 30); do kill -0 $run 2>/dev/null || break; sleep 1; done
+wait $run
+echo "vm run SIGTERM exit $?"
+left=$(pidof qemu-system-x86_64)
+if [ -n "$left" ]; then echo "qemu left: $left"; kill -9 $left; else echo "no qemu left after SIGTERM"; fi
+sed 's/^/RUN2 /' $d/run2.log
 echo "nested done in $t0 -> $(up) s"
 NEST
 		chmod +x "$ov/gbtest/scenario"
@@ -308,7 +327,11 @@ print("vCPU thread", vtid, tasks[vtid][1], "on CPU 1;", len(others), "other thre
 		ok "nested: vm stop quit QEMU after the powerdown timeout (SeaBIOS has no OS)" -- \
 			has nested "did not power off within 3 s; quitting QEMU"
 		ok "nested: vm run exits 0 when QEMU ends" -- has nested "STEP vm run exit 0"
-		ok "nested: no QEMU left" -- has nested "STEP no qemu left"
+		ok "nested: no QEMU left after vm stop" -- has nested "STEP no qemu left"
+		ok "nested: SIGTERM to vm run (second start) is passed on to QEMU" -- \
+			has nested "STEP RUN2 gpt-bootcfg: Received SIGTERM; stopping QEMU for VM 'nest'."
+		ok "nested: vm run exits 0 after SIGTERM" -- has nested "STEP vm run SIGTERM exit 0"
+		ok "nested: no QEMU left after SIGTERM" -- has nested "STEP no qemu left after SIGTERM"
 		finish nested
 		;;
 	bench)
