@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "config.h"
@@ -327,11 +328,12 @@ static int parse_bool(const char *v, bool *ret)
 	static const char *const no[] = {"no", "false", "off", "0"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-		if (streq(v, yes[i])) {
+		/* Case as in [vm] sections: "Yes" is as clear as "yes". */
+		if (strcasecmp(v, yes[i]) == 0) {
 			*ret = true;
 			return 0;
 		}
-		if (streq(v, no[i])) {
+		if (strcasecmp(v, no[i]) == 0) {
 			*ret = false;
 			return 0;
 		}
@@ -407,7 +409,8 @@ static int parse_host(struct parser *p, const struct config_section *s)
 		if (flag) {
 			if (parse_bool(e->value, flag) < 0)
 				return PARSE_FAIL(p, e->line, e->col_value,
-						  "%s: expected yes or no", e->key);
+						  "%s: expected yes or no, not '%s'", e->key,
+						  e->value);
 		} else if (streq(e->key, "cmdline")) {
 			strv_free(h->extra_cmdline);
 			h->extra_cmdline = NULL;

@@ -123,7 +123,7 @@ static void test_errors(void)
 		     "key before section");
 	expect_error("[host]\njust words\n", "/etc/t.conf:2:1: expected 'key = value'", "no equals");
 	expect_error("[host]\nisolate-cpus = maybe\n",
-		     "/etc/t.conf:2:16: isolate-cpus: expected yes or no", "bad bool");
+		     "/etc/t.conf:2:16: isolate-cpus: expected yes or no, not 'maybe'", "bad bool");
 	expect_error("[host]\nisolate-cpus = yes\nisolate-cpus = no\n",
 		     "/etc/t.conf:3:1: duplicate key 'isolate-cpus' (first at line 2)", "duplicate key");
 	expect_error("[host]\ncmdline = quiet selinux=0\n",
