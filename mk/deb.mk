@@ -15,11 +15,13 @@ DOCDIR ?= $(DATADIR)/doc/gpt-bootcfg
 INST_HOOKS := $(wildcard initramfs-tools/hooks/*)
 INST_INITTOP := $(wildcard initramfs-tools/scripts/init-top/*)
 INST_UNITS := $(wildcard systemd/*.service systemd/*.target systemd/*.timer)
-INST_MAN8 := $(wildcard man/*.8)
-INST_MAN5 := $(wildcard man/*.5)
 INST_COMPLETION := $(wildcard completion/gpt-bootcfg)
 INST_EXAMPLES := $(wildcard examples/*.conf docs/examples/*.conf)
 INST_GRUBD := $(wildcard grub.d/*)
+INST_DOCS := $(wildcard docs/config.md docs/vm.md docs/trial-boot.md docs/boot-claim.md docs/install.md)
+# Example VM hooks: documentation, not run from there (copied to /etc/gpt-bootcfg/hooks.d/).
+INST_HOOK_PREPARE := $(wildcard hooks/prepare.d/*)
+INST_HOOK_RELEASE := $(wildcard hooks/release.d/*)
 
 install-extra:
 	$(Q)set -e; \
@@ -28,10 +30,11 @@ install-extra:
 	inst 0755 $(INITRAMFSDIR)/hooks $(INST_HOOKS); \
 	inst 0755 $(INITRAMFSDIR)/scripts/init-top $(INST_INITTOP); \
 	inst 0644 $(SYSTEMDUNITDIR) $(INST_UNITS); \
-	inst 0644 $(MANDIR)/man8 $(INST_MAN8); \
-	inst 0644 $(MANDIR)/man5 $(INST_MAN5); \
 	inst 0644 $(BASHCOMPDIR) $(INST_COMPLETION); \
 	inst 0644 $(DOCDIR)/examples $(INST_EXAMPLES); \
+	inst 0644 $(DOCDIR) $(INST_DOCS); \
+	inst 0644 $(DOCDIR)/examples/hooks/prepare.d $(INST_HOOK_PREPARE); \
+	inst 0644 $(DOCDIR)/examples/hooks/release.d $(INST_HOOK_RELEASE); \
 	inst 0755 $(SYSCONFDIR)/grub.d $(INST_GRUBD)
 
 INSTALL_TARGETS += install-extra

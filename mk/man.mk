@@ -6,12 +6,6 @@
 
 MAN_PAGES := $(wildcard man/*.[1-8])
 
-# install-extra (mk/deb.mk) would copy the same pages uncompressed beside the .gz files:
-# the pages are installed here only. Recipes expand variables when they run, after every
-# mk/*.mk is read, so emptying the lists here is enough.
-INST_MAN8 :=
-INST_MAN5 :=
-
 install-man:
 	$(Q)set -e; for p in $(MAN_PAGES); do \
 		s=$${p##*.}; d="$(DESTDIR)$(MANDIR)/man$$s"; \

@@ -112,4 +112,12 @@ for f in man8/gpt-bootcfg.8.gz man5/gpt-bootcfg.conf.5.gz; do
 done
 is "$(find "$dest" -type f ! -name '*.gz' | wc -l | tr -d ' ')" 0 "no uncompressed page installed"
 
+# The shipped example configuration is valid on the host it describes (the guide's server).
+R=$(fixture_copy guide-server)
+mkdir -p "$R/etc/gpt-bootcfg" "$R/data/iso"
+: >"$R/data/iso/virtio-win.iso"
+install -m 0644 "$TOP/examples/gpt-bootcfg.conf" "$R/etc/gpt-bootcfg/gpt-bootcfg.conf"
+ok "examples/gpt-bootcfg.conf: plan accepts it on the guide's server" -- \
+	"$GPT_BOOTCFG" --root "$R" plan
+
 done_testing
