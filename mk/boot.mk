@@ -8,7 +8,7 @@ $(BUILD)/boot/qmp-query: tests/boot/qmp-query.c
 	$(if $(Q),@echo "  CCLD    $@ (static)")
 	$(Q)$(CLAIM_CC) -std=gnu17 -Wall -Wextra $(WERROR) -Os -static -s -o $@ $<
 
-BOOT_DEPS := $(BUILD)/gpt-bootcfg-claim $(BUILD)/boot/qmp-query
+BOOT_DEPS := $(BUILD)/gpt-bootcfg-claim $(BUILD)/gpt-bootcfg $(BUILD)/boot/qmp-query
 
 check-boot: $(BOOT_DEPS)
 	$(Q)file $(BUILD)/gpt-bootcfg-claim | grep -q 'statically linked' || \
