@@ -244,4 +244,13 @@ is "$?" 0 "t2: vm run exits 0"
 is "$?" 0 "t2: stopping a stopped VM is fine"
 ok "t2: says it is not running" -- grep -q "VM 't2' is not running" "$TAP_TMP/stop.out"
 
+# systemd stops the unit with SIGTERM to vm run: QEMU goes with it, vm run exits 0.
+start_vm t2
+is "$(head -n1 "$TAP_TMP/ready")" "READY=1" "t2 again: READY=1 sent"
+qpid=$(cat "$r/run/gpt-bootcfg/t2.pid")
+kill -TERM "$run_pid"
+wait $run_pid
+is "$?" 0 "t2: vm run exits 0 on SIGTERM"
+ok "t2: its QEMU is gone" -- sh -c "! kill -0 $qpid 2>/dev/null"
+
 done_testing
