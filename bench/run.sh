@@ -193,6 +193,11 @@ END {
 	for (i = 1; i <= nclaim; i++)
 		printf "| claim of %s (host driver -> vfio-pci), median of %d in a TCG guest | %.1f ms | sh loop: %.1f ms | %.1fx faster | | |\n", \
 			cdev[i], crounds, cbin[i] / 1000, csh[i] / 1000, csh[i] / cbin[i]
+	if (nclaim) {
+		for (i = 1; i <= nclaim; i++) { tb += cbin[i]; ts += csh[i] }
+		printf "| claim of all %d devices, sum of the per-device medians | %.1f ms | sh loop: %.1f ms | %.1fx faster | | |\n", \
+			nclaim, tb / 1000, ts / 1000, ts / tb
+	}
 	if (cproc)
 		printf "| whole claim binary run in the guest (exec, claim list, 3 devices), median | %.1f ms | | | | |\n", cproc / 1000
 	printf "| claim binary size | %d bytes (%.1f KiB) | | | <= 100 KiB | %s |\n", \
@@ -201,5 +206,6 @@ END {
 		static == "yes" ? "statically linked" : "dynamic", verdict(static == "yes")
 }' "$work/t-list.txt" "$work/t-shell.txt" "$work/t-apply.txt" "$work/claim.txt" | tee "$work/table.md"
 echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "claim binary: $linkage"
 echo "files: $work (table.md, raw timings t-*.txt, claim.txt, apply.strace)"
