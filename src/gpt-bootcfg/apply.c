@@ -24,8 +24,8 @@ static void help(void)
 }
 
 /*
- * Trial boots (trial.h): managed_apply() wrote the new GRUB drop-in like any other file;
- * keep it aside for the promotion and put the confirmed one back for the default entry.
+ * Trial boots (trial.h): managed_apply() recorded the new GRUB drop-in like any other file
+ * but left the default entry's alone (record_only); the new one waits for the promotion.
  */
 static int arm_trial(struct cli *cli, const struct gen *g, const struct managed_file *grub)
 {
@@ -59,8 +59,6 @@ static int arm_trial(struct cli *cli, const struct gen *g, const struct managed_
 		.devices = devices,
 		.units = units,
 		.dropin = grub->content,
-		.previous_dropin = grub->current,
-		.restore_dropin = true,
 	};
 	r = trial_arm(cli->pc, &arm, NULL);
 	if (r < 0)
@@ -91,8 +89,10 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		{},
 	};
 	_cleanup_strv_free_ char **allow = NULL;
+	_cleanup_free_ char *pending = NULL;
 	bool yes = false, no_rebuild = false, trial = false;
-	const struct managed_file *grub = NULL;
+	struct managed_file *grub = NULL;
+	unsigned pending_rebuild = 0;
 	int c, r, trial_req = -1;
 	struct gen g;
 
@@ -141,6 +141,37 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		r = EXIT_PROBLEMS;
 		goto out;
 	}
+	/*
+	 * An apply that was interrupted after writing files (crash, failed rebuild) left what
+	 * it had still to do: finish it the way it was started, unless told otherwise.
+	 */
+	r = managed_pending(cli->pc, &pending);
+	if (r < 0) {
+		log_error_errno(r, "Failed to read the state below '%s': %m", cli->root);
+		r = EXIT_ERROR;
+		goto out;
+	}
+	if (pending) {
+		char mode[16] = "";
+
+		if (sscanf(pending, "%15s %u", mode, &pending_rebuild) != 2 ||
+		    !(streq(mode, "trial") || streq(mode, "direct"))) {
+			log_error("Unknown pending step '%s' in %s.", pending, MANAGED_STATE_PATH);
+			r = EXIT_ERROR;
+			goto out;
+		}
+		log_notice("The last apply did not finish; finishing it.");
+		if (trial_req < 0)
+			trial_req = streq(mode, "trial");
+		/* The trial entry's files may all be written: arming again needs the drop-in. */
+		if (trial_req == 1)
+			for (size_t i = 0; i < g.files.n; i++) {
+				struct managed_file *f = &g.files.files[i];
+
+				if (streq(f->path, MANAGED_GRUB_PATH) && f->action == MANAGED_UNCHANGED)
+					f->action = f->current ? MANAGED_UPDATE : MANAGED_CREATE;
+			}
+	}
 	/* --no-trial during a pending trial makes what the trial would have tried the default. */
 	if (trial_req == 0)
 		for (size_t i = 0; i < g.files.n; i++) {
@@ -150,7 +181,7 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 			    !streq_ptr(f->content, f->current))
 				f->action = f->current ? MANAGED_UPDATE : MANAGED_CREATE;
 		}
-	if (!managed_set_changes(&g.files)) {
+	if (!managed_set_changes(&g.files) && !pending) {
 		printf("Nothing to do: the boot configuration is up to date (generation %" PRIu64
 		       ").\n",
 		       g.files.generation);
@@ -202,6 +233,15 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 				goto out;
 			}
 	}
+	if (trial)
+		grub->record_only = true;
+	if (asprintf(&g.files.pending, "%s %u", trial ? "trial" : "direct",
+		     managed_set_rebuild(&g.files) | pending_rebuild) < 0) {
+		g.files.pending = NULL;
+		(void)log_oom();
+		r = EXIT_ERROR;
+		goto out;
+	}
 	r = managed_apply(cli->pc, &g.files);
 	if (r < 0) {
 		log_error_errno(r, "Failed to write the boot configuration below '%s': %m",
@@ -236,7 +276,7 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 
-	r = gen_rebuild(cli, managed_set_rebuild(&g.files), no_rebuild);
+	r = gen_rebuild(cli, managed_set_rebuild(&g.files) | pending_rebuild, no_rebuild);
 	if (r < 0) {
 		log_error("The files are written, but the rebuild failed: fix it and run the command "
 			  "again before rebooting.");
@@ -251,6 +291,12 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 	if (r < 0) {
 		log_error_errno(r, "Failed to %s next_entry in '%s': %m", trial ? "set" : "unset",
 				GRUBENV_PATH);
+		r = EXIT_ERROR;
+		goto out;
+	}
+	r = managed_finish(cli->pc);
+	if (r < 0) {
+		log_error_errno(r, "Failed to update the state below '%s': %m", cli->root);
 		r = EXIT_ERROR;
 		goto out;
 	}

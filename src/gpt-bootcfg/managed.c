@@ -158,6 +158,7 @@ void managed_set_done(struct managed_set *s)
 	}
 	free(s->files);
 	strv_free(s->extra);
+	free(s->pending);
 	*s = (struct managed_set){};
 }
 
@@ -261,6 +262,8 @@ static int add_file(struct path_cxt *pc, struct managed_set *s, const char *path
 	return 0;
 }
 
+static int state_read(struct path_cxt *pc, char ***ret);
+
 /* The generation in the claim list on disk, 0 when there is none we wrote. */
 static uint64_t disk_generation(struct path_cxt *pc)
 {
@@ -303,14 +306,24 @@ static const char *grub_wanted_path(struct path_cxt *pc)
 	return TRIAL_DROPIN_PATH;
 }
 
+/*
+ * Whether any GRUB drop-in (the default entry's or a trial's) is there. With none, no boot
+ * entry carries the claim list's generation: a first apply that was interrupted after the
+ * claim list keeps its generation when run again, as if it had not been. (One interrupted
+ * after the trial's drop-in finds that one with the same contents: it keeps it too.)
+ */
+static bool grub_dropin_anywhere(struct path_cxt *pc)
+{
+	return path_exists(pc, MANAGED_GRUB_PATH) != 0 || path_exists(pc, TRIAL_DROPIN_PATH) != 0;
+}
+
 int managed_compute(struct path_cxt *pc, const struct config *c, const struct plan *p,
 		    struct managed_set *ret)
 {
 	const char *grub_path = grub_wanted_path(pc);
 	struct managed_set s = {};
 	_cleanup_free_ char *grub = NULL, *claims = NULL, *modprobe = NULL;
-	_cleanup_strv_free_ char **state_links = NULL;
-	_cleanup_free_ char *state = NULL;
+	_cleanup_strv_free_ char **state_links = NULL, **state = NULL;
 	uint64_t gen;
 	int r;
 
@@ -328,8 +341,10 @@ int managed_compute(struct path_cxt *pc, const struct config *c, const struct pl
 		claims = cb ? managed_wrap(cb) : NULL;
 		if (!grub || !claims)
 			return -ENOMEM;
-		if (s.prev_generation == 0 || (same_on_disk(pc, grub_path, grub) &&
-					       same_on_disk(pc, MANAGED_CLAIM_LIST_PATH, claims)))
+		if (s.prev_generation == 0 ||
+		    ((same_on_disk(pc, grub_path, grub) ||
+		      same_on_disk(pc, TRIAL_DROPIN_PATH, grub) || !grub_dropin_anywhere(pc)) &&
+		     same_on_disk(pc, MANAGED_CLAIM_LIST_PATH, claims)))
 			break;
 		gen = s.prev_generation + 1;
 	}
@@ -357,19 +372,15 @@ int managed_compute(struct path_cxt *pc, const struct config *c, const struct pl
 		goto fail;
 
 	/* Links of VMs that were enabled before but are gone from the config or disabled. */
-	if (path_read_full(pc, &state, NULL, MANAGED_STATE_PATH) >= 0) {
-		char *save = NULL;
-
-		for (char *line = strtok_r(state, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save)) {
-			const char *v = startswith(line, "link ");
+	if (state_read(pc, &state) >= 0)
+		STRV_FOREACH(line, state) {
+			const char *v = startswith(*line, "link ");
 
 			if (v && strv_add_unique(&state_links, v) < 0) {
 				r = -ENOMEM;
 				goto fail;
 			}
 		}
-	}
 	for (size_t i = 0; i < c->n_vms; i++) {
 		_cleanup_free_ char *link = NULL;
 		char *target = NULL;
@@ -427,19 +438,84 @@ unsigned managed_set_rebuild(const struct managed_set *s)
 	return r;
 }
 
-/* The state file's lines: "dir P", "file P", "link P", "extra P", "backup P BAK". */
+/*
+ * Where the state file is. On a first apply its directory (and parents) may be missing, and
+ * creating one before the state records it would leave it unknown to revert after a crash.
+ * So the state is written first next to the innermost directory that exists, as
+ * DIR/.gpt-bootcfg-state, and moved down one level after each directory apply creates;
+ * revert moves it up the same way before it removes each one. At every step exactly one
+ * state file records all apply made, directories included, and both verbs find it.
+ * Candidates, deepest first: the state path, then one per ancestor of its directory.
+ */
+#define STATE_TRANSIT_NAME ".gpt-bootcfg-state"
+
+static int state_candidates(char ***ret)
+{
+	_cleanup_strv_free_ char **l = NULL;
+	_cleanup_free_ char *d = strdup(MANAGED_STATE_PATH);
+	int r;
+
+	if (!d)
+		return -ENOMEM;
+	r = strv_add(&l, MANAGED_STATE_PATH);
+	for (char *slash = strrchr(d, '/'); r >= 0 && slash && slash != d;
+	     slash = strrchr(d, '/')) {
+		_cleanup_free_ char *c = NULL;
+
+		*slash = '\0'; /* d is now the directory, its parent follows */
+		slash = strrchr(d, '/');
+		if (asprintf(&c, "%.*s/" STATE_TRANSIT_NAME, (int)(slash - d), d) < 0)
+			return -ENOMEM;
+		r = strv_add(&l, c);
+	}
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+/* The directory a candidate lives in ("" for the root: host paths have no trailing slash). */
+static char *candidate_dir(const char *candidate)
+{
+	return strndup(candidate, (size_t)(strrchr(candidate, '/') - candidate));
+}
+
+/* The candidate index where the state is, or -1 (*ret_index) when there is none. */
+static int state_locate(struct path_cxt *pc, char *const *cands, int *ret_index)
+{
+	for (int i = 0; cands[i]; i++) {
+		struct stat st;
+		int r = path_lstat(pc, &st, "%s", cands[i]);
+
+		if (r == -ENOENT || r == -ENOTDIR)
+			continue;
+		if (r < 0)
+			return r;
+		*ret_index = i;
+		return 0;
+	}
+	*ret_index = -1;
+	return 0;
+}
+
+/* The state file's lines: "dir P", "file P", "link P", "extra P", "backup P BAK", "pending". */
 static int state_read(struct path_cxt *pc, char ***ret)
 {
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_strv_free_ char **l = NULL;
+	_cleanup_strv_free_ char **l = NULL, **cands = NULL;
 	char *save = NULL;
-	int r;
+	int r, i;
 
-	r = path_read_full(pc, &buf, NULL, MANAGED_STATE_PATH);
-	if (r == -ENOENT) {
+	r = state_candidates(&cands);
+	if (r >= 0)
+		r = state_locate(pc, cands, &i);
+	if (r < 0)
+		return r;
+	if (i < 0) {
 		*ret = NULL;
 		return 0;
 	}
+	r = path_read_full(pc, &buf, NULL, "%s", cands[i]);
 	if (r < 0)
 		return r;
 	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -453,9 +529,13 @@ static int state_read(struct path_cxt *pc, char ***ret)
 	return 0;
 }
 
+/* Write the state where it is (or next to the innermost existing directory), then move it
+ * down into place, creating each directory on the way. */
 static int state_write(struct path_cxt *pc, char *const *lines)
 {
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+	_cleanup_strv_free_ char **cands = NULL;
+	int r, i;
 
 	strbuf_puts(&sb, "# gpt-bootcfg: what apply created, so that revert can undo exactly "
 			 "that. Do not edit.\n");
@@ -463,7 +543,58 @@ static int state_write(struct path_cxt *pc, char *const *lines)
 		strbuf_printf(&sb, "%s\n", *l);
 	if (!strbuf_str(&sb))
 		return -ENOMEM;
-	return path_write_atomic(pc, MANAGED_STATE_PATH, sb.buf, sb.len, 0644);
+
+	r = state_candidates(&cands);
+	if (r >= 0)
+		r = state_locate(pc, cands, &i);
+	if (r < 0)
+		return r;
+	if (i < 0)
+		for (i = 0; cands[i + 1]; i++) {
+			_cleanup_free_ char *d = candidate_dir(cands[i]);
+
+			if (!d)
+				return -ENOMEM;
+			r = path_exists(pc, "%s", *d ? d : "/");
+			if (r < 0)
+				return r;
+			if (r > 0)
+				break;
+		}
+	r = path_write_atomic(pc, cands[i], sb.buf, sb.len, 0644);
+	for (; r >= 0 && i > 0; i--) {
+		_cleanup_free_ char *d = candidate_dir(cands[i - 1]);
+
+		if (!d)
+			return -ENOMEM;
+		r = path_mkdir_p(pc, d, 0755);
+		if (r >= 0)
+			r = path_rename_durable(pc, cands[i], cands[i - 1]);
+	}
+	return r;
+}
+
+static bool state_has_line(char *const *lines, const char *line)
+{
+	STRV_FOREACH(l, lines)
+		if (streq(*l, line))
+			return true;
+	return false;
+}
+
+/* Drop the lines starting with prefix. */
+static void state_drop(char **lines, const char *prefix)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; lines && lines[i]; i++) {
+		if (startswith(lines[i], prefix))
+			free(lines[i]);
+		else
+			lines[j++] = lines[i];
+	}
+	if (lines)
+		lines[j] = NULL;
 }
 
 static int state_addf(char ***lines, const char *fmt, ...) _printf_(2, 3);
@@ -518,26 +649,27 @@ static bool state_has_backup(char *const *lines, const char *path)
 	return false;
 }
 
-static int make_link(struct path_cxt *pc, const char *path, const char *target)
+/* Whether a and b are names of one file (a hard link made as a backup). */
+static bool same_file(struct path_cxt *pc, const char *a, const char *b)
 {
-	_cleanup_free_ char *tmp = NULL, *ptmp = NULL;
-	int r;
+	struct stat sa, sb;
 
-	if (asprintf(&tmp, "%s.gpt-bootcfg-tmp", path) < 0)
-		return -ENOMEM;
-	r = path_prefix(pc, &ptmp, "%s", tmp);
-	if (r < 0)
-		return r;
-	(void)unlink(ptmp);
-	r = fault_point("symlink", tmp);
-	if (r < 0)
-		return r;
-	if (symlink(target, ptmp) < 0)
-		return negative_errno();
-	r = path_rename_durable(pc, tmp, path);
-	if (r < 0)
-		(void)unlink(ptmp);
-	return r;
+	return path_lstat(pc, &sa, "%s", a) >= 0 && path_lstat(pc, &sb, "%s", b) >= 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* The backup recorded for path ("backup PATH BAK"), or NULL. */
+static const char *state_backup_of(char *const *lines, const char *path)
+{
+	size_t n = strlen(path);
+
+	STRV_FOREACH(l, lines) {
+		const char *v = startswith(*l, "backup ");
+
+		if (v && strncmp(v, path, n) == 0 && v[n] == ' ')
+			return v + n + 1;
+	}
+	return NULL;
 }
 
 int managed_apply(struct path_cxt *pc, const struct managed_set *s)
@@ -577,6 +709,12 @@ int managed_apply(struct path_cxt *pc, const struct managed_set *s)
 	}
 	if (r < 0)
 		return r;
+	/* One unfinished apply at a time: the new one carries on with what the last one left. */
+	state_drop(lines, "pending ");
+	if (s->pending)
+		r = state_addf(&lines, "pending %s", s->pending);
+	if (r < 0)
+		return r;
 	r = state_write(pc, lines);
 	if (r < 0)
 		return r;
@@ -593,6 +731,21 @@ int managed_apply(struct path_cxt *pc, const struct managed_set *s)
 				return r;
 			continue;
 		}
+		if (f->record_only) {
+			const char *bak = state_backup_of(lines, f->path);
+
+			/*
+			 * It stays where it is (the caller writes the new contents elsewhere), but
+			 * is kept as a backup all the same, as a second name: whatever later
+			 * replaces it, revert can put it back. A retry finds the link made.
+			 */
+			if (f->backup && !(bak && same_file(pc, f->path, bak))) {
+				r = path_link_durable(pc, f->path, f->backup);
+				if (r < 0)
+					return r;
+			}
+			continue;
+		}
 		if (f->backup) {
 			r = path_rename_durable(pc, f->path, f->backup);
 			if (r < 0)
@@ -606,13 +759,49 @@ int managed_apply(struct path_cxt *pc, const struct managed_set *s)
 		if (r < 0)
 			return r;
 		if (f->is_link)
-			r = make_link(pc, f->path, f->content);
+			r = path_symlink_atomic(pc, f->path, f->content);
 		else
 			r = path_write_atomic(pc, f->path, f->content, strlen(f->content), 0644);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+int managed_pending(struct path_cxt *pc, char **ret)
+{
+	_cleanup_strv_free_ char **lines = NULL;
+	int r;
+
+	r = state_read(pc, &lines);
+	if (r < 0)
+		return r;
+	STRV_FOREACH(l, lines) {
+		const char *v = startswith(*l, "pending ");
+
+		if (v) {
+			*ret = strdup(v);
+			return *ret ? 1 : -ENOMEM;
+		}
+	}
+	*ret = NULL;
+	return 0;
+}
+
+int managed_finish(struct path_cxt *pc)
+{
+	_cleanup_strv_free_ char **lines = NULL;
+	size_t n;
+	int r;
+
+	r = state_read(pc, &lines);
+	if (r < 0)
+		return r;
+	n = strv_length(lines);
+	state_drop(lines, "pending ");
+	if (strv_length(lines) == n)
+		return 0;
+	return state_write(pc, lines);
 }
 
 static unsigned rebuild_for(const char *path)
@@ -624,16 +813,71 @@ static unsigned rebuild_for(const char *path)
 	return MANAGED_REBUILD_NONE;
 }
 
+/* Longer first: a directory's children before the directory. */
+static int cmp_len_desc(const void *a, const void *b)
+{
+	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
+
+	return la < lb ? 1 : la > lb ? -1 : strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The recorded directories ("dir P"), innermost first. */
+static int state_dirs(char *const *lines, char ***ret)
+{
+	_cleanup_strv_free_ char **dirs = NULL;
+	int r;
+
+	STRV_FOREACH(l, lines) {
+		const char *d = startswith(*l, "dir ");
+
+		if (d) {
+			r = strv_add_unique(&dirs, d);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (dirs)
+		qsort(dirs, strv_length(dirs), sizeof(char *), cmp_len_desc);
+	*ret = TAKE_PTR(dirs);
+	return 0;
+}
+
+/* Is d a proper ancestor directory of path? */
+static bool is_ancestor(const char *d, const char *path)
+{
+	const char *rest = startswith(path, d);
+
+	return rest && *rest == '/';
+}
+
 int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char ***ret_kept,
 		   unsigned *ret_rebuild)
 {
-	_cleanup_strv_free_ char **lines = NULL, **steps = NULL, **kept = NULL;
+	_cleanup_strv_free_ char **lines = NULL, **steps = NULL, **kept = NULL, **dirs = NULL,
+				 **cands = NULL;
 	unsigned rebuild = 0;
-	int r;
+	int r, si;
 
-	r = state_read(pc, &lines);
+	r = state_candidates(&cands);
+	if (r >= 0)
+		r = state_locate(pc, cands, &si);
+	if (r >= 0)
+		r = state_read(pc, &lines);
 	if (r < 0)
 		return r;
+
+	/*
+	 * What a recorded path's removal requires, whether the path is still there or an
+	 * interrupted revert removed it already: the state stays until the caller rebuilt.
+	 */
+	STRV_FOREACH(l, lines) {
+		const char *v = startswith(*l, "file ");
+
+		if (!v)
+			v = startswith(*l, "extra ");
+		if (v)
+			rebuild |= rebuild_for(v);
+	}
 
 	/* Our files and links first, so the backups can move back into their place. */
 	STRV_FOREACH(l, lines) {
@@ -643,6 +887,12 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 
 		if (!file && !link)
 			continue;
+		/* A crash while apply wrote it may have left its temporary file. */
+		if (!dry_run) {
+			r = path_remove_stale_tmp(pc, file ? file : link);
+			if (r < 0)
+				return r;
+		}
 		r = read_current(pc, file ? file : link, &is_link, &cur);
 		if (r < 0)
 			return r;
@@ -680,13 +930,18 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 				r = path_rename_durable(pc, file, bak);
 			break;
 		}
-		default:
+		default: {
+			const char *bak = state_backup_of(lines, file);
+
+			/* Still the file that was there, kept by a second name: not a finding. */
+			if (bak && same_file(pc, file, bak))
+				break;
 			r = state_addf(&kept, "%s (no longer ours, left alone)", file);
 			break;
 		}
+		}
 		if (r < 0)
 			return r;
-		rebuild |= rebuild_for(file);
 	}
 
 	/* What apply created for a trial boot holds no header: it goes whatever it holds. */
@@ -697,6 +952,11 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 
 		if (!e)
 			continue;
+		if (!dry_run) {
+			r = path_remove_stale_tmp(pc, e);
+			if (r < 0)
+				return r;
+		}
 		r = read_current(pc, e, &is_link, &cur);
 		if (r < 0)
 			return r;
@@ -707,7 +967,6 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 			r = path_unlink_durable(pc, e);
 		if (r < 0)
 			return r;
-		rebuild |= rebuild_for(e);
 	}
 
 	STRV_FOREACH(l, lines) {
@@ -726,66 +985,133 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 		if (e < 0)
 			return e;
 		if (e == 0) {
+			/* An interrupted revert that got this far put it back already. */
+			e = path_exists(pc, "%s", path);
+			if (e < 0)
+				return e;
+			if (e > 0)
+				continue;
 			r = state_addf(&kept, "%s (its backup %s is gone)", path, bak);
 			if (r < 0)
 				return r;
 			continue;
 		}
 		r = state_addf(&steps, "restore %s from %s", path, bak);
-		if (r >= 0 && !dry_run)
-			r = path_rename_durable(pc, bak, path);
+		if (r >= 0 && !dry_run) {
+			/* rename(2) of one file's two names onto each other does nothing. */
+			if (same_file(pc, path, bak))
+				r = path_unlink_durable(pc, bak);
+			else
+				r = path_rename_durable(pc, bak, path);
+		}
 		if (r < 0)
 			return r;
 		rebuild |= rebuild_for(path);
 	}
 
-	if (lines) {
-		r = state_addf(&steps, "remove %s", MANAGED_STATE_PATH);
-		if (r >= 0 && !dry_run) {
-			r = path_unlink_durable(pc, MANAGED_STATE_PATH);
-			if (r == -ENOENT)
-				r = 0;
-		}
-		if (r < 0)
-			return r;
-	}
-
-	/* Directories apply created, innermost first; one the user filled since stays. */
-	for (size_t i = strv_length(lines); i > 0; i--) {
-		const char *d = startswith(lines[i - 1], "dir ");
-		_cleanup_free_ char *p = NULL;
-
-		if (!d)
+	/*
+	 * Directories apply created, innermost first; one the user filled since stays. Those
+	 * that hold the state go in managed_revert_finish(), after the caller's rebuild.
+	 */
+	r = state_dirs(lines, &dirs);
+	if (r < 0)
+		return r;
+	STRV_FOREACH(d, dirs) {
+		if (si >= 0 && is_ancestor(*d, cands[si]))
 			continue;
 		if (dry_run) {
-			r = state_addf(&steps, "remove directory %s (if empty)", d);
+			r = state_addf(&steps, "remove directory %s (if empty)", *d);
 			if (r < 0)
 				return r;
 			continue;
 		}
-		r = path_prefix(pc, &p, "%s", d);
-		if (r < 0)
-			return r;
-		if (rmdir(p) < 0) {
-			if (errno == ENOENT)
-				continue;
-			if (errno == ENOTEMPTY || errno == EEXIST) {
-				r = state_addf(&kept, "%s/ (not empty)", d);
+		/* The state's own temporary file, when a crash left it while moving the state. */
+		for (size_t i = 0; cands[i]; i++)
+			if (is_ancestor(*d, cands[i]) && !strchr(cands[i] + strlen(*d) + 1, '/')) {
+				r = path_remove_stale_tmp(pc, cands[i]);
 				if (r < 0)
 					return r;
-				continue;
 			}
-			return negative_errno();
+		r = path_rmdir_durable(pc, *d);
+		if (r == -ENOENT)
+			continue;
+		if (r == -ENOTEMPTY) {
+			r = state_addf(&kept, "%s/ (not empty)", *d);
+			if (r < 0)
+				return r;
+			continue;
 		}
-		r = state_addf(&steps, "remove directory %s", d);
 		if (r >= 0)
-			r = path_fsync_parent(pc, d);
+			r = state_addf(&steps, "remove directory %s", *d);
 		if (r < 0)
 			return r;
+	}
+	if (lines && dry_run) {
+		r = state_addf(&steps, "remove %s", MANAGED_STATE_PATH);
+		if (r < 0)
+			return r;
+		STRV_FOREACH(d, dirs)
+			if (si >= 0 && is_ancestor(*d, cands[si])) {
+				r = state_addf(&steps, "remove directory %s (if empty)", *d);
+				if (r < 0)
+					return r;
+			}
 	}
 
 	*ret_steps = TAKE_PTR(steps);
 	*ret_kept = TAKE_PTR(kept);
 	*ret_rebuild = rebuild;
-	return 0;
+	return si >= 0;
+}
+
+int managed_revert_finish(struct path_cxt *pc, char ***steps, char ***kept)
+{
+	_cleanup_strv_free_ char **lines = NULL, **cands = NULL;
+	int r, i;
+
+	r = state_candidates(&cands);
+	if (r >= 0)
+		r = state_locate(pc, cands, &i);
+	if (r >= 0)
+		r = state_read(pc, &lines);
+	if (r < 0 || i < 0)
+		return r;
+
+	/* Up one level before each directory of ours goes: the state always records the rest. */
+	for (; cands[i + 1]; i++) {
+		_cleanup_free_ char *d = candidate_dir(cands[i]), *line = NULL;
+
+		if (!d)
+			return -ENOMEM;
+		if (asprintf(&line, "dir %s", d) < 0)
+			return -ENOMEM;
+		if (!state_has_line(lines, line))
+			break;
+		r = path_remove_stale_tmp(pc, cands[i]);
+		if (r >= 0)
+			r = path_rename_durable(pc, cands[i], cands[i + 1]);
+		if (r >= 0)
+			r = path_rmdir_durable(pc, d);
+		if (r == -ENOTEMPTY) {
+			r = state_addf(kept, "%s/ (not empty)", d);
+			if (r < 0)
+				return r;
+			i++;
+			break;
+		}
+		if (r == -ENOENT)
+			continue;
+		if (r >= 0)
+			r = state_addf(steps, "remove directory %s", d);
+		if (r < 0)
+			return r;
+	}
+	r = path_remove_stale_tmp(pc, cands[i]);
+	if (r >= 0)
+		r = path_unlink_durable(pc, cands[i]);
+	if (r == -ENOENT)
+		r = 0;
+	if (r >= 0)
+		r = state_addf(steps, "remove %s", MANAGED_STATE_PATH);
+	return r;
 }

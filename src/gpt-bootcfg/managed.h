@@ -59,6 +59,12 @@ struct managed_file {
 	enum managed_action action;
 	unsigned rebuild; /* enum managed_rebuild flags */
 	char *backup;     /* where the present file goes first (FOREIGN/EDITED), or NULL */
+	/*
+	 * Record it (and keep a backup, as a hard link) but leave the path alone: a trial boot
+	 * puts the new GRUB drop-in elsewhere, and the default entry's must never change, not
+	 * even for a moment a crash could freeze.
+	 */
+	bool record_only;
 };
 
 struct managed_set {
@@ -72,6 +78,13 @@ struct managed_set {
 	 * revert removes it whatever it holds.
 	 */
 	char **extra;
+	/*
+	 * What is left to do once the files are written, recorded with them in the state
+	 * file as "pending TEXT" and dropped by managed_finish(): a crash (or failure) in
+	 * between leaves it for the next apply to finish, which would otherwise find every
+	 * file up to date and do nothing. NULL: nothing.
+	 */
+	char *pending;
 };
 
 void managed_set_done(struct managed_set *s);
@@ -112,6 +125,12 @@ unsigned managed_set_rebuild(const struct managed_set *s);
  */
 int managed_apply(struct path_cxt *pc, const struct managed_set *s);
 
+/* The pending text (struct managed_set) of an apply that did not finish: 1, or 0 and NULL. */
+int managed_pending(struct path_cxt *pc, char **ret);
+
+/* The apply is complete: drop the pending text from the state file. */
+int managed_finish(struct path_cxt *pc);
+
 /* One step revert took or would take, for the verb to report. */
 struct managed_revert_step {
 	char *what; /* "remove /etc/...", "restore /etc/x from /etc/x.bak" */
@@ -119,10 +138,15 @@ struct managed_revert_step {
 
 /*
  * Undo everything the state file records: remove our files and links, restore backups of
- * files that were there before the first apply, remove the directories apply created, and
- * the state itself. A managed file edited by hand since is kept as a backup, reported in
- * *ret_kept (strv). *ret_rebuild gets the rebuilds the removal requires. Nothing recorded:
- * returns 0 with no steps.
+ * files that were there before the first apply, remove the directories apply created. A
+ * managed file edited by hand since is kept as a backup, reported in *ret_kept (strv).
+ * *ret_rebuild gets the rebuilds the removal requires. The state file itself and the
+ * directories that hold it stay for managed_revert_finish(), which the caller runs after
+ * the rebuild: until then a crash leaves a revert to finish, rebuild included. Returns 1
+ * when there was a state file, 0 (and no steps) when not. With dry_run, only the steps.
  */
 int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char ***ret_kept,
 		   unsigned *ret_rebuild);
+
+/* Remove the state file and the directories apply created for it; steps appended. */
+int managed_revert_finish(struct path_cxt *pc, char ***steps, char ***kept);

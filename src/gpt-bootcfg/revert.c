@@ -57,7 +57,8 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 		log_error_errno(r, "Failed to revert below '%s': %m", cli->root);
 		return EXIT_ERROR;
 	}
-	if (!steps || !steps[0]) {
+	/* No state file: nothing to do. One with nothing left in it: an interrupted revert. */
+	if (r == 0) {
 		printf("Nothing to revert: apply has not written anything here.\n");
 		return EXIT_OK;
 	}
@@ -84,6 +85,19 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 			  "again before rebooting.");
 		return EXIT_ERROR;
 	}
+	/* Last: the state file is what makes a re-run after a crash redo the rebuild. */
+	strv_free(steps);
+	strv_free(kept);
+	steps = kept = NULL;
+	r = managed_revert_finish(cli->pc, &steps, &kept);
+	if (r < 0) {
+		log_error_errno(r, "Failed to remove the state file below '%s': %m", cli->root);
+		return EXIT_ERROR;
+	}
+	STRV_FOREACH(s, steps)
+		printf("%s\n", *s);
+	STRV_FOREACH(k, kept)
+		log_warning("Kept %s.", *k);
 	printf("Reverted.\n");
 	return EXIT_OK;
 }

@@ -342,7 +342,8 @@ int trial_enable_health_unit(struct path_cxt *pc)
 	r = path_prefix(pc, &link, HEALTH_WANTS_LINK);
 	if (r < 0)
 		return r;
-	r = fault_point("symlink", link);
+	/* symlink(2) is atomic by itself: the link is there whole or not at all. */
+	r = fault_point("symlink", HEALTH_WANTS_LINK);
 	if (r < 0)
 		return r;
 	if (symlink(HEALTH_UNIT_PATH, link) < 0)
@@ -847,6 +848,10 @@ static int editenv(struct path_cxt *pc, const char *op, const char *arg)
 	if (r < 0)
 		return r;
 	r = path_prefix(pc, &env, GRUBENV_PATH);
+	if (r < 0)
+		return r;
+	/* grub-editenv writes the file (a new one, renamed into place) in its own process. */
+	r = fault_point("editenv", GRUBENV_PATH);
 	if (r < 0)
 		return r;
 	r = trial_run((char *const[]){"grub-editenv", env, (char *)op, (char *)arg, NULL});

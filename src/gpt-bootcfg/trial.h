@@ -64,9 +64,9 @@ struct trial_arm {
 	char *const *units;   /* units that must run in the trial boot (VM units), may be NULL */
 	const char *dropin;   /* the GRUB drop-in apply would write without a trial */
 	/*
-	 * What GRUB_DROPIN_PATH held before apply (NULL: absent). apply writes all its files as
-	 * usual (so its own bookkeeping, and revert, know the drop-in), then trial_arm() puts
-	 * this back so the default entry keeps booting the confirmed configuration.
+	 * What GRUB_DROPIN_PATH should hold again (NULL: absent), for a caller that wrote it.
+	 * apply does not: it records the drop-in without writing it (managed.h, record_only),
+	 * so a crash can never leave the new parameters in the default entry.
 	 */
 	const char *previous_dropin;
 	bool restore_dropin; /* put previous_dropin back (false: leave GRUB_DROPIN_PATH alone) */

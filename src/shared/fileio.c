@@ -43,33 +43,6 @@ static int dirname_of(const char *path, char **ret)
 	return 0;
 }
 
-int path_mkdir_p(struct path_cxt *pc, const char *path, mode_t mode)
-{
-	_cleanup_free_ char *p = NULL;
-	size_t rootlen = strlen(path_cxt_root(pc));
-	int r;
-
-	r = path_prefix(pc, &p, "%s", path);
-	if (r < 0)
-		return r;
-	for (char *s = p + rootlen + 1;; s++) {
-		char c = *s;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST) {
-			r = negative_errno();
-			*s = c;
-			return r;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	return 0;
-}
-
 static int fsync_dir(const char *prefixed_dir)
 {
 	_cleanup_close_ int fd = -1;
@@ -99,12 +72,112 @@ int path_fsync_parent(struct path_cxt *pc, const char *path)
 	return fsync_dir(d);
 }
 
+int path_mkdir_p(struct path_cxt *pc, const char *path, mode_t mode)
+{
+	_cleanup_free_ char *p = NULL;
+	size_t rootlen = strlen(path_cxt_root(pc));
+	int r;
+
+	r = path_prefix(pc, &p, "%s", path);
+	if (r < 0)
+		return r;
+	for (char *s = p + rootlen + 1;; s++) {
+		char c = *s;
+		struct stat st;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		/* Only a directory that is created is a step worth a fault point. */
+		if (stat(p, &st) < 0) {
+			r = fault_point("mkdir", p + rootlen);
+			if (r >= 0 && mkdir(p, mode) < 0 && errno != EEXIST)
+				r = negative_errno();
+			/* The new entry must reach the disk before anything is written below it. */
+			if (r >= 0)
+				r = path_fsync_parent(pc, p + rootlen);
+			if (r < 0) {
+				*s = c;
+				return r;
+			}
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	return 0;
+}
+
+int path_tmp_name(const char *path, char **ret)
+{
+	_cleanup_free_ char *d = NULL;
+	const char *base;
+	int r;
+
+	r = dirname_of(path, &d);
+	if (r < 0)
+		return r;
+	base = strrchr(path, '/') + 1;
+	if (asprintf(ret, "%s/.#%s.%ld" PATH_TMP_SUFFIX, streq(d, "/") ? "" : d, base,
+		     (long)getpid()) < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Is name ".#BASE.PID.gpt-bootcfg-tmp" for this base (any PID)? */
+static bool is_tmp_of(const char *name, const char *base)
+{
+	const char *s = startswith(name, ".#");
+	size_t sl = strlen(PATH_TMP_SUFFIX), n;
+
+	if (!s || !(s = startswith(s, base)) || *s++ != '.')
+		return false;
+	n = strlen(s);
+	if (n <= sl || !streq(s + n - sl, PATH_TMP_SUFFIX))
+		return false;
+	return strspn(s, "0123456789") == n - sl;
+}
+
+int path_remove_stale_tmp(struct path_cxt *pc, const char *path)
+{
+	_cleanup_free_ char *hostdir = NULL;
+	_cleanup_strv_free_ char **names = NULL;
+	const char *base = strrchr(path, '/');
+	int r;
+
+	if (!base)
+		return -EINVAL;
+	base++;
+	r = dirname_of(path, &hostdir);
+	if (r < 0)
+		return r;
+	r = path_list_dir(pc, &names, "%s", hostdir);
+	if (r == -ENOENT || r == -ENOTDIR)
+		return 0;
+	if (r < 0)
+		return r;
+	STRV_FOREACH(n, names) {
+		_cleanup_free_ char *tmp = NULL;
+
+		if (!is_tmp_of(*n, base))
+			continue;
+		if (asprintf(&tmp, "%s/%s", streq(hostdir, "/") ? "" : hostdir, *n) < 0)
+			return -ENOMEM;
+		r = path_unlink_durable(pc, tmp);
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	return 0;
+}
+
 int path_write_atomic(struct path_cxt *pc, const char *path, const void *data, size_t len,
 		      mode_t mode)
 {
-	_cleanup_free_ char *p = NULL, *d = NULL, *tmp = NULL, *hostdir = NULL;
+	_cleanup_free_ char *p = NULL, *d = NULL, *tmp = NULL, *ptmp = NULL, *hostdir = NULL;
 	_cleanup_close_ int fd = -1;
-	const char *base, *q = data;
+	const char *q = data;
 	size_t left = len;
 	int r;
 
@@ -114,22 +187,32 @@ int path_write_atomic(struct path_cxt *pc, const char *path, const void *data, s
 	r = path_mkdir_p(pc, hostdir, 0755);
 	if (r < 0)
 		return r;
+	/* What a crash of an earlier run left next to the target goes first. */
+	r = path_remove_stale_tmp(pc, path);
+	if (r < 0)
+		return r;
 	r = path_prefix(pc, &p, "%s", path);
 	if (r < 0)
 		return r;
 	r = dirname_of(p, &d);
 	if (r < 0)
 		return r;
-	base = strrchr(p, '/') + 1;
-	if (asprintf(&tmp, "%s/.#%s.XXXXXX", d, base) < 0) {
-		tmp = NULL;
-		return -ENOMEM;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
+	r = path_tmp_name(path, &tmp);
+	if (r < 0)
+		return r;
+	r = path_prefix(pc, &ptmp, "%s", tmp);
+	if (r < 0)
+		return r;
+
+	r = fault_point("create", tmp);
+	if (r < 0)
+		return r;
+	/* O_EXCL|O_NOFOLLOW: never write through something planted at the temporary name. */
+	fd = open(ptmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return negative_errno();
 
-	r = fault_point("write", path);
+	r = fault_point("write", tmp);
 	while (r >= 0 && left > 0) {
 		ssize_t n = write(fd, q, left);
 
@@ -145,15 +228,15 @@ int path_write_atomic(struct path_cxt *pc, const char *path, const void *data, s
 	if (r >= 0 && fchmod(fd, mode) < 0)
 		r = negative_errno();
 	if (r >= 0)
-		r = fault_point("fsync", path);
+		r = fault_point("fsync", tmp);
 	if (r >= 0 && fsync(fd) < 0)
 		r = negative_errno();
 	if (r >= 0)
 		r = fault_point("rename", path);
-	if (r >= 0 && rename(tmp, p) < 0)
+	if (r >= 0 && rename(ptmp, p) < 0)
 		r = negative_errno();
 	if (r < 0) {
-		(void)unlink(tmp);
+		(void)unlink(ptmp);
 		return r;
 	}
 	r = fault_point("fsync-dir", path);
@@ -162,9 +245,34 @@ int path_write_atomic(struct path_cxt *pc, const char *path, const void *data, s
 	return fsync_dir(d);
 }
 
+int path_symlink_atomic(struct path_cxt *pc, const char *path, const char *target)
+{
+	_cleanup_free_ char *tmp = NULL, *ptmp = NULL;
+	int r;
+
+	r = path_remove_stale_tmp(pc, path);
+	if (r < 0)
+		return r;
+	r = path_tmp_name(path, &tmp);
+	if (r < 0)
+		return r;
+	r = path_prefix(pc, &ptmp, "%s", tmp);
+	if (r < 0)
+		return r;
+	r = fault_point("symlink", tmp);
+	if (r < 0)
+		return r;
+	if (symlink(target, ptmp) < 0)
+		return negative_errno();
+	r = path_rename_durable(pc, tmp, path);
+	if (r < 0)
+		(void)unlink(ptmp);
+	return r;
+}
+
 int path_rename_durable(struct path_cxt *pc, const char *from, const char *to)
 {
-	_cleanup_free_ char *pf = NULL, *pt = NULL;
+	_cleanup_free_ char *pf = NULL, *pt = NULL, *df = NULL, *dt = NULL;
 	int r;
 
 	r = path_prefix(pc, &pf, "%s", from);
@@ -177,6 +285,34 @@ int path_rename_durable(struct path_cxt *pc, const char *from, const char *to)
 	if (r < 0)
 		return r;
 	if (rename(pf, pt) < 0)
+		return negative_errno();
+	r = path_fsync_parent(pc, to);
+	if (r < 0)
+		return r;
+	/* Across directories both entries changed, and both must reach the disk. */
+	r = dirname_of(from, &df);
+	if (r >= 0)
+		r = dirname_of(to, &dt);
+	if (r >= 0 && !streq(df, dt))
+		r = path_fsync_parent(pc, from);
+	return r;
+}
+
+int path_link_durable(struct path_cxt *pc, const char *from, const char *to)
+{
+	_cleanup_free_ char *pf = NULL, *pt = NULL;
+	int r;
+
+	r = path_prefix(pc, &pf, "%s", from);
+	if (r < 0)
+		return r;
+	r = path_prefix(pc, &pt, "%s", to);
+	if (r < 0)
+		return r;
+	r = fault_point("link", to);
+	if (r < 0)
+		return r;
+	if (link(pf, pt) < 0)
 		return negative_errno();
 	return path_fsync_parent(pc, to);
 }
@@ -194,5 +330,21 @@ int path_unlink_durable(struct path_cxt *pc, const char *path)
 		return r;
 	if (unlink(p) < 0)
 		return negative_errno();
+	return path_fsync_parent(pc, path);
+}
+
+int path_rmdir_durable(struct path_cxt *pc, const char *path)
+{
+	_cleanup_free_ char *p = NULL;
+	int r;
+
+	r = path_prefix(pc, &p, "%s", path);
+	if (r < 0)
+		return r;
+	r = fault_point("rmdir", path);
+	if (r < 0)
+		return r;
+	if (rmdir(p) < 0)
+		return errno == EEXIST ? -ENOTEMPTY : negative_errno();
 	return path_fsync_parent(pc, path);
 }
