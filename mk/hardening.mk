@@ -31,12 +31,17 @@ FUZZ_SHARED_OBJ := $(SHARED_SRC:src/%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_CLI_OBJ := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(filter-out src/gpt-bootcfg/main.c,$(CLI_SRC)))
 FUZZ_CLAIM_OBJ := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(filter-out src/claim/claim.c,$(CLAIM_SRC)))
 
-$(FUZZ_DIR)/obj/%.o: src/%.c
+# Without clang the fuzzers cannot be built: say so and fail (make check must not skip).
+fuzz-cc:
+	$(Q)command -v $(FUZZ_CC) >/dev/null || { echo "fuzz: $(FUZZ_CC) is not installed" \
+		"(tests/deps.txt: clang, libclang-rt-14-dev; run tests/install-deps.sh)" >&2; exit 1; }
+
+$(FUZZ_DIR)/obj/%.o: src/%.c | fuzz-cc
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CC      $@ (fuzz)")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
 
-$(FUZZ_DIR)/fuzz/%.o: fuzz/%.c
+$(FUZZ_DIR)/fuzz/%.o: fuzz/%.c | fuzz-cc
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CC      $@ (fuzz)")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(WERROR) $(LIB_CFLAGS) -c -o $@ $<
@@ -58,20 +63,22 @@ fuzz-build: $(FUZZ_BIN)
 
 # Long runs: FUZZ_SECONDS per target (or FUZZ_RUNS executions), figures appended to
 # $(FUZZ_DIR)/results.txt. The committed corpus is only read; new inputs go to the build dir.
-fuzz: fuzz-build
+fuzz: fuzz-cc fuzz-build
 	$(Q)for t in $(FUZZ_TARGETS); do \
 		fuzz/run.sh $(FUZZ_DIR) $$t $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS)) \
 			|| exit 1; \
 	done
 
-# For make check: every seed must pass, then a short run per target.
-fuzz-smoke: fuzz-build
+# For make check: every seed must pass, then a short run per target (about 30 s in all
+# once built).
+CHECK_TARGETS += fuzz-smoke
+fuzz-smoke: fuzz-cc fuzz-build
 	$(Q)for t in $(FUZZ_TARGETS); do \
 		fuzz/run.sh --replay $(FUZZ_DIR) $$t && \
 		fuzz/run.sh $(FUZZ_DIR) $$t -max_total_time=$(FUZZ_SMOKE_SECONDS) || exit 1; \
 	done
 
-.PHONY: fuzz fuzz-build fuzz-smoke
+.PHONY: fuzz fuzz-build fuzz-smoke fuzz-cc
 .SECONDARY: $(FUZZ_SRC:fuzz/%.c=$(FUZZ_DIR)/fuzz/%.o) $(FUZZ_DIR)/fuzz/util.o
 
 # --- Static analysis --------------------------------------------------------------------
