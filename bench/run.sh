@@ -191,11 +191,11 @@ END {
 	if (cskip)
 		printf "| claim binary against a busybox-sh loop (QEMU guest) | skipped | | | | |\n"
 	for (i = 1; i <= nclaim; i++)
-		printf "| claim of %s (host driver -> vfio-pci), median of %d in a TCG guest | %.1f ms | sh loop: %.1f ms | %.1fx faster | | |\n", \
+		printf "| claim of %s (host driver -> vfio-pci), median of %d in a TCG guest | %.1f ms | sh loop: %.1f ms | sh/binary %.1fx | | |\n", \
 			cdev[i], crounds, cbin[i] / 1000, csh[i] / 1000, csh[i] / cbin[i]
 	if (nclaim) {
 		for (i = 1; i <= nclaim; i++) { tb += cbin[i]; ts += csh[i] }
-		printf "| claim of all %d devices, sum of the per-device medians | %.1f ms | sh loop: %.1f ms | %.1fx faster | | |\n", \
+		printf "| claim of all %d devices, sum of the per-device medians | %.1f ms | sh loop: %.1f ms | sh/binary %.1fx | | |\n", \
 			nclaim, tb / 1000, ts / 1000, ts / tb
 	}
 	if (cproc)
