@@ -226,7 +226,17 @@ int plan_cmdline(const struct host *h, const struct config *c, struct plan_param
 			boot_vga = true;
 	}
 
-	if (streq_ptr(h->cpu_vendor, "GenuineIntel"))
+	/*
+	 * The IOMMU the firmware describes decides, not the CPU: an emulated or unusual
+	 * platform can pair an AMD CPU with an Intel IOMMU (QEMU's q35 with intel-iommu).
+	 */
+	if (path_exists(h->pc, "/sys/firmware/acpi/tables/DMAR") > 0)
+		r = add_param(&p, "intel_iommu=on",
+			      "Intel VT-d is off by default in this kernel; vfio-pci needs it");
+	else if (path_exists(h->pc, "/sys/firmware/acpi/tables/IVRS") > 0)
+		/* The AMD IOMMU is on whenever the firmware describes it. */
+		r = 0;
+	else if (streq_ptr(h->cpu_vendor, "GenuineIntel"))
 		r = add_param(&p, "intel_iommu=on",
 			      "Intel VT-d is off by default in this kernel; vfio-pci needs it");
 	else if (streq_ptr(h->cpu_vendor, "AuthenticAMD"))
