@@ -34,7 +34,9 @@ die() {
 for t in python3 lspci file; do
 	command -v "$t" >/dev/null || die "$t is not installed (tests/deps.txt)"
 done
-[ -x "$gen" ] && [ -x "$claim" ] || die "build $build first (make BUILD=... all)"
+if [ ! -x "$gen" ] || [ ! -x "$claim" ]; then
+	die "build $build first (make BUILD=... all)"
+fi
 
 rm -rf "$work"
 mkdir -p "$work"
@@ -54,8 +56,8 @@ cat "$work/host.txt"
 tree=$work/tree
 echo "bench: generating the tree ($tree)" >&2
 python3 "$top/bench/gen-tree.py" "$tree" >"$work/gen.txt"
-ndev=$(ls "$tree/sys/bus/pci/devices" | wc -l)
-ngrp=$(ls "$tree/sys/kernel/iommu_groups" | wc -l)
+ndev=$(find "$tree/sys/bus/pci/devices/" -mindepth 1 -maxdepth 1 | wc -l)
+ngrp=$(find "$tree/sys/kernel/iommu_groups/" -mindepth 1 -maxdepth 1 | wc -l)
 
 list_cmd="'$gen' --root '$tree' list"
 lspci_cmd="lspci -nnk -A linux-sysfs -O sysfs.path='$tree/sys/bus/pci'"
