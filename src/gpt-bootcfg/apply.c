@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "gen.h"
@@ -152,17 +153,25 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (pending) {
-		char mode[16] = "";
+		const char *flags = startswith(pending, "trial ");
+		bool pending_trial = flags;
+		unsigned long v = 0;
+		char *end = NULL;
 
-		if (sscanf(pending, "%15s %u", mode, &pending_rebuild) != 2 ||
-		    !(streq(mode, "trial") || streq(mode, "direct"))) {
+		if (!flags)
+			flags = startswith(pending, "direct ");
+		errno = 0;
+		if (flags)
+			v = strtoul(flags, &end, 10);
+		if (!flags || errno || end == flags || *end || v > UINT_MAX) {
 			log_error("Unknown pending step '%s' in %s.", pending, MANAGED_STATE_PATH);
 			r = EXIT_ERROR;
 			goto out;
 		}
+		pending_rebuild = (unsigned)v;
 		log_notice("The last apply did not finish; finishing it.");
 		if (trial_req < 0)
-			trial_req = streq(mode, "trial");
+			trial_req = pending_trial;
 		/* The trial entry's files may all be written: arming again needs the drop-in. */
 		if (trial_req == 1)
 			for (size_t i = 0; i < g.files.n; i++) {

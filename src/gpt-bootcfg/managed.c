@@ -504,7 +504,7 @@ static int state_read(struct path_cxt *pc, char ***ret)
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_strv_free_ char **l = NULL, **cands = NULL;
 	char *save = NULL;
-	int r, i;
+	int r, i = -1;
 
 	r = state_candidates(&cands);
 	if (r >= 0)
@@ -535,7 +535,7 @@ static int state_write(struct path_cxt *pc, char *const *lines)
 {
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
 	_cleanup_strv_free_ char **cands = NULL;
-	int r, i;
+	int r, i = -1;
 
 	strbuf_puts(&sb, "# gpt-bootcfg: what apply created, so that revert can undo exactly "
 			 "that. Do not edit.\n");
@@ -856,7 +856,7 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 	_cleanup_strv_free_ char **lines = NULL, **steps = NULL, **kept = NULL, **dirs = NULL,
 				 **cands = NULL;
 	unsigned rebuild = 0;
-	int r, si;
+	int r, si = -1;
 
 	r = state_candidates(&cands);
 	if (r >= 0)
@@ -1067,7 +1067,7 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 int managed_revert_finish(struct path_cxt *pc, char ***steps, char ***kept)
 {
 	_cleanup_strv_free_ char **lines = NULL, **cands = NULL;
-	int r, i;
+	int r, i = -1;
 
 	r = state_candidates(&cands);
 	if (r >= 0)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -221,7 +222,11 @@ static int parse_number(const char *s, int base, bool is_signed, uint64_t *ret)
 {
 	char *end = NULL;
 
-	if (!*s || *s == ' ')
+	/*
+	 * strto*() skip leading blanks of any kind, and strtoull() then takes "\t-1" for
+	 * UINT64_MAX: an attribute starts with its number (found by fuzz-path-read).
+	 */
+	if (!*s || isspace((unsigned char)*s))
 		return -EBADMSG;
 	errno = 0;
 	if (is_signed) {
