@@ -36,8 +36,10 @@ expect_driver() { # NAME ADDRESS DRIVER
 }
 
 record() { # NAME COMMAND...: keep the output and exit status, assert nothing
-	"$@" >"$R/$1.txt" 2>&1
-	echo "exit $?" >>"$R/$1.txt"
+	_n=$1
+	shift
+	"$@" >"$R/$_n.txt" 2>&1
+	echo "exit $?" >>"$R/$_n.txt"
 }
 
 snapshot_state() {
@@ -66,12 +68,22 @@ stage_install() {
 		[ "$(dpkg-query -W -f "\${db:Status-Status}" gpt-bootcfg)" = installed ]'
 	install -D -m 0644 ./gpt-bootcfg.conf /etc/gpt-bootcfg/gpt-bootcfg.conf
 	install -D -m 0644 ./acpi-off.img /var/lib/systest/acpi-off.img
+	# The test guest has no KVM: the VM runs under TCG (the runner's test override). The
+	# test's own drop-in, removed again before the purge check.
+	mkdir -p /etc/systemd/system/gpt-bootcfg-vm@test.service.d
+	printf '[Service]\nEnvironment=GPT_BOOTCFG_TEST_ACCEL=tcg\n' \
+		>/etc/systemd/system/gpt-bootcfg-vm@test.service.d/systest-tcg.conf
 	record check gpt-bootcfg check
 	record plan gpt-bootcfg plan
-	check apply gpt-bootcfg apply
+	# The host's first apply: a trial boot (docs/trial-boot.md), as a user gets it.
+	check apply gpt-bootcfg apply --yes
+	check apply-armed-trial grep -q '^Armed generation 1 as a trial' "$R/apply.out"
+	check grubenv-next-entry-trial sh -c \
+		'grub-editenv /boot/grub/grubenv list | grep -qx next_entry=gpt-bootcfg-trial'
 	check claim-list-written test -s /etc/gpt-bootcfg/claim.list
 	check initramfs-has-claim initramfs_lists 'gpt-bootcfg-claim'
-	check grub-cfg-has-iommu grep -q 'intel_iommu=on' /boot/grub/grub.cfg
+	check grub-cfg-has-trial-entry grep -q 'intel_iommu=on.*gpt_bootcfg.generation=1 gpt_bootcfg.trial=1' \
+		/boot/grub/grub.cfg
 	cp /boot/grub/grub.cfg "$R/grub.cfg" 2>/dev/null
 	cp /etc/gpt-bootcfg/claim.list "$R/claim.list" 2>/dev/null
 }
@@ -118,7 +130,8 @@ stage_verify() {
 			fail vm-qmp-device "query-pci on $_sock does not list 1b36:000d"
 		fi
 		qmp "$_sock" query-cpus-fast >"$R/query-cpus.json" 2>&1
-		_tids=$(grep -o '"thread-id": [0-9]*' "$R/query-cpus.json" | grep -o '[0-9]*$')
+		# The vCPU's host thread, not the "thread-id" inside "props" (its SMT index).
+		_tids=$(grep -o '"thread-id": [0-9]*, "props"' "$R/query-cpus.json" | grep -o '[0-9][0-9]*')
 		_bad=
 		for _t in $_tids; do
 			_aff=$(taskset -pc "$_t" 2>/dev/null | sed 's/.*: //')
@@ -131,6 +144,17 @@ stage_verify() {
 			fail vm-pinned "vCPU threads '${_tids:-none}' not all on CPU 1:$_bad"
 		fi
 	fi
+
+	# This boot is the trial (GRUB's next_entry): the health unit, ordered after
+	# multi-user.target like this stage, must find it healthy (VM running) and promote it.
+	check trial-entry-booted grep -q 'gpt_bootcfg.trial=1' /proc/cmdline
+	timeout 300 systemctl start gpt-bootcfg-health.service
+	record health-journal journalctl -b --no-pager -u gpt-bootcfg-health.service
+	check trial-promoted grep -qx 'state=confirmed' /var/lib/gpt-bootcfg/trial
+	check default-entry-generation-1 grep -q 'gpt_bootcfg.generation=1' \
+		/etc/default/grub.d/gpt-bootcfg.cfg
+	check grub-cfg-default-claims sh -c "grep -v 'gpt_bootcfg.trial=1' /boot/grub/grub.cfg |
+		grep -q 'gpt_bootcfg.generation=1'"
 
 	_t0=$(date +%s)
 	systemctl stop gpt-bootcfg-vm@test
@@ -176,12 +200,15 @@ stage_reverted() {
 	check nothing-on-vfio sh -c '! ls /sys/bus/pci/drivers/vfio-pci 2>/dev/null | grep -q "^0000:"'
 	_left=
 	for f in /etc/default/grub.d/gpt-bootcfg.cfg /etc/modprobe.d/gpt-bootcfg.conf \
-		/etc/gpt-bootcfg/claim.list /etc/systemd/system/multi-user.target.wants/gpt-bootcfg-vm@test.service; do
+		/etc/gpt-bootcfg/claim.list /etc/systemd/system/multi-user.target.wants/gpt-bootcfg-vm@test.service \
+		/etc/systemd/system/multi-user.target.wants/gpt-bootcfg-health.service \
+		/var/lib/gpt-bootcfg/trial /var/lib/gpt-bootcfg/trial-grub.cfg /etc/gpt-bootcfg/trial.cmdline; do
 		{ [ -e "$f" ] || [ -L "$f" ]; } && _left="$_left $f"
 	done
 	if [ -z "$_left" ]; then pass managed-files-gone; else fail managed-files-gone "left:$_left"; fi
 	check initramfs-without-hook sh -c "! lsinitramfs /boot/initrd.img-\$(uname -r) | grep 'gpt-bootcfg'"
 	check cmdline-clean sh -c '! grep -E "gpt_bootcfg|vfio" /proc/cmdline'
+	rm -rf /etc/systemd/system/gpt-bootcfg-vm@test.service.d
 	check dpkg-purge dpkg --purge gpt-bootcfg
 	find / -xdev \( -name '*gpt-bootcfg*' -o -name '*gpt_bootcfg*' \) \
 		! -path '/run/*' ! -path '/var/log/*' >"$R/purge-leftovers.txt" 2>/dev/null
