@@ -281,11 +281,22 @@ int main(void)
 	ok(has_param(p, "console=ttyS0"), "extra cmdline");
 	plan_free(p);
 
-	/* AMD: no amd_iommu=on (not a valid value), still iommu=pt. */
+	/* The firmware's IOMMU table decides: an AMD CPU beside an Intel IOMMU (QEMU's q35
+	 * with intel-iommu under TCG) still needs intel_iommu=on. */
 	h.cpu_vendor = "AuthenticAMD";
+	p = plan_for(&h, "[device gpu]\naddress=65:00.0\n[device a]\naddress=65:00.1\n", NULL);
+	ok(has_param(p, "intel_iommu=on"), "AMD CPU, DMAR table: intel_iommu=on");
+	plan_free(p);
+	/* AMD-Vi (IVRS): no amd_iommu=on (not a valid value), still iommu=pt. */
+	snprintf(cmd, sizeof(cmd), "mv %s/sys/firmware/acpi/tables/DMAR %s/sys/firmware/acpi/tables/IVRS",
+		 root, root);
+	ok(system(cmd) == 0, "DMAR replaced by IVRS");
 	p = plan_for(&h, "[device gpu]\naddress=65:00.0\n[device a]\naddress=65:00.1\n", NULL);
 	ok(!has_param(p, "intel_iommu=on") && has_param(p, "iommu=pt"), "AMD parameters");
 	plan_free(p);
+	snprintf(cmd, sizeof(cmd), "mv %s/sys/firmware/acpi/tables/IVRS %s/sys/firmware/acpi/tables/DMAR",
+		 root, root);
+	ok(system(cmd) == 0, "DMAR back");
 	h.cpu_vendor = "GenuineIntel";
 
 	/* IOMMU off but present: no claims yet; absent: refused. */
