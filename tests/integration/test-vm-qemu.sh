@@ -250,7 +250,9 @@ is "$(head -n1 "$TAP_TMP/ready")" "READY=1" "t2 again: READY=1 sent"
 qpid=$(cat "$r/run/gpt-bootcfg/t2.pid")
 kill -TERM "$run_pid"
 wait $run_pid
-is "$?" 0 "t2: vm run exits 0 on SIGTERM"
+rc=$?
+is "$rc" 0 "t2: vm run exits 0 on SIGTERM"
+[ "$rc" = 0 ] || sed 's/^/# vm run: /' "$TAP_TMP/run-t2.out"
 ok "t2: its QEMU is gone" -- sh -c "! kill -0 $qpid 2>/dev/null"
 
 done_testing
