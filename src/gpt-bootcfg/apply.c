@@ -232,7 +232,9 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 	/* Revert removes what the trial bookkeeping creates as well. */
 	{
 		static const char *const direct[] = {TRIAL_STATE_PATH, NULL};
+		/* HEALTH_WANTS_LINK is one string made of two literals, not a missing comma. */
 		static const char *const armed[] = {TRIAL_STATE_PATH, TRIAL_DROPIN_PATH,
+		// NOLINTNEXTLINE(bugprone-suspicious-missing-comma)
 						    TRIAL_CMDLINE_PATH, HEALTH_WANTS_LINK,
 						    GRUBENV_PATH, NULL};
 

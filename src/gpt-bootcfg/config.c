@@ -301,6 +301,7 @@ static int parse_raw(struct parser *p, const char *buf, size_t size)
 		if (len > CONFIG_MAX_LINE)
 			return PARSE_FAIL(p, line, CONFIG_MAX_LINE + 1, "line too long (at most %u bytes)",
 					  CONFIG_MAX_LINE);
+		// cppcheck-suppress knownConditionTrueFalse ; wrong: an empty line has len 0 here
 		if (len > 0 && s[len - 1] == '\r')
 			len--;
 		while (len > 0 && is_space(*s)) {

@@ -147,10 +147,9 @@ static int decide_missed_trial(struct cli *cli, struct trial *t, const char *boo
 	/* A next_entry GRUB did not consume would boot the stale trial later. */
 	r = trial_get_next_entry(cli->pc, &next);
 	if (r > 0 && streq(next, TRIAL_ENTRY_ID)) {
+		/* The last reason: if strdup fails, the NULL just ends the list earlier. */
 		reasons[n] = strdup("GRUB did not consume next_entry=" TRIAL_ENTRY_ID
 				    " (can GRUB write " GRUBENV_PATH "?)");
-		if (reasons[n])
-			n++;
 		r = trial_clear_next_entry(cli->pc);
 		if (r < 0)
 			log_warning_errno(r, "Failed to unset next_entry in '%s', ignoring: %m",

@@ -246,7 +246,7 @@ int verb_init(struct cli *cli, int argc, char **argv)
 			bool is_chosen = false;
 
 			for (size_t k = 0; k < 3; k++)
-				is_chosen |= chosen[k].dev == o;
+				is_chosen |= chosen[k].dev && chosen[k].dev == o;
 			if (o->is_bridge || is_chosen || strv_contains(done, o->address))
 				continue;
 			if (asprintf(&base, "%s-%s", name, class_word(o->class)) < 0)

@@ -200,17 +200,51 @@ static unsigned numa_nodes(const struct host *h)
 /* Per-node boot-time allocation ("hugepages=0:8") exists since Linux 5.14. */
 static bool kernel_has_node_hugepages(const struct host *h)
 {
-	unsigned major = 0, minor = 0;
+	const char *s = h->kernel_release;
+	unsigned long major, minor;
+	char *end;
 
-	if (!h->kernel_release || sscanf(h->kernel_release, "%u.%u", &major, &minor) != 2)
+	if (!s)
+		return false;
+	major = strtoul(s, &end, 10);
+	if (end == s || *end != '.')
+		return false;
+	s = end + 1;
+	minor = strtoul(s, &end, 10);
+	if (end == s)
 		return false;
 	return major > 5 || (major == 5 && minor >= 14);
+}
+
+/*
+ * Why intel_iommu=on is needed, or NULL when it is not. The IOMMU the firmware describes
+ * decides, not the CPU: an emulated or unusual platform can pair an AMD CPU with an Intel
+ * IOMMU (QEMU's q35 with intel-iommu).
+ */
+static const char *intel_iommu_reason(const struct host *h)
+{
+	static const char vtd_off[] = "Intel VT-d is off by default in this kernel; vfio-pci "
+				      "needs it";
+
+	if (path_exists(h->pc, "/sys/firmware/acpi/tables/DMAR") > 0)
+		return vtd_off;
+	/* The AMD IOMMU is on whenever the firmware describes it. */
+	if (path_exists(h->pc, "/sys/firmware/acpi/tables/IVRS") > 0)
+		return NULL;
+	if (streq_ptr(h->cpu_vendor, "GenuineIntel"))
+		return vtd_off;
+	/* amd_iommu has no "on" value: the AMD IOMMU is on whenever the firmware describes it,
+	 * so only the passthrough mode (iommu=pt) is needed. */
+	if (streq_ptr(h->cpu_vendor, "AuthenticAMD"))
+		return NULL;
+	return "CPU vendor unknown; harmless where there is no Intel IOMMU";
 }
 
 int plan_cmdline(const struct host *h, const struct config *c, struct plan_params *ret)
 {
 	struct plan_params p = {};
 	const struct pci_device *gpu = NULL;
+	const char *iommu_why;
 	bool boot_vga = false;
 	uint64_t pages = 0;
 	int ir, r;
@@ -226,26 +260,8 @@ int plan_cmdline(const struct host *h, const struct config *c, struct plan_param
 			boot_vga = true;
 	}
 
-	/*
-	 * The IOMMU the firmware describes decides, not the CPU: an emulated or unusual
-	 * platform can pair an AMD CPU with an Intel IOMMU (QEMU's q35 with intel-iommu).
-	 */
-	if (path_exists(h->pc, "/sys/firmware/acpi/tables/DMAR") > 0)
-		r = add_param(&p, "intel_iommu=on",
-			      "Intel VT-d is off by default in this kernel; vfio-pci needs it");
-	else if (path_exists(h->pc, "/sys/firmware/acpi/tables/IVRS") > 0)
-		/* The AMD IOMMU is on whenever the firmware describes it. */
-		r = 0;
-	else if (streq_ptr(h->cpu_vendor, "GenuineIntel"))
-		r = add_param(&p, "intel_iommu=on",
-			      "Intel VT-d is off by default in this kernel; vfio-pci needs it");
-	else if (streq_ptr(h->cpu_vendor, "AuthenticAMD"))
-		/* amd_iommu has no "on" value: the AMD IOMMU is on whenever the firmware
-		 * describes it, so only the passthrough mode below is needed. */
-		r = 0;
-	else
-		r = add_param(&p, "intel_iommu=on",
-			      "CPU vendor unknown; harmless where there is no Intel IOMMU");
+	iommu_why = intel_iommu_reason(h);
+	r = iommu_why ? add_param(&p, "intel_iommu=on", iommu_why) : 0;
 	if (r < 0)
 		goto fail;
 	r = add_param(&p, "iommu=pt",

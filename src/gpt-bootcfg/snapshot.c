@@ -79,7 +79,7 @@ static int resolve(const char *dir, const char *target, char **ret)
 {
 	_cleanup_free_ char *buf = NULL;
 	char *out, *save = NULL, *tok;
-	size_t len = 0;
+	size_t len = 0, n;
 
 	if (asprintf(&buf, "%s/%s", target[0] == '/' ? "" : dir, target) < 0)
 		return -ENOMEM;
@@ -99,11 +99,14 @@ static int resolve(const char *dir, const char *target, char **ret)
 			continue;
 		}
 		out[len++] = '/';
-		strcpy(out + len, tok);
-		len += strlen(tok);
+		n = strlen(tok);
+		memcpy(out + len, tok, n + 1);
+		len += n;
 	}
-	if (len == 0)
-		strcpy(out, "/");
+	if (len == 0) {
+		out[0] = '/';
+		out[1] = '\0';
+	}
 	*ret = out;
 	return 0;
 }

@@ -373,6 +373,8 @@ int trial_arm(struct path_cxt *pc, const struct trial_arm *arm, struct trial **r
 	t->state = TRIAL_PENDING;
 	t->generation = arm->generation;
 	/* Re-arming keeps what the default entry carries, not the never-confirmed trial. */
+	/* old is set: clang's analyzer loses trial_parse()'s perr() result (-EINVAL). */
+	// NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
 	t->previous = old->state == TRIAL_CONFIRMED ? old->generation : old->previous;
 	t->armed_time = (uint64_t)time(NULL);
 	r = trial_boot_id(pc, &t->armed_boot_id);
@@ -779,9 +781,10 @@ int trial_journal_reason(struct path_cxt *pc, const struct trial *t, char **ret_
 	if (r < 0)
 		return r;
 	for (char *l = strtok(boots, "\n"); l; l = strtok(NULL, "\n")) {
-		int idx;
+		char *end;
 
-		if (sscanf(l, " %d %63s", &idx, prev_id) == 2 && idx == -1)
+		/* " -1 BOOT_ID ...": strtol() gives 0, not -1, when there is no number. */
+		if (strtol(l, &end, 10) == -1 && sscanf(end, " %63s", prev_id) == 1)
 			break;
 		prev_id[0] = '\0';
 	}

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -658,7 +659,10 @@ static int pin_threads(struct vm_ctx *x, struct qmp *q, pid_t qemu_pid)
 	if (r < 0)
 		return log_error_errno(r, "Failed to list '/proc/%d/task': %m", (int)qemu_pid);
 	STRV_FOREACH(t, tasks) {
-		pid_t tid = (pid_t)atoi(*t);
+		char *end;
+		long v = strtol(*t, &end, 10);
+		/* Not a thread id: 0, skipped below. */
+		pid_t tid = *end || v > INT_MAX ? 0 : (pid_t)v;
 		bool is_vcpu = false;
 
 		for (size_t i = 0; i < n; i++)
@@ -1023,7 +1027,6 @@ static int vm_stop(struct cli *cli, const char *name, int timeout)
 {
 	_cleanup_(vm_ctx_done) struct vm_ctx x;
 	_cleanup_qmp_ struct qmp *q = NULL;
-	bool quit = false;
 	int r;
 
 	r = vm_load(cli, name, &x);
@@ -1039,6 +1042,8 @@ static int vm_stop(struct cli *cli, const char *name, int timeout)
 		log_error_errno(r, "Failed to connect to VM '%s': %m", name);
 		return EXIT_ERROR;
 	} else {
+		bool quit;
+
 		r = qmp_execute(q, "system_powerdown", NULL, QMP_REPLY_TIMEOUT_MS, NULL);
 		if (r < 0)
 			log_warning("Failed to send the ACPI power button event: %s, ignoring",
@@ -1074,6 +1079,8 @@ static int thread_last_cpu(struct path_cxt *live, pid_t tid, int *ret)
 {
 	_cleanup_free_ char *s = NULL;
 	const char *p;
+	char *end;
+	long v;
 	int r, field = 2;
 
 	r = path_read_string(live, &s, "/proc/%d/stat", (int)tid);
@@ -1087,7 +1094,11 @@ static int thread_last_cpu(struct path_cxt *live, pid_t tid, int *ret)
 			field++;
 	if (field != 39)
 		return -EBADMSG;
-	*ret = atoi(p);
+	errno = 0;
+	v = strtol(p, &end, 10);
+	if (errno || end == p || v < 0 || v > INT_MAX)
+		return -EBADMSG;
+	*ret = (int)v;
 	return 0;
 }
 

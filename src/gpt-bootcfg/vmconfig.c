@@ -75,7 +75,7 @@ int vm_cpulist_parse(const char *s, struct cpu_set_list *ret)
 	struct cpu_set_list l = {0};
 	size_t alloc = 0;
 	const char *p = skip_space(s);
-	int r = 0;
+	int r;
 
 	if (*p == '\0') {
 		*ret = l;

@@ -111,7 +111,7 @@ static int resolve_link(const char *dir, const char *target, char **ret)
 {
 	_cleanup_free_ char *buf = NULL;
 	char *out, *save = NULL, *tok;
-	size_t len = 0;
+	size_t len = 0, n;
 
 	if (asprintf(&buf, "%s/%s", target[0] == '/' ? "" : dir, target) < 0)
 		return -ENOMEM;
@@ -131,11 +131,14 @@ static int resolve_link(const char *dir, const char *target, char **ret)
 			continue;
 		}
 		out[len++] = '/';
-		strcpy(out + len, tok);
-		len += strlen(tok);
+		n = strlen(tok);
+		memcpy(out + len, tok, n + 1);
+		len += n;
 	}
-	if (len == 0)
-		strcpy(out, "/");
+	if (len == 0) {
+		out[0] = '/';
+		out[1] = '\0';
+	}
 	*ret = out;
 	return 0;
 }
@@ -233,9 +236,14 @@ static int fail_attr(struct path_cxt *pc, int r, const char *dir, const char *at
 	char p[PATH_MAX];
 
 	snprintf(p, sizeof(p), "%s/%s", dir, attr);
-	if (!what)
-		return r == -ENOENT ? fail(pc, r, p, "missing attribute") : fail_errno(pc, r, p);
-	return fail(pc, r, p, "%s", what);
+	if (!what && r == -ENOENT)
+		fail(pc, r, p, "missing attribute");
+	else if (!what)
+		fail_errno(pc, r, p);
+	else
+		fail(pc, r, p, "%s", what);
+	/* r, not fail()'s copy of it: clang's analyzer does not follow variadic calls. */
+	return r;
 }
 
 /* "0x10de" or "10de"; no sign, no blanks, nothing after the digits. */
@@ -560,8 +568,8 @@ static int read_devno(struct path_cxt *pc, const char *dir, unsigned *ret_major,
 		      unsigned *ret_minor)
 {
 	_cleanup_free_ char *p = NULL, *s = NULL;
-	unsigned ma, mi;
-	char c;
+	char *colon;
+	long ma, mi;
 	int r;
 
 	if (asprintf(&p, "%s/dev", dir) < 0)
@@ -571,10 +579,14 @@ static int read_devno(struct path_cxt *pc, const char *dir, unsigned *ret_major,
 		return fail(pc, r, p, "missing attribute");
 	if (r < 0)
 		return fail_errno(pc, r, p);
-	if (sscanf(s, "%u:%u%c", &ma, &mi, &c) != 2)
+	colon = strchr(s, ':');
+	if (colon)
+		*colon = '\0';
+	if (!colon || parse_int(s, 0, INT_MAX, &ma) < 0 ||
+	    parse_int(colon + 1, 0, INT_MAX, &mi) < 0)
 		return fail(pc, -EBADMSG, p, "not a device number (MAJOR:MINOR)");
-	*ret_major = ma;
-	*ret_minor = mi;
+	*ret_major = (unsigned)ma;
+	*ret_minor = (unsigned)mi;
 	return 0;
 }
 
@@ -1011,12 +1023,13 @@ static int load_kernel(struct host *h)
 	if (r < 0)
 		return fail_errno(h->pc, r, "/proc/net/route");
 	for (line = strtok_r(route, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char iface[64], dest[16], gw[16], mask[16];
-		unsigned flags, refcnt, use, metric;
+		char iface[64], dest[16], gw[16], flags_hex[16], mask[16];
+		uint64_t flags;
 
-		/* Iface Destination Gateway Flags RefCnt Use Metric Mask ... */
-		if (sscanf(line, "%63s %15s %15s %x %u %u %u %15s", iface, dest, gw, &flags, &refcnt,
-			   &use, &metric, mask) != 8)
+		/* Iface Destination Gateway Flags RefCnt Use Metric Mask ...; Flags is hex. */
+		if (sscanf(line, "%63s %15s %15s %15s %*u %*u %*u %15s", iface, dest, gw, flags_hex,
+			   mask) != 5 ||
+		    parse_hex(flags_hex, &flags) < 0)
 			continue;
 		if (streq(dest, "00000000") && streq(mask, "00000000") && (flags & 0x1)) {
 			h->default_route_dev = strdup(iface);

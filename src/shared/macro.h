@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,9 +62,16 @@ static inline void closedirp(DIR **d)
 		_fd;                                                                               \
 	})
 
+/*
+ * The assert is always true; it tells clang's analyzer, which cannot negate a symbolic
+ * errno, that "if (r < 0) return r;" after a failed call is taken (clang-tidy 14).
+ */
 static inline int negative_errno(void)
 {
-	return errno > 0 ? -errno : -EIO;
+	int r = errno > 0 ? -errno : -EIO;
+
+	assert(r < 0);
+	return r;
 }
 
 static inline int streq(const char *a, const char *b)

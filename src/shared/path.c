@@ -108,7 +108,7 @@ int path_prefix(const struct path_cxt *pc, char **ret, const char *fmt, ...)
 		va_list ap_;                                                                       \
 		int r_;                                                                            \
 		va_start(ap_, fmt);                                                                \
-		r_ = path_vprefix(pc, &var, fmt, ap_);                                             \
+		r_ = path_vprefix(pc, &(var), fmt, ap_);                                           \
 		va_end(ap_);                                                                       \
 		if (r_ < 0)                                                                        \
 			return r_;                                                                 \

@@ -110,4 +110,6 @@ static inline void strv_freep(char ***l)
 }
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 size_t strv_length(char *const *l);
+/* s names the loop variable, so it cannot be parenthesized. */
+// NOLINTNEXTLINE(bugprone-macro-parentheses)
 #define STRV_FOREACH(s, l) for (char *const *s = (l); s && *s; s++)

@@ -340,11 +340,6 @@ static int check_cmdline(const struct host *h, struct check_report *rep)
 		   strbuf_str(&sb));
 }
 
-struct hugepage_size {
-	uint64_t kb;
-	uint64_t total, free;
-};
-
 static int read_u64_attr(const struct host *h, const char *p, uint64_t *ret)
 {
 	int r = path_read_u64(h->pc, ret, "%s", p);
@@ -378,9 +373,13 @@ static int check_hugepages(const struct host *h, struct check_report *rep)
 	{
 		char p[512];
 		uint64_t kb, total, free_pages;
-		char unit[8];
+		const char *num = startswith(*s, "hugepages-");
+		char *end;
 
-		if (sscanf(*s, "hugepages-%" SCNu64 "%7s", &kb, unit) != 2 || !streq(unit, "kB"))
+		if (!num)
+			continue;
+		kb = strtoull(num, &end, 10);
+		if (end == num || !streq(end, "kB"))
 			continue;
 		snprintf(p, sizeof(p), "/sys/kernel/mm/hugepages/%s/nr_hugepages", *s);
 		r = read_u64_attr(h, p, &total);

@@ -694,7 +694,7 @@ int qmp_connect(const char *path, int timeout_ms, struct qmp **ret)
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 
 	q = qmp_new_for_test();
 	if (!q)
