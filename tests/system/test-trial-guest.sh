@@ -98,6 +98,10 @@ stage_setup() {
 	# A persistent journal, so a later boot can read what the trial boot logged.
 	mkdir -p /var/log/journal
 	systemd-tmpfiles --create --prefix /var/log/journal
+	# The configuration status reads (the claim list itself is written by arm below).
+	mkdir -p /etc/gpt-bootcfg
+	printf '[device usb]\naddress = %s\n' "$DEV" >/etc/gpt-bootcfg/gpt-bootcfg.conf
+	chmod 0644 /etc/gpt-bootcfg/gpt-bootcfg.conf
 	expect_driver unclaimed-before-apply xhci_hcd
 	arm 1 intel_iommu=on
 	check health-unit-enabled systemctl is-enabled gpt-bootcfg-health.service
