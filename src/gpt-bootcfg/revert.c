@@ -69,7 +69,7 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 			log_warning_errno(r, "Failed to unset next_entry in '%s', ignoring: %m",
 					  GRUBENV_PATH);
 		else if (r > 0 && strv_add(&steps, "unset next_entry in " GRUBENV_PATH) < 0)
-			return log_oom();
+			return log_oom(), EXIT_ERROR;
 	}
 	STRV_FOREACH(s, steps)
 		printf("%s%s\n", dry_run ? "Would " : "", *s);
