@@ -4,8 +4,12 @@
 #include <stdio.h>
 
 #include "planner.h"
+#include "qemucmd.h"
 #include "strbuf.h"
 #include "strv-util.h"
+
+/* NUMA nodes hugepages can be placed on per node; beyond that, one pool for all. */
+#define PLAN_MAX_NODES 64
 
 #define GIB (UINT64_C(1) << 30)
 
@@ -172,6 +176,27 @@ static int cmp_uint(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The NUMA node a VM's memory comes from, as the runner chooses it (qemu_cmd_numa_node()):
+ * numa-node when set, else the node of the first of its devices that has one; -1 none.
+ */
+static int vm_memory_node(const struct host *h, const struct config *c,
+			  const struct vm_config *vm)
+{
+	int node = vm_options(vm)->numa_node;
+
+	if (node != -2)
+		return node;
+	STRV_FOREACH(d, vm->devices) {
+		const struct device_config *dc = config_find_device(c, *d);
+		const struct pci_device *pd = dc ? host_find_pci(h, dc->address) : NULL;
+
+		if (pd && pd->numa_node >= 0)
+			return pd->numa_node;
+	}
+	return -1;
+}
+
 /* Number of online NUMA nodes, 1 when the root does not say. */
 static unsigned numa_nodes(const struct host *h)
 {
@@ -246,7 +271,8 @@ int plan_cmdline(const struct host *h, const struct config *c, struct plan_param
 	const struct pci_device *gpu = NULL;
 	const char *iommu_why;
 	bool boot_vga = false;
-	uint64_t pages = 0;
+	uint64_t pages = 0, node_pages[PLAN_MAX_NODES] = {0};
+	bool all_placed = true;
 	int ir, r;
 
 	for (size_t i = 0; i < c->n_devices; i++) {
@@ -278,12 +304,22 @@ int plan_cmdline(const struct host *h, const struct config *c, struct plan_param
 	if (r < 0)
 		goto fail;
 
-	for (size_t i = 0; i < c->n_vms; i++)
-		if (c->vms[i]->hugepage_size == GIB)
-			pages += (c->vms[i]->memory + GIB - 1) / GIB;
+	for (size_t i = 0; i < c->n_vms; i++) {
+		uint64_t n;
+		int node;
+
+		if (c->vms[i]->hugepage_size != GIB)
+			continue;
+		n = (c->vms[i]->memory + GIB - 1) / GIB;
+		node = vm_memory_node(h, c, c->vms[i]);
+		pages += n;
+		if (node >= 0 && node < PLAN_MAX_NODES)
+			node_pages[node] += n;
+		else
+			all_placed = false;
+	}
 	if (pages > 0) {
 		_cleanup_free_ char *why = NULL;
-		int node = gpu ? gpu->numa_node : -1;
 
 		r = add_param(&p, "default_hugepagesz=1G",
 			      "the hugetlbfs mount the VM uses serves 1 GiB pages");
@@ -294,13 +330,24 @@ int plan_cmdline(const struct host *h, const struct config *c, struct plan_param
 			      "fragments");
 		if (r < 0)
 			goto fail;
-		if (node >= 0 && numa_nodes(h) > 1 && kernel_has_node_hugepages(h)) {
-			if (asprintf(&why,
-				     "%" PRIu64 " GiB for the VMs' memory, on NUMA node %d where the "
-				     "GPU %s is",
-				     pages, node, gpu->address) < 0)
+		if (all_placed && numa_nodes(h) > 1 && kernel_has_node_hugepages(h)) {
+			_cleanup_strbuf_ struct strbuf spec = STRBUF_INIT, nodes = STRBUF_INIT;
+
+			for (int n = 0; n < PLAN_MAX_NODES; n++) {
+				if (!node_pages[n])
+					continue;
+				strbuf_printf(&spec, "%s%d:%" PRIu64, spec.len ? "," : "", n,
+					      node_pages[n]);
+				strbuf_printf(&nodes, "%s%d", nodes.len ? ", " : "", n);
+			}
+			if (!strbuf_str(&spec) || !strbuf_str(&nodes) ||
+			    asprintf(&why,
+				     "%" PRIu64 " GiB for the VMs' memory, on the NUMA node%s it "
+				     "is placed on (%s: numa-node, or the node of the VM's first "
+				     "device)",
+				     pages, strchr(nodes.buf, ',') ? "s" : "", nodes.buf) < 0)
 				goto oom;
-			r = add_paramf(&p, why, "hugepages=%d:%" PRIu64, node, pages);
+			r = add_paramf(&p, why, "hugepages=%s", spec.buf);
 		} else {
 			if (asprintf(&why, "%" PRIu64 " GiB for the VMs' memory", pages) < 0)
 				goto oom;

@@ -299,6 +299,29 @@ int main(void)
 	ok(system(cmd) == 0, "DMAR back");
 	h.cpu_vendor = "GenuineIntel";
 
+	/* 1 GiB pages are reserved on the node each VM's memory comes from. */
+	mkfile(root, "/sys/devices/system/node/online", "0-1");
+	pci[3].numa_node = 1; /* the GPU */
+	pci[7].numa_node = 0; /* the Windows NVMe */
+	p = plan_for(&h,
+		     "[device gpu]\naddress=65:00.0\n[device audio]\naddress=65:00.1\n"
+		     "[device nvme]\naddress=b3:00.0\n"
+		     "[vm a]\nmemory=8G\ndevices=gpu audio\n"
+		     "[vm b]\nmemory=4G\nnuma-node=1\ndevices=nvme\n"
+		     "[vm c]\nmemory=2G\ndevices=nvme\n",
+		     NULL);
+	ok(has_param(p, "hugepages=0:2,1:12"),
+	   "hugepages per node: numa-node, else the first device's node");
+	plan_free(p);
+	p = plan_for(&h, "[device gpu]\naddress=65:00.0\n[vm a]\nmemory=8G\ndevices=gpu\n"
+			 "[vm b]\nmemory=4G\nnuma-node=none\n",
+		     NULL);
+	ok(has_param(p, "hugepages=12"), "a VM on no particular node: one pool for all");
+	plan_free(p);
+	pci[3].numa_node = pci[7].numa_node = -1;
+	snprintf(cmd, sizeof(cmd), "rm -f %s/sys/devices/system/node/online", root);
+	ok(system(cmd) == 0, "NUMA nodes removed");
+
 	/* IOMMU off but present: no claims yet; absent: refused. */
 	h.n_groups = 0;
 	p = plan_for(&h, "[device gpu]\naddress=65:00.0\n", NULL);
