@@ -211,19 +211,20 @@ int verb_status(struct cli *cli, int argc, char **argv)
 		_cleanup_(trial_freep) struct trial *t = NULL;
 		_cleanup_free_ char *terr = NULL;
 
+		bool shown;
+
 		r = trial_load(cli->pc, &t, &terr);
-		if (r < 0) {
+		if (r < 0)
 			log_warning("Failed to read the trial state, ignoring: %s",
 				    terr ? terr : strerror(-r));
-			if (json)
-				json_null(&w, "trial");
-		} else if (json) {
-			/* An apply --no-trial is no trial: nothing to say about it. */
-			if (t->state == TRIAL_NONE || (t->state == TRIAL_CONFIRMED && t->direct))
-				json_null(&w, "trial");
-			else
-				trial_json(t, &w, "trial");
-		} else if (t->state != TRIAL_NONE && !(t->state == TRIAL_CONFIRMED && t->direct)) {
+		/* An apply --no-trial is no trial: nothing to say about it. */
+		shown = r >= 0 && t->state != TRIAL_NONE &&
+			!(t->state == TRIAL_CONFIRMED && t->direct);
+		if (json && shown)
+			trial_json(t, &w, "trial");
+		else if (json)
+			json_null(&w, "trial");
+		else if (shown) {
 			strbuf_putc(out, '\n');
 			trial_describe(t, out);
 		}
