@@ -196,13 +196,13 @@ struct block_device *host_find_block(const struct host *h, const char *name)
  * fixture. This is the hot path of "list" on big hosts. The value is cut at the first
  * newline and trailing blanks are dropped.
  */
-static int read_attr(struct path_cxt *pc, const char *dir, const char *attr, char *buf,
+static int read_attr(struct path_cxt *pc, int dirfd, const char *dir, const char *attr, char *buf,
 		     size_t size)
 {
 	_cleanup_close_ int fd = -1;
 	size_t n = 0;
 
-	fd = path_open(pc, O_RDONLY | O_NOCTTY, 0, "%s/%s", dir, attr);
+	fd = path_openat(pc, dirfd, dir, attr, O_RDONLY | O_NOCTTY);
 	if (fd < 0)
 		return fd;
 	for (;;) {
@@ -265,14 +265,14 @@ static int parse_hex(const char *s, uint64_t *ret)
 }
 
 /* A hexadecimal attribute; returns 1 if read, 0 if absent and optional. */
-static int read_hex_attr(struct path_cxt *pc, const char *dir, const char *attr, uint64_t max,
-			 bool optional, uint64_t *ret)
+static int read_hex_attr(struct path_cxt *pc, int dirfd, const char *dir, const char *attr,
+			 uint64_t max, bool optional, uint64_t *ret)
 {
 	char buf[64], what[64];
 	uint64_t v;
 	int r;
 
-	r = read_attr(pc, dir, attr, buf, sizeof(buf));
+	r = read_attr(pc, dirfd, dir, attr, buf, sizeof(buf));
 	if (r == -ENOENT && optional)
 		return 0;
 	if (r < 0)
@@ -288,12 +288,13 @@ static int read_hex_attr(struct path_cxt *pc, const char *dir, const char *attr,
 }
 
 /* An optional string attribute; *ret stays NULL when absent. */
-static int read_opt_string(struct path_cxt *pc, const char *dir, const char *attr, char **ret)
+static int read_opt_string(struct path_cxt *pc, int dirfd, const char *dir, const char *attr,
+			   char **ret)
 {
 	char buf[4096];
 	int r;
 
-	r = read_attr(pc, dir, attr, buf, sizeof(buf));
+	r = read_attr(pc, dirfd, dir, attr, buf, sizeof(buf));
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -320,6 +321,7 @@ static int parse_int(const char *s, long min, long max, long *ret)
 static int load_pci_device(struct path_cxt *pc, const char *name, struct pci_device *d)
 {
 	_cleanup_free_ char *s = NULL, *p = NULL;
+	_cleanup_close_ int dfd = -1;
 	uint64_t v;
 	int r;
 
@@ -339,28 +341,33 @@ static int load_pci_device(struct path_cxt *pc, const char *name, struct pci_dev
 		return fail_errno(pc, r, lp);
 	}
 
-	r = read_hex_attr(pc, d->syspath, "vendor", 0xffff, false, &v);
+	/* Every attribute below is looked up from here, not by its whole path again. */
+	dfd = path_open_dir(pc, "%s", d->syspath);
+	if (dfd < 0)
+		return fail_errno(pc, dfd, d->syspath);
+
+	r = read_hex_attr(pc, dfd, d->syspath, "vendor", 0xffff, false, &v);
 	if (r < 0)
 		return r;
 	d->vendor = (uint16_t)v;
-	r = read_hex_attr(pc, d->syspath, "device", 0xffff, false, &v);
+	r = read_hex_attr(pc, dfd, d->syspath, "device", 0xffff, false, &v);
 	if (r < 0)
 		return r;
 	d->device = (uint16_t)v;
-	r = read_hex_attr(pc, d->syspath, "subsystem_vendor", 0xffff, false, &v);
+	r = read_hex_attr(pc, dfd, d->syspath, "subsystem_vendor", 0xffff, false, &v);
 	if (r < 0)
 		return r;
 	d->subsystem_vendor = (uint16_t)v;
-	r = read_hex_attr(pc, d->syspath, "subsystem_device", 0xffff, false, &v);
+	r = read_hex_attr(pc, dfd, d->syspath, "subsystem_device", 0xffff, false, &v);
 	if (r < 0)
 		return r;
 	d->subsystem_device = (uint16_t)v;
-	r = read_hex_attr(pc, d->syspath, "class", 0xffffff, false, &v);
+	r = read_hex_attr(pc, dfd, d->syspath, "class", 0xffffff, false, &v);
 	if (r < 0)
 		return r;
 	d->class = (uint32_t)v;
 	d->is_bridge = pci_class_is_bridge(d->class);
-	r = read_hex_attr(pc, d->syspath, "revision", 0xff, false, &v);
+	r = read_hex_attr(pc, dfd, d->syspath, "revision", 0xff, false, &v);
 	if (r < 0)
 		return r;
 	d->revision = (uint8_t)v;
@@ -371,7 +378,7 @@ static int load_pci_device(struct path_cxt *pc, const char *name, struct pci_dev
 	 */
 	r = 0;
 	if ((d->class >> 8) == 0x0300 || (d->class >> 8) == 0x0001)
-		r = read_opt_string(pc, d->syspath, "boot_vga", &s);
+		r = read_opt_string(pc, dfd, d->syspath, "boot_vga", &s);
 	if (r < 0)
 		return r;
 	if (r > 0) {
@@ -384,7 +391,7 @@ static int load_pci_device(struct path_cxt *pc, const char *name, struct pci_dev
 		free(TAKE_PTR(s));
 	}
 
-	r = read_opt_string(pc, d->syspath, "driver_override", &d->driver_override);
+	r = read_opt_string(pc, dfd, d->syspath, "driver_override", &d->driver_override);
 	if (r < 0)
 		return r;
 	if (d->driver_override && (streq(d->driver_override, "(null)") || !*d->driver_override))
@@ -401,7 +408,7 @@ static int load_pci_device(struct path_cxt *pc, const char *name, struct pci_dev
 		return -ENOMEM;
 	}
 
-	r = read_opt_string(pc, d->syspath, "reset_method", &s);
+	r = read_opt_string(pc, dfd, d->syspath, "reset_method", &s);
 	if (r < 0)
 		return r;
 	r = strv_split(s ? s : "", &d->reset_methods);
@@ -409,7 +416,7 @@ static int load_pci_device(struct path_cxt *pc, const char *name, struct pci_dev
 		return fail(pc, r, d->syspath, "reset_method: cannot parse");
 	free(TAKE_PTR(s));
 
-	r = read_opt_string(pc, d->syspath, "numa_node", &s);
+	r = read_opt_string(pc, dfd, d->syspath, "numa_node", &s);
 	if (r < 0)
 		return r;
 	if (r > 0) {
@@ -424,14 +431,14 @@ static int load_pci_device(struct path_cxt *pc, const char *name, struct pci_dev
 		free(TAKE_PTR(s));
 	}
 
-	r = path_readlink_basename(pc, &d->driver, "%s/driver", d->syspath);
+	r = path_readlinkat_basename(pc, dfd, d->syspath, "driver", &d->driver);
 	if (r < 0 && r != -ENOENT) {
 		if (asprintf(&p, "%s/driver", d->syspath) < 0)
 			return -ENOMEM;
 		return fail_errno(pc, r, p);
 	}
 
-	r = path_readlink_basename(pc, &s, "%s/iommu_group", d->syspath);
+	r = path_readlinkat_basename(pc, dfd, d->syspath, "iommu_group", &s);
 	if (r < 0 && r != -ENOENT) {
 		if (asprintf(&p, "%s/iommu_group", d->syspath) < 0)
 			return -ENOMEM;

@@ -369,6 +369,70 @@ int path_readlink_basename(struct path_cxt *pc, char **ret, const char *fmt, ...
 	return 0;
 }
 
+int path_open_dir(struct path_cxt *pc, const char *fmt, ...)
+{
+	int fd;
+
+	BUILD_PATH(pc, p, fmt);
+	fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	return fd;
+}
+
+/* One name, so a lookup below a directory of the root cannot climb out of it by "..". */
+static bool is_plain_name(const char *name)
+{
+	return *name && !strchr(name, '/') && !streq(name, ".") && !streq(name, "..");
+}
+
+static void record_at(struct path_cxt *pc, const char *dir, const char *name)
+{
+	_cleanup_free_ char *p = NULL;
+
+	if (pc->recorder && asprintf(&p, "%s/%s", dir, name) >= 0)
+		pc->recorder(pc->recorder_data, p);
+}
+
+int path_openat(struct path_cxt *pc, int dirfd, const char *dir, const char *name, int flags)
+{
+	int fd;
+
+	if (dirfd < 0 || !is_plain_name(name))
+		return -EINVAL;
+	fd = openat(dirfd, name, flags | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	record_at(pc, dir, name);
+	return fd;
+}
+
+int path_readlinkat_basename(struct path_cxt *pc, int dirfd, const char *dir, const char *name,
+			     char **ret)
+{
+	char buf[PATH_MAX];
+	const char *b;
+	ssize_t n;
+	char *s;
+
+	if (dirfd < 0 || !is_plain_name(name))
+		return -EINVAL;
+	n = readlinkat(dirfd, name, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return negative_errno();
+	record_at(pc, dir, name);
+	buf[n] = '\0';
+	b = strrchr(buf, '/');
+	b = b ? b + 1 : buf;
+	if (!*b)
+		return -EBADMSG;
+	s = strdup(b);
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
 int path_canonicalize(struct path_cxt *pc, char **ret, const char *fmt, ...)
 {
 	_cleanup_free_ char *real = NULL, *realroot = NULL;

@@ -74,6 +74,25 @@ int path_readlink(struct path_cxt *pc, char **ret, const char *fmt, ...) _printf
 int path_readlink_basename(struct path_cxt *pc, char **ret, const char *fmt, ...) _printf_(3, 4);
 
 /*
+ * A directory opened once (O_PATH) for many lookups below it: path_openat() and
+ * path_readlinkat_basename() then resolve one name instead of the whole prefixed path
+ * again, which is most of the cost of reading a thousand PCI devices' attributes. Returns
+ * the fd (close it) or -errno.
+ */
+int path_open_dir(struct path_cxt *pc, const char *fmt, ...) _printf_(2, 3);
+
+/*
+ * openat(2) of one name (no '/', not "." or "..") below a directory from path_open_dir();
+ * dir is that directory's host path, for the recorder. O_CLOEXEC is added. Returns the fd
+ * or -errno (-EINVAL for a name that is not a single component).
+ */
+int path_openat(struct path_cxt *pc, int dirfd, const char *dir, const char *name, int flags);
+
+/* path_readlink_basename() of one name below a directory from path_open_dir(). */
+int path_readlinkat_basename(struct path_cxt *pc, int dirfd, const char *dir, const char *name,
+			     char **ret);
+
+/*
  * Resolve a path with all symlinks, as a host path: the root is stripped again, so
  * "/sys/bus/pci/devices/0000:00:01.0" gives "/sys/devices/pci0000:00/0000:00:01.0".
  * -EXDEV if resolution escapes the root.

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,6 +8,14 @@
 #include "path.h"
 #include "pci.h"
 #include "tap.h"
+
+static char recorded[4096];
+
+static void recorder(void *userdata, const char *host_path)
+{
+	(void)userdata;
+	snprintf(recorded, sizeof(recorded), "%s", host_path);
+}
 
 static void write_file(const char *dir, const char *name, const char *content)
 {
@@ -59,6 +68,39 @@ int main(void)
 	strv_free(l);
 	is_int(path_exists(pc, "/sys/bus/pci/devices/0000:00:01.0/vendor"), 1, "exists");
 	is_int(path_exists(pc, "/sys/bus/pci/devices/0000:00:02.0/vendor"), 0, "not exists");
+
+	/* Lookups below an opened directory: one name each, recorded as host paths. */
+	{
+		int dfd = path_open_dir(pc, "/sys/bus/pci/devices/0000:00:01.0"), fd;
+		const char *dir = "/sys/devices/pci0000:00/0000:00:01.0";
+
+		ok(dfd >= 0, "open directory");
+		path_cxt_set_recorder(pc, recorder, NULL);
+		fd = path_openat(pc, dfd, dir, "vendor", O_RDONLY);
+		ok(fd >= 0, "openat one name");
+		if (fd >= 0)
+			close(fd);
+		is_str(recorded, "/sys/devices/pci0000:00/0000:00:01.0/vendor", "openat recorded as host path");
+		is_int(path_openat(pc, dfd, dir, "..", O_RDONLY), -EINVAL, "openat refuses ..");
+		is_int(path_openat(pc, dfd, dir, "../0000:00:01.0/vendor", O_RDONLY), -EINVAL,
+		       "openat refuses a path");
+		is_int(path_openat(pc, dfd, dir, "", O_RDONLY), -EINVAL, "openat refuses an empty name");
+		is_int(path_openat(pc, dfd, dir, "missing", O_RDONLY), -ENOENT, "openat missing");
+		is_int(path_openat(pc, -1, dir, "vendor", O_RDONLY), -EINVAL, "openat without a directory");
+		path_cxt_set_recorder(pc, NULL, NULL);
+		snprintf(cmd, sizeof(cmd), "ln -s ../../../kernel/iommu_groups/7 %s/sys/devices/pci0000:00/0000:00:01.0/iommu_group", root);
+		ok(system(cmd) == 0, "group link created");
+		s = NULL;
+		is_int(path_readlinkat_basename(pc, dfd, dir, "iommu_group", &s), 0, "readlinkat");
+		is_str(s, "7", "readlinkat basename");
+		free(s);
+		s = NULL;
+		is_int(path_readlinkat_basename(pc, dfd, dir, "vendor", &s), -EINVAL, "readlinkat of a file");
+		is_int(path_readlinkat_basename(pc, dfd, dir, "a/b", &s), -EINVAL, "readlinkat refuses a path");
+		is_int(path_open_dir(pc, "/sys/bus/pci/devices/0000:00:01.0/vendor"), -ENOTDIR,
+		       "open_dir of a file");
+		close(dfd);
+	}
 
 	is_int(path_write_atomic(pc, "/etc/gpt-bootcfg/x.conf", "hello\n", 6, 0644), 0, "atomic write");
 	is_int(path_read_string(pc, &s, "/etc/gpt-bootcfg/x.conf"), 0, "read back");
