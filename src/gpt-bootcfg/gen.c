@@ -161,6 +161,7 @@ static void print_json(const struct gen *g, struct strbuf *out)
 	json_array_end(&w);
 	json_uint(&w, "generation", g->files.generation);
 	json_uint(&w, "hugepages_1g", p->hugepages);
+	json_uint(&w, "hugepages_2m", p->hugepages_2m);
 	json_array_begin(&w, "softdep");
 	STRV_FOREACH(m, p->softdeps)
 		json_string(&w, NULL, *m);

@@ -12,6 +12,7 @@
 #define PLAN_MAX_NODES 64
 
 #define GIB (UINT64_C(1) << 30)
+#define MIB2 (UINT64_C(2) << 20)
 
 void plan_params_done(struct plan_params *p)
 {
@@ -265,14 +266,188 @@ static const char *intel_iommu_reason(const struct host *h)
 	return "CPU vendor unknown; harmless where there is no Intel IOMMU";
 }
 
+/* Pages of one size the VMs that use that size need, each VM's memory rounded up. */
+static uint64_t plan_hugepages(const struct config *c, uint64_t size)
+{
+	uint64_t pages = 0;
+
+	for (size_t i = 0; i < c->n_vms; i++)
+		if (c->vms[i]->hugepage_size == size)
+			pages += (c->vms[i]->memory + size - 1) / size;
+	return pages;
+}
+
+/*
+ * The boot-time pool of one page size for the VMs that use it: "hugepagesz=SIZE" and
+ * "hugepages=N", or "hugepages=NODE:N,..." when every such VM's memory has a node and the
+ * kernel can place pages per node. 1 GiB pages also become the default size, so that the
+ * hugetlbfs mount VMs use by default (systemd's /dev/hugepages) serves them.
+ */
+static int add_hugepage_params(struct plan_params *p, const struct host *h,
+			       const struct config *c, uint64_t size)
+{
+	_cleanup_free_ char *why = NULL, *amount = NULL;
+	uint64_t pages = 0, node_pages[PLAN_MAX_NODES] = {0};
+	bool all_placed = true;
+	int r;
+
+	for (size_t i = 0; i < c->n_vms; i++) {
+		uint64_t n;
+		int node;
+
+		if (c->vms[i]->hugepage_size != size)
+			continue;
+		n = (c->vms[i]->memory + size - 1) / size;
+		node = vm_memory_node(h, c, c->vms[i]);
+		pages += n;
+		if (node >= 0 && node < PLAN_MAX_NODES)
+			node_pages[node] += n;
+		else
+			all_placed = false;
+	}
+	if (!pages)
+		return 0;
+
+	if (size == GIB) {
+		r = add_param(p, "default_hugepagesz=1G",
+			      "the hugetlbfs mount the VM uses serves 1 GiB pages");
+		if (r < 0)
+			return r;
+		r = add_param(p, "hugepagesz=1G",
+			      "1 GiB pages can only be reserved reliably at boot, before memory "
+			      "fragments");
+		if (asprintf(&amount, "%" PRIu64 " GiB", pages) < 0)
+			return -ENOMEM;
+	} else {
+		r = add_param(p, "hugepagesz=2M",
+			      "2 MiB pages reserved at boot, while memory is unfragmented: later, "
+			      "a VM start can find too few of them free");
+		/* 512 pages of 2 MiB make a GiB. */
+		if ((pages % 512 == 0 ? asprintf(&amount, "%" PRIu64 " GiB", pages / 512)
+				      : asprintf(&amount, "%" PRIu64 " MiB", pages * 2)) < 0)
+			return -ENOMEM;
+	}
+	if (r < 0)
+		return r;
+
+	if (all_placed && numa_nodes(h) > 1 && kernel_has_node_hugepages(h)) {
+		_cleanup_strbuf_ struct strbuf spec = STRBUF_INIT, nodes = STRBUF_INIT;
+
+		for (int n = 0; n < PLAN_MAX_NODES; n++) {
+			if (!node_pages[n])
+				continue;
+			strbuf_printf(&spec, "%s%d:%" PRIu64, spec.len ? "," : "", n, node_pages[n]);
+			strbuf_printf(&nodes, "%s%d", nodes.len ? ", " : "", n);
+		}
+		if (!strbuf_str(&spec) || !strbuf_str(&nodes) ||
+		    asprintf(&why,
+			     "%s for the VMs' memory%s, on the NUMA node%s it is placed on (%s: "
+			     "numa-node, or the node of the VM's first device)",
+			     amount, size == GIB ? "" : " in 2 MiB pages",
+			     strchr(nodes.buf, ',') ? "s" : "", nodes.buf) < 0)
+			return -ENOMEM;
+		return add_paramf(p, why, "hugepages=%s", spec.buf);
+	}
+	if (asprintf(&why, "%s for the VMs' memory%s", amount,
+		     size == GIB ? "" : " in 2 MiB pages") < 0)
+		return -ENOMEM;
+	return add_paramf(p, why, "hugepages=%" PRIu64, pages);
+}
+
+/*
+ * A hugetlbfs mount serves one page size, and with any 1 GiB VM that size is 1 GiB on the
+ * default mount (default_hugepagesz=1G): a 2 MiB VM there, or on a 1 GiB VM's mount, would
+ * draw its memory from the 1 GiB pool, which was sized without it.
+ */
+static int warn_hugepage_mounts(struct plan_params *p, const struct config *c)
+{
+	for (size_t i = 0; i < c->n_vms; i++) {
+		const struct vm_config *a = c->vms[i];
+		const char *ma = vm_options(a)->hugepage_mount;
+
+		if (a->hugepage_size != MIB2)
+			continue;
+		for (size_t j = 0; j < c->n_vms; j++) {
+			const struct vm_config *b = c->vms[j];
+			const char *mb = vm_options(b)->hugepage_mount;
+			_cleanup_free_ char *msg = NULL;
+
+			if (b->hugepage_size != GIB ||
+			    !(streq_ptr(ma, mb) || streq_ptr(ma, "/dev/hugepages")))
+				continue;
+			if (asprintf(&msg,
+				     "VM '%s' uses 2 MiB pages on %s, which serves 1 GiB pages (VM "
+				     "'%s' uses them%s): set its hugepage-mount to a hugetlbfs mounted "
+				     "with pagesize=2M, or its memory comes from the 1 GiB pool",
+				     a->name, ma, b->name,
+				     streq_ptr(ma, mb) ? " there" : ", and default_hugepagesz=1G "
+								    "makes them the default size") < 0)
+				return -ENOMEM;
+			if (strv_add(&p->warnings, msg) < 0)
+				return -ENOMEM;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Memory the host should keep beside the boot-time hugepage pools. */
+#define HOST_KEEP (UINT64_C(2) << 30)
+
+/* "16 GiB", "1.5 GiB" or "955 MiB". */
+static void format_size(uint64_t bytes, char *buf, size_t size)
+{
+	if (bytes >= GIB && bytes % GIB == 0)
+		snprintf(buf, size, "%" PRIu64 " GiB", bytes / GIB);
+	else if (bytes >= GIB)
+		snprintf(buf, size, "%.1f GiB", (double)bytes / (double)GIB);
+	else
+		snprintf(buf, size, "%" PRIu64 " MiB", bytes >> 20);
+}
+
+/*
+ * Boot-time pools are carved out before anything else runs: pools as big as the RAM leave
+ * the kernel nothing to boot with, and the kernel takes what it can without asking. The
+ * trial boot falls back from such a boot; this says so before it happens.
+ */
+static int warn_hugepage_memory(struct plan_params *p, const struct host *h,
+				const struct config *c)
+{
+	uint64_t want = plan_hugepages(c, GIB) * GIB + plan_hugepages(c, MIB2) * MIB2;
+	char w[32], t[32], k[32];
+	_cleanup_free_ char *msg = NULL;
+	int r;
+
+	if (!want || !h->mem_total)
+		return 0;
+	format_size(want, w, sizeof(w));
+	format_size(h->mem_total, t, sizeof(t));
+	if (want >= h->mem_total)
+		r = asprintf(&msg,
+			     "the VMs' hugepages (%s) are not less than this host's memory (%s, "
+			     "MemTotal): reserved at boot, they leave the kernel nothing to run on; "
+			     "lower the VMs' memory (a trial boot falls back from such a boot, "
+			     "apply --no-trial would not)",
+			     w, t);
+	else if (h->mem_total - want < HOST_KEEP) {
+		format_size(h->mem_total - want, k, sizeof(k));
+		r = asprintf(&msg,
+			     "the VMs' hugepages (%s) leave this host %s of its %s: reserved at "
+			     "boot, they are gone for the host; keep at least 2 GiB for it",
+			     w, k, t);
+	} else
+		return 0;
+	if (r < 0)
+		return -ENOMEM;
+	return strv_add(&p->warnings, msg);
+}
+
 int plan_cmdline(const struct host *h, const struct config *c, struct plan_params *ret)
 {
 	struct plan_params p = {};
 	const struct pci_device *gpu = NULL;
 	const char *iommu_why;
 	bool boot_vga = false;
-	uint64_t pages = 0, node_pages[PLAN_MAX_NODES] = {0};
-	bool all_placed = true;
 	int ir, r;
 
 	for (size_t i = 0; i < c->n_devices; i++) {
@@ -304,58 +479,17 @@ int plan_cmdline(const struct host *h, const struct config *c, struct plan_param
 	if (r < 0)
 		goto fail;
 
-	for (size_t i = 0; i < c->n_vms; i++) {
-		uint64_t n;
-		int node;
-
-		if (c->vms[i]->hugepage_size != GIB)
-			continue;
-		n = (c->vms[i]->memory + GIB - 1) / GIB;
-		node = vm_memory_node(h, c, c->vms[i]);
-		pages += n;
-		if (node >= 0 && node < PLAN_MAX_NODES)
-			node_pages[node] += n;
-		else
-			all_placed = false;
-	}
-	if (pages > 0) {
-		_cleanup_free_ char *why = NULL;
-
-		r = add_param(&p, "default_hugepagesz=1G",
-			      "the hugetlbfs mount the VM uses serves 1 GiB pages");
-		if (r < 0)
-			goto fail;
-		r = add_param(&p, "hugepagesz=1G",
-			      "1 GiB pages can only be reserved reliably at boot, before memory "
-			      "fragments");
-		if (r < 0)
-			goto fail;
-		if (all_placed && numa_nodes(h) > 1 && kernel_has_node_hugepages(h)) {
-			_cleanup_strbuf_ struct strbuf spec = STRBUF_INIT, nodes = STRBUF_INIT;
-
-			for (int n = 0; n < PLAN_MAX_NODES; n++) {
-				if (!node_pages[n])
-					continue;
-				strbuf_printf(&spec, "%s%d:%" PRIu64, spec.len ? "," : "", n,
-					      node_pages[n]);
-				strbuf_printf(&nodes, "%s%d", nodes.len ? ", " : "", n);
-			}
-			if (!strbuf_str(&spec) || !strbuf_str(&nodes) ||
-			    asprintf(&why,
-				     "%" PRIu64 " GiB for the VMs' memory, on the NUMA node%s it "
-				     "is placed on (%s: numa-node, or the node of the VM's first "
-				     "device)",
-				     pages, strchr(nodes.buf, ',') ? "s" : "", nodes.buf) < 0)
-				goto oom;
-			r = add_paramf(&p, why, "hugepages=%s", spec.buf);
-		} else {
-			if (asprintf(&why, "%" PRIu64 " GiB for the VMs' memory", pages) < 0)
-				goto oom;
-			r = add_paramf(&p, why, "hugepages=%" PRIu64, pages);
-		}
-		if (r < 0)
-			goto fail;
-	}
+	/* 1 GiB pages first: default_hugepagesz and their hugepagesz= must precede. */
+	r = add_hugepage_params(&p, h, c, GIB);
+	if (r < 0)
+		goto fail;
+	r = add_hugepage_params(&p, h, c, MIB2);
+	if (r >= 0)
+		r = warn_hugepage_mounts(&p, c);
+	if (r >= 0)
+		r = warn_hugepage_memory(&p, h, c);
+	if (r < 0)
+		goto fail;
 
 	if (c->host.isolate_cpus) {
 		_cleanup_free_ unsigned *cpus = NULL;
@@ -829,9 +963,8 @@ int plan_build(const struct host *h, const struct config *c, struct kmodres *k,
 	r = plan_cmdline(h, c, &p->params);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < c->n_vms; i++)
-		if (c->vms[i]->hugepage_size == GIB)
-			p->hugepages += (c->vms[i]->memory + GIB - 1) / GIB;
+	p->hugepages = plan_hugepages(c, GIB);
+	p->hugepages_2m = plan_hugepages(c, MIB2);
 
 	if (k) {
 		r = resolve_drivers(p, h, k);

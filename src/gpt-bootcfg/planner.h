@@ -57,7 +57,8 @@ struct plan {
 	char **blacklist; /* drivers no unclaimed host device needs, sorted */
 	char **notes;     /* informational lines (strv) */
 	bool iommu_pending; /* the IOMMU exists but is off: groups are unknown until reboot */
-	uint64_t hugepages; /* 1 GiB pages to reserve at boot */
+	uint64_t hugepages;    /* 1 GiB pages to reserve at boot */
+	uint64_t hugepages_2m; /* 2 MiB pages to reserve at boot */
 };
 
 struct plan_options {

@@ -1000,11 +1000,47 @@ static int load_cpu(struct host *h)
 	return 0;
 }
 
+/* MemTotal from /proc/meminfo; stays 0 (unknown) when the file or the line is missing. */
+static int load_mem_total(struct host *h)
+{
+	_cleanup_free_ char *text = NULL;
+	unsigned long long kb;
+	const char *l;
+	char *end;
+	int r;
+
+	r = path_read_full(h->pc, &text, NULL, "/proc/meminfo");
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return fail_errno(h->pc, r, "/proc/meminfo");
+	l = startswith(text, "MemTotal:");
+	if (!l) {
+		l = strstr(text, "\nMemTotal:");
+		l = l ? l + strlen("\nMemTotal:") : NULL;
+	}
+	if (!l)
+		return 0;
+	l += strspn(l, " \t");
+	if (!isdigit((unsigned char)*l))
+		return fail(h->pc, -EBADMSG, "/proc/meminfo", "MemTotal is not a size in kB");
+	errno = 0;
+	kb = strtoull(l, &end, 10);
+	if (errno || end == l || !startswith(end, " kB") || kb > UINT64_MAX / 1024)
+		return fail(h->pc, -EBADMSG, "/proc/meminfo", "MemTotal is not a size in kB");
+	h->mem_total = (uint64_t)kb * 1024;
+	return 0;
+}
+
 static int load_kernel(struct host *h)
 {
 	_cleanup_free_ char *route = NULL;
 	char *line, *save = NULL;
 	int r;
+
+	r = load_mem_total(h);
+	if (r < 0)
+		return r;
 
 	r = path_read_full(h->pc, &h->cmdline, NULL, "/proc/cmdline");
 	if (r < 0 && r != -ENOENT)

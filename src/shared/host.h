@@ -126,6 +126,7 @@ struct host {
 	unsigned n_cpus;  /* possible CPUs (/sys/devices/system/cpu/possible) */
 	char *cmdline;    /* /proc/cmdline, stripped */
 	char *kernel_release; /* /proc/sys/kernel/osrelease */
+	uint64_t mem_total;   /* bytes, MemTotal of /proc/meminfo; 0 if unknown */
 	char *default_route_dev; /* interface of the IPv4 default route (/proc/net/route), or NULL */
 };
 

@@ -68,4 +68,31 @@ echo 2 >"$R/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
 run_gen "$R" status --json
 is "$rc" 1 "too few hugepages is a gap"
 is "$(jq -c .hugepages_1g "$TAP_TMP/out.txt")" '{"needed":4,"allocated":2}' "needed vs allocated"
+echo 4 >"$R/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
+
+# A second VM on 2 MiB pages: its pool is reserved at boot too, and status checks it.
+cat >>"$R/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
+[vm small]
+memory = 512M
+hugepage-size = 2M
+hugepage-mount = /dev/hugepages-2M
+CONF
+run_gen "$R" apply --yes --no-trial
+is "$rc" 0 "apply with a 2 MiB VM"
+ok "2 MiB pool after the 1 GiB one in the drop-in" -- \
+	grep -q "hugepages=4 hugepagesz=2M hugepages=256 " "$R/etc/default/grub.d/gpt-bootcfg.cfg"
+params=$(sed -n 's/^GRUB_CMDLINE_LINUX_DEFAULT="${GRUB_CMDLINE_LINUX_DEFAULT} \(.*\)"$/\1/p' \
+	"$R/etc/default/grub.d/gpt-bootcfg.cfg")
+run_gen "$R" status
+is "$rc" 1 "before the reboot: gaps"
+ok "2 MiB gap shown" -- grep -q "^2 MiB hugepages: 256 needed, 0 allocated$" "$TAP_TMP/out.txt"
+echo "BOOT_IMAGE=/vmlinuz root=/dev/nvme0n1p2 ro $params" >"$R/proc/cmdline"
+echo 256 >"$R/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+run_gen "$R" status
+is "$rc" 0 "after the boot: both pools reserved, no gaps"
+ok "2 MiB pool shown" -- grep -q "^2 MiB hugepages: 256 needed, 256 allocated$" "$TAP_TMP/out.txt"
+echo 100 >"$R/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+run_gen "$R" status --json
+is "$rc" 1 "too few 2 MiB pages is a gap"
+is "$(jq -c .hugepages_2m "$TAP_TMP/out.txt")" '{"needed":256,"allocated":100}' "2 MiB needed vs allocated"
 done_testing

@@ -67,6 +67,7 @@ static const char *tree =
 	"echo 'BOOT_IMAGE=/vmlinuz root=/dev/nvme0n1p2 intel_iommu=on vfio-pci.ids=10de:1c03 "
 	"quiet intel_iommu=off foo=\"a b\"' >proc/cmdline\n"
 	"echo 6.1.0-13-amd64 >proc/sys/kernel/osrelease\n"
+	"printf 'MemTotal:       32768000 kB\\nMemFree:        1000 kB\\n' >proc/meminfo\n"
 	"printf 'Iface\\tDestination\\tGateway\\tFlags\\tRefCnt\\tUse\\tMetric\\tMask\\tMTU\\tWindow\\tIRTT\\n"
 	"eno1\\t0000A8C0\\t00000000\\t0001\\t0\\t0\\t0\\t00FFFFFF\\t0\\t0\\t0\\n"
 	"eno1\\t00000000\\t0100A8C0\\t0003\\t0\\t0\\t0\\t00000000\\t0\\t0\\t0\\n' >proc/net/route\n";
@@ -177,6 +178,7 @@ static void test_load(void)
 	is_int(h->n_cpus, 8, "possible CPUs");
 	is_str(h->kernel_release, "6.1.0-13-amd64", "kernel release");
 	is_str(h->default_route_dev, "eno1", "default route interface");
+	is_int(h->mem_total, UINT64_C(32768000) * 1024, "MemTotal in bytes");
 	is_int(host_cmdline_get(h, "intel_iommu", &v), 1, "cmdline key present");
 	is_str(v, "off", "last occurrence wins");
 	free(v);
@@ -220,6 +222,10 @@ int main(void)
 	test_parsers();
 	test_load();
 
+	expect_error("echo 'MemTotal: -5 kB' >proc/meminfo", -EBADMSG,
+		     "/proc/meminfo: MemTotal is not a size in kB", "negative MemTotal");
+	expect_error("echo 'MemTotal: 12 MB' >proc/meminfo", -EBADMSG,
+		     "/proc/meminfo: MemTotal is not a size in kB", "MemTotal not in kB");
 	expect_error("echo 0xzz >sys/devices/pci0000:64/0000:b4:00.0/vendor", -EBADMSG,
 		     "/sys/devices/pci0000:64/0000:b4:00.0/vendor: not a hexadecimal number",
 		     "garbage vendor");

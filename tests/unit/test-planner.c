@@ -318,6 +318,62 @@ int main(void)
 		     NULL);
 	ok(has_param(p, "hugepages=12"), "a VM on no particular node: one pool for all");
 	plan_free(p);
+	/* 2 MiB pages: their own pool after the 1 GiB one, per node the same way. */
+	p = plan_for(&h,
+		     "[device gpu]\naddress=65:00.0\n[vm a]\nmemory=8G\ndevices=gpu\n"
+		     "[vm d]\nmemory=512M\nhugepage-size=2M\nnuma-node=0\n",
+		     NULL);
+	s = p ? plan_params_join(&p->params) : NULL;
+	ok(s && strstr(s, "default_hugepagesz=1G hugepagesz=1G hugepages=1:8 hugepagesz=2M "
+			  "hugepages=0:256"),
+	   "1 GiB pool, then the 2 MiB pool, each per node: %s", s ? s : "(null)");
+	free(s);
+	is_int(p ? p->hugepages : 0, 8, "8 pages of 1 GiB");
+	is_int(p ? p->hugepages_2m : 0, 256, "256 pages of 2 MiB");
+	ok(p && p->params.warnings && strstr(p->params.warnings[0], "VM 'd' uses 2 MiB pages on "
+								   "/dev/hugepages, which serves 1 GiB"),
+	   "a 2 MiB VM on the default mount next to a 1 GiB VM: warned");
+	plan_free(p);
+	p = plan_for(&h,
+		     "[device gpu]\naddress=65:00.0\n[vm a]\nmemory=8G\ndevices=gpu\n"
+		     "[vm d]\nmemory=512M\nhugepage-size=2M\nhugepage-mount=/dev/hugepages-2M\n",
+		     NULL);
+	ok(p && !(p->params.warnings && p->params.warnings[0]),
+	   "a 2 MiB VM on its own mount: no warning");
+	ok(has_param(p, "hugepages=1:8") && has_param(p, "hugepages=256"),
+	   "one 2 MiB pool for all when the VM has no node");
+	plan_free(p);
+	p = plan_for(&h, "[vm d]\nmemory=3G\nhugepage-size=2M\nnuma-node=none\n", NULL);
+	s = p ? plan_params_join(&p->params) : NULL;
+	ok(s && strstr(s, "hugepagesz=2M hugepages=1536") && !strstr(s, "default_hugepagesz") &&
+		   !strstr(s, "1G"),
+	   "only 2 MiB VMs: no 1 GiB pool, default size untouched: %s", s ? s : "(null)");
+	free(s);
+	ok(p && strstr(p->params.items[p->params.n - 1].why, "3 GiB for the VMs' memory in 2 MiB"),
+	   "the reason names the amount");
+	plan_free(p);
+
+	/* Boot-time pools against the host's memory. */
+	h.mem_total = UINT64_C(8) << 30;
+	p = plan_for(&h, "[vm a]\nmemory=8G\nnuma-node=none\n", NULL);
+	ok(p && p->params.warnings &&
+		   strstr(p->params.warnings[0], "hugepages (8 GiB) are not less than this host's "
+						 "memory (8 GiB"),
+	   "pools as big as the RAM: warned");
+	plan_free(p);
+	h.mem_total = (UINT64_C(9) << 30) + (UINT64_C(512) << 20);
+	p = plan_for(&h, "[vm a]\nmemory=8G\nnuma-node=none\n", NULL);
+	ok(p && p->params.warnings &&
+		   strstr(p->params.warnings[0], "hugepages (8 GiB) leave this host 1.5 GiB of its "
+						 "9.5 GiB"),
+	   "less than 2 GiB left: warned");
+	plan_free(p);
+	h.mem_total = UINT64_C(10) << 30;
+	p = plan_for(&h, "[vm a]\nmemory=8G\nnuma-node=none\n", NULL);
+	ok(p && !(p->params.warnings && p->params.warnings[0]), "2 GiB left: no warning");
+	plan_free(p);
+	h.mem_total = 0;
+
 	pci[3].numa_node = pci[7].numa_node = -1;
 	snprintf(cmd, sizeof(cmd), "rm -f %s/sys/devices/system/node/online", root);
 	ok(system(cmd) == 0, "NUMA nodes removed");
