@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = mountinfo_parse(s, &m, &n, &line);
 	if (r >= 0) {
 		for (size_t i = 0; i < n; i++)
-			FUZZ_ASSERT(m[i].target && m[i].source && m[i].fstype);
+			FUZZ_ASSERT(m[i].target && m[i].source && m[i].fstype && m[i].options);
 		mountinfo_free(m, n);
 	} else if (r == -EBADMSG)
 		FUZZ_ASSERT(line >= 1);

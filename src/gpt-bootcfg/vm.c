@@ -11,6 +11,7 @@
  * QEMU process itself and its threads are always processes of this machine, so /proc/PID
  * of the child is read through a second context for the live system (live_pc).
  */
+#include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -487,6 +488,72 @@ static int hugepage_dir(struct vm_ctx *x, int node, char **ret)
 											  : 0;
 }
 
+/* The pagesize= of hugetlbfs mount options ("rw,pagesize=1024M") in bytes; 0 if absent. */
+static uint64_t mount_pagesize(const char *options)
+{
+	const char *p = options;
+	unsigned long long v;
+	char *end;
+
+	for (;;) {
+		p = strstr(p, "pagesize=");
+		if (!p)
+			return 0;
+		if (p == options || p[-1] == ',')
+			break;
+		p++;
+	}
+	p += strlen("pagesize=");
+	if (!isdigit((unsigned char)*p))
+		return 0;
+	errno = 0;
+	v = strtoull(p, &end, 10);
+	if (errno || v > (UINT64_C(1) << 34))
+		return 0;
+	switch (*end) {
+	case 'K':
+		return (uint64_t)v << 10;
+	case 'M':
+		return (uint64_t)v << 20;
+	case 'G':
+		return (uint64_t)v << 30;
+	default:
+		return (uint64_t)v;
+	}
+}
+
+/*
+ * QEMU backs the memory with whatever the file system under hugepage-mount gives: on
+ * anything but hugetlbfs that is ordinary memory, and on a hugetlbfs of the other page
+ * size the pages come from the other pool (one the check above did not look at).
+ */
+static int check_hugepage_mount(struct vm_ctx *x)
+{
+	const struct vm_config *vm = x->vm;
+	const char *mp = vm_options(vm)->hugepage_mount;
+	const struct mount_entry *m = host_find_mount(x->host, mp);
+	uint64_t size;
+
+	if (!m)
+		return 0;
+	if (!streq(m->fstype, "hugetlbfs"))
+		return log_error_errno(-EINVAL,
+				       "VM '%s': hugepage-mount '%s' is on %s (mounted on %s), not "
+				       "hugetlbfs: QEMU would back its memory with ordinary pages; "
+				       "mount a hugetlbfs there or set hugepage-mount",
+				       vm->name, mp, m->fstype, m->target);
+	size = mount_pagesize(m->options);
+	if (size && size != vm->hugepage_size)
+		return log_error_errno(-EINVAL,
+				       "VM '%s': hugepage-mount '%s' serves %" PRIu64
+				       " MiB pages, not the %" PRIu64
+				       " MiB of hugepage-size; the default size changes with "
+				       "default_hugepagesz= at the next boot after 'gpt-bootcfg apply', "
+				       "a second size needs its own mount (pagesize=)",
+				       vm->name, mp, size >> 20, vm->hugepage_size >> 20);
+	return 0;
+}
+
 static int check_hugepages(struct vm_ctx *x)
 {
 	const struct vm_config *vm = x->vm;
@@ -527,7 +594,8 @@ static int check_hugepages(struct vm_ctx *x)
 				       " are free (%s/free_hugepages): is another VM running?",
 				       vm->name, need, vm->hugepage_size >> 20, where, free_pages,
 				       total, dir);
-	return 0;
+	/* The test overrides put the memory in a plain file (docs/vm.md, "Testing"). */
+	return x->in.mem_path ? 0 : check_hugepage_mount(x);
 }
 
 /* A private copy of the OVMF variable store per VM: the guest writes its boot entries. */

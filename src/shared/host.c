@@ -190,6 +190,29 @@ struct block_device *host_find_block(const struct host *h, const char *name)
 	return NULL;
 }
 
+const struct mount_entry *host_find_mount(const struct host *h, const char *path)
+{
+	const struct mount_entry *best = NULL;
+	size_t best_len = 0;
+
+	for (size_t i = 0; i < h->n_mounts; i++) {
+		const char *t = h->mounts[i].target;
+		size_t l = strlen(t);
+
+		/* "/" is every path's parent; "/dev" is "/dev/hugepages"'s, "/de" is not. */
+		while (l > 1 && t[l - 1] == '/')
+			l--;
+		if (strncmp(path, t, l) != 0 ||
+		    !(l == 1 || path[l] == '\0' || path[l] == '/'))
+			continue;
+		if (l >= best_len) {
+			best = &h->mounts[i];
+			best_len = l;
+		}
+	}
+	return best;
+}
+
 /*
  * Read a sysfs attribute (at most a page) into buf with one open and, in practice, one
  * read: sysfs hands out the whole value in the first read, and so does a regular file in a
@@ -927,6 +950,7 @@ static int load_mounts(struct host *h)
 		h->mounts[i].target = l[i].target;
 		h->mounts[i].source = l[i].source;
 		h->mounts[i].fstype = l[i].fstype;
+		h->mounts[i].options = l[i].options;
 	}
 	h->n_mounts = n;
 	free(l);
@@ -1163,6 +1187,7 @@ void host_free(struct host *h)
 		free(h->mounts[i].target);
 		free(h->mounts[i].source);
 		free(h->mounts[i].fstype);
+		free(h->mounts[i].options);
 	}
 	free(h->mounts);
 	strv_free(h->swaps);

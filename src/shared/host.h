@@ -106,6 +106,7 @@ struct mount_entry {
 	char *target; /* "/boot/efi" */
 	char *source; /* "/dev/nvme0n1p1" */
 	char *fstype;
+	char *options; /* super block options ("rw,pagesize=2M"), "" if none */
 };
 
 struct host {
@@ -168,6 +169,13 @@ int host_pci_ids_path(struct path_cxt *pc, char **ret);
 struct pci_device *host_find_pci(const struct host *h, const char *address);
 struct iommu_group *host_find_group(const struct host *h, int id);
 struct block_device *host_find_block(const struct host *h, const char *name);
+
+/*
+ * The mount a host path is on: the last mount (mountinfo lists a mount over another after
+ * it) whose target is the path or one of its parent directories. Symlinks are not
+ * followed. NULL when nothing, not even "/", matches.
+ */
+const struct mount_entry *host_find_mount(const struct host *h, const char *path);
 
 /* The device's upstream network interface names (from .../net/), strv; empty if none. */
 int host_pci_net_interfaces(const struct host *h, const struct pci_device *d, char ***ret);

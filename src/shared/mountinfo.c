@@ -70,6 +70,7 @@ void mountinfo_free(struct mountinfo_entry *l, size_t n)
 		free(l[i].target);
 		free(l[i].source);
 		free(l[i].fstype);
+		free(l[i].options);
 	}
 	free(l);
 }
@@ -118,8 +119,9 @@ int mountinfo_parse(const char *text, struct mountinfo_entry **ret, size_t *ret_
 		e->target = unescape(f[4], strlen(f[4]));
 		e->fstype = strdup(f[sep + 1]);
 		e->source = unescape(f[sep + 2], strlen(f[sep + 2]));
+		e->options = strdup(sep + 3 < nf ? f[sep + 3] : "");
 		n++;
-		if (!e->target || !e->fstype || !e->source) {
+		if (!e->target || !e->fstype || !e->source || !e->options) {
 			r = -ENOMEM;
 			goto fail;
 		}

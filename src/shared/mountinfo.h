@@ -10,6 +10,7 @@ struct mountinfo_entry {
 	char *target; /* mount point, octal escapes (\040) decoded */
 	char *source; /* mount source ("/dev/nvme0n1p1", "tmpfs"), decoded */
 	char *fstype;
+	char *options; /* super block options ("rw,pagesize=2M"), "" when the line has none */
 };
 
 /*

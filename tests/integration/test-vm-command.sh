@@ -179,8 +179,18 @@ is "$rc" 2 "failing hook: exit 2"
 ok "failing hook: its message" -- grep -qF "Hook '50-ups' failed (exit status 3): the UPS is on battery; not starting VM 'win10'" "$TAP_TMP/err"
 ok "failing hook: QEMU not started" -- test ! -e "$TAP_TMP/qemu-was-run"
 
-# With everything in place the fake QEMU is started (so the checks above could fail).
+# The fixture's /dev/hugepages was captured before default_hugepagesz=1G: 2 MiB pages.
 rm "$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/50-ups"
+expect_error "hugetlbfs of the other page size" "$r" run "VM 'win10': hugepage-mount '/dev/hugepages' serves 2 MiB pages, not the 1024 MiB of hugepage-size"
+mi=$r/proc/self/mountinfo
+sed 's|^\(.* /dev/hugepages .*\) - hugetlbfs hugetlbfs rw,pagesize=2M$|\1 - tmpfs tmpfs rw|' "$mi" >"$mi.new"
+ok "mountinfo: /dev/hugepages made a tmpfs" -- grep -q " /dev/hugepages .* - tmpfs " "$mi.new"
+mv "$mi.new" "$mi"
+expect_error "not a hugetlbfs" "$r" run "VM 'win10': hugepage-mount '/dev/hugepages' is on tmpfs (mounted on /dev/hugepages), not hugetlbfs"
+sed -i 's|^\(.* /dev/hugepages .*\) - tmpfs tmpfs rw$|\1 - hugetlbfs hugetlbfs rw,pagesize=1024M|' "$mi"
+ok "mountinfo: /dev/hugepages serves 1 GiB pages, as after the reboot" -- grep -q " /dev/hugepages .*pagesize=1024M$" "$mi"
+
+# With everything in place the fake QEMU is started (so the checks above could fail).
 "$GPT_BOOTCFG" --root "$r" vm run win10 >"$TAP_TMP/out" 2>"$TAP_TMP/err"; rc=$?
 is "$rc" 2 "fake QEMU exits at once: vm run fails"
 ok "fake QEMU: reported" -- grep -qF "QEMU exited during startup (status 1)" "$TAP_TMP/err"

@@ -172,6 +172,11 @@ static void test_load(void)
 	}
 	is_int(h->n_mounts, 3, "three mounts");
 	is_str(h->mounts[2].target, "/my disk", "escaped mount point");
+	is_str(h->mounts[2].options, "rw", "super block options");
+	is_str(host_find_mount(h, "/boot/efi/EFI")->target, "/boot/efi", "mount of a path below it");
+	is_str(host_find_mount(h, "/boot/efix")->target, "/", "a longer name is not below it");
+	is_str(host_find_mount(h, "/my disk")->target, "/my disk", "the mount point itself");
+	is_str(host_find_mount(h, "/")->target, "/", "the root");
 
 	is_str(h->cpu_vendor, "GenuineIntel", "CPU vendor");
 	ok(host_has_cpu_flag(h, "vmx") && !host_has_cpu_flag(h, "svm"), "CPU flags");
