@@ -74,43 +74,6 @@ struct stager {
 	struct path_cxt *dst; /* the staging directory */
 };
 
-/* Lexical resolution of a link target against the directory that holds the link. */
-static int resolve(const char *dir, const char *target, char **ret)
-{
-	_cleanup_free_ char *buf = NULL;
-	char *out, *save = NULL, *tok;
-	size_t len = 0, n;
-
-	if (asprintf(&buf, "%s/%s", target[0] == '/' ? "" : dir, target) < 0)
-		return -ENOMEM;
-	out = malloc(strlen(buf) + 2);
-	if (!out)
-		return -ENOMEM;
-	out[0] = '\0';
-	for (tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-		if (streq(tok, "."))
-			continue;
-		if (streq(tok, "..")) {
-			while (len > 0 && out[len - 1] != '/')
-				len--;
-			if (len > 0)
-				len--;
-			out[len] = '\0';
-			continue;
-		}
-		out[len++] = '/';
-		n = strlen(tok);
-		memcpy(out + len, tok, n + 1);
-		len += n;
-	}
-	if (len == 0) {
-		out[0] = '/';
-		out[1] = '\0';
-	}
-	*ret = out;
-	return 0;
-}
-
 static int dst_mkdir(struct stager *s, const char *host_path)
 {
 	return path_mkdir_p(s->dst, host_path, 0755);
@@ -272,7 +235,7 @@ static int stage_path(struct stager *s, const char *host_path, unsigned hops, bo
 				return -ENOMEM;
 			slash = strrchr(dir, '/');
 			*slash = '\0';
-			r = resolve(*dir ? dir : "/", target, &resolved);
+			r = path_resolve_link(*dir ? dir : "/", target, &resolved);
 			if (r < 0)
 				return r;
 			/* Continue with the target plus whatever followed the link. */

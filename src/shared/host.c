@@ -102,47 +102,6 @@ static int strv_split(const char *s, char ***ret)
 	return 0;
 }
 
-/*
- * Resolve a relative symlink target against the directory holding the link, purely
- * lexically. sysfs links point straight at the real directories, so this gives the same
- * result as realpath() without an lstat() per component, and stays inside the root.
- */
-static int resolve_link(const char *dir, const char *target, char **ret)
-{
-	_cleanup_free_ char *buf = NULL;
-	char *out, *save = NULL, *tok;
-	size_t len = 0, n;
-
-	if (asprintf(&buf, "%s/%s", target[0] == '/' ? "" : dir, target) < 0)
-		return -ENOMEM;
-	out = malloc(strlen(buf) + 2);
-	if (!out)
-		return -ENOMEM;
-	out[0] = '\0';
-	for (tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-		if (streq(tok, "."))
-			continue;
-		if (streq(tok, "..")) {
-			while (len > 0 && out[len - 1] != '/')
-				len--;
-			if (len > 0)
-				len--;
-			out[len] = '\0';
-			continue;
-		}
-		out[len++] = '/';
-		n = strlen(tok);
-		memcpy(out + len, tok, n + 1);
-		len += n;
-	}
-	if (len == 0) {
-		out[0] = '/';
-		out[1] = '\0';
-	}
-	*ret = out;
-	return 0;
-}
-
 /* Host path of the directory a sysfs link (DIR/NAME) points to. */
 static int sysfs_link_path(struct path_cxt *pc, const char *dir, const char *name, char **ret)
 {
@@ -155,7 +114,7 @@ static int sysfs_link_path(struct path_cxt *pc, const char *dir, const char *nam
 		return asprintf(ret, "%s/%s", dir, name) < 0 ? -ENOMEM : 0;
 	if (r < 0)
 		return r;
-	return resolve_link(dir, target, ret);
+	return path_resolve_link(dir, target, ret);
 }
 
 static int cmp_pci(const void *a, const void *b)

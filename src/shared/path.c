@@ -433,6 +433,42 @@ int path_readlinkat_basename(struct path_cxt *pc, int dirfd, const char *dir, co
 	return 0;
 }
 
+int path_resolve_link(const char *dir, const char *target, char **ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	char *out, *save = NULL, *tok;
+	size_t len = 0, n;
+
+	if (asprintf(&buf, "%s/%s", target[0] == '/' ? "" : dir, target) < 0)
+		return -ENOMEM;
+	out = malloc(strlen(buf) + 2);
+	if (!out)
+		return -ENOMEM;
+	out[0] = '\0';
+	for (tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (streq(tok, "."))
+			continue;
+		if (streq(tok, "..")) {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--;
+			out[len] = '\0';
+			continue;
+		}
+		out[len++] = '/';
+		n = strlen(tok);
+		memcpy(out + len, tok, n + 1);
+		len += n;
+	}
+	if (len == 0) {
+		out[0] = '/';
+		out[1] = '\0';
+	}
+	*ret = out;
+	return 0;
+}
+
 int path_canonicalize(struct path_cxt *pc, char **ret, const char *fmt, ...)
 {
 	_cleanup_free_ char *real = NULL, *realroot = NULL;

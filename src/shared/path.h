@@ -93,6 +93,14 @@ int path_readlinkat_basename(struct path_cxt *pc, int dirfd, const char *dir, co
 			     char **ret);
 
 /*
+ * A symlink target resolved against the directory holding the link, purely lexically
+ * ("." and ".." folded, no file system access): sysfs links point straight at the real
+ * directories, so this equals realpath() without an lstat() per component, and ".." never
+ * climbs above "/". An absolute target ignores dir. No I/O, so no root prefix involved.
+ */
+int path_resolve_link(const char *dir, const char *target, char **ret);
+
+/*
  * Resolve a path with all symlinks, as a host path: the root is stripped again, so
  * "/sys/bus/pci/devices/0000:00:01.0" gives "/sys/devices/pci0000:00/0000:00:01.0".
  * -EXDEV if resolution escapes the root.

@@ -102,6 +102,17 @@ int main(void)
 		close(dfd);
 	}
 
+	is_int(path_resolve_link("/sys/bus/pci/devices", "../../../devices/pci0000:00/0000:00:01.0", &s),
+	       0, "resolve a relative link");
+	is_str(s, "/sys/devices/pci0000:00/0000:00:01.0", "folded lexically");
+	free(s);
+	is_int(path_resolve_link("/a/b", "/x/./y/../z", &s), 0, "resolve an absolute link");
+	is_str(s, "/x/z", "an absolute target ignores the directory");
+	free(s);
+	is_int(path_resolve_link("/a", "../../..", &s), 0, "resolve above the top");
+	is_str(s, "/", ".. stops at /");
+	free(s);
+
 	is_int(path_write_atomic(pc, "/etc/gpt-bootcfg/x.conf", "hello\n", 6, 0644), 0, "atomic write");
 	is_int(path_read_string(pc, &s, "/etc/gpt-bootcfg/x.conf"), 0, "read back");
 	is_str(s, "hello", "content");
