@@ -32,6 +32,7 @@
 #include "qemucmd.h"
 #include "qmp.h"
 #include "sdnotify.h"
+#include "stopsig.h"
 #include "strbuf.h"
 #include "verbs.h"
 #include "vmconfig.h"
@@ -775,17 +776,40 @@ static void run_signals(sigset_t *set)
 	sigaddset(set, SIGCHLD);
 }
 
-/* The next signal of set within timeout_ms (0: only a pending one; <0: no limit), or 0. */
-static int next_signal(const sigset_t *set, int timeout_ms)
+/*
+ * The next signal of set within timeout_ms (0: only a pending one; <0: no limit), or 0;
+ * ret_info (may be NULL) receives who sent it.
+ */
+static int next_signal_info(const sigset_t *set, int timeout_ms, siginfo_t *ret_info)
 {
 	struct timespec ts = {.tv_sec = timeout_ms / 1000,
 			      .tv_nsec = (long)(timeout_ms % 1000) * 1000000L};
 	int sig;
 
 	do
-		sig = timeout_ms < 0 ? sigwaitinfo(set, NULL) : sigtimedwait(set, NULL, &ts);
+		sig = timeout_ms < 0 ? sigwaitinfo(set, ret_info)
+				     : sigtimedwait(set, ret_info, &ts);
 	while (sig < 0 && errno == EINTR);
 	return sig < 0 ? 0 : sig;
+}
+
+static int next_signal(const sigset_t *set, int timeout_ms)
+{
+	return next_signal_info(set, timeout_ms, NULL);
+}
+
+/* The repeat window of stop signals: GPT_BOOTCFG_TEST_REPEAT_MS (tests only) or the default. */
+static long long repeat_window_ms(void)
+{
+	const char *e = getenv("GPT_BOOTCFG_TEST_REPEAT_MS");
+	char *end;
+	long long v;
+
+	if (!e || !*e)
+		return STOP_REPEAT_WINDOW_MS;
+	errno = 0;
+	v = strtoll(e, &end, 10);
+	return errno || *end || v < 0 ? STOP_REPEAT_WINDOW_MS : v;
 }
 
 static const char *signame(int sig)
@@ -861,7 +885,8 @@ static int vm_run(struct cli *cli, const char *name)
 	_cleanup_free_ char *qmp_path = NULL, *qmp_host = NULL, *vcpus = NULL;
 	struct qmp *q = NULL;
 	sigset_t set, oldmask;
-	long long kill_at = -1;
+	struct stop_request first = {0};
+	long long kill_at = -1, window_ms;
 	size_t n;
 	char **nargv;
 	pid_t pid;
@@ -978,11 +1003,15 @@ static int vm_run(struct cli *cli, const char *name)
 
 	/*
 	 * Wait for QEMU. A stop signal is passed on as SIGTERM, on which QEMU exits cleanly
-	 * (no guest powerdown: that is "vm stop"); a second one, or QEMU still there a minute
-	 * later, gets SIGKILL.
+	 * (no guest powerdown: that is "vm stop"); a second request (stopsig.h: not the same
+	 * signal from the same sender a moment later), or QEMU still there a minute later,
+	 * gets SIGKILL.
 	 */
+	window_ms = repeat_window_ms();
 	for (bool killed = false;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
+		struct stop_request req;
+		siginfo_t si = {0};
 		int wait_ms = -1;
 
 		if (w == pid)
@@ -1004,13 +1033,19 @@ static int vm_run(struct cli *cli, const char *name)
 			}
 			wait_ms = (int)left;
 		}
-		sig = next_signal(&set, wait_ms);
+		sig = next_signal_info(&set, wait_ms, &si);
 		if (!sig || sig == SIGCHLD || killed)
 			continue;
+		stop_request_init(&req, &si, now_ms());
 		if (kill_at < 0) {
 			log_info("Received %s; stopping QEMU for VM '%s'.", signame(sig), name);
 			kill(pid, SIGTERM);
 			kill_at = now_ms() + STOP_KILL_AFTER_MS;
+			first = req;
+		} else if (stop_request_is_repeat(&first, &req, window_ms)) {
+			log_info("Received %s again from the same sender (pid %d) within %lld ms: "
+				 "the same stop request; waiting for QEMU.",
+				 signame(sig), (int)req.pid, window_ms);
 		} else {
 			log_error("Received %s again; killing QEMU for VM '%s'.", signame(sig),
 				  name);

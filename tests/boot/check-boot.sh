@@ -11,7 +11,7 @@ shift
 here=$TOP/tests/boot
 cache=${GPT_BOOTCFG_CACHE:-$TOP/.cache}
 # Per build directory, so that several checkouts or build dirs can run at once.
-work=$cache/boot/$(basename "$build")
+work_top=$cache/boot/$(basename "$build")
 scenarios=${*:-real builtin mismatch off nested}
 limit=${GPT_BOOTCFG_BOOT_TIMEOUT:-240}
 
@@ -24,15 +24,50 @@ done
 case " $scenarios " in *" nested "*)
 	[ -x "$build/gpt-bootcfg" ] || bail "$build/gpt-bootcfg not built (the nested scenario runs it)" ;;
 esac
-mkdir -p "$work"
-kdir=$("$here/fetch-kernel.sh") || bail "cannot fetch Debian's kernel"
+kernels=${GPT_BOOTCFG_KERNELS:-bookworm bookworm-backports}
 
 # The list the generator would write: three targets, bound to generation 3.
 NVME_T="0000:00:03.0 1b36:0010 1af4:1100 010802"
 XHCI_T="0000:00:04.0 1b36:000d 1af4:1100 0c0330"
 HDA_T="0000:00:05.0 8086:293e 1af4:1100 040300"
-printf '# demo host targets\ngeneration 3\n%s\n%s\n%s\n' "$NVME_T" "$XHCI_T" "$HDA_T" >"$work/claim.list"
 ARGS="gpt_bootcfg.generation=3"
+
+# modules_expected: the modules the claim binary must report as loaded on this kernel, derived
+# from the kernel's own modules.dep and softdeps (modprobe, an independent reader): vfio-pci's
+# chain, then vfio_iommu_type1's, each once, as names; built-in ones are not loaded.
+modules_expected() {
+	for m in vfio-pci vfio_iommu_type1; do
+		modprobe -d "$kdir" -S "$kver" --show-depends "$m" 2>/dev/null
+	done | sed -n 's|^insmod .*/\([^/ ]*\)\.ko[^/ ]* *$|\1|p' | tr - _ | LC_ALL=C sort -u | tr '\n' ' '
+}
+# modules_order_ok LIST: each module of the comma-separated LIST comes after every module it
+# needs according to the kernel's modules.dep.
+modules_order_ok() {
+	python3 - "$kdir/lib/modules/$kver/modules.dep" "$1" <<'PY'
+import re, sys
+name = lambda p: re.sub(r"\.ko.*$", "", p.rsplit("/", 1)[-1]).replace("-", "_")
+deps = {}
+for l in open(sys.argv[1]):
+    k, _, v = l.partition(":")
+    deps[name(k)] = [name(d) for d in v.split()]
+order = [m.strip() for m in sys.argv[2].split(",")]
+for i, m in enumerate(order):
+    late = [d for d in deps.get(m, []) if d in order and order.index(d) > i]
+    assert not late, f"{m} loaded before {late}"
+print("order ok:", ", ".join(order))
+PY
+}
+
+# Every scenario runs on each kernel of $kernels (fetch-kernel.sh SUITE); the scenario loop
+# below is the body of this loop (not indented, to keep its history readable).
+for suite in $kernels; do
+kdir=$("$here/fetch-kernel.sh" "$suite") || bail "cannot fetch Debian's kernel ($suite)"
+kver=$(cat "$kdir/version")
+K="[$kver]"
+work=$work_top/$suite
+mkdir -p "$work"
+echo "# kernel $kver ($suite): $kdir"
+printf '# demo host targets\ngeneration 3\n%s\n%s\n%s\n' "$NVME_T" "$XHCI_T" "$HDA_T" >"$work/claim.list"
 
 # The real image, rebuilt only when one of its inputs changed.
 key=$(cat "$build/gpt-bootcfg-claim" "$work/claim.list" "$TOP/initramfs-tools/hooks/gpt-bootcfg" \
@@ -42,7 +77,7 @@ base=$work/base-$key.img
 if [ ! -f "$base" ]; then
 	rm -f "$work"/base-*.img
 	"$here/build-initramfs.sh" "$kdir" "$base" "$build/gpt-bootcfg-claim" "$work/claim.list" \
-		>"$work/mkinitramfs.log" 2>&1 || { sed 's/^/# /' "$work/mkinitramfs.log"; bail "mkinitramfs failed"; }
+		>"$work/mkinitramfs.log" 2>&1 || { sed 's/^/# /' "$work/mkinitramfs.log"; bail "mkinitramfs failed ($kver)"; }
 	# Concatenated archives must start on a 4-byte boundary.
 	truncate -s %4 "$base"
 fi
@@ -62,7 +97,7 @@ boot() {
 	cp "$TAP_TMP/$1" "$work/$1.report"
 	echo "# $1: QEMU exit $_rc after $(($(date +%s) - _t0)) s"
 	_fail0=$_tap_fail
-	is "$(grep -c '^END$' "$TAP_TMP/$1")" 1 "$1: boot reached the report and powered off (QEMU exit $_rc)"
+	is "$(grep -c '^END$' "$TAP_TMP/$1")" 1 "$K $1: boot reached the report and powered off (QEMU exit $_rc)"
 }
 # Print the serial log when anything of the scenario failed.
 finish() {
@@ -76,18 +111,18 @@ has() { grep -qF -- "$2" "$TAP_TMP/$1" || { echo "no line '$2' in the report"; g
 
 targets_claimed() { # NAME
 	is "$(drv "$1" 0000:00:03.0) $(drv "$1" 0000:00:04.0) $(drv "$1" 0000:00:05.0)" \
-		"vfio-pci vfio-pci vfio-pci" "$1: NVMe, xHCI and HDA targets end on vfio-pci"
-	is "$(drv "$1" 0000:00:06.0)" nvme "$1: control NVMe stays on nvme"
+		"vfio-pci vfio-pci vfio-pci" "$K $1: NVMe, xHCI and HDA targets end on vfio-pci"
+	is "$(drv "$1" 0000:00:06.0)" nvme "$K $1: control NVMe stays on nvme"
 	for a in 0000:00:03.0 0000:00:04.0 0000:00:05.0; do
 		g=$(grp "$1" $a)
-		ok "$1: /dev/vfio/$g exists for $a" -- has "$1" "VFIO " # group list checked below
-		ok "$1: group $g of $a in /dev/vfio" -- sh -c "grep -q '^VFIO .* $g ' '$TAP_TMP/$1' || grep -q '^VFIO $g ' '$TAP_TMP/$1'"
+		ok "$K $1: /dev/vfio/$g exists for $a" -- has "$1" "VFIO " # group list checked below
+		ok "$K $1: group $g of $a in /dev/vfio" -- sh -c "grep -q '^VFIO .* $g ' '$TAP_TMP/$1' || grep -q '^VFIO $g ' '$TAP_TMP/$1'"
 	done
 	for m in nvme xhci_pci snd_hda_intel; do
-		ok "$1: host driver $m present and loaded" -- has "$1" "MOD $m"
+		ok "$K $1: host driver $m present and loaded" -- has "$1" "MOD $m"
 	done
-	is "$(grep -c ' driver=\(xhci_hcd\|snd_hda_intel\)' "$TAP_TMP/$1")" 0 "$1: xhci_hcd and snd_hda_intel hold no device"
-	is "$(grep -c ' driver=nvme' "$TAP_TMP/$1")" 1 "$1: nvme holds only the control device"
+	is "$(grep -c ' driver=\(xhci_hcd\|snd_hda_intel\)' "$TAP_TMP/$1")" 0 "$K $1: xhci_hcd and snd_hda_intel hold no device"
+	is "$(grep -c ' driver=nvme' "$TAP_TMP/$1")" 1 "$K $1: nvme holds only the control device"
 }
 
 for s in $scenarios; do
@@ -95,11 +130,14 @@ for s in $scenarios; do
 	real)
 		boot real "$base" "$ARGS"
 		targets_claimed real
-		ok "real: ORDER of the real image runs gpt-bootcfg before udev" -- \
+		ok "$K real: ORDER of the real image runs gpt-bootcfg before udev" -- \
 			sh -c "sed -n 's/^ORDER //p' '$TAP_TMP/real' | tr '\n' ' ' | grep -q 'gpt-bootcfg .*udev'"
-		ok "real: modules loaded by the claim binary" -- has real "LOG gpt-bootcfg: loaded vfio, vfio_virqfd, irqbypass, vfio_pci_core, vfio_pci, vfio_iommu_type1 in"
-		ok "real: per-device log with durations" -- has real "LOG gpt-bootcfg: 0000:00:03.0: claimed for vfio-pci in"
-		ok "real: summary" -- has real "LOG gpt-bootcfg: 3 of 3 devices on vfio-pci in"
+		loaded=$(sed -n 's/^LOG gpt-bootcfg: loaded \(.*\) in [0-9.]* ms$/\1/p' "$TAP_TMP/real")
+		is "$(echo "$loaded" | tr -d ' ' | tr , '\n' | LC_ALL=C sort -u | tr '\n' ' ')" "$(modules_expected)" \
+			"$K real: modules loaded by the claim binary are vfio-pci's and vfio_iommu_type1's chains in this kernel's modules.dep"
+		ok "$K real: the claim binary loaded each module after the ones it needs" -- modules_order_ok "$loaded"
+		ok "$K real: per-device log with durations" -- has real "LOG gpt-bootcfg: 0000:00:03.0: claimed for vfio-pci in"
+		ok "$K real: summary" -- has real "LOG gpt-bootcfg: 3 of 3 devices on vfio-pci in"
 		finish real
 		;;
 	builtin)
@@ -123,11 +161,11 @@ PRE
 		boot builtin "$work/builtin.img" "$ARGS rdinit=/gbtest-preinit"
 		is "$(sed -n 's/^PRE //p' "$TAP_TMP/builtin" | tr '\n' ' ')" \
 			"0000:00:03.0 nvme 0000:00:04.0 xhci_hcd 0000:00:05.0 snd_hda_intel " \
-			"builtin: host drivers held the targets before the claim"
+			"$K builtin: host drivers held the targets before the claim"
 		targets_claimed builtin
-		ok "builtin: nvme unbound by the claim" -- has builtin "0000:00:03.0: claimed for vfio-pci in"
-		ok "builtin: unbind logged" -- has builtin ", unbind nvme "
-		ok "builtin: xhci unbind logged" -- has builtin ", unbind xhci_hcd "
+		ok "$K builtin: nvme unbound by the claim" -- has builtin "0000:00:03.0: claimed for vfio-pci in"
+		ok "$K builtin: unbind logged" -- has builtin ", unbind nvme "
+		ok "$K builtin: xhci unbind logged" -- has builtin ", unbind xhci_hcd "
 		finish builtin
 		;;
 	mismatch)
@@ -136,21 +174,21 @@ PRE
 			>"$TAP_TMP/ov/etc/gpt-bootcfg/claim.list"
 		overlay mismatch "$TAP_TMP/ov"
 		boot mismatch "$work/mismatch.img" "$ARGS"
-		is "$(drv mismatch 0000:00:03.0)" nvme "mismatch: the mismatched NVMe is skipped and gets nvme"
-		is "$(drv mismatch 0000:00:04.0) $(drv mismatch 0000:00:05.0)" "vfio-pci vfio-pci" "mismatch: the other targets are claimed"
-		is "$(drv mismatch 0000:00:06.0)" nvme "mismatch: control on nvme"
-		ok "mismatch: skip logged with the reason" -- has mismatch "0000:00:03.0: skipped: identity mismatch: device is 0010, list says 0011"
-		ok "mismatch: summary" -- has mismatch "2 of 3 devices on vfio-pci"
+		is "$(drv mismatch 0000:00:03.0)" nvme "$K mismatch: the mismatched NVMe is skipped and gets nvme"
+		is "$(drv mismatch 0000:00:04.0) $(drv mismatch 0000:00:05.0)" "vfio-pci vfio-pci" "$K mismatch: the other targets are claimed"
+		is "$(drv mismatch 0000:00:06.0)" nvme "$K mismatch: control on nvme"
+		ok "$K mismatch: skip logged with the reason" -- has mismatch "0000:00:03.0: skipped: identity mismatch: device is 0010, list says 0011"
+		ok "$K mismatch: summary" -- has mismatch "2 of 3 devices on vfio-pci"
 		finish mismatch
 		;;
 	off)
 		boot off "$base" "$ARGS gpt_bootcfg=off"
 		is "$(drv off 0000:00:03.0) $(drv off 0000:00:04.0) $(drv off 0000:00:05.0) $(drv off 0000:00:06.0)" \
-			"nvme xhci_hcd snd_hda_intel nvme" "off: every device on its host driver"
-		ok "off: kill switch logged" -- has off "gpt_bootcfg=off on the kernel command line: claiming nothing"
-		is "$(grep -c 'gpt-bootcfg: loaded' "$TAP_TMP/off")" 0 "off: the claim binary loaded no module"
+			"nvme xhci_hcd snd_hda_intel nvme" "$K off: every device on its host driver"
+		ok "$K off: kill switch logged" -- has off "gpt_bootcfg=off on the kernel command line: claiming nothing"
+		is "$(grep -c 'gpt-bootcfg: loaded' "$TAP_TMP/off")" 0 "$K off: the claim binary loaded no module"
 		# udev's modprobe of nvme honours "softdep nvme pre: vfio-pci" from modprobe.d.
-		ok "off: the modprobe.d backstop loaded vfio-pci before the host drivers" -- has off "MOD vfio_pci"
+		ok "$K off: the modprobe.d backstop loaded vfio-pci before the host drivers" -- has off "MOD vfio_pci"
 		finish off
 		;;
 	nested)
@@ -271,21 +309,21 @@ NEST
 		chmod +x "$ov/gbtest/scenario"
 		overlay nested "$ov" || bail "nested overlay failed"
 		boot nested "$work/nested.img" "$ARGS"
-		is "$(drv nested 0000:00:03.0)" vfio-pci "nested: NVMe target on vfio-pci"
-		ok "nested: the config is root's and not group/world-writable" -- has nested "STEP conf -rw-r--r-- 0"
-		ok "nested: vm command succeeds" -- has nested "STEP vm command exit 0"
-		ok "nested: vm command passes the claimed NVMe through" -- \
+		is "$(drv nested 0000:00:03.0)" vfio-pci "$K nested: NVMe target on vfio-pci"
+		ok "$K nested: the config is root's and not group/world-writable" -- has nested "STEP conf -rw-r--r-- 0"
+		ok "$K nested: vm command succeeds" -- has nested "STEP vm command exit 0"
+		ok "$K nested: vm command passes the claimed NVMe through" -- \
 			has nested "STEP CMD     -device vfio-pci,host=0000:00:03.0,id=hostdev0,bus=rp1,addr=00.0"
-		ok "nested: vm command on a root port" -- has nested "STEP CMD     -device pcie-root-port,id=rp1,chassis=1 \\"
-		ok "nested: vm command uses TCG (test switch)" -- has nested "STEP CMD     -machine q35,accel=tcg,"
-		ok "nested: vm command has one vCPU" -- has nested "STEP CMD     -smp 1,sockets=1,cores=1,threads=1 \\"
-		ok "nested: vm run reached running" -- has nested "STEP vm running: yes"
-		ok "nested: QMP answered query-pci" -- has nested "STEP qmp-query exit 0"
-		ok "nested: QMP answered query-cpus-fast" -- has nested "STEP qmp-query cpus exit 0"
+		ok "$K nested: vm command on a root port" -- has nested "STEP CMD     -device pcie-root-port,id=rp1,chassis=1 \\"
+		ok "$K nested: vm command uses TCG (test switch)" -- has nested "STEP CMD     -machine q35,accel=tcg,"
+		ok "$K nested: vm command has one vCPU" -- has nested "STEP CMD     -smp 1,sockets=1,cores=1,threads=1 \\"
+		ok "$K nested: vm run reached running" -- has nested "STEP vm running: yes"
+		ok "$K nested: QMP answered query-pci" -- has nested "STEP qmp-query exit 0"
+		ok "$K nested: QMP answered query-cpus-fast" -- has nested "STEP qmp-query cpus exit 0"
 		sed -n 's/^STEP \({.*\)$/\1/p' "$TAP_TMP/nested" >"$TAP_TMP/qmp.json"
 		sed -n 's/^STEP TASK //p' "$TAP_TMP/nested" >"$TAP_TMP/tasks"
 		sed -n 's/^STEP STATUS //p' "$TAP_TMP/nested" >"$TAP_TMP/status.json"
-		ok "nested: query-pci lists the passed-through NVMe (1b36:0010, class 0108) behind rp1" -- python3 -c '
+		ok "$K nested: query-pci lists the passed-through NVMe (1b36:0010, class 0108) behind rp1" -- python3 -c '
 import json, sys
 r = {}
 for l in open(sys.argv[1]):
@@ -301,11 +339,11 @@ d, p = d[0]
 assert (d["id"]["vendor"], d["id"]["device"], d["class_info"]["class"]) == (0x1b36, 0x10, 0x0108), d
 assert p == "rp1", p
 print("hostdev0 at bus", d["bus"], "slot", d["slot"], "behind", p)' "$TAP_TMP/qmp.json"
-		ok "nested: guest running after cont (query-status)" -- python3 -c '
+		ok "$K nested: guest running after cont (query-status)" -- python3 -c '
 import json, sys
 r = {json.loads(l)["command"]: json.loads(l)["reply"]["return"] for l in open(sys.argv[1])}
 assert r["query-status"]["status"] == "running", r["query-status"]' "$TAP_TMP/qmp.json"
-		ok "nested: vCPU thread pinned to CPU 1, every other QEMU thread on CPU 0 (/proc)" -- python3 -c '
+		ok "$K nested: vCPU thread pinned to CPU 1, every other QEMU thread on CPU 0 (/proc)" -- python3 -c '
 import json, sys
 r = {json.loads(l)["command"]: json.loads(l)["reply"]["return"] for l in open(sys.argv[1])}
 cpus = r["query-cpus-fast"]
@@ -323,15 +361,15 @@ st = json.load(open(sys.argv[3]))
 assert st["running"] and [(v["thread"], v["affinity"]) for v in st["vcpus"]] == [(int(vtid), "1")], st
 print("vCPU thread", vtid, tasks[vtid][1], "on CPU 1;", len(others), "other threads on CPU 0")' \
 			"$TAP_TMP/qmp.json" "$TAP_TMP/tasks" "$TAP_TMP/status.json"
-		ok "nested: vm stop exits 0" -- has nested "STEP vm stop exit 0"
-		ok "nested: vm stop quit QEMU after the powerdown timeout (SeaBIOS has no OS)" -- \
+		ok "$K nested: vm stop exits 0" -- has nested "STEP vm stop exit 0"
+		ok "$K nested: vm stop quit QEMU after the powerdown timeout (SeaBIOS has no OS)" -- \
 			has nested "did not power off within 3 s; quitting QEMU"
-		ok "nested: vm run exits 0 when QEMU ends" -- has nested "STEP vm run exit 0"
-		ok "nested: no QEMU left after vm stop" -- has nested "STEP no qemu left"
-		ok "nested: SIGTERM to vm run (second start) is passed on to QEMU" -- \
+		ok "$K nested: vm run exits 0 when QEMU ends" -- has nested "STEP vm run exit 0"
+		ok "$K nested: no QEMU left after vm stop" -- has nested "STEP no qemu left"
+		ok "$K nested: SIGTERM to vm run (second start) is passed on to QEMU" -- \
 			has nested "STEP RUN2 gpt-bootcfg: Received SIGTERM; stopping QEMU for VM 'nest'."
-		ok "nested: vm run exits 0 after SIGTERM" -- has nested "STEP vm run SIGTERM exit 0"
-		ok "nested: no QEMU left after SIGTERM" -- has nested "STEP no qemu left after SIGTERM"
+		ok "$K nested: vm run exits 0 after SIGTERM" -- has nested "STEP vm run SIGTERM exit 0"
+		ok "$K nested: no QEMU left after SIGTERM" -- has nested "STEP no qemu left after SIGTERM"
 		finish nested
 		;;
 	bench)
@@ -340,11 +378,12 @@ print("vCPU thread", vtid, tasks[vtid][1], "on CPU 1;", len(others), "other thre
 		cp "$TOP/bench/claim-bench-guest.sh" "$TAP_TMP/ov/gbtest/scenario"
 		overlay bench "$TAP_TMP/ov"
 		boot bench "$work/bench.img" "$ARGS"
-		ok "bench: timings reported" -- has bench "STEP BENCH binproc exit=0"
+		ok "$K bench: timings reported" -- has bench "STEP BENCH binproc exit=0"
 		sed -i 's/^STEP BENCH/BENCH/' "$work/bench.report"
 		finish bench
 		;;
 	*) bail "unknown scenario $s" ;;
 	esac
 done
+done # kernels
 done_testing

@@ -140,10 +140,20 @@ start_vm() { # NAME: vm run in the background, wait for READY=1
 	python3 "$TAP_TMP/notify.py" "$TAP_TMP/notify" "$TAP_TMP/ready" 120 &
 	notify_pid=$!
 	for _i in $(seq 50); do [ -e "$TAP_TMP/notify.bound" ] && break; sleep 0.1; done
-	NOTIFY_SOCKET=$TAP_TMP/notify timeout 300 "$GPT_BOOTCFG" --root "$r" vm run "$1" \
-		>"$TAP_TMP/run-$1.out" 2>&1 &
+	# timeout(1) only bounds a hang; signals go to vm run itself ($vm_pid, written by the
+	# shell that then becomes it), never to timeout, which would forward them twice.
+	rm -f "$TAP_TMP/vm.pid"
+	NOTIFY_SOCKET=$TAP_TMP/notify timeout 300 sh -c 'echo $$ >"$1"; shift; exec "$@"' sh \
+		"$TAP_TMP/vm.pid" "$GPT_BOOTCFG" --root "$r" vm run "$1" >"$TAP_TMP/run-$1.out" 2>&1 &
 	run_pid=$!
 	wait $notify_pid
+	vm_pid=$(cat "$TAP_TMP/vm.pid")
+}
+# wait_log FILE TEXT: wait until FILE has a line with TEXT (bounded, 120 s); no sleep decides
+# a result, only whether the line came.
+wait_log() {
+	for _i in $(seq 1200); do grep -qF -- "$2" "$1" && return 0; sleep 0.1; done
+	echo "no '$2' in $1:"; cat "$1"; return 1
 }
 
 # Whatever happens, no QEMU outlives the test.
@@ -251,11 +261,71 @@ ok "t2: says it is not running" -- grep -q "VM 't2' is not running" "$TAP_TMP/st
 start_vm t2
 is "$(head -n1 "$TAP_TMP/ready")" "READY=1" "t2 again: READY=1 sent"
 qpid=$(cat "$r/run/gpt-bootcfg/t2.pid")
-kill -TERM "$run_pid"
+kill -TERM "$vm_pid"
 wait $run_pid
 rc=$?
 is "$rc" 0 "t2: vm run exits 0 on SIGTERM"
 [ "$rc" = 0 ] || sed 's/^/# vm run: /' "$TAP_TMP/run-t2.out"
 ok "t2: its QEMU is gone" -- sh -c "! kill -0 $qpid 2>/dev/null"
+
+# Stop requests that arrive twice (docs/vm.md, "Stopping"). QEMU is held with SIGSTOP while
+# the signals are sent, so it cannot end before vm run has taken both of them: every step
+# waits for vm run's log line, and no result depends on timing. The repeat window is made
+# long (GPT_BOOTCFG_TEST_REPEAT_MS) where a repeat is expected, zero where it is not.
+# dup: the same SIGTERM twice from the same sender (this shell), as timeout(1) forwards it.
+export GPT_BOOTCFG_TEST_REPEAT_MS=600000
+start_vm t2
+qpid=$(cat "$r/run/gpt-bootcfg/t2.pid")
+kill -STOP "$qpid"
+kill -TERM "$vm_pid"
+ok "t2 dup: the first SIGTERM is passed on" -- wait_log "$TAP_TMP/run-t2.out" "Received SIGTERM; stopping QEMU"
+kill -TERM "$vm_pid"
+ok "t2 dup: the repeat from the same sender is the same request" -- \
+	wait_log "$TAP_TMP/run-t2.out" "Received SIGTERM again from the same sender (pid $$) within 600000 ms: the same stop request"
+kill -CONT "$qpid"
+wait $run_pid
+rc=$?
+is "$rc" 0 "t2 dup: vm run exits 0 (QEMU ended on the one SIGTERM)"
+ok "t2 dup: QEMU was not killed" -- sh -c "! grep -q 'killing QEMU' '$TAP_TMP/run-t2.out'"
+ok "t2 dup: QEMU is gone" -- sh -c "! kill -0 $qpid 2>/dev/null"
+[ "$rc" = 0 ] || sed 's/^/# vm run: /' "$TAP_TMP/run-t2.out"
+
+# second: the same signal from another process is a second request: QEMU gets SIGKILL.
+start_vm t2
+qpid=$(cat "$r/run/gpt-bootcfg/t2.pid")
+kill -STOP "$qpid"
+kill -TERM "$vm_pid"
+wait_log "$TAP_TMP/run-t2.out" "Received SIGTERM; stopping QEMU" >/dev/null
+sh -c 'kill -TERM "$1"' sh "$vm_pid"
+wait $run_pid
+rc=$?
+is "$rc" 2 "t2 second sender: vm run exits 2"
+ok "t2 second sender: QEMU killed" -- grep -q "Received SIGTERM again; killing QEMU for VM 't2'" "$TAP_TMP/run-t2.out"
+ok "t2 second sender: QEMU is gone" -- sh -c "! kill -0 $qpid 2>/dev/null"
+
+# later: the same sender again after the window (0 here) is a second request too.
+export GPT_BOOTCFG_TEST_REPEAT_MS=0
+start_vm t2
+qpid=$(cat "$r/run/gpt-bootcfg/t2.pid")
+kill -STOP "$qpid"
+kill -TERM "$vm_pid"
+wait_log "$TAP_TMP/run-t2.out" "Received SIGTERM; stopping QEMU" >/dev/null
+kill -INT "$vm_pid"
+wait $run_pid
+rc=$?
+is "$rc" 2 "t2 SIGINT after SIGTERM: vm run exits 2"
+ok "t2 SIGINT after SIGTERM: QEMU killed" -- grep -q "Received SIGINT again; killing QEMU for VM 't2'" "$TAP_TMP/run-t2.out"
+start_vm t2
+qpid=$(cat "$r/run/gpt-bootcfg/t2.pid")
+kill -STOP "$qpid"
+kill -TERM "$vm_pid"
+wait_log "$TAP_TMP/run-t2.out" "Received SIGTERM; stopping QEMU" >/dev/null
+kill -TERM "$vm_pid"
+wait $run_pid
+rc=$?
+is "$rc" 2 "t2 same sender after the window: vm run exits 2"
+ok "t2 same sender after the window: QEMU killed" -- grep -q "Received SIGTERM again; killing QEMU for VM 't2'" "$TAP_TMP/run-t2.out"
+ok "t2 same sender after the window: QEMU is gone" -- sh -c "! kill -0 $qpid 2>/dev/null"
+unset GPT_BOOTCFG_TEST_REPEAT_MS
 
 done_testing
