@@ -63,7 +63,14 @@ CLEAN_FILES :=
 
 all: $(BUILD)/gpt-bootcfg $(BUILD)/gpt-bootcfg-claim
 
-$(OBJ)/%.o: src/%.c
+# Without the build dependencies the compiler would stop at "libkmod.h: No such file": name
+# the way out instead. "make check" and "make demo" install them first (check-deps).
+build-deps:
+	$(Q)$(PKG_CONFIG) --exists $(LIB_PKGS) 2>/dev/null || { echo "gpt-bootcfg: the build needs" \
+		"the pkg-config files of $(LIB_PKGS) (tests/deps.txt): run 'make check-deps' as root" \
+		"(or tests/install-deps.sh)" >&2; exit 1; }
+
+$(OBJ)/%.o: src/%.c | build-deps
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -91,7 +98,7 @@ $(BUILD)/gpt-bootcfg-claim: $(CLAIM_OBJ)
 	$(Q)$(CLAIM_CC) -static -Wl,--gc-sections -s $(LDFLAGS) -o $@ $^
 
 # Sanitizer build: same sources, used by every test.
-$(AOBJ)/%.o: src/%.c
+$(AOBJ)/%.o: src/%.c | build-deps
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CC      $@ (asan)")
 	$(Q)$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) $(CPPFLAGS) -O1 -g $(SANITIZE) -c -o $@ $<
@@ -140,5 +147,5 @@ clean:
 -include $(sort $(wildcard mk/*.mk))
 -include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 
-.PHONY: all asan install check check-deps check-unit check-integration clean
+.PHONY: all asan build-deps install check check-deps check-unit check-integration clean
 .DELETE_ON_ERROR:
