@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "kconfig.h"
 #include "planner.h"
 #include "qemucmd.h"
 #include "strbuf.h"
@@ -243,27 +244,71 @@ static bool kernel_has_node_hugepages(const struct host *h)
 }
 
 /*
- * Why intel_iommu=on is needed, or NULL when it is not. The IOMMU the firmware describes
- * decides, not the CPU: an emulated or unusual platform can pair an AMD CPU with an Intel
- * IOMMU (QEMU's q35 with intel-iommu).
+ * What the running kernel does with VT-d by default, from its /boot/config-RELEASE (Debian's
+ * 6.1 and 6.12 turn it on except for integrated graphics; mainline and Ubuntu kernels differ
+ * by release), or said as unknown. intel_iommu=on is planned in every case: explicit, it keeps
+ * the IOMMU on across a kernel upgrade that changes the default.
  */
-static const char *intel_iommu_reason(const struct host *h)
+static int intel_default_reason(const struct host *h, char **ret)
 {
-	static const char vtd_off[] = "Intel VT-d is off by default in this kernel; vfio-pci "
-				      "needs it";
+	const char *rel = h->kernel_release ? h->kernel_release : "RELEASE";
+	int r = -ENOMEM;
 
+	switch (kconfig_intel_iommu_default(h->pc, h->kernel_release)) {
+	case KCONFIG_INTEL_IOMMU_OFF:
+		r = asprintf(ret, "Intel VT-d is off by default in this kernel "
+				  "(CONFIG_INTEL_IOMMU_DEFAULT_ON is not set); vfio-pci needs it");
+		break;
+	case KCONFIG_INTEL_IOMMU_ON:
+		r = asprintf(ret, "Intel VT-d is on by default in this kernel "
+				  "(CONFIG_INTEL_IOMMU_DEFAULT_ON=y); explicit, it stays on after a "
+				  "kernel change");
+		break;
+	case KCONFIG_INTEL_IOMMU_ON_INTGPU_OFF:
+		r = asprintf(ret, "Intel VT-d is on by default in this kernel except for integrated "
+				  "graphics (CONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF=y); explicit, it "
+				  "stays on after a kernel change");
+		break;
+	case KCONFIG_INTEL_IOMMU_NONE:
+		r = asprintf(ret, "this kernel has no Intel VT-d driver (CONFIG_INTEL_IOMMU is not "
+				  "set); vfio-pci needs a kernel with one");
+		break;
+	case KCONFIG_INTEL_IOMMU_UNKNOWN:
+		if (h->n_groups > 0)
+			r = asprintf(ret, "Intel VT-d is on now (%zu IOMMU groups); this kernel's "
+					  "default is unknown (no /boot/config-%s); explicit, it stays "
+					  "on",
+				     h->n_groups, rel);
+		else
+			r = asprintf(ret, "Intel VT-d may be off by default in this kernel (no "
+					  "/boot/config-%s to tell); vfio-pci needs it",
+				     rel);
+		break;
+	}
+	return r < 0 ? -ENOMEM : 0;
+}
+
+/*
+ * Why intel_iommu=on is planned (*ret), or *ret NULL when it is not. The IOMMU the firmware
+ * describes decides, not the CPU: an emulated or unusual platform can pair an AMD CPU with an
+ * Intel IOMMU (QEMU's q35 with intel-iommu).
+ */
+static int intel_iommu_reason(const struct host *h, char **ret)
+{
+	*ret = NULL;
 	if (path_exists(h->pc, "/sys/firmware/acpi/tables/DMAR") > 0)
-		return vtd_off;
+		return intel_default_reason(h, ret);
 	/* The AMD IOMMU is on whenever the firmware describes it. */
 	if (path_exists(h->pc, "/sys/firmware/acpi/tables/IVRS") > 0)
-		return NULL;
+		return 0;
 	if (streq_ptr(h->cpu_vendor, "GenuineIntel"))
-		return vtd_off;
+		return intel_default_reason(h, ret);
 	/* amd_iommu has no "on" value: the AMD IOMMU is on whenever the firmware describes it,
 	 * so only the passthrough mode (iommu=pt) is needed. */
 	if (streq_ptr(h->cpu_vendor, "AuthenticAMD"))
-		return NULL;
-	return "CPU vendor unknown; harmless where there is no Intel IOMMU";
+		return 0;
+	*ret = strdup("CPU vendor unknown; harmless where there is no Intel IOMMU");
+	return *ret ? 0 : -ENOMEM;
 }
 
 /* Pages of one size the VMs that use that size need, each VM's memory rounded up. */
@@ -446,7 +491,7 @@ int plan_cmdline(const struct host *h, const struct config *c, struct plan_param
 {
 	struct plan_params p = {};
 	const struct pci_device *gpu = NULL;
-	const char *iommu_why;
+	_cleanup_free_ char *iommu_why = NULL;
 	bool boot_vga = false;
 	int ir, r;
 
@@ -461,8 +506,9 @@ int plan_cmdline(const struct host *h, const struct config *c, struct plan_param
 			boot_vga = true;
 	}
 
-	iommu_why = intel_iommu_reason(h);
-	r = iommu_why ? add_param(&p, "intel_iommu=on", iommu_why) : 0;
+	r = intel_iommu_reason(h, &iommu_why);
+	if (r >= 0 && iommu_why)
+		r = add_param(&p, "intel_iommu=on", iommu_why);
 	if (r < 0)
 		goto fail;
 	r = add_param(&p, "iommu=pt",
