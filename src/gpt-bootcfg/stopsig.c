@@ -5,10 +5,10 @@ void stop_request_init(struct stop_request *ret, const siginfo_t *si, long long 
 {
 	/* SI_USER, SI_QUEUE and SI_TKILL are all <= 0: a process sent it and si_pid is valid. */
 	*ret = (struct stop_request){
-		.sig = si->si_signo,
-		.from_process = si->si_code <= 0,
-		.pid = si->si_code <= 0 ? si->si_pid : 0,
-		.at_ms = now_ms,
+	    .sig = si->si_signo,
+	    .from_process = si->si_code <= 0,
+	    .pid = si->si_code <= 0 ? si->si_pid : 0,
+	    .at_ms = now_ms,
 	};
 }
 

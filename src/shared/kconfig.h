@@ -12,10 +12,10 @@
 
 /* What the Intel IOMMU (VT-d) does when the command line does not say. */
 enum kconfig_intel_iommu {
-	KCONFIG_INTEL_IOMMU_UNKNOWN,     /* no /boot/config-RELEASE */
-	KCONFIG_INTEL_IOMMU_NONE,        /* CONFIG_INTEL_IOMMU is not set: no VT-d driver */
-	KCONFIG_INTEL_IOMMU_OFF,         /* built, off unless intel_iommu=on */
-	KCONFIG_INTEL_IOMMU_ON,          /* CONFIG_INTEL_IOMMU_DEFAULT_ON=y */
+	KCONFIG_INTEL_IOMMU_UNKNOWN,	   /* no /boot/config-RELEASE */
+	KCONFIG_INTEL_IOMMU_NONE,	   /* CONFIG_INTEL_IOMMU is not set: no VT-d driver */
+	KCONFIG_INTEL_IOMMU_OFF,	   /* built, off unless intel_iommu=on */
+	KCONFIG_INTEL_IOMMU_ON,		   /* CONFIG_INTEL_IOMMU_DEFAULT_ON=y */
 	KCONFIG_INTEL_IOMMU_ON_INTGPU_OFF, /* CONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF=y (Debian):
 					    * on, except for the integrated graphics */
 };

@@ -26,7 +26,8 @@ int main(void)
 	r = req(SIGTERM, SI_USER, 100, 5000);
 	ok(stop_request_is_repeat(&first, &r, -1), "same signal, same sender, same moment: repeat");
 	r = req(SIGTERM, SI_TKILL, 100, 5999);
-	ok(stop_request_is_repeat(&first, &r, -1), "tgkill from the same sender 999 ms later: repeat");
+	ok(stop_request_is_repeat(&first, &r, -1),
+	   "tgkill from the same sender 999 ms later: repeat");
 	r = req(SIGTERM, SI_USER, 100, 5000 + STOP_REPEAT_WINDOW_MS);
 	ok(!stop_request_is_repeat(&first, &r, -1), "after the window: a second request");
 	r = req(SIGTERM, SI_USER, 101, 5001);
@@ -37,9 +38,11 @@ int main(void)
 	ok(!stop_request_is_repeat(&first, &r, -1), "kernel-generated: a second request");
 	r = req(SIGTERM, SI_USER, 100, 5000);
 	ok(!stop_request_is_repeat(&first, &r, 0), "window 0: never a repeat");
-	ok(stop_request_is_repeat(&first, &(struct stop_request){.sig = SIGTERM, .from_process = true,
-								 .pid = 100, .at_ms = 64999},
-				  60000),
+	ok(stop_request_is_repeat(
+	       &first,
+	       &(struct stop_request){
+		   .sig = SIGTERM, .from_process = true, .pid = 100, .at_ms = 64999},
+	       60000),
 	   "a longer window");
 	first = req(SIGINT, SI_KERNEL, 0, 5000);
 	r = req(SIGINT, SI_KERNEL, 0, 5000);
