@@ -1,9 +1,10 @@
 #!/bin/bash
 # tests/fresh/run.sh [COMMAND...]: the README's commands, as written, on a fresh Debian 12.
 #
-# A fresh clone of this repository (its HEAD, cloned by the host's git) is made inside a
-# minimal debootstrapped Debian 12 (minbase plus make and ca-certificates: of tests/deps.txt
-# only what Debian marks "Priority: required", which every installation has), and each
+# A fresh clone of this repository (its HEAD) is made inside a minimal debootstrapped Debian 12
+# (minbase plus git, make and ca-certificates: what a user who cloned the repository has; of
+# tests/deps.txt only what Debian marks "Priority: required" and what git itself depends on,
+# perl), and each
 # COMMAND (default: "make demo" "make check") runs there, in that order, as root, in the
 # clone, through "sh -c". The chroot lives in a private mount and PID namespace (unshare -m -p)
 # with its own /proc, a private /dev (a tmpfs with the usual device nodes bound in, devpts,
@@ -22,7 +23,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${GPT_BOOTCFG_CACHE:-$top/.cache}
 mirror=${GPT_BOOTCFG_MIRROR:-http://deb.debian.org/debian}
 suite=bookworm
-packages=make,ca-certificates
+packages=git,make,ca-certificates
 [ $# -gt 0 ] || set -- "make demo" "make check"
 
 log() { echo "fresh: $*" >&2; }
@@ -84,12 +85,20 @@ rm -rf "$r" && mkdir -p "$r"
 zstd -q -d -c "$tarball" | tar -C "$r" --numeric-owner --xattrs -xf -
 
 # The proof is that nothing of tests/deps.txt is there before the README's commands run, but
-# what every Debian has (Priority: required, e.g. e2fsprogs in Debian 12).
+# what every Debian has (Priority: required, e.g. e2fsprogs) and what the included packages
+# depend on (git needs perl).
+pulled=$(chroot "$r" dpkg-query -W -f '${Depends}, ${Pre-Depends}\n' ${packages//,/ } |
+	tr ',|' '\n\n' | sed 's/^ *\([^ :]*\).*/\1/' | sort -u)
 installed=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$top/tests/deps.txt" | while read -r p; do
 	st=$(chroot "$r" dpkg-query -W -f '${db:Status-Status} ${Priority}' "$p" 2>/dev/null || true)
 	case $st in
 	"installed required") echo "fresh: $p is installed (Priority: required)" >&2 ;;
-	installed*) echo "$p" ;;
+	installed*)
+		if echo "$pulled" | grep -qx "$p"; then
+			echo "fresh: $p is installed (a dependency of $packages)" >&2
+		else
+			echo "$p"
+		fi ;;
 	esac
 done | tr '\n' ' ')
 [ -z "$installed" ] || die "the fresh tree already has packages of tests/deps.txt: $installed"
