@@ -552,7 +552,7 @@ static void write_network(struct xml_writer *w, const struct vm_options *o)
 }
 
 /* -spice, the vdagent port, usb-redir channels; -display none: no emulated video. */
-static void write_spice(struct xml_writer *w, const struct vm_options *o)
+static void write_spice(struct xml_writer *w, const struct vm_options *o, const char *password)
 {
 	if (o->spice != VM_SPICE_NONE) {
 		xml_begin(w, "graphics");
@@ -567,6 +567,11 @@ static void write_spice(struct xml_writer *w, const struct vm_options *o)
 			xml_attrf(w, "port", "%u", o->spice_port);
 			xml_attr(w, "autoport", "no");
 			xml_attr(w, "listen", "127.0.0.1");
+			/* Without it libvirt would disable ticketing: anyone local could connect. */
+			if (password)
+				xml_attr(w, "passwd", password);
+			else
+				w->err = w->err ?: -EINVAL;
 			xml_begin(w, "listen");
 			xml_attr(w, "type", "address");
 			xml_attr(w, "address", "127.0.0.1");
@@ -711,7 +716,7 @@ static void write_override(struct xml_writer *w, const struct qemu_cmd_input *in
 		xml_end(w);
 }
 
-int vm_export_libvirt(const struct qemu_cmd_input *in, char **ret)
+int vm_export_libvirt(const struct qemu_cmd_input *in, const char *spice_password, char **ret)
 {
 	const struct vm_config *vm = in->vm;
 	const struct vm_options *o = vm_options(vm);
@@ -738,7 +743,7 @@ int vm_export_libvirt(const struct qemu_cmd_input *in, char **ret)
 	xml_text(&w, "[vm ");
 	xml_text(&w, vm->name);
 	xml_text(&w, "] of gpt-bootcfg (gpt-bootcfg vm export --libvirt). Its PCI devices are "
-		     "bound to vfio-pci in the initramfs by gpt-bootcfg: keep them managed='no'.");
+		     "bound to vfio-pci in the initramfs by gpt-bootcfg: keep them managed=no.");
 	xml_end(&w);
 	write_memory(&w, in);
 	r = write_cpus(&w, in, n_iothreads);
@@ -753,7 +758,7 @@ int vm_export_libvirt(const struct qemu_cmd_input *in, char **ret)
 	write_disks(&w, in, &boot, &iothread);
 	write_root_ports(&w, n_ports);
 	write_network(&w, o);
-	write_spice(&w, o);
+	write_spice(&w, o, spice_password);
 	write_hostdevs(&w, in, pl);
 	xml_end(&w);
 

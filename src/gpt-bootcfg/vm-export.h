@@ -19,7 +19,8 @@
 
 /*
  * Build the domain XML into *ret (NUL-terminated, ends with a newline). Every value from the
- * configuration is XML-escaped. -ENOMEM, or -EINVAL when a value holds a character XML
- * cannot carry (a control character).
+ * configuration is XML-escaped. spice_password is the contents of spice-password-file for
+ * spice = loopback (libvirt keeps the password in the domain, not in a file), else NULL.
+ * -ENOMEM, or -EINVAL when a value holds a character XML cannot carry (a control character).
  */
-int vm_export_libvirt(const struct qemu_cmd_input *in, char **ret);
+int vm_export_libvirt(const struct qemu_cmd_input *in, const char *spice_password, char **ret);

@@ -307,7 +307,8 @@ static int vm_command(struct cli *cli, const char *name, bool json, bool run_pat
 static int vm_export(struct cli *cli, const char *name, bool libvirt)
 {
 	_cleanup_(vm_ctx_done) struct vm_ctx x;
-	_cleanup_free_ char *xml = NULL;
+	_cleanup_free_ char *xml = NULL, *pw = NULL;
+	const struct vm_options *o;
 	int r;
 
 	if (!libvirt) {
@@ -317,7 +318,16 @@ static int vm_export(struct cli *cli, const char *name, bool libvirt)
 	r = vm_load(cli, name, &x);
 	if (r < 0)
 		return EXIT_ERROR;
-	r = vm_export_libvirt(&x.in, &xml);
+	o = vm_options(x.vm);
+	/* libvirt has no password file: the password goes into the domain (docs/vm.md). */
+	if (o->spice == VM_SPICE_LOOPBACK) {
+		r = path_read_string(cli->pc, &pw, "%s", o->spice_password_file);
+		if (r < 0)
+			return log_error_errno(r, "Failed to read spice-password-file '%s': %m",
+					       o->spice_password_file),
+			       EXIT_ERROR;
+	}
+	r = vm_export_libvirt(&x.in, pw, &xml);
 	if (r < 0) {
 		log_error_errno(r, "Failed to build the libvirt domain XML of VM '%s': %m", name);
 		return EXIT_ERROR;
