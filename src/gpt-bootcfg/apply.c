@@ -133,17 +133,17 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		log_error("apply takes no arguments.");
 		return EXIT_ERROR;
 	}
+	/* A JSON consumer is a program: it cannot answer the prompt, so it must say --yes. */
+	if (json && !yes) {
+		log_error("apply --json does not ask: add --yes (after reviewing 'gpt-bootcfg plan').");
+		return EXIT_ERROR;
+	}
 	if (!yes && !isatty(STDIN_FILENO)) {
 		log_error("Not asking for confirmation without a terminal: run 'gpt-bootcfg plan' to "
 			  "review, then 'gpt-bootcfg apply --yes'.");
 		return EXIT_ERROR;
 	}
 
-	/* A JSON consumer is a program: it cannot answer the prompt, so it must say --yes. */
-	if (json && !yes) {
-		log_error("apply --json does not ask: add --yes (after reviewing 'gpt-bootcfg plan').");
-		return EXIT_ERROR;
-	}
 	if (json) {
 		r = apply_json_begin(&aj);
 		if (r < 0) {
