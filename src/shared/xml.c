@@ -35,7 +35,7 @@ int xml_escape(struct strbuf *sb, const char *s)
 		case '\t':
 		case '\n':
 		case '\r':
-			/* Attribute values would normalise them to spaces: keep them as they are. */
+			/* Attribute values would turn them into spaces: keep them as written. */
 			strbuf_printf(sb, "&#%u;", *p);
 			break;
 		default:
