@@ -88,6 +88,13 @@ make_root() {
 	usb-redirect = 2
 	extra-args = -global kvm-pit.lost_tick_policy=delay
 
+	# Only the GPU's audio function: the slot has no function 0 passed through, so both
+	# builders renumber it to function 0 (the guest scans a slot only from function 0).
+	[vm solo]
+	memory = 1G
+	vcpus = 1
+	devices = gpu-audio usb
+
 	# SeaBIOS, no hugepages, a named CPU model, only the hidden-KVM vendor id, a bridge,
 	# SPICE on the loopback interface, an e1000e.
 	[vm legacy]
@@ -121,6 +128,36 @@ for vm in $VMS; do
 	"$GPT_BOOTCFG" --root "$r" vm export "$vm" --libvirt | cmp -s - "$TAP_TMP/$vm.xml"
 	is "$?" 0 "$vm: the same bytes again"
 done
+
+# Placement without libvirt: each hostdev's root port, function and multifunction flag in the
+# XML are those of its vfio-pci device in vm command (rpN is controller index N).
+placement_xml() {
+	python3 -c '
+import sys, xml.etree.ElementTree as ET
+for h in ET.parse(sys.argv[1]).getroot().findall("./devices/hostdev"):
+    s = h.find("./source/address").attrib
+    a = h.find("./address").attrib
+    print("%s:%s:%s.%s rp%d fn%d%s" % (s["domain"][2:], s["bus"][2:], s["slot"][2:], s["function"][2:],
+        int(a["bus"], 16), int(a["function"], 16), " multifunction" if a.get("multifunction") == "on" else ""))' "$1"
+}
+placement_cmd() {
+	jq -r '.argv[] | select(startswith("vfio-pci,"))' "$1" | python3 -c '
+import sys
+for l in sys.stdin:
+    d = dict(p.split("=", 1) if "=" in p else (p, "") for p in l.strip().split(","))
+    print("%s rp%s fn%d%s" % (d["host"], d["bus"][2:], int(d["addr"].split(".")[1]),
+        " multifunction" if d.get("multifunction") == "on" else ""))'
+}
+"$GPT_BOOTCFG" --root "$r" vm export solo --libvirt >"$TAP_TMP/solo.xml"
+for vm in $VMS solo; do
+	"$GPT_BOOTCFG" --root "$r" vm command --json "$vm" >"$TAP_TMP/$vm.json"
+	placement_xml "$TAP_TMP/$vm.xml" >"$TAP_TMP/$vm.pl-xml"
+	placement_cmd "$TAP_TMP/$vm.json" >"$TAP_TMP/$vm.pl-cmd"
+	ok "$vm: hostdevs on the root ports and functions of vm command" -- \
+		sh -c 'test -s "$1" && diff "$1" "$2"' - "$TAP_TMP/$vm.pl-cmd" "$TAP_TMP/$vm.pl-xml"
+done
+is "$(cat "$TAP_TMP/solo.pl-xml")" "0000:65:00.1 rp1 fn0
+0000:b4:00.0 rp2 fn0" "solo: the audio function alone becomes function 0"
 
 # The rules, checked on the XML itself (not only against the golden file).
 x=$TAP_TMP/win10.xml
