@@ -158,10 +158,13 @@ int bridge_acl_evaluate(struct path_cxt *pc, const char *contents, gid_t gid, co
 		res.where = TAKE_PTR(e.allow_where);
 	} else {
 		res.verdict = BRIDGE_ACL_NOT_ALLOWED;
-		if (gid != 0 && asprintf(&res.where,
+		if ((gid != 0 ? asprintf(&res.where,
 					 "%s belongs to group %u: its rules apply only to callers "
 					 "of that group, and QEMU runs the helper as root",
-					 BRIDGE_ACL_PATH, (unsigned)gid) < 0) {
+					 BRIDGE_ACL_PATH, (unsigned)gid)
+			      : asprintf(&res.where, "no line of %s allows %s", BRIDGE_ACL_PATH,
+					 bridge)) < 0) {
+			res.where = NULL;
 			r = -ENOMEM;
 			goto fail;
 		}
@@ -440,10 +443,9 @@ int bridge_plan_findings(struct path_cxt *pc, const struct config *c, char ***wa
 			if (now.verdict == BRIDGE_ACL_ALLOWED)
 				break;
 			r = addf(notes,
-				 "[vm %s] network = bridge:%s: qemu-bridge-helper refuses %s today "
-				 "(not allowed in %s%s%s); apply adds \"allow %s\" there",
-				 vm->name, b, b, BRIDGE_ACL_PATH, now.where ? ": " : "",
-				 STREMPTY(now.where), b);
+				 "[vm %s] network = bridge:%s: qemu-bridge-helper refuses %s until "
+				 "apply adds \"allow %s\" to %s (now: %s)",
+				 vm->name, b, b, b, BRIDGE_ACL_PATH, STREMPTY(now.where));
 			break;
 		case BRIDGE_ACL_DENIED:
 			r = addf(warnings,
@@ -459,10 +461,9 @@ int bridge_plan_findings(struct path_cxt *pc, const struct config *c, char ***wa
 			break;
 		case BRIDGE_ACL_NOT_ALLOWED:
 			r = addf(warnings,
-				 "[vm %s] network = bridge:%s: not allowed in %s%s%s%s, and apply "
-				 "cannot allow it there: allow it yourself",
-				 vm->name, b, BRIDGE_ACL_PATH, after.where ? " (" : "",
-				 after.where ? after.where : "", after.where ? ")" : "");
+				 "[vm %s] network = bridge:%s: qemu-bridge-helper refuses it (%s), "
+				 "and apply cannot change that: allow it in %s yourself",
+				 vm->name, b, STREMPTY(after.where), BRIDGE_ACL_PATH);
 			break;
 		}
 done:
@@ -515,9 +516,8 @@ int bridge_check(struct path_cxt *pc, const struct config *c, struct check_repor
 				    : 0;
 			if (r >= 0)
 				r = check_report_add(rep, "vm-bridge", CHECK_WARN, remedy,
-						     "[vm %s] bridge %s is not allowed in %s%s%s",
-						     vm->name, b, BRIDGE_ACL_PATH,
-						     now.where ? ": " : "", STREMPTY(now.where));
+						     "[vm %s] qemu-bridge-helper refuses bridge %s: %s",
+						     vm->name, b, STREMPTY(now.where));
 			break;
 		case BRIDGE_ACL_DENIED:
 		case BRIDGE_ACL_BROKEN:
@@ -610,14 +610,9 @@ int bridge_vm_ready(struct path_cxt *pc, const char *bridge, char **ret_error)
 		return r;
 	if (now.verdict != BRIDGE_ACL_ALLOWED)
 		r = asprintf(ret_error,
-			     "network = bridge:%s: qemu-bridge-helper would refuse %s (%s%s%s); "
+			     "network = bridge:%s: qemu-bridge-helper would refuse %s (%s%s); "
 			     "run 'gpt-bootcfg plan' and 'gpt-bootcfg apply'",
-			     bridge, bridge,
-			     now.verdict == BRIDGE_ACL_DENIED ? "denied: "
-			     : now.verdict == BRIDGE_ACL_BROKEN
-				     ? "cannot parse "
-				     : "not allowed in " BRIDGE_ACL_PATH,
-			     now.where && now.verdict == BRIDGE_ACL_NOT_ALLOWED ? ": " : "",
+			     bridge, bridge, now.verdict == BRIDGE_ACL_DENIED ? "denied by " : "",
 			     STREMPTY(now.where)) < 0
 			    ? -ENOMEM
 			    : -EACCES;

@@ -875,7 +875,19 @@ static int vm_run(struct cli *cli, const char *name)
 	r = check_vfio(&x);
 	if (r < 0)
 		return EXIT_ERROR;
-	/* QEMU's own message for a refused bridge is "bridge helper failed", nothing more. */
+	/* Prepare hooks first: one of them may allocate the hugepages late. */
+	r = run_hooks(cli, x.vm, "prepare");
+	if (r < 0)
+		return EXIT_ERROR;
+	r = check_hugepages(&x);
+	if (r < 0) {
+		(void)run_hooks(cli, x.vm, "release");
+		return EXIT_ERROR;
+	}
+	/*
+	 * QEMU's own message for a refused bridge is "bridge helper failed", nothing more.
+	 * After the prepare hooks: one of them may create the bridge.
+	 */
 	if (vm_options(x.vm)->network == VM_NET_BRIDGE) {
 		_cleanup_free_ char *err = NULL;
 
@@ -886,17 +898,9 @@ static int vm_run(struct cli *cli, const char *name)
 			else
 				log_error_errno(r, "Failed to check bridge '%s': %m",
 						vm_options(x.vm)->net_ifname);
+			(void)run_hooks(cli, x.vm, "release");
 			return EXIT_ERROR;
 		}
-	}
-	/* Prepare hooks first: one of them may allocate the hugepages late. */
-	r = run_hooks(cli, x.vm, "prepare");
-	if (r < 0)
-		return EXIT_ERROR;
-	r = check_hugepages(&x);
-	if (r < 0) {
-		(void)run_hooks(cli, x.vm, "release");
-		return EXIT_ERROR;
 	}
 	r = path_mkdir_p(cli->pc, VM_RUN_DIR, 0755);
 	if (r < 0) {
