@@ -438,6 +438,11 @@ int bridge_plan_findings(struct path_cxt *pc, const struct config *c, char ***wa
 		if (r < 0)
 			goto done;
 
+		/* Line numbers as the user sees the file now (our block would shift them). */
+		if (now.verdict == after.verdict && now.where) {
+			free(after.where);
+			after.where = TAKE_PTR(now.where);
+		}
 		switch (after.verdict) {
 		case BRIDGE_ACL_ALLOWED:
 			if (now.verdict == BRIDGE_ACL_ALLOWED)

@@ -272,7 +272,7 @@ static void print_text(const struct gen *g, bool diffs, struct strbuf *out)
 		strbuf_printf(out, "  %-9s %s", managed_action_to_string(f->action), f->path);
 		if (f->is_link && f->content)
 			strbuf_printf(out, " -> %s", f->content);
-		if (f->shared && f->content)
+		if (f->shared && f->content && strstr(f->content, BRIDGE_BLOCK_BEGIN))
 			strbuf_puts(out, " (gpt-bootcfg's block of lines; the rest stays as it is)");
 		if (f->backup)
 			strbuf_printf(out, " (%s file kept as %s)",

@@ -266,10 +266,22 @@ static int add_file(struct path_cxt *pc, struct managed_set *s, const char *path
 /* A shared file (struct managed_file.shared): takes current and content. */
 static int add_shared(struct managed_set *s, const char *path, char *current, char *content)
 {
-	_cleanup_free_ char *user = NULL;
+	_cleanup_free_ char *user = NULL, *user2 = NULL;
 	struct managed_file *n, *f;
-	bool found = false;
+	bool found = false, wanted = false;
 
+	/* A file of the user's in which we want no block and have none is not ours at all. */
+	if ((current && bridge_block_strip(current, &user, &found) < 0) ||
+	    (content && bridge_block_strip(content, &user2, &wanted) < 0)) {
+		free(current);
+		free(content);
+		return -ENOMEM;
+	}
+	if (!found && !wanted && current && content && streq(current, content)) {
+		free(current);
+		free(content);
+		return 0;
+	}
 	n = realloc(s->files, (s->n + 1) * sizeof(*n));
 	if (!n) {
 		free(current);
@@ -280,7 +292,7 @@ static int add_shared(struct managed_set *s, const char *path, char *current, ch
 	f = &s->files[s->n++];
 	*f = (struct managed_file){.content = content, .current = current, .shared = true};
 	f->path = strdup(path);
-	if (!f->path || (current && bridge_block_strip(current, &user, &found) < 0))
+	if (!f->path)
 		return -ENOMEM;
 	f->state = !current ? MANAGED_STATE_ABSENT : found ? MANAGED_STATE_OURS
 							   : MANAGED_STATE_FOREIGN;
