@@ -30,12 +30,29 @@ struct acl_eval {
 	bool allowed, denied;
 };
 
+/* Format a message into *ret and return error, or -ENOMEM. */
+static int fmt_error(char **ret, int error, const char *fmt, ...) _printf_(3, 4);
+static int fmt_error(char **ret, int error, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vasprintf(ret, fmt, ap);
+	va_end(ap);
+	if (k < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return error;
+}
+
 static int where_set(char **where, const char *file, unsigned line, const char *cmd,
 		     const char *arg)
 {
 	if (*where)
 		return 0;
-	return asprintf(where, "%s:%u: %s %s", file, line, cmd, arg) < 0 ? -ENOMEM : 0;
+	return fmt_error(where, 0, "%s:%u: %s %s", file, line, cmd, arg);
 }
 
 static int parse_file(struct acl_eval *e, const char *file, unsigned depth);
@@ -71,10 +88,8 @@ static int parse_text(struct acl_eval *e, const char *file, const char *text, bo
 		if (!arg)
 			arg = strchr(cmd, '\t');
 		if (!arg)
-			return asprintf(ret_bad, "%s:%u: '%s' has no argument", file, lineno, cmd) <
-					       0
-				       ? -ENOMEM
-				       : -EINVAL;
+			return fmt_error(ret_bad, -EINVAL, "%s:%u: '%s' has no argument", file,
+					 lineno, cmd);
 		*arg++ = '\0';
 		while (isspace((unsigned char)*arg))
 			arg++;
@@ -105,9 +120,8 @@ static int parse_text(struct acl_eval *e, const char *file, const char *text, bo
 			if (depth < INCLUDE_DEPTH_MAX)
 				r = parse_file(e, inc, depth + 1);
 		} else {
-			return asprintf(ret_bad, "%s:%u: unknown command '%s'", file, lineno, cmd) < 0
-				       ? -ENOMEM
-				       : -EINVAL;
+			return fmt_error(ret_bad, -EINVAL, "%s:%u: unknown command '%s'", file,
+					 lineno, cmd);
 		}
 		if (r < 0)
 			return r;
@@ -298,8 +312,8 @@ int bridge_config_bridges(const struct config *c, char ***ret)
 	return 0;
 }
 
-int bridge_acl_wanted(struct path_cxt *pc, const struct config *c, bool created,
-		      char **ret_current, char **ret_wanted)
+int bridge_acl_wanted(struct path_cxt *pc, const struct config *c, bool created, char **ret_current,
+		      char **ret_wanted)
 {
 	_cleanup_strv_free_ char **bridges = NULL, **add = NULL;
 	_cleanup_free_ char *cur = NULL, *user = NULL, *wanted = NULL;
@@ -367,10 +381,8 @@ static int acl_now(struct path_cxt *pc, const char *bridge, struct bridge_acl_re
 		return r;
 	if (r < 0) {
 		ret->verdict = BRIDGE_ACL_BROKEN;
-		return asprintf(&ret->where, "%s cannot be read: %s", BRIDGE_ACL_PATH,
-				strerror(-r)) < 0
-			       ? -ENOMEM
-			       : 0;
+		return fmt_error(&ret->where, 0, "%s cannot be read: %s", BRIDGE_ACL_PATH,
+				 strerror(-r));
 	}
 	return bridge_acl_evaluate(pc, cur, gid, bridge, ret);
 }
@@ -422,11 +434,12 @@ int bridge_plan_findings(struct path_cxt *pc, const struct config *c, char ***wa
 		if (r < 0 && r != -ENOENT && r != -ENOTDIR)
 			return r;
 		if (r <= 0) {
-			r = addf(warnings,
-				 "[vm %s] network = bridge:%s: there is no bridge %s on this host "
-				 "(no /sys/class/net/%s/bridge); QEMU cannot start the VM until the "
-				 "host's network configuration creates it",
-				 vm->name, b, b, b);
+			r = addf(
+			    warnings,
+			    "[vm %s] network = bridge:%s: there is no bridge %s on this host "
+			    "(no /sys/class/net/%s/bridge); QEMU cannot start the VM until the "
+			    "host's network configuration creates it",
+			    vm->name, b, b, b);
 			if (r < 0)
 				return r;
 		}
@@ -453,10 +466,11 @@ int bridge_plan_findings(struct path_cxt *pc, const struct config *c, char ***wa
 				 vm->name, b, b, b, BRIDGE_ACL_PATH, STREMPTY(now.where));
 			break;
 		case BRIDGE_ACL_DENIED:
-			r = addf(warnings,
-				 "[vm %s] network = bridge:%s: denied by %s; apply does not override "
-				 "a deny of yours: QEMU fails (\"bridge helper failed\") until it goes",
-				 vm->name, b, after.where);
+			r = addf(
+			    warnings,
+			    "[vm %s] network = bridge:%s: denied by %s; apply does not override "
+			    "a deny of yours: QEMU fails (\"bridge helper failed\") until it goes",
+			    vm->name, b, after.where);
 			break;
 		case BRIDGE_ACL_BROKEN:
 			r = addf(warnings,
@@ -471,7 +485,7 @@ int bridge_plan_findings(struct path_cxt *pc, const struct config *c, char ***wa
 				 vm->name, b, STREMPTY(after.where), BRIDGE_ACL_PATH);
 			break;
 		}
-done:
+	done:
 		bridge_acl_result_done(&now);
 		bridge_acl_result_done(&after);
 		if (r < 0)
@@ -496,8 +510,8 @@ int bridge_check(struct path_cxt *pc, const struct config *c, struct check_repor
 		if (r < 0 && r != -ENOENT && r != -ENOTDIR)
 			return r;
 		if (r <= 0) {
-			if (asprintf(&remedy, "create bridge %s in the host's network configuration",
-				     b) < 0)
+			if (asprintf(&remedy,
+				     "create bridge %s in the host's network configuration", b) < 0)
 				return -ENOMEM;
 			r = check_report_add(rep, "vm-bridge", CHECK_FAIL, remedy,
 					     "[vm %s] bridge %s does not exist", vm->name, b);
@@ -511,30 +525,28 @@ int bridge_check(struct path_cxt *pc, const struct config *c, struct check_repor
 		switch (now.verdict) {
 		case BRIDGE_ACL_ALLOWED:
 			r = check_report_add(rep, "vm-bridge", CHECK_PASS, NULL,
-					     "[vm %s] bridge %s exists and is allowed (%s)", vm->name,
-					     b, now.where);
+					     "[vm %s] bridge %s exists and is allowed (%s)",
+					     vm->name, b, now.where);
 			break;
 		case BRIDGE_ACL_NOT_ALLOWED:
-			r = asprintf(&remedy, "'gpt-bootcfg apply' adds \"allow %s\" to %s", b,
-				     BRIDGE_ACL_PATH) < 0
-				    ? -ENOMEM
-				    : 0;
+			r = fmt_error(&remedy, 0, "'gpt-bootcfg apply' adds \"allow %s\" to %s", b,
+				      BRIDGE_ACL_PATH);
 			if (r >= 0)
-				r = check_report_add(rep, "vm-bridge", CHECK_WARN, remedy,
-						     "[vm %s] qemu-bridge-helper refuses bridge %s: %s",
-						     vm->name, b, STREMPTY(now.where));
+				r = check_report_add(
+				    rep, "vm-bridge", CHECK_WARN, remedy,
+				    "[vm %s] qemu-bridge-helper refuses bridge %s: %s", vm->name, b,
+				    STREMPTY(now.where));
 			break;
 		case BRIDGE_ACL_DENIED:
 		case BRIDGE_ACL_BROKEN:
-			r = asprintf(&remedy, "edit %s: %s", BRIDGE_ACL_PATH,
-				     now.verdict == BRIDGE_ACL_DENIED ? "remove the deny"
-								      : "fix that line") < 0
-				    ? -ENOMEM
-				    : 0;
+			r = fmt_error(&remedy, 0, "edit %s: %s", BRIDGE_ACL_PATH,
+				      now.verdict == BRIDGE_ACL_DENIED ? "remove the deny"
+								       : "fix that line");
 			if (r >= 0)
-				r = check_report_add(rep, "vm-bridge", CHECK_FAIL, remedy,
-						     "[vm %s] qemu-bridge-helper refuses bridge %s: %s",
-						     vm->name, b, now.where);
+				r = check_report_add(
+				    rep, "vm-bridge", CHECK_FAIL, remedy,
+				    "[vm %s] qemu-bridge-helper refuses bridge %s: %s", vm->name, b,
+				    now.where);
 			break;
 		}
 		bridge_acl_result_done(&now);
@@ -604,23 +616,19 @@ int bridge_vm_ready(struct path_cxt *pc, const char *bridge, char **ret_error)
 	if (r < 0 && r != -ENOENT && r != -ENOTDIR)
 		return r;
 	if (r <= 0)
-		return asprintf(ret_error,
-				"network = bridge:%s: there is no bridge %s on this host (no "
-				"/sys/class/net/%s/bridge)",
-				bridge, bridge, bridge) < 0
-			       ? -ENOMEM
-			       : -ENODEV;
+		return fmt_error(ret_error, -ENODEV,
+				 "network = bridge:%s: there is no bridge %s on this host (no "
+				 "/sys/class/net/%s/bridge)",
+				 bridge, bridge, bridge);
 	r = acl_now(pc, bridge, &now);
 	if (r < 0)
 		return r;
 	if (now.verdict != BRIDGE_ACL_ALLOWED)
-		r = asprintf(ret_error,
-			     "network = bridge:%s: qemu-bridge-helper would refuse %s (%s%s); "
-			     "run 'gpt-bootcfg plan' and 'gpt-bootcfg apply'",
-			     bridge, bridge, now.verdict == BRIDGE_ACL_DENIED ? "denied by " : "",
-			     STREMPTY(now.where)) < 0
-			    ? -ENOMEM
-			    : -EACCES;
+		r = fmt_error(ret_error, -EACCES,
+			      "network = bridge:%s: qemu-bridge-helper would refuse %s (%s%s); "
+			      "run 'gpt-bootcfg plan' and 'gpt-bootcfg apply'",
+			      bridge, bridge, now.verdict == BRIDGE_ACL_DENIED ? "denied by " : "",
+			      STREMPTY(now.where));
 	bridge_acl_result_done(&now);
 	return r;
 }

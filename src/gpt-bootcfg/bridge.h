@@ -38,15 +38,15 @@ struct check_report;
 
 /* Our block in BRIDGE_ACL_PATH: these two lines and the "allow" lines between them. */
 #define BRIDGE_BLOCK_BEGIN                                                                         \
-	"# >>> gpt-bootcfg: bridges of [vm] sections (network = bridge:NAME); apply writes "      \
+	"# >>> gpt-bootcfg: bridges of [vm] sections (network = bridge:NAME); apply writes "       \
 	"this block, revert removes it\n"
 #define BRIDGE_BLOCK_END "# <<< gpt-bootcfg\n"
 
 enum bridge_acl_verdict {
-	BRIDGE_ACL_ALLOWED,     /* a rule allows it, none denies it */
+	BRIDGE_ACL_ALLOWED,	/* a rule allows it, none denies it */
 	BRIDGE_ACL_NOT_ALLOWED, /* no rule allows it (or there is no file) */
-	BRIDGE_ACL_DENIED,      /* a rule denies it: deny wins over any allow */
-	BRIDGE_ACL_BROKEN,      /* the helper cannot parse the main file: every bridge refused */
+	BRIDGE_ACL_DENIED,	/* a rule denies it: deny wins over any allow */
+	BRIDGE_ACL_BROKEN,	/* the helper cannot parse the main file: every bridge refused */
 };
 
 struct bridge_acl_result {
@@ -98,8 +98,8 @@ int bridge_config_bridges(const struct config *c, char ***ret);
  * Returns 0, or 1 when the file is left alone whatever the config says (not a regular
  * file, unreadable: plan warns); -ENOMEM.
  */
-int bridge_acl_wanted(struct path_cxt *pc, const struct config *c, bool created,
-		      char **ret_current, char **ret_wanted);
+int bridge_acl_wanted(struct path_cxt *pc, const struct config *c, bool created, char **ret_current,
+		      char **ret_wanted);
 
 /*
  * Plan's findings for the bridged VMs, appended to *warnings and *notes (strv): a bridge
