@@ -86,7 +86,7 @@ ok "status: GAP line for br1" -- grep -Fq "GAP  [vm lab] br1: no such bridge, al
 
 conf "$R"
 run_gen "$R" revert --dry-run
-ok "revert --dry-run names the file" -- grep -Fq "Would remove /etc/qemu/bridge.conf" "$TAP_TMP/out.txt"
+golden revert/bridge.txt "$TAP_TMP/out.txt"
 run_gen "$R" revert
 is "$rc" 0 "revert"
 tree_listing "$R" >"$TAP_TMP/after"
@@ -101,6 +101,18 @@ ok "plan: the file we created goes once no VM is bridged" -- grep -q "^  remove 
 run_gen "$R" apply --yes
 ok "apply removed it" -- test ! -e "$R/$acl"
 run_gen "$R" revert
+
+# ---- A refused plan writes nothing, bridge.conf included ----
+R5=$(fixture_copy guide-server)
+conf "$R5"
+mkdir -p "$R5/etc/qemu"
+printf 'allow virbr0\n' >"$R5/$acl"
+printf '[device root]\naddress = 0000:01:00.0\n' >>"$R5/etc/gpt-bootcfg/gpt-bootcfg.conf"
+tree_listing "$R5" >"$TAP_TMP/r0"
+run_gen "$R5" apply --yes --no-trial
+is "$rc" 1 "apply with the root NVMe is refused"
+tree_listing "$R5" >"$TAP_TMP/r1"
+ok "the refused apply leaves the tree (and the user's bridge.conf) byte for byte" -- cmp "$TAP_TMP/r0" "$TAP_TMP/r1"
 
 # ---- The user's own file: kept byte for byte, mode and owner too ----
 R2=$(fixture_copy guide-server)
@@ -120,6 +132,8 @@ ok "no backup of a shared file" -- test ! -e "$R2/$acl.bak"
 is "$(stat -c %a "$R2/$acl")" 640 "mode kept"
 is "$(head -n3 "$R2/$acl" | sed -n 2p)" "allow br0" "our line"
 ok "the user's bytes follow unchanged" -- sh -c "tail -c $(wc -c <"$TAP_TMP/user.conf") '$R2/$acl' | cmp -s - '$TAP_TMP/user.conf'"
+run_gen "$R2" revert --dry-run
+ok "revert --dry-run: our lines out of the user's file" -- grep -qx "Would remove gpt-bootcfg's lines from /etc/qemu/bridge.conf" "$TAP_TMP/out.txt"
 run_gen "$R2" revert
 is "$rc" 0 "revert"
 tree_listing "$R2" >"$TAP_TMP/after2"
