@@ -92,7 +92,12 @@ notify_pid=$!
 for _i in $(seq 50); do [ -e "$TAP_TMP/notify.bound" ] && break; sleep 0.1; done
 NOTIFY_SOCKET=$TAP_TMP/notify timeout 300 "$GPT_BOOTCFG" --root "$r" vm run net >"$TAP_TMP/run.out" 2>&1 &
 run_pid=$!
+# Until READY=1 or vm run's end (a QEMU killed at startup need not cost the whole timeout).
+while kill -0 $notify_pid 2>/dev/null && kill -0 $run_pid 2>/dev/null; do sleep 0.2; done
+sleep 0.5
+kill $notify_pid 2>/dev/null
 wait $notify_pid
+[ -s "$TAP_TMP/ready" ] || echo "vm run ended" >"$TAP_TMP/ready"
 is "$(head -n1 "$TAP_TMP/ready")" "READY=1" "vm run: QEMU up (READY=1)"
 [ "$(head -n1 "$TAP_TMP/ready")" = "READY=1" ] || sed 's/^/# vm run: /' "$TAP_TMP/run.out"
 qpid=$(cat "$r/run/gpt-bootcfg/net.pid" 2>/dev/null)
