@@ -193,13 +193,13 @@ fail:
 	return r;
 }
 
-int bridge_acl_read(struct path_cxt *pc, char **ret_contents, gid_t *ret_gid)
+int bridge_acl_read(struct path_cxt *pc, bool follow, char **ret_contents, gid_t *ret_gid)
 {
 	struct stat st;
 	char *buf = NULL;
 	int r;
 
-	r = path_lstat(pc, &st, BRIDGE_ACL_PATH);
+	r = follow ? path_stat(pc, &st, BRIDGE_ACL_PATH) : path_lstat(pc, &st, BRIDGE_ACL_PATH);
 	if (r == -ENOENT) {
 		*ret_contents = NULL;
 		*ret_gid = 0;
@@ -324,7 +324,7 @@ int bridge_acl_wanted(struct path_cxt *pc, const struct config *c, bool created,
 	r = bridge_config_bridges(c, &bridges);
 	if (r < 0)
 		return r;
-	r = bridge_acl_read(pc, &cur, &gid);
+	r = bridge_acl_read(pc, false, &cur, &gid);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
@@ -376,7 +376,7 @@ static int acl_now(struct path_cxt *pc, const char *bridge, struct bridge_acl_re
 	gid_t gid = 0;
 	int r;
 
-	r = bridge_acl_read(pc, &cur, &gid);
+	r = bridge_acl_read(pc, true, &cur, &gid);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
@@ -418,7 +418,7 @@ int bridge_plan_findings(struct path_cxt *pc, const struct config *c, char ***wa
 		/* The group a new file gets (root) or the one apply keeps. */
 		_cleanup_free_ char *dummy = NULL;
 
-		if (bridge_acl_read(pc, &dummy, &gid) < 0)
+		if (bridge_acl_read(pc, false, &dummy, &gid) < 0)
 			gid = 0;
 	}
 
@@ -481,8 +481,10 @@ int bridge_plan_findings(struct path_cxt *pc, const struct config *c, char ***wa
 		case BRIDGE_ACL_NOT_ALLOWED:
 			r = addf(warnings,
 				 "[vm %s] network = bridge:%s: qemu-bridge-helper refuses it (%s), "
-				 "and apply cannot change that: allow it in %s yourself",
-				 vm->name, b, STREMPTY(after.where), BRIDGE_ACL_PATH);
+				 "and apply cannot change that%s: allow it in %s yourself",
+				 vm->name, b, STREMPTY(after.where),
+				 left_alone ? " (it edits only a regular file, never a link)" : "",
+				 BRIDGE_ACL_PATH);
 			break;
 		}
 	done:

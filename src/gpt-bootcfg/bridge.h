@@ -70,11 +70,12 @@ int bridge_acl_evaluate(struct path_cxt *pc, const char *contents, gid_t gid, co
 			struct bridge_acl_result *ret);
 
 /*
- * The main file as it is: contents (NULL when absent) and its group. -errno when it
- * exists but cannot be read, or is not a regular file (-EISDIR, -ELOOP for a symlink:
- * apply never replaces a link of the user's).
+ * The main file: contents (NULL when absent) and its group. With follow, as the helper
+ * reads it (through a symlink); without, only a regular file (-ELOOP for a symlink,
+ * -EISDIR for anything else: apply never replaces a link or a directory of the user's).
+ * -errno when it cannot be read.
  */
-int bridge_acl_read(struct path_cxt *pc, char **ret_contents, gid_t *ret_gid);
+int bridge_acl_read(struct path_cxt *pc, bool follow, char **ret_contents, gid_t *ret_gid);
 
 /* contents without our block (a copy); *ret_found tells whether there was one. */
 int bridge_block_strip(const char *contents, char **ret, bool *ret_found);

@@ -186,6 +186,17 @@ printf 'allow br0\n' >"$R3/etc/qemu/more.conf"
 chgrp 1 "$R3/etc/qemu/more.conf"
 acl_case includegroup "include /etc/qemu/more.conf"
 ok "include: rules of a file of another group do not apply to root" -- grep -qx "+allow br0" "$TAP_TMP/plan-includegroup"
+# A symlink: the helper reads through it, apply leaves it alone.
+printf 'allow br0\n' >"$R3/etc/qemu/real.conf"
+rm -f "$R3/$acl"
+ln -s real.conf "$R3/$acl"
+run_gen "$R3" status
+ok "a symlinked bridge.conf is read through" -- grep -Fq "allowed: /etc/qemu/bridge.conf:1: allow br0" "$TAP_TMP/out.txt"
+printf 'allow br1\n' >"$R3/etc/qemu/real.conf"
+run_gen "$R3" plan
+ok "... apply does not replace the link, and says so" -- grep -Fq "apply cannot change that (it edits only a regular file, never a link)" "$TAP_TMP/out.txt"
+ok "... and lists no change to it" -- sh -c "! grep -q '^  [a-z]* *\/etc\/qemu\/bridge.conf' '$TAP_TMP/out.txt'"
+rm -f "$R3/$acl"
 printf 'include /etc/qemu/bridge.conf\n' >"$R3/$acl"
 run_gen "$R3" plan
 is "$rc" 0 "an include loop ends"
