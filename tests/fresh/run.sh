@@ -16,7 +16,8 @@
 # The debootstrapped tree is cached as a zstd tarball in $GPT_BOOTCFG_CACHE/fresh (built once,
 # about 2 minutes; concurrent runs wait for the lock). The cache directory itself is bound into
 # the chroot at the same path, so the kernels of the boot tests are downloaded once per machine,
-# not per run. The scratch tree goes to $GPT_BOOTCFG_FRESH_DIR (default: a directory in
+# not per run; its boot/ (initramfs images, boot logs) is a private tmpfs there, so every image
+# is built by mkinitramfs inside the fresh tree. The scratch tree goes to $GPT_BOOTCFG_FRESH_DIR (default: a directory in
 # /var/tmp) and is removed afterwards unless GPT_BOOTCFG_FRESH_KEEP=1.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -119,6 +120,8 @@ SECONDS=0
 log "clone of $commit in a fresh $suite; running: $(printf '"%s" ' "$@")"
 unshare -m -p -f --propagation private bash -euo pipefail -c '
 	r=$1 cache=$2; shift 2
+	# A machine'"'"'s / is a mount point (unshare --propagation, used by the tests, needs one).
+	mount --bind "$r" "$r"
 	mount -t proc proc "$r/proc"
 	mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$r/sys"
 	mount -t tmpfs -o mode=0755,nosuid dev "$r/dev"
@@ -136,6 +139,9 @@ unshare -m -p -f --propagation private bash -euo pipefail -c '
 	mount -t tmpfs -o mode=0755,nosuid,nodev run "$r/run"
 	mount -t tmpfs -o mode=1777,nosuid,nodev tmp "$r/tmp"
 	mount --bind "$cache" "$r$cache"
+	# Downloads are shared, the boot tests'"'"' images are not: mkinitramfs must run here.
+	mkdir -p "$cache/boot"
+	mount -t tmpfs -o mode=0755 boot "$r$cache/boot"
 	i=0
 	for c in "$@"; do
 		i=$((i + 1))
