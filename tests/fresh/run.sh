@@ -7,8 +7,7 @@
 # perl), and each
 # COMMAND (default: "make demo" "make check") runs there, in that order, as root, in the
 # clone, through "sh -c". The chroot lives in a private mount and PID namespace (unshare -m -p)
-# with its own /proc, a private /dev (a tmpfs with the usual device nodes bound in, devpts,
-# /dev/shm), a read-only /sys, tmpfs /run and /tmp, and the host's apt sources and DNS
+# with its own /proc, the machine's /dev (with a private devpts and /dev/shm), a read-only /sys, tmpfs /run and /tmp, and the host's apt sources and DNS
 # configuration copied in; it shares the host's network (apt reaches Debian's archive).
 # Nothing of the host is modified: the tree is a scratch copy of the cached tarball and all
 # mounts vanish with the namespace.
@@ -17,8 +16,9 @@
 # about 2 minutes; concurrent runs wait for the lock). The cache directory itself is bound into
 # the chroot at the same path, so the kernels of the boot tests are downloaded once per machine,
 # not per run; its boot/ (initramfs images, boot logs) is a private tmpfs there, so every image
-# is built by mkinitramfs inside the fresh tree. The scratch tree goes to $GPT_BOOTCFG_FRESH_DIR (default: a directory in
-# /var/tmp) and is removed afterwards unless GPT_BOOTCFG_FRESH_KEEP=1.
+# is built by mkinitramfs inside the fresh tree. The scratch tree goes to
+# $GPT_BOOTCFG_FRESH_DIR (default: a directory in /var/tmp) and is removed afterwards unless
+# GPT_BOOTCFG_FRESH_KEEP=1.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${GPT_BOOTCFG_CACHE:-$top/.cache}
@@ -124,18 +124,13 @@ unshare -m -p -f --propagation private bash -euo pipefail -c '
 	mount --bind "$r" "$r"
 	mount -t proc proc "$r/proc"
 	mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$r/sys"
-	mount -t tmpfs -o mode=0755,nosuid dev "$r/dev"
-	for n in null zero full random urandom tty; do
-		touch "$r/dev/$n" && mount --bind "/dev/$n" "$r/dev/$n"
-	done
-	mkdir -p "$r/dev/pts" "$r/dev/shm"
+	# The machine'"'"'s devices (devtmpfs: /dev/null, /dev/net/tun, /dev/kvm when there is one,
+	# ...), with a terminal instance and a /dev/shm of its own.
+	mount --rbind /dev "$r/dev"
+	mount --make-rslave "$r/dev"
 	mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$r/dev/pts"
-	ln -s pts/ptmx "$r/dev/ptmx"
+	mount --bind "$r/dev/pts/ptmx" "$r/dev/ptmx"
 	mount -t tmpfs -o mode=1777,nosuid,nodev shm "$r/dev/shm"
-	ln -s /proc/self/fd "$r/dev/fd"
-	ln -s /proc/self/fd/0 "$r/dev/stdin"
-	ln -s /proc/self/fd/1 "$r/dev/stdout"
-	ln -s /proc/self/fd/2 "$r/dev/stderr"
 	mount -t tmpfs -o mode=0755,nosuid,nodev run "$r/run"
 	mount -t tmpfs -o mode=1777,nosuid,nodev tmp "$r/tmp"
 	mount --bind "$cache" "$r$cache"

@@ -246,6 +246,9 @@ elif [ "$(id -u)" != 0 ]; then
 	why="needs root for a private mount namespace"
 elif ! unshare -m true 2>/dev/null; then
 	why="cannot create a mount namespace here"
+elif [ ! -c /dev/kvm ] || [ ! -w /dev/kvm ]; then
+	# The domains are type kvm: libvirt checks that against QEMU's KVM support.
+	why="no usable /dev/kvm: libvirt refuses a domain of type kvm"
 elif [ ! -d /sys/kernel/mm/hugepages/hugepages-1048576kB ]; then
 	why="this kernel has no 1 GiB hugepages to mount a hugetlbfs of"
 fi
