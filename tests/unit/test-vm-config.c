@@ -5,6 +5,7 @@
  */
 #include "../../src/gpt-bootcfg/vmconfig.c"
 #include "../../src/gpt-bootcfg/qemucmd.c"
+#include "../../src/gpt-bootcfg/vmhw.c"
 #include "tap.h"
 
 #define MAX_ENTRIES 64
