@@ -45,12 +45,15 @@ int qemu_machine_help_alias(const char *help, const char *alias, char **ret)
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
 
 		/* "q35                  Standard PC (Q35 + ICH9, 2009) (alias of pc-q35-7.2)" */
-		if (len > al && strncmp(line, alias, al) == 0 && (line[al] == ' ' || line[al] == '\t')) {
+		if (len > al && strncmp(line, alias, al) == 0 &&
+		    (line[al] == ' ' || line[al] == '\t')) {
 			const char *a = memmem(line, len, "(alias of ", 10);
 
 			if (a) {
-				const char *t = a + 10, *end = memchr(t, ')', len - (size_t)(t - line));
-				_cleanup_free_ char *type = end ? strndup(t, (size_t)(end - t)) : NULL;
+				const char *t = a + 10,
+					   *end = memchr(t, ')', len - (size_t)(t - line));
+				_cleanup_free_ char *type =
+				    end ? strndup(t, (size_t)(end - t)) : NULL;
 
 				if (type && vm_machine_type_valid(type)) {
 					*ret = TAKE_PTR(type);
@@ -168,12 +171,11 @@ int vm_uuid_generate(char **ret)
 	}
 	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4: random */
 	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-	return asprintf(ret,
-			"%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	return asprintf(ret, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 			b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
 			b[12], b[13], b[14], b[15]) < 0
-		       ? -ENOMEM
-		       : 0;
+		   ? -ENOMEM
+		   : 0;
 }
 
 /* The pinned value of one state file; NULL in *ret if there is none. */

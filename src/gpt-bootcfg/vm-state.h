@@ -22,8 +22,8 @@
 #include "vmconfig.h"
 
 struct vm_identity {
-	char *machine; /* NULL: not pinned (yet) */
-	char *uuid;    /* NULL: none (yet) */
+	char *machine;			  /* NULL: not pinned (yet) */
+	char *uuid;			  /* NULL: none (yet) */
 	bool machine_pinned, uuid_pinned; /* read from the state directory */
 };
 

@@ -32,9 +32,10 @@ _printf_(4, 5) static char *hw_error(const struct config *c, unsigned line, unsi
 }
 
 /* An error at column col of the entry's value (col 0 = the value's first character). */
-#define HW_FAIL_AT(e, off, ...)                                                                   \
+#define HW_FAIL_AT(e, off, ...)                                                                    \
 	do {                                                                                       \
-		*ret_error = hw_error(c, (e)->line, (e)->col_value + (unsigned)(off), __VA_ARGS__); \
+		*ret_error =                                                                       \
+		    hw_error(c, (e)->line, (e)->col_value + (unsigned)(off), __VA_ARGS__);         \
 		return -EINVAL;                                                                    \
 	} while (0)
 
@@ -43,7 +44,8 @@ static bool hw_device_section_exists(const struct config *c, const char *name)
 	if (!c)
 		return false;
 	for (size_t i = 0; i < c->n_sections; i++)
-		if (streq_ptr(c->sections[i].type, "device") && streq_ptr(c->sections[i].name, name))
+		if (streq_ptr(c->sections[i].type, "device") &&
+		    streq_ptr(c->sections[i].name, name))
 			return true;
 	return false;
 }
@@ -91,7 +93,7 @@ bool vm_uuid_valid(const char *s)
 		return false;
 	for (size_t i = 0; i < 36; i++)
 		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-'
-							  : !isxdigit((unsigned char)s[i]))
+							    : !isxdigit((unsigned char)s[i]))
 			return false;
 	return true;
 }
@@ -99,7 +101,7 @@ bool vm_uuid_valid(const char *s)
 /* ---- device-options ---- */
 
 enum hw_opt_type {
-	HW_OPT_BOOL,  /* on/off, other boolean spellings normalised */
+	HW_OPT_BOOL, /* on/off, other boolean spellings normalised */
 	HW_OPT_ONOFFAUTO,
 	HW_OPT_UINT,  /* decimal, 0..max */
 	HW_OPT_PCIID, /* 0xHHHH */
@@ -111,11 +113,11 @@ enum hw_opt_type {
 struct hw_vfio_option {
 	const char *name;
 	enum hw_opt_type type;
-	unsigned max;            /* HW_OPT_UINT */
+	unsigned max;		   /* HW_OPT_UINT */
 	const char *const *values; /* HW_OPT_ENUM, NULL-terminated */
 };
 
-static const char *const hw_msix_relocation[] = {"off",  "auto", "bar0", "bar1", "bar2",
+static const char *const hw_msix_relocation[] = {"off",	 "auto", "bar0", "bar1", "bar2",
 						 "bar3", "bar4", "bar5", NULL};
 
 /*
@@ -124,35 +126,35 @@ static const char *const hw_msix_relocation[] = {"off",  "auto", "bar0", "bar1",
  * gpt-bootcfg's, and the migration ones make no sense with a pinned, passed-through device.
  */
 static const struct hw_vfio_option hw_vfio_options[] = {
-	{"bootindex", HW_OPT_BOOTINDEX, 0, NULL},
-	{"rombar", HW_OPT_UINT, 1, NULL},
-	{"romfile", HW_OPT_PATH, 0, NULL},
-	{"x-vga", HW_OPT_BOOL, 0, NULL},
-	{"display", HW_OPT_ONOFFAUTO, 0, NULL},
-	{"x-no-kvm-intx", HW_OPT_BOOL, 0, NULL},
-	{"x-no-kvm-msi", HW_OPT_BOOL, 0, NULL},
-	{"x-no-kvm-msix", HW_OPT_BOOL, 0, NULL},
-	{"x-no-mmap", HW_OPT_BOOL, 0, NULL},
-	{"x-no-geforce-quirks", HW_OPT_BOOL, 0, NULL},
-	{"x-no-kvm-ioeventfd", HW_OPT_BOOL, 0, NULL},
-	{"x-no-vfio-ioeventfd", HW_OPT_BOOL, 0, NULL},
-	{"x-igd-opregion", HW_OPT_BOOL, 0, NULL},
-	{"x-igd-gms", HW_OPT_UINT, 64, NULL},
-	{"x-balloon-allowed", HW_OPT_BOOL, 0, NULL},
-	{"x-req", HW_OPT_BOOL, 0, NULL},
-	{"x-pcie-extcap-init", HW_OPT_BOOL, 0, NULL},
-	{"x-pcie-lnksta-dllla", HW_OPT_BOOL, 0, NULL},
-	{"x-intx-mmap-timeout-ms", HW_OPT_UINT, 60000, NULL},
-	{"x-nv-gpudirect-clique", HW_OPT_UINT, 15, NULL},
-	{"x-msix-relocation", HW_OPT_ENUM, 0, hw_msix_relocation},
-	{"x-pci-vendor-id", HW_OPT_PCIID, 0, NULL},
-	{"x-pci-device-id", HW_OPT_PCIID, 0, NULL},
-	{"x-pci-sub-vendor-id", HW_OPT_PCIID, 0, NULL},
-	{"x-pci-sub-device-id", HW_OPT_PCIID, 0, NULL},
+    {"bootindex", HW_OPT_BOOTINDEX, 0, NULL},
+    {"rombar", HW_OPT_UINT, 1, NULL},
+    {"romfile", HW_OPT_PATH, 0, NULL},
+    {"x-vga", HW_OPT_BOOL, 0, NULL},
+    {"display", HW_OPT_ONOFFAUTO, 0, NULL},
+    {"x-no-kvm-intx", HW_OPT_BOOL, 0, NULL},
+    {"x-no-kvm-msi", HW_OPT_BOOL, 0, NULL},
+    {"x-no-kvm-msix", HW_OPT_BOOL, 0, NULL},
+    {"x-no-mmap", HW_OPT_BOOL, 0, NULL},
+    {"x-no-geforce-quirks", HW_OPT_BOOL, 0, NULL},
+    {"x-no-kvm-ioeventfd", HW_OPT_BOOL, 0, NULL},
+    {"x-no-vfio-ioeventfd", HW_OPT_BOOL, 0, NULL},
+    {"x-igd-opregion", HW_OPT_BOOL, 0, NULL},
+    {"x-igd-gms", HW_OPT_UINT, 64, NULL},
+    {"x-balloon-allowed", HW_OPT_BOOL, 0, NULL},
+    {"x-req", HW_OPT_BOOL, 0, NULL},
+    {"x-pcie-extcap-init", HW_OPT_BOOL, 0, NULL},
+    {"x-pcie-lnksta-dllla", HW_OPT_BOOL, 0, NULL},
+    {"x-intx-mmap-timeout-ms", HW_OPT_UINT, 60000, NULL},
+    {"x-nv-gpudirect-clique", HW_OPT_UINT, 15, NULL},
+    {"x-msix-relocation", HW_OPT_ENUM, 0, hw_msix_relocation},
+    {"x-pci-vendor-id", HW_OPT_PCIID, 0, NULL},
+    {"x-pci-device-id", HW_OPT_PCIID, 0, NULL},
+    {"x-pci-sub-vendor-id", HW_OPT_PCIID, 0, NULL},
+    {"x-pci-sub-device-id", HW_OPT_PCIID, 0, NULL},
 };
 
 static const char *const hw_reserved_options[] = {
-	"host", "sysfsdev", "bus", "addr", "id", "multifunction", "acpi-index", "failover_pair_id",
+    "host", "sysfsdev", "bus", "addr", "id", "multifunction", "acpi-index", "failover_pair_id",
 };
 
 /* Keeps the list in messages short: the options most setups use. */
@@ -219,13 +221,14 @@ static int hw_parse_vfio_option(const struct config *c, const struct config_entr
 	voff = off + (size_t)(v - opt);
 	for (size_t i = 0; i < ARRAY_SIZE(hw_reserved_options); i++)
 		if (streq(k, hw_reserved_options[i]))
-			HW_FAIL_AT(e, off, "device-options: '%s' is set by gpt-bootcfg, not here", k);
+			HW_FAIL_AT(e, off, "device-options: '%s' is set by gpt-bootcfg, not here",
+				   k);
 	for (size_t i = 0; i < ARRAY_SIZE(hw_vfio_options); i++)
 		if (streq(k, hw_vfio_options[i].name))
 			def = &hw_vfio_options[i];
 	if (!def)
-		HW_FAIL_AT(e, off, "device-options: unknown option '%s' (known: " HW_KNOWN_OPTIONS ")",
-			   k);
+		HW_FAIL_AT(e, off,
+			   "device-options: unknown option '%s' (known: " HW_KNOWN_OPTIONS ")", k);
 	if (!*v)
 		HW_FAIL_AT(e, voff, "device-options: %s has no value", k);
 	/* Whatever the type: no second '=' (it would read as another option to a human). */
@@ -235,7 +238,8 @@ static int hw_parse_vfio_option(const struct config *c, const struct config_entr
 	switch (def->type) {
 	case HW_OPT_BOOTINDEX:
 		if (hw_parse_uint(v, 999, &u) < 0 || u == 0)
-			HW_FAIL_AT(e, voff, "device-options: bootindex must be 1 to 999, not '%s'", v);
+			HW_FAIL_AT(e, voff, "device-options: bootindex must be 1 to 999, not '%s'",
+				   v);
 		dopt->bootindex = u;
 		dopt->line = e->line;
 		dopt->col = e->col_value + (unsigned)off;
@@ -248,33 +252,37 @@ static int hw_parse_vfio_option(const struct config *c, const struct config_entr
 		return asprintf(ret_opt, "%s=%s", k, b ? "on" : "off") < 0 ? -ENOMEM : 0;
 	case HW_OPT_ONOFFAUTO:
 		if (!streq(v, "auto") && hw_parse_bool(v, &b) < 0)
-			HW_FAIL_AT(e, voff, "device-options: %s expects on, off or auto, not '%s'", k,
-				   v);
-		return asprintf(ret_opt, "%s=%s", k, streq(v, "auto") ? "auto" : b ? "on" : "off") <
-				       0
-			       ? -ENOMEM
-			       : 0;
+			HW_FAIL_AT(e, voff, "device-options: %s expects on, off or auto, not '%s'",
+				   k, v);
+		return asprintf(ret_opt, "%s=%s", k,
+				streq(v, "auto") ? "auto"
+				: b		 ? "on"
+						 : "off") < 0
+			   ? -ENOMEM
+			   : 0;
 	case HW_OPT_UINT:
 		if (hw_parse_uint(v, def->max, &u) < 0)
-			HW_FAIL_AT(e, voff, "device-options: %s must be a number from 0 to %u, not '%s'",
-				   k, def->max, v);
+			HW_FAIL_AT(e, voff,
+				   "device-options: %s must be a number from 0 to %u, not '%s'", k,
+				   def->max, v);
 		return asprintf(ret_opt, "%s=%u", k, u) < 0 ? -ENOMEM : 0;
 	case HW_OPT_PCIID: {
 		const char *h = startswith(v, "0x");
 
 		if (!h || strlen(h) != 4 || strspn(h, "0123456789abcdefABCDEF") != 4)
-			HW_FAIL_AT(e, voff, "device-options: %s must be a PCI id like 0x10de, not '%s'",
-				   k, v);
+			HW_FAIL_AT(e, voff,
+				   "device-options: %s must be a PCI id like 0x10de, not '%s'", k,
+				   v);
 		return asprintf(ret_opt, "%s=0x%04lx", k, strtoul(h, NULL, 16)) < 0 ? -ENOMEM : 0;
 	}
 	case HW_OPT_PATH:
-		if (v[0] != '/' || strlen(v) >= 4096 ||
-		    strcspn(v, ", \t\r\n\v\f") != strlen(v))
-			HW_FAIL_AT(e, voff, "device-options: %s '%s' is not an absolute path", k, v);
+		if (v[0] != '/' || strlen(v) >= 4096 || strcspn(v, ", \t\r\n\v\f") != strlen(v))
+			HW_FAIL_AT(e, voff, "device-options: %s '%s' is not an absolute path", k,
+				   v);
 		for (const char *p = v; *p; p++)
 			if (iscntrl((unsigned char)*p))
-				HW_FAIL_AT(e, voff, "device-options: %s '%s' is not an absolute path",
-					   k, v);
+				HW_FAIL_AT(e, voff,
+					   "device-options: %s '%s' is not an absolute path", k, v);
 		return asprintf(ret_opt, "%s=%s", k, v) < 0 ? -ENOMEM : 0;
 	case HW_OPT_ENUM:
 		for (const char *const *x = def->values; *x; x++)
@@ -319,8 +327,9 @@ static int hw_parse_device_options(const struct config *c, const struct config_e
 		if (off + len > end)
 			len = end - off;
 		if (len == 0)
-			HW_FAIL_AT(e, off, "device-options: empty option (two commas, or one at the "
-					   "start or end)");
+			HW_FAIL_AT(e, off,
+				   "device-options: empty option (two commas, or one at the "
+				   "start or end)");
 		opt = strndup(v + off, len);
 		if (!opt)
 			return -ENOMEM;
@@ -345,8 +354,9 @@ static int hw_parse_device_options(const struct config *c, const struct config_e
 		if (off < end) {
 			off++; /* the comma */
 			if (off == end)
-				HW_FAIL_AT(e, off - 1, "device-options: empty option (two commas, or "
-						       "one at the start or end)");
+				HW_FAIL_AT(e, off - 1,
+					   "device-options: empty option (two commas, or "
+					   "one at the start or end)");
 		}
 	}
 	if (!hw_device_section_exists(c, dev))
@@ -372,8 +382,8 @@ static int hw_parse_device_options(const struct config *c, const struct config_e
 
 /* ---- boot, display, audio, machine, uuid ---- */
 
-static int hw_parse_boot(const struct config *c, const struct config_entry *e,
-			 struct vm_options *o, char **ret_error)
+static int hw_parse_boot(const struct config *c, const struct config_entry *e, struct vm_options *o,
+			 char **ret_error)
 {
 	const char *v = e->value;
 	struct vm_boot_item *items = NULL;
@@ -403,10 +413,11 @@ static int hw_parse_boot(const struct config *c, const struct config_entry *e,
 		else if (hw_device_section_exists(c, w))
 			it.kind = VM_BOOT_DEVICE;
 		else {
-			*ret_error = hw_error(c, e->line, e->col_value + (unsigned)off,
-					      "boot: '%s' is not disk, cdrom, network or a [device] "
-					      "section",
-					      w);
+			*ret_error =
+			    hw_error(c, e->line, e->col_value + (unsigned)off,
+				     "boot: '%s' is not disk, cdrom, network or a [device] "
+				     "section",
+				     w);
 			r = -EINVAL;
 			break;
 		}
@@ -472,7 +483,8 @@ int vm_hw_parse_key(const struct config *c, const struct config_entry *e, struct
 		else if (streq(v, "qxl-vga"))
 			o->display = VM_DISPLAY_QXL_VGA;
 		else
-			HW_FAIL_AT(e, 0, "display: expected virtio-vga, qxl-vga or none, not '%s'", v);
+			HW_FAIL_AT(e, 0, "display: expected virtio-vga, qxl-vga or none, not '%s'",
+				   v);
 		return 1;
 	}
 	if (streq(k, "audio")) {
@@ -486,18 +498,21 @@ int vm_hw_parse_key(const struct config *c, const struct config_entry *e, struct
 	}
 	if (streq(k, "machine")) {
 		if (!vm_machine_type_valid(v))
-			HW_FAIL_AT(e, 0,
-				   "machine: expected a versioned q35 machine type like pc-q35-7.2, "
-				   "not '%s' (qemu-system-x86_64 -machine help lists them)",
-				   v);
+			HW_FAIL_AT(
+			    e, 0,
+			    "machine: expected a versioned q35 machine type like pc-q35-7.2, "
+			    "not '%s' (qemu-system-x86_64 -machine help lists them)",
+			    v);
 		free(o->machine);
 		o->machine = strdup(v);
 		return o->machine ? 1 : -ENOMEM;
 	}
 	if (streq(k, "uuid")) {
 		if (!vm_uuid_valid(v))
-			HW_FAIL_AT(e, 0, "uuid: '%s' is not a UUID like "
-					 "8c3f1a52-6b0e-4d3e-9a57-2f6e1c0b9d41", v);
+			HW_FAIL_AT(e, 0,
+				   "uuid: '%s' is not a UUID like "
+				   "8c3f1a52-6b0e-4d3e-9a57-2f6e1c0b9d41",
+				   v);
 		free(o->uuid);
 		o->uuid = strdup(v);
 		if (!o->uuid)
@@ -530,7 +545,7 @@ int vm_hw_check(const struct config *c, const struct config_section *s, struct v
 
 		switch (it->kind) {
 		case VM_BOOT_DEVICE:
-			STRV_FOREACH(d, vm->devices)
+			STRV_FOREACH (d, vm->devices)
 				found = found || streq(*d, it->device);
 			if (!found)
 				HW_FAIL_AT(boot_e, 0, "boot: '%s' is not in devices", it->device);
@@ -555,19 +570,20 @@ int vm_hw_check(const struct config *c, const struct config_section *s, struct v
 		if (!d->bootindex)
 			continue;
 		if (boot_e) {
-			*ret_error = hw_error(c, d->line, d->col,
-					      "device-options: bootindex and 'boot' (line %u) both set "
-					      "the boot order; use boot = ...",
-					      boot_e->line);
+			*ret_error =
+			    hw_error(c, d->line, d->col,
+				     "device-options: bootindex and 'boot' (line %u) both set "
+				     "the boot order; use boot = ...",
+				     boot_e->line);
 			return -EINVAL;
 		}
 		for (size_t j = 0; j < i; j++)
 			if (o->devopts[j].bootindex == d->bootindex) {
-				*ret_error = hw_error(c, d->line, d->col,
-						      "device-options: bootindex=%u is also given to "
-						      "'%s' on line %u",
-						      d->bootindex, o->devopts[j].device,
-						      o->devopts[j].line);
+				*ret_error = hw_error(
+				    c, d->line, d->col,
+				    "device-options: bootindex=%u is also given to "
+				    "'%s' on line %u",
+				    d->bootindex, o->devopts[j].device, o->devopts[j].line);
 				return -EINVAL;
 			}
 	}
@@ -655,7 +671,8 @@ int qemu_boot_order(const struct qemu_cmd_input *in, struct qemu_boot_order *ret
 	/* bootindex= of device-options first; the default order continues after them. */
 	for (size_t j = 0; j < in->n_pt; j++)
 		for (size_t i = 0; i < o->n_devopts; i++)
-			if (o->devopts[i].bootindex && streq_ptr(in->pt[j].device, o->devopts[i].device)) {
+			if (o->devopts[i].bootindex &&
+			    streq_ptr(in->pt[j].device, o->devopts[i].device)) {
 				bo.pt[j] = o->devopts[i].bootindex;
 				if (bo.pt[j] >= next)
 					next = bo.pt[j] + 1;
