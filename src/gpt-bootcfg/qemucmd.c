@@ -245,7 +245,7 @@ static void add_passthrough(struct argv_builder *b, const struct qemu_cmd_input 
 	free(done);
 }
 
-/* ",bootindex=N", or "" for a device the firmware is not to boot (static buffer). */
+/* ",bootindex=N" in buf, or "" for a device the firmware is not to boot. */
 static const char *bootindex(char buf[static 24], unsigned idx)
 {
 	buf[0] = '\0';
@@ -257,10 +257,9 @@ static const char *bootindex(char buf[static 24], unsigned idx)
 static void add_disks(struct argv_builder *b, const struct qemu_cmd_input *in,
 		      const struct qemu_boot_order *bo)
 {
-	char bi[24];
-
 	const struct vm_config *vm = in->vm;
 	const struct vm_options *o = vm_options(vm);
+	char bi[24];
 	size_t i = 0;
 
 	for (i = 0; i < o->n_disks; i++) {
