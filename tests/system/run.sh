@@ -36,11 +36,6 @@ DEB=$WORK/gpt-bootcfg.deb
 build_image "$WORK/disk.img" || sys_die "cannot build the image"
 sys_log "image ready after $(($(date +%s) - START)) s"
 truncate -s 64M "$WORK/nvme.img"
-# The passed-through NVMe is the nested VM's OS disk: its own marker. The VM's default boot
-# order (docs/config.md, "boot") puts it before the VM's disk image, which says "DISK".
-boot_sector "$WORK/nvme.sector" GPT-BOOTCFG-VM-BOOTED-NVME &&
-	dd if="$WORK/nvme.sector" of="$WORK/nvme.img" conv=notrunc status=none ||
-	sys_die "cannot write the NVMe boot sector"
 
 # The emulated hardware: two targets and a control device of the same type as one of them,
 # at fixed addresses (guest.sh knows them). "swapped" puts a sound card in the NVMe slot.
@@ -71,6 +66,12 @@ boot_sector() { # FILE MARKER: a 512-byte sector
 acpi_off_disk() { # FILE MARKER: a 1 MiB disk that boots the sector above
 	boot_sector "$1" "$2" && truncate -s 1M "$1"
 }
+
+# The passed-through NVMe is the nested VM's OS disk: its own marker. The VM's default boot
+# order (docs/config.md, "boot") puts it before the VM's disk image, which says "DISK".
+boot_sector "$WORK/nvme.sector" GPT-BOOTCFG-VM-BOOTED-NVME &&
+	dd if="$WORK/nvme.sector" of="$WORK/nvme.img" conv=notrunc status=none ||
+	sys_die "cannot write the NVMe boot sector"
 
 total_pass=0
 total_fail=0
