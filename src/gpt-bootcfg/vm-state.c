@@ -147,6 +147,9 @@ int qemu_resolve_q35(const char *qemu, char **ret)
 			return negative_errno();
 	if (r < 0)
 		return r;
+	/* 127: the child's exec failed (no such binary). */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return -ENOENT;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return -ENOEXEC;
 	r = strbuf_steal(&out, &text);

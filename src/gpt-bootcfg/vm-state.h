@@ -56,7 +56,10 @@ int vm_uuid_path(const char *name, char **ret);
  */
 int qemu_machine_help_alias(const char *help, const char *alias, char **ret);
 
-/* Run "qemu -machine help" and resolve the q35 alias (at most 30 s). */
+/*
+ * Run "qemu -machine help" and resolve the q35 alias (at most 30 s): -ENOENT when qemu
+ * cannot be run or lists no q35 alias, -ENOEXEC when it fails, -ETIMEDOUT.
+ */
 int qemu_resolve_q35(const char *qemu, char **ret);
 
 /* A new random (version 4) UUID in text form. */
