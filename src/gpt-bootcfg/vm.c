@@ -271,6 +271,29 @@ static void print_argv(char **argv)
 	putchar('\n');
 }
 
+/*
+ * The machine type and UUID "vm run" pinned, or the type it would pin (vm-state.h), for
+ * output that shows the VM without starting it; writes nothing.
+ */
+static int peek_identity(struct vm_ctx *x)
+{
+	const char *name = x->vm->name;
+	int r;
+
+	r = vm_identity_peek(x->cli->pc, x->vm, x->in.qemu, &x->id);
+	if (r < 0)
+		return log_error_errno(r, "Failed to read the state of VM '%s' in " VM_STATE_DIR
+					  "/%s: %m",
+				       name, name);
+	if (!x->id.machine)
+		log_warning("'%s -machine help' names no q35 machine type: showing 'q35', whose "
+			    "version the first 'vm run' pins",
+			    x->in.qemu);
+	x->in.machine = x->id.machine;
+	x->in.uuid = x->id.uuid;
+	return 0;
+}
+
 static int vm_command(struct cli *cli, const char *name, bool json, bool run_paths)
 {
 	_cleanup_(vm_ctx_done) struct vm_ctx x;
@@ -282,18 +305,8 @@ static int vm_command(struct cli *cli, const char *name, bool json, bool run_pat
 		return EXIT_ERROR;
 	if (run_paths)
 		x.in.path_root = path_cxt_root(cli->pc);
-	r = vm_identity_peek(cli->pc, x.vm, x.in.qemu, &x.id);
-	if (r < 0) {
-		log_error_errno(r, "Failed to read the state of VM '%s' in " VM_STATE_DIR "/%s: %m",
-				name, name);
+	if (peek_identity(&x) < 0)
 		return EXIT_ERROR;
-	}
-	if (!x.id.machine)
-		log_warning("'%s -machine help' names no q35 machine type: showing 'q35', whose "
-			    "version the first 'vm run' pins",
-			    x.in.qemu);
-	x.in.machine = x.id.machine;
-	x.in.uuid = x.id.uuid;
 	r = qemu_cmd_build(&x.in, &argv);
 	if (r < 0) {
 		log_error_errno(r, "Failed to build the QEMU command: %m");
@@ -334,6 +347,8 @@ static int vm_export(struct cli *cli, const char *name, bool libvirt)
 	}
 	r = vm_load(cli, name, &x);
 	if (r < 0)
+		return EXIT_ERROR;
+	if (peek_identity(&x) < 0)
 		return EXIT_ERROR;
 	o = vm_options(x.vm);
 	/* libvirt has no password file: the password goes into the domain (docs/vm.md). */
