@@ -404,6 +404,16 @@ static int hw_parse_boot(const struct config *c, const struct config_entry *e, s
 			r = -ENOMEM;
 			break;
 		}
+		if ((streq(w, "disk") || streq(w, "cdrom") || streq(w, "network")) &&
+		    hw_device_section_exists(c, w)) {
+			/* Either reading would surprise someone: make the name unique. */
+			*ret_error = hw_error(c, e->line, e->col_value + (unsigned)off,
+					      "boot: '%s' is both a keyword and a [device %s] "
+					      "section; rename the section",
+					      w, w);
+			r = -EINVAL;
+			break;
+		}
 		if (streq(w, "disk"))
 			it.kind = VM_BOOT_DISK;
 		else if (streq(w, "cdrom"))

@@ -14,6 +14,8 @@
 static struct config_entry entries[MAX_ENTRIES];
 static struct config_section sections[4];
 static struct config cfg;
+/* The name of the third [device] section (a test renames it). */
+static char *third_device = "usb";
 
 /* Build [device gpu] [device audio] [device usb] [vm NAME] from "key=value" lines. */
 static const struct config_section *make(const char *const *kv)
@@ -32,7 +34,7 @@ static const struct config_section *make(const char *const *kv)
 	}
 	sections[0] = (struct config_section){.type = "device", .name = "gpu", .line = 1};
 	sections[1] = (struct config_section){.type = "device", .name = "audio", .line = 3};
-	sections[2] = (struct config_section){.type = "device", .name = "usb", .line = 5};
+	sections[2] = (struct config_section){.type = "device", .name = third_device, .line = 5};
 	sections[3] = (struct config_section){
 		.type = "vm", .name = "win10", .line = 9, .entries = entries, .n_entries = n};
 	cfg = (struct config){.path = "/etc/gpt-bootcfg/gpt-bootcfg.conf",
@@ -543,6 +545,12 @@ static void test_hw_errors(void)
 	check_error((const char *const[]){"memory=1G", "disk=/a.img", "boot=disk disk", NULL},
 		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:12:13: boot: 'disk' is listed twice",
 		    "boot: twice");
+	third_device = "cdrom";
+	check_error((const char *const[]){"memory=1G", "cdrom=/a.iso", "boot=cdrom", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:12:8: boot: 'cdrom' is both a keyword and a "
+		    "[device cdrom] section; rename the section",
+		    "boot: a keyword that is also a device name");
+	third_device = "usb";
 	check_error((const char *const[]){"memory=1G", "boot=network", NULL},
 		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:11:8: boot: 'network', but network = none",
 		    "boot: network without one");
