@@ -28,7 +28,7 @@ else
 Q := @
 endif
 
-LIB_PKGS := libkmod blkid libpci
+LIB_PKGS := libkmod blkid libpci libzstd zlib liblzma
 LIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)
 LIB_LIBS = $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) 2>/dev/null)
 
