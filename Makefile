@@ -46,14 +46,15 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
 # Normal build.
 OBJ := $(BUILD)/obj
 SHARED_OBJ := $(SHARED_SRC:src/%.c=$(OBJ)/%.o)
-CLI_OBJ := $(CLI_SRC:src/%.c=$(OBJ)/%.o)
+# The CLI checks images against the claim binary's own module resolver (initrdcheck.c).
+CLI_OBJ := $(CLI_SRC:src/%.c=$(OBJ)/%.o) $(OBJ)/claim/modload.o
 CLAIM_OBJ := $(CLAIM_SRC:src/%.c=$(BUILD)/claim-obj/%.o) \
 	$(CLAIM_SHARED_SRC:src/%.c=$(BUILD)/claim-obj/%.o)
 
 # Sanitizer build for tests.
 AOBJ := $(BUILD)/asan/obj
 ASHARED_OBJ := $(SHARED_SRC:src/%.c=$(AOBJ)/%.o)
-ACLI_OBJ := $(CLI_SRC:src/%.c=$(AOBJ)/%.o)
+ACLI_OBJ := $(CLI_SRC:src/%.c=$(AOBJ)/%.o) $(AOBJ)/claim/modload.o
 ACLAIM_OBJ := $(CLAIM_SRC:src/%.c=$(AOBJ)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/asan/tests/%)
 

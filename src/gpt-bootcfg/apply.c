@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "gen.h"
+#include "initrdcheck.h"
 #include "log.h"
 #include "strv-util.h"
 #include "trial.h"
@@ -65,6 +66,45 @@ static int arm_trial(struct cli *cli, const struct gen *g, const struct managed_
 	if (r < 0)
 		return log_error_errno(r, "Failed to arm the trial boot below '%s': %m", cli->root);
 	return 0;
+}
+
+/*
+ * The images update-initramfs just wrote must hold what the claim needs (initrdcheck.h):
+ * shown on stdout, each problem logged with its image. -EBADMSG when one has a problem.
+ */
+static int verify_images(struct cli *cli, bool trial)
+{
+	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
+	struct initrd_check c;
+	bool ok;
+	int r;
+
+	r = initrd_check(cli->pc, &c);
+	if (r < 0)
+		return log_error_errno(r, "Failed to check the initramfs images below '%s': %m",
+				       cli->root);
+	initrd_check_text(&c, &out);
+	ok = initrd_check_ok(&c);
+	if (strbuf_str(&out)) {
+		printf("\n%s", out.buf);
+		fflush(stdout);
+	}
+	for (size_t i = 0; i < c.n; i++)
+		STRV_FOREACH(p, c.images[i].problems)
+			log_error("%s: %s", c.images[i].path, *p);
+	initrd_check_done(&c);
+	if (ok)
+		return 0;
+	log_error("The files are written and the initramfs was rebuilt, but the image above "
+		  "would not claim the devices at the next boot. %s Find the cause in the "
+		  "update-initramfs output (a hook that removes ours, the package's files "
+		  "missing, a COMPRESS this check cannot read), fix it and run 'gpt-bootcfg "
+		  "apply' again: it rebuilds and checks again. 'gpt-bootcfg revert' undoes this "
+		  "apply.",
+		  trial ? "The trial boot is not selected for the next boot."
+			: "The new kernel parameters are already the default; the devices would "
+			  "stay on their host drivers.");
+	return -EBADMSG;
 }
 
 static bool confirm(void)
@@ -291,6 +331,11 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 	if (r < 0) {
 		log_error("The files are written, but the rebuild failed: fix it and run the command "
 			  "again before rebooting.");
+		r = EXIT_ERROR;
+		goto out;
+	}
+	/* Failing leaves the apply pending, as a failed rebuild does: running it again redoes it. */
+	if (r > 0 && verify_images(cli, trial) < 0) {
 		r = EXIT_ERROR;
 		goto out;
 	}

@@ -335,7 +335,7 @@ int gen_rebuild(struct cli *cli, unsigned what, bool no_rebuild)
 {
 	const char *root = path_cxt_root(cli->pc);
 	bool host = path_cxt_is_host(cli->pc), grub_mkconfig = false;
-	int r;
+	int r, rebuilt = 0;
 
 	if (what == MANAGED_REBUILD_NONE)
 		return 0;
@@ -373,6 +373,7 @@ int gen_rebuild(struct cli *cli, unsigned what, bool no_rebuild)
 		r = run(host ? h : c);
 		if (r < 0)
 			return r;
+		rebuilt = 1;
 	}
 	if (what & MANAGED_REBUILD_GRUB) {
 		char *const h[] = {"update-grub", NULL};
@@ -385,5 +386,5 @@ int gen_rebuild(struct cli *cli, unsigned what, bool no_rebuild)
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return rebuilt;
 }
