@@ -194,64 +194,58 @@ if [ -z "$BB" ] || ! file -L "$BB" | grep -q 'statically linked'; then
 	_tap_n=$((_tap_n + 1)); _tap_fail=$((_tap_fail + 1))
 else
 	R3=$(fixture_copy guide-server)
-	mkdir -p "$R3/etc/gpt-bootcfg" "$R3/bin" "$R3/usr/sbin" "$R3/images"
+	mkdir -p "$R3/etc/gpt-bootcfg"
 	cp "$R/etc/gpt-bootcfg/gpt-bootcfg.conf" "$R3/etc/gpt-bootcfg/"
-	cp "$BB" "$R3/bin/busybox"
-	ln -s busybox "$R3/bin/sh"
-	ln -s busybox "$R3/bin/cp"
-	# The stand-in copies /images/next, which the test prepares, as update-initramfs would
-	# write the image; update-grub does nothing.
-	printf '#!/bin/sh\ncp /images/next /boot/initrd.img-%s\necho "update-initramfs ran"\n' "$K" \
-		>"$R3/usr/sbin/update-initramfs"
+	initrd_standin "$R3" "$K" "$BB"
 	printf '#!/bin/sh\necho "update-grub ran"\n' >"$R3/usr/sbin/update-grub"
-	chmod 755 "$R3/usr/sbin/update-initramfs" "$R3/usr/sbin/update-grub"
+	chmod 755 "$R3/usr/sbin/update-grub"
 
-	# The list apply is about to write is unknown before it runs: a first apply with
-	# --no-rebuild writes it, and the image is built from it.
-	run_gen "$R3" apply --yes --no-trial --no-rebuild
-	is "$rc" 0 "apply --no-rebuild"
-	ok "--no-rebuild checks no image" -- sh -c "! grep -q 'Initramfs images' '$TAP_TMP/out.txt'"
-	rm -rf "$TAP_TMP/t3"
-	initrd_tree "$R3" "$K" "$TAP_TMP/t3"
-	rm "$TAP_TMP/t3/scripts/init-top/gpt-bootcfg"
-	initrd_pack "$TAP_TMP/t3" "$R3/images/next"
-	# A config change makes the next apply rebuild (the list is the same: generation kept).
-	sed -i 's/^memory = 4G/memory = 8G/' "$R3/etc/gpt-bootcfg/gpt-bootcfg.conf"
+	# The hook's init-top script missing from what mkinitramfs packs.
+	mv "$R3/gbtest/initrd/scripts/init-top/gpt-bootcfg" "$TAP_TMP/saved-init-top"
 	run_gen "$R3" apply --yes --no-trial
 	is "$rc" 2 "apply with an image missing the hook: exit 2"
 	ok "update-initramfs ran" -- grep -q "update-initramfs ran" "$TAP_TMP/out.txt"
+	ok "the check's FAIL line" -- grep -qx "  FAIL /boot/initrd.img-$K" "$TAP_TMP/out.txt"
 	ok "names the image and what is missing" -- grep -q \
 		"gpt-bootcfg: /boot/initrd.img-$K: no init-top script (/scripts/init-top/gpt-bootcfg)" "$TAP_TMP/err.txt"
 	ok "says what to do" -- grep -q "run 'gpt-bootcfg apply' again: it rebuilds and checks again" "$TAP_TMP/err.txt"
 	ok "no 'Applied generation' claim" -- sh -c "! grep -q '^Applied generation' '$TAP_TMP/out.txt'"
 	ok "the apply stays pending" -- grep -q "^pending direct" "$R3/var/lib/gpt-bootcfg/state"
 	# Fixed: the next apply finishes the pending one, rebuilds and checks again.
-	rm -rf "$TAP_TMP/t3"
-	initrd_tree "$R3" "$K" "$TAP_TMP/t3"
-	initrd_pack "$TAP_TMP/t3" "$R3/images/next"
+	mv "$TAP_TMP/saved-init-top" "$R3/gbtest/initrd/scripts/init-top/gpt-bootcfg"
 	run_gen "$R3" apply --yes --no-trial
 	is "$rc" 0 "apply again with a good image: exit 0"
 	ok "finishing the pending apply" -- grep -q "The last apply did not finish" "$TAP_TMP/err.txt"
-	ok "the check's ok line" -- grep -q "^  ok   /boot/initrd.img-$K (none zstd): claim binary" "$TAP_TMP/out.txt"
+	ok "the check's ok line" -- grep -q "^  ok   /boot/initrd.img-$K (gzip): claim binary" "$TAP_TMP/out.txt"
 	ok "applied" -- grep -q "^Applied generation" "$TAP_TMP/out.txt"
+	ok "nothing pending" -- sh -c "! grep -q '^pending' '$R3/var/lib/gpt-bootcfg/state'"
 
 	# A stale list in the rebuilt image (a hook of the admin copying an old one).
-	sed -i "s/^generation .*/generation 77/" "$TAP_TMP/t3/etc/gpt-bootcfg/claim.list"
-	initrd_pack "$TAP_TMP/t3" "$R3/images/next"
-	sed -i 's/^memory = 8G/memory = 4G/' "$R3/etc/gpt-bootcfg/gpt-bootcfg.conf"
+	mkdir -p "$R3/gbtest/override/etc/gpt-bootcfg"
+	sed "s/^generation .*/generation 77/" "$R3/etc/gpt-bootcfg/claim.list" \
+		>"$R3/gbtest/override/etc/gpt-bootcfg/claim.list"
+	sed -i 's/^memory = 4G/memory = 8G/' "$R3/etc/gpt-bootcfg/gpt-bootcfg.conf"
 	run_gen "$R3" apply --yes --no-trial
 	is "$rc" 2 "apply with a stale list in the image: exit 2"
 	ok "names the stale list" -- grep -q "/boot/initrd.img-$K: stale claim list: generation 77 in the image" "$TAP_TMP/err.txt"
 
-	# Reverted: the list is gone from /etc, so an image that still has one fails status.
+	# A trial apply with a bad image: the trial is not selected for the next boot.
+	run_gen "$R3" apply --yes --trial
+	is "$rc" 2 "trial apply with a bad image: exit 2"
+	ok "says the trial is not selected" -- grep -q "The trial boot is not selected for the next boot" "$TAP_TMP/err.txt"
+	ok "grubenv has no next_entry" -- sh -c "! grep -qs '^next_entry=' '$R3/boot/grub/grubenv'"
+	rm -rf "$R3/gbtest/override"
+
+	# Reverted: the list is gone from /etc and from the rebuilt image.
 	run_gen "$R3" revert
+	is "$rc" 0 "revert"
+	run_gen "$R3" status
+	ok "after revert, an image without a list: ok" -- grep -q \
+		"^  ok   /boot/initrd.img-$K (gzip): no claim list, as in /etc: nothing is claimed$" "$TAP_TMP/out.txt"
+	# An image that still has one would claim devices at the next boot.
+	initrd_pack "$GOOD" "$R3/boot/initrd.img-$K"
 	run_gen "$R3" status
 	ok "after revert, an image with a list: FAIL" -- grep -q \
 		"holds a claim list, but /etc/gpt-bootcfg/claim.list does not exist" "$TAP_TMP/out.txt"
-	initrd_tree "$R3" "$K" "$TAP_TMP/empty"
-	initrd_pack "$TAP_TMP/empty" "$R3/boot/initrd.img-$K"
-	run_gen "$R3" status
-	ok "after revert, an image without a list: ok" -- grep -q \
-		"^  ok   /boot/initrd.img-$K (none zstd): no claim list, as in /etc: nothing is claimed$" "$TAP_TMP/out.txt"
 fi
 done_testing

@@ -52,3 +52,32 @@ initrd_pack() {
 	*) echo "initrd_pack: unknown compression $3" >&2; return 1 ;;
 	esac
 }
+
+# initrd_standin ROOT KVER BUSYBOX: make ROOT a "full system" for apply's rebuild: the
+# static BUSYBOX as /bin/sh and its tools, and an update-initramfs that does what
+# mkinitramfs with our hook does, from the tree /gbtest/initrd (a good tree without a claim
+# list; a test may break it): it adds /etc/gpt-bootcfg/claim.list when there is one, then
+# what /gbtest/override holds (an admin's hook that copies files), and packs it gzip'ed to
+# /boot/initrd.img-KVER. It logs its arguments to /rebuild.log and says "update-initramfs ran".
+initrd_standin() {
+	_r=$1 _k=$2
+	mkdir -p "$_r/bin" "$_r/usr/sbin" "$_r/gbtest"
+	cp "$3" "$_r/bin/busybox"
+	for a in sh cp rm mkdir find cpio gzip sort; do ln -sf busybox "$_r/bin/$a"; done
+	rm -rf "$_r/gbtest/initrd"
+	initrd_tree "$_r" "$_k" "$_r/gbtest/initrd"
+	rm -f "$_r/gbtest/initrd/etc/gpt-bootcfg/claim.list"
+	cat >"$_r/usr/sbin/update-initramfs" <<STANDIN
+#!/bin/sh
+echo update-initramfs "\$@" >>/rebuild.log
+rm -rf /tmp/initrd && mkdir -p /tmp && cp -a /gbtest/initrd /tmp/initrd || exit 1
+if [ -e /etc/gpt-bootcfg/claim.list ]; then
+	cp /etc/gpt-bootcfg/claim.list /tmp/initrd/etc/gpt-bootcfg/ || exit 1
+fi
+if [ -d /gbtest/override ]; then cp -a /gbtest/override/. /tmp/initrd/ || exit 1; fi
+(cd /tmp/initrd && find . | sort | cpio -o -H newc 2>/dev/null | gzip -c) >/boot/initrd.img-$_k || exit 1
+rm -rf /tmp/initrd
+echo "update-initramfs ran"
+STANDIN
+	chmod 755 "$_r/usr/sbin/update-initramfs"
+}
