@@ -214,20 +214,45 @@ static int share_hardlink(struct parser *p, const struct initramfs_entry *last)
 	return 0;
 }
 
-/* Add or replace (the kernel unlinks an older entry of another type, overwrites a file). */
+/* The entry of the directory holding name, or SIZE_MAX for the root. */
+static size_t parent_of(const struct initramfs *img, char *name)
+{
+	char *slash = strrchr(name, '/');
+	size_t e;
+
+	if (!slash)
+		return SIZE_MAX;
+	*slash = '\0';
+	e = find(img, name);
+	*slash = '/';
+	return e;
+}
+
+/*
+ * Add or replace, as the kernel creates entries (init/initramfs.c): the parent directory
+ * must exist (no archive creates it implicitly); an entry of another type replaces an older
+ * one, except a directory that holds entries, which rmdir() cannot remove. Returns 1 when
+ * added, 0 when the kernel would not create it (n is then the caller's to free).
+ */
 static int add_entry(struct parser *p, struct initramfs_entry *n)
 {
 	struct initramfs *img = p->img;
-	size_t e = find(img, n->name);
+	size_t e = find(img, n->name), parent = parent_of(img, n->name);
 
+	if (strchr(n->name, '/') && (parent == SIZE_MAX || !S_ISDIR(img->entries[parent].mode)))
+		return 0;
 	if (e != SIZE_MAX) {
 		struct initramfs_entry *old = &img->entries[e];
 
-		/* A directory stays what it is; its metadata is the newer one's. */
+		if (S_ISDIR(old->mode) && old->children > 0) {
+			if (!S_ISDIR(n->mode))
+				return 0;
+			n->children = old->children;
+		}
 		free(old->name);
 		free(old->data);
 		*old = *n;
-		return 0;
+		return 1;
 	}
 	if ((img->n + 1) * 2 > img->table_size) {
 		int r = table_grow(img);
@@ -253,7 +278,9 @@ static int add_entry(struct parser *p, struct initramfs_entry *n)
 		img->table[i] = img->n + 1;
 	}
 	img->n++;
-	return 0;
+	if (parent != SIZE_MAX)
+		img->entries[parent].children++;
+	return 1;
 }
 
 static bool parse_hex8(const uint8_t *s, uint32_t *ret)
@@ -372,10 +399,12 @@ static int parse_cpio(struct parser *p, const uint8_t *buf, size_t size, size_t 
 			continue;
 		}
 		r = add_entry(p, &n);
-		if (r < 0) {
+		if (r <= 0) {
 			free(n.name);
 			free(n.data);
-			return r;
+			if (r < 0)
+				return r;
+			continue;
 		}
 		if (S_ISREG(mode) && n.nlink >= 2 && filesize > 0) {
 			r = share_hardlink(p, &p->img->entries[find(p->img, n.name)]);

@@ -11,7 +11,8 @@
  *
  * The result is the tree the kernel would build in its rootfs: one entry per path, later
  * archives replacing earlier entries, directory components resolved through symlinks made
- * by earlier entries (a merged-/usr image has "lib -> usr/lib"). Only the contents of the
+ * by earlier entries (a merged-/usr image has "lib -> usr/lib"), entries whose directory
+ * does not exist (yet) left out as the kernel fails to create them. Only the contents of the
  * files asked for are kept, so reading a whole image costs its unpacked size once.
  *
  * Pure functions over a buffer: no I/O, no logging (fuzz/fuzz-initramfs.c).
@@ -31,6 +32,7 @@ struct initramfs_entry {
 	uint64_t size; /* of the data (the file; a symlink's target) */
 	char *data;    /* NUL-terminated symlink target, or a wanted file's contents; else NULL */
 	uint32_t nlink, ino, devmajor, devminor;
+	size_t children; /* entries directly below a directory */
 };
 
 struct initramfs {
