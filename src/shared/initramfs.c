@@ -426,10 +426,10 @@ static int unpacked_reserve(struct parser *p, struct unpacked *u)
 	size_t cap, limit = p->max_unpacked - p->unpacked;
 	uint8_t *nb;
 
+	if (u->len > limit)
+		return fail(p, -EFBIG, "unpacks to more than %zu KiB", p->max_unpacked >> 10);
 	if (u->cap - u->len >= CHUNK)
 		return 0;
-	if (u->len >= limit)
-		return fail(p, -EFBIG, "unpacks to more than %zu KiB", p->max_unpacked >> 10);
 	cap = u->cap ? u->cap * 2 : 1024 * 1024;
 	if (cap > limit + CHUNK)
 		cap = limit + CHUNK;
@@ -622,6 +622,12 @@ static int parse_compressed(struct parser *p, const uint8_t *buf, size_t size, s
 	} while (*pos < size && streq_ptr(compression_of(buf + *pos, size - *pos), comp) &&
 		 !streq(comp, "lzma"));
 
+	/* The last step may have gone past the bound by less than a chunk. */
+	r = unpacked_reserve(p, &u);
+	if (r < 0) {
+		free(u.buf);
+		return r;
+	}
 	note_compression(p->img, comp);
 	p->unpacked += u.len;
 	size_t upos = 0;
