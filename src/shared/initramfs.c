@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+/* next_in as const (zlib >= 1.2.5.2): the image is read-only. */
+#define ZLIB_CONST
 #include <zlib.h>
 #include <zstd.h>
 
@@ -487,7 +489,7 @@ static int gunzip(struct parser *p, const uint8_t *in, size_t size, size_t off, 
 	/* 16 + MAX_WBITS: a gzip member, as the kernel's gunzip reads. */
 	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
 		return -ENOMEM;
-	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.next_in = in;
 	for (;;) {
 		size_t before;
 
