@@ -20,8 +20,9 @@ static void help(void)
 {
 	printf("Usage: gpt-bootcfg [--root DIR] status [--json]\n\n"
 	       "Compare the running host with the configuration: each device's driver and\n"
-	       "whether the initramfs claimed it, the kernel parameters in effect, and the\n"
-	       "hugepages reserved. Exits 1 on any gap.\n");
+	       "whether the initramfs claimed it, the kernel parameters in effect, the\n"
+	       "hugepages reserved, and whether each initramfs GRUB boots holds the claim\n"
+	       "(FAIL otherwise). Exits 1 on any gap or failure.\n");
 }
 
 enum boot_claim {
