@@ -432,7 +432,7 @@ static int unpacked_reserve(struct parser *p, struct unpacked *u)
 		return fail(p, -EFBIG, "unpacks to more than %zu KiB", p->max_unpacked >> 10);
 	if (u->cap - u->len >= CHUNK)
 		return 0;
-	cap = u->cap ? u->cap * 2 : 1024 * 1024;
+	cap = u->cap ? u->cap * 2 : 256 * 1024;
 	if (cap > limit + CHUNK)
 		cap = limit + CHUNK;
 	nb = realloc(u->buf, cap);
