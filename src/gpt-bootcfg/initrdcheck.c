@@ -63,8 +63,8 @@ static int need_executable(struct initrd_image *im, const struct initramfs *img,
 
 /*
  * ORDER is a shell fragment mkinitramfs writes, one '/scripts/init-top/NAME "$@"' line per
- * script in the order they run (docs/boot-claim.md, "Running before udev"). *ret_pos gets
- * the 1-based position of name, 0 when absent.
+ * script in the order they run (docs/boot-claim.md, "Running before udev"). Returns the
+ * 1-based position of name among them, 0 when absent.
  */
 static unsigned order_position(const char *order, const char *name)
 {
