@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "gen.h"
+#include "lock.h"
 #include "log.h"
 #include "strv-util.h"
 #include "trial.h"
@@ -95,6 +96,7 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 	struct managed_file *grub = NULL;
 	unsigned pending_rebuild = 0;
 	int c, r, trial_req = -1;
+	_cleanup_close_ int lock = -1;
 	struct gen g;
 
 	while ((c = getopt_long(argc, argv, "yh", options, NULL)) >= 0) {
@@ -130,6 +132,10 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		return EXIT_ERROR;
 	}
 
+	/* Before planning: the plan picks backup names another run must not pick too. */
+	lock = bootcfg_lock(cli);
+	if (lock < 0)
+		return EXIT_ERROR;
 	r = gen_load(cli, allow, &g);
 	if (r != EXIT_OK)
 		goto out;

@@ -34,6 +34,7 @@ int gen_load_config(struct cli *cli, struct config **ret)
 int gen_load(struct cli *cli, char *const *allow, struct gen *g)
 {
 	struct plan_options o = {.allow = allow};
+	_cleanup_free_ char *err = NULL;
 	int r;
 
 	*g = (struct gen){};
@@ -64,9 +65,12 @@ int gen_load(struct cli *cli, char *const *allow, struct gen *g)
 		return EXIT_ERROR;
 	}
 
-	r = managed_compute(cli->pc, g->config, g->plan, &g->files);
+	r = managed_compute(cli->pc, g->config, g->plan, &g->files, &err);
 	if (r < 0) {
-		log_error_errno(r, "Failed to read the managed files: %m");
+		if (err)
+			log_error("Failed to read the managed files below '%s': %s", cli->root, err);
+		else
+			log_error_errno(r, "Failed to read the managed files: %m");
 		return EXIT_ERROR;
 	}
 	return EXIT_OK;

@@ -223,8 +223,11 @@ static int add_file(struct path_cxt *pc, struct managed_set *s, const char *path
 	f = &s->files[s->n++];
 	*f = (struct managed_file){.content = content, .is_link = is_link, .rebuild = rebuild};
 	f->path = strdup(path);
-	if (!f->path)
+	if (!f->path) {
+		s->n--;
+		free(content);
 		return -ENOMEM;
+	}
 	r = read_current(pc, path, &cur_link, &f->current);
 	if (r < 0)
 		return r;
@@ -318,7 +321,7 @@ static bool grub_dropin_anywhere(struct path_cxt *pc)
 }
 
 int managed_compute(struct path_cxt *pc, const struct config *c, const struct plan *p,
-		    struct managed_set *ret)
+		    struct managed_set *ret, char **ret_error)
 {
 	const char *grub_path = grub_wanted_path(pc);
 	struct managed_set s = {};
@@ -416,6 +419,12 @@ int managed_compute(struct path_cxt *pc, const struct config *c, const struct pl
 	*ret = s;
 	return 0;
 fail:
+	/* The file that could not be read is the last one added (issue 14: name it). */
+	if (ret_error && s.n > 0 && r != -ENOMEM &&
+	    asprintf(ret_error, "%s: %s%s", s.files[s.n - 1].path,
+		     r == -EISDIR ? "not a regular file or symlink (a directory?)" : strerror(-r),
+		     "; move it away, then run the command again") < 0)
+		*ret_error = NULL;
 	managed_set_done(&s);
 	return r;
 }
@@ -747,7 +756,8 @@ int managed_apply(struct path_cxt *pc, const struct managed_set *s)
 			continue;
 		}
 		if (f->backup) {
-			r = path_rename_durable(pc, f->path, f->backup);
+			/* Never over another backup: that one may hold the user's only copy. */
+			r = path_rename_noreplace_durable(pc, f->path, f->backup);
 			if (r < 0)
 				return r;
 		}
@@ -927,7 +937,7 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 			if (r >= 0)
 				r = state_addf(&steps, "move %s to %s", file, bak);
 			if (r >= 0 && !dry_run)
-				r = path_rename_durable(pc, file, bak);
+				r = path_rename_noreplace_durable(pc, file, bak);
 			break;
 		}
 		default: {
