@@ -68,7 +68,7 @@ int gen_load(struct cli *cli, char *const *allow, struct gen *g)
 	r = managed_compute(cli->pc, g->config, g->plan, &g->files, &err);
 	if (r < 0) {
 		if (err)
-			log_error("Failed to read the managed files below '%s': %s", cli->root, err);
+			log_error("%s", err);
 		else
 			log_error_errno(r, "Failed to read the managed files: %m");
 		return EXIT_ERROR;

@@ -6,6 +6,7 @@
 #include "claimlist.h"
 #include "fileio.h"
 #include "managed.h"
+#include "safeword.h"
 #include "trial.h"
 #include "strbuf.h"
 #include "strv-util.h"
@@ -320,6 +321,16 @@ static bool grub_dropin_anywhere(struct path_cxt *pc)
 	return path_exists(pc, MANAGED_GRUB_PATH) != 0 || path_exists(pc, TRIAL_DROPIN_PATH) != 0;
 }
 
+static int unsafe_word(char **ret_error, const char *what, const char *word)
+{
+	/* The word is shown through the log's escaping, which makes control bytes visible. */
+	if (ret_error && asprintf(ret_error, "refusing %s '%s': not one word of safe characters "
+					     "(no blanks, control bytes or %s)",
+				  what, word, SAFE_WORD_REFUSED) < 0)
+		*ret_error = NULL;
+	return -EINVAL;
+}
+
 int managed_compute(struct path_cxt *pc, const struct config *c, const struct plan *p,
 		    struct managed_set *ret, char **ret_error)
 {
@@ -329,6 +340,22 @@ int managed_compute(struct path_cxt *pc, const struct config *c, const struct pl
 	_cleanup_strv_free_ char **state_links = NULL, **state = NULL;
 	uint64_t gen;
 	int r;
+
+	/*
+	 * Every word that reaches the drop-in (sourced as shell, then parsed by GRUB) or a
+	 * modprobe.d line passes the one validator; the config parser already refused bad
+	 * [host] cmdline values with their column, so this catches what else could get there
+	 * (a module name read from a host tree).
+	 */
+	for (size_t i = 0; i < p->params.n; i++)
+		if (!safe_word(p->params.items[i].param))
+			return unsafe_word(ret_error, "kernel parameter", p->params.items[i].param);
+	STRV_FOREACH(m, p->softdeps)
+		if (!safe_word(*m))
+			return unsafe_word(ret_error, "module name", *m);
+	STRV_FOREACH(m, p->blacklist)
+		if (!safe_word(*m))
+			return unsafe_word(ret_error, "module name", *m);
 
 	/* The generation moves only when what the boot claims, or how it boots, changes. */
 	s.prev_generation = disk_generation(pc);
