@@ -78,7 +78,12 @@ int path_mkdir_p(struct path_cxt *pc, const char *path, mode_t mode)
 	size_t rootlen = strlen(path_cxt_root(pc));
 	int r;
 
-	r = path_prefix(pc, &p, "%s", path);
+	/*
+	 * Resolved below the root, links included (as mkdir -p under chroot): the existing
+	 * part then holds no link that stat() below could follow out of the root, and what
+	 * is missing is created where the links lead inside it.
+	 */
+	r = path_prefix_follow(pc, &p, "%s", path);
 	if (r < 0)
 		return r;
 	for (char *s = p + rootlen + 1;; s++) {

@@ -6,15 +6,29 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "path.h"
 
 #define READ_FULL_MAX (64u * 1024 * 1024)
+/* As the kernel's MAXSYMLINKS: more links than this in one resolution is a loop. */
+#define MAX_LINKS 40
+
+/*
+ * What resolving below the root needs, opened on first use: contexts are passed const,
+ * and a root may not exist yet when its context is made (snapshot's destination).
+ */
+struct root_cache {
+	int fd;         /* O_PATH of the root, -1 until opened */
+	char *realroot; /* its canonical path, for checking what openat2() resolved */
+	bool failed;    /* no fast path for this root: always walk */
+};
 
 struct path_cxt {
 	char *root; /* "" for the host */
 	path_recorder_t recorder;
 	void *recorder_data;
+	struct root_cache *cache;
 };
 
 int path_cxt_new(const char *root, struct path_cxt **ret)
@@ -25,11 +39,18 @@ int path_cxt_new(const char *root, struct path_cxt **ret)
 	pc = calloc(1, sizeof(*pc));
 	if (!pc)
 		return -ENOMEM;
+	pc->cache = calloc(1, sizeof(*pc->cache));
+	if (!pc->cache) {
+		free(pc);
+		return -ENOMEM;
+	}
+	pc->cache->fd = -1;
 
 	if (!root || streq(root, "/"))
 		root = "";
 	pc->root = strdup(root);
 	if (!pc->root) {
+		free(pc->cache);
 		free(pc);
 		return -ENOMEM;
 	}
@@ -46,6 +67,10 @@ void path_cxt_free(struct path_cxt *pc)
 {
 	if (!pc)
 		return;
+	if (pc->cache->fd >= 0)
+		close(pc->cache->fd);
+	free(pc->cache->realroot);
+	free(pc->cache);
 	free(pc->root);
 	free(pc);
 }
@@ -66,29 +91,276 @@ void path_cxt_set_recorder(struct path_cxt *pc, path_recorder_t fn, void *userda
 	pc->recorder_data = userdata;
 }
 
-static void record(struct path_cxt *pc, const char *prefixed)
+static void record(struct path_cxt *pc, const char *host)
 {
 	if (pc->recorder)
-		pc->recorder(pc->recorder_data, prefixed + strlen(pc->root));
+		pc->recorder(pc->recorder_data, host);
+}
+
+/* Append "/name" (n bytes) to the host path in *out (length *len, "" for "/"). */
+static int append_component(char **out, size_t *len, const char *name, size_t n)
+{
+	char *o = realloc(*out, *len + n + 2);
+
+	if (!o)
+		return -ENOMEM;
+	o[(*len)++] = '/';
+	memcpy(o + *len, name, n);
+	*len += n;
+	o[*len] = '\0';
+	*out = o;
+	return 0;
+}
+
+/* Drop the last component ("..", never above "/"). */
+static void drop_component(char *out, size_t *len)
+{
+	while (*len > 0 && out[*len - 1] != '/')
+		(*len)--;
+	if (*len > 0)
+		(*len)--;
+	out[*len] = '\0';
+}
+
+/*
+ * The fallback that works everywhere: walk the host path one component at a time, as the
+ * kernel does under chroot(2). A symlink's target is read and walked in its place, an
+ * absolute one from the root, and ".." stops at the root. Once a component is missing,
+ * the rest is folded lexically (it cannot hold links). The last component is followed
+ * only with follow_last.
+ */
+static int walk_in_root(const char *root, const char *host, bool follow_last, char **ret)
+{
+	_cleanup_free_ char *rest = strdup(host), *out = NULL, *full = NULL;
+	bool missing = false;
+	unsigned links = 0;
+	size_t len = 0;
+	char *p;
+	int r;
+
+	out = calloc(1, 1);
+	if (!rest || !out)
+		return -ENOMEM;
+	p = rest;
+	for (;;) {
+		const char *c;
+		size_t n;
+		bool last;
+		struct stat st;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		c = p;
+		n = strcspn(p, "/");
+		p += n;
+		while (*p == '/')
+			p++;
+		last = !*p;
+		if (n == 1 && c[0] == '.')
+			continue;
+		if (n == 2 && c[0] == '.' && c[1] == '.') {
+			drop_component(out, &len);
+			continue;
+		}
+		r = append_component(&out, &len, c, n);
+		if (r < 0)
+			return r;
+		if (missing || (last && !follow_last))
+			continue;
+		free(full);
+		if (asprintf(&full, "%s%s", root, out) < 0) {
+			full = NULL;
+			return -ENOMEM;
+		}
+		if (lstat(full, &st) < 0) {
+			/* Missing (or unreadable): the operation itself reports it. */
+			missing = true;
+			continue;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t tl;
+			char *nrest = NULL;
+
+			if (++links > MAX_LINKS)
+				return -ELOOP;
+			tl = readlink(full, target, sizeof(target) - 1);
+			if (tl < 0)
+				return negative_errno();
+			target[tl] = '\0';
+			/* The link's target takes its place, the unwalked rest follows it. */
+			if (asprintf(&nrest, "%s/%s", target, p) < 0)
+				return -ENOMEM;
+			free(rest);
+			rest = p = nrest;
+			if (target[0] == '/')
+				len = 0;
+			else
+				drop_component(out, &len);
+			out[len] = '\0';
+		}
+	}
+	if (len == 0) {
+		free(out);
+		out = strdup("/");
+		if (!out)
+			return -ENOMEM;
+	}
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#define RESOLVE_NO_MAGICLINKS_ 0x02
+#define RESOLVE_IN_ROOT_ 0x10
+
+/* struct open_how of <linux/openat2.h>, which musl's headers may lack. */
+struct open_how_ {
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;
+};
+
+static bool root_cache_ready(const struct path_cxt *pc)
+{
+	struct root_cache *c = pc->cache;
+
+	if (c->fd >= 0)
+		return true;
+	if (c->failed)
+		return false;
+	c->realroot = realpath(pc->root, NULL);
+	if (c->realroot)
+		c->fd = open(c->realroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->fd < 0) {
+		free(c->realroot);
+		c->realroot = NULL;
+		/* A root that is not there yet may be created later: try again then. */
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The fast path: openat2(RESOLVE_IN_ROOT) resolves like chroot in one call, and the
+ * opened file's /proc/self/fd link gives the result. Returns -EAGAIN when it cannot
+ * answer (old kernel, no /proc, nothing there to open), and the caller walks instead.
+ */
+static int openat2_in_root(const struct path_cxt *pc, const char *host, bool follow_last,
+			   char **ret)
+{
+	struct open_how_ how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT_ | RESOLVE_NO_MAGICLINKS_,
+	};
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_close_ int fd = -1;
+	const char *base = NULL, *rest;
+	char link[64], real[PATH_MAX];
+	ssize_t n;
+	size_t rl;
+
+	if (!root_cache_ready(pc))
+		return -EAGAIN;
+	if (!follow_last) {
+		const char *slash = strrchr(host, '/');
+
+		base = slash + 1;
+		if (!*base || streq(base, ".") || streq(base, ".."))
+			return -EAGAIN;
+		dir = strndup(host, (size_t)(slash - host));
+		if (!dir)
+			return -ENOMEM;
+		how.flags |= O_DIRECTORY;
+	}
+	rest = follow_last ? host : dir;
+	while (*rest == '/')
+		rest++;
+	fd = (int)syscall(SYS_openat2, pc->cache->fd, *rest ? rest : ".", &how, sizeof(how));
+	if (fd < 0) {
+		/* ENOSYS: no openat2 (Linux < 5.6); ENOENT & co: the walk folds the rest. */
+		pc->cache->failed |= errno == ENOSYS;
+		return -EAGAIN;
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, real, sizeof(real) - 1);
+	if (n < 0)
+		return -EAGAIN;
+	real[n] = '\0';
+	rl = strlen(pc->cache->realroot);
+	if (streq(pc->cache->realroot, "/"))
+		rl = 0;
+	if (strncmp(real, pc->cache->realroot, rl) != 0 || (real[rl] != '/' && real[rl] != '\0') ||
+	    strstr(real, " (deleted)"))
+		return -EAGAIN;
+	if (asprintf(ret, "%s%s%s", *(real + rl) ? real + rl : (base ? "" : "/"), base ? "/" : "",
+		     base ? base : "") < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int path_resolve_in_root(const struct path_cxt *pc, const char *host, bool follow_last,
+			 char **ret)
+{
+	int r;
+
+	if (host[0] != '/')
+		return -EINVAL;
+	/* The running host resolves as the kernel does: nothing to add. */
+	if (path_cxt_is_host(pc)) {
+		char *s = strdup(host);
+
+		if (!s)
+			return -ENOMEM;
+		*ret = s;
+		return 0;
+	}
+	r = openat2_in_root(pc, host, follow_last, ret);
+	if (r != -EAGAIN)
+		return r;
+	return walk_in_root(pc->root, host, follow_last, ret);
+}
+
+/* The host path from fmt, and the prefixed path to hand to the system call. */
+static int build_path(const struct path_cxt *pc, bool follow_last, char **ret_host,
+		      char **ret_prefixed, const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *host = NULL, *resolved = NULL;
+	char *p = NULL;
+	int r;
+
+	if (vasprintf(&host, fmt, ap) < 0) {
+		host = NULL;
+		return -ENOMEM;
+	}
+	if (host[0] != '/')
+		return -EINVAL;
+	if (path_cxt_is_host(pc)) {
+		p = strdup(host);
+		if (!p)
+			return -ENOMEM;
+	} else {
+		r = path_resolve_in_root(pc, host, follow_last, &resolved);
+		if (r < 0)
+			return r;
+		if (asprintf(&p, "%s%s", pc->root, resolved) < 0)
+			return -ENOMEM;
+	}
+	if (ret_host)
+		*ret_host = TAKE_PTR(host);
+	*ret_prefixed = p;
+	return 0;
 }
 
 int path_vprefix(const struct path_cxt *pc, char **ret, const char *fmt, va_list ap)
 {
-	char *host = NULL, *p = NULL;
-
-	if (vasprintf(&host, fmt, ap) < 0)
-		return -ENOMEM;
-	if (host[0] != '/') {
-		free(host);
-		return -EINVAL;
-	}
-	if (asprintf(&p, "%s%s", pc->root, host) < 0) {
-		free(host);
-		return -ENOMEM;
-	}
-	free(host);
-	*ret = p;
-	return 0;
+	return build_path(pc, false, NULL, ret, fmt, ap);
 }
 
 int path_prefix(const struct path_cxt *pc, char **ret, const char *fmt, ...)
@@ -102,27 +374,45 @@ int path_prefix(const struct path_cxt *pc, char **ret, const char *fmt, ...)
 	return r;
 }
 
-#define BUILD_PATH(pc, var, fmt)                                                                   \
-	_cleanup_free_ char *var = NULL;                                                           \
+int path_prefix_follow(const struct path_cxt *pc, char **ret, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = build_path(pc, true, NULL, ret, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/*
+ * var: the prefixed path, resolved below the root (the last component too when follow);
+ * var##_host: the host path as asked for, which the recorder gets.
+ */
+#define BUILD_PATH_FOLLOW(pc, var, follow, fmt)                                                   \
+	_cleanup_free_ char *var = NULL, *var##_host = NULL;                                       \
 	do {                                                                                       \
 		va_list ap_;                                                                       \
 		int r_;                                                                            \
 		va_start(ap_, fmt);                                                                \
-		r_ = path_vprefix(pc, &(var), fmt, ap_);                                           \
+		r_ = build_path(pc, follow, &(var##_host), &(var), fmt, ap_);                      \
 		va_end(ap_);                                                                       \
 		if (r_ < 0)                                                                        \
 			return r_;                                                                 \
 	} while (0)
+#define BUILD_PATH(pc, var, fmt) BUILD_PATH_FOLLOW(pc, var, true, fmt)
+#define BUILD_PATH_NOFOLLOW(pc, var, fmt) BUILD_PATH_FOLLOW(pc, var, false, fmt)
 
 int path_open(struct path_cxt *pc, int flags, mode_t mode, const char *fmt, ...)
 {
 	int fd;
 
-	BUILD_PATH(pc, p, fmt);
+	/* O_NOFOLLOW: the last component stays as it is; otherwise it is followed in-root. */
+	BUILD_PATH_FOLLOW(pc, p, !(flags & O_NOFOLLOW), fmt);
 	fd = open(p, flags | O_CLOEXEC, mode);
 	if (fd < 0)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	return fd;
 }
 
@@ -177,25 +467,25 @@ int path_read_full(struct path_cxt *pc, char **ret, size_t *ret_size, const char
 	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	return read_fd_full(fd, ret, ret_size);
 }
 
 static int vread_string(struct path_cxt *pc, char **ret, const char *fmt, va_list ap)
 {
-	_cleanup_free_ char *p = NULL;
+	_cleanup_free_ char *p = NULL, *p_host = NULL;
 	_cleanup_close_ int fd = -1;
 	char *buf = NULL;
 	size_t n;
 	int r;
 
-	r = path_vprefix(pc, &p, fmt, ap);
+	r = build_path(pc, true, &p_host, &p, fmt, ap);
 	if (r < 0)
 		return r;
 	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	r = read_fd_full(fd, &buf, &n);
 	if (r < 0)
 		return r;
@@ -313,19 +603,19 @@ int path_read_hex(struct path_cxt *pc, uint64_t *ret, const char *fmt, ...)
 
 static int vreadlink(struct path_cxt *pc, char **ret, const char *fmt, va_list ap)
 {
-	_cleanup_free_ char *p = NULL;
+	_cleanup_free_ char *p = NULL, *p_host = NULL;
 	char buf[PATH_MAX];
 	ssize_t n;
 	char *s;
 	int r;
 
-	r = path_vprefix(pc, &p, fmt, ap);
+	r = build_path(pc, false, &p_host, &p, fmt, ap);
 	if (r < 0)
 		return r;
 	n = readlink(p, buf, sizeof(buf) - 1);
 	if (n < 0)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	buf[n] = '\0';
 	s = strdup(buf);
 	if (!s)
@@ -400,6 +690,17 @@ int path_openat(struct path_cxt *pc, int dirfd, const char *dir, const char *nam
 
 	if (dirfd < 0 || !is_plain_name(name))
 		return -EINVAL;
+	/*
+	 * The directory was resolved below the root, but openat() would follow a symlink
+	 * at name as the host sees it (an absolute one leaves the root): resolve that one
+	 * through the whole path instead.
+	 */
+	if (!path_cxt_is_host(pc) && !(flags & O_NOFOLLOW)) {
+		struct stat st;
+
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISLNK(st.st_mode))
+			return path_open(pc, flags, 0, "%s/%s", dir, name);
+	}
 	fd = openat(dirfd, name, flags | O_CLOEXEC);
 	if (fd < 0)
 		return negative_errno();
@@ -476,10 +777,11 @@ int path_canonicalize(struct path_cxt *pc, char **ret, const char *fmt, ...)
 	char *s;
 
 	BUILD_PATH(pc, p, fmt);
+	/* p has every link resolved below the root already: realpath() only checks it. */
 	real = realpath(p, NULL);
 	if (!real)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	if (path_cxt_is_host(pc)) {
 		*ret = TAKE_PTR(real);
 		return 0;
@@ -504,7 +806,7 @@ int path_exists(struct path_cxt *pc, const char *fmt, ...)
 	BUILD_PATH(pc, p, fmt);
 	if (stat(p, &st) < 0)
 		return errno == ENOENT || errno == ENOTDIR ? 0 : negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	return 1;
 }
 
@@ -515,7 +817,7 @@ int path_stat(struct path_cxt *pc, struct stat *ret, const char *fmt, ...)
 	BUILD_PATH(pc, p, fmt);
 	if (stat(p, &st) < 0)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	*ret = st;
 	return 0;
 }
@@ -524,10 +826,10 @@ int path_lstat(struct path_cxt *pc, struct stat *ret, const char *fmt, ...)
 {
 	struct stat st;
 
-	BUILD_PATH(pc, p, fmt);
+	BUILD_PATH_NOFOLLOW(pc, p, fmt);
 	if (lstat(p, &st) < 0)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	*ret = st;
 	return 0;
 }
@@ -540,7 +842,7 @@ int path_opendir(struct path_cxt *pc, DIR **ret, const char *fmt, ...)
 	d = opendir(p);
 	if (!d)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	*ret = d;
 	return 0;
 }
@@ -561,7 +863,7 @@ int path_list_dir(struct path_cxt *pc, char ***ret, const char *fmt, ...)
 	d = opendir(p);
 	if (!d)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	while ((errno = 0, de = readdir(d))) {
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
