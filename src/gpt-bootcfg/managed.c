@@ -651,13 +651,17 @@ static int state_addf(char ***lines, const char *fmt, ...)
 /* Record every missing parent directory of path (outermost first) as "dir P". */
 static int note_missing_dirs(struct path_cxt *pc, const char *path, char ***lines)
 {
-	_cleanup_free_ char *p = strdup(path);
+	_cleanup_free_ char *p = NULL;
+	int r;
 
-	if (!p)
-		return -ENOMEM;
+	/*
+	 * The directories path_mkdir_p() will create: those of the path resolved below the
+	 * root, where a directory symlink leads (issue 14), not the link's own name.
+	 */
+	r = path_resolve_in_root(pc, path, false, &p);
+	if (r < 0)
+		return r;
 	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
-		int r;
-
 		*s = '\0';
 		r = path_exists(pc, "%s", p);
 		if (r < 0)
@@ -1070,7 +1074,8 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 					return r;
 			}
 		r = path_rmdir_durable(pc, *d);
-		if (r == -ENOENT)
+		/* ENOTDIR: something else (a link) took its place since; it stays. */
+		if (r == -ENOENT || r == -ENOTDIR)
 			continue;
 		if (r == -ENOTEMPTY) {
 			r = state_addf(&kept, "%s/ (not empty)", *d);
