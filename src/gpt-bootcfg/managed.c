@@ -891,6 +891,18 @@ static bool is_ancestor(const char *d, const char *path)
 	return rest && *rest == '/';
 }
 
+/* The temporary files of every state candidate, wherever a crash left them. */
+static int remove_state_tmps(struct path_cxt *pc, char *const *cands)
+{
+	for (size_t i = 0; cands[i]; i++) {
+		int r = path_remove_stale_tmp(pc, cands[i]);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char ***ret_kept,
 		   unsigned *ret_rebuild)
 {
@@ -904,6 +916,14 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 		r = state_locate(pc, cands, &si);
 	if (r >= 0)
 		r = state_read(pc, &lines);
+	if (r < 0)
+		return r;
+	/*
+	 * An apply killed while it wrote the state leaves the state's temporary file at one of
+	 * the candidates, possibly before any state file existed (issue 14): no state line
+	 * names it, so look at every candidate.
+	 */
+	r = dry_run ? 0 : remove_state_tmps(pc, cands);
 	if (r < 0)
 		return r;
 
@@ -1153,6 +1173,8 @@ int managed_revert_finish(struct path_cxt *pc, char ***steps, char ***kept)
 		r = path_unlink_durable(pc, cands[i]);
 	if (r == -ENOENT)
 		r = 0;
+	if (r >= 0)
+		r = remove_state_tmps(pc, cands);
 	if (r >= 0)
 		r = state_addf(steps, "remove %s", MANAGED_STATE_PATH);
 	return r;
