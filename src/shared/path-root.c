@@ -132,10 +132,15 @@ static int walk_in_root(const char *root, const char *host, bool follow_last, ch
 #define RESOLVE_NO_MAGICLINKS_ 0x02
 #define RESOLVE_IN_ROOT_ 0x10
 
-/* struct open_how of <linux/openat2.h>, which musl's headers may lack. */
+/*
+ * struct open_how of <linux/openat2.h>, which musl's headers may lack. The kernel reads
+ * every member (cppcheck cannot see a system call's use of them).
+ */
 struct open_how_ {
 	uint64_t flags;
+	// cppcheck-suppress unusedStructMember
 	uint64_t mode;
+	// cppcheck-suppress unusedStructMember
 	uint64_t resolve;
 };
 
