@@ -756,7 +756,7 @@ static int journal_run(struct path_cxt *pc, const char *const *args, char **ret)
 			return r;
 		if (r == 0)
 			return -ENOENT;
-		r = path_prefix(pc, &dir, "/var/log/journal");
+		r = path_prefix_follow(pc, &dir, "/var/log/journal");
 		if (r < 0)
 			return r;
 		argv[n++] = "-D";
