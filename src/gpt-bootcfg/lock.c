@@ -62,20 +62,20 @@ static bool still_linked(struct path_cxt *pc, int fd)
 
 static int open_lock_file(struct path_cxt *pc)
 {
-	int fd, r;
+	static const char *const dirs[] = {"/run", LOCK_DIR};
 
 	/* Not a managed file: no fault points, no state line, nothing for revert to undo. */
-	for (const char *d = "/run"; d; d = streq(d, "/run") ? LOCK_DIR : NULL) {
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		_cleanup_free_ char *p = NULL;
+		int r = path_prefix(pc, &p, "%s", dirs[i]);
 
-		r = path_prefix(pc, &p, "%s", d);
 		if (r < 0)
 			return r;
 		if (mkdir(p, 0755) < 0 && errno != EEXIST)
 			return negative_errno();
 	}
-	fd = path_open(pc, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY, 0600, LOCK_PATH);
-	return fd;
+	/* O_NOFOLLOW: a link planted at the lock's name is not opened (nor created through). */
+	return path_open(pc, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY, 0600, LOCK_PATH);
 }
 
 int bootcfg_lock(struct cli *cli)
