@@ -88,8 +88,10 @@ int bootcfg_lock(struct cli *cli)
 		if (fd < 0) {
 			fd = open_lock_file(cli->pc);
 			if (fd < 0)
-				return log_error_errno(fd, "Failed to open the lock file '%s' below "
-							   "'%s': %m", LOCK_PATH, cli->root);
+				return log_error_errno(fd,
+						       "Failed to open the lock file '%s' below "
+						       "'%s': %m",
+						       LOCK_PATH, cli->root);
 		}
 		if (flock(fd, LOCK_EX | LOCK_NB) >= 0) {
 			if (still_linked(cli->pc, fd))
@@ -109,8 +111,10 @@ int bootcfg_lock(struct cli *cli)
 
 			close(fd);
 			if (holder > 0)
-				log_error("Another gpt-bootcfg is running (pid %ld); try again when it "
-					  "has finished.", holder);
+				log_error(
+				    "Another gpt-bootcfg is running (pid %ld); try again when it "
+				    "has finished.",
+				    holder);
 			else
 				log_error("Another gpt-bootcfg is running; try again when it has "
 					  "finished.");
@@ -120,6 +124,7 @@ int bootcfg_lock(struct cli *cli)
 	}
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
-		log_debug_errno(errno, "Failed to write the pid into '%s', ignoring: %m", LOCK_PATH);
+		log_debug_errno(errno, "Failed to write the pid into '%s', ignoring: %m",
+				LOCK_PATH);
 	return fd;
 }

@@ -14,7 +14,7 @@
 
 #include "verbs.h"
 
-#define LOCK_DIR "/run/gpt-bootcfg"
+#define LOCK_DIR  "/run/gpt-bootcfg"
 #define LOCK_PATH LOCK_DIR "/bootcfg.lock"
 
 /* How long a second run waits for the first before it gives up (milliseconds). */

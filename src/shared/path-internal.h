@@ -13,9 +13,9 @@
  * and a root may not exist yet when its context is made (snapshot's destination).
  */
 struct root_cache {
-	int fd;         /* O_PATH of the root, -1 until opened */
+	int fd;		/* O_PATH of the root, -1 until opened */
 	char *realroot; /* its canonical path, for checking what openat2() resolved */
-	bool failed;    /* no fast path for this root: always walk */
+	bool failed;	/* no fast path for this root: always walk */
 };
 
 struct path_cxt {

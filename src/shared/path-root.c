@@ -130,7 +130,7 @@ static int walk_in_root(const char *root, const char *host, bool follow_last, ch
 #define SYS_openat2 437
 #endif
 #define RESOLVE_NO_MAGICLINKS_ 0x02
-#define RESOLVE_IN_ROOT_ 0x10
+#define RESOLVE_IN_ROOT_       0x10
 
 /*
  * struct open_how of <linux/openat2.h>, which musl's headers may lack. The kernel reads
@@ -173,8 +173,8 @@ static int openat2_in_root(const struct path_cxt *pc, const char *host, bool fol
 			   char **ret)
 {
 	struct open_how_ how = {
-		.flags = O_PATH | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT_ | RESOLVE_NO_MAGICLINKS_,
+	    .flags = O_PATH | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT_ | RESOLVE_NO_MAGICLINKS_,
 	};
 	_cleanup_free_ char *dir = NULL;
 	_cleanup_close_ int fd = -1;
@@ -224,8 +224,7 @@ static int openat2_in_root(const struct path_cxt *pc, const char *host, bool fol
 	return 0;
 }
 
-int path_resolve_in_root(const struct path_cxt *pc, const char *host, bool follow_last,
-			 char **ret)
+int path_resolve_in_root(const struct path_cxt *pc, const char *host, bool follow_last, char **ret)
 {
 	int r;
 
@@ -245,4 +244,3 @@ int path_resolve_in_root(const struct path_cxt *pc, const char *host, bool follo
 		return r;
 	return walk_in_root(pc->root, host, follow_last, ret);
 }
-

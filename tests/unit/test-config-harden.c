@@ -38,7 +38,9 @@ static void expect_ok(const char *text, const char *what)
 	free(err);
 }
 
-#define REFUSED "GRUB or the shell reading the drop-in would interpret it (refused: ' \" \\ $ ; { } ` | & < > #, control bytes)"
+#define REFUSED                                                                                    \
+	"GRUB or the shell reading the drop-in would interpret it (refused: ' \" \\ $ ; { } ` | "  \
+	"& < > #, control bytes)"
 
 static void diff_is(const char *a, const char *b, const char *want, const char *what)
 {
@@ -57,15 +59,17 @@ int main(void)
 	expect_error("[host]\ncmdline = console=ttyS0,115200 $(touch${IFS}/tmp/x)\n",
 		     "/etc/t.conf:2:32: cmdline: '$' is not allowed in kernel parameters: " REFUSED,
 		     "command substitution");
-	expect_error("[host]\ncmdline = quiet\";cmd;\"\n",
-		     "/etc/t.conf:2:16: cmdline: '\"' is not allowed in kernel parameters: " REFUSED,
-		     "closing the drop-in's quote");
+	expect_error(
+	    "[host]\ncmdline = quiet\";cmd;\"\n",
+	    "/etc/t.conf:2:16: cmdline: '\"' is not allowed in kernel parameters: " REFUSED,
+	    "closing the drop-in's quote");
 	expect_error("[host]\ncmdline = \"quiet';cmd;'\"\n",
 		     "/etc/t.conf:2:17: cmdline: ''' is not allowed in kernel parameters: " REFUSED,
 		     "single quote inside a quoted value");
-	expect_error("[host]\ncmdline = a=b\\c\n",
-		     "/etc/t.conf:2:14: cmdline: '\\' is not allowed in kernel parameters: " REFUSED,
-		     "backslash");
+	expect_error(
+	    "[host]\ncmdline = a=b\\c\n",
+	    "/etc/t.conf:2:14: cmdline: '\\' is not allowed in kernel parameters: " REFUSED,
+	    "backslash");
 	expect_error("[host]\ncmdline = quiet `id`\n",
 		     "/etc/t.conf:2:17: cmdline: '`' is not allowed in kernel parameters: " REFUSED,
 		     "backquote");

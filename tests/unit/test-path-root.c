@@ -137,16 +137,19 @@ int main(void)
 		path_cxt_new(root, &pc);
 		path_write_atomic(pc, "/etc/real/user.cfg", "mine\n", 5, 0640);
 		path_write_atomic(pc, "/etc/real/user.cfg.bak", "older\n", 6, 0640);
-		is_int(path_rename_noreplace_durable(pc, "/etc/real/user.cfg", "/etc/real/user.cfg.bak"),
+		is_int(path_rename_noreplace_durable(pc, "/etc/real/user.cfg",
+						     "/etc/real/user.cfg.bak"),
 		       -EEXIST, "rename onto an existing backup: -EEXIST");
-		is_int(path_read_full(pc, &s, NULL, "/etc/real/user.cfg.bak"), 0, "backup readable");
+		is_int(path_read_full(pc, &s, NULL, "/etc/real/user.cfg.bak"), 0,
+		       "backup readable");
 		is_str(s, "older\n", "the existing backup is untouched");
 		free(s);
 		s = NULL;
 		is_int(path_read_full(pc, &s, NULL, "/etc/real/user.cfg"), 0, "file still there");
 		is_str(s, "mine\n", "and unchanged");
 		free(s);
-		is_int(path_rename_noreplace_durable(pc, "/etc/real/user.cfg", "/etc/real/user.cfg.bak.1"),
+		is_int(path_rename_noreplace_durable(pc, "/etc/real/user.cfg",
+						     "/etc/real/user.cfg.bak.1"),
 		       0, "rename to a free name works");
 		path_cxt_free(pc);
 	}
