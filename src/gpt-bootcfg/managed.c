@@ -347,9 +347,13 @@ int managed_compute(struct path_cxt *pc, const struct config *c, const struct pl
 	 * [host] cmdline values with their column, so this catches what else could get there
 	 * (a module name read from a host tree).
 	 */
-	for (size_t i = 0; i < p->params.n; i++)
+	for (size_t i = 0; i < p->params.n; i++) {
 		if (!safe_word(p->params.items[i].param))
 			return unsafe_word(ret_error, "kernel parameter", p->params.items[i].param);
+		/* Each one is explained in a comment line of the drop-in. */
+		if (!safe_comment(p->params.items[i].why))
+			return unsafe_word(ret_error, "explanation", p->params.items[i].why);
+	}
 	STRV_FOREACH(m, p->softdeps)
 		if (!safe_word(*m))
 			return unsafe_word(ret_error, "module name", *m);

@@ -27,6 +27,14 @@ bool safe_word(const char *s)
 	return n > 0 && safe_word_span(s, n) == n;
 }
 
+bool safe_comment(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
 const char *safe_word_describe(unsigned char c, char *buf, size_t size)
 {
 	if (c == ' ')

@@ -33,6 +33,12 @@ size_t safe_word_span(const char *s, size_t n);
 bool safe_word(const char *s);
 
 /*
+ * Whether s may stand in a comment line of such a file ("# ..."): no control byte, so no
+ * newline can end the comment and start a line the shell runs.
+ */
+bool safe_comment(const char *s);
+
+/*
  * Describe the byte c for a message: "'$'", "a tab", "control byte 0x1b". Returns buf,
  * which must hold at least 24 bytes.
  */

@@ -111,6 +111,8 @@ int main(void)
 		ok(!safe_word(w), "'%c' refused", *c);
 	}
 	is_int(safe_word_span("abc$d", 5), 3, "span stops at the first unsafe byte");
+	ok(safe_comment("1 GiB pages, reserved at boot ($x is fine here)"), "a comment");
+	ok(!safe_comment("ok\nrm -rf /"), "a newline ends a comment: refused");
 
 	/* Hunk headers: a change at the top of a file (issue 14 saw "@@ -1,2 +14,13 @@"). */
 	diff_is("x\ny\n", "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n",
