@@ -220,7 +220,16 @@ echo 'root=/dev/vda1 dyndbg="file x.c +p gpt_bootcfg=off" quiet' >"$r/proc/cmdli
 run "$r"
 is "$(ovr "$r" 0000:00:04.0)" vfio-pci "gpt_bootcfg=off inside another quoted value is no kill switch"
 
-# 14. A long list is parsed in linear time: 65536 distinct entries (every bus/dev/fn of 8
+# 14. A control byte in the list is named escaped in the log, never raw.
+r=$(mkhost)
+printf '0000:00:04.0 1b36:000d\033[2J 1af4:1100 0c0330\n' >"$r/etc/gpt-bootcfg/claim.list"
+run "$r" --stderr
+is "$rc" 2 "an escape sequence in the list: rejected"
+ok "shown as \\x1b on stderr" -- grep -qF "invalid VENDOR:DEVICE '1b36:000d\x1b[2J'" "$TAP_TMP/log"
+ok "and in kmsg" -- grep -qF "1b36:000d\x1b[2J" "$r/dev/kmsg"
+ok "no raw control byte in either" -- sh -c "! LC_ALL=C grep -q \"\$(printf '\\033')\" '$TAP_TMP/log' '$r/dev/kmsg'"
+
+# 15. A long list is parsed in linear time: 65536 distinct entries (every bus/dev/fn of 8
 #     domains is too many; 256 buses x 32 x 8 = 65536) with the last a duplicate of the
 #     first must be rejected fast. Quadratic parsing took minutes; this limit is generous.
 r=$(mkhost)
