@@ -10,6 +10,7 @@
 #include "path-internal.h"
 
 #define READ_FULL_MAX (64u * 1024 * 1024)
+
 int path_cxt_new(const char *root, struct path_cxt **ret)
 {
 	struct path_cxt *pc;
