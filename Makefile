@@ -39,7 +39,7 @@ SHARED_SRC := $(sort $(wildcard src/shared/*.c))
 CLI_SRC := $(sort $(wildcard src/gpt-bootcfg/*.c))
 CLAIM_SRC := $(sort $(wildcard src/claim/*.c))
 # The claim binary is libc-only: it may use only these shared files.
-CLAIM_SHARED_SRC := src/shared/path.c src/shared/pci.c src/shared/strbuf.c \
+CLAIM_SHARED_SRC := src/shared/path.c src/shared/path-root.c src/shared/pci.c src/shared/strbuf.c \
 	$(wildcard src/shared/claimlist.c)
 UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
 

@@ -7,6 +7,7 @@
 #include "apply-json.h"
 #include "gen.h"
 #include "initrdcheck.h"
+#include "lock.h"
 #include "log.h"
 #include "strv-util.h"
 #include "trial.h"
@@ -142,6 +143,7 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 	struct managed_file *grub = NULL;
 	unsigned pending_rebuild = 0;
 	int c, r, trial_req = -1;
+	_cleanup_close_ int lock = -1;
 	struct gen g;
 
 	while ((c = getopt_long(argc, argv, "yh", options, NULL)) >= 0) {
@@ -193,6 +195,14 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		}
 	}
 
+	/* Before planning: the plan picks backup names another run must not pick too. */
+	lock = bootcfg_lock(cli);
+	if (lock < 0) {
+		/* Nothing loaded: the JSON result (if asked for) reports nothing written. */
+		g = (struct gen){};
+		r = EXIT_ERROR;
+		goto out;
+	}
 	r = gen_load(cli, allow, &g);
 	if (r != EXIT_OK)
 		goto out;

@@ -35,6 +35,7 @@ int gen_load_config(struct cli *cli, struct config **ret)
 int gen_load(struct cli *cli, char *const *allow, struct gen *g)
 {
 	struct plan_options o = {.allow = allow};
+	_cleanup_free_ char *err = NULL;
 	int r;
 
 	*g = (struct gen){};
@@ -71,9 +72,12 @@ int gen_load(struct cli *cli, char *const *allow, struct gen *g)
 		return EXIT_ERROR;
 	}
 
-	r = managed_compute(cli->pc, g->config, g->plan, &g->files);
+	r = managed_compute(cli->pc, g->config, g->plan, &g->files, &err);
 	if (r < 0) {
-		log_error_errno(r, "Failed to read the managed files: %m");
+		if (err)
+			log_error("%s", err);
+		else
+			log_error_errno(r, "Failed to read the managed files: %m");
 		return EXIT_ERROR;
 	}
 	return EXIT_OK;
