@@ -109,11 +109,17 @@ $(BUILD)/asan/gpt-bootcfg-claim: $(ACLAIM_OBJ) $(BUILD)/asan/libshared.a
 	$(if $(Q),@echo "  CCLD    $@")
 	$(Q)$(CC) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
-$(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libshared.a
+# Every CLI object but main.c, so unit tests link the generator's engines the one way the
+# binary does: no test includes a .c file and no source is copied to be linked alone.
+$(BUILD)/asan/libgpt-bootcfg.a: $(filter-out $(AOBJ)/gpt-bootcfg/main.o,$(ACLI_OBJ))
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# One link scheme for every unit test: the CLI library, then the shared one.
+$(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libgpt-bootcfg.a $(BUILD)/asan/libshared.a
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CCLD    $@")
-	$(Q)$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -Itests/unit -O1 -g $(SANITIZE) -o $@ $< \
-		$(BUILD)/asan/libshared.a $(LIB_LIBS)
+	$(Q)$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -Itests/unit -Isrc/gpt-bootcfg -O1 -g $(SANITIZE) \
+		-o $@ $< $(BUILD)/asan/libgpt-bootcfg.a $(BUILD)/asan/libshared.a $(LIB_LIBS)
 
 asan: $(BUILD)/asan/gpt-bootcfg $(if $(CLAIM_SRC),$(BUILD)/asan/gpt-bootcfg-claim) $(UNIT_BIN)
 

@@ -8,14 +8,6 @@
 #include "qemucmd.h"
 #include "strbuf.h"
 
-/*
- * The enlightenments Windows uses when it finds Hyper-V: cheaper timers, spinlocks,
- * APIC access and TLB flushes. All are KVM features, so TCG runs drop them.
- */
-#define HYPERV_FLAGS                                                                               \
-	"hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_vpindex,hv_runtime,hv_time,hv_synic,"          \
-	"hv_stimer,hv_frequencies,hv_tlbflush,hv_ipi"
-
 /* NVIDIA's consumer driver refused to start when it saw KVM (code 43) before R465. */
 #define HIDE_KVM_FLAGS "kvm=off,hv_vendor_id=gptbootcfg"
 

@@ -9,10 +9,20 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pci.h"
 #include "vmconfig.h"
+
+/*
+ * The enlightenments Windows uses when it finds Hyper-V: cheaper timers, spinlocks,
+ * APIC access and TLB flushes. All are KVM features, so TCG runs drop them.
+ */
+#define HYPERV_FLAGS                                                                               \
+	"hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_vpindex,hv_runtime,hv_time,hv_synic,"          \
+	"hv_stimer,hv_frequencies,hv_tlbflush,hv_ipi"
+
 
 /* Runtime locations (host paths; the argv names them as they are on the host). */
 #define VM_RUN_DIR "/run/gpt-bootcfg"

@@ -12,29 +12,6 @@
 #include "vmconfig.h"
 #include "vmhw.h"
 
-/*
- * Errors are formatted here rather than with config_error() so that this file only needs
- * the raw layer's data types: the unit tests build sections by hand and link it alone.
- */
-_printf_(4, 5) static char *vm_error(const struct config *c, unsigned line, unsigned col,
-				     const char *fmt, ...)
-{
-	_cleanup_free_ char *msg = NULL;
-	char *s = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return NULL;
-	if (asprintf(&s, "%s:%u:%u: %s", c && c->path ? c->path : "(config)", line, col, msg) < 0)
-		return NULL;
-	return s;
-}
-
-
 /* CPU numbers above this are garbage, not CPUs. */
 #define VM_CPU_MAX 8191
 
@@ -153,7 +130,7 @@ int vm_cpulist_format(const struct cpu_set_list *l, char **ret)
 
 #define FAIL(e, ...)                                                                               \
 	do {                                                                                       \
-		*ret_error = vm_error(c, (e)->line, (e)->col_value, __VA_ARGS__);                  \
+		*ret_error = config_error(c, (e)->line, (e)->col_value, __VA_ARGS__);                  \
 		return -EINVAL;                                                                    \
 	} while (0)
 
@@ -537,7 +514,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 
 	*ret_error = NULL;
 	if (!s->name || !valid_name(s->name)) {
-		*ret_error = vm_error(c, s->line, 1,
+		*ret_error = config_error(c, s->line, 1,
 				      "[vm] needs a name of letters, digits, '-', '_' or '.'");
 		return -EINVAL;
 	}
@@ -577,7 +554,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 		if (!is_repeatable(k))
 			for (size_t j = 0; j < i; j++)
 				if (streq(s->entries[j].key, k)) {
-					*ret_error = vm_error(c, e->line, e->col_key,
+					*ret_error = config_error(c, e->line, e->col_key,
 							      "'%s' is already set on line %u", k,
 							      s->entries[j].line);
 					return -EINVAL;
@@ -779,14 +756,14 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 				if (strv_push(&o->extra_args, *a) < 0)
 					return -ENOMEM;
 		} else {
-			*ret_error = vm_error(c, e->line, e->col_key, "unknown key '%s' in [vm %s]", k,
+			*ret_error = config_error(c, e->line, e->col_key, "unknown key '%s' in [vm %s]", k,
 					      s->name);
 			return -EINVAL;
 		}
 	}
 
 	if (!have_memory) {
-		*ret_error = vm_error(c, s->line, 1, "[vm %s] needs 'memory = SIZE'", s->name);
+		*ret_error = config_error(c, s->line, 1, "[vm %s] needs 'memory = SIZE'", s->name);
 		return -EINVAL;
 	}
 	if (vm->hugepage_size && vm->memory % vm->hugepage_size)
@@ -816,7 +793,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 	if (o->usb_redirect && o->spice == VM_SPICE_NONE)
 		FAIL(usb_e, "usb-redirect: needs spice = unix or loopback");
 	if (o->spice == VM_SPICE_LOOPBACK && !o->spice_password_file) {
-		*ret_error = vm_error(c, s->line, 1,
+		*ret_error = config_error(c, s->line, 1,
 				      "[vm %s]: spice = loopback needs spice-password-file", s->name);
 		return -EINVAL;
 	}
@@ -828,7 +805,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 		STRV_FOREACH(d, vm->devices)
 			listed = listed || streq(*d, o->devopts[i].device);
 		if (!listed) {
-			*ret_error = vm_error(c, s->line, 1,
+			*ret_error = config_error(c, s->line, 1,
 					      "[vm %s]: device-options for '%s', which is not in devices",
 					      s->name, o->devopts[i].device);
 			return -EINVAL;

@@ -13,29 +13,11 @@
 #include "macro.h"
 #include "vmhw.h"
 
-_printf_(4, 5) static char *hw_error(const struct config *c, unsigned line, unsigned col,
-				     const char *fmt, ...)
-{
-	_cleanup_free_ char *msg = NULL;
-	char *s = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return NULL;
-	if (asprintf(&s, "%s:%u:%u: %s", c && c->path ? c->path : "(config)", line, col, msg) < 0)
-		return NULL;
-	return s;
-}
-
 /* An error at column col of the entry's value (col 0 = the value's first character). */
 #define HW_FAIL_AT(e, off, ...)                                                                    \
 	do {                                                                                       \
 		*ret_error =                                                                       \
-		    hw_error(c, (e)->line, (e)->col_value + (unsigned)(off), __VA_ARGS__);         \
+		    config_error(c, (e)->line, (e)->col_value + (unsigned)(off), __VA_ARGS__);         \
 		return -EINVAL;                                                                    \
 	} while (0)
 
@@ -156,11 +138,6 @@ static const struct hw_vfio_option hw_vfio_options[] = {
 static const char *const hw_reserved_options[] = {
     "host", "sysfsdev", "bus", "addr", "id", "multifunction", "acpi-index", "failover_pair_id",
 };
-
-/* Keeps the list in messages short: the options most setups use. */
-#define HW_KNOWN_OPTIONS                                                                           \
-	"bootindex, rombar, romfile, x-vga, display, x-no-kvm-intx, x-pci-*-id, ...; see "         \
-	"gpt-bootcfg.conf(5)"
 
 static int hw_parse_bool(const char *s, bool *ret)
 {
@@ -407,7 +384,7 @@ static int hw_parse_boot(const struct config *c, const struct config_entry *e, s
 		if ((streq(w, "disk") || streq(w, "cdrom") || streq(w, "network")) &&
 		    hw_device_section_exists(c, w)) {
 			/* Either reading would surprise someone: make the name unique. */
-			*ret_error = hw_error(c, e->line, e->col_value + (unsigned)off,
+			*ret_error = config_error(c, e->line, e->col_value + (unsigned)off,
 					      "boot: '%s' is both a keyword and a [device %s] "
 					      "section; rename the section",
 					      w, w);
@@ -424,7 +401,7 @@ static int hw_parse_boot(const struct config *c, const struct config_entry *e, s
 			it.kind = VM_BOOT_DEVICE;
 		else {
 			*ret_error =
-			    hw_error(c, e->line, e->col_value + (unsigned)off,
+			    config_error(c, e->line, e->col_value + (unsigned)off,
 				     "boot: '%s' is not disk, cdrom, network or a [device] "
 				     "section",
 				     w);
@@ -434,7 +411,7 @@ static int hw_parse_boot(const struct config *c, const struct config_entry *e, s
 		for (size_t i = 0; i < n && r == 0; i++)
 			if (items[i].kind == it.kind &&
 			    (it.kind != VM_BOOT_DEVICE || streq(items[i].device, w))) {
-				*ret_error = hw_error(c, e->line, e->col_value + (unsigned)off,
+				*ret_error = config_error(c, e->line, e->col_value + (unsigned)off,
 						      "boot: '%s' is listed twice", w);
 				r = -EINVAL;
 			}
@@ -453,7 +430,7 @@ static int hw_parse_boot(const struct config *c, const struct config_entry *e, s
 		off += len;
 	}
 	if (r == 0 && n == 0) {
-		*ret_error = hw_error(c, e->line, e->col_value,
+		*ret_error = config_error(c, e->line, e->col_value,
 				      "boot: expected what to boot from, in order (device names, "
 				      "disk, cdrom, network)");
 		r = -EINVAL;
@@ -581,7 +558,7 @@ int vm_hw_check(const struct config *c, const struct config_section *s, struct v
 			continue;
 		if (boot_e) {
 			*ret_error =
-			    hw_error(c, d->line, d->col,
+			    config_error(c, d->line, d->col,
 				     "device-options: bootindex and 'boot' (line %u) both set "
 				     "the boot order; use boot = ...",
 				     boot_e->line);
@@ -589,7 +566,7 @@ int vm_hw_check(const struct config *c, const struct config_section *s, struct v
 		}
 		for (size_t j = 0; j < i; j++)
 			if (o->devopts[j].bootindex == d->bootindex) {
-				*ret_error = hw_error(
+				*ret_error = config_error(
 				    c, d->line, d->col,
 				    "device-options: bootindex=%u is also given to "
 				    "'%s' on line %u",

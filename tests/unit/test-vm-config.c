@@ -3,10 +3,10 @@
  * vm_config_parse() and qemu_cmd_build() on [vm] sections built by hand: the raw config
  * layer is another file's business, so these tests only need its data types.
  */
-#include "../../src/gpt-bootcfg/vmconfig.c"
-#include "../../src/gpt-bootcfg/qemucmd.c"
-#include "../../src/gpt-bootcfg/vmhw.c"
-#include "../../src/gpt-bootcfg/vm-state.c"
+#include "vmconfig.h"
+#include "qemucmd.h"
+#include "vmhw.h"
+#include "vm-state.h"
 #include "tap.h"
 
 #define MAX_ENTRIES 64
