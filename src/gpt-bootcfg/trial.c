@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "fileio.h"
+#include "proc-cmdline.h"
 #include "safeword.h"
 #include "trial.h"
 
@@ -502,58 +503,23 @@ int trial_fail(struct path_cxt *pc, struct trial *t, char *const *reasons)
 	return trial_save(pc, t);
 }
 
-/* Last occurrence wins, as in the kernel and the claim binary. */
-static bool cmdline_get(const char *cmdline, const char *key, char **ret)
-{
-	size_t kl = strlen(key);
-	bool found = false;
-
-	for (const char *p = cmdline; *p;) {
-		size_t wl;
-
-		p += strspn(p, " \t\n");
-		wl = strcspn(p, " \t\n");
-		if (wl == 0)
-			break;
-		if (wl > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
-			free(*ret);
-			*ret = strndup(p + kl + 1, wl - kl - 1);
-			found = true;
-		}
-		p += wl;
-	}
-	return found;
-}
-
-static bool cmdline_has_word(const char *cmdline, const char *word)
-{
-	size_t l = strlen(word);
-
-	for (const char *p = cmdline; *p;) {
-		size_t wl;
-
-		p += strspn(p, " \t\n");
-		wl = strcspn(p, " \t\n");
-		if (wl == 0)
-			break;
-		if (wl == l && strncmp(p, word, l) == 0)
-			return true;
-		p += wl;
-	}
-	return false;
-}
-
 int trial_is_trial_boot(const struct trial *t, const char *cmdline, uint64_t *ret_other_generation)
 {
 	_cleanup_free_ char *trial = NULL, *gen = NULL;
 	uint64_t g = 0;
+	int r;
 
 	if (ret_other_generation)
 		*ret_other_generation = 0;
-	if (!cmdline_get(cmdline, "gpt_bootcfg.trial", &trial) || !streq_ptr(trial, "1"))
+	r = proc_cmdline_get(cmdline, "gpt_bootcfg.trial", &trial);
+	if (r < 0)
+		return r;
+	if (r == 0 || !streq(trial, "1"))
 		return 0;
-	if (!cmdline_get(cmdline, "gpt_bootcfg.generation", &gen) || !gen ||
-	    parse_u64(gen, &g) < 0)
+	r = proc_cmdline_get(cmdline, "gpt_bootcfg.generation", &gen);
+	if (r < 0)
+		return r;
+	if (r == 0 || parse_u64(gen, &g) < 0)
 		return 0;
 	if (g == t->generation && t->state == TRIAL_PENDING)
 		return 1;
@@ -600,7 +566,7 @@ int trial_check(struct path_cxt *pc, const struct trial *t, const char *cmdline,
 		return -ENOMEM;
 
 	STRV_FOREACH(p, t->params)
-		if (!cmdline_has_word(cmdline, *p)) {
+		if (!proc_cmdline_in_effect(cmdline, *p)) {
 			r = add_failure(&failures, "kernel parameter '%s' is not in effect", *p);
 			if (r < 0)
 				return r;

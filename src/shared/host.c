@@ -13,6 +13,7 @@
 #include "cpulist.h"
 #include "host.h"
 #include "mountinfo.h"
+#include "proc-cmdline.h"
 #include "strbuf.h"
 
 static __thread char last_error[1024];
@@ -1248,64 +1249,9 @@ bool host_has_cpu_flag(const struct host *h, const char *flag)
 	return false;
 }
 
-/* The kernel treats '-' and '_' in parameter names as the same character. */
-static bool param_name_eq(const char *a, size_t alen, const char *b)
-{
-	size_t i;
-
-	for (i = 0; i < alen && b[i]; i++) {
-		char x = a[i] == '-' ? '_' : a[i], y = b[i] == '-' ? '_' : b[i];
-
-		if (x != y)
-			return false;
-	}
-	return i == alen && b[i] == '\0';
-}
-
 int host_cmdline_get(const struct host *h, const char *key, char **ret_value)
 {
-	const char *p = h->cmdline, *found = NULL;
-	size_t found_len = 0;
-
-	if (!p)
-		return 0;
-	while (*p) {
-		const char *start, *eq = NULL;
-		bool quoted = false;
-		size_t klen;
-
-		p += strspn(p, " \t\n");
-		if (!*p)
-			break;
-		start = p;
-		/* Double quotes may wrap a value containing spaces, as the kernel allows. */
-		for (; *p && (quoted || !isspace((unsigned char)*p)); p++) {
-			if (*p == '"')
-				quoted = !quoted;
-			else if (*p == '=' && !eq && !quoted)
-				eq = p;
-		}
-		klen = (eq ? eq : p) - start;
-		if (param_name_eq(start, klen, key)) {
-			found = eq ? eq + 1 : p;
-			found_len = eq ? (size_t)(p - eq - 1) : 0;
-		}
-	}
-	if (!found)
-		return 0;
-	if (ret_value) {
-		char *v;
-
-		if (found_len >= 2 && found[0] == '"' && found[found_len - 1] == '"') {
-			found++;
-			found_len -= 2;
-		}
-		v = strndup(found, found_len);
-		if (!v)
-			return -ENOMEM;
-		*ret_value = v;
-	}
-	return 1;
+	return proc_cmdline_get(h->cmdline, key, ret_value);
 }
 
 size_t host_slot_functions(const struct host *h, const struct pci_device *d,
