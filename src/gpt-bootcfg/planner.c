@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "cpulist.h"
 #include "planner.h"
 #include "qemucmd.h"
 #include "strbuf.h"
@@ -102,30 +103,6 @@ char *plan_params_join(const struct plan_params *p)
 	return s;
 }
 
-char *plan_format_cpus(const unsigned *cpus, size_t n)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *s = NULL;
-
-	strbuf_puts(&sb, "");
-	for (size_t i = 0; i < n;) {
-		size_t j = i;
-
-		while (j + 1 < n && cpus[j + 1] == cpus[j] + 1)
-			j++;
-		if (i > 0)
-			strbuf_putc(&sb, ',');
-		if (j == i)
-			strbuf_printf(&sb, "%u", cpus[i]);
-		else
-			strbuf_printf(&sb, "%u-%u", cpus[i], cpus[j]);
-		i = j + 1;
-	}
-	if (strbuf_steal(&sb, &s) < 0)
-		return NULL;
-	return s;
-}
-
 int plan_interrupt_remapping(const struct host *h)
 {
 	_cleanup_strv_free_ char **units = NULL;
@@ -198,29 +175,17 @@ static int vm_memory_node(const struct host *h, const struct config *c,
 	return -1;
 }
 
-/* Number of online NUMA nodes, 1 when the root does not say. */
+/* Number of online NUMA nodes, 1 when the root does not say (or says garbage). */
 static unsigned numa_nodes(const struct host *h)
 {
 	_cleanup_free_ char *s = NULL;
-	unsigned n = 0;
+	int n;
 
 	if (path_read_string(h->pc, &s, "/sys/devices/system/node/online") < 0)
 		return 1;
-	for (char *p = s; *p;) {
-		char *end;
-		unsigned long a = strtoul(p, &end, 10), b = a;
-
-		if (end == p)
-			break;
-		if (*end == '-')
-			b = strtoul(end + 1, &end, 10);
-		if (b >= a)
-			n += (unsigned)(b - a + 1);
-		if (*end != ',')
-			break;
-		p = end + 1;
-	}
-	return n ? n : 1;
+	/* Node lists use the CPU list notation. */
+	n = cpulist_count(s);
+	return n > 0 ? (unsigned)n : 1;
 }
 
 /* Per-node boot-time allocation ("hugepages=0:8") exists since Linux 5.14. */
@@ -546,8 +511,7 @@ int plan_cmdline(const struct host *h, const struct config *c, struct plan_param
 			if (r < 0)
 				goto fail;
 		} else {
-			list = plan_format_cpus(cpus, n);
-			if (!list)
+			if (cpulist_format(cpus, n, &list) < 0)
 				goto oom;
 			r = add_paramf(&p, "the vCPUs' host CPUs: no other tasks are scheduled there",
 				       "isolcpus=%s", list);

@@ -100,5 +100,3 @@ char *plan_params_join(const struct plan_params *p);
  */
 int plan_interrupt_remapping(const struct host *h);
 
-/* Format CPU numbers (sorted, unique) as a kernel CPU list "2-5,8". */
-char *plan_format_cpus(const unsigned *cpus, size_t n);

@@ -92,7 +92,7 @@ static int check_cpus(struct vm_ctx *x, const struct cpu_set_list *l, const char
 		      const char *online_str)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (!vm_cpulist_contains(online, l->cpus[i]))
+		if (!cpulist_contains(online, l->cpus[i]))
 			return log_error_errno(-EINVAL,
 					       "%s:%u:%u: %s: CPU %u is not online on this host "
 					       "(online: %s)",
@@ -183,7 +183,7 @@ static int vm_load(struct cli *cli, const char *name, struct vm_ctx *x)
 	}
 	if (r < 0)
 		return log_error_errno(r, "Failed to read '%s': %m", cpus_file);
-	r = vm_cpulist_parse(online_str, &online);
+	r = cpulist_parse_ordered(online_str, &online);
 	if (r < 0)
 		return log_error_errno(r, "%s: invalid CPU list '%s'", cpus_file, online_str);
 	r = check_cpus(x, &x->vm->vcpu_pins, "vcpu-pins", o->vcpu_pins_line, o->vcpu_pins_col,
@@ -376,10 +376,10 @@ static int set_hook_env(const struct vm_config *vm, const char *phase, const cha
 	char buf[32];
 	int r;
 
-	r = vm_cpulist_format(&vm->vcpu_pins, &vcpus);
+	r = cpulist_format(vm->vcpu_pins.cpus, vm->vcpu_pins.n, &vcpus);
 	if (r < 0)
 		return r;
-	r = vm_cpulist_format(&vm->emulator_cpus, &emu);
+	r = cpulist_format(vm->emulator_cpus.cpus, vm->emulator_cpus.n, &emu);
 	if (r < 0)
 		return r;
 	if (setenv("GPT_BOOTCFG_VM", vm->name, 1) < 0 ||
@@ -744,7 +744,7 @@ static int get_affinity(pid_t tid, char **ret)
 		if (CPU_ISSET(c, &set))
 			cpus[l.n++] = c;
 	l.cpus = cpus;
-	r = vm_cpulist_format(&l, ret);
+	r = cpulist_format(l.cpus, l.n, ret);
 	return r;
 }
 
@@ -1071,7 +1071,7 @@ static int vm_run(struct cli *cli, const char *name)
 		}
 		return EXIT_ERROR;
 	}
-	if (vm_cpulist_format(&x.vm->vcpu_pins, &vcpus) < 0)
+	if (cpulist_format(x.vm->vcpu_pins.cpus, x.vm->vcpu_pins.n, &vcpus) < 0)
 		return log_oom(), EXIT_ERROR;
 	{
 		_cleanup_free_ char *state = NULL;

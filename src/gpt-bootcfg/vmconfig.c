@@ -12,122 +12,6 @@
 #include "vmconfig.h"
 #include "vmhw.h"
 
-/* CPU numbers above this are garbage, not CPUs. */
-#define VM_CPU_MAX 8191
-
-static const char *skip_space(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\n')
-		p++;
-	return p;
-}
-
-static int parse_cpu_number(const char **p, unsigned *ret)
-{
-	unsigned long v = 0;
-	const char *s = *p;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	while (isdigit((unsigned char)*s)) {
-		v = v * 10 + (unsigned long)(*s - '0');
-		if (v > VM_CPU_MAX)
-			return -EINVAL;
-		s++;
-	}
-	*p = s;
-	*ret = (unsigned)v;
-	return 0;
-}
-
-bool vm_cpulist_contains(const struct cpu_set_list *l, unsigned cpu)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (l->cpus[i] == cpu)
-			return true;
-	return false;
-}
-
-int vm_cpulist_parse(const char *s, struct cpu_set_list *ret)
-{
-	struct cpu_set_list l = {0};
-	size_t alloc = 0;
-	const char *p = skip_space(s);
-	int r;
-
-	if (*p == '\0') {
-		*ret = l;
-		return 0;
-	}
-	for (;;) {
-		unsigned a, b;
-
-		p = skip_space(p);
-		r = parse_cpu_number(&p, &a);
-		if (r < 0)
-			goto fail;
-		b = a;
-		p = skip_space(p);
-		if (*p == '-') {
-			p = skip_space(p + 1);
-			r = parse_cpu_number(&p, &b);
-			if (r < 0)
-				goto fail;
-			r = -EINVAL;
-			if (b < a)
-				goto fail;
-			p = skip_space(p);
-		}
-		for (unsigned c = a; c <= b; c++) {
-			r = -ENOTUNIQ;
-			if (vm_cpulist_contains(&l, c))
-				goto fail;
-			if (l.n == alloc) {
-				size_t na = alloc ? alloc * 2 : 16;
-				unsigned *nl = realloc(l.cpus, na * sizeof(*nl));
-
-				r = -ENOMEM;
-				if (!nl)
-					goto fail;
-				l.cpus = nl;
-				alloc = na;
-			}
-			l.cpus[l.n++] = c;
-		}
-		if (*p == '\0')
-			break;
-		r = -EINVAL;
-		if (*p != ',')
-			goto fail;
-		p++;
-	}
-	*ret = l;
-	return 0;
-fail:
-	free(l.cpus);
-	return r;
-}
-
-int vm_cpulist_format(const struct cpu_set_list *l, char **ret)
-{
-	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
-
-	for (size_t i = 0; i < l->n;) {
-		size_t j = i;
-
-		while (j + 1 < l->n && l->cpus[j + 1] == l->cpus[j] + 1)
-			j++;
-		if (i > 0)
-			strbuf_putc(&sb, ',');
-		if (j == i)
-			strbuf_printf(&sb, "%u", l->cpus[i]);
-		else
-			strbuf_printf(&sb, "%u-%u", l->cpus[i], l->cpus[j]);
-		i = j + 1;
-	}
-	return strbuf_steal(&sb, ret);
-}
-
 #define FAIL(e, ...)                                                                               \
 	do {                                                                                       \
 		*ret_error = config_error(c, (e)->line, (e)->col_value, __VA_ARGS__);                  \
@@ -337,7 +221,7 @@ static int parse_cpus(const struct config *c, const struct config_entry *e,
 	struct cpu_set_list l;
 	int r;
 
-	r = vm_cpulist_parse(e->value, &l);
+	r = cpulist_parse_ordered(e->value, &l);
 	if (r == -ENOTUNIQ)
 		FAIL(e, "%s: a CPU is listed twice in '%s'", e->key, e->value);
 	if (r == -ENOMEM)
@@ -787,7 +671,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 		     vm->vcpu_pins.n, vm->vcpus);
 	if (emu_e && pins_e)
 		for (size_t i = 0; i < vm->emulator_cpus.n; i++)
-			if (vm_cpulist_contains(&vm->vcpu_pins, vm->emulator_cpus.cpus[i]))
+			if (cpulist_contains(&vm->vcpu_pins, vm->emulator_cpus.cpus[i]))
 				FAIL(emu_e, "emulator-cpus: CPU %u also runs a vCPU (vcpu-pins)",
 				     vm->emulator_cpus.cpus[i]);
 	if (o->usb_redirect && o->spice == VM_SPICE_NONE)
