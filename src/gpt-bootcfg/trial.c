@@ -9,6 +9,7 @@
 #include "fileio.h"
 #include "proc-cmdline.h"
 #include "safeword.h"
+#include "strv-util.h"
 #include "trial.h"
 
 extern char **environ;
@@ -25,25 +26,6 @@ const char *trial_state_to_string(enum trial_state s)
 	if ((size_t)s >= ARRAY_SIZE(state_names))
 		return NULL;
 	return state_names[s];
-}
-
-static int strv_push(char ***l, const char *s)
-{
-	size_t n = strv_length(*l);
-	char **nl, *d;
-
-	d = strdup(s);
-	if (!d)
-		return -ENOMEM;
-	nl = realloc(*l, (n + 2) * sizeof(char *));
-	if (!nl) {
-		free(d);
-		return -ENOMEM;
-	}
-	nl[n] = d;
-	nl[n + 1] = NULL;
-	*l = nl;
-	return 0;
 }
 
 void trial_free(struct trial *t)
@@ -162,11 +144,11 @@ int trial_parse(const char *text, const char *path, struct trial **ret, char **r
 
 			if (!is_word(val))
 				return perr(ret_error, path, line, COL, "expected one word, not", val);
-			r = strv_push(dst, val);
+			r = strv_add(dst, val);
 			if (r < 0)
 				return r;
 		} else if (streq(key, "failure")) {
-			r = strv_push(&t->failures, val);
+			r = strv_add(&t->failures, val);
 			if (r < 0)
 				return r;
 		} else {
@@ -311,7 +293,7 @@ static int strv_copy(char *const *l, char ***ret)
 	if (!n)
 		return -ENOMEM;
 	STRV_FOREACH(s, l) {
-		r = strv_push(&n, *s);
+		r = strv_add(&n, *s);
 		if (r < 0) {
 			strv_free(n);
 			return r;
@@ -490,7 +472,7 @@ int trial_fail(struct path_cxt *pc, struct trial *t, char *const *reasons)
 	int r;
 
 	STRV_FOREACH(s, reasons) {
-		r = strv_push(&t->failures, *s);
+		r = strv_add(&t->failures, *s);
 		if (r < 0)
 			return r;
 	}
@@ -542,7 +524,7 @@ static int add_failure(char ***l, const char *fmt, ...)
 		s = NULL;
 		return -ENOMEM;
 	}
-	return strv_push(l, s);
+	return strv_add(l, s);
 }
 
 static int check_unit(char ***failures, const char *unit, trial_unit_active_fn fn, void *userdata)

@@ -9,6 +9,7 @@
 #include "path.h"
 #include "qemucmd.h"
 #include "strbuf.h"
+#include "strv-util.h"
 #include "vmconfig.h"
 #include "vmhw.h"
 
@@ -166,21 +167,6 @@ static int split_words(const char *s, bool commas, char ***ret)
 			return -ENOMEM;
 	}
 	*ret = TAKE_PTR(l);
-	return 0;
-}
-
-static int strv_push(char ***l, const char *s)
-{
-	size_t n = strv_length(*l);
-	char **nl = realloc(*l, (n + 2) * sizeof(char *));
-
-	if (!nl)
-		return -ENOMEM;
-	*l = nl;
-	nl[n] = strdup(s);
-	if (!nl[n])
-		return -ENOMEM;
-	nl[n + 1] = NULL;
 	return 0;
 }
 
@@ -569,7 +555,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 			if (!valid_path(v))
 				FAIL(e, "cdrom: '%s' is not an absolute path without commas or spaces",
 				     v);
-			if (strv_push(&o->cdroms, v) < 0)
+			if (strv_add(&o->cdroms, v) < 0)
 				return -ENOMEM;
 			if (!o->cdroms_line)
 				o->cdroms_line = e->line;
@@ -637,7 +623,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 			if (r < 0)
 				return r;
 			STRV_FOREACH(a, l)
-				if (strv_push(&o->extra_args, *a) < 0)
+				if (strv_add(&o->extra_args, *a) < 0)
 					return -ENOMEM;
 		} else {
 			*ret_error = config_error(c, e->line, e->col_key, "unknown key '%s' in [vm %s]", k,

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "macro.h"
+#include "strv-util.h"
 #include "vmhw.h"
 
 /* An error at column col of the entry's value (col 0 = the value's first character). */
@@ -30,23 +31,6 @@ static bool hw_device_section_exists(const struct config *c, const char *name)
 		    streq_ptr(c->sections[i].name, name))
 			return true;
 	return false;
-}
-
-static int hw_strv_append(char ***l, size_t *n, char *s)
-{
-	char **nl;
-
-	if (!s)
-		return -ENOMEM;
-	nl = realloc(*l, (*n + 2) * sizeof(char *));
-	if (!nl) {
-		free(s);
-		return -ENOMEM;
-	}
-	*l = nl;
-	nl[(*n)++] = s;
-	nl[*n] = NULL;
-	return 0;
 }
 
 bool vm_machine_type_valid(const char *s)
@@ -323,9 +307,10 @@ static int hw_parse_device_options(const struct config *c, const struct config_e
 		if (r < 0)
 			return r;
 		if (out) {
-			r = hw_strv_append(&opts, &n, out);
+			r = strv_consume(&opts, out);
 			if (r < 0)
 				return r;
+			n++;
 		}
 		off += len;
 		if (off < end) {

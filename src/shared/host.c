@@ -15,6 +15,7 @@
 #include "mountinfo.h"
 #include "proc-cmdline.h"
 #include "strbuf.h"
+#include "strv-util.h"
 
 static __thread char last_error[1024];
 
@@ -48,24 +49,6 @@ static int fail_errno(struct path_cxt *pc, int r, const char *host_path)
 	return fail(pc, r, host_path, "%s", strerror(-r));
 }
 
-static int strv_push(char ***l, size_t *n, const char *s)
-{
-	char **nl, *d;
-
-	d = strdup(s);
-	if (!d)
-		return -ENOMEM;
-	nl = realloc(*l, (*n + 2) * sizeof(char *));
-	if (!nl) {
-		free(d);
-		return -ENOMEM;
-	}
-	nl[*n] = d;
-	nl[++*n] = NULL;
-	*l = nl;
-	return 0;
-}
-
 static char **strv_new_empty(void)
 {
 	return calloc(1, sizeof(char *));
@@ -75,7 +58,6 @@ static char **strv_new_empty(void)
 static int strv_split(const char *s, char ***ret)
 {
 	char **l = strv_new_empty();
-	size_t n = 0;
 
 	if (!l)
 		return -ENOMEM;
@@ -93,7 +75,7 @@ static int strv_split(const char *s, char ***ret)
 		}
 		memcpy(tok, s, k);
 		tok[k] = '\0';
-		if (strv_push(&l, &n, tok) < 0) {
+		if (strv_add(&l, tok) < 0) {
 			strv_free(l);
 			return -ENOMEM;
 		}
@@ -741,7 +723,6 @@ static int add_mount_uses(struct host *h, struct block_device *b, const char *no
 static int load_block_device(struct host *h, const char *name, struct block_device *b)
 {
 	_cleanup_strv_free_ char **entries = NULL;
-	size_t n_names = 0;
 	int r;
 
 	b->name = strdup(name);
@@ -789,7 +770,7 @@ static int load_block_device(struct host *h, const char *name, struct block_devi
 		memset(part, 0, sizeof(*part));
 		part->name = strdup(*e);
 		b->n_parts++;
-		if (!part->name || strv_push(&b->partitions, &n_names, *e) < 0)
+		if (!part->name || strv_add(&b->partitions, *e) < 0)
 			return -ENOMEM;
 		r = read_devno(h->pc, dir, &part->major, &part->minor);
 		if (r < 0)
