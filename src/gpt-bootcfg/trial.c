@@ -1,18 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <spawn.h>
 #include <stdio.h>
-#include <sys/wait.h>
 #include <time.h>
 
 #include "fileio.h"
 #include "proc-cmdline.h"
 #include "safeword.h"
+#include "spawn-util.h"
 #include "strv-util.h"
 #include "trial.h"
-
-extern char **environ;
 
 static const char *const state_names[] = {
 	[TRIAL_NONE] = "none",
@@ -598,77 +595,13 @@ int trial_check(struct path_cxt *pc, const struct trial *t, const char *cmdline,
 
 int trial_run(char *const *argv)
 {
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int r, status;
-
-	if (posix_spawn_file_actions_init(&fa) != 0)
-		return -ENOMEM;
-	r = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	if (r == 0)
-		r = posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
-	if (r == 0)
-		r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (r != 0)
-		return -r;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return negative_errno();
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	/* Output goes to stderr: stdout belongs to the verb's own report. */
+	return spawn_run(argv, SPAWN_STDIN_NULL | SPAWN_STDOUT_TO_STDERR, 0, NULL);
 }
 
 int trial_run_capture(char *const *argv, char **ret)
 {
-	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
-	posix_spawn_file_actions_t fa;
-	int pipefd[2], r, status;
-	pid_t pid;
-	char buf[4096];
-	ssize_t n;
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return negative_errno();
-	if (posix_spawn_file_actions_init(&fa) != 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return -ENOMEM;
-	}
-	r = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	if (r == 0)
-		r = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-	if (r == 0)
-		r = posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-	if (r == 0)
-		r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	if (r != 0) {
-		close(pipefd[0]);
-		return -r;
-	}
-	while ((n = read(pipefd[0], buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		/* Keep reading past the limit so the child never blocks on a full pipe. */
-		if (sb.len < 1024 * 1024)
-			strbuf_putn(&sb, buf, (size_t)n);
-	}
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return negative_errno();
-	r = strbuf_steal(&sb, ret);
-	if (r < 0)
-		return r;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	return spawn_run(argv, SPAWN_STDIN_NULL | SPAWN_STDERR_NULL, 1024 * 1024, ret);
 }
 
 /* Boot ids without dashes: journalctl prints them so, /proc with dashes. */

@@ -34,6 +34,7 @@
 #include "qemucmd.h"
 #include "qmp.h"
 #include "sdnotify.h"
+#include "spawn-util.h"
 #include "strbuf.h"
 #include "verbs.h"
 #include "vm-export.h"
@@ -433,14 +434,12 @@ static int run_hook(const char *path, const char *name, const char *phase, char 
 			strbuf_putn(&out, buf, (size_t)n);
 	}
 	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return negative_errno();
+	status = spawn_wait(pid);
+	if (status < 0)
+		return status;
 	if (strbuf_steal(&out, ret_output) < 0)
 		*ret_output = NULL;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
+	return status;
 }
 
 static const char *last_line(char *s)
