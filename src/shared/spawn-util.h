@@ -20,9 +20,9 @@ int spawn_wait_status(pid_t pid, int *ret_status);
 int spawn_wait(pid_t pid);
 
 enum {
-	SPAWN_STDIN_NULL = 1 << 0,       /* stdin from /dev/null */
+	SPAWN_STDIN_NULL = 1 << 0,	 /* stdin from /dev/null */
 	SPAWN_STDOUT_TO_STDERR = 1 << 1, /* stdout joins stderr (not with ret_output) */
-	SPAWN_STDERR_NULL = 1 << 2,      /* stderr to /dev/null */
+	SPAWN_STDERR_NULL = 1 << 2,	 /* stderr to /dev/null */
 };
 
 /*

@@ -41,8 +41,7 @@ int main(void)
 	free(out);
 	out = NULL;
 	/* The child writes far past the limit and must not block on a full pipe. */
-	is_int(spawn_run((char *const[]){"sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x",
-					 NULL},
+	is_int(spawn_run((char *const[]){"sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x", NULL},
 			 0, 10, &out),
 	       0, "output past the limit is drained");
 	ok(out && strlen(out) >= 10 && strlen(out) < 300000, "only about the limit kept");
