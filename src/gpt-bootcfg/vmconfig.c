@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "path.h"
 #include "qemucmd.h"
 #include "strbuf.h"
@@ -67,24 +68,6 @@ static void vm_config_freep(struct vm_config **vm)
 	vm_config_free(*vm);
 }
 
-static int parse_bool(const char *s, bool *ret)
-{
-	static const char *const yes[] = {"yes", "true", "on", "1"};
-	static const char *const no[] = {"no", "false", "off", "0"};
-
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
-		if (strcasecmp(s, yes[i]) == 0) {
-			*ret = true;
-			return 0;
-		}
-	for (size_t i = 0; i < ARRAY_SIZE(no); i++)
-		if (strcasecmp(s, no[i]) == 0) {
-			*ret = false;
-			return 0;
-		}
-	return -EINVAL;
-}
-
 /* "16G", "16GiB", "512M", "1048576" (bytes). Binary units. */
 static int parse_size(const char *s, uint64_t *ret)
 {
@@ -134,43 +117,12 @@ static int parse_uint(const char *s, unsigned max, unsigned *ret)
 	return 0;
 }
 
-/* Split on whitespace (and commas when commas is set) into a strv. */
-static int split_words(const char *s, bool commas, char ***ret)
-{
-	_cleanup_strv_free_ char **l = NULL;
-	size_t n = 0;
-
-	for (const char *p = s;;) {
-		size_t len;
-		char **nl;
-
-		while (*p && (isspace((unsigned char)*p) || (commas && *p == ',')))
-			p++;
-		if (!*p)
-			break;
-		len = 0;
-		while (p[len] && !isspace((unsigned char)p[len]) && !(commas && p[len] == ','))
-			len++;
-		nl = realloc(l, (n + 2) * sizeof(char *));
-		if (!nl)
-			return -ENOMEM;
-		l = nl;
-		l[n] = strndup(p, len);
-		if (!l[n])
-			return -ENOMEM;
-		l[++n] = NULL;
-		p += len;
-	}
-	if (!l) {
-		l = calloc(1, sizeof(char *));
-		if (!l)
-			return -ENOMEM;
-	}
-	*ret = TAKE_PTR(l);
-	return 0;
-}
-
-static bool valid_name(const char *s)
+/*
+ * A name the runner turns into a file name, an interface name or a QEMU id: no leading
+ * '.', so it cannot be "." or ".." or a hidden file. Stricter than config.c's
+ * valid_section_name(), which only checks the config file's syntax.
+ */
+static bool valid_runtime_name(const char *s)
 {
 	if (!*s || strlen(s) > 64)
 		return false;
@@ -226,7 +178,7 @@ static int parse_disk(const struct config *c, const struct config_entry *e, stru
 	const char *nv;
 	int r;
 
-	r = split_words(e->value, false, &w);
+	r = split_words(e->value, WHITESPACE, &w);
 	if (r < 0)
 		return r;
 	if (!w[0])
@@ -333,7 +285,7 @@ static int parse_network(const struct config *c, const struct config_entry *e,
 		FAIL(e, "network: expected none, user, bridge:BRIDGE or tap:TAP, not '%s'", v);
 	if (ifname) {
 		/* IFNAMSIZ is 16 including the NUL. */
-		if (!*ifname || strlen(ifname) > 15 || !valid_name(ifname))
+		if (!*ifname || strlen(ifname) > 15 || !valid_runtime_name(ifname))
 			FAIL(e, "network: invalid interface name '%s'", ifname);
 		free(o->net_ifname);
 		o->net_ifname = strdup(ifname);
@@ -383,7 +335,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 	int r;
 
 	*ret_error = NULL;
-	if (!s->name || !valid_name(s->name)) {
+	if (!s->name || !valid_runtime_name(s->name)) {
 		*ret_error = config_error(c, s->line, 1,
 				      "[vm] needs a name of letters, digits, '-', '_' or '.'");
 		return -EINVAL;
@@ -480,7 +432,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 			o->emulator_cpus_line = e->line;
 			o->emulator_cpus_col = e->col_value;
 		} else if (streq(k, "cpu-model")) {
-			if (!*v || strlen(v) > 64 || strchr(v, ',') || !valid_name(v))
+			if (!*v || strlen(v) > 64 || strchr(v, ',') || !valid_runtime_name(v))
 				FAIL(e, "cpu-model: invalid model name '%s'", v);
 			if (set_string(&o->cpu_model, v) < 0)
 				return -ENOMEM;
@@ -513,14 +465,14 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 			if (set_string(&o->hugepage_mount, v) < 0)
 				return -ENOMEM;
 		} else if (streq(k, "user")) {
-			if (!valid_name(v) || strlen(v) > 32)
+			if (!valid_runtime_name(v) || strlen(v) > 32)
 				FAIL(e, "user: invalid user name '%s'", v);
 			if (set_string(&o->user, v) < 0)
 				return -ENOMEM;
 		} else if (streq(k, "devices")) {
 			_cleanup_strv_free_ char **l = NULL;
 
-			r = split_words(v, true, &l);
+			r = split_words(v, WHITESPACE ",", &l);
 			if (r < 0)
 				return r;
 			STRV_FOREACH(d, l) {
@@ -619,7 +571,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 		} else if (streq(k, "extra-args")) {
 			_cleanup_strv_free_ char **l = NULL;
 
-			r = split_words(v, false, &l);
+			r = split_words(v, WHITESPACE, &l);
 			if (r < 0)
 				return r;
 			STRV_FOREACH(a, l)

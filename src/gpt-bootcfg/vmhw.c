@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "macro.h"
+#include "parse-util.h"
 #include "strv-util.h"
 #include "vmhw.h"
 
@@ -123,24 +124,6 @@ static const char *const hw_reserved_options[] = {
     "host", "sysfsdev", "bus", "addr", "id", "multifunction", "acpi-index", "failover_pair_id",
 };
 
-static int hw_parse_bool(const char *s, bool *ret)
-{
-	static const char *const yes[] = {"yes", "true", "on", "1"};
-	static const char *const no[] = {"no", "false", "off", "0"};
-
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*ret = true;
-			return 0;
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*ret = false;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 static int hw_parse_uint(const char *s, unsigned max, unsigned *ret)
 {
 	unsigned long v = 0;
@@ -207,12 +190,12 @@ static int hw_parse_vfio_option(const struct config *c, const struct config_entr
 		*ret_opt = NULL;
 		return 0;
 	case HW_OPT_BOOL:
-		if (hw_parse_bool(v, &b) < 0)
+		if (parse_bool(v, &b) < 0)
 			HW_FAIL_AT(e, voff, "device-options: %s expects on or off, not '%s'", k, v);
 		/* QEMU wants on/off; yes/true/1 are normalised here. */
 		return asprintf(ret_opt, "%s=%s", k, b ? "on" : "off") < 0 ? -ENOMEM : 0;
 	case HW_OPT_ONOFFAUTO:
-		if (!streq(v, "auto") && hw_parse_bool(v, &b) < 0)
+		if (!streq(v, "auto") && parse_bool(v, &b) < 0)
 			HW_FAIL_AT(e, voff, "device-options: %s expects on, off or auto, not '%s'",
 				   k, v);
 		return asprintf(ret_opt, "%s=%s", k,
