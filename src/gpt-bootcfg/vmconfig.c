@@ -100,23 +100,6 @@ static int parse_size(const char *s, uint64_t *ret)
 	return -EINVAL;
 }
 
-static int parse_uint(const char *s, unsigned max, unsigned *ret)
-{
-	unsigned long v = 0;
-
-	if (!*s)
-		return -EINVAL;
-	for (const char *p = s; *p; p++) {
-		if (!isdigit((unsigned char)*p))
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v > max)
-			return -ERANGE;
-	}
-	*ret = (unsigned)v;
-	return 0;
-}
-
 /*
  * A name the runner turns into a file name, an interface name or a QEMU id: no leading
  * '.', so it cannot be "." or ".." or a hidden file. Stricter than config.c's

@@ -124,23 +124,6 @@ static const char *const hw_reserved_options[] = {
     "host", "sysfsdev", "bus", "addr", "id", "multifunction", "acpi-index", "failover_pair_id",
 };
 
-static int hw_parse_uint(const char *s, unsigned max, unsigned *ret)
-{
-	unsigned long v = 0;
-
-	if (!*s || strlen(s) > 10)
-		return -EINVAL;
-	for (const char *p = s; *p; p++) {
-		if (!isdigit((unsigned char)*p))
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v > max)
-			return -ERANGE;
-	}
-	*ret = (unsigned)v;
-	return 0;
-}
-
 /*
  * One "name=value" of device-options at offset off of the entry's value. Returns the
  * option as QEMU gets it in *ret_opt (NULL for bootindex, which goes to dopt->bootindex).
@@ -181,7 +164,7 @@ static int hw_parse_vfio_option(const struct config *c, const struct config_entr
 
 	switch (def->type) {
 	case HW_OPT_BOOTINDEX:
-		if (hw_parse_uint(v, 999, &u) < 0 || u == 0)
+		if (parse_uint(v, 999, &u) < 0 || u == 0)
 			HW_FAIL_AT(e, voff, "device-options: bootindex must be 1 to 999, not '%s'",
 				   v);
 		dopt->bootindex = u;
@@ -205,7 +188,7 @@ static int hw_parse_vfio_option(const struct config *c, const struct config_entr
 			   ? -ENOMEM
 			   : 0;
 	case HW_OPT_UINT:
-		if (hw_parse_uint(v, def->max, &u) < 0)
+		if (parse_uint(v, def->max, &u) < 0)
 			HW_FAIL_AT(e, voff,
 				   "device-options: %s must be a number from 0 to %u, not '%s'", k,
 				   def->max, v);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,24 @@ int parse_bool(const char *s, bool *ret)
 		}
 	}
 	return -EINVAL;
+}
+
+int parse_uint(const char *s, unsigned max, unsigned *ret)
+{
+	unsigned long v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	/* v never exceeds max before the next digit, so it cannot overflow. */
+	for (const char *p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (v > max)
+			return -ERANGE;
+	}
+	*ret = (unsigned)v;
+	return 0;
 }
 
 int split_words(const char *s, const char *sep, char ***ret)

@@ -15,6 +15,12 @@
 int parse_bool(const char *s, bool *ret);
 
 /*
+ * A decimal number 0..max, digits only (no sign, no blanks). -EINVAL on anything else,
+ * -ERANGE above max; *ret untouched on failure.
+ */
+int parse_uint(const char *s, unsigned max, unsigned *ret);
+
+/*
  * Split s on any run of the characters in sep into a new strv (never NULL: empty when s
  * has no words). -ENOMEM.
  */
