@@ -15,14 +15,14 @@ int spawn_wait_status(pid_t pid, int *ret_status)
 
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return -errno;
+			return negative_errno();
 	*ret_status = status;
 	return 0;
 }
 
 int spawn_wait(pid_t pid)
 {
-	int status, r;
+	int status = 0, r;
 
 	r = spawn_wait_status(pid, &status);
 	if (r < 0)
@@ -40,7 +40,7 @@ int spawn_run(char *const *argv, unsigned flags, size_t max_output, char **ret_o
 	pid_t pid;
 
 	if (ret_output && pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
+		return negative_errno();
 	r = posix_spawn_file_actions_init(&fa);
 	if (r == 0 && (flags & SPAWN_STDIN_NULL))
 		r = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
