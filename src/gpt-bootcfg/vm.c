@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "bridge.h"
 #include "config.h"
 #include "fileio.h"
 #include "host.h"
@@ -220,6 +221,7 @@ static int vm_load(struct cli *cli, const char *name, struct vm_ctx *x)
 	x->in.vm = x->vm;
 	x->in.pt = x->pt;
 	x->in.n_pt = x->n_pt;
+	x->in.vhost_net = bridge_vhost_net(cli->pc);
 	apply_overrides(&x->in);
 	return 0;
 }
@@ -916,6 +918,24 @@ static int vm_run(struct cli *cli, const char *name)
 	if (r < 0) {
 		(void)run_hooks(cli, x.vm, "release");
 		return EXIT_ERROR;
+	}
+	/*
+	 * QEMU's own message for a refused bridge is "bridge helper failed", nothing more.
+	 * After the prepare hooks: one of them may create the bridge.
+	 */
+	if (vm_options(x.vm)->network == VM_NET_BRIDGE) {
+		_cleanup_free_ char *err = NULL;
+
+		r = bridge_vm_ready(cli->pc, vm_options(x.vm)->net_ifname, &err);
+		if (r < 0) {
+			if (err)
+				log_error("%s: %s", config_path(&x), err);
+			else
+				log_error_errno(r, "Failed to check bridge '%s': %m",
+						vm_options(x.vm)->net_ifname);
+			(void)run_hooks(cli, x.vm, "release");
+			return EXIT_ERROR;
+		}
 	}
 	r = path_mkdir_p(cli->pc, VM_RUN_DIR, 0755);
 	if (r < 0) {
