@@ -3,9 +3,10 @@
 """vm-bench.py RUNS GPT_BOOTCFG ROOT VM WORK: the runner's start-up against plain QEMU.
 
 Called by bench/vm-bench.sh, which prepares ROOT and WORK/argv.json ("vm command --json
---run-paths"). One warm-up round, then RUNS rounds of: "gpt-bootcfg --root ROOT vm run VM"
-until READY=1 arrives on $NOTIFY_SOCKET (then SIGTERM, which the runner passes on to QEMU),
-and the same argv run directly until QMP answers query-status with "running" (then "quit").
+--run-paths"). One warm-up round, then RUNS rounds (each starting with the next of the
+three) of: "gpt-bootcfg --root ROOT vm run VM" until READY=1 arrives on $NOTIFY_SOCKET
+(then SIGTERM, which the runner passes on to QEMU); the same argv run directly until QMP
+answers query-status with "running" (then "quit"); the same with -S and "cont" at once.
 QMP of plain QEMU is tried every millisecond, so the baseline gets QEMU's best. Then one
 more "vm run" under strace times the runner's phases. Prints a Markdown table.
 """
@@ -283,9 +284,16 @@ def main():
     loads = []
     with open(os.path.join(work, "times.txt"), "w") as out:
         for i in range(runs):
-            a, own = run_runner(gen, root, vm, work, i)
-            b = run_plain(argv, qmp, work, i)
-            c = run_plain(argv, qmp, work, "%d-S" % i, paused=True)
+            # Each round starts with another of the three, so that what one leaves behind
+            # (freed guest memory, a cold cache) does not always hit the same one.
+            got = {}
+            order = ("runner", "plain", "paused")
+            for k in order[i % 3:] + order[:i % 3]:
+                if k == "runner":
+                    got[k] = run_runner(gen, root, vm, work, i)
+                else:
+                    got[k] = run_plain(argv, qmp, work, "%d-%s" % (i, k), paused=k == "paused")
+            (a, own), b, c = got["runner"], got["plain"], got["paused"]
             ld = open("/proc/loadavg").read().split()[0]
             res["runner"].append(a)
             res["plain"].append(b)
