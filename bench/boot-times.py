@@ -21,10 +21,12 @@ import sys
 TARGETS = ["0000:00:03.0", "0000:00:04.0", "0000:00:05.0"]
 CONTROL = "0000:00:06.0"
 KMSG = re.compile(r"^STEP KMSG \[\s*([0-9.]+)\] (.*)$")
-# Both messages of drivers/base/dd.c, whichever the kernel has: really_probe()'s and
-# driver_bound()'s.
+# Both messages of drivers/base/dd.c, really_probe()'s and driver_bound()'s, as pr_debug()
+# (6.1: the device named in the text) or as dev_dbg() (6.12: the device in the prefix).
 BOUND = [re.compile(r"bound device (\S+) to driver vfio-pci$"),
-         re.compile(r"driver: 'vfio-pci': \w+: bound to device '([^']+)'$")]
+         re.compile(r"driver: 'vfio-pci': \w+: bound to device '([^']+)'$"),
+         re.compile(r"^vfio-pci (\S+): bus: '\w+': \w+: bound device to driver vfio-pci$"),
+         re.compile(r"^vfio-pci (\S+): driver: 'vfio-pci': \w+: bound to device$")]
 
 
 def one(method, run, load):

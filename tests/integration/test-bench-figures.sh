@@ -23,6 +23,13 @@ END
 REP
 is "$(python3 "$bt" ours 1 3.5 <"$TAP_TMP/ours.report")" "ours 1 9.200000 7.500000 20.50 3.5 nvme" \
 	"boot-times: latest first bind of the targets, /init, init-premount, control driver"
+# 6.12 prints them with dev_dbg(): the driver and device in the prefix.
+sed -e "s/bus: 'pci': really_probe: bound device \(0000:[^ ]*\) to driver \(.*\)$/\2 \1: bus: 'pci': really_probe: bound device to driver \2/" \
+	-e "s/driver: '\([^']*\)': driver_bound: bound to device '\(.*\)'$/\1 \2: driver: '\1': driver_bound: bound to device/" \
+	"$TAP_TMP/ours.report" >"$TAP_TMP/dev_dbg.report"
+ok "boot-times: the 6.12 form was made" -- grep -q "vfio-pci 0000:00:05.0: bus: 'pci': really_probe: bound device to driver vfio-pci" "$TAP_TMP/dev_dbg.report"
+is "$(python3 "$bt" ours 1 3.5 <"$TAP_TMP/dev_dbg.report")" "ours 1 9.200000 7.500000 20.50 3.5 nvme" \
+	"boot-times: the same from dev_dbg() messages (6.12)"
 sed 's/^\(STEP KMSG.*0000:00:05.0.*\)$//' "$TAP_TMP/ours.report" >"$TAP_TMP/missing.report"
 ok "boot-times: a target without a bind fails" -- sh -c "! python3 '$bt' ours 1 3.5 <'$TAP_TMP/missing.report'"
 grep -v '^UPTIME' "$TAP_TMP/ours.report" >"$TAP_TMP/noup.report"
