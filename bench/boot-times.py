@@ -10,7 +10,8 @@ boot-times.py METHOD RUN LOAD < REPORT
     the report script started (init-premount: the claim, udev's coldplug and settle and the
     modules list are done). Exit status 1 if a target has no bind.
 
-boot-times.py --summary KVER SUITE LOAD0 LOAD1 SECONDS SIZE_OURS SIZE_GUIDE FILES_OURS FILES_GUIDE < TIMES
+boot-times.py --summary KVER SUITE LOAD0 LOAD1 SECONDS SIZE_OURS SIZE_GUIDE RAW_OURS RAW_GUIDE
+                      FILES_OURS FILES_GUIDE < TIMES
     The Markdown table of docs/performance.md from the lines above.
 """
 
@@ -64,8 +65,8 @@ def fmt_s(v):
 
 
 def summary(argv):
-    kver, suite, load0, load1, seconds, size_o, size_g, files_o, files_g = argv
-    size_o, size_g = int(size_o), int(size_g)
+    kver, suite, load0, load1, seconds, size_o, size_g, raw_o, raw_g, files_o, files_g = argv
+    size_o, size_g, raw_o, raw_g = int(size_o), int(size_g), int(raw_o), int(raw_g)
     rows = {"ours": [], "guide": []}
     control = {"ours": set(), "guide": set()}
     loads = []
@@ -124,6 +125,9 @@ def summary(argv):
           "(%.1f KiB) | %+d bytes (%+.1f KiB) | | |"
           % (size_o, size_o / 1024, size_g, size_g / 1024, size_o - size_g,
              (size_o - size_g) / 1024))
+    print("| same, uncompressed (the cpio archive) | %d bytes (%.1f KiB) | %d bytes (%.1f KiB) "
+          "| %+d bytes (%+.1f KiB) | | |"
+          % (raw_o, raw_o / 1024, raw_g, raw_g / 1024, raw_o - raw_g, (raw_o - raw_g) / 1024))
     print("| files only in this image | %s | %s | | | |" % (short(only_o), short(only_g)))
     def kept(m):
         return "kept" if control[m] == {"nvme"} else "**taken**"
