@@ -216,13 +216,15 @@ END {
 if [ "${BENCH_SKIP_BOOT:-0}" != 1 ]; then
 	for k in ${BENCH_KERNELS:-bookworm bookworm-backports}; do
 		echo "bench: the boot path on $k (bench/boot-bench.sh, minutes)" >&2
-		"$top/bench/boot-bench.sh" "$build" "$k" | tee -a "$work/table.md" ||
+		"$top/bench/boot-bench.sh" "$build" "$k" >"$work/boot-$k.md" ||
 			die "bench/boot-bench.sh $k failed"
+		tee -a "$work/table.md" <"$work/boot-$k.md"
 	done
 fi
 if [ "${BENCH_SKIP_VM:-0}" != 1 ]; then
 	echo "bench: the runner's start-up (bench/vm-bench.sh)" >&2
-	"$top/bench/vm-bench.sh" "$build" | tee -a "$work/table.md" || die "bench/vm-bench.sh failed"
+	"$top/bench/vm-bench.sh" "$build" >"$work/vm.md" || die "bench/vm-bench.sh failed"
+	tee -a "$work/table.md" <"$work/vm.md"
 fi
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
