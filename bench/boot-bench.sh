@@ -104,4 +104,6 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 python3 "$top/bench/boot-times.py" --summary "$kver" "$suite" "$load0" "$load1" \
 	"$(($(date +%s) - t0))" "$(stat -c %s "$work/ours.img")" "$(stat -c %s "$work/guide.img")" \
 	"$(zstd -dc "$work/ours.img" | wc -c)" "$(zstd -dc "$work/guide.img" | wc -c)" \
-	"$work/ours.files" "$work/guide.files" <"$work/times.txt" | tee "$work/table.md"
+	"$work/ours.files" "$work/guide.files" <"$work/times.txt" >"$work/table.md" ||
+	die "bench/boot-times.py --summary failed"
+cat "$work/table.md"

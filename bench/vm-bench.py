@@ -70,8 +70,6 @@ def run_runner(gen, root, vm, work, n, wrap=None):
         fail("no READY=1 from vm run within %d s (log %s)" % (TIMEOUT, out.name))
     finally:
         s.close()
-    started = [t for t, l in stamps if "Started QEMU" in l]
-    pinned = [t for t, l in stamps if "Pinned vCPU" in l]
     # Under strace the runner is strace's child: the signal goes to it, as systemd sends it.
     pid = p.pid
     if wrap:
@@ -82,9 +80,13 @@ def run_runner(gen, root, vm, work, n, wrap=None):
     out.close()
     if rc != 0:
         fail("vm run exited with %d after SIGTERM (log %s)" % (rc, out.name))
+    # All lines are read now; under load the reader may have got the last "Pinned" line
+    # only after READY=1 arrived: that part then counts as 0.
+    started = [t for t, l in stamps if "Started QEMU" in l]
+    pinned = [t for t, l in stamps if "Pinned vCPU" in l]
     if not started or not pinned:
         fail("no 'Started QEMU' or 'Pinned vCPU' line from vm run (log %s)" % out.name)
-    return t1 - t0, (started[0] - t0) + (t1 - pinned[-1])
+    return t1 - t0, (started[0] - t0) + max(0.0, t1 - pinned[-1])
 
 
 def qmp_path_of(argv):

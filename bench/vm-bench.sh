@@ -94,4 +94,6 @@ export GPT_BOOTCFG_TEST_ACCEL=tcg GPT_BOOTCFG_TEST_MEM_PATH="$shm" GPT_BOOTCFG_T
 "$gen" --root "$r" vm command bench --json --run-paths >"$work/argv.json" 2>"$work/argv.err" ||
 	die "vm command failed: $(cat "$work/argv.err")"
 
-python3 "$top/bench/vm-bench.py" "$runs" "$gen" "$r" bench "$work" | tee "$work/table.md"
+python3 "$top/bench/vm-bench.py" "$runs" "$gen" "$r" bench "$work" >"$work/table.md" ||
+	die "bench/vm-bench.py failed"
+cat "$work/table.md"
