@@ -86,7 +86,7 @@ def run_runner(gen, root, vm, work, n, wrap=None):
     pinned = [t for t, l in stamps if "Pinned vCPU" in l]
     if not started or not pinned:
         fail("no 'Started QEMU' or 'Pinned vCPU' line from vm run (log %s)" % out.name)
-    return t1 - t0, (started[0] - t0) + max(0.0, t1 - pinned[-1])
+    return t1 - t0, (started[0] - t0) + max(0.0, t1 - pinned[-1]), pinned[0] - started[0]
 
 
 def qmp_path_of(argv):
@@ -193,7 +193,7 @@ def parse_strace(path):
 def breakdown(gen, root, vm, work, qmp):
     """The runner's phases from one run under strace (seconds, relative to its exec)."""
     trace = os.path.join(work, "vm-run.strace")
-    t, _ = run_runner(gen, root, vm, work, "strace",
+    t, _, _ = run_runner(gen, root, vm, work, "strace",
                    ["strace", "-f", "-ttt", "-T", "-qq", "-s", "80", "--seccomp-bpf",
                     "-e", "trace=execve,clone,clone3,fork,vfork,wait4,bind,listen,connect,"
                     "sendto,poll,sched_setaffinity", "-e", "signal=none", "-o", trace])
@@ -282,7 +282,7 @@ def main():
     run_runner(gen, root, vm, work, "warmup")
     run_plain(argv, qmp, work, "warmup")
     run_plain(argv, qmp, work, "warmup-S", paused=True)
-    res = {"runner": [], "plain": [], "paused": [], "own": []}
+    res = {"runner": [], "plain": [], "paused": [], "own": [], "wait": []}
     loads = []
     with open(os.path.join(work, "times.txt"), "w") as out:
         for i in range(runs):
@@ -295,17 +295,18 @@ def main():
                     got[k] = run_runner(gen, root, vm, work, i)
                 else:
                     got[k] = run_plain(argv, qmp, work, "%d-%s" % (i, k), paused=k == "paused")
-            (a, own), b, c = got["runner"], got["plain"], got["paused"]
+            (a, own, wait), b, c = got["runner"], got["plain"], got["paused"]
             ld = open("/proc/loadavg").read().split()[0]
             res["runner"].append(a)
             res["plain"].append(b)
             res["paused"].append(c)
             res["own"].append(own)
             loads.append(float(ld))
-            out.write("%d %.6f %.6f %.6f %.6f %s\n" % (i, a, b, c, own, ld))
-            print("vm-bench: round %d: vm run %s (its own work %s), plain QEMU %s, plain QEMU "
-                  "-S and cont %s (load %s)" % (i + 1, ms(a), ms(own), ms(b), ms(c), ld),
-                  file=sys.stderr)
+            res["wait"].append(wait)
+            out.write("%d %.6f %.6f %.6f %.6f %.6f %s\n" % (i, a, b, c, own, wait, ld))
+            print("vm-bench: round %d: vm run %s (its own work %s, QEMU started to first pin %s), "
+                  "plain QEMU %s, plain QEMU -S and cont %s (load %s)"
+                  % (i + 1, ms(a), ms(own), ms(wait), ms(b), ms(c), ld), file=sys.stderr)
     total_s, rows = breakdown(gen, root, vm, work, qmp)
     load1 = open("/proc/loadavg").read().split()[:3]
 
@@ -335,6 +336,9 @@ def main():
     print("| the runner's own work in the same rounds: exec to its 'Started QEMU' line, plus "
           "its last 'Pinned vCPU' line to READY=1, median (min-max) | %s | | | <= 100 ms "
           "| %s |" % (rng(res["own"]), "met" if o <= 0.1 else "**missed**"))
+    print("| in the same rounds: from the runner's 'Started QEMU' line to its first 'Pinned "
+          "vCPU' line (QEMU's start, the QMP connection and round trips), median (min-max) "
+          "| %s | | | | |" % rng(res["wait"]))
     print("\nWhere the runner's time goes: one more `vm run` under `strace -f` (%s exec to "
           "READY=1; tracing slows it):\n" % ms(total_s))
     print("| phase of `vm run` | time |")
