@@ -116,6 +116,18 @@ stage_verify() {
 	record vm-unit systemctl status --no-pager gpt-bootcfg-vm@test
 	check vm-active systemctl is-active -q gpt-bootcfg-vm@test
 	record vm-status gpt-bootcfg vm status test
+	check vm-machine-pinned grep -q '^  machine: pc-q35-[0-9.]*$' "$R/vm-status.txt"
+	# The VM's firmware (SeaBIOS) boots what the runner's boot order says: the
+	# passed-through NVMe (bootindex 1) before the disk image. Its boot sector prints the
+	# marker on the VM's serial port (run.sh).
+	_i=0
+	until grep -q GPT-BOOTCFG-VM-BOOTED /var/lib/systest/vm-serial.log 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -ge 180 ] && break
+		sleep 1
+	done
+	record vm-serial cat /var/lib/systest/vm-serial.log
+	check vm-booted-passed-through-nvme grep -q GPT-BOOTCFG-VM-BOOTED-NVME /var/lib/systest/vm-serial.log
 	_sock=$(vm_qmp_socket)
 	if [ -z "$_sock" ]; then
 		fail vm-qmp-device "no QMP socket of VM test below /run or /var/lib/gpt-bootcfg"
