@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -628,17 +630,48 @@ fail:
 	return r;
 }
 
+/* Keep only CAP_IPC_LOCK, as an ambient capability that survives the exec of QEMU. */
+static int keep_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2] = {0};
+
+	data[CAP_TO_INDEX(CAP_IPC_LOCK)].effective = CAP_TO_MASK(CAP_IPC_LOCK);
+	data[CAP_TO_INDEX(CAP_IPC_LOCK)].permitted = CAP_TO_MASK(CAP_IPC_LOCK);
+	data[CAP_TO_INDEX(CAP_IPC_LOCK)].inheritable = CAP_TO_MASK(CAP_IPC_LOCK);
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return negative_errno();
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_IPC_LOCK, 0, 0) < 0)
+		return negative_errno();
+	return 0;
+}
+
 int vm_user_drop(const struct vm_user *u)
 {
 	struct rlimit rl = {.rlim_cur = RLIM_INFINITY, .rlim_max = RLIM_INFINITY};
+	bool need_cap;
 
-	if (setrlimit(RLIMIT_MEMLOCK, &rl) < 0)
-		return negative_errno();
+	/*
+	 * vfio pins all guest memory and -overcommit mem-lock=on locks it: an unprivileged
+	 * QEMU needs an unlimited RLIMIT_MEMLOCK (the unit sets it; root can raise it). Where
+	 * the runner itself may not raise it (no CAP_SYS_RESOURCE, as in containers), QEMU
+	 * keeps CAP_IPC_LOCK instead, which allows exactly the same and nothing else.
+	 */
+	need_cap = setrlimit(RLIMIT_MEMLOCK, &rl) < 0 &&
+		   (getrlimit(RLIMIT_MEMLOCK, &rl) < 0 || rl.rlim_cur != RLIM_INFINITY);
 	if (u->uid == 0)
 		return 0;
+	if (need_cap && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return negative_errno();
 	if (setgroups(u->n_groups, u->groups) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 ||
 	    setresuid(u->uid, u->uid, u->uid) < 0)
 		return negative_errno();
+	if (need_cap) {
+		int r = keep_ipc_lock();
+
+		if (r < 0)
+			return r;
+	}
 	/* No way back: not by a set-id program QEMU might execute, not by the kernel. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return negative_errno();
