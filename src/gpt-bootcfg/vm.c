@@ -58,6 +58,7 @@ struct vm_ctx {
 	struct vm_user user;
 	bool owners_recorded;
 	char *mem_path;
+	char *user_why; /* why QEMU runs as root, for the warning */
 };
 
 /* What vm run handed to QEMU's user goes back once QEMU is gone; then the lock. */
@@ -87,6 +88,7 @@ static void vm_ctx_done(struct vm_ctx *x)
 	vm_release_run(x);
 	vm_user_done(&x->user);
 	free(x->mem_path);
+	free(x->user_why);
 	free(x->pt);
 	if (x->host)
 		host_free(x->host);
@@ -1001,11 +1003,7 @@ static int vm_run_user(struct vm_ctx *x)
 				       x->vm->name, why);
 	if (r < 0)
 		return log_error_errno(r, "Failed to look up the user of VM '%s': %m", x->vm->name);
-	if (x->user.uid == 0 && why)
-		log_warning("VM '%s': QEMU runs as root: %s.", x->vm->name, why);
-	else if (x->user.uid != 0)
-		log_info("VM '%s': QEMU runs as user '%s' (uid %u).", x->vm->name, x->user.name,
-			 (unsigned)x->user.uid);
+	x->user_why = TAKE_PTR(why);
 	return 0;
 }
 
@@ -1043,14 +1041,14 @@ static int vm_run(struct cli *cli, const char *name)
 	r = vm_load(cli, name, &x);
 	if (r < 0 || check_host_disks(&x) < 0)
 		return EXIT_ERROR;
-	/* Before anything is touched: a second instance must not disturb the first. */
-	r = vm_run_lock(&x);
-	if (r < 0)
-		return EXIT_ERROR;
 	r = check_vfio(&x);
 	if (r < 0)
 		return EXIT_ERROR;
 	r = vm_run_user(&x);
+	if (r < 0)
+		return EXIT_ERROR;
+	/* Before anything is touched: a second instance must not disturb the first. */
+	r = vm_run_lock(&x);
 	if (r < 0)
 		return EXIT_ERROR;
 	/* Prepare hooks first: one of them may allocate the hugepages late. */
@@ -1073,6 +1071,11 @@ static int vm_run(struct cli *cli, const char *name)
 		(void)run_hooks(cli, x.vm, "release");
 		return EXIT_ERROR;
 	}
+	if (x.user.uid == 0 && x.user_why)
+		log_warning("VM '%s': QEMU runs as root: %s.", name, x.user_why);
+	else if (x.user.uid != 0)
+		log_info("VM '%s': QEMU runs as user '%s' (uid %u).", name, x.user.name,
+			 (unsigned)x.user.uid);
 
 	x.in.path_root = path_cxt_root(cli->pc);
 	r = qemu_cmd_build(&x.in, &argv);
