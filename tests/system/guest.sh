@@ -116,6 +116,15 @@ stage_verify() {
 	record vm-unit systemctl status --no-pager gpt-bootcfg-vm@test
 	check vm-active systemctl is-active -q gpt-bootcfg-vm@test
 	record vm-status gpt-bootcfg vm status test
+	# QEMU off root (issue 14): the package's system user, the vfio nodes and the disk
+	# handed to it while the VM runs.
+	check qemu-user-exists getent passwd gpt-bootcfg-qemu
+	_quid=$(id -u gpt-bootcfg-qemu 2>/dev/null)
+	_qpid=$(cat /run/gpt-bootcfg/test.pid 2>/dev/null)
+	check qemu-runs-as-gpt-bootcfg-qemu sh -c "[ -n '$_quid' ] && [ -n '$_qpid' ] &&
+		awk '/^Uid:/ {print \$2, \$3, \$4, \$5}' /proc/$_qpid/status | grep -qx '$_quid $_quid $_quid $_quid'"
+	check qemu-disk-handed-over sh -c "[ \"\$(stat -c %u /var/lib/systest/acpi-off.img)\" = '$_quid' ]"
+	stat -c '%n %u:%g %a' /dev/vfio/* /var/lib/systest/acpi-off.img >"$R/owners-running.txt" 2>&1
 	_sock=$(vm_qmp_socket)
 	if [ -z "$_sock" ]; then
 		fail vm-qmp-device "no QMP socket of VM test below /run or /var/lib/gpt-bootcfg"
@@ -170,6 +179,9 @@ stage_verify() {
 	fi
 	pgrep -a qemu-system >"$R/qemu-after-stop.txt" && fail vm-qemu-gone "QEMU still runs" ||
 		pass vm-qemu-gone
+	stat -c '%n %u:%g %a' /dev/vfio/* /var/lib/systest/acpi-off.img >"$R/owners-stopped.txt" 2>&1
+	check owners-restored-after-stop sh -c "! grep -v ' 0:0 ' '$R/owners-stopped.txt' | grep -v '^/dev/vfio/vfio '"
+	check owners-record-gone test ! -e /var/lib/gpt-bootcfg/test/owners
 }
 
 # Boot 3: the NVMe slot now holds a sound card. It must be skipped, the host must boot,
