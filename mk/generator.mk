@@ -1,7 +1,8 @@
 # The generator's engines (config, planner, managed files, kmod resolution, diff) are unit
 # tested directly: their tests link the sanitizer objects of src/gpt-bootcfg/ except main.c.
 GEN_AOBJ := $(filter-out $(AOBJ)/gpt-bootcfg/main.o,$(ACLI_OBJ))
-GEN_UNIT_SRC := $(sort $(wildcard tests/unit/test-config*.c tests/unit/test-planner*.c))
+GEN_UNIT_SRC := $(sort $(wildcard tests/unit/test-config*.c tests/unit/test-planner*.c \
+	tests/unit/test-bridge*.c))
 GEN_UNIT_BIN := $(GEN_UNIT_SRC:tests/unit/%.c=$(BUILD)/asan/tests/%)
 
 $(BUILD)/asan/libgen.a: $(GEN_AOBJ)

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include "apply-json.h"
 #include "gen.h"
 #include "log.h"
 #include "strv-util.h"
@@ -12,7 +13,8 @@
 
 static void help(void)
 {
-	printf("Usage: gpt-bootcfg [--root DIR] apply [--yes] [--no-rebuild] [--allow REASON]\n\n"
+	printf("Usage: gpt-bootcfg [--root DIR] apply [--yes] [--no-rebuild] [--allow REASON]\n"
+	       "                                     [--trial|--no-trial] [--json]\n\n"
 	       "Write the boot configuration (GRUB drop-in, modprobe.d, claim list, VM\n"
 	       "autostart links) and rebuild the initramfs and GRUB's configuration when a\n"
 	       "file they use changed. Nothing is written when anything is refused.\n\n"
@@ -21,7 +23,9 @@ static void help(void)
 	       "      --allow REASON  override a refusal reason for every device\n"
 	       "      --trial       new parameters and claims in a one-shot boot entry only\n"
 	       "                    (default for the first apply on a host; docs/trial-boot.md)\n"
-	       "      --no-trial    make them the default entry right away\n");
+	       "      --no-trial    make them the default entry right away\n"
+	       "      --json        one JSON result on stdout (changed, reboot_required, ...);\n"
+	       "                    the rest goes to stderr. Needs --yes\n");
 }
 
 /*
@@ -86,12 +90,14 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		{"allow", required_argument, NULL, 'a'},
 		{"trial", no_argument, NULL, 't'},
 		{"no-trial", no_argument, NULL, 'T'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	_cleanup_strv_free_ char **allow = NULL;
 	_cleanup_free_ char *pending = NULL;
-	bool yes = false, no_rebuild = false, trial = false;
+	bool yes = false, no_rebuild = false, trial = false, json = false;
+	struct apply_json aj = APPLY_JSON_INIT;
 	struct managed_file *grub = NULL;
 	unsigned pending_rebuild = 0;
 	int c, r, trial_req = -1;
@@ -113,6 +119,9 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		case 'T':
 			trial_req = c == 't';
 			break;
+		case 'j':
+			json = true;
+			break;
 		case 'h':
 			help();
 			return EXIT_OK;
@@ -124,10 +133,23 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		log_error("apply takes no arguments.");
 		return EXIT_ERROR;
 	}
+	/* A JSON consumer is a program: it cannot answer the prompt, so it must say --yes. */
+	if (json && !yes) {
+		log_error("apply --json does not ask: add --yes (after reviewing 'gpt-bootcfg plan').");
+		return EXIT_ERROR;
+	}
 	if (!yes && !isatty(STDIN_FILENO)) {
 		log_error("Not asking for confirmation without a terminal: run 'gpt-bootcfg plan' to "
 			  "review, then 'gpt-bootcfg apply --yes'.");
 		return EXIT_ERROR;
+	}
+
+	if (json) {
+		r = apply_json_begin(&aj);
+		if (r < 0) {
+			log_error_errno(r, "Failed to set up the JSON output: %m");
+			return EXIT_ERROR;
+		}
 	}
 
 	r = gen_load(cli, allow, &g);
@@ -260,6 +282,10 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		r = EXIT_ERROR;
 		goto out;
 	}
+	aj.written = true;
+	aj.reboot_required = grub || (managed_set_rebuild(&g.files) | pending_rebuild);
+	aj.trial = trial;
+	aj.trial_grub = grub;
 	for (size_t i = 0; i < g.files.n; i++) {
 		const struct managed_file *f = &g.files.files[i];
 
@@ -320,6 +346,14 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		       g.files.generation);
 	r = EXIT_OK;
 out:
+	if (json) {
+		int k = apply_json_finish(&aj, &g);
+
+		if (k < 0) {
+			log_error_errno(k, "Failed to print the JSON result: %m");
+			r = EXIT_ERROR;
+		}
+	}
 	gen_done(&g);
 	return r;
 }

@@ -2,6 +2,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "bridge.h"
+#include "config.h"
 #include "host.h"
 #include "json.h"
 #include "log.h"
@@ -67,6 +69,24 @@ int verb_check(struct cli *cli, int argc, char **argv)
 	if (r < 0) {
 		log_error("Failed to check the platform: %s", platform_last_error());
 		return EXIT_ERROR;
+	}
+
+	/* The VMs' bridges, when there is a configuration (check needs none). */
+	{
+		_cleanup_free_ char *err = NULL;
+		struct config *conf = NULL;
+
+		r = config_load(cli->pc, cli->config, &conf, &err);
+		if (r >= 0) {
+			r = bridge_check(cli->pc, conf, &rep);
+			config_free(conf);
+			if (r < 0) {
+				check_report_done(&rep);
+				log_error_errno(r, "Failed to check the VMs' bridges: %m");
+				return EXIT_ERROR;
+			}
+		} else if (r != -ENOENT)
+			log_warning("Not checking the VMs' bridges: %s", err ? err : strerror(-r));
 	}
 
 	if (json) {

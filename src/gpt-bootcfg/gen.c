@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
+#include "bridge.h"
 #include "diff.h"
 #include "gen.h"
 #include "json.h"
@@ -61,6 +62,12 @@ int gen_load(struct cli *cli, char *const *allow, struct gen *g)
 	r = plan_build(g->host, g->config, g->kmod, &o, &g->plan);
 	if (r < 0) {
 		log_error_errno(r, "Failed to plan: %m");
+		return EXIT_ERROR;
+	}
+
+	r = bridge_plan_findings(cli->pc, g->config, &g->plan->params.warnings, &g->plan->notes);
+	if (r < 0) {
+		log_error_errno(r, "Failed to check the VMs' bridges: %m");
 		return EXIT_ERROR;
 	}
 
@@ -265,6 +272,8 @@ static void print_text(const struct gen *g, bool diffs, struct strbuf *out)
 		strbuf_printf(out, "  %-9s %s", managed_action_to_string(f->action), f->path);
 		if (f->is_link && f->content)
 			strbuf_printf(out, " -> %s", f->content);
+		if (f->shared && f->content && strstr(f->content, BRIDGE_BLOCK_BEGIN))
+			strbuf_puts(out, " (gpt-bootcfg's block of lines; the rest stays as it is)");
 		if (f->backup)
 			strbuf_printf(out, " (%s file kept as %s)",
 				      f->state == MANAGED_STATE_EDITED ? "hand-edited" : "existing",

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "bridge.h"
 #include "claimlist.h"
 #include "fileio.h"
 #include "managed.h"
@@ -262,6 +263,50 @@ static int add_file(struct path_cxt *pc, struct managed_set *s, const char *path
 	return 0;
 }
 
+/* A shared file (struct managed_file.shared): takes current and content. */
+static int add_shared(struct managed_set *s, const char *path, char *current, char *content)
+{
+	_cleanup_free_ char *user = NULL, *user2 = NULL;
+	struct managed_file *n, *f;
+	bool found = false, wanted = false;
+
+	/* A file of the user's in which we want no block and have none is not ours at all. */
+	if ((current && bridge_block_strip(current, &user, &found) < 0) ||
+	    (content && bridge_block_strip(content, &user2, &wanted) < 0)) {
+		free(current);
+		free(content);
+		return -ENOMEM;
+	}
+	if (!found && !wanted && current && content && streq(current, content)) {
+		free(current);
+		free(content);
+		return 0;
+	}
+	n = realloc(s->files, (s->n + 1) * sizeof(*n));
+	if (!n) {
+		free(current);
+		free(content);
+		return -ENOMEM;
+	}
+	s->files = n;
+	f = &s->files[s->n++];
+	*f = (struct managed_file){.content = content, .current = current, .shared = true};
+	f->path = strdup(path);
+	if (!f->path)
+		return -ENOMEM;
+	f->state = !current ? MANAGED_STATE_ABSENT : found ? MANAGED_STATE_OURS
+							   : MANAGED_STATE_FOREIGN;
+	if (!content)
+		f->action = current ? MANAGED_REMOVE : MANAGED_UNCHANGED;
+	else if (!current)
+		f->action = MANAGED_CREATE;
+	else
+		f->action = streq(current, content) ? MANAGED_UNCHANGED : MANAGED_UPDATE;
+	return 0;
+}
+
+static bool state_has_line(char *const *lines, const char *line);
+
 static int state_read(struct path_cxt *pc, char ***ret);
 
 /* The generation in the claim list on disk, 0 when there is none we wrote. */
@@ -409,6 +454,26 @@ int managed_compute(struct path_cxt *pc, const struct config *c, const struct pl
 		if (known)
 			continue;
 		r = add_file(pc, &s, *l, NULL, true, MANAGED_REBUILD_NONE);
+		if (r < 0)
+			goto fail;
+	}
+
+	/* qemu-bridge-helper's ACL: the bridges of the VMs (bridge.h). */
+	{
+		char *cur = NULL, *want = NULL;
+
+		r = bridge_acl_wanted(pc, c, state_has_line(state, "block-new " BRIDGE_ACL_PATH),
+				      &cur, &want);
+		if (r < 0)
+			goto fail;
+		/* 1: not a file apply may edit; plan says so. */
+		if (r == 0 && (cur || want))
+			r = add_shared(&s, BRIDGE_ACL_PATH, cur, want);
+		else {
+			free(cur);
+			free(want);
+			r = 0;
+		}
 		if (r < 0)
 			goto fail;
 	}
@@ -689,6 +754,14 @@ int managed_apply(struct path_cxt *pc, const struct managed_set *s)
 		if (f->action == MANAGED_UNCHANGED || f->action == MANAGED_REMOVE)
 			continue;
 		r = note_missing_dirs(pc, f->path, &lines);
+		if (f->shared) {
+			/* "block-new": revert removes the file once our block is all it holds. */
+			if (r >= 0)
+				r = state_addf(&lines, "block %s", f->path);
+			if (r >= 0 && f->action == MANAGED_CREATE)
+				r = state_addf(&lines, "block-new %s", f->path);
+			continue;
+		}
 		if (r >= 0)
 			r = state_addf(&lines, "%s %s", f->is_link ? "link" : "file", f->path);
 		/* Only what was there before our first write is restored by revert. */
@@ -760,6 +833,8 @@ int managed_apply(struct path_cxt *pc, const struct managed_set *s)
 			return r;
 		if (f->is_link)
 			r = path_symlink_atomic(pc, f->path, f->content);
+		else if (f->shared)
+			r = path_write_atomic_keep(pc, f->path, f->content, strlen(f->content), 0644);
 		else
 			r = path_write_atomic(pc, f->path, f->content, strlen(f->content), 0644);
 		if (r < 0)
@@ -848,6 +923,39 @@ static bool is_ancestor(const char *d, const char *path)
 	const char *rest = startswith(path, d);
 
 	return rest && *rest == '/';
+}
+
+/* Take our block out of the shared file path; created: the file was new with it. */
+static int revert_block(struct path_cxt *pc, const char *path, bool created, bool dry_run,
+			char ***steps, char ***kept)
+{
+	_cleanup_free_ char *cur = NULL, *user = NULL;
+	bool is_link = false, found = false;
+	int r;
+
+	if (!dry_run) {
+		r = path_remove_stale_tmp(pc, path);
+		if (r < 0)
+			return r;
+	}
+	r = read_current(pc, path, &is_link, &cur);
+	if (r == -EISDIR || (r >= 0 && is_link))
+		return state_addf(kept, "%s (no longer a file, left alone)", path);
+	if (r < 0 || !cur)
+		return r;
+	r = bridge_block_strip(cur, &user, &found);
+	if (r < 0 || !found)
+		return r;
+	if (created && !*user) {
+		r = state_addf(steps, "remove %s", path);
+		if (r >= 0 && !dry_run)
+			r = path_unlink_durable(pc, path);
+		return r;
+	}
+	r = state_addf(steps, "remove gpt-bootcfg's lines from %s", path);
+	if (r >= 0 && !dry_run)
+		r = path_write_atomic_keep(pc, path, user, strlen(user), 0644);
+	return r;
 }
 
 int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char ***ret_kept,
@@ -965,6 +1073,20 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 		r = state_addf(&steps, "remove %s", e);
 		if (r >= 0 && !dry_run)
 			r = path_unlink_durable(pc, e);
+		if (r < 0)
+			return r;
+	}
+
+	/* Our block out of a shared file; the user's lines stay as they are. */
+	STRV_FOREACH(l, lines) {
+		const char *b = startswith(*l, "block ");
+		_cleanup_free_ char *newline = NULL;
+
+		if (!b)
+			continue;
+		if (asprintf(&newline, "block-new %s", b) < 0)
+			return -ENOMEM;
+		r = revert_block(pc, b, state_has_line(lines, newline), dry_run, &steps, &kept);
 		if (r < 0)
 			return r;
 	}

@@ -65,6 +65,13 @@ struct managed_file {
 	 * even for a moment a crash could freeze.
 	 */
 	bool record_only;
+	/*
+	 * A file of the user's (or one we create) of which only a marked block is ours
+	 * (bridge.h: /etc/qemu/bridge.conf): no header, no backup; written keeping its mode
+	 * and owner; revert takes the block out and leaves the rest byte for byte.
+	 * state: ABSENT, OURS (our block is in it) or FOREIGN (not yet).
+	 */
+	bool shared;
 };
 
 struct managed_set {
@@ -106,7 +113,8 @@ char *managed_claim_list_body(const struct plan *p, uint64_t generation);
 /*
  * Compute every managed file for the plan: wanted contents, what is there now, the action.
  * The generation is the one on disk, bumped when the claim set or the kernel parameters
- * change. VM autostart links come from the [vm] sections' autostart.
+ * change. VM autostart links come from the [vm] sections' autostart; the block of
+ * /etc/qemu/bridge.conf from their "network = bridge:NAME" (bridge.h).
  */
 int managed_compute(struct path_cxt *pc, const struct config *c, const struct plan *p,
 		    struct managed_set *ret);

@@ -280,8 +280,10 @@ static void add_disks(struct argv_builder *b, const struct qemu_cmd_input *in, u
 	}
 }
 
-static void add_network(struct argv_builder *b, const struct vm_options *o)
+static void add_network(struct argv_builder *b, const struct qemu_cmd_input *in)
 {
+	const struct vm_options *o = vm_options(in->vm);
+	const char *vhost = in->vhost_net ? ",vhost=on" : "";
 	_cleanup_free_ char *mac = NULL;
 
 	if (o->mac && asprintf(&mac, ",mac=%s", o->mac) < 0) {
@@ -295,10 +297,16 @@ static void add_network(struct argv_builder *b, const struct vm_options *o)
 		add2(b, "-netdev", "user,id=net0");
 		break;
 	case VM_NET_BRIDGE:
-		add2(b, "-netdev", "bridge,id=net0,br=%s", o->net_ifname);
+		/*
+		 * A tap that qemu-bridge-helper creates and puts on the bridge: "-netdev bridge"
+		 * is the same helper but takes no vhost option.
+		 */
+		add2(b, "-netdev", "tap,id=net0,br=%s,helper=" VM_BRIDGE_HELPER "%s", o->net_ifname,
+		     vhost);
 		break;
 	case VM_NET_TAP:
-		add2(b, "-netdev", "tap,id=net0,ifname=%s,script=no,downscript=no", o->net_ifname);
+		add2(b, "-netdev", "tap,id=net0,ifname=%s,script=no,downscript=no%s", o->net_ifname,
+		     vhost);
 		break;
 	}
 	add2(b, "-device", "%s,netdev=net0%s", o->net_model, mac ? mac : "");
@@ -379,7 +387,7 @@ int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv)
 	}
 	add_passthrough(&b, in, &chassis);
 	add_disks(&b, in, &boot);
-	add_network(&b, o);
+	add_network(&b, in);
 	add_spice(&b, in);
 	STRV_FOREACH(a, o->extra_args)
 		add(&b, "%s", *a);

@@ -18,6 +18,8 @@
 #define VM_RUN_DIR "/run/gpt-bootcfg"
 #define VM_STATE_DIR "/var/lib/gpt-bootcfg"
 #define VM_HOOKS_DIR "/etc/gpt-bootcfg/hooks.d"
+/* Debian's path (package qemu-system-common), QEMU's built-in default there too. */
+#define VM_BRIDGE_HELPER "/usr/lib/qemu/qemu-bridge-helper"
 
 enum vm_disk_bus {
 	VM_DISK_VIRTIO, /* virtio-blk-pci with its own iothread */
@@ -127,6 +129,12 @@ struct qemu_cmd_input {
 	 * host paths; "vm run --root DIR" runs QEMU on this machine with the files under DIR.
 	 */
 	const char *path_root;
+
+	/*
+	 * /dev/vhost-net exists (below the root, so "vm command --root" is reproducible):
+	 * tap networking gets vhost=on, the virtio-net data path in the host kernel.
+	 */
+	bool vhost_net;
 
 	/*
 	 * Test-only overrides (docs/vm.md, "Testing"): accel "tcg" (which also swaps the CPU

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "bridge.h"
 #include "gen.h"
 #include "json.h"
 #include "log.h"
@@ -214,6 +215,12 @@ int verb_status(struct cli *cli, int argc, char **argv)
 			    g.plan->hugepages, true);
 	ok &= hugepage_pool(cli, &w, out, json, "hugepages_2m", "2 MiB", HUGEPAGES_2M_PATH,
 			    g.plan->hugepages_2m, false);
+	r = bridge_status(cli->pc, g.config, json, &w, out, &ok);
+	if (r < 0) {
+		log_error_errno(r, "Failed to check the VMs' bridges: %m");
+		gen_done(&g);
+		return EXIT_ERROR;
+	}
 	if (json) {
 		json_uint(&w, "generation_applied", g.files.prev_generation);
 		json_bool(&w, "apply_pending", managed_set_changes(&g.files));

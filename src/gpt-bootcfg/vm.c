@@ -6,6 +6,7 @@
  *   vm run NAME                              checks, prepare hooks, QEMU, pinning, sd_notify
  *   vm stop NAME [--timeout SEC]             ACPI powerdown, then quit; release hooks
  *   vm status NAME [--json]                  running?, vCPU threads and their host CPUs
+ *   vm export NAME --libvirt                 the same VM as a libvirt domain (vm-export.c)
  *
  * Every file the tool reads or creates goes through the root-prefix layer (cli->pc). The
  * QEMU process itself and its threads are always processes of this machine, so /proc/PID
@@ -24,6 +25,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "bridge.h"
 #include "config.h"
 #include "fileio.h"
 #include "host.h"
@@ -35,6 +37,7 @@
 #include "strbuf.h"
 #include "verbs.h"
 #include "vm-disk.h"
+#include "vm-export.h"
 #include "vm-hooks.h"
 #include "vm-lock.h"
 #include "vm-user.h"
@@ -283,6 +286,7 @@ static int vm_load(struct cli *cli, const char *name, struct vm_ctx *x)
 	x->in.vm = x->vm;
 	x->in.pt = x->pt;
 	x->in.n_pt = x->n_pt;
+	x->in.vhost_net = bridge_vhost_net(cli->pc);
 	apply_overrides(&x->in);
 	return 0;
 }
@@ -363,6 +367,39 @@ static int vm_command(struct cli *cli, const char *name, bool json, bool run_pat
 	} else {
 		print_argv(argv);
 	}
+	return EXIT_OK;
+}
+
+/* The same checks as vm command, then the domain XML (vm-export.h). */
+static int vm_export(struct cli *cli, const char *name, bool libvirt)
+{
+	_cleanup_(vm_ctx_done) struct vm_ctx x;
+	_cleanup_free_ char *xml = NULL, *pw = NULL;
+	const struct vm_options *o;
+	int r;
+
+	if (!libvirt) {
+		log_error("vm export: name the format: --libvirt (the only one so far).");
+		return EXIT_ERROR;
+	}
+	r = vm_load(cli, name, &x);
+	if (r < 0)
+		return EXIT_ERROR;
+	o = vm_options(x.vm);
+	/* libvirt has no password file: the password goes into the domain (docs/vm.md). */
+	if (o->spice == VM_SPICE_LOOPBACK) {
+		r = path_read_string(cli->pc, &pw, "%s", o->spice_password_file);
+		if (r < 0)
+			return log_error_errno(r, "Failed to read spice-password-file '%s': %m",
+					       o->spice_password_file),
+			       EXIT_ERROR;
+	}
+	r = vm_export_libvirt(&x.in, pw, &xml);
+	if (r < 0) {
+		log_error_errno(r, "Failed to build the libvirt domain XML of VM '%s': %m", name);
+		return EXIT_ERROR;
+	}
+	fputs(xml, stdout);
 	return EXIT_OK;
 }
 
@@ -1060,6 +1097,24 @@ static int vm_run(struct cli *cli, const char *name)
 		(void)run_hooks(cli, x.vm, "release");
 		return EXIT_ERROR;
 	}
+	/*
+	 * QEMU's own message for a refused bridge is "bridge helper failed", nothing more.
+	 * After the prepare hooks: one of them may create the bridge.
+	 */
+	if (vm_options(x.vm)->network == VM_NET_BRIDGE) {
+		_cleanup_free_ char *err = NULL;
+
+		r = bridge_vm_ready(cli->pc, vm_options(x.vm)->net_ifname, &err);
+		if (r < 0) {
+			if (err)
+				log_error("%s: %s", config_path(&x), err);
+			else
+				log_error_errno(r, "Failed to check bridge '%s': %m",
+						vm_options(x.vm)->net_ifname);
+			(void)run_hooks(cli, x.vm, "release");
+			return EXIT_ERROR;
+		}
+	}
 	r = path_mkdir_p(cli->pc, VM_RUN_DIR, 0755);
 	if (r < 0) {
 		log_error_errno(r, "Failed to create '" VM_RUN_DIR "': %m");
@@ -1518,7 +1573,8 @@ static void help(void)
 	printf("Usage: gpt-bootcfg vm command NAME [--json] [--run-paths]\n"
 	       "       gpt-bootcfg vm run NAME\n"
 	       "       gpt-bootcfg vm stop NAME [--timeout SEC]\n"
-	       "       gpt-bootcfg vm status NAME [--json]\n\n"
+	       "       gpt-bootcfg vm status NAME [--json]\n"
+	       "       gpt-bootcfg vm export NAME --libvirt\n\n"
 	       "Build, run, stop and inspect the VM of a [vm NAME] section (see docs/vm.md).\n");
 }
 
@@ -1528,11 +1584,12 @@ int verb_vm(struct cli *cli, int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"run-paths", no_argument, NULL, 'P'},
 		{"timeout", required_argument, NULL, 't'},
+		{"libvirt", no_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	const char *sub, *name;
-	bool json = false, run_paths = false;
+	bool json = false, run_paths = false, libvirt = false;
 	int timeout = -1, c;
 
 	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
@@ -1551,6 +1608,9 @@ int verb_vm(struct cli *cli, int argc, char **argv)
 			break;
 		case 'P':
 			run_paths = true;
+			break;
+		case 'L':
+			libvirt = true;
 			break;
 		case 't': {
 			char *end;
@@ -1585,6 +1645,8 @@ int verb_vm(struct cli *cli, int argc, char **argv)
 		return vm_stop(cli, name, timeout);
 	if (streq(sub, "status"))
 		return vm_status(cli, name, json);
-	log_error("Unknown vm command '%s' (expected command, run, stop or status).", sub);
+	if (streq(sub, "export"))
+		return vm_export(cli, name, libvirt);
+	log_error("Unknown vm command '%s' (expected command, run, stop, status or export).", sub);
 	return EXIT_ERROR;
 }

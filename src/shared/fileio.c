@@ -172,8 +172,9 @@ int path_remove_stale_tmp(struct path_cxt *pc, const char *path)
 	return 0;
 }
 
-int path_write_atomic(struct path_cxt *pc, const char *path, const void *data, size_t len,
-		      mode_t mode)
+/* uid/gid (uid_t)-1, (gid_t)-1: the writer's. */
+static int write_atomic(struct path_cxt *pc, const char *path, const void *data, size_t len,
+			mode_t mode, uid_t uid, gid_t gid)
 {
 	_cleanup_free_ char *p = NULL, *d = NULL, *tmp = NULL, *ptmp = NULL, *hostdir = NULL;
 	_cleanup_close_ int fd = -1;
@@ -225,6 +226,9 @@ int path_write_atomic(struct path_cxt *pc, const char *path, const void *data, s
 		q += n;
 		left -= (size_t)n;
 	}
+	if (r >= 0 && (uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0)
+		r = negative_errno();
+	/* After fchown, which clears the set-id bits. */
 	if (r >= 0 && fchmod(fd, mode) < 0)
 		r = negative_errno();
 	if (r >= 0)
@@ -243,6 +247,28 @@ int path_write_atomic(struct path_cxt *pc, const char *path, const void *data, s
 	if (r < 0)
 		return r;
 	return fsync_dir(d);
+}
+
+int path_write_atomic(struct path_cxt *pc, const char *path, const void *data, size_t len,
+		      mode_t mode)
+{
+	return write_atomic(pc, path, data, len, mode, (uid_t)-1, (gid_t)-1);
+}
+
+int path_write_atomic_keep(struct path_cxt *pc, const char *path, const void *data, size_t len,
+			   mode_t mode)
+{
+	struct stat st;
+	int r;
+
+	r = path_lstat(pc, &st, "%s", path);
+	if (r == -ENOENT)
+		return write_atomic(pc, path, data, len, mode, (uid_t)-1, (gid_t)-1);
+	if (r < 0)
+		return r;
+	if (!S_ISREG(st.st_mode))
+		return -EISDIR;
+	return write_atomic(pc, path, data, len, st.st_mode & 07777, st.st_uid, st.st_gid);
 }
 
 int path_symlink_atomic(struct path_cxt *pc, const char *path, const char *target)

@@ -24,6 +24,14 @@ int path_mkdir_p(struct path_cxt *pc, const char *path, mode_t mode);
 int path_write_atomic(struct path_cxt *pc, const char *path, const void *data, size_t len,
 		      mode_t mode);
 
+/*
+ * path_write_atomic() for a file of the user's that we edit: the new file keeps the mode
+ * and owner of the one it replaces (-EISDIR when that is not a regular file); a new file
+ * gets mode and the writer's owner.
+ */
+int path_write_atomic_keep(struct path_cxt *pc, const char *path, const void *data, size_t len,
+			   mode_t mode);
+
 /* Atomically rename from -> to and fsync the directory (both, across directories). */
 int path_rename_durable(struct path_cxt *pc, const char *from, const char *to);
 

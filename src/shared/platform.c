@@ -100,6 +100,21 @@ static int add(struct check_report *rep, const char *id, enum check_status st,
 	return 0;
 }
 
+int check_report_add(struct check_report *rep, const char *id, enum check_status st,
+		     const char *remedy, const char *fmt, ...)
+{
+	_cleanup_free_ char *d = NULL;
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vasprintf(&d, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return -ENOMEM;
+	return add(rep, id, st, remedy, "%s", d);
+}
+
 static bool is_intel(const struct host *h)
 {
 	return streq_ptr(h->cpu_vendor, "GenuineIntel");

@@ -38,6 +38,13 @@ struct check_report {
 int platform_check(const struct host *h, struct check_report *ret);
 void check_report_done(struct check_report *r);
 
+/*
+ * Append a result (for checks the CLI adds beyond the platform's, e.g. the VMs' bridges).
+ * id must be a static string; remedy is copied (ignored when st is CHECK_PASS).
+ */
+int check_report_add(struct check_report *rep, const char *id, enum check_status st,
+		     const char *remedy, const char *fmt, ...) _printf_(5, 6);
+
 /* "pass", "warn", "fail". */
 const char *check_status_to_string(enum check_status s);
 

@@ -29,9 +29,11 @@ printf '[device gpu]\naddress = 0000:01:00.0\n\n[vm  win11]\ndevices = gpu\n[vm 
 is "$(comp gpt-bootcfg '')" "apply check confirm init list plan revert snapshot status vm " "verbs"
 is "$(comp gpt-bootcfg re)" "revert " "a verb prefix"
 is "$(comp gpt-bootcfg --r)" "--root " "global options"
-is "$(comp gpt-bootcfg vm '')" "command run status stop " "vm subcommands"
+is "$(comp gpt-bootcfg vm '')" "command export run status stop " "vm subcommands"
 is "$(comp gpt-bootcfg --root "$root" vm status '')" "linux win11 " "VM names from the config below --root"
 is "$(comp gpt-bootcfg --root "$root" init --gpu 0000:0)" "0000:01:00.0 0000:02:00.0 " \
 	"PCI addresses below --root"
 is "$(comp gpt-bootcfg list --j)" "--json " "verb options from list --help"
+is "$(comp gpt-bootcfg apply --j)" "--json " "apply --json"
+is "$(comp gpt-bootcfg vm --l)" "--libvirt " "vm --libvirt"
 done_testing

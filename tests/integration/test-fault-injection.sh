@@ -15,7 +15,8 @@
 # the starting tree gets the command with step i faulted, and these must hold:
 #   (a) consistent: the tree is the starting tree, or the finished one, or every path that
 #       differs from the fixture is named by the state file (as "file", "link", "extra",
-#       "dir" or the backup of a "backup" line) or is the state file itself, found at its
+#       "block" (/etc/qemu/bridge.conf, the VM is on a bridge), "dir" or the backup of a
+#       "backup" line) or is the state file itself, found at its
 #       place or on its way there (DIR/.gpt-bootcfg-state, managed.c). That is exactly
 #       what revert undoes; the contents of named paths are not constrained here, (d)
 #       shows they are ones revert and apply handle.
@@ -64,6 +65,7 @@ address = 0000:b3:00.0
 devices = gpu gpu-audio usb nvme
 memory = 16G
 autostart = yes
+network = bridge:br0
 CONF
 }
 
@@ -184,7 +186,7 @@ def covered(lines):
     c = set()
     for l in lines:
         w = l.split(" ")
-        if w[0] in ("file", "link", "extra", "dir") and len(w) == 2:
+        if w[0] in ("file", "link", "extra", "dir", "block") and len(w) == 2:
             c.add(w[1].lstrip("/"))
         elif w[0] == "backup" and len(w) == 3:
             c.add(w[2].lstrip("/"))

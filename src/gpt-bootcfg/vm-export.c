@@ -1,0 +1,773 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The libvirt domain XML of a [vm NAME] section (vm-export.h). Each part mirrors one part
+ * of qemu_cmd_build() (qemucmd.c); the comments name the QEMU option it stands for.
+ * Elements appear in the order "virsh dumpxml" shows them, so a define/dumpxml round trip
+ * changes little beyond what libvirt adds (addresses, a uuid, a MAC).
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "macro.h"
+#include "path.h"
+#include "strbuf.h"
+#include "vm-export.h"
+#include "xml.h"
+
+/* qemucmd.c's HIDE_KVM_FLAGS: hv_vendor_id=gptbootcfg. */
+#define HV_VENDOR_ID "gptbootcfg"
+
+/* qemucmd.c's hv_spinlocks=0x1fff. */
+#define HV_SPINLOCK_RETRIES 8191
+
+/*
+ * Where one passthrough function goes: the root port of its host slot and its function
+ * there. The same rules as qemucmd.c's add_passthrough(): one pcie-root-port per host slot
+ * in the order the slots first appear in the VM's devices, functions in ascending order,
+ * function 0 multifunction when the slot has several, renumbered from 0 when the host slot
+ * has no function 0 passed through (the guest would not scan the slot).
+ */
+struct pt_place {
+	unsigned port; /* 1-based, "rpN" in the QEMU command, controller index N here */
+	unsigned fn;
+	bool multifunction;
+};
+
+static int place_passthrough(const struct qemu_cmd_input *in, struct pt_place **ret,
+			     unsigned *ret_ports)
+{
+	_cleanup_free_ struct pt_place *pl = calloc(in->n_pt ? in->n_pt : 1, sizeof(*pl));
+	_cleanup_free_ bool *done = calloc(in->n_pt ? in->n_pt : 1, sizeof(bool));
+	unsigned port = 0;
+
+	if (!pl || !done)
+		return -ENOMEM;
+	for (size_t i = 0; i < in->n_pt; i++) {
+		size_t slot[8], n = 0;
+		bool has_fn0 = false;
+
+		if (done[i])
+			continue;
+		for (size_t j = i; j < in->n_pt && n < ARRAY_SIZE(slot); j++)
+			if (!done[j] && pci_addr_same_slot(&in->pt[i].addr, &in->pt[j].addr)) {
+				slot[n++] = j;
+				done[j] = true;
+			}
+		for (size_t x = 1; x < n; x++)
+			for (size_t y = x; y > 0 && in->pt[slot[y - 1]].addr.fn >
+							    in->pt[slot[y]].addr.fn;
+			     y--) {
+				size_t t = slot[y];
+
+				slot[y] = slot[y - 1];
+				slot[y - 1] = t;
+			}
+		for (size_t x = 0; x < n; x++)
+			has_fn0 = has_fn0 || in->pt[slot[x]].addr.fn == 0;
+		port++;
+		for (size_t x = 0; x < n; x++) {
+			struct pt_place *p = &pl[slot[x]];
+
+			p->port = port;
+			p->fn = has_fn0 ? in->pt[slot[x]].addr.fn : (unsigned)x;
+			p->multifunction = p->fn == 0 && n > 1;
+		}
+	}
+	*ret = TAKE_PTR(pl);
+	*ret_ports = port;
+	return 0;
+}
+
+static const struct vm_device_options *find_devopts(const struct vm_options *o, const char *name)
+{
+	for (size_t i = 0; i < o->n_devopts; i++)
+		if (streq_ptr(o->devopts[i].device, name))
+			return &o->devopts[i];
+	return NULL;
+}
+
+/* "vda", ..., "vdz", "vdaa": the names libvirt gives disks on one bus. */
+static void disk_target(char *buf, size_t size, const char *prefix, size_t idx)
+{
+	char letters[8];
+	size_t n = 0;
+
+	idx++;
+	while (idx > 0 && n < sizeof(letters)) {
+		idx--;
+		letters[n++] = (char)('a' + idx % 26);
+		idx /= 26;
+	}
+	snprintf(buf, size, "%s", prefix);
+	for (size_t i = strlen(buf); n > 0 && i + 1 < size; i++) {
+		buf[i] = letters[--n];
+		buf[i + 1] = '\0';
+	}
+}
+
+static void pci_address(struct xml_writer *w, const struct pci_addr *a, bool multifunction)
+{
+	xml_begin(w, "address");
+	xml_attr(w, "type", "pci");
+	xml_attrf(w, "domain", "0x%04x", a->domain);
+	xml_attrf(w, "bus", "0x%02x", a->bus);
+	xml_attrf(w, "slot", "0x%02x", a->dev);
+	xml_attrf(w, "function", "0x%x", a->fn);
+	if (multifunction)
+		xml_attr(w, "multifunction", "on");
+	xml_end(w);
+}
+
+static void host_address(struct xml_writer *w, const struct pci_addr *a)
+{
+	xml_begin(w, "address");
+	xml_attrf(w, "domain", "0x%04x", a->domain);
+	xml_attrf(w, "bus", "0x%02x", a->bus);
+	xml_attrf(w, "slot", "0x%02x", a->dev);
+	xml_attrf(w, "function", "0x%x", a->fn);
+	xml_end(w);
+}
+
+/* -m, -overcommit mem-lock=on, memory-backend-* prealloc=on, host-nodes=N,policy=bind. */
+static void write_memory(struct xml_writer *w, const struct qemu_cmd_input *in)
+{
+	const struct vm_config *vm = in->vm;
+
+	xml_begin(w, "memory");
+	xml_attr(w, "unit", "KiB");
+	xml_textf(w, "%" PRIu64, vm->memory >> 10);
+	xml_end(w);
+	xml_begin(w, "currentMemory");
+	xml_attr(w, "unit", "KiB");
+	xml_textf(w, "%" PRIu64, vm->memory >> 10);
+	xml_end(w);
+	xml_begin(w, "memoryBacking");
+	if (vm->hugepage_size) {
+		xml_begin(w, "hugepages");
+		xml_begin(w, "page");
+		xml_attrf(w, "size", "%" PRIu64, vm->hugepage_size >> 10);
+		xml_attr(w, "unit", "KiB");
+		xml_end(w);
+		xml_end(w);
+	}
+	/* vfio pins guest memory anyway; a swapped-out page would stall the guest. */
+	xml_begin(w, "locked");
+	xml_end(w);
+	xml_begin(w, "allocation");
+	xml_attr(w, "mode", "immediate");
+	xml_end(w);
+	xml_end(w);
+}
+
+/* vm run pins after QMP's query-cpus-fast; libvirt pins the same threads itself. */
+static int write_cpus(struct xml_writer *w, const struct qemu_cmd_input *in, size_t n_iothreads)
+{
+	const struct vm_config *vm = in->vm;
+	int node = qemu_cmd_numa_node(in);
+
+	xml_begin(w, "vcpu");
+	xml_attr(w, "placement", "static");
+	xml_textf(w, "%u", vm->vcpus);
+	xml_end(w);
+	if (n_iothreads)
+		xml_element_uint(w, "iothreads", n_iothreads);
+	if (vm->vcpu_pins.n || vm->emulator_cpus.n) {
+		xml_begin(w, "cputune");
+		for (size_t i = 0; i < vm->vcpu_pins.n; i++) {
+			xml_begin(w, "vcpupin");
+			xml_attrf(w, "vcpu", "%zu", i);
+			xml_attrf(w, "cpuset", "%u", vm->vcpu_pins.cpus[i]);
+			xml_end(w);
+		}
+		if (vm->emulator_cpus.n) {
+			_cleanup_free_ char *s = NULL;
+			int r = vm_cpulist_format(&vm->emulator_cpus, &s);
+
+			if (r < 0)
+				return r;
+			xml_begin(w, "emulatorpin");
+			xml_attr(w, "cpuset", s);
+			xml_end(w);
+		}
+		xml_end(w);
+	}
+	if (node >= 0) {
+		xml_begin(w, "numatune");
+		xml_begin(w, "memory");
+		xml_attr(w, "mode", "strict");
+		xml_attrf(w, "nodeset", "%d", node);
+		xml_end(w);
+		xml_end(w);
+	}
+	return 0;
+}
+
+/* -machine q35, the pflash drives: OVMF's code read-only, a per-VM copy of the variables. */
+static void write_os(struct xml_writer *w, const struct qemu_cmd_input *in)
+{
+	const struct vm_options *o = vm_options(in->vm);
+
+	xml_begin(w, "os");
+	xml_begin(w, "type");
+	xml_attr(w, "arch", "x86_64");
+	xml_attr(w, "machine", "q35");
+	xml_text(w, "hvm");
+	xml_end(w);
+	if (o->firmware == VM_FIRMWARE_OVMF) {
+		_cleanup_free_ char *nvram = NULL;
+
+		xml_begin(w, "loader");
+		xml_attr(w, "readonly", "yes");
+		xml_attr(w, "type", "pflash");
+		xml_text(w, o->ovmf_code);
+		xml_end(w);
+		if (asprintf(&nvram, VM_EXPORT_NVRAM_DIR "/%s_VARS.fd", in->vm->name) < 0) {
+			w->err = w->err ?: -ENOMEM;
+			return;
+		}
+		xml_begin(w, "nvram");
+		xml_attr(w, "template", o->ovmf_vars);
+		xml_text(w, nvram);
+		xml_end(w);
+	}
+	xml_end(w);
+}
+
+static void state_on(struct xml_writer *w, const char *name)
+{
+	xml_begin(w, name);
+	xml_attr(w, "state", "on");
+	xml_end(w);
+}
+
+/* HYPERV_FLAGS and HIDE_KVM_FLAGS of qemucmd.c; vmport=off. */
+static void write_features(struct xml_writer *w, const struct vm_options *o)
+{
+	static const char *const hv[] = {"relaxed", "vapic"};
+	static const char *const hv2[] = {"vpindex", "runtime", "synic",    "stimer",
+					  "frequencies", "tlbflush", "ipi"};
+
+	xml_begin(w, "features");
+	xml_begin(w, "acpi");
+	xml_end(w);
+	xml_begin(w, "apic");
+	xml_end(w);
+	if (o->hyperv || o->kvm_hidden) {
+		xml_begin(w, "hyperv");
+		xml_attr(w, "mode", "custom");
+		if (o->hyperv) {
+			for (size_t i = 0; i < ARRAY_SIZE(hv); i++)
+				state_on(w, hv[i]);
+			xml_begin(w, "spinlocks");
+			xml_attr(w, "state", "on");
+			xml_attrf(w, "retries", "%u", HV_SPINLOCK_RETRIES);
+			xml_end(w);
+			for (size_t i = 0; i < ARRAY_SIZE(hv2); i++)
+				state_on(w, hv2[i]);
+		}
+		if (o->kvm_hidden) {
+			xml_begin(w, "vendor_id");
+			xml_attr(w, "state", "on");
+			xml_attr(w, "value", HV_VENDOR_ID);
+			xml_end(w);
+		}
+		xml_end(w);
+	}
+	if (o->kvm_hidden) {
+		xml_begin(w, "kvm");
+		xml_begin(w, "hidden");
+		xml_attr(w, "state", "on");
+		xml_end(w);
+		xml_end(w);
+	}
+	xml_begin(w, "vmport");
+	xml_attr(w, "state", "off");
+	xml_end(w);
+	xml_end(w);
+}
+
+/* -cpu and -smp; -rtc; hv_time is Hyper-V's clock source, a timer in libvirt's terms. */
+static void write_cpu_clock(struct xml_writer *w, const struct qemu_cmd_input *in)
+{
+	const struct vm_config *vm = in->vm;
+	const struct vm_options *o = vm_options(vm);
+	bool host = streq(o->cpu_model, "host");
+
+	xml_begin(w, "cpu");
+	xml_attr(w, "mode", host ? "host-passthrough" : "custom");
+	if (host) {
+		xml_attr(w, "check", "none");
+	} else {
+		xml_attr(w, "match", "exact");
+		xml_attr(w, "check", "none");
+		xml_begin(w, "model");
+		xml_attr(w, "fallback", "forbid");
+		xml_text(w, o->cpu_model);
+		xml_end(w);
+	}
+	xml_begin(w, "topology");
+	xml_attrf(w, "sockets", "%u", vm->sockets);
+	xml_attr(w, "dies", "1");
+	xml_attrf(w, "cores", "%u", vm->cores);
+	xml_attrf(w, "threads", "%u", vm->threads);
+	xml_end(w);
+	xml_end(w);
+
+	xml_begin(w, "clock");
+	xml_attr(w, "offset", o->rtc_localtime ? "localtime" : "utc");
+	if (o->hyperv) {
+		xml_begin(w, "timer");
+		xml_attr(w, "name", "hypervclock");
+		xml_attr(w, "present", "yes");
+		xml_end(w);
+	}
+	xml_end(w);
+	xml_element(w, "on_poweroff", "destroy");
+	xml_element(w, "on_reboot", "restart");
+	xml_element(w, "on_crash", "destroy");
+	/* -global ICH9-LPC.disable_s3=1 / disable_s4=1. */
+	xml_begin(w, "pm");
+	xml_begin(w, "suspend-to-mem");
+	xml_attr(w, "enabled", "no");
+	xml_end(w);
+	xml_begin(w, "suspend-to-disk");
+	xml_attr(w, "enabled", "no");
+	xml_end(w);
+	xml_end(w);
+}
+
+/* The pcie-root-port controllers of the passthrough slots: index N is "rpN". */
+static void write_root_ports(struct xml_writer *w, unsigned n_ports)
+{
+	xml_begin(w, "controller");
+	xml_attr(w, "type", "pci");
+	xml_attr(w, "index", "0");
+	xml_attr(w, "model", "pcie-root");
+	xml_end(w);
+	for (unsigned i = 1; i <= n_ports; i++) {
+		xml_begin(w, "controller");
+		xml_attr(w, "type", "pci");
+		xml_attrf(w, "index", "%u", i);
+		xml_attr(w, "model", "pcie-root-port");
+		xml_begin(w, "target");
+		xml_attrf(w, "chassis", "%u", i);
+		xml_end(w);
+		xml_end(w);
+	}
+}
+
+/*
+ * managed='no': the claim binary bound the device to vfio-pci in the initramfs, before any
+ * host driver saw it. libvirt's managed='yes' would unbind and rebind it around every start
+ * and stop, handing it back to the host driver when the VM stops.
+ */
+static void write_hostdevs(struct xml_writer *w, const struct qemu_cmd_input *in,
+			   const struct pt_place *pl)
+{
+	const struct vm_options *o = vm_options(in->vm);
+
+	for (size_t i = 0; i < in->n_pt; i++) {
+		const struct qemu_passthrough *p = &in->pt[i];
+		const struct vm_device_options *dopt = find_devopts(o, p->device);
+		const char *bar = NULL, *file = NULL;
+		struct pci_addr guest = {.bus = (uint8_t)pl[i].port, .fn = (uint8_t)pl[i].fn};
+
+		STRV_FOREACH(opt, dopt ? dopt->options : NULL) {
+			const char *v;
+
+			if ((v = startswith(*opt, "rombar=")))
+				bar = streq(v, "0") ? "off" : "on";
+			else if ((v = startswith(*opt, "romfile=")))
+				file = v;
+		}
+		xml_begin(w, "hostdev");
+		xml_attr(w, "mode", "subsystem");
+		xml_attr(w, "type", "pci");
+		xml_attr(w, "managed", "no");
+		xml_begin(w, "driver");
+		xml_attr(w, "name", "vfio");
+		xml_end(w);
+		xml_begin(w, "source");
+		host_address(w, &p->addr);
+		xml_end(w);
+		if (bar || file) {
+			xml_begin(w, "rom");
+			if (bar)
+				xml_attr(w, "bar", bar);
+			if (file)
+				xml_attr(w, "file", file);
+			xml_end(w);
+		}
+		/* "ua-" marks a user alias: QEMU's id, as hostdevN in the QEMU command. */
+		xml_begin(w, "alias");
+		xml_attrf(w, "name", "ua-hostdev%zu", i);
+		xml_end(w);
+		pci_address(w, &guest, pl[i].multifunction);
+		xml_end(w);
+	}
+}
+
+static void write_boot(struct xml_writer *w, unsigned order)
+{
+	xml_begin(w, "boot");
+	xml_attrf(w, "order", "%u", order);
+	xml_end(w);
+}
+
+/*
+ * Disks and CD-ROMs with the QEMU command's boot order (disks, then CD-ROMs). libvirt 9.0
+ * has no emulated NVMe disk (bus='nvme' came later): those go through <qemu:commandline>
+ * with the QEMU command's own -drive/-device (qemu_nvme_disks() below).
+ */
+static void write_disks(struct xml_writer *w, const struct qemu_cmd_input *in, unsigned *boot,
+			unsigned *iothread)
+{
+	const struct vm_options *o = vm_options(in->vm);
+	size_t n_virtio = 0, n_cd = 0;
+	char target[16];
+
+	for (size_t i = 0; i < o->n_disks; i++) {
+		const struct vm_disk *d = &o->disks[i];
+
+		if (d->bus == VM_DISK_NVME) {
+			(*boot)++;
+			continue;
+		}
+		xml_begin(w, "disk");
+		xml_attr(w, "type", d->nvme_host ? "nvme" : startswith(d->path, "/dev/") ? "block"
+											: "file");
+		xml_attr(w, "device", "disk");
+		xml_begin(w, "driver");
+		xml_attr(w, "name", "qemu");
+		xml_attr(w, "type", d->format);
+		if (!d->nvme_host) {
+			xml_attr(w, "cache", d->cache);
+			xml_attr(w, "io", d->aio);
+		}
+		xml_attrf(w, "queues", "%u", in->vm->vcpus);
+		xml_attrf(w, "iothread", "%u", ++*iothread);
+		xml_end(w);
+		if (d->nvme_host) {
+			struct pci_addr a;
+
+			/* QEMU's userspace NVMe driver on the controller vfio-pci holds. */
+			xml_begin(w, "source");
+			xml_attr(w, "type", "pci");
+			xml_attr(w, "managed", "no");
+			xml_attrf(w, "namespace", "%u", d->nvme_namespace);
+			if (pci_addr_parse(d->nvme_addr, &a) < 0)
+				w->err = w->err ?: -EINVAL;
+			host_address(w, &a);
+			xml_end(w);
+		} else {
+			xml_begin(w, "source");
+			xml_attr(w, startswith(d->path, "/dev/") ? "dev" : "file", d->path);
+			xml_end(w);
+		}
+		disk_target(target, sizeof(target), "vd", n_virtio++);
+		xml_begin(w, "target");
+		xml_attr(w, "dev", target);
+		xml_attr(w, "bus", "virtio");
+		xml_end(w);
+		write_boot(w, (*boot)++);
+		xml_end(w);
+	}
+	STRV_FOREACH(cd, o->cdroms) {
+		xml_begin(w, "disk");
+		xml_attr(w, "type", "file");
+		xml_attr(w, "device", "cdrom");
+		xml_begin(w, "driver");
+		xml_attr(w, "name", "qemu");
+		xml_attr(w, "type", "raw");
+		xml_end(w);
+		xml_begin(w, "source");
+		xml_attr(w, "file", *cd);
+		xml_end(w);
+		/* q35's AHCI controller: ide.N in the QEMU command is unit N of controller 0. */
+		disk_target(target, sizeof(target), "sd", n_cd);
+		xml_begin(w, "target");
+		xml_attr(w, "dev", target);
+		xml_attr(w, "bus", "sata");
+		xml_end(w);
+		xml_begin(w, "readonly");
+		xml_end(w);
+		write_boot(w, (*boot)++);
+		xml_begin(w, "address");
+		xml_attr(w, "type", "drive");
+		xml_attr(w, "controller", "0");
+		xml_attr(w, "bus", "0");
+		xml_attr(w, "target", "0");
+		xml_attrf(w, "unit", "%zu", n_cd);
+		xml_end(w);
+		xml_end(w);
+		n_cd++;
+	}
+}
+
+static const char *net_model(const char *qemu_model)
+{
+	/* libvirt's names for the QEMU devices network-model allows. */
+	if (streq(qemu_model, "virtio-net-pci"))
+		return "virtio";
+	return qemu_model; /* e1000e, e1000 */
+}
+
+static void write_network(struct xml_writer *w, const struct vm_options *o)
+{
+	if (o->network == VM_NET_NONE)
+		return;
+	xml_begin(w, "interface");
+	switch (o->network) {
+	case VM_NET_BRIDGE:
+		xml_attr(w, "type", "bridge");
+		break;
+	case VM_NET_TAP:
+		xml_attr(w, "type", "ethernet");
+		break;
+	default:
+		xml_attr(w, "type", "user");
+		break;
+	}
+	if (o->mac) {
+		xml_begin(w, "mac");
+		xml_attr(w, "address", o->mac);
+		xml_end(w);
+	}
+	if (o->network == VM_NET_BRIDGE) {
+		xml_begin(w, "source");
+		xml_attr(w, "bridge", o->net_ifname);
+		xml_end(w);
+	} else if (o->network == VM_NET_TAP) {
+		/* An existing tap, as script=no: libvirt neither creates nor configures it. */
+		xml_begin(w, "target");
+		xml_attr(w, "dev", o->net_ifname);
+		xml_attr(w, "managed", "no");
+		xml_end(w);
+	}
+	xml_begin(w, "model");
+	xml_attr(w, "type", net_model(o->net_model));
+	xml_end(w);
+	xml_end(w);
+}
+
+/* -spice, the vdagent port, usb-redir channels; -display none: no emulated video. */
+static void write_spice(struct xml_writer *w, const struct vm_options *o, const char *password)
+{
+	if (o->spice != VM_SPICE_NONE) {
+		xml_begin(w, "graphics");
+		xml_attr(w, "type", "spice");
+		if (o->spice == VM_SPICE_UNIX) {
+			/* libvirt's own socket in the domain's private directory (mode 0700). */
+			xml_attr(w, "autoport", "no");
+			xml_begin(w, "listen");
+			xml_attr(w, "type", "socket");
+			xml_end(w);
+		} else {
+			xml_attrf(w, "port", "%u", o->spice_port);
+			xml_attr(w, "autoport", "no");
+			xml_attr(w, "listen", "127.0.0.1");
+			/* Without it libvirt would disable ticketing: anyone local could connect. */
+			if (password)
+				xml_attr(w, "passwd", password);
+			else
+				w->err = w->err ?: -EINVAL;
+			xml_begin(w, "listen");
+			xml_attr(w, "type", "address");
+			xml_attr(w, "address", "127.0.0.1");
+			xml_end(w);
+		}
+		xml_end(w);
+		xml_begin(w, "channel");
+		xml_attr(w, "type", "spicevmc");
+		xml_begin(w, "target");
+		xml_attr(w, "type", "virtio");
+		xml_attr(w, "name", "com.redhat.spice.0");
+		xml_end(w);
+		xml_end(w);
+	}
+	/* The GPU is the display; libvirt would otherwise add a VGA for the graphics. */
+	xml_begin(w, "video");
+	xml_begin(w, "model");
+	xml_attr(w, "type", "none");
+	xml_end(w);
+	xml_end(w);
+	/* -nodefaults: libvirt adds a USB controller and a balloon unless told not to. */
+	xml_begin(w, "controller");
+	xml_attr(w, "type", "usb");
+	xml_attr(w, "index", "0");
+	xml_attr(w, "model", o->spice != VM_SPICE_NONE && o->usb_redirect ? "qemu-xhci" : "none");
+	xml_end(w);
+	if (o->spice != VM_SPICE_NONE)
+		for (unsigned i = 0; i < o->usb_redirect; i++) {
+			xml_begin(w, "redirdev");
+			xml_attr(w, "bus", "usb");
+			xml_attr(w, "type", "spicevmc");
+			xml_end(w);
+		}
+	xml_begin(w, "memballoon");
+	xml_attr(w, "model", "none");
+	xml_end(w);
+}
+
+static void qemu_arg(struct xml_writer *w, const char *fmt, ...) _printf_(2, 3);
+static void qemu_arg(struct xml_writer *w, const char *fmt, ...)
+{
+	_cleanup_free_ char *v = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&v, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		w->err = w->err ?: -ENOMEM;
+		return;
+	}
+	xml_begin(w, "qemu:arg");
+	xml_attr(w, "value", v);
+	xml_end(w);
+}
+
+static bool has_commandline(const struct vm_options *o)
+{
+	for (size_t i = 0; i < o->n_disks; i++)
+		if (o->disks[i].bus == VM_DISK_NVME)
+			return true;
+	return o->extra_args && o->extra_args[0];
+}
+
+/* What libvirt 9.0 cannot say: emulated NVMe disks and extra-args, verbatim. */
+static void write_commandline(struct xml_writer *w, const struct qemu_cmd_input *in)
+{
+	const struct vm_config *vm = in->vm;
+	const struct vm_options *o = vm_options(vm);
+	unsigned boot = 1;
+
+	if (!has_commandline(o))
+		return;
+	xml_begin(w, "qemu:commandline");
+	for (size_t i = 0; i < o->n_disks; i++) {
+		const struct vm_disk *d = &o->disks[i];
+
+		if (d->bus != VM_DISK_NVME) {
+			boot++;
+			continue;
+		}
+		qemu_arg(w, "-drive");
+		if (d->nvme_host)
+			qemu_arg(w, "file=nvme://%s/%u,if=none,id=disk%zu,format=raw", d->nvme_addr,
+				 d->nvme_namespace, i);
+		else
+			qemu_arg(w, "file=%s,if=none,id=disk%zu,format=%s,cache=%s,aio=%s", d->path, i,
+				 d->format, d->cache, d->aio);
+		qemu_arg(w, "-device");
+		qemu_arg(w, "nvme,drive=disk%zu,serial=gpt-bootcfg-%zu,max_ioqpairs=%u,bootindex=%u",
+			 i, i, vm->vcpus, boot++);
+	}
+	STRV_FOREACH(a, o->extra_args)
+		qemu_arg(w, "%s", *a);
+	xml_end(w);
+}
+
+/* vfio-pci properties libvirt has no element for (x-vga, x-no-kvm-intx). */
+static void write_override(struct xml_writer *w, const struct qemu_cmd_input *in)
+{
+	const struct vm_options *o = vm_options(in->vm);
+	bool any = false;
+
+	for (size_t i = 0; i < in->n_pt; i++) {
+		const struct vm_device_options *dopt = find_devopts(o, in->pt[i].device);
+		bool open = false;
+
+		STRV_FOREACH(opt, dopt ? dopt->options : NULL) {
+			const char *eq = strchr(*opt, '=');
+			_cleanup_free_ char *k = NULL;
+
+			if (!eq || startswith(*opt, "rombar=") || startswith(*opt, "romfile="))
+				continue;
+			k = strndup(*opt, (size_t)(eq - *opt));
+			if (!k) {
+				w->err = w->err ?: -ENOMEM;
+				return;
+			}
+			if (!any) {
+				xml_begin(w, "qemu:override");
+				any = true;
+			}
+			if (!open) {
+				xml_begin(w, "qemu:device");
+				xml_attrf(w, "alias", "ua-hostdev%zu", i);
+				xml_begin(w, "qemu:frontend");
+				open = true;
+			}
+			xml_begin(w, "qemu:property");
+			xml_attr(w, "name", k);
+			xml_attr(w, "type", "bool");
+			xml_attr(w, "value", streq(eq + 1, "on") ? "true" : "false");
+			xml_end(w);
+		}
+		if (open) {
+			xml_end(w); /* frontend */
+			xml_end(w); /* device */
+		}
+	}
+	if (any)
+		xml_end(w);
+}
+
+int vm_export_libvirt(const struct qemu_cmd_input *in, const char *spice_password, char **ret)
+{
+	const struct vm_config *vm = in->vm;
+	const struct vm_options *o = vm_options(vm);
+	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+	_cleanup_free_ struct pt_place *pl = NULL;
+	unsigned n_ports = 0, boot = 1, iothread = 0;
+	size_t n_iothreads = 0;
+	struct xml_writer w;
+	int r;
+
+	r = place_passthrough(in, &pl, &n_ports);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < o->n_disks; i++)
+		if (o->disks[i].bus == VM_DISK_VIRTIO)
+			n_iothreads++;
+
+	xml_init(&w, &sb);
+	xml_begin(&w, "domain");
+	xml_attr(&w, "type", "kvm");
+	xml_attr(&w, "xmlns:qemu", "http://libvirt.org/schemas/domain/qemu/1.0");
+	xml_element(&w, "name", vm->name);
+	xml_begin(&w, "description");
+	xml_text(&w, "[vm ");
+	xml_text(&w, vm->name);
+	xml_text(&w, "] of gpt-bootcfg (gpt-bootcfg vm export --libvirt). Its PCI devices are "
+		     "bound to vfio-pci in the initramfs by gpt-bootcfg: keep them managed=no.");
+	xml_end(&w);
+	write_memory(&w, in);
+	r = write_cpus(&w, in, n_iothreads);
+	if (r < 0)
+		return r;
+	write_os(&w, in);
+	write_features(&w, o);
+	write_cpu_clock(&w, in);
+
+	xml_begin(&w, "devices");
+	xml_element(&w, "emulator", VM_EXPORT_EMULATOR);
+	write_disks(&w, in, &boot, &iothread);
+	write_root_ports(&w, n_ports);
+	write_network(&w, o);
+	write_spice(&w, o, spice_password);
+	write_hostdevs(&w, in, pl);
+	xml_end(&w);
+
+	write_commandline(&w, in);
+	write_override(&w, in);
+	xml_end(&w);
+
+	r = xml_finish(&w);
+	if (r < 0)
+		return r;
+	return strbuf_steal(&sb, ret);
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The XML writer: layout, escaping, and the errors it remembers instead of writing. */
+#include "strbuf.h"
+#include "tap.h"
+#include "xml.h"
+
+static void test_layout(void)
+{
+	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+	struct xml_writer w;
+
+	xml_init(&w, &sb);
+	xml_begin(&w, "domain");
+	xml_attr(&w, "type", "kvm");
+	xml_element(&w, "name", "win10");
+	xml_begin(&w, "memory");
+	xml_attr(&w, "unit", "KiB");
+	xml_textf(&w, "%u", 1024u);
+	xml_end(&w);
+	xml_begin(&w, "devices");
+	xml_begin(&w, "hostdev");
+	xml_begin(&w, "source");
+	xml_end(&w);
+	xml_end(&w);
+	xml_end(&w);
+	xml_element_uint(&w, "vcpu", 8);
+	xml_end(&w);
+	is_int(xml_finish(&w), 0, "complete document");
+	is_str(strbuf_str(&sb),
+	       "<domain type='kvm'>\n"
+	       "  <name>win10</name>\n"
+	       "  <memory unit='KiB'>1024</memory>\n"
+	       "  <devices>\n"
+	       "    <hostdev>\n"
+	       "      <source/>\n"
+	       "    </hostdev>\n"
+	       "  </devices>\n"
+	       "  <vcpu>8</vcpu>\n"
+	       "</domain>\n",
+	       "indented, empty elements closed with />, text on the element's line");
+}
+
+static void test_escape(void)
+{
+	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+	struct xml_writer w;
+
+	xml_init(&w, &sb);
+	xml_begin(&w, "source");
+	xml_attr(&w, "file", "/a'b\"c<d>e&f\tg");
+	xml_text(&w, "x<y&z");
+	xml_end(&w);
+	is_int(xml_finish(&w), 0, "escaped values are fine");
+	is_str(strbuf_str(&sb),
+	       "<source file='/a&apos;b&quot;c&lt;d&gt;e&amp;f&#9;g'>x&lt;y&amp;z</source>\n",
+	       "attribute and text escaped");
+}
+
+static void test_errors(void)
+{
+	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT, sb2 = STRBUF_INIT, sb3 = STRBUF_INIT;
+	struct xml_writer w;
+
+	xml_init(&w, &sb);
+	xml_begin(&w, "a");
+	xml_attr(&w, "v", "bell\a");
+	xml_end(&w);
+	is_int(xml_finish(&w), -EINVAL, "a control character cannot be written in XML");
+
+	xml_init(&w, &sb2);
+	xml_begin(&w, "a");
+	is_int(xml_finish(&w), -EBADE, "an open element is an incomplete document");
+
+	xml_init(&w, &sb3);
+	xml_begin(&w, "a");
+	xml_end(&w);
+	xml_end(&w);
+	is_int(xml_finish(&w), -EBADE, "one end too many");
+	xml_init(&w, &sb3);
+	xml_begin(&w, "a");
+	xml_text(&w, "t");
+	xml_begin(&w, "b");
+	xml_end(&w);
+	xml_end(&w);
+	is_int(xml_finish(&w), -EBADE, "no element after text (mixed content)");
+}
+
+int main(void)
+{
+	test_layout();
+	test_escape();
+	test_errors();
+	return done_testing();
+}
