@@ -31,9 +31,8 @@ static int read_holder(int fd, pid_t *ret)
 
 int vm_lock_take(struct path_cxt *pc, const char *name, pid_t *ret_holder)
 {
-	_cleanup_close_ int fd = -1;
 	char buf[32];
-	int r, n;
+	int fd, r, n;
 
 	r = path_mkdir_p(pc, VM_RUN_DIR, 0755);
 	if (r < 0)
@@ -48,15 +47,19 @@ int vm_lock_take(struct path_cxt *pc, const char *name, pid_t *ret_holder)
 		if (r == -EWOULDBLOCK) {
 			if (ret_holder)
 				(void)read_holder(fd, ret_holder);
-			return -EBUSY;
+			r = -EBUSY;
 		}
+		close(fd);
 		return r;
 	}
 	/* Who holds it, for the refusal of a second "vm run" (informational only). */
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
-		return negative_errno();
-	return TAKE_FD(fd);
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
+		r = negative_errno();
+		close(fd);
+		return r;
+	}
+	return fd;
 }
 
 int vm_lock_wait(struct path_cxt *pc, const char *name, int timeout_ms)

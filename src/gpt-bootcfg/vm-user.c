@@ -307,18 +307,47 @@ static int do_chown(struct path_cxt *pc, const char *path, uid_t uid, gid_t gid,
 	return 0;
 }
 
+/* "chown UID GID MODE PATH" (MODE octal): 0 and the fields, or -EBADMSG. */
+static int parse_chown(const char *l, unsigned *ret_uid, unsigned *ret_gid, unsigned *ret_mode,
+		       const char **ret_path)
+{
+	unsigned long v[3];
+	const char *p = startswith(l, "chown ");
+	char *end;
+
+	if (!p)
+		return -EBADMSG;
+	for (int i = 0; i < 3; i++) {
+		if (*p < '0' || *p > '9')
+			return -EBADMSG;
+		errno = 0;
+		v[i] = strtoul(p, &end, i == 2 ? 8 : 10);
+		if (errno || *end != ' ' || v[i] >= UINT32_MAX)
+			return -EBADMSG;
+		p = end + 1;
+	}
+	if (*p != '/')
+		return -EBADMSG;
+	*ret_uid = (unsigned)v[0];
+	*ret_gid = (unsigned)v[1];
+	*ret_mode = (unsigned)v[2] & 07777;
+	*ret_path = p;
+	return 0;
+}
+
 static int apply_record(struct path_cxt *pc, char *text, const struct vm_user *u, char **ret_what)
 {
 	char *save = NULL;
 
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned uid, gid, mode;
-		int pos = 0, r;
+		const char *p;
+		int r;
 
-		if (sscanf(line, "chown %u %u %o %n", &uid, &gid, &mode, &pos) == 3 && pos > 0) {
-			r = do_chown(pc, line + pos, u->uid, u->gid, 0, false);
+		if (parse_chown(line, &uid, &gid, &mode, &p) >= 0) {
+			r = do_chown(pc, p, u->uid, u->gid, 0, false);
 			if (r < 0) {
-				*ret_what = strdup(line + pos);
+				*ret_what = strdup(p);
 				return r;
 			}
 		}
@@ -365,11 +394,9 @@ int vm_owner_restore(struct path_cxt *pc, const char *name, char **ret_what)
 	while (n-- > 0) {
 		const char *l = lines[n], *p;
 		unsigned uid, gid, mode;
-		int pos = 0;
 
 		r = 0;
-		if (sscanf(l, "chown %u %u %o %n", &uid, &gid, &mode, &pos) == 3 && pos > 0) {
-			p = l + pos;
+		if (parse_chown(l, &uid, &gid, &mode, &p) >= 0) {
 			r = do_chown(pc, p, uid, gid, mode, true);
 		} else if ((p = startswith(l, "rmdir R "))) {
 			_cleanup_free_ char *full = NULL;
@@ -408,10 +435,9 @@ int vm_owner_restore(struct path_cxt *pc, const char *name, char **ret_what)
 static int make_qmp_socket(struct path_cxt *pc, const char *host, int *ret_fd)
 {
 	_cleanup_free_ char *p = NULL;
-	_cleanup_close_ int fd = -1;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	mode_t old;
-	int r;
+	int fd, r;
 
 	r = path_prefix(pc, &p, "%s", host);
 	if (r < 0)
@@ -423,16 +449,19 @@ static int make_qmp_socket(struct path_cxt *pc, const char *host, int *ret_fd)
 	if (fd < 0)
 		return negative_errno();
 	/* Only our own lock guards this name: a stale socket of a killed QEMU goes. */
-	if (unlink(p) < 0 && errno != ENOENT)
-		return negative_errno();
-	old = umask(0077);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? negative_errno() : 0;
-	umask(old);
-	if (r < 0)
+	r = unlink(p) < 0 && errno != ENOENT ? negative_errno() : 0;
+	if (r >= 0) {
+		old = umask(0077);
+		r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? negative_errno() : 0;
+		umask(old);
+	}
+	if (r >= 0 && listen(fd, 4) < 0)
+		r = negative_errno();
+	if (r < 0) {
+		close(fd);
 		return r;
-	if (listen(fd, 4) < 0)
-		return negative_errno();
-	*ret_fd = TAKE_FD(fd);
+	}
+	*ret_fd = fd;
 	return 0;
 }
 
