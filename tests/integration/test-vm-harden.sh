@@ -219,7 +219,9 @@ is "$(jq -r '[.running, .state, (.vcpus | map(.affinity) | join(","))] | join(" 
 "$GPT_BOOTCFG" --root "$r" vm stop u1 >"$TAP_TMP/stop.out" 2>&1
 is "$?" 0 "vm stop exits 0"
 wait $run_pid
-is "$?" 0 "vm run exits 0"
+rc=$?
+is "$rc" 0 "vm run exits 0"
+[ "$rc" = 0 ] || sed 's/^/# vm run: /' "$TAP_TMP/run-u1.out"
 ok "QEMU is gone" -- sh -c "! kill -0 $qpid 2>/dev/null"
 is "$(owners | grep -v OVMF_VARS)" "$before" "every handed-over file is back to its owner and mode"
 is "$(stat -c %u:%g:%a "$r/var/lib/gpt-bootcfg/u1/OVMF_VARS.fd")" 0:0:600 "the OVMF variables the runner created are root's again"
