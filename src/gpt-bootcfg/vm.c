@@ -527,8 +527,12 @@ static int run_hooks(struct cli *cli, const struct vm_config *vm, const char *ph
 		if (asprintf(&host, VM_HOOKS_DIR "/%s/%s.d/%s", vm->name, phase, *n) < 0)
 			return log_oom();
 		r = vm_hook_check(cli->pc, host, &why);
-		if (r == -ENOENT)
-			continue; /* a dangling link: reported as "not an executable file" below */
+		if (r == -ENOENT) {
+			/* A link that leads nowhere below the root is never executed. */
+			log_warning("Hook '%s' is not an executable file, ignoring", host);
+			unsafe[i] = true;
+			continue;
+		}
 		if (r < 0 && !why)
 			return log_error_errno(r, "Failed to check hook '%s': %m", host);
 		if (r < 0) {
