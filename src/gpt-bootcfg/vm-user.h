@@ -69,9 +69,10 @@ int vm_owner_prepare(struct path_cxt *pc, const struct host *h, struct qemu_cmd_
 int vm_owner_restore(struct path_cxt *pc, const char *name, char **ret_what);
 
 /*
- * In the forked child, before exec: unlimited RLIMIT_MEMLOCK (vfio pins all guest memory),
- * then groups, gid and uid of u, and no_new_privs. Async-signal-safe apart from nothing
- * (no allocation, no logging). -errno on failure.
+ * In the forked child, before exec: an unlimited RLIMIT_MEMLOCK (vfio pins all guest
+ * memory; where the limit cannot be raised, QEMU keeps CAP_IPC_LOCK as its only, ambient,
+ * capability instead), then the groups, gid and uid of u, and no_new_privs. Allocates and
+ * logs nothing. -errno on failure.
  */
 int vm_user_drop(const struct vm_user *u);
 
