@@ -4,7 +4,9 @@
 # with a plan warning; the user present -> no warning; a bridge or a SPICE unix socket
 # needs root -> the warning says which; "user =" naming a missing user, or a user for a VM
 # that needs root -> plan warns that the VM will not start and vm run refuses with
-# FILE:LINE:COL before any hook; "user = root" -> root, no warning.
+# FILE:LINE:COL before any hook; "user = root" -> root, no warning. And a record that a
+# killed runner left (VM_STATE_DIR/NAME/owners) is played back by the next vm run, before
+# its hooks.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$TOP/tests/lib/generator.sh"
 
@@ -65,5 +67,32 @@ is "$rc" 2 "a user and a bridge: vm run exits 2"
 ok "a user and a bridge: FILE:LINE:COL and the way out" -- grep -q \
 	"gpt-bootcfg.conf:6:8: VM 'u': user = gpt-bootcfg-qemu, but network = bridge.*(set user = root)" "$TAP_TMP/err.txt"
 ok "a user and a bridge: no hook ran" -- test ! -e "$TAP_TMP/hook-ran"
+
+# ---- a record left by a killed runner: the next vm run gives the files back first ----
+r=$(make_root "user = root\n" "")
+mkdir -p "$r/data" "$r/var/lib/gpt-bootcfg/u" "$r/run/gpt-bootcfg" "$TAP_TMP/mem/gpt-bootcfg-u"
+: >"$r/data/os.img"; chown 65534:65534 "$r/data/os.img"; chmod 0600 "$r/data/os.img"
+: >"$r/run/gpt-bootcfg/u.pid"
+printf 'chown 1234 2345 640 /data/os.img\nrmdir L %s\nunlink R /run/gpt-bootcfg/u.pid\n' \
+	"$TAP_TMP/mem/gpt-bootcfg-u" >"$r/var/lib/gpt-bootcfg/u/owners"
+rm -f "$TAP_TMP/hook-ran"
+GPT_BOOTCFG_QEMU=/bin/false run_gen "$r" vm run u
+ok "the next vm run says it restored them" -- grep -q "VM 'u': restored the owners an earlier vm run left changed" "$TAP_TMP/err.txt"
+is "$(stat -c %u:%g:%a "$r/data/os.img")" 1234:2345:640 "the file is back to its owner and mode"
+ok "the directory it made is gone" -- test ! -e "$TAP_TMP/mem/gpt-bootcfg-u"
+ok "the pid file it made is gone" -- test ! -e "$r/run/gpt-bootcfg/u.pid"
+ok "the record is gone" -- test ! -e "$r/var/lib/gpt-bootcfg/u/owners"
+ok "then the run went on (its hook ran)" -- test -e "$TAP_TMP/hook-ran"
+
+# A record naming a symlink: never followed (the owner of the link's target stays).
+r=$(make_root "user = root\n" "")
+mkdir -p "$r/var/lib/gpt-bootcfg/u" "$r/data"
+: >"$r/data/victim"; chmod 0600 "$r/data/victim"
+ln -s victim "$r/data/link"
+printf 'chown 1234 2345 666 /data/link\n' >"$r/var/lib/gpt-bootcfg/u/owners"
+GPT_BOOTCFG_QEMU=/bin/false run_gen "$r" vm run u
+is "$rc" 2 "a record naming a symlink: vm run refuses"
+ok "it names the path" -- grep -q "Failed to restore the owner of '/data/link'" "$TAP_TMP/err.txt"
+is "$(stat -c %u:%g:%a "$r/data/victim")" 0:0:600 "the link's target is untouched"
 
 done_testing
