@@ -28,7 +28,7 @@ else
 Q := @
 endif
 
-LIB_PKGS := libkmod blkid libpci
+LIB_PKGS := libkmod blkid libpci libzstd zlib liblzma
 LIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)
 LIB_LIBS = $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) 2>/dev/null)
 
@@ -39,21 +39,22 @@ SHARED_SRC := $(sort $(wildcard src/shared/*.c))
 CLI_SRC := $(sort $(wildcard src/gpt-bootcfg/*.c))
 CLAIM_SRC := $(sort $(wildcard src/claim/*.c))
 # The claim binary is libc-only: it may use only these shared files.
-CLAIM_SHARED_SRC := src/shared/path.c src/shared/pci.c src/shared/strbuf.c \
+CLAIM_SHARED_SRC := src/shared/path.c src/shared/path-root.c src/shared/pci.c src/shared/strbuf.c \
 	$(wildcard src/shared/claimlist.c)
 UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
 
 # Normal build.
 OBJ := $(BUILD)/obj
 SHARED_OBJ := $(SHARED_SRC:src/%.c=$(OBJ)/%.o)
-CLI_OBJ := $(CLI_SRC:src/%.c=$(OBJ)/%.o)
+# The CLI checks images against the claim binary's own module resolver (initrdcheck.c).
+CLI_OBJ := $(CLI_SRC:src/%.c=$(OBJ)/%.o) $(OBJ)/claim/modload.o
 CLAIM_OBJ := $(CLAIM_SRC:src/%.c=$(BUILD)/claim-obj/%.o) \
 	$(CLAIM_SHARED_SRC:src/%.c=$(BUILD)/claim-obj/%.o)
 
 # Sanitizer build for tests.
 AOBJ := $(BUILD)/asan/obj
 ASHARED_OBJ := $(SHARED_SRC:src/%.c=$(AOBJ)/%.o)
-ACLI_OBJ := $(CLI_SRC:src/%.c=$(AOBJ)/%.o)
+ACLI_OBJ := $(CLI_SRC:src/%.c=$(AOBJ)/%.o) $(AOBJ)/claim/modload.o
 ACLAIM_OBJ := $(CLAIM_SRC:src/%.c=$(AOBJ)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/asan/tests/%)
 

@@ -36,6 +36,8 @@ struct claim_state {
 	struct path_cxt *pc;
 	const struct options *opt;
 	const struct claim_list *list;
+	/* Per list entry: its slot holds the listed device (identity checked, not a bridge). */
+	bool *identified;
 	bool vfio_tried;
 	bool vfio_ready;
 };
@@ -172,12 +174,19 @@ static int check_group(struct claim_state *st, const char *a, char *why, size_t 
 	STRV_FOREACH(m, members)
 	{
 		_cleanup_free_ char *drv = NULL;
+		const struct claim_entry *le;
 		struct pci_addr ma;
 		uint64_t class = 0;
 
 		if (streq(*m, a))
 			continue;
-		if (pci_addr_parse(*m, &ma) >= 0 && claim_list_find(st->list, &ma))
+		/*
+		 * Only a listed member that passed its own identity check will be claimed:
+		 * one skipped for a mismatch stays on its host driver, and counting it
+		 * would hand its group mate to vfio-pci alone (issue 14).
+		 */
+		if (pci_addr_parse(*m, &ma) >= 0 && (le = claim_list_find(st->list, &ma)) &&
+		    st->identified[le - st->list->entries])
 			continue;
 		if (path_readlink_basename(st->pc, &drv, "/sys/bus/pci/devices/%s/driver", *m) >= 0 &&
 		    streq(drv, VFIO_DRIVER))
@@ -241,6 +250,29 @@ static bool ensure_vfio(struct claim_state *st)
 	return st->vfio_ready;
 }
 
+/*
+ * Whether the entry may be claimed at all, before any group is judged: the slot holds the
+ * listed device, and it is not a bridge (class 06xx). A bridge on vfio-pci takes its
+ * whole secondary bus away from pcieport (hotplug, AER, power management), and the
+ * generator never lists one: such an entry is a hand-written or corrupted list.
+ */
+static bool identify(struct claim_state *st, const struct claim_entry *e)
+{
+	char a[PCI_ADDR_STRLEN], why[256];
+
+	pci_addr_format(&e->addr, a);
+	if (pci_class_is_bridge(e->class)) {
+		klog(KLOG_WARNING, "%s: skipped: class %06x is a bridge; bridges are never claimed",
+		     a, e->class);
+		return false;
+	}
+	if (check_identity(st->pc, a, e, why, sizeof(why)) < 0) {
+		klog(KLOG_WARNING, "%s: skipped: %s", a, why);
+		return false;
+	}
+	return true;
+}
+
 /* Returns true when the device ends on vfio-pci (or would, with --dry-run). */
 static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 {
@@ -252,10 +284,8 @@ static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 
 	pci_addr_format(&e->addr, a);
 
-	if (check_identity(st->pc, a, e, why, sizeof(why)) < 0) {
-		klog(KLOG_WARNING, "%s: skipped: %s", a, why);
+	if (!st->identified[e - st->list->entries])
 		return false;
-	}
 	if (check_group(st, a, why, sizeof(why)) < 0) {
 		klog(KLOG_WARNING, "%s: skipped: %s", a, why);
 		return false;
@@ -345,6 +375,7 @@ int main(int argc, char **argv)
 	_cleanup_(claim_list_done) struct claim_list list = CLAIM_LIST_INIT;
 	_cleanup_path_cxt_ struct path_cxt *pc = NULL;
 	_cleanup_free_ char *cmdline = NULL, *buf = NULL;
+	_cleanup_free_ bool *identified = NULL;
 	struct claim_state st = {0};
 	struct claim_cmdline cl;
 	struct utsname u;
@@ -399,7 +430,16 @@ int main(int argc, char **argv)
 		return list.n_entries > 0 ? EXIT_SOME_SKIPPED : EXIT_ALL_CLAIMED;
 	}
 
-	st = (struct claim_state){ .pc = pc, .opt = &opt, .list = &list };
+	identified = calloc(list.n_entries + 1, sizeof(bool));
+	if (!identified) {
+		klog(KLOG_ERR, "out of memory; claiming nothing");
+		klog_close();
+		return EXIT_BAD_LIST;
+	}
+	st = (struct claim_state){ .pc = pc, .opt = &opt, .list = &list, .identified = identified };
+	/* Every identity first: a group is complete only with members that will be claimed. */
+	for (size_t i = 0; i < list.n_entries; i++)
+		identified[i] = identify(&st, &list.entries[i]);
 	for (size_t i = 0; i < list.n_entries; i++)
 		if (claim_one(&st, &list.entries[i]))
 			claimed++;

@@ -27,15 +27,35 @@ void klog_close(void)
 	kmsg_fd = -1;
 }
 
+/*
+ * Control bytes (a claim list is a file anyone with root can garble) are shown as \xHH,
+ * as the CLI's messages do: a newline must not start what looks like another record.
+ */
+static void escape_controls(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (; *in && o + 5 < size; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+}
+
 void klog(int level, const char *fmt, ...)
 {
-	char msg[900], rec[1000];
+	char raw[900], msg[900], rec[1000];
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	escape_controls(raw, msg, sizeof(msg));
 
 	if (kmsg_fd >= 0) {
 		/* One write is one record; the <N> prefix sets its level. */

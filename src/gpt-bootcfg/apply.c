@@ -6,6 +6,8 @@
 
 #include "apply-json.h"
 #include "gen.h"
+#include "initrdcheck.h"
+#include "lock.h"
 #include "log.h"
 #include "strv-util.h"
 #include "trial.h"
@@ -17,7 +19,8 @@ static void help(void)
 	       "                                     [--trial|--no-trial] [--json]\n\n"
 	       "Write the boot configuration (GRUB drop-in, modprobe.d, claim list, VM\n"
 	       "autostart links) and rebuild the initramfs and GRUB's configuration when a\n"
-	       "file they use changed. Nothing is written when anything is refused.\n\n"
+	       "file they use changed, then check the rebuilt images (exit 2 if one would not\n"
+	       "claim). Nothing is written when anything is refused.\n\n"
 	       "  -y, --yes         do not ask (required when stdin is not a terminal)\n"
 	       "      --no-rebuild  write the files only; print the rebuild commands\n"
 	       "      --allow REASON  override a refusal reason for every device\n"
@@ -71,6 +74,45 @@ static int arm_trial(struct cli *cli, const struct gen *g, const struct managed_
 	return 0;
 }
 
+/*
+ * The images update-initramfs just wrote must hold what the claim needs (initrdcheck.h):
+ * shown on stdout, each problem logged with its image. -EBADMSG when one has a problem.
+ */
+static int verify_images(struct cli *cli, bool trial)
+{
+	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
+	struct initrd_check c;
+	bool ok;
+	int r;
+
+	r = initrd_check(cli->pc, &c);
+	if (r < 0)
+		return log_error_errno(r, "Failed to check the initramfs images below '%s': %m",
+				       cli->root);
+	initrd_check_text(&c, &out);
+	ok = initrd_check_ok(&c);
+	if (strbuf_str(&out)) {
+		printf("\n%s", out.buf);
+		fflush(stdout);
+	}
+	for (size_t i = 0; i < c.n; i++)
+		STRV_FOREACH(p, c.images[i].problems)
+			log_error("%s: %s", c.images[i].path, *p);
+	initrd_check_done(&c);
+	if (ok)
+		return 0;
+	log_error("The files are written and the initramfs was rebuilt, but the image above "
+		  "would not claim the devices at the next boot. %s Find the cause in the "
+		  "update-initramfs output (a hook that removes ours, the package's files "
+		  "missing, a COMPRESS this check cannot read), fix it and run 'gpt-bootcfg "
+		  "apply' again: it rebuilds and checks again. 'gpt-bootcfg revert' undoes this "
+		  "apply.",
+		  trial ? "The trial boot is not selected for the next boot."
+			: "The new kernel parameters are already the default; the devices would "
+			  "stay on their host drivers.");
+	return -EBADMSG;
+}
+
 static bool confirm(void)
 {
 	char answer[16] = "";
@@ -101,6 +143,7 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 	struct managed_file *grub = NULL;
 	unsigned pending_rebuild = 0;
 	int c, r, trial_req = -1;
+	_cleanup_close_ int lock = -1;
 	struct gen g;
 
 	while ((c = getopt_long(argc, argv, "yh", options, NULL)) >= 0) {
@@ -152,6 +195,14 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		}
 	}
 
+	/* Before planning: the plan picks backup names another run must not pick too. */
+	lock = bootcfg_lock(cli);
+	if (lock < 0) {
+		/* Nothing loaded: the JSON result (if asked for) reports nothing written. */
+		g = (struct gen){};
+		r = EXIT_ERROR;
+		goto out;
+	}
 	r = gen_load(cli, allow, &g);
 	if (r != EXIT_OK)
 		goto out;
@@ -317,6 +368,11 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 	if (r < 0) {
 		log_error("The files are written, but the rebuild failed: fix it and run the command "
 			  "again before rebooting.");
+		r = EXIT_ERROR;
+		goto out;
+	}
+	/* Failing leaves the apply pending, as a failed rebuild does: running it again redoes it. */
+	if (r > 0 && verify_images(cli, trial) < 0) {
 		r = EXIT_ERROR;
 		goto out;
 	}

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "safeword.h"
 #include "reasons.h"
 #include "strbuf.h"
 
@@ -413,6 +414,24 @@ static int parse_host(struct parser *p, const struct config_section *s)
 						  "%s: expected yes or no, not '%s'", e->key,
 						  e->value);
 		} else if (streq(e->key, "cmdline")) {
+			/*
+			 * The words go into a file grub-mkconfig sources as shell and into GRUB's
+			 * own script: refuse here, with the column, what either would interpret
+			 * (the same rule every writer of those files applies, safeword.h).
+			 */
+			for (size_t k = 0; e->value[k]; k++) {
+				unsigned char ch = (unsigned char)e->value[k];
+				char what[24];
+
+				if (ch == ' ' || ch == '\t' || safe_word_char(ch))
+					continue;
+				return PARSE_FAIL(p, e->line, e->col_value + (unsigned)k,
+						  "cmdline: %s is not allowed in kernel parameters: "
+						  "GRUB or the shell reading the drop-in would interpret "
+						  "it (refused: %s, control bytes)",
+						  safe_word_describe(ch, what, sizeof(what)),
+						  "' \" \\ $ ; { } ` | & < > #");
+			}
 			strv_free(h->extra_cmdline);
 			h->extra_cmdline = NULL;
 			r = split_words(e->value, " \t", &h->extra_cmdline);
@@ -587,7 +606,11 @@ static int read_checked(struct path_cxt *pc, const char *path, char **ret, size_
 	struct stat st;
 	size_t n = 0;
 
-	fd = path_open(pc, O_RDONLY | O_NOCTTY, 0, "%s", path);
+	/*
+	 * O_NONBLOCK: opening a FIFO for reading waits for a writer, forever (issue 14); the
+	 * type check below then refuses it. It changes nothing for a regular file.
+	 */
+	fd = path_open(pc, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0, "%s", path);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) < 0)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "lock.h"
 #include "log.h"
 #include "trial.h"
 #include "verbs.h"
@@ -174,6 +175,7 @@ int verb_confirm(struct cli *cli, int argc, char **argv)
 	bool force = false, boot = false;
 	unsigned timeout = 0;
 	uint64_t other = 0;
+	_cleanup_close_ int lock = -1;
 	char *end;
 	int c, r;
 
@@ -209,6 +211,10 @@ int verb_confirm(struct cli *cli, int argc, char **argv)
 		return EXIT_ERROR;
 	}
 
+	/* The health check too: it promotes or fails a trial that an apply may be re-arming. */
+	lock = bootcfg_lock(cli);
+	if (lock < 0)
+		return EXIT_ERROR;
 	r = trial_load(cli->pc, &t, &error);
 	if (r == -EINVAL && error) {
 		log_error("%s", error);

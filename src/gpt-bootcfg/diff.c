@@ -125,6 +125,16 @@ void diff_unified(struct strbuf *out, const char *a, const char *b, const char *
 			if (k > 0)
 				k -= 2;
 		}
+	/*
+	 * The swaps above moved ops past each other: their positions are stale (a '-' that
+	 * followed thirteen '+' still says b line 14). Count them again in the final order.
+	 */
+	for (size_t k = 0, i = 0, j = 0; k < nops; k++) {
+		ops[k].i = i;
+		ops[k].j = j;
+		i += ops[k].tag != '+';
+		j += ops[k].tag != '-';
+	}
 
 	strbuf_printf(out, "--- %s\n+++ %s\n", a ? a_label : "/dev/null", b ? b_label : "/dev/null");
 	for (size_t k = 0; k < nops;) {

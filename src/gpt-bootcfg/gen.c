@@ -35,6 +35,7 @@ int gen_load_config(struct cli *cli, struct config **ret)
 int gen_load(struct cli *cli, char *const *allow, struct gen *g)
 {
 	struct plan_options o = {.allow = allow};
+	_cleanup_free_ char *err = NULL;
 	int r;
 
 	*g = (struct gen){};
@@ -71,9 +72,12 @@ int gen_load(struct cli *cli, char *const *allow, struct gen *g)
 		return EXIT_ERROR;
 	}
 
-	r = managed_compute(cli->pc, g->config, g->plan, &g->files);
+	r = managed_compute(cli->pc, g->config, g->plan, &g->files, &err);
 	if (r < 0) {
-		log_error_errno(r, "Failed to read the managed files: %m");
+		if (err)
+			log_error("%s", err);
+		else
+			log_error_errno(r, "Failed to read the managed files: %m");
 		return EXIT_ERROR;
 	}
 	return EXIT_OK;
@@ -344,7 +348,7 @@ int gen_rebuild(struct cli *cli, unsigned what, bool no_rebuild)
 {
 	const char *root = path_cxt_root(cli->pc);
 	bool host = path_cxt_is_host(cli->pc), grub_mkconfig = false;
-	int r;
+	int r, rebuilt = 0;
 
 	if (what == MANAGED_REBUILD_NONE)
 		return 0;
@@ -382,6 +386,7 @@ int gen_rebuild(struct cli *cli, unsigned what, bool no_rebuild)
 		r = run(host ? h : c);
 		if (r < 0)
 			return r;
+		rebuilt = 1;
 	}
 	if (what & MANAGED_REBUILD_GRUB) {
 		char *const h[] = {"update-grub", NULL};
@@ -394,5 +399,5 @@ int gen_rebuild(struct cli *cli, unsigned what, bool no_rebuild)
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return rebuilt;
 }

@@ -51,10 +51,10 @@ int kmodres_new(struct path_cxt *pc, struct kmodres **ret)
 	if (r < 0)
 		return r;
 	/* The root's modprobe.d, never the running host's (kmod's default). */
-	r = path_prefix(pc, &cfg_etc, "/etc/modprobe.d");
+	r = path_prefix_follow(pc, &cfg_etc, "/etc/modprobe.d");
 	if (r < 0)
 		return r;
-	r = path_prefix(pc, &cfg_lib, "/lib/modprobe.d");
+	r = path_prefix_follow(pc, &cfg_lib, "/lib/modprobe.d");
 	if (r < 0)
 		return r;
 	const char *const cfg[] = {cfg_etc, cfg_lib, NULL};
@@ -74,7 +74,7 @@ int kmodres_new(struct path_cxt *pc, struct kmodres **ret)
 
 		if (path_exists(pc, "/lib/modules/%s/modules.alias.bin", *v) <= 0)
 			continue;
-		r = path_prefix(pc, &dir, "/lib/modules/%s", *v);
+		r = path_prefix_follow(pc, &dir, "/lib/modules/%s", *v);
 		if (r < 0) {
 			kmodres_free(k);
 			return r;

@@ -7,6 +7,7 @@
 #include "claimlist.h"
 #include "fileio.h"
 #include "managed.h"
+#include "safeword.h"
 #include "trial.h"
 #include "strbuf.h"
 #include "strv-util.h"
@@ -224,8 +225,11 @@ static int add_file(struct path_cxt *pc, struct managed_set *s, const char *path
 	f = &s->files[s->n++];
 	*f = (struct managed_file){.content = content, .is_link = is_link, .rebuild = rebuild};
 	f->path = strdup(path);
-	if (!f->path)
+	if (!f->path) {
+		s->n--;
+		free(content);
 		return -ENOMEM;
+	}
 	r = read_current(pc, path, &cur_link, &f->current);
 	if (r < 0)
 		return r;
@@ -362,15 +366,46 @@ static bool grub_dropin_anywhere(struct path_cxt *pc)
 	return path_exists(pc, MANAGED_GRUB_PATH) != 0 || path_exists(pc, TRIAL_DROPIN_PATH) != 0;
 }
 
-int managed_compute(struct path_cxt *pc, const struct config *c, const struct plan *p,
-		    struct managed_set *ret)
+static int unsafe_word(char **ret_error, const char *what, const char *word)
 {
+	/* The word is shown through the log's escaping, which makes control bytes visible. */
+	if (ret_error && asprintf(ret_error, "refusing %s '%s': not one word of safe characters "
+					     "(no blanks, control bytes or %s)",
+				  what, word, SAFE_WORD_REFUSED) < 0)
+		*ret_error = NULL;
+	return -EINVAL;
+}
+
+int managed_compute(struct path_cxt *pc, const struct config *c, const struct plan *p,
+		    struct managed_set *ret, char **ret_error)
+{
+	bool name_last = true;
 	const char *grub_path = grub_wanted_path(pc);
 	struct managed_set s = {};
 	_cleanup_free_ char *grub = NULL, *claims = NULL, *modprobe = NULL;
 	_cleanup_strv_free_ char **state_links = NULL, **state = NULL;
 	uint64_t gen;
 	int r;
+
+	/*
+	 * Every word that reaches the drop-in (sourced as shell, then parsed by GRUB) or a
+	 * modprobe.d line passes the one validator; the config parser already refused bad
+	 * [host] cmdline values with their column, so this catches what else could get there
+	 * (a module name read from a host tree).
+	 */
+	for (size_t i = 0; i < p->params.n; i++) {
+		if (!safe_word(p->params.items[i].param))
+			return unsafe_word(ret_error, "kernel parameter", p->params.items[i].param);
+		/* Each one is explained in a comment line of the drop-in. */
+		if (!safe_comment(p->params.items[i].why))
+			return unsafe_word(ret_error, "explanation", p->params.items[i].why);
+	}
+	STRV_FOREACH(m, p->softdeps)
+		if (!safe_word(*m))
+			return unsafe_word(ret_error, "module name", *m);
+	STRV_FOREACH(m, p->blacklist)
+		if (!safe_word(*m))
+			return unsafe_word(ret_error, "module name", *m);
 
 	/* The generation moves only when what the boot claims, or how it boots, changes. */
 	s.prev_generation = disk_generation(pc);
@@ -462,6 +497,8 @@ int managed_compute(struct path_cxt *pc, const struct config *c, const struct pl
 	{
 		char *cur = NULL, *want = NULL;
 
+		name_last = false; /* its errors are not the last file's */
+
 		r = bridge_acl_wanted(pc, c, state_has_line(state, "block-new " BRIDGE_ACL_PATH),
 				      &cur, &want);
 		if (r < 0)
@@ -481,6 +518,12 @@ int managed_compute(struct path_cxt *pc, const struct config *c, const struct pl
 	*ret = s;
 	return 0;
 fail:
+	/* The file that could not be read is the last one added (issue 14: name it). */
+	if (ret_error && name_last && s.n > 0 && r != -ENOMEM &&
+	    asprintf(ret_error, "%s: %s%s", s.files[s.n - 1].path,
+		     r == -EISDIR ? "not a regular file or symlink (a directory?)" : strerror(-r),
+		     "; move it away, then run the command again") < 0)
+		*ret_error = NULL;
 	managed_set_done(&s);
 	return r;
 }
@@ -680,13 +723,17 @@ static int state_addf(char ***lines, const char *fmt, ...)
 /* Record every missing parent directory of path (outermost first) as "dir P". */
 static int note_missing_dirs(struct path_cxt *pc, const char *path, char ***lines)
 {
-	_cleanup_free_ char *p = strdup(path);
+	_cleanup_free_ char *p = NULL;
+	int r;
 
-	if (!p)
-		return -ENOMEM;
+	/*
+	 * The directories path_mkdir_p() will create: those of the path resolved below the
+	 * root, where a directory symlink leads (issue 14), not the link's own name.
+	 */
+	r = path_resolve_in_root(pc, path, false, &p);
+	if (r < 0)
+		return r;
 	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
-		int r;
-
 		*s = '\0';
 		r = path_exists(pc, "%s", p);
 		if (r < 0)
@@ -820,7 +867,8 @@ int managed_apply(struct path_cxt *pc, const struct managed_set *s)
 			continue;
 		}
 		if (f->backup) {
-			r = path_rename_durable(pc, f->path, f->backup);
+			/* Never over another backup: that one may hold the user's only copy. */
+			r = path_rename_noreplace_durable(pc, f->path, f->backup);
 			if (r < 0)
 				return r;
 		}
@@ -925,6 +973,18 @@ static bool is_ancestor(const char *d, const char *path)
 	return rest && *rest == '/';
 }
 
+/* The temporary files of every state candidate, wherever a crash left them. */
+static int remove_state_tmps(struct path_cxt *pc, char *const *cands)
+{
+	for (size_t i = 0; cands[i]; i++) {
+		int r = path_remove_stale_tmp(pc, cands[i]);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* Take our block out of the shared file path; created: the file was new with it. */
 static int revert_block(struct path_cxt *pc, const char *path, bool created, bool dry_run,
 			char ***steps, char ***kept)
@@ -971,6 +1031,14 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 		r = state_locate(pc, cands, &si);
 	if (r >= 0)
 		r = state_read(pc, &lines);
+	if (r < 0)
+		return r;
+	/*
+	 * An apply killed while it wrote the state leaves the state's temporary file at one of
+	 * the candidates, possibly before any state file existed (issue 14): no state line
+	 * names it, so look at every candidate.
+	 */
+	r = dry_run ? 0 : remove_state_tmps(pc, cands);
 	if (r < 0)
 		return r;
 
@@ -1035,7 +1103,7 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 			if (r >= 0)
 				r = state_addf(&steps, "move %s to %s", file, bak);
 			if (r >= 0 && !dry_run)
-				r = path_rename_durable(pc, file, bak);
+				r = path_rename_noreplace_durable(pc, file, bak);
 			break;
 		}
 		default: {
@@ -1155,7 +1223,8 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 					return r;
 			}
 		r = path_rmdir_durable(pc, *d);
-		if (r == -ENOENT)
+		/* ENOTDIR: something else (a link) took its place since; it stays. */
+		if (r == -ENOENT || r == -ENOTDIR)
 			continue;
 		if (r == -ENOTEMPTY) {
 			r = state_addf(&kept, "%s/ (not empty)", *d);
@@ -1233,6 +1302,8 @@ int managed_revert_finish(struct path_cxt *pc, char ***steps, char ***kept)
 		r = path_unlink_durable(pc, cands[i]);
 	if (r == -ENOENT)
 		r = 0;
+	if (r >= 0)
+		r = remove_state_tmps(pc, cands);
 	if (r >= 0)
 		r = state_addf(steps, "remove %s", MANAGED_STATE_PATH);
 	return r;

@@ -114,10 +114,12 @@ char *managed_claim_list_body(const struct plan *p, uint64_t generation);
  * Compute every managed file for the plan: wanted contents, what is there now, the action.
  * The generation is the one on disk, bumped when the claim set or the kernel parameters
  * change. VM autostart links come from the [vm] sections' autostart; the block of
- * /etc/qemu/bridge.conf from their "network = bridge:NAME" (bridge.h).
+ * /etc/qemu/bridge.conf from their "network = bridge:NAME" (bridge.h). When a managed path
+ * cannot be read (a directory in its place), *ret_error (may be NULL) gets a message
+ * naming it; free it.
  */
 int managed_compute(struct path_cxt *pc, const struct config *c, const struct plan *p,
-		    struct managed_set *ret);
+		    struct managed_set *ret, char **ret_error);
 
 /* True when any file's action is not MANAGED_UNCHANGED. */
 bool managed_set_changes(const struct managed_set *s);

@@ -269,13 +269,37 @@ static const char *intel_iommu_reason(const struct host *h)
 }
 
 /* Pages of one size the VMs that use that size need, each VM's memory rounded up. */
+/*
+ * Pages for one VM's memory, rounded up without "memory + size - 1", which wraps for
+ * memory sizes near 16 EiB (a config can say that much).
+ */
+static uint64_t pages_for(uint64_t memory, uint64_t size)
+{
+	return memory / size + (memory % size != 0);
+}
+
+/* a + b, or UINT64_MAX when the sum does not fit (issue 14: two huge VMs wrapped). */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	uint64_t s;
+
+	return __builtin_add_overflow(a, b, &s) ? UINT64_MAX : s;
+}
+
+static uint64_t mul_sat(uint64_t a, uint64_t b)
+{
+	uint64_t m;
+
+	return __builtin_mul_overflow(a, b, &m) ? UINT64_MAX : m;
+}
+
 static uint64_t plan_hugepages(const struct config *c, uint64_t size)
 {
 	uint64_t pages = 0;
 
 	for (size_t i = 0; i < c->n_vms; i++)
 		if (c->vms[i]->hugepage_size == size)
-			pages += (c->vms[i]->memory + size - 1) / size;
+			pages = add_sat(pages, pages_for(c->vms[i]->memory, size));
 	return pages;
 }
 
@@ -299,11 +323,11 @@ static int add_hugepage_params(struct plan_params *p, const struct host *h,
 
 		if (c->vms[i]->hugepage_size != size)
 			continue;
-		n = (c->vms[i]->memory + size - 1) / size;
+		n = pages_for(c->vms[i]->memory, size);
 		node = vm_memory_node(h, c, c->vms[i]);
-		pages += n;
+		pages = add_sat(pages, n);
 		if (node >= 0 && node < PLAN_MAX_NODES)
-			node_pages[node] += n;
+			node_pages[node] = add_sat(node_pages[node], n);
 		else
 			all_placed = false;
 	}
@@ -415,11 +439,18 @@ static void format_size(uint64_t bytes, char *buf, size_t size)
 static int warn_hugepage_memory(struct plan_params *p, const struct host *h,
 				const struct config *c)
 {
-	uint64_t want = plan_hugepages(c, GIB) * GIB + plan_hugepages(c, MIB2) * MIB2;
+	uint64_t want = add_sat(mul_sat(plan_hugepages(c, GIB), GIB),
+				mul_sat(plan_hugepages(c, MIB2), MIB2));
 	char w[32], t[32], k[32];
 	_cleanup_free_ char *msg = NULL;
 	int r;
 
+	/* Saturated: more than any machine has, whatever MemTotal says (or if it is unknown). */
+	if (want == UINT64_MAX)
+		return strv_add(&p->warnings,
+				"the VMs' hugepages add up to more than 16 EiB: no host has that "
+				"much memory; reserved at boot, they would leave the kernel nothing "
+				"to run on; lower the VMs' memory");
 	if (!want || !h->mem_total)
 		return 0;
 	format_size(want, w, sizeof(w));

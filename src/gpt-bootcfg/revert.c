@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "gen.h"
+#include "lock.h"
 #include "log.h"
 #include "managed.h"
 #include "strv-util.h"
@@ -30,6 +31,7 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 	_cleanup_strv_free_ char **steps = NULL, **kept = NULL;
 	bool dry_run = false, no_rebuild = false;
 	unsigned rebuild = 0;
+	_cleanup_close_ int lock = -1;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "nh", options, NULL)) >= 0) {
@@ -52,6 +54,9 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 		return EXIT_ERROR;
 	}
 
+	lock = bootcfg_lock(cli);
+	if (lock < 0)
+		return EXIT_ERROR;
 	r = managed_revert(cli->pc, dry_run, &steps, &kept, &rebuild);
 	if (r < 0) {
 		log_error_errno(r, "Failed to revert below '%s': %m", cli->root);

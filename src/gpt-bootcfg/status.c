@@ -5,6 +5,7 @@
 
 #include "bridge.h"
 #include "gen.h"
+#include "initrdcheck.h"
 #include "json.h"
 #include "log.h"
 #include "strbuf.h"
@@ -20,8 +21,9 @@ static void help(void)
 {
 	printf("Usage: gpt-bootcfg [--root DIR] status [--json]\n\n"
 	       "Compare the running host with the configuration: each device's driver and\n"
-	       "whether the initramfs claimed it, the kernel parameters in effect, and the\n"
-	       "hugepages reserved. Exits 1 on any gap.\n");
+	       "whether the initramfs claimed it, the kernel parameters in effect, the\n"
+	       "hugepages reserved, and whether each initramfs GRUB boots holds the claim\n"
+	       "(FAIL otherwise). Exits 1 on any gap or failure.\n");
 }
 
 enum boot_claim {
@@ -116,7 +118,8 @@ int verb_status(struct cli *cli, int argc, char **argv)
 	_cleanup_strbuf_ struct strbuf text = STRBUF_INIT, jbuf = STRBUF_INIT;
 	_cleanup_free_ char *log = NULL;
 	struct json_writer w;
-	bool json = false, ok = true, have_log;
+	bool json = false, ok = true, have_log, images_ok;
+	struct initrd_check images;
 	struct gen g;
 	char genparam[64];
 	int c, r;
@@ -234,6 +237,22 @@ int verb_status(struct cli *cli, int argc, char **argv)
 	if (managed_set_changes(&g.files))
 		ok = false;
 
+	/* The images the next boot loads must hold what the claim needs (initrdcheck.h). */
+	r = initrd_check(cli->pc, &images);
+	if (r < 0) {
+		log_error_errno(r, "Failed to check the initramfs images below '%s': %m", cli->root);
+		gen_done(&g);
+		return EXIT_ERROR;
+	}
+	images_ok = initrd_check_ok(&images);
+	if (json) {
+		initrd_check_json(&images, &w, "initramfs");
+	} else {
+		strbuf_putc(out, '\n');
+		initrd_check_text(&images, out);
+	}
+	initrd_check_done(&images);
+
 	/* The trial boot (trial.h): pending, confirmed, or failed and why. */
 	{
 		_cleanup_(trial_freep) struct trial *t = NULL;
@@ -260,11 +279,16 @@ int verb_status(struct cli *cli, int argc, char **argv)
 			ok = false;
 	}
 	if (json) {
-		json_bool(&w, "ok", ok);
+		json_bool(&w, "ok", ok && images_ok);
 		json_object_end(&w);
 		strbuf_putc(out, '\n');
 	} else {
-		strbuf_printf(out, "\n%s\n", ok ? "Everything is in place." : "There are gaps (GAP).");
+		strbuf_printf(out, "\n%s\n",
+			      ok && images_ok ? "Everything is in place."
+			      : images_ok     ? "There are gaps (GAP)."
+			      : ok ? "The initramfs would not claim the devices (FAIL)."
+				   : "There are gaps (GAP), and the initramfs would not claim the "
+				     "devices (FAIL).");
 	}
 
 	if (!strbuf_str(out)) {
@@ -273,5 +297,5 @@ int verb_status(struct cli *cli, int argc, char **argv)
 	}
 	fputs(out->buf, stdout);
 	gen_done(&g);
-	return ok ? EXIT_OK : EXIT_PROBLEMS;
+	return ok && images_ok ? EXIT_OK : EXIT_PROBLEMS;
 }

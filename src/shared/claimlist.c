@@ -195,26 +195,89 @@ int claim_list_parse(const char *buf, size_t size, struct claim_list *ret,
 	return 0;
 }
 
+static size_t addr_hash(const struct pci_addr *a)
+{
+	/* FNV-1a over the four fields: addresses of one host differ in few bits. */
+	const uint32_t v[] = { a->domain, a->bus, a->dev, a->fn };
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		h ^= v[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* The index slot of a (its entry, or the free slot where it would go). */
+static size_t index_slot(const struct claim_list *l, const struct pci_addr *a)
+{
+	size_t mask = l->index_size - 1, k = addr_hash(a) & mask;
+
+	while (l->index[k] && pci_addr_cmp(&l->entries[l->index[k] - 1].addr, a) != 0)
+		k = (k + 1) & mask;
+	return k;
+}
+
+/* Keep the index at most half full (rebuilt on growth: amortized constant). */
+static int index_reserve(struct claim_list *l, size_t n)
+{
+	size_t size = l->index_size ? l->index_size : 16;
+	size_t *idx;
+
+	while (size / 2 < n) {
+		if (size > SIZE_MAX / 4)
+			return -ENOMEM;
+		size *= 2;
+	}
+	if (size == l->index_size)
+		return 0;
+	idx = calloc(size, sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	free(l->index);
+	l->index = idx;
+	l->index_size = size;
+	for (size_t i = 0; i < l->n_entries; i++)
+		l->index[index_slot(l, &l->entries[i].addr)] = i + 1;
+	return 0;
+}
+
 int claim_list_add(struct claim_list *l, const struct claim_entry *e)
 {
-	struct claim_entry *n;
+	size_t k;
+	int r;
 
 	if (claim_list_find(l, &e->addr))
 		return -EEXIST;
-	n = realloc(l->entries, (l->n_entries + 1) * sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	l->entries = n;
+	if (l->n_entries == l->n_alloc) {
+		size_t na = l->n_alloc ? l->n_alloc * 2 : 8;
+		struct claim_entry *n;
+
+		if (na > SIZE_MAX / sizeof(*n))
+			return -ENOMEM;
+		n = realloc(l->entries, na * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		l->entries = n;
+		l->n_alloc = na;
+	}
+	r = index_reserve(l, l->n_entries + 1);
+	if (r < 0)
+		return r;
 	l->entries[l->n_entries++] = *e;
+	k = index_slot(l, &e->addr);
+	l->index[k] = l->n_entries;
 	return 0;
 }
 
 const struct claim_entry *claim_list_find(const struct claim_list *l, const struct pci_addr *a)
 {
-	for (size_t i = 0; i < l->n_entries; i++)
-		if (pci_addr_cmp(&l->entries[i].addr, a) == 0)
-			return &l->entries[i];
-	return NULL;
+	size_t k;
+
+	if (!l->index_size)
+		return NULL;
+	k = index_slot(l, a);
+	return l->index[k] ? &l->entries[l->index[k] - 1] : NULL;
 }
 
 void claim_list_format(const struct claim_list *l, struct strbuf *sb)
@@ -235,7 +298,60 @@ void claim_list_format(const struct claim_list *l, struct strbuf *sb)
 void claim_list_done(struct claim_list *l)
 {
 	free(l->entries);
+	free(l->index);
 	*l = (struct claim_list)CLAIM_LIST_INIT;
+}
+
+/*
+ * One word of the command line as the kernel's next_arg() (lib/cmdline.c, kernel/params.c)
+ * splits and unquotes it: a leading quote makes spaces part of the word until the next
+ * quote; the value loses a leading quote and, then, a trailing one; a quoted word loses its
+ * closing quote. Returns the length consumed.
+ */
+static size_t next_arg(const char *p, char *word, size_t size, const char **ret_val)
+{
+	bool in_quote = false, quoted = false;
+	size_t i, equals = 0, start = 0, end, n;
+	const char *val = NULL;
+
+	if (*p == '"') {
+		start = 1;
+		in_quote = quoted = true;
+	}
+	for (i = start; p[i]; i++) {
+		if ((p[i] == ' ' || p[i] == '\t' || p[i] == '\n') && !in_quote)
+			break;
+		if (equals == 0 && p[i] == '=')
+			equals = i;
+		if (p[i] == '"')
+			in_quote = !in_quote;
+	}
+	end = i;
+	if (quoted && end > start && p[end - 1] == '"')
+		end--;
+	n = end - start;
+	if (n >= size) {
+		word[0] = '\0';
+		*ret_val = NULL;
+		return i;
+	}
+	memcpy(word, p + start, n);
+	word[n] = '\0';
+	if (equals) {
+		size_t vl;
+
+		word[equals - start] = '\0';
+		val = word + (equals - start) + 1;
+		vl = strlen(val);
+		if (*val == '"') {
+			val++;
+			vl--;
+			if (!quoted && vl > 0 && val[vl - 1] == '"')
+				((char *)val)[vl - 1] = '\0';
+		}
+	}
+	*ret_val = val;
+	return i;
 }
 
 void claim_cmdline_parse(const char *cmdline, struct claim_cmdline *ret)
@@ -246,30 +362,20 @@ void claim_cmdline_parse(const char *cmdline, struct claim_cmdline *ret)
 	while (*p) {
 		const char *v;
 		char word[64];
-		size_t len;
-		bool quoted = false;
 
 		while (*p == ' ' || *p == '\t' || *p == '\n')
 			p++;
 		if (!*p)
 			break;
-		/* The kernel lets a quoted value hold spaces; skip such words as a whole. */
-		for (len = 0; p[len] && (quoted || !(p[len] == ' ' || p[len] == '\t' ||
-						      p[len] == '\n'));
-		     len++)
-			if (p[len] == '"')
-				quoted = !quoted;
-		if (len < sizeof(word)) {
-			memcpy(word, p, len);
-			word[len] = '\0';
-			if ((v = startswith(word, "gpt_bootcfg=")))
-				c.off = streq(v, "off") || streq(v, "0") || streq(v, "no");
-			else if ((v = startswith(word, "gpt_bootcfg.generation="))) {
-				c.has_generation = true;
-				c.generation_valid = parse_decimal(v, &c.generation) == 0;
-			}
+		p += next_arg(p, word, sizeof(word), &v);
+		if (!v)
+			continue;
+		if (streq(word, "gpt_bootcfg"))
+			c.off = streq(v, "off") || streq(v, "0") || streq(v, "no");
+		else if (streq(word, "gpt_bootcfg.generation")) {
+			c.has_generation = true;
+			c.generation_valid = parse_decimal(v, &c.generation) == 0;
 		}
-		p += len;
 	}
 	*ret = c;
 }

@@ -36,6 +36,14 @@ struct claim_list {
 	size_t n_entries;
 	bool has_generation;
 	uint64_t generation;
+	/*
+	 * Private: room in entries, and an open-addressing index of the addresses (entry
+	 * number + 1, 0 free, index_size a power of two), so that adding n devices and looking
+	 * each one up stays linear (issue 14: a long list took quadratic time).
+	 */
+	size_t n_alloc;
+	size_t *index;
+	size_t index_size;
 };
 
 #define CLAIM_LIST_INIT {0}
@@ -83,5 +91,9 @@ struct claim_cmdline {
 	uint64_t generation;
 };
 
-/* Parse a NUL-terminated kernel command line. Cannot fail. */
+/*
+ * Parse a NUL-terminated kernel command line. Cannot fail. Words are split and unquoted as
+ * the kernel's next_arg() does, so "gpt_bootcfg=\"off\"" and "\"gpt_bootcfg=off\"" are
+ * the kill switch too: the kernel strips those quotes before any module sees the value.
+ */
 void claim_cmdline_parse(const char *cmdline, struct claim_cmdline *ret);

@@ -78,7 +78,12 @@ int path_mkdir_p(struct path_cxt *pc, const char *path, mode_t mode)
 	size_t rootlen = strlen(path_cxt_root(pc));
 	int r;
 
-	r = path_prefix(pc, &p, "%s", path);
+	/*
+	 * Resolved below the root, links included (as mkdir -p under chroot): the existing
+	 * part then holds no link that stat() below could follow out of the root, and what
+	 * is missing is created where the links lead inside it.
+	 */
+	r = path_prefix_follow(pc, &p, "%s", path);
 	if (r < 0)
 		return r;
 	for (char *s = p + rootlen + 1;; s++) {
@@ -316,6 +321,40 @@ int path_rename_durable(struct path_cxt *pc, const char *from, const char *to)
 	if (r < 0)
 		return r;
 	/* Across directories both entries changed, and both must reach the disk. */
+	r = dirname_of(from, &df);
+	if (r >= 0)
+		r = dirname_of(to, &dt);
+	if (r >= 0 && !streq(df, dt))
+		r = path_fsync_parent(pc, from);
+	return r;
+}
+
+int path_rename_noreplace_durable(struct path_cxt *pc, const char *from, const char *to)
+{
+	_cleanup_free_ char *pf = NULL, *pt = NULL, *df = NULL, *dt = NULL;
+	int r;
+
+	r = path_prefix(pc, &pf, "%s", from);
+	if (r < 0)
+		return r;
+	r = path_prefix(pc, &pt, "%s", to);
+	if (r < 0)
+		return r;
+	r = fault_point("rename", to);
+	if (r < 0)
+		return r;
+	if (renameat2(AT_FDCWD, pf, AT_FDCWD, pt, RENAME_NOREPLACE) < 0) {
+		if (errno != EINVAL && errno != ENOSYS)
+			return negative_errno();
+		/* No RENAME_NOREPLACE here: link(2) never replaces either. */
+		if (link(pf, pt) < 0)
+			return negative_errno();
+		if (unlink(pf) < 0)
+			return negative_errno();
+	}
+	r = path_fsync_parent(pc, to);
+	if (r < 0)
+		return r;
 	r = dirname_of(from, &df);
 	if (r >= 0)
 		r = dirname_of(to, &dt);

@@ -35,6 +35,13 @@ int path_write_atomic_keep(struct path_cxt *pc, const char *path, const void *da
 /* Atomically rename from -> to and fsync the directory (both, across directories). */
 int path_rename_durable(struct path_cxt *pc, const char *from, const char *to);
 
+/*
+ * Like path_rename_durable(), but never replaces an existing to: -EEXIST then, and from
+ * is left where it was. For backups, which must never land on another backup (issue 14).
+ * renameat2(RENAME_NOREPLACE), or link() and unlink() where the file system lacks it.
+ */
+int path_rename_noreplace_durable(struct path_cxt *pc, const char *from, const char *to);
+
 /* Hard link from -> to (to must not exist) and fsync the directory. */
 int path_link_durable(struct path_cxt *pc, const char *from, const char *to);
 

@@ -1177,7 +1177,7 @@ int host_pci_ids_path(struct path_cxt *pc, char **ret)
 	r = path_exists(pc, "/usr/share/misc/pci.ids");
 	if (r <= 0)
 		return r;
-	r = path_prefix(pc, &p, "/usr/share/misc/pci.ids");
+	r = path_prefix_follow(pc, &p, "/usr/share/misc/pci.ids");
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(p);

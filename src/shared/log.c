@@ -25,6 +25,7 @@ void log_set_program(const char *name)
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...)
 {
 	int e = error < 0 ? -error : error;
+	_cleanup_free_ char *msg = NULL;
 	va_list ap;
 
 	if (level > max_level)
@@ -36,8 +37,24 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 	if (level >= LOG_LEVEL_DEBUG)
 		fprintf(stderr, "(%s:%d) ", file, line);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
+	if (!msg) {
+		fputs("(out of memory formatting a message)\n", stderr);
+		return -e;
+	}
+	/*
+	 * Messages quote configuration values, file names and sysfs contents: a control byte
+	 * in one of them must not reach the terminal (escape sequences) or start a line that
+	 * looks like another message (issue 14). Shown as \xHH.
+	 */
+	for (const unsigned char *c = (const unsigned char *)msg; *c; c++) {
+		if (*c < 0x20 || *c == 0x7f)
+			fprintf(stderr, "\\x%02x", *c);
+		else
+			fputc(*c, stderr);
+	}
 	fputc('\n', stderr);
 	return -e;
 }

@@ -7,15 +7,9 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "path.h"
+#include "path-internal.h"
 
 #define READ_FULL_MAX (64u * 1024 * 1024)
-
-struct path_cxt {
-	char *root; /* "" for the host */
-	path_recorder_t recorder;
-	void *recorder_data;
-};
 
 int path_cxt_new(const char *root, struct path_cxt **ret)
 {
@@ -25,11 +19,20 @@ int path_cxt_new(const char *root, struct path_cxt **ret)
 	pc = calloc(1, sizeof(*pc));
 	if (!pc)
 		return -ENOMEM;
+	pc->cache = calloc(1, sizeof(*pc->cache));
+	if (!pc->cache) {
+		free(pc);
+		return -ENOMEM;
+	}
+	pc->cache->fd = -1;
+	/* Tests walk on a kernel that has openat2() too, to cover the fallback. */
+	pc->cache->failed = getenv("GPT_BOOTCFG_PATH_NO_OPENAT2") != NULL;
 
 	if (!root || streq(root, "/"))
 		root = "";
 	pc->root = strdup(root);
 	if (!pc->root) {
+		free(pc->cache);
 		free(pc);
 		return -ENOMEM;
 	}
@@ -46,6 +49,10 @@ void path_cxt_free(struct path_cxt *pc)
 {
 	if (!pc)
 		return;
+	if (pc->cache->fd >= 0)
+		close(pc->cache->fd);
+	free(pc->cache->realroot);
+	free(pc->cache);
 	free(pc->root);
 	free(pc);
 }
@@ -66,29 +73,46 @@ void path_cxt_set_recorder(struct path_cxt *pc, path_recorder_t fn, void *userda
 	pc->recorder_data = userdata;
 }
 
-static void record(struct path_cxt *pc, const char *prefixed)
+static void record(struct path_cxt *pc, const char *host)
 {
 	if (pc->recorder)
-		pc->recorder(pc->recorder_data, prefixed + strlen(pc->root));
+		pc->recorder(pc->recorder_data, host);
+}
+
+/* The host path from fmt, and the prefixed path to hand to the system call. */
+static int build_path(const struct path_cxt *pc, bool follow_last, char **ret_host,
+		      char **ret_prefixed, const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *host = NULL, *resolved = NULL;
+	char *p = NULL;
+	int r;
+
+	if (vasprintf(&host, fmt, ap) < 0) {
+		host = NULL;
+		return -ENOMEM;
+	}
+	if (host[0] != '/')
+		return -EINVAL;
+	if (path_cxt_is_host(pc)) {
+		p = strdup(host);
+		if (!p)
+			return -ENOMEM;
+	} else {
+		r = path_resolve_in_root(pc, host, follow_last, &resolved);
+		if (r < 0)
+			return r;
+		if (asprintf(&p, "%s%s", pc->root, resolved) < 0)
+			return -ENOMEM;
+	}
+	if (ret_host)
+		*ret_host = TAKE_PTR(host);
+	*ret_prefixed = p;
+	return 0;
 }
 
 int path_vprefix(const struct path_cxt *pc, char **ret, const char *fmt, va_list ap)
 {
-	char *host = NULL, *p = NULL;
-
-	if (vasprintf(&host, fmt, ap) < 0)
-		return -ENOMEM;
-	if (host[0] != '/') {
-		free(host);
-		return -EINVAL;
-	}
-	if (asprintf(&p, "%s%s", pc->root, host) < 0) {
-		free(host);
-		return -ENOMEM;
-	}
-	free(host);
-	*ret = p;
-	return 0;
+	return build_path(pc, false, NULL, ret, fmt, ap);
 }
 
 int path_prefix(const struct path_cxt *pc, char **ret, const char *fmt, ...)
@@ -102,27 +126,45 @@ int path_prefix(const struct path_cxt *pc, char **ret, const char *fmt, ...)
 	return r;
 }
 
-#define BUILD_PATH(pc, var, fmt)                                                                   \
-	_cleanup_free_ char *var = NULL;                                                           \
+int path_prefix_follow(const struct path_cxt *pc, char **ret, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = build_path(pc, true, NULL, ret, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/*
+ * var: the prefixed path, resolved below the root (the last component too when follow);
+ * var##_host: the host path as asked for, which the recorder gets.
+ */
+#define BUILD_PATH_FOLLOW(pc, var, follow, fmt)                                                   \
+	_cleanup_free_ char *var = NULL, *var##_host = NULL;                                       \
 	do {                                                                                       \
 		va_list ap_;                                                                       \
 		int r_;                                                                            \
 		va_start(ap_, fmt);                                                                \
-		r_ = path_vprefix(pc, &(var), fmt, ap_);                                           \
+		r_ = build_path(pc, follow, &(var##_host), &(var), fmt, ap_);                      \
 		va_end(ap_);                                                                       \
 		if (r_ < 0)                                                                        \
 			return r_;                                                                 \
 	} while (0)
+#define BUILD_PATH(pc, var, fmt) BUILD_PATH_FOLLOW(pc, var, true, fmt)
+#define BUILD_PATH_NOFOLLOW(pc, var, fmt) BUILD_PATH_FOLLOW(pc, var, false, fmt)
 
 int path_open(struct path_cxt *pc, int flags, mode_t mode, const char *fmt, ...)
 {
 	int fd;
 
-	BUILD_PATH(pc, p, fmt);
+	/* O_NOFOLLOW: the last component stays as it is; otherwise it is followed in-root. */
+	BUILD_PATH_FOLLOW(pc, p, !(flags & O_NOFOLLOW), fmt);
 	fd = open(p, flags | O_CLOEXEC, mode);
 	if (fd < 0)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	return fd;
 }
 
@@ -177,25 +219,25 @@ int path_read_full(struct path_cxt *pc, char **ret, size_t *ret_size, const char
 	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	return read_fd_full(fd, ret, ret_size);
 }
 
 static int vread_string(struct path_cxt *pc, char **ret, const char *fmt, va_list ap)
 {
-	_cleanup_free_ char *p = NULL;
+	_cleanup_free_ char *p = NULL, *p_host = NULL;
 	_cleanup_close_ int fd = -1;
 	char *buf = NULL;
 	size_t n;
 	int r;
 
-	r = path_vprefix(pc, &p, fmt, ap);
+	r = build_path(pc, true, &p_host, &p, fmt, ap);
 	if (r < 0)
 		return r;
 	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	r = read_fd_full(fd, &buf, &n);
 	if (r < 0)
 		return r;
@@ -313,19 +355,19 @@ int path_read_hex(struct path_cxt *pc, uint64_t *ret, const char *fmt, ...)
 
 static int vreadlink(struct path_cxt *pc, char **ret, const char *fmt, va_list ap)
 {
-	_cleanup_free_ char *p = NULL;
+	_cleanup_free_ char *p = NULL, *p_host = NULL;
 	char buf[PATH_MAX];
 	ssize_t n;
 	char *s;
 	int r;
 
-	r = path_vprefix(pc, &p, fmt, ap);
+	r = build_path(pc, false, &p_host, &p, fmt, ap);
 	if (r < 0)
 		return r;
 	n = readlink(p, buf, sizeof(buf) - 1);
 	if (n < 0)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	buf[n] = '\0';
 	s = strdup(buf);
 	if (!s)
@@ -400,6 +442,17 @@ int path_openat(struct path_cxt *pc, int dirfd, const char *dir, const char *nam
 
 	if (dirfd < 0 || !is_plain_name(name))
 		return -EINVAL;
+	/*
+	 * The directory was resolved below the root, but openat() would follow a symlink
+	 * at name as the host sees it (an absolute one leaves the root): resolve that one
+	 * through the whole path instead.
+	 */
+	if (!path_cxt_is_host(pc) && !(flags & O_NOFOLLOW)) {
+		struct stat st;
+
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISLNK(st.st_mode))
+			return path_open(pc, flags, 0, "%s/%s", dir, name);
+	}
 	fd = openat(dirfd, name, flags | O_CLOEXEC);
 	if (fd < 0)
 		return negative_errno();
@@ -476,10 +529,11 @@ int path_canonicalize(struct path_cxt *pc, char **ret, const char *fmt, ...)
 	char *s;
 
 	BUILD_PATH(pc, p, fmt);
+	/* p has every link resolved below the root already: realpath() only checks it. */
 	real = realpath(p, NULL);
 	if (!real)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	if (path_cxt_is_host(pc)) {
 		*ret = TAKE_PTR(real);
 		return 0;
@@ -504,7 +558,7 @@ int path_exists(struct path_cxt *pc, const char *fmt, ...)
 	BUILD_PATH(pc, p, fmt);
 	if (stat(p, &st) < 0)
 		return errno == ENOENT || errno == ENOTDIR ? 0 : negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	return 1;
 }
 
@@ -515,7 +569,7 @@ int path_stat(struct path_cxt *pc, struct stat *ret, const char *fmt, ...)
 	BUILD_PATH(pc, p, fmt);
 	if (stat(p, &st) < 0)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	*ret = st;
 	return 0;
 }
@@ -524,10 +578,10 @@ int path_lstat(struct path_cxt *pc, struct stat *ret, const char *fmt, ...)
 {
 	struct stat st;
 
-	BUILD_PATH(pc, p, fmt);
+	BUILD_PATH_NOFOLLOW(pc, p, fmt);
 	if (lstat(p, &st) < 0)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	*ret = st;
 	return 0;
 }
@@ -540,7 +594,7 @@ int path_opendir(struct path_cxt *pc, DIR **ret, const char *fmt, ...)
 	d = opendir(p);
 	if (!d)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	*ret = d;
 	return 0;
 }
@@ -561,7 +615,7 @@ int path_list_dir(struct path_cxt *pc, char ***ret, const char *fmt, ...)
 	d = opendir(p);
 	if (!d)
 		return negative_errno();
-	record(pc, p);
+	record(pc, p_host);
 	while ((errno = 0, de = readdir(d))) {
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;

@@ -44,9 +44,30 @@ bool path_cxt_is_host(const struct path_cxt *pc);
 typedef void (*path_recorder_t)(void *userdata, const char *host_path);
 void path_cxt_set_recorder(struct path_cxt *pc, path_recorder_t fn, void *userdata);
 
-/* Build the prefixed path for a host path. */
+/*
+ * Resolve a host path below the root as chroot(2) would (issue 14): every symlink on the
+ * way is followed inside the root (an absolute target starts again at the root, ".."
+ * stops there), so no directory link can lead a read or a write out of it. The last
+ * component is followed only with follow_last. Components that do not exist are folded
+ * lexically. openat2(RESOLVE_IN_ROOT) where the kernel has it, else a component walk.
+ * Returns the resolved host path (without the root); -ELOOP after 40 links. On the
+ * running host the path is returned as it is: the kernel resolves it.
+ */
+int path_resolve_in_root(const struct path_cxt *pc, const char *host, bool follow_last,
+			 char **ret);
+
+/*
+ * Build the prefixed path for a host path, resolved below the root except for the last
+ * component (path_resolve_in_root()): what a system call that acts on a name itself
+ * (rename, unlink, mkdir, symlink, lstat, open with O_NOFOLLOW) needs. Every function of
+ * this layer and of fileio.h resolves this way; callers handing a path to another
+ * program or library use path_prefix_follow() when it will follow the last link.
+ */
 int path_vprefix(const struct path_cxt *pc, char **ret, const char *fmt, va_list ap);
 int path_prefix(const struct path_cxt *pc, char **ret, const char *fmt, ...) _printf_(3, 4);
+/* The same with the last component followed (below the root) too. */
+int path_prefix_follow(const struct path_cxt *pc, char **ret, const char *fmt, ...)
+	_printf_(3, 4);
 
 /* open(2) with the prefix applied (O_CLOEXEC added). Returns the fd or -errno. */
 int path_open(struct path_cxt *pc, int flags, mode_t mode, const char *fmt, ...) _printf_(4, 5);

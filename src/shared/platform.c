@@ -469,9 +469,9 @@ static int check_vfio_pci(const struct host *h, struct check_report *rep)
 		return add(rep, "vfio-pci", CHECK_FAIL,
 			   "Install the running kernel's modules (linux-image package) and run depmod.",
 			   "no module index in /lib/modules/%s", h->kernel_release);
-	if (path_prefix(h->pc, &dir, "/lib/modules/%s", h->kernel_release) < 0 ||
-	    path_prefix(h->pc, &c1, "/etc/modprobe.d") < 0 ||
-	    path_prefix(h->pc, &c2, "/lib/modprobe.d") < 0)
+	if (path_prefix_follow(h->pc, &dir, "/lib/modules/%s", h->kernel_release) < 0 ||
+	    path_prefix_follow(h->pc, &c1, "/etc/modprobe.d") < 0 ||
+	    path_prefix_follow(h->pc, &c2, "/lib/modprobe.d") < 0)
 		return -ENOMEM;
 	/* The root's own configuration, never the machine we run on. */
 	cfg[0] = c1;

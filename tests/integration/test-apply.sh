@@ -2,6 +2,7 @@
 # apply on the guide's server: files, idempotence, backups, refusals, confirmation, rebuild.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$TOP/tests/lib/generator.sh"
+. "$TOP/tests/lib/initramfs.sh"
 need_fixture guide-server
 
 conf() { # conf ROOT: the guide's devices, VM autostarted
@@ -124,18 +125,17 @@ if [ -z "$BB" ] || ! file -L "$BB" | grep -q 'statically linked'; then
 else
 	R4=$(fixture_copy guide-server)
 	conf "$R4"
-	mkdir -p "$R4/bin" "$R4/usr/sbin"
-	cp "$BB" "$R4/bin/busybox"
-	ln -s busybox "$R4/bin/sh"
-	for t in update-initramfs update-grub; do
-		printf '#!/bin/sh\necho %s "$@" >>/rebuild.log\necho "%s ran"\n' "$t" "$t" >"$R4/usr/sbin/$t"
-		chmod 755 "$R4/usr/sbin/$t"
-	done
+	# update-initramfs writes an image that apply then checks (test-initramfs.sh).
+	initrd_standin "$R4" 6.1.0-56-amd64 "$BB"
+	printf '#!/bin/sh\necho update-grub "$@" >>/rebuild.log\necho "update-grub ran"\n' \
+		>"$R4/usr/sbin/update-grub"
+	chmod 755 "$R4/usr/sbin/update-grub"
 	run_gen "$R4" apply --yes
 	is "$rc" 0 "apply on a full system"
 	is "$(cat "$R4/rebuild.log")" "update-initramfs -u -k all
 update-grub" "update-initramfs and update-grub ran in the chroot"
 	ok "their output is shown" -- grep -q "update-initramfs ran" "$TAP_TMP/out.txt"
+	ok "the rebuilt image is checked" -- grep -q "^  ok   /boot/initrd.img-6.1.0-56-amd64 " "$TAP_TMP/out.txt"
 	run_gen "$R4" apply --yes
 	is "$(wc -l <"$R4/rebuild.log")" 2 "nothing runs when nothing changed"
 	sed -i 's/^memory = 16G/memory = 8G/' "$R4/etc/gpt-bootcfg/gpt-bootcfg.conf"

@@ -81,7 +81,7 @@ ok "--stderr copies the log" -- grep -q '^gpt-bootcfg: 1 of 1 device on vfio-pci
 
 # 3. Identity mismatch and a missing device are skipped, nothing written for them.
 r=$(mkhost)
-printf '0000:00:03.0 1b36:0011 1af4:1100 010802\n0000:00:05.0 1b36:0010 1af4:1101 010802\n0000:00:1f.0 8086:2918 1af4:1100 060100\n%s\n' "$XHCI" >"$r/etc/gpt-bootcfg/claim.list"
+printf '0000:00:03.0 1b36:0011 1af4:1100 010802\n0000:00:05.0 1b36:0010 1af4:1101 010802\n0000:00:1f.0 8086:2918 1af4:1100 0c0330\n%s\n' "$XHCI" >"$r/etc/gpt-bootcfg/claim.list"
 run "$r"
 is "$rc" 1 "mismatch: exit 1"
 is "$(ovr "$r" 0000:00:03.0)" "" "no override for a device id mismatch"
@@ -180,5 +180,67 @@ run "$r" --bogus
 is "$rc" 2 "unknown option: exit 2"
 run "$r" --list relative.list
 is "$rc" 2 "relative --list: exit 2"
+
+# 11. A bridge (class 06xx) in the list is never claimed, whatever else the list says
+#     (issue 14): no override, pcieport keeps it, and the rest of the list still goes.
+r=$(mkhost)
+mkdir -p "$r/sys/bus/pci/drivers/pcieport"
+mkdev "$r" 0000:00:1c.0 8086 2448 0000 0000 060400 9 pcieport
+printf '%s\n%s\n' "0000:00:1c.0 8086:2448 0000:0000 060400" "$XHCI" >"$r/etc/gpt-bootcfg/claim.list"
+run "$r"
+is "$(ovr "$r" 0000:00:1c.0)" "" "listed bridge: no override"
+is "$(cat "$r/sys/bus/pci/drivers/pcieport/unbind")" "" "listed bridge: pcieport not unbound"
+is "$(ovr "$r" 0000:00:04.0)" vfio-pci "listed bridge: the other entry is still claimed"
+ok "kmsg: bridge refused" -- kmsg_has "$r" "<4>gpt-bootcfg: 0000:00:1c.0: skipped: class 060400 is a bridge; bridges are never claimed"
+is "$rc" 1 "listed bridge: exit 1"
+
+# 12. Group completeness counts only members that passed the identity check: 08.0 is
+#     listed with a wrong device id, so it stays on snd_hda_intel, and its group mate 07.0
+#     must not go to vfio-pci alone (issue 14).
+r=$(mkhost)
+printf '%s\n%s\n' "$HDA" "0000:00:08.0 8086:293f 1af4:1100 040300" >"$r/etc/gpt-bootcfg/claim.list"
+run "$r"
+is "$rc" 1 "mismatched group mate: exit 1"
+is "$(ovr "$r" 0000:00:07.0)$(ovr "$r" 0000:00:08.0)" "" "mismatched group mate: nothing overridden"
+is "$(cat "$r/sys/bus/pci/drivers/snd_hda_intel/unbind" "$r/sys/bus/pci/drivers_probe")" "" "mismatched group mate: nothing unbound or probed"
+ok "kmsg: mate skipped for identity" -- kmsg_has "$r" "0000:00:08.0: skipped: identity mismatch: device is 293e, list says 293f"
+ok "kmsg: group refusal names the mate" -- kmsg_has "$r" "0000:00:07.0: skipped: IOMMU group 7 also holds 0000:00:08.0 (driver snd_hda_intel), which is not in the list"
+
+# 13. The kernel strips quotes from parameters: a quoted kill switch counts (issue 14).
+for w in 'gpt_bootcfg="off"' '"gpt_bootcfg=off"' 'gpt_bootcfg="0"' '"gpt_bootcfg=no"'; do
+	r=$(mkhost)
+	printf '%s\n' "$XHCI" >"$r/etc/gpt-bootcfg/claim.list"
+	echo "root=/dev/vda1 $w quiet" >"$r/proc/cmdline"
+	run "$r"
+	is "$rc/$(ovr "$r" 0000:00:04.0)" "0/" "kill switch $w: exit 0, nothing written"
+done
+r=$(mkhost)
+printf '%s\n' "$XHCI" >"$r/etc/gpt-bootcfg/claim.list"
+echo 'root=/dev/vda1 dyndbg="file x.c +p gpt_bootcfg=off" quiet' >"$r/proc/cmdline"
+run "$r"
+is "$(ovr "$r" 0000:00:04.0)" vfio-pci "gpt_bootcfg=off inside another quoted value is no kill switch"
+
+# 14. A control byte in the list is named escaped in the log, never raw.
+r=$(mkhost)
+printf '0000:00:04.0 1b36:000d\033[2J 1af4:1100 0c0330\n' >"$r/etc/gpt-bootcfg/claim.list"
+run "$r" --stderr
+is "$rc" 2 "an escape sequence in the list: rejected"
+ok "shown as \\x1b on stderr" -- grep -qF "invalid VENDOR:DEVICE '1b36:000d\x1b[2J'" "$TAP_TMP/log"
+ok "and in kmsg" -- grep -qF "1b36:000d\x1b[2J" "$r/dev/kmsg"
+ok "no raw control byte in either" -- sh -c "! LC_ALL=C grep -q \"\$(printf '\\033')\" '$TAP_TMP/log' '$r/dev/kmsg'"
+
+# 15. A long list is parsed in linear time: 65536 distinct entries (every bus/dev/fn of 8
+#     domains is too many; 256 buses x 32 x 8 = 65536) with the last a duplicate of the
+#     first must be rejected fast. Quadratic parsing took minutes; this limit is generous.
+r=$(mkhost)
+awk 'BEGIN { for (b = 0; b < 256; b++) for (d = 0; d < 32; d++) for (f = 0; f < 8; f++)
+	printf "0001:%02x:%02x.%d 1b36:000d 1af4:1100 0c0330\n", b, d, f;
+	print "0001:00:00.0 1b36:000d 1af4:1100 0c0330" }' >"$r/etc/gpt-bootcfg/claim.list"
+start=$(date +%s)
+run "$r" --stderr
+end=$(date +%s)
+is "$rc" 2 "65537-line list with a duplicate: rejected"
+ok "duplicate found on the last line" -- grep -qF "claim.list:65537:1: duplicate address 0001:00:00.0 (first on line 1)" "$TAP_TMP/log"
+ok "parsed in under 20 s (took $((end - start)) s)" -- test $((end - start)) -lt 20
 
 done_testing

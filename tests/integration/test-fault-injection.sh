@@ -123,6 +123,9 @@ def snap(root):
         for n in dirs + files:
             p = os.path.join(d, n)
             rel = os.path.relpath(p, root)
+            # The lock of apply/revert (lock.h) is runtime state with the holder's pid.
+            if rel in ("run/gpt-bootcfg", "run/gpt-bootcfg/bootcfg.lock"):
+                continue
             st = os.lstat(p)
             if os.path.islink(p):
                 out[rel] = ("l", 0o777, os.readlink(p), "")

@@ -3,7 +3,16 @@
 # (simulated by editing the fixture copy as the boot would have changed it).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$TOP/tests/lib/generator.sh"
+. "$TOP/tests/lib/initramfs.sh"
 need_fixture guide-server
+
+# good_image: the initramfs update-initramfs would have built from the claim list in /etc
+# (the image check itself: test-initramfs.sh).
+good_image() {
+	rm -rf "$TAP_TMP/img"
+	initrd_tree "$R" 6.1.0-56-amd64 "$TAP_TMP/img"
+	initrd_pack "$TAP_TMP/img" "$R/boot/initrd.img-6.1.0-56-amd64"
+}
 
 R=$(fixture_copy guide-server)
 mkdir -p "$R/etc/gpt-bootcfg"
@@ -27,8 +36,11 @@ ok "driver gap shown" -- grep -q "GAP  0000:65:00.0 \[device gpu\]  driver: nouv
 ok "parameter gap shown" -- grep -q "GAP  intel_iommu=on (not in effect)" "$TAP_TMP/out.txt"
 ok "hugepages gap shown" -- grep -q "1 GiB hugepages: 4 needed, 0 allocated" "$TAP_TMP/out.txt"
 
-# The boot: parameters on the command line, both functions on vfio-pci, the pages
-# reserved, the claim log written by the initramfs.
+ok "the fixture's empty image fails" -- grep -q "^  FAIL /boot/initrd.img-6.1.0-56-amd64$" "$TAP_TMP/out.txt"
+
+# The boot: the image rebuilt, parameters on the command line, both functions on
+# vfio-pci, the pages reserved, the claim log written by the initramfs.
+good_image
 params=$(sed -n 's/^GRUB_CMDLINE_LINUX_DEFAULT="${GRUB_CMDLINE_LINUX_DEFAULT} \(.*\)"$/\1/p' \
 	"$R/etc/default/grub.d/gpt-bootcfg.cfg")
 ok "parameters read from the drop-in" -- test -n "$params"
@@ -79,6 +91,7 @@ hugepage-mount = /dev/hugepages-2M
 CONF
 run_gen "$R" apply --yes --no-trial
 is "$rc" 0 "apply with a 2 MiB VM"
+good_image
 ok "2 MiB pool after the 1 GiB one in the drop-in" -- \
 	grep -q "hugepages=4 hugepagesz=2M hugepages=256 " "$R/etc/default/grub.d/gpt-bootcfg.cfg"
 params=$(sed -n 's/^GRUB_CMDLINE_LINUX_DEFAULT="${GRUB_CMDLINE_LINUX_DEFAULT} \(.*\)"$/\1/p' \
