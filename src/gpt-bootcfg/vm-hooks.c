@@ -58,7 +58,7 @@ static int check_chain(struct path_cxt *pc, const char *path, bool allow_link, c
 	return r;
 }
 
-int vm_hook_check(struct path_cxt *pc, const char *path, char **ret_why)
+int vm_hook_check(struct path_cxt *pc, const char *path, char **ret_canonical, char **ret_why)
 {
 	_cleanup_free_ char *canon = NULL, *why = NULL;
 	int r;
@@ -78,7 +78,11 @@ int vm_hook_check(struct path_cxt *pc, const char *path, char **ret_why)
 			r = check_chain(pc, canon, false, &why);
 		}
 	}
-	if (r < 0 && why)
-		*ret_why = TAKE_PTR(why);
-	return r;
+	if (r < 0) {
+		if (why)
+			*ret_why = TAKE_PTR(why);
+		return r;
+	}
+	*ret_canonical = TAKE_PTR(canon);
+	return 0;
 }

@@ -11,8 +11,10 @@
 #include "path.h"
 
 /*
- * Check the hook at host path. Returns 0 when it may run, -EPERM (or -EXDEV for a link
- * leaving the root) with *ret_why set to the reason naming the offending path, or another
- * -errno for a failure to look (ret_why untouched then).
+ * Check the hook at host path. Returns 0 when it may run, with *ret_canonical the host path
+ * it resolves to (what to execute: under --root the kernel would resolve an absolute link
+ * on the host, not below the root); -EPERM (or -EXDEV for a link leaving the root) with
+ * *ret_why set to the reason naming the offending path; -ENOENT for a link leading
+ * nowhere below the root; or another -errno for a failure to look (ret_why untouched).
  */
-int vm_hook_check(struct path_cxt *pc, const char *path, char **ret_why);
+int vm_hook_check(struct path_cxt *pc, const char *path, char **ret_canonical, char **ret_why);

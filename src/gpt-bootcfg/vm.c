@@ -504,8 +504,7 @@ static bool hook_name_ok(const char *n)
  */
 static int run_hooks(struct cli *cli, const struct vm_config *vm, const char *phase)
 {
-	_cleanup_strv_free_ char **names = NULL;
-	_cleanup_free_ bool *unsafe = NULL;
+	_cleanup_strv_free_ char **names = NULL, **run = NULL;
 	size_t n_unsafe = 0, i = 0;
 	int r;
 
@@ -515,22 +514,27 @@ static int run_hooks(struct cli *cli, const struct vm_config *vm, const char *ph
 	if (r < 0)
 		return log_error_errno(r, "Failed to list '" VM_HOOKS_DIR "/%s/%s.d': %m", vm->name,
 				       phase);
-	unsafe = calloc(strv_length(names) + 1, sizeof(bool));
-	if (!unsafe)
+	/* run[i]: what names[i] resolves to, checked; "" when it is not to be run. */
+	run = calloc(strv_length(names) + 1, sizeof(char *));
+	if (!run)
 		return log_oom();
 	STRV_FOREACH(n, names) {
-		_cleanup_free_ char *host = NULL, *why = NULL;
+		_cleanup_free_ char *host = NULL, *why = NULL, *target = NULL;
 
 		i = (size_t)(n - names);
+		r = hook_name_ok(*n) ? 0 : -ENOENT;
+		if (r >= 0 && asprintf(&host, VM_HOOKS_DIR "/%s/%s.d/%s", vm->name, phase, *n) < 0)
+			return log_oom();
+		if (r >= 0)
+			r = vm_hook_check(cli->pc, host, &target, &why);
+		run[i] = target ? TAKE_PTR(target) : strdup("");
+		if (!run[i])
+			return log_oom();
 		if (!hook_name_ok(*n))
 			continue;
-		if (asprintf(&host, VM_HOOKS_DIR "/%s/%s.d/%s", vm->name, phase, *n) < 0)
-			return log_oom();
-		r = vm_hook_check(cli->pc, host, &why);
 		if (r == -ENOENT) {
 			/* A link that leads nowhere below the root is never executed. */
 			log_warning("Hook '%s' is not an executable file, ignoring", host);
-			unsafe[i] = true;
 			continue;
 		}
 		if (r < 0 && !why)
@@ -539,7 +543,6 @@ static int run_hooks(struct cli *cli, const struct vm_config *vm, const char *ph
 			log_error("Hook '%s' is not safe to run as root: %s (hooks and every directory "
 				  "above them must be root's and not writable by group or others)%s",
 				  host, why, streq(phase, "prepare") ? "" : "; skipping it");
-			unsafe[i] = true;
 			n_unsafe++;
 		}
 	}
@@ -555,10 +558,11 @@ static int run_hooks(struct cli *cli, const struct vm_config *vm, const char *ph
 		struct stat st;
 		int status;
 
-		/* Editor backups and package manager leftovers are not hooks. */
-		if (!hook_name_ok(*n) || unsafe[n - names])
+		/* Editor backups, package manager leftovers and unsafe hooks do not run. */
+		if (!hook_name_ok(*n) || !*run[n - names])
 			continue;
-		r = path_prefix(cli->pc, &p, VM_HOOKS_DIR "/%s/%s.d/%s", vm->name, phase, *n);
+		/* The checked target, not the link: resolved below the root, as checked. */
+		r = path_prefix(cli->pc, &p, "%s", run[n - names]);
 		if (r < 0)
 			return log_oom();
 		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || access(p, X_OK) < 0) {

@@ -4,7 +4,8 @@
 # item 3). On copies of the guide's server fixture, no QEMU: a hook owned by uid 1000 in a
 # 0777 prepare.d, a root-owned 0666 hook and a symlink to a user's script each stop
 # "vm run" before any hook runs, with an error naming the hook; in release.d an unsafe hook
-# is skipped while the safe ones run and "vm stop" fails; a symlink into root-owned
+# is skipped while the safe ones run and "vm stop" fails; absolute links resolve below the
+# root (chroot-like) and a target only outside it never runs; a symlink into root-owned
 # ground and a hook in a directory tree of root's run (positive controls).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$TOP/tests/lib/generator.sh"
@@ -109,12 +110,21 @@ run_gen "$r" vm run h
 ok "(c') a link to uid 1000's script in a root directory is refused" -- \
 	grep -q "'/opt/user-hook' is owned by uid 1000, not root" "$TAP_TMP/err.txt"
 ok "(c') it did not run" -- test ! -e "$TAP_TMP/c2"
-# An absolute link out of the root: never followed.
-ln -sfn "$TAP_TMP/fake-qemu" "$d/10-link"
+# An absolute link is resolved below the root, as chroot would: to the user's script there.
+ln -sfn /home/user/hook.sh "$d/10-link"
 run_gen "$r" vm run h
-ok "(c'') a link leaving the root is refused" -- \
-	grep -q "prepare.d/10-link' is not safe to run as root: a symlink on the way to .* leaves the root" "$TAP_TMP/err.txt"
-ok "(c'') QEMU was not started" -- test ! -e "$TAP_TMP/qemu-ran"
+ok "(c2) an absolute link to the user's script below the root is refused" -- \
+	grep -q "prepare.d/10-link' is not safe to run as root: '/home/user' is owned by uid 1000, not root" "$TAP_TMP/err.txt"
+ok "(c2) it did not run" -- test ! -e "$TAP_TMP/c"
+ok "(c2) QEMU was not started" -- test ! -e "$TAP_TMP/qemu-ran"
+# An absolute link to a script that exists only outside the root: never run from there.
+hook "$TAP_TMP/host-hook" "$TAP_TMP/c3"
+ln -sfn "$TAP_TMP/host-hook" "$d/10-link"
+run_gen "$r" vm run h
+ok "(c3) a link to a file outside the root: no such hook below the root" -- \
+	grep -q "Hook '/etc/gpt-bootcfg/hooks.d/h/prepare.d/10-link' is not an executable file, ignoring" "$TAP_TMP/err.txt"
+ok "(c3) the file outside the root did not run" -- test ! -e "$TAP_TMP/c3"
+rm -f "$TAP_TMP/qemu-ran"
 
 # ---- positive control: a link into root's ground runs, then QEMU is started ----
 r=$(make_root)
