@@ -173,7 +173,7 @@ static void add_memory(struct argv_builder *b, const struct qemu_cmd_input *in)
  * two ports, the guide's Windows guest stopped booting once the NVIDIA driver was in.
  */
 static void add_passthrough(struct argv_builder *b, const struct qemu_cmd_input *in,
-			    unsigned *chassis)
+			    const struct qemu_boot_order *bo, unsigned *chassis)
 {
 	const struct vm_options *o = vm_options(in->vm);
 	bool *done = calloc(in->n_pt ? in->n_pt : 1, sizeof(bool));
@@ -232,6 +232,9 @@ static void add_passthrough(struct argv_builder *b, const struct qemu_cmd_input 
 					else
 						strbuf_printf(&sb, ",%s", *opt);
 				}
+			/* A stand-in boots in the place of the device it stands for. */
+			if (bo->pt[slot[x]])
+				strbuf_printf(&sb, ",bootindex=%u", bo->pt[slot[x]]);
 			if (sb.err) {
 				b->err = sb.err;
 				break;
@@ -242,10 +245,21 @@ static void add_passthrough(struct argv_builder *b, const struct qemu_cmd_input 
 	free(done);
 }
 
-static void add_disks(struct argv_builder *b, const struct qemu_cmd_input *in, unsigned *boot)
+/* ",bootindex=N" in buf, or "" for a device the firmware is not to boot. */
+static const char *bootindex(char buf[static 24], unsigned idx)
+{
+	buf[0] = '\0';
+	if (idx)
+		snprintf(buf, 24, ",bootindex=%u", idx);
+	return buf;
+}
+
+static void add_disks(struct argv_builder *b, const struct qemu_cmd_input *in,
+		      const struct qemu_boot_order *bo)
 {
 	const struct vm_config *vm = in->vm;
 	const struct vm_options *o = vm_options(vm);
+	char bi[24];
 	size_t i = 0;
 
 	for (i = 0; i < o->n_disks; i++) {
@@ -259,15 +273,14 @@ static void add_disks(struct argv_builder *b, const struct qemu_cmd_input *in, u
 			add2(b, "-drive", "file=%s%s,if=none,id=disk%zu,format=%s,cache=%s,aio=%s",
 			     R(in), d->path, i, d->format, d->cache, d->aio);
 		if (d->bus == VM_DISK_NVME) {
-			add2(b, "-device", "nvme,drive=disk%zu,serial=gpt-bootcfg-%zu,max_ioqpairs=%u,"
-					   "bootindex=%u",
-			     i, i, vm->vcpus, (*boot)++);
+			add2(b, "-device", "nvme,drive=disk%zu,serial=gpt-bootcfg-%zu,max_ioqpairs=%u%s",
+			     i, i, vm->vcpus, bootindex(bi, bo->disks[i]));
 		} else {
 			/* Its own iothread keeps disk I/O off the main loop and the vCPUs. */
 			add2(b, "-object", "iothread,id=iothread-disk%zu", i);
 			add2(b, "-device", "virtio-blk-pci,drive=disk%zu,iothread=iothread-disk%zu,"
-					   "num-queues=%u,bootindex=%u",
-			     i, i, vm->vcpus, (*boot)++);
+					   "num-queues=%u%s",
+			     i, i, vm->vcpus, bootindex(bi, bo->disks[i]));
 		}
 	}
 	i = 0;
@@ -275,16 +288,19 @@ static void add_disks(struct argv_builder *b, const struct qemu_cmd_input *in, u
 		add2(b, "-drive", "file=%s%s,if=none,id=cdrom%zu,media=cdrom,readonly=on", R(in),
 		     *cd, i);
 		/* q35's built-in AHCI controller has six ports, ide.0 to ide.5. */
-		add2(b, "-device", "ide-cd,drive=cdrom%zu,bus=ide.%zu,bootindex=%u", i, i, (*boot)++);
+		add2(b, "-device", "ide-cd,drive=cdrom%zu,bus=ide.%zu%s", i, i,
+		     bootindex(bi, bo->cdroms[i]));
 		i++;
 	}
 }
 
-static void add_network(struct argv_builder *b, const struct qemu_cmd_input *in)
+static void add_network(struct argv_builder *b, const struct qemu_cmd_input *in,
+			const struct qemu_boot_order *bo)
 {
 	const struct vm_options *o = vm_options(in->vm);
 	const char *vhost = in->vhost_net ? ",vhost=on" : "";
 	_cleanup_free_ char *mac = NULL;
+	char bi[24];
 
 	if (o->mac && asprintf(&mac, ",mac=%s", o->mac) < 0) {
 		b->err = -ENOMEM;
@@ -309,7 +325,8 @@ static void add_network(struct argv_builder *b, const struct qemu_cmd_input *in)
 		     vhost);
 		break;
 	}
-	add2(b, "-device", "%s,netdev=net0%s", o->net_model, mac ? mac : "");
+	add2(b, "-device", "%s,netdev=net0%s%s", o->net_model, mac ? mac : "",
+	     bootindex(bi, bo->network));
 }
 
 static void add_spice(struct argv_builder *b, const struct qemu_cmd_input *in)
@@ -329,9 +346,25 @@ static void add_spice(struct argv_builder *b, const struct qemu_cmd_input *in)
 		add2(b, "-spice", "port=%u,addr=127.0.0.1,password-secret=spice-password",
 		     o->spice_port);
 	}
+	/* What the client shows; "none" leaves the passed-through GPU the only display. */
+	if (o->display == VM_DISPLAY_VIRTIO_VGA)
+		add2(b, "-device", "virtio-vga,id=video0");
+	else if (o->display == VM_DISPLAY_QXL_VGA)
+		add2(b, "-device", "qxl-vga,id=video0");
 	add2(b, "-device", "virtio-serial-pci,id=vserial0");
+	/* The agent: clipboard, client-sized resolution, mouse mode. */
 	add2(b, "-chardev", "spicevmc,id=vdagent,name=vdagent");
 	add2(b, "-device", "virtserialport,bus=vserial0.0,chardev=vdagent,name=com.redhat.spice.0");
+	/* spice-streaming-agent in the guest sends its encoded screen through this port. */
+	add2(b, "-chardev", "spiceport,id=spicestream,name=org.spice-space.stream.0");
+	add2(b, "-device", "virtserialport,bus=vserial0.0,chardev=spicestream,"
+			   "name=org.spice-space.stream.0");
+	if (o->audio == VM_AUDIO_SPICE) {
+		add2(b, "-audiodev", "spice,id=audio0");
+		add2(b, "-device", "ich9-intel-hda,id=sound0");
+		/* Line out and microphone in, both through the SPICE client. */
+		add2(b, "-device", "hda-duplex,bus=sound0.0,audiodev=audio0");
+	}
 	if (o->usb_redirect) {
 		add2(b, "-device", "qemu-xhci,id=usbredir");
 		for (unsigned i = 0; i < o->usb_redirect; i++) {
@@ -347,21 +380,38 @@ int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv)
 	const struct vm_options *o = vm_options(vm);
 	struct argv_builder b = {0};
 	bool tcg = in->accel && streq(in->accel, "tcg");
-	unsigned chassis = 1, boot = 1;
+	struct qemu_boot_order bo;
+	unsigned chassis = 1;
+	int r;
+
+	r = qemu_boot_order(in, &bo);
+	if (r < 0)
+		return r;
 
 	add(&b, "%s", in->qemu ? in->qemu : "qemu-system-x86_64");
 	add2(&b, "-name", "%s,debug-threads=on", vm->name);
 	add(&b, "-nodefaults");
 	add(&b, "-no-user-config");
 	add2(&b, "-display", "none");
-	add2(&b, "-machine", "q35,accel=%s,vmport=off,memory-backend=mem0",
+	/*
+	 * A versioned machine type (vm-state.h) keeps the guest's hardware when QEMU is
+	 * upgraded. No HPET: Windows then uses the Hyper-V or TSC clock, as libvirt sets it.
+	 */
+	add2(&b, "-machine", "%s,accel=%s,vmport=off,hpet=off,memory-backend=mem0",
+	     in->machine ? in->machine : o->machine ? o->machine : "q35",
 	     in->accel ? in->accel : "kvm");
 	add_cpu(&b, in, tcg);
 	add2(&b, "-smp", "%u,sockets=%u,cores=%u,threads=%u", vm->vcpus, vm->sockets, vm->cores,
 	     vm->threads);
 	add_memory(&b, in);
-	if (o->rtc_localtime)
-		add2(&b, "-rtc", "base=localtime");
+	if (in->uuid || o->uuid)
+		add2(&b, "-uuid", "%s", in->uuid ? in->uuid : o->uuid);
+	/*
+	 * Timer ticks a descheduled guest missed are delivered late rather than dropped or
+	 * squeezed in, and the RTC catches up by slewing: Windows' clock stays right.
+	 */
+	add2(&b, "-rtc", "base=%s,driftfix=slew", o->rtc_localtime ? "localtime" : "utc");
+	add2(&b, "-global", "kvm-pit.lost_tick_policy=delay");
 	/* Windows guests with passed-through GPUs often fail to resume from S3/S4. */
 	add2(&b, "-global", "ICH9-LPC.disable_s3=1");
 	add2(&b, "-global", "ICH9-LPC.disable_s4=1");
@@ -373,6 +423,8 @@ int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv)
 		     vm->name);
 	}
 	add2(&b, "-pidfile", "%s" VM_RUN_DIR "/%s.pid", R(in), vm->name);
+	/* QEMU's own messages in the journal get the time they happened, not when read. */
+	add2(&b, "-msg", "timestamp=on");
 	/*
 	 * QEMU never changes its user itself (vm run starts it as the unprivileged user, see
 	 * vm-user.h), so set*id stays denied; a bridge needs qemu-bridge-helper spawned.
@@ -385,13 +437,14 @@ int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv)
 		add2(&b, "-drive", "if=pflash,format=raw,file=%s" VM_STATE_DIR "/%s/OVMF_VARS.fd",
 		     R(in), vm->name);
 	}
-	add_passthrough(&b, in, &chassis);
-	add_disks(&b, in, &boot);
-	add_network(&b, in);
+	add_passthrough(&b, in, &bo, &chassis);
+	add_disks(&b, in, &bo);
+	add_network(&b, in, &bo);
 	add_spice(&b, in);
 	STRV_FOREACH(a, o->extra_args)
 		add(&b, "%s", *a);
 
+	qemu_boot_order_done(&bo);
 	if (b.err) {
 		strv_free(b.argv);
 		return b.err;

@@ -59,7 +59,35 @@ enum vm_spice {
 /* Per-device vfio-pci options from "device-options = NAME opt=value,...". */
 struct vm_device_options {
 	char *device;
-	char **options; /* "x-vga=on", validated names */
+	char **options;     /* "x-vga=on", validated names and values (bootindex not here) */
+	unsigned bootindex; /* from bootindex=N; 0 = none */
+	unsigned line, col; /* of the bootindex option, for messages */
+};
+
+/* One entry of "boot = ...": what the firmware tries, in this order. */
+enum vm_boot_kind {
+	VM_BOOT_DEVICE,  /* a passed-through [device NAME] */
+	VM_BOOT_DISK,    /* every disk = image, in the order written */
+	VM_BOOT_CDROM,   /* every cdrom =, in the order written */
+	VM_BOOT_NETWORK, /* the emulated NIC (PXE/HTTP boot) */
+};
+
+struct vm_boot_item {
+	enum vm_boot_kind kind;
+	char *device; /* VM_BOOT_DEVICE only */
+};
+
+/* The emulated display SPICE shows. */
+enum vm_display {
+	VM_DISPLAY_NONE,       /* the passed-through GPU is the only display */
+	VM_DISPLAY_VIRTIO_VGA, /* virtio-vga: Linux guests, Windows with viogpudo */
+	VM_DISPLAY_QXL_VGA,    /* qxl-vga: Windows' QXL driver from virtio-win */
+};
+
+/* Where the guest's emulated sound card plays. Issue 15 adds host backends. */
+enum vm_audio {
+	VM_AUDIO_NONE,
+	VM_AUDIO_SPICE, /* ich9-intel-hda + hda-duplex on a SPICE audiodev */
 };
 
 struct vm_options {
@@ -92,6 +120,16 @@ struct vm_options {
 
 	struct vm_device_options *devopts;
 	size_t n_devopts;
+
+	struct vm_boot_item *boot; /* "boot = ..."; NULL: the default order */
+	size_t n_boot;
+	unsigned boot_line, boot_col;
+
+	enum vm_display display;
+	enum vm_audio audio;
+
+	char *machine; /* "machine = pc-q35-7.2"; NULL: pinned at the first vm run */
+	char *uuid;    /* "uuid = ..."; NULL: generated at the first vm run */
 
 	char **extra_args; /* appended verbatim */
 	unsigned stop_timeout; /* seconds vm stop waits for the guest to power off */
@@ -153,7 +191,31 @@ struct qemu_cmd_input {
 	 */
 	bool qmp_by_fd;
 	int qmp_fd;
+
+	/*
+	 * The VM's stable hardware identity (vm-state.h): the versioned machine type and the
+	 * SMBIOS UUID. NULL: "q35" (QEMU's newest, unpinned) and no -uuid.
+	 */
+	const char *machine;
+	const char *uuid;
 };
+
+/* bootindex= of every bootable device; 0 = none (the firmware does not boot it). */
+struct qemu_boot_order {
+	unsigned *pt;    /* per in->pt[i] */
+	unsigned *disks; /* per disk */
+	unsigned *cdroms;
+	unsigned network;
+};
+
+/*
+ * The boot order of the VM: "boot = ..." when given, else the OS disk first (passed-through
+ * storage controllers in the order of devices, then disk images, then CD-ROMs), after any
+ * bootindex= of device-options. OVMF boots only devices that have a bootindex once any
+ * device has one, so every device meant to boot gets one.
+ */
+int qemu_boot_order(const struct qemu_cmd_input *in, struct qemu_boot_order *ret);
+void qemu_boot_order_done(struct qemu_boot_order *bo);
 
 /* Build the argv (strv, argv[0] = in->qemu). */
 int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv);

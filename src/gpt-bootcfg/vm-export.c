@@ -203,7 +203,10 @@ static int write_cpus(struct xml_writer *w, const struct qemu_cmd_input *in, siz
 	return 0;
 }
 
-/* -machine q35, the pflash drives: OVMF's code read-only, a per-VM copy of the variables. */
+/*
+ * -machine: the pinned versioned type (vm-state.h); the pflash drives: OVMF's code
+ * read-only, a per-VM copy of the variables.
+ */
 static void write_os(struct xml_writer *w, const struct qemu_cmd_input *in)
 {
 	const struct vm_options *o = vm_options(in->vm);
@@ -211,7 +214,7 @@ static void write_os(struct xml_writer *w, const struct qemu_cmd_input *in)
 	xml_begin(w, "os");
 	xml_begin(w, "type");
 	xml_attr(w, "arch", "x86_64");
-	xml_attr(w, "machine", "q35");
+	xml_attr(w, "machine", in->machine ? in->machine : o->machine ? o->machine : "q35");
 	xml_text(w, "hvm");
 	xml_end(w);
 	if (o->firmware == VM_FIRMWARE_OVMF) {
@@ -287,7 +290,11 @@ static void write_features(struct xml_writer *w, const struct vm_options *o)
 	xml_end(w);
 }
 
-/* -cpu and -smp; -rtc; hv_time is Hyper-V's clock source, a timer in libvirt's terms. */
+/*
+ * -cpu and -smp; -rtc base=...,driftfix=slew (the rtc timer's catchup policy),
+ * kvm-pit.lost_tick_policy=delay, hpet=off; hv_time is Hyper-V's clock source, a timer in
+ * libvirt's terms.
+ */
 static void write_cpu_clock(struct xml_writer *w, const struct qemu_cmd_input *in)
 {
 	const struct vm_config *vm = in->vm;
@@ -316,6 +323,18 @@ static void write_cpu_clock(struct xml_writer *w, const struct qemu_cmd_input *i
 
 	xml_begin(w, "clock");
 	xml_attr(w, "offset", o->rtc_localtime ? "localtime" : "utc");
+	xml_begin(w, "timer");
+	xml_attr(w, "name", "rtc");
+	xml_attr(w, "tickpolicy", "catchup");
+	xml_end(w);
+	xml_begin(w, "timer");
+	xml_attr(w, "name", "pit");
+	xml_attr(w, "tickpolicy", "delay");
+	xml_end(w);
+	xml_begin(w, "timer");
+	xml_attr(w, "name", "hpet");
+	xml_attr(w, "present", "no");
+	xml_end(w);
 	if (o->hyperv) {
 		xml_begin(w, "timer");
 		xml_attr(w, "name", "hypervclock");
@@ -362,8 +381,10 @@ static void write_root_ports(struct xml_writer *w, unsigned n_ports)
  * host driver saw it. libvirt's managed='yes' would unbind and rebind it around every start
  * and stop, handing it back to the host driver when the VM stops.
  */
+static void write_boot(struct xml_writer *w, unsigned order);
+
 static void write_hostdevs(struct xml_writer *w, const struct qemu_cmd_input *in,
-			   const struct pt_place *pl)
+			   const struct pt_place *pl, const struct qemu_boot_order *bo)
 {
 	const struct vm_options *o = vm_options(in->vm);
 
@@ -391,6 +412,7 @@ static void write_hostdevs(struct xml_writer *w, const struct qemu_cmd_input *in
 		xml_begin(w, "source");
 		host_address(w, &p->addr);
 		xml_end(w);
+		write_boot(w, bo->pt[i]);
 		if (bar || file) {
 			xml_begin(w, "rom");
 			if (bar)
@@ -408,20 +430,23 @@ static void write_hostdevs(struct xml_writer *w, const struct qemu_cmd_input *in
 	}
 }
 
+/* bootindex=N (qemu_boot_order()); nothing for a device that is not booted. */
 static void write_boot(struct xml_writer *w, unsigned order)
 {
+	if (!order)
+		return;
 	xml_begin(w, "boot");
 	xml_attrf(w, "order", "%u", order);
 	xml_end(w);
 }
 
 /*
- * Disks and CD-ROMs with the QEMU command's boot order (disks, then CD-ROMs). libvirt 9.0
- * has no emulated NVMe disk (bus='nvme' came later): those go through <qemu:commandline>
- * with the QEMU command's own -drive/-device (qemu_nvme_disks() below).
+ * Disks and CD-ROMs with the QEMU command's boot order. libvirt 9.0 has no emulated NVMe
+ * disk (bus='nvme' came later): those go through <qemu:commandline> with the QEMU
+ * command's own -drive/-device (write_commandline() below).
  */
-static void write_disks(struct xml_writer *w, const struct qemu_cmd_input *in, unsigned *boot,
-			unsigned *iothread)
+static void write_disks(struct xml_writer *w, const struct qemu_cmd_input *in,
+			const struct qemu_boot_order *bo, unsigned *iothread)
 {
 	const struct vm_options *o = vm_options(in->vm);
 	size_t n_virtio = 0, n_cd = 0;
@@ -430,10 +455,8 @@ static void write_disks(struct xml_writer *w, const struct qemu_cmd_input *in, u
 	for (size_t i = 0; i < o->n_disks; i++) {
 		const struct vm_disk *d = &o->disks[i];
 
-		if (d->bus == VM_DISK_NVME) {
-			(*boot)++;
+		if (d->bus == VM_DISK_NVME)
 			continue;
-		}
 		xml_begin(w, "disk");
 		xml_attr(w, "type", d->nvme_host ? "nvme" : startswith(d->path, "/dev/") ? "block"
 											: "file");
@@ -470,7 +493,7 @@ static void write_disks(struct xml_writer *w, const struct qemu_cmd_input *in, u
 		xml_attr(w, "dev", target);
 		xml_attr(w, "bus", "virtio");
 		xml_end(w);
-		write_boot(w, (*boot)++);
+		write_boot(w, bo->disks[i]);
 		xml_end(w);
 	}
 	STRV_FOREACH(cd, o->cdroms) {
@@ -492,7 +515,7 @@ static void write_disks(struct xml_writer *w, const struct qemu_cmd_input *in, u
 		xml_end(w);
 		xml_begin(w, "readonly");
 		xml_end(w);
-		write_boot(w, (*boot)++);
+		write_boot(w, bo->cdroms[n_cd]);
 		xml_begin(w, "address");
 		xml_attr(w, "type", "drive");
 		xml_attr(w, "controller", "0");
@@ -513,7 +536,8 @@ static const char *net_model(const char *qemu_model)
 	return qemu_model; /* e1000e, e1000 */
 }
 
-static void write_network(struct xml_writer *w, const struct vm_options *o)
+static void write_network(struct xml_writer *w, const struct vm_options *o,
+			  const struct qemu_boot_order *bo)
 {
 	if (o->network == VM_NET_NONE)
 		return;
@@ -548,10 +572,14 @@ static void write_network(struct xml_writer *w, const struct vm_options *o)
 	xml_begin(w, "model");
 	xml_attr(w, "type", net_model(o->net_model));
 	xml_end(w);
+	write_boot(w, bo->network);
 	xml_end(w);
 }
 
-/* -spice, the vdagent port, usb-redir channels; -display none: no emulated video. */
+/*
+ * -spice, the vdagent and streaming ports, the display of "display" (none: the GPU is the
+ * only one), the sound card of audio = spice, usb-redir channels.
+ */
 static void write_spice(struct xml_writer *w, const struct vm_options *o, const char *password)
 {
 	if (o->spice != VM_SPICE_NONE) {
@@ -585,11 +613,38 @@ static void write_spice(struct xml_writer *w, const struct vm_options *o, const 
 		xml_attr(w, "name", "com.redhat.spice.0");
 		xml_end(w);
 		xml_end(w);
+		xml_begin(w, "channel");
+		xml_attr(w, "type", "spiceport");
+		xml_begin(w, "source");
+		xml_attr(w, "channel", "org.spice-space.stream.0");
+		xml_end(w);
+		xml_begin(w, "target");
+		xml_attr(w, "type", "virtio");
+		xml_attr(w, "name", "org.spice-space.stream.0");
+		xml_end(w);
+		xml_end(w);
+		if (o->audio == VM_AUDIO_SPICE) {
+			xml_begin(w, "sound");
+			xml_attr(w, "model", "ich9");
+			xml_begin(w, "codec");
+			xml_attr(w, "type", "duplex");
+			xml_end(w);
+			xml_begin(w, "audio");
+			xml_attr(w, "id", "1");
+			xml_end(w);
+			xml_end(w);
+			xml_begin(w, "audio");
+			xml_attr(w, "id", "1");
+			xml_attr(w, "type", "spice");
+			xml_end(w);
+		}
 	}
-	/* The GPU is the display; libvirt would otherwise add a VGA for the graphics. */
+	/* With display = none the GPU is the display; libvirt would otherwise add a VGA. */
 	xml_begin(w, "video");
 	xml_begin(w, "model");
-	xml_attr(w, "type", "none");
+	xml_attr(w, "type", o->display == VM_DISPLAY_VIRTIO_VGA ? "virtio"
+			    : o->display == VM_DISPLAY_QXL_VGA ? "qxl"
+							       : "none");
 	xml_end(w);
 	xml_end(w);
 	/* -nodefaults: libvirt adds a USB controller and a balloon unless told not to. */
@@ -638,11 +693,11 @@ static bool has_commandline(const struct vm_options *o)
 }
 
 /* What libvirt 9.0 cannot say: emulated NVMe disks and extra-args, verbatim. */
-static void write_commandline(struct xml_writer *w, const struct qemu_cmd_input *in)
+static void write_commandline(struct xml_writer *w, const struct qemu_cmd_input *in,
+			      const struct qemu_boot_order *bo)
 {
 	const struct vm_config *vm = in->vm;
 	const struct vm_options *o = vm_options(vm);
-	unsigned boot = 1;
 
 	if (!has_commandline(o))
 		return;
@@ -650,10 +705,8 @@ static void write_commandline(struct xml_writer *w, const struct qemu_cmd_input 
 	for (size_t i = 0; i < o->n_disks; i++) {
 		const struct vm_disk *d = &o->disks[i];
 
-		if (d->bus != VM_DISK_NVME) {
-			boot++;
+		if (d->bus != VM_DISK_NVME)
 			continue;
-		}
 		qemu_arg(w, "-drive");
 		if (d->nvme_host)
 			qemu_arg(w, "file=nvme://%s/%u,if=none,id=disk%zu,format=raw", d->nvme_addr,
@@ -662,15 +715,43 @@ static void write_commandline(struct xml_writer *w, const struct qemu_cmd_input 
 			qemu_arg(w, "file=%s,if=none,id=disk%zu,format=%s,cache=%s,aio=%s", d->path, i,
 				 d->format, d->cache, d->aio);
 		qemu_arg(w, "-device");
-		qemu_arg(w, "nvme,drive=disk%zu,serial=gpt-bootcfg-%zu,max_ioqpairs=%u,bootindex=%u",
-			 i, i, vm->vcpus, boot++);
+		if (bo->disks[i])
+			qemu_arg(w, "nvme,drive=disk%zu,serial=gpt-bootcfg-%zu,max_ioqpairs=%u,"
+				    "bootindex=%u",
+				 i, i, vm->vcpus, bo->disks[i]);
+		else
+			qemu_arg(w, "nvme,drive=disk%zu,serial=gpt-bootcfg-%zu,max_ioqpairs=%u", i, i,
+				 vm->vcpus);
 	}
 	STRV_FOREACH(a, o->extra_args)
 		qemu_arg(w, "%s", *a);
 	xml_end(w);
 }
 
-/* vfio-pci properties libvirt has no element for (x-vga, x-no-kvm-intx). */
+/*
+ * One device-options property as libvirt's typed <qemu:property>: on/off are bool, numbers
+ * (the PCI ids as 0xHHHH) unsigned, the rest (display=auto, x-msix-relocation=bar2) string.
+ */
+static void override_property(struct xml_writer *w, const char *name, const char *value)
+{
+	const char *hex = startswith(value, "0x");
+
+	xml_begin(w, "qemu:property");
+	xml_attr(w, "name", name);
+	if (streq(value, "on") || streq(value, "off")) {
+		xml_attr(w, "type", "bool");
+		xml_attr(w, "value", streq(value, "on") ? "true" : "false");
+	} else if (hex || strspn(value, "0123456789") == strlen(value)) {
+		xml_attr(w, "type", "unsigned");
+		xml_attrf(w, "value", "%lu", strtoul(hex ? hex : value, NULL, hex ? 16 : 10));
+	} else {
+		xml_attr(w, "type", "string");
+		xml_attr(w, "value", value);
+	}
+	xml_end(w);
+}
+
+/* vfio-pci properties libvirt has no element for (x-vga, x-no-kvm-intx, ...). */
 static void write_override(struct xml_writer *w, const struct qemu_cmd_input *in)
 {
 	const struct vm_options *o = vm_options(in->vm);
@@ -701,11 +782,7 @@ static void write_override(struct xml_writer *w, const struct qemu_cmd_input *in
 				xml_begin(w, "qemu:frontend");
 				open = true;
 			}
-			xml_begin(w, "qemu:property");
-			xml_attr(w, "name", k);
-			xml_attr(w, "type", "bool");
-			xml_attr(w, "value", streq(eq + 1, "on") ? "true" : "false");
-			xml_end(w);
+			override_property(w, k, eq + 1);
 		}
 		if (open) {
 			xml_end(w); /* frontend */
@@ -722,12 +799,16 @@ int vm_export_libvirt(const struct qemu_cmd_input *in, const char *spice_passwor
 	const struct vm_options *o = vm_options(vm);
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
 	_cleanup_free_ struct pt_place *pl = NULL;
-	unsigned n_ports = 0, boot = 1, iothread = 0;
+	_cleanup_(qemu_boot_order_done) struct qemu_boot_order bo = {0};
+	unsigned n_ports = 0, iothread = 0;
 	size_t n_iothreads = 0;
 	struct xml_writer w;
 	int r;
 
 	r = place_passthrough(in, &pl, &n_ports);
+	if (r < 0)
+		return r;
+	r = qemu_boot_order(in, &bo);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < o->n_disks; i++)
@@ -739,6 +820,9 @@ int vm_export_libvirt(const struct qemu_cmd_input *in, const char *spice_passwor
 	xml_attr(&w, "type", "kvm");
 	xml_attr(&w, "xmlns:qemu", "http://libvirt.org/schemas/domain/qemu/1.0");
 	xml_element(&w, "name", vm->name);
+	/* -uuid: the SMBIOS UUID "vm run" pinned (vm-state.h); libvirt makes one up otherwise. */
+	if (in->uuid || o->uuid)
+		xml_element(&w, "uuid", in->uuid ? in->uuid : o->uuid);
 	xml_begin(&w, "description");
 	xml_text(&w, "[vm ");
 	xml_text(&w, vm->name);
@@ -755,14 +839,14 @@ int vm_export_libvirt(const struct qemu_cmd_input *in, const char *spice_passwor
 
 	xml_begin(&w, "devices");
 	xml_element(&w, "emulator", VM_EXPORT_EMULATOR);
-	write_disks(&w, in, &boot, &iothread);
+	write_disks(&w, in, &bo, &iothread);
 	write_root_ports(&w, n_ports);
-	write_network(&w, o);
+	write_network(&w, o, &bo);
 	write_spice(&w, o, spice_password);
-	write_hostdevs(&w, in, pl);
+	write_hostdevs(&w, in, pl, &bo);
 	xml_end(&w);
 
-	write_commandline(&w, in);
+	write_commandline(&w, in, &bo);
 	write_override(&w, in);
 	xml_end(&w);
 

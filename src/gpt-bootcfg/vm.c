@@ -40,6 +40,7 @@
 #include "vm-export.h"
 #include "vm-hooks.h"
 #include "vm-lock.h"
+#include "vm-state.h"
 #include "vm-user.h"
 #include "vmconfig.h"
 
@@ -62,6 +63,7 @@ struct vm_ctx {
 	bool owners_recorded;
 	char *mem_path;
 	char *user_why; /* why QEMU runs as root, for the warning */
+	struct vm_identity id; /* machine type and UUID (vm-state.h) */
 };
 
 /* What vm run handed to QEMU's user goes back once QEMU is gone; then the lock. */
@@ -92,6 +94,7 @@ static void vm_ctx_done(struct vm_ctx *x)
 	vm_user_done(&x->user);
 	free(x->mem_path);
 	free(x->user_why);
+	vm_identity_done(&x->id);
 	free(x->pt);
 	if (x->host)
 		host_free(x->host);
@@ -333,6 +336,29 @@ static void print_argv(char **argv)
 	putchar('\n');
 }
 
+/*
+ * The machine type and UUID "vm run" pinned, or the type it would pin (vm-state.h), for
+ * output that shows the VM without starting it; writes nothing.
+ */
+static int peek_identity(struct vm_ctx *x)
+{
+	const char *name = x->vm->name;
+	int r;
+
+	r = vm_identity_peek(x->cli->pc, x->vm, x->in.qemu, &x->id);
+	if (r < 0)
+		return log_error_errno(r, "Failed to read the state of VM '%s' in " VM_STATE_DIR
+					  "/%s: %m",
+				       name, name);
+	if (!x->id.machine)
+		log_warning("'%s -machine help' names no q35 machine type: showing 'q35', whose "
+			    "version the first 'vm run' pins",
+			    x->in.qemu);
+	x->in.machine = x->id.machine;
+	x->in.uuid = x->id.uuid;
+	return 0;
+}
+
 static int vm_command(struct cli *cli, const char *name, bool json, bool run_paths)
 {
 	_cleanup_(vm_ctx_done) struct vm_ctx x;
@@ -344,6 +370,8 @@ static int vm_command(struct cli *cli, const char *name, bool json, bool run_pat
 		return EXIT_ERROR;
 	if (run_paths)
 		x.in.path_root = path_cxt_root(cli->pc);
+	if (peek_identity(&x) < 0)
+		return EXIT_ERROR;
 	r = qemu_cmd_build(&x.in, &argv);
 	if (r < 0) {
 		log_error_errno(r, "Failed to build the QEMU command: %m");
@@ -384,6 +412,8 @@ static int vm_export(struct cli *cli, const char *name, bool libvirt)
 	}
 	r = vm_load(cli, name, &x);
 	if (r < 0)
+		return EXIT_ERROR;
+	if (peek_identity(&x) < 0)
 		return EXIT_ERROR;
 	o = vm_options(x.vm);
 	/* libvirt has no password file: the password goes into the domain (docs/vm.md). */
@@ -778,6 +808,26 @@ static int ensure_vars(struct vm_ctx *x)
 	return 0;
 }
 
+/* The machine type and UUID the VM keeps across QEMU upgrades (vm-state.h). */
+static int pin_identity(struct vm_ctx *x)
+{
+	const char *name = x->vm->name;
+	bool changed = false;
+	int r;
+
+	r = vm_identity_pin(x->cli->pc, x->vm, x->in.qemu, &x->id, &changed);
+	if (r < 0)
+		return log_error_errno(r, "Failed to pin the machine type and UUID of VM '%s' in "
+					  VM_STATE_DIR "/%s (asked '%s -machine help' for q35): %m",
+				       name, name, x->in.qemu);
+	if (changed)
+		log_info("VM '%s' has machine type %s and UUID %s (" VM_STATE_DIR "/%s/).", name,
+			 x->id.machine, x->id.uuid, name);
+	x->in.machine = x->id.machine;
+	x->in.uuid = x->id.uuid;
+	return 0;
+}
+
 static int set_affinity(pid_t tid, const struct cpu_set_list *l)
 {
 	cpu_set_t set;
@@ -1130,6 +1180,9 @@ static int vm_run(struct cli *cli, const char *name)
 	}
 	if (ensure_vars(&x) < 0)
 		return EXIT_ERROR;
+	r = pin_identity(&x);
+	if (r < 0)
+		return EXIT_ERROR;
 	if (x.user.uid != 0 && vm_run_hand_over(&x) < 0) {
 		(void)run_hooks(cli, x.vm, "release");
 		return EXIT_ERROR;
@@ -1459,6 +1512,28 @@ static int thread_last_cpu(struct path_cxt *live, pid_t tid, int *ret)
 	return 0;
 }
 
+/* The machine type and UUID, and whether they are pinned yet. */
+static void status_identity(struct json_writer *w, const struct vm_identity *id, bool json)
+{
+	if (json) {
+		json_object_begin(w, "machine");
+		if (id->machine)
+			json_string(w, "type", id->machine);
+		else
+			json_null(w, "type");
+		json_bool(w, "pinned", id->machine_pinned);
+		json_object_end(w);
+		if (id->uuid)
+			json_string(w, "uuid", id->uuid);
+		else
+			json_null(w, "uuid");
+		return;
+	}
+	printf("  machine: %s%s\n", id->machine ? id->machine : "q35",
+	       id->machine_pinned ? "" : " (pinned at the next start)");
+	printf("  uuid: %s\n", id->uuid ? id->uuid : "(created at the next start)");
+}
+
 static int vm_status(struct cli *cli, const char *name, bool json)
 {
 	_cleanup_(vm_ctx_done) struct vm_ctx x;
@@ -1478,6 +1553,12 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 	r = vm_load(cli, name, &x);
 	if (r < 0)
 		return EXIT_ERROR;
+	r = vm_identity_peek(cli->pc, x.vm, x.in.qemu, &x.id);
+	if (r < 0) {
+		log_error_errno(r, "Failed to read the state of VM '%s' in " VM_STATE_DIR "/%s: %m",
+				name, name);
+		return EXIT_ERROR;
+	}
 	if (x.vm->hugepage_size && hugepage_dir(&x, -1, &hdir) >= 0 &&
 	    path_read_u64(cli->pc, &total, "%s/nr_hugepages", hdir) >= 0 &&
 	    path_read_u64(cli->pc, &free_pages, "%s/free_hugepages", hdir) >= 0)
@@ -1494,10 +1575,12 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 			json_object_begin(&w, NULL);
 			json_string(&w, "name", name);
 			json_bool(&w, "running", false);
+			status_identity(&w, &x.id, true);
 			json_object_end(&w);
 			puts(strbuf_str(&sb) ? strbuf_str(&sb) : "");
 		} else {
 			printf("%s: not running\n", name);
+			status_identity(NULL, &x.id, false);
 		}
 		return EXIT_PROBLEMS;
 	}
@@ -1518,9 +1601,11 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 		json_string(&w, "name", name);
 		json_bool(&w, "running", true);
 		json_string(&w, "state", state);
+		status_identity(&w, &x.id, true);
 		json_array_begin(&w, "vcpus");
 	} else {
 		printf("%s: %s\n", name, state ? state : "unknown");
+		status_identity(NULL, &x.id, false);
 		printf("  vCPU  thread    affinity      on CPU  cur/MHz\n");
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -10,6 +10,7 @@
 #include "qemucmd.h"
 #include "strbuf.h"
 #include "vmconfig.h"
+#include "vmhw.h"
 
 /*
  * Errors are formatted here rather than with config_error() so that this file only needs
@@ -183,6 +184,7 @@ static void vm_options_free(struct vm_options *o)
 	}
 	free(o->devopts);
 	strv_free(o->extra_args);
+	vm_hw_free(o);
 	free(o);
 }
 
@@ -467,75 +469,6 @@ static int parse_disk(const struct config *c, const struct config_entry *e, stru
 	return 0;
 }
 
-static const char *const vfio_options[] = {"x-vga", "rombar", "romfile", "x-no-kvm-intx"};
-
-static int parse_device_options(const struct config *c, const struct config_entry *e,
-				struct vm_options *o, char **ret_error)
-{
-	_cleanup_strv_free_ char **w = NULL, **opts = NULL;
-	struct vm_device_options *nd;
-	int r;
-
-	r = split_words(e->value, false, &w);
-	if (r < 0)
-		return r;
-	if (!w[0] || !w[1] || w[2])
-		FAIL(e, "device-options: expected 'DEVICE option=value,...'");
-	r = split_words(w[1], true, &opts);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; opts[i]; i++) {
-		const char *eq = strchr(opts[i], '=');
-		_cleanup_free_ char *k = NULL, *nv = NULL;
-		bool known = false, b;
-
-		if (eq)
-			k = strndup(opts[i], (size_t)(eq - opts[i]));
-		for (size_t j = 0; k && j < ARRAY_SIZE(vfio_options); j++)
-			known = known || streq(k, vfio_options[j]);
-		if (!known)
-			FAIL(e, "device-options: unknown option '%s' (known: x-vga, rombar, romfile, "
-				"x-no-kvm-intx, as name=value)",
-			     opts[i]);
-		if (streq(k, "romfile")) {
-			if (!valid_path(eq + 1))
-				FAIL(e, "device-options: romfile '%s' is not an absolute path",
-				     eq + 1);
-			continue;
-		}
-		if (streq(k, "rombar")) {
-			if (!streq(eq + 1, "0") && !streq(eq + 1, "1"))
-				FAIL(e, "device-options: rombar must be 0 or 1, not '%s'", eq + 1);
-			continue;
-		}
-		if (parse_bool(eq + 1, &b) < 0)
-			FAIL(e, "device-options: %s expects on or off, not '%s'", k, eq + 1);
-		/* QEMU wants on/off; yes/true/1 are normalised here. */
-		if (asprintf(&nv, "%s=%s", k, b ? "on" : "off") < 0)
-			return -ENOMEM;
-		free(opts[i]);
-		opts[i] = TAKE_PTR(nv);
-	}
-	if (!raw_device_exists(c, w[0]))
-		FAIL(e, "device-options: no [device %s] section", w[0]);
-	for (size_t i = 0; i < o->n_devopts; i++)
-		if (streq(o->devopts[i].device, w[0]))
-			FAIL(e, "device-options: '%s' is given twice", w[0]);
-
-	nd = realloc(o->devopts, (o->n_devopts + 1) * sizeof(*nd));
-	if (!nd)
-		return -ENOMEM;
-	o->devopts = nd;
-	nd[o->n_devopts].device = strdup(w[0]);
-	nd[o->n_devopts].options = TAKE_PTR(opts);
-	if (!nd[o->n_devopts].device) {
-		strv_free(nd[o->n_devopts].options);
-		return -ENOMEM;
-	}
-	o->n_devopts++;
-	return 0;
-}
-
 static int parse_network(const struct config *c, const struct config_entry *e,
 			 struct vm_options *o, char **ret_error)
 {
@@ -597,7 +530,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 	_cleanup_(vm_config_freep) struct vm_config *vm = NULL;
 	struct vm_options *o;
 	bool have_memory = false, have_vcpus = false;
-	bool have_sockets = false, have_cores = false, have_threads = false;
+	bool have_sockets = false, have_cores = false, have_threads = false, have_rtc = false;
 	const struct config_entry *topo_e = NULL, *pins_e = NULL, *emu_e = NULL;
 	const struct config_entry *spice_pw_e = NULL, *usb_e = NULL, *mem_e = NULL;
 	int r;
@@ -717,6 +650,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 			if (!streq(v, "utc") && !streq(v, "localtime"))
 				FAIL(e, "rtc: expected utc or localtime, not '%s'", v);
 			o->rtc_localtime = streq(v, "localtime");
+			have_rtc = true;
 		} else if (streq(k, "numa-node")) {
 			if (streq(v, "auto"))
 				o->numa_node = -2;
@@ -755,8 +689,8 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 			vm->devices = TAKE_PTR(l);
 			o->devices_line = e->line;
 			o->devices_col = e->col_value;
-		} else if (streq(k, "device-options")) {
-			r = parse_device_options(c, e, o, ret_error);
+		} else if ((r = vm_hw_parse_key(c, e, o, ret_error)) != 0) {
+			/* boot, device-options, display, audio, machine, uuid (vmhw.c) */
 			if (r < 0)
 				return r;
 		} else if (streq(k, "disk")) {
@@ -902,6 +836,12 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 			return -EINVAL;
 		}
 	}
+	/* Windows keeps the RTC in local time; hyperv = yes is the config's Windows hint. */
+	if (!have_rtc)
+		o->rtc_localtime = o->hyperv;
+	r = vm_hw_check(c, s, vm, ret_error);
+	if (r < 0)
+		return r;
 	*ret = TAKE_PTR(vm);
 	return 0;
 }

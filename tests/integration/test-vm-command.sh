@@ -21,6 +21,11 @@ make_root() {
 	: >"$_r/data/drv/virtio-win.iso"
 	: >"$_r/usr/share/OVMF/OVMF_CODE_4M.fd"
 	: >"$_r/usr/share/OVMF/OVMF_VARS_4M.fd"
+	# The identity a first vm run pinned (vm-state.h): the golden argv does not depend on
+	# this machine's QEMU version.
+	mkdir -p "$_r/var/lib/gpt-bootcfg/win10"
+	echo pc-q35-7.2 >"$_r/var/lib/gpt-bootcfg/win10/machine"
+	echo 6a1c2f0e-58d4-4b8e-9c1d-3f2a7b9e0d15 >"$_r/var/lib/gpt-bootcfg/win10/uuid"
 	echo "$_r"
 }
 
@@ -85,7 +90,15 @@ ok "text form splits like the JSON argv" -- cmp "$TAP_TMP/argv.sh-split" "$TAP_T
 
 # The rules of the guide, checked on the argv itself (not only against the golden file).
 grep_arg() { jq -e --arg a "$1" '.argv | index($a) != null' "$TAP_TMP/cmd.json" >/dev/null; }
-ok "q35 machine" -- grep_arg "q35,accel=kvm,vmport=off,memory-backend=mem0"
+ok "the pinned q35 machine type, no HPET" -- grep_arg "pc-q35-7.2,accel=kvm,vmport=off,hpet=off,memory-backend=mem0"
+ok "the pinned UUID" -- grep_arg "6a1c2f0e-58d4-4b8e-9c1d-3f2a7b9e0d15"
+ok "the passed-through NVMe boots first, then the NVMe image, then the cdrom" -- sh -c '
+	jq -e ".argv | index(\"vfio-pci,host=0000:b3:00.0,id=hostdev3,bus=rp3,addr=00.0,bootindex=1\") != null" "$1" &&
+	jq -e ".argv | index(\"nvme,drive=disk0,serial=gpt-bootcfg-0,max_ioqpairs=8,bootindex=2\") != null" "$1" &&
+	jq -e ".argv | index(\"ide-cd,drive=cdrom0,bus=ide.0,bootindex=3\") != null" "$1"' - "$TAP_TMP/cmd.json"
+ok "Windows timers: PIT ticks delayed, RTC slewed" -- sh -c '
+	jq -e ".argv | index(\"kvm-pit.lost_tick_policy=delay\") != null" "$1" &&
+	jq -e ".argv | index(\"base=localtime,driftfix=slew\") != null" "$1"' - "$TAP_TMP/cmd.json"
 ok "-nodefaults" -- grep_arg "-nodefaults"
 ok "GPU and audio share root port rp1, function 0 multifunction" -- sh -c '
 	jq -e ".argv | index(\"vfio-pci,host=0000:65:00.0,id=hostdev0,bus=rp1,addr=00.0,multifunction=on\") != null" "$1" &&
@@ -150,6 +163,26 @@ expect_error "device not on the host" "$r" command "/etc/gpt-bootcfg/gpt-bootcfg
 r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
 write_config "$r" "devices = gpu gpu-audio usb nvme" "memory = 32G"
 expect_error "duplicate key" "$r" command "/etc/gpt-bootcfg/gpt-bootcfg.conf:31:1: 'memory' is already set on line 15"
+
+# device-options: only typed vfio-pci properties; nothing that places the device or adds
+# options of its own, and the column of the offending option.
+r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
+write_config "$r" "devices = gpu gpu-audio usb nvme" "device-options = gpu x-vga=on,romfile=/a.rom,host=0000:01:00.0"
+expect_error "device-options: host" "$r" command "/etc/gpt-bootcfg/gpt-bootcfg.conf:31:46: device-options: 'host' is set by gpt-bootcfg, not here"
+r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
+write_config "$r" "devices = gpu gpu-audio usb nvme" "device-options = gpu bootindex=1,x-vga=on=off"
+expect_error "device-options: a second '='" "$r" command "/etc/gpt-bootcfg/gpt-bootcfg.conf:31:40: device-options: invalid value 'on=off' for x-vga"
+r=$(make_root); conf=$r/etc/gpt-bootcfg/gpt-bootcfg.conf
+write_config "$r" "devices = gpu gpu-audio usb nvme" "boot = cdrom nvme floppy"
+expect_error "boot: unknown item" "$r" run "/etc/gpt-bootcfg/gpt-bootcfg.conf:31:19: boot: 'floppy' is not disk, cdrom, network or a [device] section"
+
+# boot = ... and bootindex in device-options give exactly that order.
+r=$(make_root)
+write_config "$r" "devices = gpu gpu-audio usb nvme" "boot = cdrom nvme"
+"$GPT_BOOTCFG" --root "$r" vm command --json win10 >"$TAP_TMP/boot.json" 2>"$TAP_TMP/err"
+is "$(jq -r '[.argv[] | select(test("bootindex="))] | join(" ")' "$TAP_TMP/boot.json")" \
+	"vfio-pci,host=0000:b3:00.0,id=hostdev3,bus=rp3,addr=00.0,bootindex=2 ide-cd,drive=cdrom0,bus=ide.0,bootindex=1" \
+	"boot = cdrom nvme: the cdrom, then the NVMe, nothing else"
 
 to_vfio() { # ROOT ADDRESS...
 	_r=$1; shift

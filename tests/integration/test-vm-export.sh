@@ -65,7 +65,7 @@ make_root() {
 	# The other keys: 2 MiB pages, no NUMA binding, ROM options, virtio disks (a file whose
 	# name needs escaping, a block device, the NVMe controller through QEMU's userspace
 	# driver), two CD-ROMs, user networking with a MAC, SPICE on a socket with USB
-	# redirection, extra-args.
+	# redirection and SPICE audio, extra-args.
 	[vm lab]
 	memory = 4G
 	hugepage-size = 2M
@@ -85,6 +85,7 @@ make_root() {
 	network = user
 	mac = 52:54:00:12:34:56
 	spice = unix
+	audio = spice
 	usb-redirect = 2
 	extra-args = -global kvm-pit.lost_tick_policy=delay
 
@@ -96,7 +97,8 @@ make_root() {
 	devices = gpu-audio usb
 
 	# SeaBIOS, no hugepages, a named CPU model, only the hidden-KVM vendor id, a bridge,
-	# SPICE on the loopback interface, an e1000e.
+	# SPICE on the loopback interface with a QXL display, an e1000e; boots the USB card's
+	# devices, then the network.
 	[vm legacy]
 	memory = 2G
 	hugepage-size = none
@@ -110,8 +112,18 @@ make_root() {
 	network-model = e1000e
 	spice = loopback:5931
 	spice-password-file = /etc/gpt-bootcfg/spice.pw
+	display = qxl-vga
+	boot = usb network
 	CONF
 	chmod 0644 "$_r/etc/gpt-bootcfg/gpt-bootcfg.conf"
+	# The machine type and UUID a first vm run pinned (vm-state.h): the XML and the argv
+	# do not depend on this machine's QEMU, and both carry the same identity.
+	for _vm in win10 lab solo legacy; do
+		mkdir -p "$_r/var/lib/gpt-bootcfg/$_vm"
+		echo pc-q35-7.2 >"$_r/var/lib/gpt-bootcfg/$_vm/machine"
+	done
+	echo 6a1c2f0e-58d4-4b8e-9c1d-3f2a7b9e0d15 >"$_r/var/lib/gpt-bootcfg/win10/uuid"
+	echo 0b5e3c1a-7d2f-4e6a-8b9c-1d2e3f4a5b6c >"$_r/var/lib/gpt-bootcfg/lab/uuid"
 	# libvirt keeps the SPICE password in the domain: the export carries it, escaped.
 	printf 's3cr&t<pw>\n' >"$_r/etc/gpt-bootcfg/spice.pw"
 	chmod 0600 "$_r/etc/gpt-bootcfg/spice.pw"
@@ -168,7 +180,16 @@ t = ET.parse(sys.argv[1])
 r = t.getroot().findall(sys.argv[2])
 print("\n".join((e.text or "") if not sys.argv[3:] else e.get(sys.argv[3], "") for e in r))' "$@"
 }
-is "$(xp "$x" "./os/type" machine)" q35 "q35 machine"
+is "$(xp "$x" "./os/type" machine)" pc-q35-7.2 "the pinned machine type"
+is "$(xp "$x" "./uuid")" 6a1c2f0e-58d4-4b8e-9c1d-3f2a7b9e0d15 "the pinned UUID"
+is "$(xp "$x" "./devices/hostdev/boot" order)" 1 "the passed-through NVMe boots first (the only hostdev with an order)"
+is "$(xp "$x" "./devices/disk/boot" order)" 3 "the cdrom after the NVMe image (bootindex=2 in qemu:commandline)"
+is "$(xp "$x" "./clock/timer" name | tr '\n' ' ')" "rtc pit hpet hypervclock " "timers: rtc, pit, no hpet, Hyper-V clock"
+is "$(xp "$TAP_TMP/legacy.xml" "./devices/video/model" type)" qxl "legacy: display = qxl-vga"
+is "$(xp "$TAP_TMP/legacy.xml" "./devices/interface/boot" order)/$(xp "$TAP_TMP/legacy.xml" "./devices/hostdev/boot" order)" \
+	"2/1" "legacy: boot = usb network"
+is "$(xp "$TAP_TMP/lab.xml" "./devices/sound" model)/$(xp "$TAP_TMP/lab.xml" "./devices/audio" type)" \
+	"ich9/spice" "lab: audio = spice"
 is "$(xp "$x" "./os/loader" readonly)/$(xp "$x" "./os/loader" type)" yes/pflash "OVMF code read-only pflash"
 is "$(xp "$x" "./os/nvram" template)" /usr/share/OVMF/OVMF_VARS_4M.fd "NVRAM from the configured template"
 is "$(xp "$x" "./os/nvram")" /var/lib/libvirt/qemu/nvram/win10_VARS.fd "NVRAM per VM"

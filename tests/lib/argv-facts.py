@@ -121,6 +121,10 @@ def facts(kind, argv, scrub):
                     pflash[k] = (file_of(node), bool(bd and bd.get("read-only")))
         elif o == "-accel":
             out.append("accel %s" % v)
+        elif o == "-no-hpet":
+            out.append("machine hpet=off")  # libvirt's spelling of -machine hpet=off
+        elif o == "-audiodev":
+            out.append("audiodev %s" % opts(v)["_"])
         elif o == "-cpu":
             d = opts(v)
             out.append("cpu model %s" % d.pop("_"))
@@ -179,12 +183,17 @@ def facts(kind, argv, scrub):
                 d.pop("bus", None)  # where QEMU or libvirt put it; ide.N is the AHCI port
             if "iothread" in d:
                 d["iothread"] = "yes"  # its own; the ids differ
+            if "audiodev" in d:
+                d["audiodev"] = "yes"  # the -audiodev above; the ids differ
             out.append("device %s %s" % (drv, " ".join("%s=%s" % (k, d[k]) for k in sorted(d))))
         elif o in ("-drive", "-blockdev"):
             continue
         elif o == "-chardev" and v.startswith("spicevmc,"):
             d = opts(v)
             out.append("-chardev spicevmc name=%s" % d.get("name"))
+        elif o == "-chardev" and v.startswith("spiceport,"):
+            d = opts(v)
+            out.append("-chardev spiceport name=%s" % d.get("name"))
         elif o == "-netdev":
             d = opts(v)
             d.pop("id", None)

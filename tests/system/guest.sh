@@ -68,6 +68,10 @@ stage_install() {
 		[ "$(dpkg-query -W -f "\${db:Status-Status}" gpt-bootcfg)" = installed ]'
 	install -D -m 0644 ./gpt-bootcfg.conf /etc/gpt-bootcfg/gpt-bootcfg.conf
 	install -D -m 0644 ./acpi-off.img /var/lib/systest/acpi-off.img
+	# extra-args' -serial file: QEMU runs as gpt-bootcfg-qemu, which may not create files in
+	# /var/lib/systest: the file is made for it (files named only in extra-args are the
+	# administrator's to provide, docs/vm.md "Privileges").
+	install -m 0644 -o gpt-bootcfg-qemu -g gpt-bootcfg-qemu /dev/null /var/lib/systest/vm-serial.log
 	# The test guest has no KVM: the VM runs under TCG (the runner's test override). The
 	# test's own drop-in, removed again before the purge check.
 	mkdir -p /etc/systemd/system/gpt-bootcfg-vm@test.service.d
@@ -125,6 +129,18 @@ stage_verify() {
 		awk '/^Uid:/ {print \$2, \$3, \$4, \$5}' /proc/$_qpid/status | grep -qx '$_quid $_quid $_quid $_quid'"
 	check qemu-disk-handed-over sh -c "[ \"\$(stat -c %u /var/lib/systest/acpi-off.img)\" = '$_quid' ]"
 	stat -c '%n %u:%g %a' /dev/vfio/* /var/lib/systest/acpi-off.img >"$R/owners-running.txt" 2>&1
+	check vm-machine-pinned grep -q '^  machine: pc-q35-[0-9.]*$' "$R/vm-status.txt"
+	# The VM's firmware (SeaBIOS) boots what the runner's boot order says: the
+	# passed-through NVMe (bootindex 1) before the disk image. Its boot sector prints the
+	# marker on the VM's serial port (run.sh).
+	_i=0
+	until grep -q GPT-BOOTCFG-VM-BOOTED /var/lib/systest/vm-serial.log 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -ge 180 ] && break
+		sleep 1
+	done
+	record vm-serial cat /var/lib/systest/vm-serial.log
+	check vm-booted-passed-through-nvme grep -q GPT-BOOTCFG-VM-BOOTED-NVME /var/lib/systest/vm-serial.log
 	_sock=$(vm_qmp_socket)
 	if [ -z "$_sock" ]; then
 		fail vm-qmp-device "no QMP socket of VM test below /run or /var/lib/gpt-bootcfg"

@@ -46,16 +46,32 @@ hardware() {
 	HW=("${nvme_slot[@]}" -device qemu-xhci,addr=0x11 -device qemu-xhci,addr=0x12)
 }
 
-# The nested VM's disk: a boot sector that enables the ACPI power button (PM1a_EN, port 0x602
-# on QEMU's q35), polls its status bit (PM1a_STS, 0x600) and then requests soft-off
-# (SLP_EN | SLP_TYP 0 to PM1a_CNT, 0x604). QEMU reports it as a guest shutdown, which is what
-# "vm stop" waits for before it would fall back to quitting QEMU.
-acpi_off_disk() {
-	printf '\xba\x02\x06\xb8\x00\x01\xef' >"$1"                # mov dx,0x602; mov ax,0x100; out
-	printf '\xba\x00\x06\xed\xa9\x00\x01\x74\xf7' >>"$1"         # 1: in 0x600; test 0x100; jz 1b
+# The nested VM's boot sector: it prints MARKER on COM1 (QEMU's 16550 sends whatever is
+# written to its transmit register; the VM's "-serial file:" records it), then enables the
+# ACPI power button (PM1a_EN, port 0x602 on QEMU's q35), polls its status bit (PM1a_STS,
+# 0x600) and requests soft-off (SLP_EN | SLP_TYP 0 to PM1a_CNT, 0x604). QEMU reports that as
+# a guest shutdown, which is what "vm stop" waits for before it would fall back to quitting
+# QEMU. The marker says which disk the VM's firmware booted.
+boot_sector() { # FILE MARKER: a 512-byte sector
+	printf '\x31\xc0\x8e\xd8' >"$1"                          # xor ax,ax; mov ds,ax
+	printf '\xbe\x2d\x7c\xba\xf8\x03' >>"$1"                  # mov si,msg (0x7c2d); mov dx,0x3f8
+	printf '\xac\x84\xc0\x74\x03\xee\xeb\xf8' >>"$1"          # 1: lodsb; test al,al; jz 2f; out; jmp 1b
+	printf '\xba\x02\x06\xb8\x00\x01\xef' >>"$1"               # 2: mov dx,0x602; mov ax,0x100; out
+	printf '\xba\x00\x06\xed\xa9\x00\x01\x74\xf7' >>"$1"       # 3: in 0x600; test 0x100; jz 3b
 	printf '\xba\x04\x06\xb8\x00\x20\xef\xfa\xf4\xeb\xfe' >>"$1" # out 0x604 <- 0x2000; cli; hlt
-	truncate -s 510 "$1" && printf '\x55\xaa' >>"$1" && truncate -s 1M "$1"
+	printf '%s\r\n\0' "$2" >>"$1"                              # msg, at offset 45
+	truncate -s 510 "$1" && printf '\x55\xaa' >>"$1"
 }
+
+acpi_off_disk() { # FILE MARKER: a 1 MiB disk that boots the sector above
+	boot_sector "$1" "$2" && truncate -s 1M "$1"
+}
+
+# The passed-through NVMe is the nested VM's OS disk: its own marker. The VM's default boot
+# order (docs/config.md, "boot") puts it before the VM's disk image, which says "DISK".
+boot_sector "$WORK/nvme.sector" GPT-BOOTCFG-VM-BOOTED-NVME &&
+	dd if="$WORK/nvme.sector" of="$WORK/nvme.img" conv=notrunc status=none ||
+	sys_die "cannot write the NVMe boot sector"
 
 total_pass=0
 total_fail=0
@@ -73,7 +89,7 @@ run_stage() {
 	mkdir -p "$d/ctl"
 	cp "$here/guest.sh" "$here/gpt-bootcfg.conf" "$d/ctl/"
 	cp "$DEB" "$d/ctl/gpt-bootcfg.deb"
-	acpi_off_disk "$d/ctl/acpi-off.img"
+	acpi_off_disk "$d/ctl/acpi-off.img" GPT-BOOTCFG-VM-BOOTED-DISK
 	printf 'R=$1\n: >"$R/results.txt"\n. ./guest.sh\nstage_%s\n' "$name" >"$d/ctl/stage.sh"
 	make_ctl_disk "$d/ctl.img" "$d/ctl" || sys_die "cannot write the control disk"
 	hardware "$hw"

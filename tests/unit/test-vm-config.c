@@ -5,6 +5,8 @@
  */
 #include "../../src/gpt-bootcfg/vmconfig.c"
 #include "../../src/gpt-bootcfg/qemucmd.c"
+#include "../../src/gpt-bootcfg/vmhw.c"
+#include "../../src/gpt-bootcfg/vm-state.c"
 #include "tap.h"
 
 #define MAX_ENTRIES 64
@@ -12,6 +14,8 @@
 static struct config_entry entries[MAX_ENTRIES];
 static struct config_section sections[4];
 static struct config cfg;
+/* The name of the third [device] section (a test renames it). */
+static char *third_device = "usb";
 
 /* Build [device gpu] [device audio] [device usb] [vm NAME] from "key=value" lines. */
 static const struct config_section *make(const char *const *kv)
@@ -30,7 +34,7 @@ static const struct config_section *make(const char *const *kv)
 	}
 	sections[0] = (struct config_section){.type = "device", .name = "gpu", .line = 1};
 	sections[1] = (struct config_section){.type = "device", .name = "audio", .line = 3};
-	sections[2] = (struct config_section){.type = "device", .name = "usb", .line = 5};
+	sections[2] = (struct config_section){.type = "device", .name = third_device, .line = 5};
 	sections[3] = (struct config_section){
 		.type = "vm", .name = "win10", .line = 9, .entries = entries, .n_entries = n};
 	cfg = (struct config){.path = "/etc/gpt-bootcfg/gpt-bootcfg.conf",
@@ -279,12 +283,12 @@ static void test_errors(void)
 		    "duplicate key");
 	check_error((const char *const[]){"memory=1G", "device-options=gpu x-vga=maybe",
 					  "devices=gpu", NULL},
-		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:11:18: device-options: x-vga expects on or "
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:11:28: device-options: x-vga expects on or "
 		    "off, not 'maybe'",
 		    "bad device option value");
 	check_error((const char *const[]){"memory=1G", "device-options=gpu bar=1", NULL},
-		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:11:18: device-options: unknown option 'bar=1' "
-		    "(known: x-vga, rombar, romfile, x-no-kvm-intx, as name=value)",
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:11:22: device-options: unknown option 'bar' "
+		    "(known: " HW_KNOWN_OPTIONS ")",
 		    "unknown device option");
 	check_error((const char *const[]){"memory=1G", "device-options=gpu x-vga=on", NULL},
 		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:9:1: [vm win10]: device-options for 'gpu', "
@@ -296,11 +300,296 @@ static void test_errors(void)
 		    "multicast MAC refused");
 }
 
+/* Build the argv of kv with pt (may be empty) and return it; NULL on a parse error. */
+static char **build(const char *const *kv, const struct qemu_passthrough *pt, size_t n_pt)
+{
+	struct qemu_cmd_input in = {0};
+	struct vm_config *vm = NULL;
+	char *err = NULL, **argv = NULL;
+
+	if (vm_config_parse(&cfg, make(kv), &vm, &err) < 0) {
+		printf("#   %s\n", err);
+		free(err);
+		release();
+		return NULL;
+	}
+	in.vm = vm;
+	in.pt = pt;
+	in.n_pt = n_pt;
+	if (qemu_cmd_build(&in, &argv) < 0)
+		argv = NULL;
+	vm_config_free(vm);
+	release();
+	return argv;
+}
+
+/* gpu = display, audio = HDA, usb = an NVMe here (the storage class decides). */
+static struct qemu_passthrough boot_pt[3] = {
+	{.address = "0000:65:00.0", .device = "gpu", .class = 0x030000, .numa_node = -1},
+	{.address = "0000:65:00.1", .device = "audio", .class = 0x040300, .numa_node = -1},
+	{.address = "0000:b3:00.0", .device = "usb", .class = 0x010802, .numa_node = -1},
+};
+
+static void test_boot_order(void)
+{
+	char **argv;
+
+	for (size_t i = 0; i < ARRAY_SIZE(boot_pt); i++)
+		pci_addr_parse(boot_pt[i].address, &boot_pt[i].addr);
+
+	/* Default: passed-through storage, then disk images, then CD-ROMs; GPU none. */
+	argv = build((const char *const[]){"memory=1G", "devices=gpu audio usb", "disk=/os.img",
+					   "cdrom=/a.iso", "cdrom=/b.iso", NULL},
+		     boot_pt, 3);
+	ok(argv_has(argv, "-device",
+		    "vfio-pci,host=0000:b3:00.0,id=hostdev2,bus=rp2,addr=00.0,bootindex=1"),
+	   "default: the passed-through NVMe boots first");
+	ok(argv_has(argv, "-device",
+		    "vfio-pci,host=0000:65:00.0,id=hostdev0,bus=rp1,addr=00.0,multifunction=on"),
+	   "default: the GPU gets no bootindex");
+	ok(argv_has(argv, "-device", "virtio-blk-pci,drive=disk0,iothread=iothread-disk0,"
+				     "num-queues=2,bootindex=2"),
+	   "default: the disk image second");
+	ok(argv_has(argv, "-device", "ide-cd,drive=cdrom1,bus=ide.1,bootindex=4"),
+	   "default: the CD-ROMs last, in order");
+	strv_free(argv);
+
+	/* boot = ...: exactly those, in that order; the others none. */
+	argv = build((const char *const[]){"memory=1G", "devices=gpu audio usb", "disk=/os.img",
+					   "cdrom=/a.iso", "network=user", "boot=cdrom, usb network",
+					   NULL},
+		     boot_pt, 3);
+	ok(argv_has(argv, "-device", "ide-cd,drive=cdrom0,bus=ide.0,bootindex=1"),
+	   "boot: cdrom first");
+	ok(argv_has(argv, "-device",
+		    "vfio-pci,host=0000:b3:00.0,id=hostdev2,bus=rp2,addr=00.0,bootindex=2"),
+	   "boot: the device second");
+	ok(argv_has(argv, "-device", "virtio-net-pci,netdev=net0,bootindex=3"),
+	   "boot: network third");
+	ok(argv_has(argv, "-device",
+		    "virtio-blk-pci,drive=disk0,iothread=iothread-disk0,num-queues=2"),
+	   "boot: an unlisted disk gets no bootindex");
+	strv_free(argv);
+
+	/* device-options bootindex: kept, the default order continues after it. */
+	argv = build((const char *const[]){"memory=1G", "devices=gpu audio usb", "cdrom=/a.iso",
+					   "device-options=gpu bootindex=5,x-vga=on", NULL},
+		     boot_pt, 3);
+	ok(argv_has(argv, "-device",
+		    "vfio-pci,host=0000:65:00.0,id=hostdev0,bus=rp1,addr=00.0,multifunction=on,"
+		    "x-vga=on,bootindex=5"),
+	   "device-options: bootindex after the other options");
+	ok(argv_has(argv, "-device",
+		    "vfio-pci,host=0000:b3:00.0,id=hostdev2,bus=rp2,addr=00.0,bootindex=6"),
+	   "device-options: the default order after it");
+	ok(argv_has(argv, "-device", "ide-cd,drive=cdrom0,bus=ide.0,bootindex=7"),
+	   "device-options: then the CD-ROM");
+	strv_free(argv);
+}
+
+static void test_hardware(void)
+{
+	char **argv;
+
+	argv = build((const char *const[]){"memory=1G", "hugepage-size=none", "hyperv=yes",
+					   "machine=pc-q35-6.2",
+					   "uuid=8C3F1A52-6B0E-4D3E-9A57-2F6E1C0B9D41", NULL},
+		     NULL, 0);
+	ok(argv_has(argv, "-machine", "pc-q35-6.2,accel=kvm,vmport=off,hpet=off,memory-backend=mem0"),
+	   "machine key, no HPET");
+	ok(argv_has(argv, "-uuid", "8c3f1a52-6b0e-4d3e-9a57-2f6e1c0b9d41"), "uuid, lower case");
+	ok(argv_has(argv, "-rtc", "base=localtime,driftfix=slew"),
+	   "hyperv = yes: RTC in local time by default, slewed");
+	ok(argv_has(argv, "-global", "kvm-pit.lost_tick_policy=delay"), "PIT ticks delayed");
+	ok(argv_has(argv, "-msg", "timestamp=on"), "timestamped messages");
+	ok(!argv_has(argv, "-device", "virtio-vga,id=video0"), "no display without SPICE");
+	strv_free(argv);
+
+	argv = build((const char *const[]){"memory=1G", "hugepage-size=none", "hyperv=yes",
+					   "rtc=utc", "spice=unix", NULL},
+		     NULL, 0);
+	ok(argv_has(argv, "-rtc", "base=utc,driftfix=slew"), "rtc = utc wins over the hint");
+	ok(argv_has(argv, "-machine", "q35,accel=kvm,vmport=off,hpet=off,memory-backend=mem0"),
+	   "nothing pinned: q35");
+	ok(argv_has(argv, "-device", "virtio-vga,id=video0"), "SPICE: virtio-vga by default");
+	ok(argv_has(argv, "-chardev", "spiceport,id=spicestream,name=org.spice-space.stream.0"),
+	   "SPICE: streaming channel");
+	ok(argv_has(argv, "-device",
+		    "virtserialport,bus=vserial0.0,chardev=spicestream,name=org.spice-space.stream.0"),
+	   "SPICE: its port");
+	ok(!argv_has(argv, "-audiodev", "spice,id=audio0"), "audio none by default");
+	strv_free(argv);
+
+	argv = build((const char *const[]){"memory=1G", "hugepage-size=none", "spice=unix",
+					   "display=qxl-vga", "audio=spice", NULL},
+		     NULL, 0);
+	ok(argv_has(argv, "-device", "qxl-vga,id=video0"), "display = qxl-vga");
+	ok(argv_has(argv, "-audiodev", "spice,id=audio0") &&
+		   argv_has(argv, "-device", "ich9-intel-hda,id=sound0") &&
+		   argv_has(argv, "-device", "hda-duplex,bus=sound0.0,audiodev=audio0"),
+	   "audio = spice: HDA codec on a SPICE audiodev");
+	strv_free(argv);
+
+	argv = build((const char *const[]){"memory=1G", "hugepage-size=none", "spice=unix",
+					   "display=none", NULL},
+		     NULL, 0);
+	ok(argv && !argv_has(argv, "-device", "virtio-vga,id=video0") &&
+		   !argv_has(argv, "-device", "qxl-vga,id=video0"),
+	   "display = none: the GPU is the only display");
+	strv_free(argv);
+
+	argv = build((const char *const[]){"memory=1G", "devices=gpu",
+					   "device-options=gpu x-pci-vendor-id=0x10DE,rombar=0,"
+					   "romfile=/r.rom,display=auto,x-msix-relocation=bar2",
+					   NULL},
+		     boot_pt, 1);
+	ok(argv_has(argv, "-device",
+		    "vfio-pci,host=0000:65:00.0,id=hostdev0,bus=rp1,addr=00.0,"
+		    "x-pci-vendor-id=0x10de,rombar=0,romfile=/r.rom,display=auto,"
+		    "x-msix-relocation=bar2"),
+	   "vfio-pci options, ids normalised");
+	strv_free(argv);
+}
+
+static void test_identity(void)
+{
+	char *m = NULL, *u = NULL;
+	static const char help[] =
+		"Supported machines are:\n"
+		"pc                   Standard PC (i440FX + PIIX, 1996) (alias of pc-i440fx-7.2)\n"
+		"pc-q35-7.1           Standard PC (Q35 + ICH9, 2009)\n"
+		"q35                  Standard PC (Q35 + ICH9, 2009) (alias of pc-q35-7.2)\n"
+		"pc-q35-7.2           Standard PC (Q35 + ICH9, 2009)\n";
+
+	is_int(qemu_machine_help_alias(help, "q35", &m), 0, "q35 alias found");
+	is_str(m, "pc-q35-7.2", "its versioned type");
+	free(m);
+	m = NULL;
+	is_int(qemu_machine_help_alias("pc-q35-7.1  Standard PC\n", "q35", &m), -ENOENT,
+	       "no alias: -ENOENT");
+	is_int(qemu_machine_help_alias("q35x  Standard PC (alias of pc-q35-9.9)\n", "q35", &m),
+	       -ENOENT, "only the exact alias");
+	ok(vm_machine_type_valid("pc-q35-10.0"), "pc-q35-10.0 valid");
+	ok(!vm_machine_type_valid("pc-q35-7"), "no minor: invalid");
+	ok(!vm_machine_type_valid("pc-i440fx-7.2"), "i440fx refused");
+	ok(!vm_machine_type_valid("pc-q35-7.2,accel=tcg"), "no options smuggled in");
+	is_int(vm_uuid_generate(&u), 0, "uuid generated");
+	ok(u && vm_uuid_valid(u) && u[14] == '4', "a valid version 4 UUID");
+	free(u);
+	ok(!vm_uuid_valid("8c3f1a52-6b0e-4d3e-9a57-2f6e1c0b9d4"), "short UUID refused");
+}
+
+static void test_hw_errors(void)
+{
+	check_error((const char *const[]){"memory=1G", "devices=gpu",
+					  "device-options=gpu x-vga=on,host=0000:01:00.0", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:12:31: device-options: 'host' is set by "
+		    "gpt-bootcfg, not here",
+		    "device-options: host refused");
+	check_error((const char *const[]){"memory=1G", "devices=gpu",
+					  "device-options=gpu romfile=/a.rom=x", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:12:30: device-options: invalid value "
+		    "'/a.rom=x' for romfile",
+		    "device-options: '=' in a value");
+	check_error((const char *const[]){"memory=1G", "devices=gpu",
+					  "device-options=gpu x-vga=on,,rombar=0", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:12:31: device-options: empty option (two "
+		    "commas, or one at the start or end)",
+		    "device-options: empty option");
+	check_error((const char *const[]){"memory=1G", "devices=gpu",
+					  "device-options=gpu x-vga=on,", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:12:30: device-options: empty option (two "
+		    "commas, or one at the start or end)",
+		    "device-options: trailing comma");
+	check_error((const char *const[]){"memory=1G", "devices=gpu",
+					  "device-options=gpu x-vga=on x-vga=off", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:12:18: device-options: expected 'DEVICE "
+		    "option=value,...'",
+		    "device-options: a second word");
+	check_error((const char *const[]){"memory=1G", "devices=gpu",
+					  "device-options=gpu x-vga=on,x-vga=off", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:12:31: device-options: x-vga is given twice",
+		    "device-options: an option twice");
+	check_error((const char *const[]){"memory=1G", "devices=gpu",
+					  "device-options=gpu bootindex=0", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:12:32: device-options: bootindex must be 1 "
+		    "to 999, not '0'",
+		    "device-options: bootindex 0");
+	check_error((const char *const[]){"memory=1G", "devices=gpu",
+					  "device-options=gpu x-pci-vendor-id=10de", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:12:38: device-options: x-pci-vendor-id must "
+		    "be a PCI id like 0x10de, not '10de'",
+		    "device-options: PCI id");
+	check_error((const char *const[]){"memory=1G", "devices=gpu usb", "boot=usb",
+					  "device-options=gpu bootindex=1", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:13:22: device-options: bootindex and 'boot' "
+		    "(line 12) both set the boot order; use boot = ...",
+		    "bootindex and boot");
+	check_error((const char *const[]){"memory=1G", "devices=gpu usb",
+					  "device-options=gpu bootindex=1",
+					  "device-options=usb bootindex=1", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:13:22: device-options: bootindex=1 is also "
+		    "given to 'gpu' on line 12",
+		    "bootindex twice");
+	check_error((const char *const[]){"memory=1G", "devices=gpu", "boot=cdrom gpu", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:12:8: boot: 'cdrom', but no cdrom is "
+		    "configured",
+		    "boot: cdrom without one");
+	check_error((const char *const[]){"memory=1G", "boot=gpu", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:11:8: boot: 'gpu' is not in devices",
+		    "boot: a device not in devices");
+	check_error((const char *const[]){"memory=1G", "boot=disk floppy", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:11:13: boot: 'floppy' is not disk, cdrom, "
+		    "network or a [device] section",
+		    "boot: unknown item, its column");
+	check_error((const char *const[]){"memory=1G", "disk=/a.img", "boot=disk disk", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:12:13: boot: 'disk' is listed twice",
+		    "boot: twice");
+	third_device = "cdrom";
+	check_error((const char *const[]){"memory=1G", "cdrom=/a.iso", "boot=cdrom", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:12:8: boot: 'cdrom' is both a keyword and a "
+		    "[device cdrom] section; rename the section",
+		    "boot: a keyword that is also a device name");
+	third_device = "usb";
+	check_error((const char *const[]){"memory=1G", "boot=network", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:11:8: boot: 'network', but network = none",
+		    "boot: network without one");
+	check_error((const char *const[]){"memory=1G", "display=qxl-vga", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:11:11: display: needs spice = unix or "
+		    "loopback (nothing else shows it)",
+		    "display without SPICE");
+	check_error((const char *const[]){"memory=1G", "display=vga", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:11:11: display: expected virtio-vga, qxl-vga "
+		    "or none, not 'vga'",
+		    "unknown display");
+	check_error((const char *const[]){"memory=1G", "audio=spice", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:11:9: audio: spice needs spice = unix or "
+		    "loopback",
+		    "SPICE audio without SPICE");
+	check_error((const char *const[]){"memory=1G", "audio=alsa", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:11:9: audio: expected spice or none, not "
+		    "'alsa'",
+		    "unknown audio backend");
+	check_error((const char *const[]){"memory=1G", "machine=q35", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:11:11: machine: expected a versioned q35 "
+		    "machine type like pc-q35-7.2, not 'q35' (qemu-system-x86_64 -machine help "
+		    "lists them)",
+		    "unversioned machine type");
+	check_error((const char *const[]){"memory=1G", "uuid=nope", NULL},
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:11:8: uuid: 'nope' is not a UUID like "
+		    "8c3f1a52-6b0e-4d3e-9a57-2f6e1c0b9d41",
+		    "bad UUID");
+}
+
 int main(void)
 {
 	test_cpulist();
 	test_guide_vm();
 	test_function_without_zero();
 	test_errors();
+	test_boot_order();
+	test_hardware();
+	test_identity();
+	test_hw_errors();
 	return done_testing();
 }
