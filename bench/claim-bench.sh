@@ -11,13 +11,16 @@ bin=$build/gpt-bootcfg-claim
 size=$(stat -c %s "$bin")
 echo "gpt-bootcfg-claim: $size bytes ($(awk "BEGIN{printf \"%.1f\", $size / 1024}") KiB, limit 100 KiB); $(file -b "$bin" | cut -d, -f1-5)"
 mkdir -p "$work"
-if ! "$top/tests/boot/check-boot.sh" "$build" bench >"$work/bench.tap" 2>&1; then
+# One kernel: Debian 12's (check-boot.sh runs every kernel of GPT_BOOTCFG_KERNELS, each in
+# a directory of its own, where it knows several).
+if ! GPT_BOOTCFG_KERNELS=bookworm "$top/tests/boot/check-boot.sh" "$build" bench >"$work/bench.tap" 2>&1; then
 	cat "$work/bench.tap"
 	echo "claim-bench: the bench boot failed" >&2
 	exit 1
 fi
 rm -f "$work/bench.tap"
-r=$work/bench.report
+r=$work/bookworm/bench.report
+[ -f "$r" ] || r=$work/bench.report
 grep -q '^BENCH sh-' "$r" && { grep '^BENCH sh-' "$r"; echo "claim-bench: the shell loop failed" >&2; exit 1; }
 echo
 echo "Time per device claim (host driver bound -> vfio-pci), microseconds, $(grep -c '^BENCH binproc' "$r") rounds:"
