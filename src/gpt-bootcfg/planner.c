@@ -8,6 +8,8 @@
 #include "qemucmd.h"
 #include "strbuf.h"
 #include "strv-util.h"
+#include "vm-disk.h"
+#include "vm-user.h"
 
 /* NUMA nodes hugepages can be placed on per node; beyond that, one pool for all. */
 #define PLAN_MAX_NODES 64
@@ -621,8 +623,7 @@ static const struct device_config *config_device_at(const struct config *c,
 	return NULL;
 }
 
-/* "nvme0n1: ext4 on / (nvme0n1p2), swap (nvme0n1p3)" for disks in use, into sb. */
-static void describe_uses(const struct block_device *b, struct strbuf *sb)
+void plan_describe_uses(const struct block_device *b, struct strbuf *sb)
 {
 	strbuf_printf(sb, "%s:", b->name);
 	for (size_t i = 0; i < b->n_uses; i++) {
@@ -696,7 +697,7 @@ static void describe_member(const struct host *h, const struct pci_device *d, st
 	for (size_t i = 0; i < d->n_disks; i++)
 		if (d->disks[i]->n_uses > 0) {
 			strbuf_puts(sb, ", host storage in use: ");
-			describe_uses(d->disks[i], sb);
+			plan_describe_uses(d->disks[i], sb);
 		}
 }
 
@@ -737,7 +738,7 @@ static int check_device(struct plan *p, const struct host *h, const struct confi
 
 		if (b->n_uses == 0)
 			continue;
-		describe_uses(b, &sb);
+		plan_describe_uses(b, &sb);
 		if (!strbuf_str(&sb))
 			return -ENOMEM;
 		r = add_refusal(p, o, REFUSE_ROOT_DISK, cfg, d->address,
@@ -773,6 +774,40 @@ static int check_device(struct plan *p, const struct host *h, const struct confi
 					d->address);
 			if (r < 0)
 				return r;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A VM disk that is a block device the host uses (issue 14): refused like a storage
+ * controller holding the root disk, but never overridable, since no VM can share a mounted
+ * file system with the host.
+ */
+static int check_vm_disks(struct plan *p, const struct host *h, const struct config *c,
+			  const struct plan_options *o)
+{
+	for (size_t i = 0; i < c->n_vms; i++) {
+		const struct vm_options *vo = vm_options(c->vms[i]);
+
+		for (size_t j = 0; j < vo->n_disks; j++) {
+			const struct vm_disk *d = &vo->disks[j];
+			_cleanup_free_ char *detail = NULL;
+			int r;
+
+			if (d->nvme_host || !d->path)
+				continue;
+			r = vm_disk_host_use(h, d->path, &detail);
+			if (r < 0)
+				return r;
+			if (r == 0)
+				continue;
+			r = add_refusal(p, o, REFUSE_ROOT_DISK, NULL, NULL,
+					"VM '%s': disk '%s' is a disk the host uses: %s",
+					c->vms[i]->name, d->path, detail);
+			if (r < 0)
+				return r;
+			p->refusals[p->n_refusals - 1].overridden = false;
 		}
 	}
 	return 0;
@@ -944,6 +979,10 @@ int plan_build(const struct host *h, const struct config *c, struct kmodres *k,
 	if (r < 0)
 		return r;
 
+	r = check_vm_disks(p, h, c, o);
+	if (r < 0)
+		return r;
+
 	if (p->n_claims > 0 && h->n_groups > 0 && !c->host.allow_unsafe_interrupts &&
 	    plan_interrupt_remapping(h) == 0) {
 		r = add_refusal(p, o, REFUSE_UNSAFE_INTERRUPTS, NULL, NULL,
@@ -958,6 +997,15 @@ int plan_build(const struct host *h, const struct config *c, struct kmodres *k,
 	r = plan_cmdline(h, c, &p->params);
 	if (r < 0)
 		return r;
+	for (size_t i = 0; i < c->n_vms; i++) {
+		_cleanup_free_ char *msg = NULL;
+
+		r = vm_user_plan_warning(h->pc, c->vms[i], &msg);
+		if (r > 0)
+			r = strv_add(&p->params.warnings, msg);
+		if (r < 0)
+			return r;
+	}
 	p->hugepages = plan_hugepages(c, GIB);
 	p->hugepages_2m = plan_hugepages(c, MIB2);
 

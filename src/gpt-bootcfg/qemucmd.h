@@ -107,7 +107,7 @@ struct vm_options {
 	bool rtc_localtime;
 	int numa_node;     /* -2 = from the first device that has one, -1 = none, >= 0 */
 	char *hugepage_mount; /* "/dev/hugepages" */
-	char *user;        /* -runas USER, NULL = QEMU stays root */
+	char *user;        /* the user QEMU runs as (vm-user.h), NULL = the default */
 
 	struct vm_disk *disks;
 	size_t n_disks;
@@ -149,6 +149,7 @@ struct vm_options {
 	unsigned emulator_cpus_line, emulator_cpus_col;
 	unsigned memory_line, memory_col;
 	unsigned devices_line, devices_col;
+	unsigned user_line, user_col; /* 0 when "user" is not set */
 };
 
 static inline const struct vm_options *vm_options(const struct vm_config *vm)
@@ -193,6 +194,13 @@ struct qemu_cmd_input {
 	const char *accel;
 	const char *mem_path;
 	bool standins;
+
+	/*
+	 * QMP on a listening socket the runner created and QEMU inherits (vm run with an
+	 * unprivileged QEMU, vm-user.h), instead of a socket QEMU creates at the path.
+	 */
+	bool qmp_by_fd;
+	int qmp_fd;
 
 	/*
 	 * The VM's stable hardware identity (vm-state.h): the versioned machine type and the

@@ -452,6 +452,8 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 				FAIL(e, "user: invalid user name '%s'", v);
 			if (set_string(&o->user, v) < 0)
 				return -ENOMEM;
+			o->user_line = e->line;
+			o->user_col = e->col_value;
 		} else if (streq(k, "devices")) {
 			_cleanup_strv_free_ char **l = NULL;
 
