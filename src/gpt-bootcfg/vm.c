@@ -1511,10 +1511,10 @@ static int thread_last_cpu(struct path_cxt *live, pid_t tid, int *ret)
 	return 0;
 }
 
-/* The machine type and UUID, and whether they are pinned yet. */
-static void status_identity(struct json_writer *w, const struct vm_identity *id, bool json)
+/* The machine type and UUID, and whether they are pinned yet: into w, or as text when w is NULL. */
+static void status_identity(struct json_writer *w, const struct vm_identity *id)
 {
-	if (json) {
+	if (w) {
 		json_object_begin(w, "machine");
 		if (id->machine)
 			json_string(w, "type", id->machine);
@@ -1574,12 +1574,12 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 			json_object_begin(&w, NULL);
 			json_string(&w, "name", name);
 			json_bool(&w, "running", false);
-			status_identity(&w, &x.id, true);
+			status_identity(&w, &x.id);
 			json_object_end(&w);
 			puts(strbuf_str(&sb) ? strbuf_str(&sb) : "");
 		} else {
 			printf("%s: not running\n", name);
-			status_identity(NULL, &x.id, false);
+			status_identity(NULL, &x.id);
 		}
 		return EXIT_PROBLEMS;
 	}
@@ -1600,11 +1600,11 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 		json_string(&w, "name", name);
 		json_bool(&w, "running", true);
 		json_string(&w, "state", state);
-		status_identity(&w, &x.id, true);
+		status_identity(&w, &x.id);
 		json_array_begin(&w, "vcpus");
 	} else {
 		printf("%s: %s\n", name, state ? state : "unknown");
-		status_identity(NULL, &x.id, false);
+		status_identity(NULL, &x.id);
 		printf("  vCPU  thread    affinity      on CPU  cur/MHz\n");
 	}
 	for (size_t i = 0; i < n; i++) {
