@@ -40,7 +40,7 @@ CLI_SRC := $(sort $(wildcard src/gpt-bootcfg/*.c))
 CLAIM_SRC := $(sort $(wildcard src/claim/*.c))
 # The claim binary is libc-only: it may use only these shared files.
 CLAIM_SHARED_SRC := src/shared/path.c src/shared/path-root.c src/shared/pci.c src/shared/strbuf.c \
-	$(wildcard src/shared/claimlist.c)
+	src/shared/proc-cmdline.c src/shared/strv-util.c $(wildcard src/shared/claimlist.c)
 UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
 
 # Normal build.
@@ -116,11 +116,17 @@ $(BUILD)/asan/gpt-bootcfg-claim: $(ACLAIM_OBJ) $(BUILD)/asan/libshared.a
 	$(if $(Q),@echo "  CCLD    $@")
 	$(Q)$(CC) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
-$(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libshared.a
+# Every CLI object but main.c, so unit tests link the generator's engines the one way the
+# binary does: no test includes a .c file and no source is copied to be linked alone.
+$(BUILD)/asan/libgpt-bootcfg.a: $(filter-out $(AOBJ)/gpt-bootcfg/main.o,$(ACLI_OBJ))
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# One link scheme for every unit test: the CLI library, then the shared one.
+$(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libgpt-bootcfg.a $(BUILD)/asan/libshared.a
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CCLD    $@")
-	$(Q)$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -Itests/unit -O1 -g $(SANITIZE) -o $@ $< \
-		$(BUILD)/asan/libshared.a $(LIB_LIBS)
+	$(Q)$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -Itests/unit -Isrc/gpt-bootcfg -O1 -g $(SANITIZE) \
+		-o $@ $< $(BUILD)/asan/libgpt-bootcfg.a $(BUILD)/asan/libshared.a $(LIB_LIBS)
 
 asan: $(BUILD)/asan/gpt-bootcfg $(if $(CLAIM_SRC),$(BUILD)/asan/gpt-bootcfg-claim) $(UNIT_BIN)
 

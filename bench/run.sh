@@ -11,10 +11,14 @@
 #   2. a no-op "apply" on a copy of the guide-server fixture: wall time, writes, rebuild;
 #   3. the claim binary against a busybox-sh claim loop in a QEMU guest
 #      (bench/claim-bench.sh; BENCH_SKIP_CLAIM=1 leaves it out);
-#   4. the claim binary's size and linkage.
+#   4. the claim binary's size and linkage;
+#   5. the boot path of our claim against the guide's method, per kernel of BENCH_KERNELS
+#      (bench/boot-bench.sh; BENCH_SKIP_BOOT=1 leaves it out);
+#   6. "vm run" until READY=1 against plain QEMU (bench/vm-bench.sh; BENCH_SKIP_VM=1).
 #
 # Rounds: BENCH_RUNS (default 21) for list, lspci and apply; BENCH_SHELL_RUNS (default 3)
-# for the shell function, which takes minutes per round. Each figure is the median.
+# for the shell function, which takes minutes per round; BENCH_BOOT_RUNS (default 5) boots
+# of each image; BENCH_VM_RUNS (default 11) VM starts. Each figure is the median.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -207,6 +211,21 @@ END {
 	printf "| claim binary linkage (`file`) | %s | | | statically linked | %s |\n", \
 		static == "yes" ? "statically linked" : "dynamic", verdict(static == "yes")
 }' "$work/t-list.txt" "$work/t-shell.txt" "$work/t-apply.txt" "$work/claim.txt" | tee "$work/table.md"
+
+# --- 5. and 6.: the boot path and the runner's start-up, tables of their own -------------
+if [ "${BENCH_SKIP_BOOT:-0}" != 1 ]; then
+	for k in ${BENCH_KERNELS:-bookworm bookworm-backports}; do
+		echo "bench: the boot path on $k (bench/boot-bench.sh, minutes)" >&2
+		"$top/bench/boot-bench.sh" "$build" "$k" >"$work/boot-$k.md" ||
+			die "bench/boot-bench.sh $k failed"
+		tee -a "$work/table.md" <"$work/boot-$k.md"
+	done
+fi
+if [ "${BENCH_SKIP_VM:-0}" != 1 ]; then
+	echo "bench: the runner's start-up (bench/vm-bench.sh)" >&2
+	"$top/bench/vm-bench.sh" "$build" >"$work/vm.md" || die "bench/vm-bench.sh failed"
+	tee -a "$work/table.md" <"$work/vm.md"
+fi
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "claim binary: $linkage"

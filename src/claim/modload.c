@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "modload.h"
+#include "strv-util.h"
 
 #ifndef MODULE_INIT_COMPRESSED_FILE
 #define MODULE_INIT_COMPRESSED_FILE 4
@@ -22,26 +23,11 @@ void modload_name(const char *path, char *buf, size_t size)
 	buf[i] = '\0';
 }
 
-static int strv_push(char ***l, size_t *n, const char *s, size_t len)
-{
-	char **nl = realloc(*l, (*n + 2) * sizeof(char *));
-
-	if (!nl)
-		return -ENOMEM;
-	*l = nl;
-	nl[*n] = strndup(s, len);
-	if (!nl[*n])
-		return -ENOMEM;
-	nl[++*n] = NULL;
-	return 0;
-}
-
 int modload_resolve(struct path_cxt *pc, const char *kver, const char *name, char ***ret)
 {
 	_cleanup_free_ char *dep = NULL;
 	char want[64], have[64];
 	char **order = NULL;
-	size_t n = 0;
 	const char *line;
 	int r;
 
@@ -77,13 +63,13 @@ int modload_resolve(struct path_cxt *pc, const char *kver, const char *name, cha
 						while (start > colon + 1 && start[-1] != ' ')
 							start--;
 						if (start < end) {
-							r = strv_push(&order, &n, start, (size_t)(end - start));
+							r = strv_addn(&order, start, (size_t)(end - start));
 							if (r < 0)
 								goto fail;
 						}
 						p = start;
 					}
-					r = strv_push(&order, &n, line, kl);
+					r = strv_addn(&order, line, kl);
 					if (r < 0)
 						goto fail;
 					*ret = order;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "parse-util.h"
 #include "safeword.h"
 #include "reasons.h"
 #include "strbuf.h"
@@ -100,7 +101,8 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
-static bool valid_name(const char *s, size_t n)
+/* Section names, as the config file syntax allows them ([device NAME], [vm NAME]). */
+static bool valid_section_name(const char *s, size_t n)
 {
 	if (n == 0 || n > CONFIG_MAX_NAME)
 		return false;
@@ -175,7 +177,7 @@ static int parse_section(struct parser *p, const char *s, size_t len, unsigned l
 	if (tlen != 4 && nlen == 0)
 		return PARSE_FAIL(p, line, col, "[%.*s] needs a name: [%.*s NAME]", (int)tlen,
 				  s + tstart, (int)tlen, s + tstart);
-	if (tlen != 4 && !valid_name(s + nstart, nlen))
+	if (tlen != 4 && !valid_section_name(s + nstart, nlen))
 		return PARSE_FAIL(p, line, col + (unsigned)nstart,
 				  "invalid name (use up to %u letters, digits, '-', '_', '.')",
 				  CONFIG_MAX_NAME);
@@ -321,59 +323,6 @@ static int parse_raw(struct parser *p, const char *buf, size_t size)
 		if (r < 0)
 			return r;
 	}
-	return 0;
-}
-
-static int parse_bool(const char *v, bool *ret)
-{
-	static const char *const yes[] = {"yes", "true", "on", "1"};
-	static const char *const no[] = {"no", "false", "off", "0"};
-
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-		/* Case as in [vm] sections: "Yes" is as clear as "yes". */
-		if (strcasecmp(v, yes[i]) == 0) {
-			*ret = true;
-			return 0;
-		}
-		if (strcasecmp(v, no[i]) == 0) {
-			*ret = false;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-/* Split on any of the separators into a strv. */
-static int split_words(const char *v, const char *sep, char ***ret)
-{
-	char **l = calloc(1, sizeof(char *));
-	size_t n = 0;
-
-	if (!l)
-		return -ENOMEM;
-	for (const char *s = v; *s;) {
-		size_t w;
-		char **nl;
-
-		s += strspn(s, sep);
-		w = strcspn(s, sep);
-		if (w == 0)
-			break;
-		nl = realloc(l, (n + 2) * sizeof(char *));
-		if (!nl) {
-			strv_free(l);
-			return -ENOMEM;
-		}
-		l = nl;
-		l[n] = strndup(s, w);
-		l[++n] = NULL;
-		if (!l[n - 1]) {
-			strv_free(l);
-			return -ENOMEM;
-		}
-		s += w;
-	}
-	*ret = l;
 	return 0;
 }
 

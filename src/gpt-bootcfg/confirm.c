@@ -247,7 +247,12 @@ int verb_confirm(struct cli *cli, int argc, char **argv)
 		return EXIT_ERROR;
 	}
 
-	if (trial_is_trial_boot(t, cmdline, &other) == 0) {
+	r = trial_is_trial_boot(t, cmdline, &other);
+	if (r < 0) {
+		log_error_errno(r, "Failed to parse '/proc/cmdline': %m");
+		return EXIT_ERROR;
+	}
+	if (r == 0) {
 		if (!boot) {
 			log_error("The running boot is not the trial of generation %" PRIu64
 				  " (no gpt_bootcfg.generation=%" PRIu64 " gpt_bootcfg.trial=1 on "

@@ -8,6 +8,7 @@
 #include "gen.h"
 #include "json.h"
 #include "log.h"
+#include "spawn-util.h"
 #include "strbuf.h"
 #include "strv-util.h"
 
@@ -320,7 +321,7 @@ int gen_print_plan(const struct gen *g, bool json, bool diffs)
 static int run(char *const argv[])
 {
 	_cleanup_free_ char *cmd = strv_join(argv, " ");
-	int status;
+	int status, r;
 	pid_t pid;
 
 	log_info("Running: %s", cmd ? cmd : argv[0]);
@@ -333,8 +334,9 @@ static int run(char *const argv[])
 		fprintf(stderr, "gpt-bootcfg: Failed to execute %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	if (waitpid(pid, &status, 0) < 0)
-		return log_error_errno(negative_errno(), "Failed to wait for %s: %m", argv[0]);
+	r = spawn_wait_status(pid, &status);
+	if (r < 0)
+		return log_error_errno(r, "Failed to wait for %s: %m", argv[0]);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		log_error("%s failed (%s %d).", cmd ? cmd : argv[0],
 			  WIFEXITED(status) ? "exit status" : "signal",

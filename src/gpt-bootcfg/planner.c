@@ -3,11 +3,14 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "cpulist.h"
 #include "kconfig.h"
 #include "planner.h"
 #include "qemucmd.h"
 #include "strbuf.h"
 #include "strv-util.h"
+#include "vm-disk.h"
+#include "vm-user.h"
 
 /* NUMA nodes hugepages can be placed on per node; beyond that, one pool for all. */
 #define PLAN_MAX_NODES 64
@@ -103,30 +106,6 @@ char *plan_params_join(const struct plan_params *p)
 	return s;
 }
 
-char *plan_format_cpus(const unsigned *cpus, size_t n)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *s = NULL;
-
-	strbuf_puts(&sb, "");
-	for (size_t i = 0; i < n;) {
-		size_t j = i;
-
-		while (j + 1 < n && cpus[j + 1] == cpus[j] + 1)
-			j++;
-		if (i > 0)
-			strbuf_putc(&sb, ',');
-		if (j == i)
-			strbuf_printf(&sb, "%u", cpus[i]);
-		else
-			strbuf_printf(&sb, "%u-%u", cpus[i], cpus[j]);
-		i = j + 1;
-	}
-	if (strbuf_steal(&sb, &s) < 0)
-		return NULL;
-	return s;
-}
-
 int plan_interrupt_remapping(const struct host *h)
 {
 	_cleanup_strv_free_ char **units = NULL;
@@ -199,29 +178,17 @@ static int vm_memory_node(const struct host *h, const struct config *c,
 	return -1;
 }
 
-/* Number of online NUMA nodes, 1 when the root does not say. */
+/* Number of online NUMA nodes, 1 when the root does not say (or says garbage). */
 static unsigned numa_nodes(const struct host *h)
 {
 	_cleanup_free_ char *s = NULL;
-	unsigned n = 0;
+	int n;
 
 	if (path_read_string(h->pc, &s, "/sys/devices/system/node/online") < 0)
 		return 1;
-	for (char *p = s; *p;) {
-		char *end;
-		unsigned long a = strtoul(p, &end, 10), b = a;
-
-		if (end == p)
-			break;
-		if (*end == '-')
-			b = strtoul(end + 1, &end, 10);
-		if (b >= a)
-			n += (unsigned)(b - a + 1);
-		if (*end != ',')
-			break;
-		p = end + 1;
-	}
-	return n ? n : 1;
+	/* Node lists use the CPU list notation. */
+	n = cpulist_count(s);
+	return n > 0 ? (unsigned)n : 1;
 }
 
 /* Per-node boot-time allocation ("hugepages=0:8") exists since Linux 5.14. */
@@ -592,8 +559,7 @@ int plan_cmdline(const struct host *h, const struct config *c, struct plan_param
 			if (r < 0)
 				goto fail;
 		} else {
-			list = plan_format_cpus(cpus, n);
-			if (!list)
+			if (cpulist_format(cpus, n, &list) < 0)
 				goto oom;
 			r = add_paramf(&p, "the vCPUs' host CPUs: no other tasks are scheduled there",
 				       "isolcpus=%s", list);
@@ -703,8 +669,7 @@ static const struct device_config *config_device_at(const struct config *c,
 	return NULL;
 }
 
-/* "nvme0n1: ext4 on / (nvme0n1p2), swap (nvme0n1p3)" for disks in use, into sb. */
-static void describe_uses(const struct block_device *b, struct strbuf *sb)
+void plan_describe_uses(const struct block_device *b, struct strbuf *sb)
 {
 	strbuf_printf(sb, "%s:", b->name);
 	for (size_t i = 0; i < b->n_uses; i++) {
@@ -778,7 +743,7 @@ static void describe_member(const struct host *h, const struct pci_device *d, st
 	for (size_t i = 0; i < d->n_disks; i++)
 		if (d->disks[i]->n_uses > 0) {
 			strbuf_puts(sb, ", host storage in use: ");
-			describe_uses(d->disks[i], sb);
+			plan_describe_uses(d->disks[i], sb);
 		}
 }
 
@@ -819,7 +784,7 @@ static int check_device(struct plan *p, const struct host *h, const struct confi
 
 		if (b->n_uses == 0)
 			continue;
-		describe_uses(b, &sb);
+		plan_describe_uses(b, &sb);
 		if (!strbuf_str(&sb))
 			return -ENOMEM;
 		r = add_refusal(p, o, REFUSE_ROOT_DISK, cfg, d->address,
@@ -855,6 +820,40 @@ static int check_device(struct plan *p, const struct host *h, const struct confi
 					d->address);
 			if (r < 0)
 				return r;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A VM disk that is a block device the host uses (issue 14): refused like a storage
+ * controller holding the root disk, but never overridable, since no VM can share a mounted
+ * file system with the host.
+ */
+static int check_vm_disks(struct plan *p, const struct host *h, const struct config *c,
+			  const struct plan_options *o)
+{
+	for (size_t i = 0; i < c->n_vms; i++) {
+		const struct vm_options *vo = vm_options(c->vms[i]);
+
+		for (size_t j = 0; j < vo->n_disks; j++) {
+			const struct vm_disk *d = &vo->disks[j];
+			_cleanup_free_ char *detail = NULL;
+			int r;
+
+			if (d->nvme_host || !d->path)
+				continue;
+			r = vm_disk_host_use(h, d->path, &detail);
+			if (r < 0)
+				return r;
+			if (r == 0)
+				continue;
+			r = add_refusal(p, o, REFUSE_ROOT_DISK, NULL, NULL,
+					"VM '%s': disk '%s' is a disk the host uses: %s",
+					c->vms[i]->name, d->path, detail);
+			if (r < 0)
+				return r;
+			p->refusals[p->n_refusals - 1].overridden = false;
 		}
 	}
 	return 0;
@@ -1026,6 +1025,10 @@ int plan_build(const struct host *h, const struct config *c, struct kmodres *k,
 	if (r < 0)
 		return r;
 
+	r = check_vm_disks(p, h, c, o);
+	if (r < 0)
+		return r;
+
 	if (p->n_claims > 0 && h->n_groups > 0 && !c->host.allow_unsafe_interrupts &&
 	    plan_interrupt_remapping(h) == 0) {
 		r = add_refusal(p, o, REFUSE_UNSAFE_INTERRUPTS, NULL, NULL,
@@ -1040,6 +1043,15 @@ int plan_build(const struct host *h, const struct config *c, struct kmodres *k,
 	r = plan_cmdline(h, c, &p->params);
 	if (r < 0)
 		return r;
+	for (size_t i = 0; i < c->n_vms; i++) {
+		_cleanup_free_ char *msg = NULL;
+
+		r = vm_user_plan_warning(h->pc, c->vms[i], &msg);
+		if (r > 0)
+			r = strv_add(&p->params.warnings, msg);
+		if (r < 0)
+			return r;
+	}
 	p->hugepages = plan_hugepages(c, GIB);
 	p->hugepages_2m = plan_hugepages(c, MIB2);
 

@@ -100,5 +100,6 @@ char *plan_params_join(const struct plan_params *p);
  */
 int plan_interrupt_remapping(const struct host *h);
 
-/* Format CPU numbers (sorted, unique) as a kernel CPU list "2-5,8". */
-char *plan_format_cpus(const unsigned *cpus, size_t n);
+/* "nvme0n1: mounted on / (nvme0n1p2), swap (nvme0n1p3)" for a disk in use, into sb. */
+struct strbuf;
+void plan_describe_uses(const struct block_device *b, struct strbuf *sb);

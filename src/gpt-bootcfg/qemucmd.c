@@ -8,14 +8,6 @@
 #include "qemucmd.h"
 #include "strbuf.h"
 
-/*
- * The enlightenments Windows uses when it finds Hyper-V: cheaper timers, spinlocks,
- * APIC access and TLB flushes. All are KVM features, so TCG runs drop them.
- */
-#define HYPERV_FLAGS                                                                               \
-	"hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_vpindex,hv_runtime,hv_time,hv_synic,"          \
-	"hv_stimer,hv_frequencies,hv_tlbflush,hv_ipi"
-
 /* NVIDIA's consumer driver refused to start when it saw KVM (code 43) before R465. */
 #define HIDE_KVM_FLAGS "kvm=off,hv_vendor_id=gptbootcfg"
 
@@ -415,18 +407,22 @@ int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv)
 	/* Windows guests with passed-through GPUs often fail to resume from S3/S4. */
 	add2(&b, "-global", "ICH9-LPC.disable_s3=1");
 	add2(&b, "-global", "ICH9-LPC.disable_s4=1");
-	add2(&b, "-qmp", "unix:%s" VM_RUN_DIR "/%s.qmp,server=on,wait=off", R(in), vm->name);
+	if (in->qmp_by_fd) {
+		add2(&b, "-chardev", "socket,id=qmp,fd=%d,server=on,wait=off", in->qmp_fd);
+		add2(&b, "-mon", "chardev=qmp,mode=control");
+	} else {
+		add2(&b, "-qmp", "unix:%s" VM_RUN_DIR "/%s.qmp,server=on,wait=off", R(in),
+		     vm->name);
+	}
 	add2(&b, "-pidfile", "%s" VM_RUN_DIR "/%s.pid", R(in), vm->name);
 	/* QEMU's own messages in the journal get the time they happened, not when read. */
 	add2(&b, "-msg", "timestamp=on");
 	/*
-	 * -runas needs setuid(), and a bridge needs qemu-bridge-helper spawned: the filter
-	 * allows exactly what the configuration uses.
+	 * QEMU never changes its user itself (vm run starts it as the unprivileged user, see
+	 * vm-user.h), so set*id stays denied; a bridge needs qemu-bridge-helper spawned.
 	 */
-	add2(&b, "-sandbox", "on,obsolete=deny%s%s", o->user ? "" : ",elevateprivileges=deny",
+	add2(&b, "-sandbox", "on,obsolete=deny,elevateprivileges=deny%s",
 	     o->network == VM_NET_BRIDGE ? "" : ",spawn=deny");
-	if (o->user)
-		add2(&b, "-runas", "%s", o->user);
 	if (o->firmware == VM_FIRMWARE_OVMF) {
 		add2(&b, "-drive", "if=pflash,format=raw,readonly=on,file=%s%s", R(in),
 		     o->ovmf_code);

@@ -9,10 +9,20 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pci.h"
 #include "vmconfig.h"
+
+/*
+ * The enlightenments Windows uses when it finds Hyper-V: cheaper timers, spinlocks,
+ * APIC access and TLB flushes. All are KVM features, so TCG runs drop them.
+ */
+#define HYPERV_FLAGS                                                                               \
+	"hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_vpindex,hv_runtime,hv_time,hv_synic,"          \
+	"hv_stimer,hv_frequencies,hv_tlbflush,hv_ipi"
+
 
 /* Runtime locations (host paths; the argv names them as they are on the host). */
 #define VM_RUN_DIR "/run/gpt-bootcfg"
@@ -97,7 +107,7 @@ struct vm_options {
 	bool rtc_localtime;
 	int numa_node;     /* -2 = from the first device that has one, -1 = none, >= 0 */
 	char *hugepage_mount; /* "/dev/hugepages" */
-	char *user;        /* -runas USER, NULL = QEMU stays root */
+	char *user;        /* the user QEMU runs as (vm-user.h), NULL = the default */
 
 	struct vm_disk *disks;
 	size_t n_disks;
@@ -139,6 +149,7 @@ struct vm_options {
 	unsigned emulator_cpus_line, emulator_cpus_col;
 	unsigned memory_line, memory_col;
 	unsigned devices_line, devices_col;
+	unsigned user_line, user_col; /* 0 when "user" is not set */
 };
 
 static inline const struct vm_options *vm_options(const struct vm_config *vm)
@@ -183,6 +194,13 @@ struct qemu_cmd_input {
 	const char *accel;
 	const char *mem_path;
 	bool standins;
+
+	/*
+	 * QMP on a listening socket the runner created and QEMU inherits (vm run with an
+	 * unprivileged QEMU, vm-user.h), instead of a socket QEMU creates at the path.
+	 */
+	bool qmp_by_fd;
+	int qmp_fd;
 
 	/*
 	 * The VM's stable hardware identity (vm-state.h): the versioned machine type and the

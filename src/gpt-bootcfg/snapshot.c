@@ -8,19 +8,16 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "fileio.h"
 #include "host.h"
 #include "log.h"
 #include "platform.h"
+#include "spawn-util.h"
 #include "strbuf.h"
 #include "verbs.h"
-
-extern char **environ;
 
 /* Symlink hops allowed while following one recorded path. */
 #define MAX_HOPS 40
@@ -313,17 +310,12 @@ static int run_tar(const char *staging, const char *out)
 		"tar",	       "--sort=name", "--owner=0", "--group=0", "--numeric-owner",
 		"--mtime=@0", "-C",	      (char *)staging, "-cf", (char *)out, ".", NULL,
 	};
-	pid_t pid;
-	int r, status;
+	int r;
 
-	r = posix_spawnp(&pid, "tar", NULL, NULL, argv, environ);
-	if (r != 0)
-		return -r;
-	if (waitpid(pid, &status, 0) < 0)
-		return negative_errno();
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return -EIO;
-	return 0;
+	r = spawn_run(argv, 0, 0, NULL);
+	if (r < 0)
+		return r;
+	return r == 0 ? 0 : -EIO;
 }
 
 int verb_snapshot(struct cli *cli, int argc, char **argv)

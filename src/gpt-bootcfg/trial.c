@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <spawn.h>
 #include <stdio.h>
-#include <sys/wait.h>
 #include <time.h>
 
 #include "fileio.h"
+#include "proc-cmdline.h"
 #include "safeword.h"
+#include "spawn-util.h"
+#include "strv-util.h"
 #include "trial.h"
-
-extern char **environ;
 
 static const char *const state_names[] = {
 	[TRIAL_NONE] = "none",
@@ -24,25 +23,6 @@ const char *trial_state_to_string(enum trial_state s)
 	if ((size_t)s >= ARRAY_SIZE(state_names))
 		return NULL;
 	return state_names[s];
-}
-
-static int strv_push(char ***l, const char *s)
-{
-	size_t n = strv_length(*l);
-	char **nl, *d;
-
-	d = strdup(s);
-	if (!d)
-		return -ENOMEM;
-	nl = realloc(*l, (n + 2) * sizeof(char *));
-	if (!nl) {
-		free(d);
-		return -ENOMEM;
-	}
-	nl[n] = d;
-	nl[n + 1] = NULL;
-	*l = nl;
-	return 0;
 }
 
 void trial_free(struct trial *t)
@@ -161,11 +141,11 @@ int trial_parse(const char *text, const char *path, struct trial **ret, char **r
 
 			if (!is_word(val))
 				return perr(ret_error, path, line, COL, "expected one word, not", val);
-			r = strv_push(dst, val);
+			r = strv_add(dst, val);
 			if (r < 0)
 				return r;
 		} else if (streq(key, "failure")) {
-			r = strv_push(&t->failures, val);
+			r = strv_add(&t->failures, val);
 			if (r < 0)
 				return r;
 		} else {
@@ -310,7 +290,7 @@ static int strv_copy(char *const *l, char ***ret)
 	if (!n)
 		return -ENOMEM;
 	STRV_FOREACH(s, l) {
-		r = strv_push(&n, *s);
+		r = strv_add(&n, *s);
 		if (r < 0) {
 			strv_free(n);
 			return r;
@@ -489,7 +469,7 @@ int trial_fail(struct path_cxt *pc, struct trial *t, char *const *reasons)
 	int r;
 
 	STRV_FOREACH(s, reasons) {
-		r = strv_push(&t->failures, *s);
+		r = strv_add(&t->failures, *s);
 		if (r < 0)
 			return r;
 	}
@@ -502,58 +482,23 @@ int trial_fail(struct path_cxt *pc, struct trial *t, char *const *reasons)
 	return trial_save(pc, t);
 }
 
-/* Last occurrence wins, as in the kernel and the claim binary. */
-static bool cmdline_get(const char *cmdline, const char *key, char **ret)
-{
-	size_t kl = strlen(key);
-	bool found = false;
-
-	for (const char *p = cmdline; *p;) {
-		size_t wl;
-
-		p += strspn(p, " \t\n");
-		wl = strcspn(p, " \t\n");
-		if (wl == 0)
-			break;
-		if (wl > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
-			free(*ret);
-			*ret = strndup(p + kl + 1, wl - kl - 1);
-			found = true;
-		}
-		p += wl;
-	}
-	return found;
-}
-
-static bool cmdline_has_word(const char *cmdline, const char *word)
-{
-	size_t l = strlen(word);
-
-	for (const char *p = cmdline; *p;) {
-		size_t wl;
-
-		p += strspn(p, " \t\n");
-		wl = strcspn(p, " \t\n");
-		if (wl == 0)
-			break;
-		if (wl == l && strncmp(p, word, l) == 0)
-			return true;
-		p += wl;
-	}
-	return false;
-}
-
 int trial_is_trial_boot(const struct trial *t, const char *cmdline, uint64_t *ret_other_generation)
 {
 	_cleanup_free_ char *trial = NULL, *gen = NULL;
 	uint64_t g = 0;
+	int r;
 
 	if (ret_other_generation)
 		*ret_other_generation = 0;
-	if (!cmdline_get(cmdline, "gpt_bootcfg.trial", &trial) || !streq_ptr(trial, "1"))
+	r = proc_cmdline_get(cmdline, "gpt_bootcfg.trial", &trial);
+	if (r < 0)
+		return r;
+	if (r == 0 || !streq(trial, "1"))
 		return 0;
-	if (!cmdline_get(cmdline, "gpt_bootcfg.generation", &gen) || !gen ||
-	    parse_u64(gen, &g) < 0)
+	r = proc_cmdline_get(cmdline, "gpt_bootcfg.generation", &gen);
+	if (r < 0)
+		return r;
+	if (r == 0 || parse_u64(gen, &g) < 0)
 		return 0;
 	if (g == t->generation && t->state == TRIAL_PENDING)
 		return 1;
@@ -576,7 +521,7 @@ static int add_failure(char ***l, const char *fmt, ...)
 		s = NULL;
 		return -ENOMEM;
 	}
-	return strv_push(l, s);
+	return strv_add(l, s);
 }
 
 static int check_unit(char ***failures, const char *unit, trial_unit_active_fn fn, void *userdata)
@@ -600,7 +545,7 @@ int trial_check(struct path_cxt *pc, const struct trial *t, const char *cmdline,
 		return -ENOMEM;
 
 	STRV_FOREACH(p, t->params)
-		if (!cmdline_has_word(cmdline, *p)) {
+		if (!proc_cmdline_in_effect(cmdline, *p)) {
 			r = add_failure(&failures, "kernel parameter '%s' is not in effect", *p);
 			if (r < 0)
 				return r;
@@ -650,77 +595,13 @@ int trial_check(struct path_cxt *pc, const struct trial *t, const char *cmdline,
 
 int trial_run(char *const *argv)
 {
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int r, status;
-
-	if (posix_spawn_file_actions_init(&fa) != 0)
-		return -ENOMEM;
-	r = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	if (r == 0)
-		r = posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
-	if (r == 0)
-		r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (r != 0)
-		return -r;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return negative_errno();
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	/* Output goes to stderr: stdout belongs to the verb's own report. */
+	return spawn_run(argv, SPAWN_STDIN_NULL | SPAWN_STDOUT_TO_STDERR, 0, NULL);
 }
 
 int trial_run_capture(char *const *argv, char **ret)
 {
-	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
-	posix_spawn_file_actions_t fa;
-	int pipefd[2], r, status;
-	pid_t pid;
-	char buf[4096];
-	ssize_t n;
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return negative_errno();
-	if (posix_spawn_file_actions_init(&fa) != 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return -ENOMEM;
-	}
-	r = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	if (r == 0)
-		r = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-	if (r == 0)
-		r = posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-	if (r == 0)
-		r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	if (r != 0) {
-		close(pipefd[0]);
-		return -r;
-	}
-	while ((n = read(pipefd[0], buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		/* Keep reading past the limit so the child never blocks on a full pipe. */
-		if (sb.len < 1024 * 1024)
-			strbuf_putn(&sb, buf, (size_t)n);
-	}
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return negative_errno();
-	r = strbuf_steal(&sb, ret);
-	if (r < 0)
-		return r;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	return spawn_run(argv, SPAWN_STDIN_NULL | SPAWN_STDERR_NULL, 1024 * 1024, ret);
 }
 
 /* Boot ids without dashes: journalctl prints them so, /proc with dashes. */

@@ -149,9 +149,9 @@ int trial_promote(struct path_cxt *pc, struct trial *t);
 int trial_fail(struct path_cxt *pc, struct trial *t, char *const *reasons);
 
 /*
- * Is the running boot (cmdline: /proc/cmdline contents) the trial of t? 1 yes, 0 no. When
- * the command line carries gpt_bootcfg.trial=1 for another generation, 0 and
- * *ret_other_generation set (0 otherwise).
+ * Is the running boot (cmdline: /proc/cmdline contents, parsed by proc-cmdline.h's kernel
+ * rules) the trial of t? 1 yes, 0 no, -ENOMEM. When the command line carries
+ * gpt_bootcfg.trial=1 for another generation, 0 and *ret_other_generation set (0 otherwise).
  */
 int trial_is_trial_boot(const struct trial *t, const char *cmdline, uint64_t *ret_other_generation);
 

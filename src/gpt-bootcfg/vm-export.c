@@ -182,7 +182,7 @@ static int write_cpus(struct xml_writer *w, const struct qemu_cmd_input *in, siz
 		}
 		if (vm->emulator_cpus.n) {
 			_cleanup_free_ char *s = NULL;
-			int r = vm_cpulist_format(&vm->emulator_cpus, &s);
+			int r = cpulist_format(vm->emulator_cpus.cpus, vm->emulator_cpus.n, &s);
 
 			if (r < 0)
 				return r;

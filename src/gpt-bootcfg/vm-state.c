@@ -4,12 +4,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/random.h>
-#include <sys/wait.h>
 #include <time.h>
 
 #include "fileio.h"
 #include "macro.h"
 #include "qemucmd.h"
+#include "spawn-util.h"
 #include "strbuf.h"
 #include "vm-state.h"
 #include "vmhw.h"
@@ -142,15 +142,15 @@ int qemu_resolve_q35(const char *qemu, char **ret)
 	close(pipefd[0]);
 	if (r < 0)
 		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return negative_errno();
+	status = spawn_wait(pid);
+	if (status < 0)
+		return status;
 	if (r < 0)
 		return r;
 	/* 127: the child's exec failed (no such binary). */
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+	if (status == 127)
 		return -ENOENT;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (status != 0)
 		return -ENOEXEC;
 	r = strbuf_steal(&out, &text);
 	if (r < 0)

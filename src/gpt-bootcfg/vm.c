@@ -34,11 +34,16 @@
 #include "qemucmd.h"
 #include "qmp.h"
 #include "sdnotify.h"
+#include "spawn-util.h"
 #include "stopsig.h"
 #include "strbuf.h"
 #include "verbs.h"
+#include "vm-disk.h"
 #include "vm-export.h"
+#include "vm-hooks.h"
+#include "vm-lock.h"
 #include "vm-state.h"
+#include "vm-user.h"
 #include "vmconfig.h"
 
 /* QMP waits: replies are quick; the socket appears only after QEMU has set up memory. */
@@ -53,11 +58,44 @@ struct vm_ctx {
 	struct qemu_passthrough *pt;
 	size_t n_pt;
 	struct qemu_cmd_input in;
+
+	/* vm run: the instance lock, and what was handed to QEMU's user (vm-user.h). */
+	int lock_fd;
+	struct vm_user user;
+	bool owners_recorded;
+	char *mem_path;
+	char *user_why; /* why QEMU runs as root, for the warning */
 	struct vm_identity id; /* machine type and UUID (vm-state.h) */
 };
 
+/* What vm run handed to QEMU's user goes back once QEMU is gone; then the lock. */
+static void vm_release_run(struct vm_ctx *x)
+{
+	if (x->owners_recorded) {
+		_cleanup_free_ char *what = NULL;
+		int r = vm_owner_restore(x->cli->pc, x->vm->name, &what);
+
+		if (r < 0)
+			log_error_errno(r, "Failed to restore the owner of '%s': %m (recorded in "
+					   VM_STATE_DIR "/%s/owners; the next vm run or vm stop "
+					   "retries)",
+					what ? what : "?", x->vm->name);
+		x->owners_recorded = false;
+	}
+	if (x->in.qmp_by_fd && x->in.qmp_fd >= 0)
+		close(x->in.qmp_fd);
+	x->in.qmp_by_fd = false;
+	if (x->lock_fd >= 0)
+		close(x->lock_fd);
+	x->lock_fd = -1;
+}
+
 static void vm_ctx_done(struct vm_ctx *x)
 {
+	vm_release_run(x);
+	vm_user_done(&x->user);
+	free(x->mem_path);
+	free(x->user_why);
 	vm_identity_done(&x->id);
 	free(x->pt);
 	if (x->host)
@@ -93,7 +131,7 @@ static int check_cpus(struct vm_ctx *x, const struct cpu_set_list *l, const char
 		      const char *online_str)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (!vm_cpulist_contains(online, l->cpus[i]))
+		if (!cpulist_contains(online, l->cpus[i]))
 			return log_error_errno(-EINVAL,
 					       "%s:%u:%u: %s: CPU %u is not online on this host "
 					       "(online: %s)",
@@ -120,6 +158,32 @@ static int check_file(struct vm_ctx *x, const char *what, const char *p, unsigne
 	return 0;
 }
 
+/* A disk that is (a partition of) a disk the host uses never reaches QEMU (vm-disk.h). */
+static int check_host_disks(struct vm_ctx *x)
+{
+	const struct vm_options *o = vm_options(x->vm);
+
+	for (size_t i = 0; i < o->n_disks; i++) {
+		const struct vm_disk *d = &o->disks[i];
+		_cleanup_free_ char *detail = NULL;
+		int r;
+
+		if (d->nvme_host || !d->path)
+			continue;
+		r = vm_disk_host_use(x->host, d->path, &detail);
+		if (r < 0)
+			return log_error_errno(r, "%s:%u:%u: disk '%s': %m", config_path(x), d->line,
+					       d->col, d->path);
+		if (r > 0)
+			return log_error_errno(-EBUSY,
+					       "%s:%u:%u: disk '%s' is a disk the host uses (%s); "
+					       "refusing to give it to VM '%s'",
+					       config_path(x), d->line, d->col, d->path, detail,
+					       x->vm->name);
+	}
+	return 0;
+}
+
 /* Load the config, the host and the VM, and check what can be checked without starting. */
 static int vm_load(struct cli *cli, const char *name, struct vm_ctx *x)
 {
@@ -131,6 +195,8 @@ static int vm_load(struct cli *cli, const char *name, struct vm_ctx *x)
 
 	memset(x, 0, sizeof(*x));
 	x->cli = cli;
+	x->lock_fd = -1;
+	x->in.qmp_fd = -1;
 	r = config_load(cli->pc, cli->config, &x->config, &err);
 	if (r < 0) {
 		if (err)
@@ -184,7 +250,7 @@ static int vm_load(struct cli *cli, const char *name, struct vm_ctx *x)
 	}
 	if (r < 0)
 		return log_error_errno(r, "Failed to read '%s': %m", cpus_file);
-	r = vm_cpulist_parse(online_str, &online);
+	r = cpulist_parse_ordered(online_str, &online);
 	if (r < 0)
 		return log_error_errno(r, "%s: invalid CPU list '%s'", cpus_file, online_str);
 	r = check_cpus(x, &x->vm->vcpu_pins, "vcpu-pins", o->vcpu_pins_line, o->vcpu_pins_col,
@@ -302,7 +368,7 @@ static int vm_command(struct cli *cli, const char *name, bool json, bool run_pat
 	int r;
 
 	r = vm_load(cli, name, &x);
-	if (r < 0)
+	if (r < 0 || check_host_disks(&x) < 0)
 		return EXIT_ERROR;
 	if (run_paths)
 		x.in.path_root = path_cxt_root(cli->pc);
@@ -377,10 +443,10 @@ static int set_hook_env(const struct vm_config *vm, const char *phase, const cha
 	char buf[32];
 	int r;
 
-	r = vm_cpulist_format(&vm->vcpu_pins, &vcpus);
+	r = cpulist_format(vm->vcpu_pins.cpus, vm->vcpu_pins.n, &vcpus);
 	if (r < 0)
 		return r;
-	r = vm_cpulist_format(&vm->emulator_cpus, &emu);
+	r = cpulist_format(vm->emulator_cpus.cpus, vm->emulator_cpus.n, &emu);
 	if (r < 0)
 		return r;
 	if (setenv("GPT_BOOTCFG_VM", vm->name, 1) < 0 ||
@@ -434,14 +500,12 @@ static int run_hook(const char *path, const char *name, const char *phase, char 
 			strbuf_putn(&out, buf, (size_t)n);
 	}
 	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return negative_errno();
+	status = spawn_wait(pid);
+	if (status < 0)
+		return status;
 	if (strbuf_steal(&out, ret_output) < 0)
 		*ret_output = NULL;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
+	return status;
 }
 
 static const char *last_line(char *s)
@@ -454,13 +518,24 @@ static const char *last_line(char *s)
 	return p ? p + 1 : s;
 }
 
+/* Whether a hooks.d entry is meant to run: not an editor backup or package leftover. */
+static bool hook_name_ok(const char *n)
+{
+	return n[0] != '.' && n[strlen(n) - 1] != '~' && !strstr(n, ".dpkg-");
+}
+
 /*
  * Executables in hooks.d/NAME/PHASE.d/, in version order. In "prepare" a failing hook
  * stops the start with its last line of output; in "release" failures are only logged.
+ * Hooks run as root, so each must pass vm_hook_check() first (the configuration file's
+ * ownership rule, docs/vm.md "Hooks"): an unsafe prepare hook refuses the start before any
+ * hook has run; an unsafe release hook is skipped, the others run, and the result is an
+ * error.
  */
 static int run_hooks(struct cli *cli, const struct vm_config *vm, const char *phase)
 {
-	_cleanup_strv_free_ char **names = NULL;
+	_cleanup_strv_free_ char **names = NULL, **run = NULL;
+	size_t n_unsafe = 0, i = 0;
 	int r;
 
 	r = path_list_dir(cli->pc, &names, VM_HOOKS_DIR "/%s/%s.d", vm->name, phase);
@@ -469,6 +544,41 @@ static int run_hooks(struct cli *cli, const struct vm_config *vm, const char *ph
 	if (r < 0)
 		return log_error_errno(r, "Failed to list '" VM_HOOKS_DIR "/%s/%s.d': %m", vm->name,
 				       phase);
+	/* run[i]: what names[i] resolves to, checked; "" when it is not to be run. */
+	run = calloc(strv_length(names) + 1, sizeof(char *));
+	if (!run)
+		return log_oom();
+	STRV_FOREACH(n, names) {
+		_cleanup_free_ char *host = NULL, *why = NULL, *target = NULL;
+
+		i = (size_t)(n - names);
+		r = hook_name_ok(*n) ? 0 : -ENOENT;
+		if (r >= 0 && asprintf(&host, VM_HOOKS_DIR "/%s/%s.d/%s", vm->name, phase, *n) < 0)
+			return log_oom();
+		if (r >= 0)
+			r = vm_hook_check(cli->pc, host, &target, &why);
+		run[i] = target ? TAKE_PTR(target) : strdup("");
+		if (!run[i])
+			return log_oom();
+		if (!hook_name_ok(*n))
+			continue;
+		if (r == -ENOENT) {
+			/* A link that leads nowhere below the root is never executed. */
+			log_warning("Hook '%s' is not an executable file, ignoring", host);
+			continue;
+		}
+		if (r < 0 && !why)
+			return log_error_errno(r, "Failed to check hook '%s': %m", host);
+		if (r < 0) {
+			log_error("Hook '%s' is not safe to run as root: %s (hooks and every directory "
+				  "above them must be root's and not writable by group or others)%s",
+				  host, why, streq(phase, "prepare") ? "" : "; skipping it");
+			n_unsafe++;
+		}
+	}
+	if (n_unsafe && streq(phase, "prepare"))
+		return log_error_errno(-EPERM, "Not starting VM '%s': %zu unsafe prepare hook%s",
+				       vm->name, n_unsafe, n_unsafe == 1 ? "" : "s");
 	r = set_hook_env(vm, phase, path_cxt_root(cli->pc));
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the hook environment: %m");
@@ -478,10 +588,11 @@ static int run_hooks(struct cli *cli, const struct vm_config *vm, const char *ph
 		struct stat st;
 		int status;
 
-		/* Editor backups and package manager leftovers are not hooks. */
-		if ((*n)[0] == '.' || (*n)[strlen(*n) - 1] == '~' || strstr(*n, ".dpkg-"))
+		/* Editor backups, package manager leftovers and unsafe hooks do not run. */
+		if (!hook_name_ok(*n) || !*run[n - names])
 			continue;
-		r = path_prefix(cli->pc, &p, VM_HOOKS_DIR "/%s/%s.d/%s", vm->name, phase, *n);
+		/* The checked target, not the link: resolved below the root, as checked. */
+		r = path_prefix(cli->pc, &p, "%s", run[n - names]);
 		if (r < 0)
 			return log_oom();
 		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || access(p, X_OK) < 0) {
@@ -508,7 +619,7 @@ static int run_hooks(struct cli *cli, const struct vm_config *vm, const char *ph
 				    *msg ? ": " : "", msg);
 		}
 	}
-	return 0;
+	return n_unsafe ? -EPERM : 0;
 }
 
 /* ---- run ---- */
@@ -745,7 +856,7 @@ static int get_affinity(pid_t tid, char **ret)
 		if (CPU_ISSET(c, &set))
 			cpus[l.n++] = c;
 	l.cpus = cpus;
-	r = vm_cpulist_format(&l, ret);
+	r = cpulist_format(l.cpus, l.n, ret);
 	return r;
 }
 
@@ -965,6 +1076,73 @@ static int connect_started(const char *qmp_path, pid_t pid, const sigset_t *set,
 	}
 }
 
+/* The instance lock of vm run (vm-lock.h), and leftovers of a runner that crashed. */
+static int vm_run_lock(struct vm_ctx *x)
+{
+	_cleanup_free_ char *what = NULL;
+	pid_t holder = 0;
+	int r;
+
+	r = vm_lock_take(x->cli->pc, x->vm->name, &holder);
+	if (r == -EBUSY) {
+		char by[48] = "";
+
+		if (holder > 0)
+			snprintf(by, sizeof(by), " (vm run pid %d)", (int)holder);
+		return log_error_errno(r,
+				       "VM '%s' is already running%s: not starting it twice; 'gpt-bootcfg "
+				       "vm status %s' shows it, 'gpt-bootcfg vm stop %s' stops it",
+				       x->vm->name, by, x->vm->name, x->vm->name);
+	}
+	if (r < 0)
+		return log_error_errno(r, "Failed to lock '" VM_RUN_DIR "/%s.lock': %m",
+				       x->vm->name);
+	x->lock_fd = r;
+	r = vm_owner_restore(x->cli->pc, x->vm->name, &what);
+	if (r < 0)
+		return log_error_errno(r, "Failed to restore the owner of '%s' after an earlier run: %m",
+				       what ? what : "?");
+	if (r > 0)
+		log_warning("VM '%s': restored the owners an earlier vm run left changed (it did "
+			    "not end cleanly).",
+			    x->vm->name);
+	return 0;
+}
+
+/* Whom QEMU runs as (vm-user.h): refused or warned here, before any hook runs. */
+static int vm_run_user(struct vm_ctx *x)
+{
+	_cleanup_free_ char *why = NULL;
+	int r = vm_user_resolve(x->cli->pc, x->vm, &x->user, &why);
+
+	if (r == -ENOENT || r == -EPERM)
+		return log_error_errno(r, "%s:%u:%u: VM '%s': %s", config_path(x),
+				       vm_options(x->vm)->user_line, vm_options(x->vm)->user_col,
+				       x->vm->name, why);
+	if (r < 0)
+		return log_error_errno(r, "Failed to look up the user of VM '%s': %m", x->vm->name);
+	x->user_why = TAKE_PTR(why);
+	return 0;
+}
+
+static int vm_run_hand_over(struct vm_ctx *x)
+{
+	_cleanup_free_ char *what = NULL;
+	int r;
+
+	/* Recorded before the first change: vm_release_run() plays it back from here on. */
+	x->owners_recorded = true;
+	r = vm_owner_prepare(x->cli->pc, x->host, &x->in, &x->user, &x->mem_path, &what);
+	if (r < 0) {
+		x->owners_recorded = false;
+		return log_error_errno(r, "Failed to hand '%s' to user '%s' for VM '%s': %m",
+				       what ? what : "?", x->user.name, x->vm->name);
+	}
+	if (x->mem_path)
+		x->in.mem_path = x->mem_path;
+	return 0;
+}
+
 static int vm_run(struct cli *cli, const char *name)
 {
 	_cleanup_(vm_ctx_done) struct vm_ctx x;
@@ -980,9 +1158,16 @@ static int vm_run(struct cli *cli, const char *name)
 	int r, status, sig;
 
 	r = vm_load(cli, name, &x);
-	if (r < 0)
+	if (r < 0 || check_host_disks(&x) < 0)
 		return EXIT_ERROR;
 	r = check_vfio(&x);
+	if (r < 0)
+		return EXIT_ERROR;
+	r = vm_run_user(&x);
+	if (r < 0)
+		return EXIT_ERROR;
+	/* Before anything is touched: a second instance must not disturb the first. */
+	r = vm_run_lock(&x);
 	if (r < 0)
 		return EXIT_ERROR;
 	/* Prepare hooks first: one of them may allocate the hugepages late. */
@@ -1022,6 +1207,15 @@ static int vm_run(struct cli *cli, const char *name)
 	r = pin_identity(&x);
 	if (r < 0)
 		return EXIT_ERROR;
+	if (x.user.uid != 0 && vm_run_hand_over(&x) < 0) {
+		(void)run_hooks(cli, x.vm, "release");
+		return EXIT_ERROR;
+	}
+	if (x.user.uid == 0 && x.user_why)
+		log_warning("VM '%s': QEMU runs as root: %s.", name, x.user_why);
+	else if (x.user.uid != 0)
+		log_info("VM '%s': QEMU runs as user '%s' (uid %u).", name, x.user.name,
+			 (unsigned)x.user.uid);
 
 	x.in.path_root = path_cxt_root(cli->pc);
 	r = qemu_cmd_build(&x.in, &argv);
@@ -1044,7 +1238,8 @@ static int vm_run(struct cli *cli, const char *name)
 	    path_prefix(cli->pc, &qmp_path, "%s", qmp_host) < 0)
 		return log_oom(), EXIT_ERROR;
 	/* A stale socket of a killed QEMU would be mistaken for the new one. */
-	(void)path_unlink_durable(cli->pc, qmp_host);
+	if (!x.in.qmp_by_fd)
+		(void)path_unlink_durable(cli->pc, qmp_host);
 
 	run_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, &oldmask);
@@ -1065,6 +1260,18 @@ static int vm_run(struct cli *cli, const char *name)
 		/* Threads inherit this; vCPU threads are moved to their own CPUs after start. */
 		if (x.vm->emulator_cpus.n && set_affinity(0, &x.vm->emulator_cpus) < 0)
 			fprintf(stderr, "gpt-bootcfg: cannot set the emulator CPUs: %m\n");
+		/* QEMU inherits the lock (held while it lives) and its QMP socket. */
+		if (fcntl(x.lock_fd, F_SETFD, 0) < 0 ||
+		    (x.in.qmp_by_fd && fcntl(x.in.qmp_fd, F_SETFD, 0) < 0)) {
+			fprintf(stderr, "gpt-bootcfg: cannot pass descriptors to QEMU: %m\n");
+			_exit(127);
+		}
+		r = vm_user_drop(&x.user);
+		if (r < 0) {
+			errno = -r;
+			fprintf(stderr, "gpt-bootcfg: cannot become user '%s': %m\n", x.user.name);
+			_exit(127);
+		}
 		execvp(argv[0], argv);
 		fprintf(stderr, "gpt-bootcfg: cannot execute '%s': %m\n", argv[0]);
 		_exit(127);
@@ -1096,7 +1303,7 @@ static int vm_run(struct cli *cli, const char *name)
 		}
 		return EXIT_ERROR;
 	}
-	if (vm_cpulist_format(&x.vm->vcpu_pins, &vcpus) < 0)
+	if (cpulist_format(x.vm->vcpu_pins.cpus, x.vm->vcpu_pins.n, &vcpus) < 0)
 		return log_oom(), EXIT_ERROR;
 	{
 		_cleanup_free_ char *state = NULL;
@@ -1234,11 +1441,36 @@ static int kill_qemu(struct cli *cli, const char *name, struct qmp *q)
 	return 0;
 }
 
+/*
+ * After a runner that crashed, its QEMU held the lock on its own: once that QEMU is gone,
+ * vm stop plays back the record of what was handed to QEMU's user. While a runner lives
+ * (systemd's ExecStop runs beside it) the lock stays held and the runner does it.
+ */
+static int vm_stop_restore(struct cli *cli, const char *name)
+{
+	_cleanup_free_ char *what = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	fd = vm_lock_wait(cli->pc, name, 2000);
+	if (fd == -EBUSY)
+		return 0;
+	if (fd < 0)
+		return log_error_errno(fd, "Failed to lock '" VM_RUN_DIR "/%s.lock': %m", name);
+	r = vm_owner_restore(cli->pc, name, &what);
+	if (r < 0)
+		return log_error_errno(r, "Failed to restore the owner of '%s': %m",
+				       what ? what : "?");
+	if (r > 0)
+		log_info("VM '%s': restored the owners of the files its QEMU used.", name);
+	return 0;
+}
+
 static int vm_stop(struct cli *cli, const char *name, int timeout)
 {
 	_cleanup_(vm_ctx_done) struct vm_ctx x;
 	_cleanup_qmp_ struct qmp *q = NULL;
-	int r;
+	int r, restored;
 
 	r = vm_load(cli, name, &x);
 	if (r < 0)
@@ -1281,8 +1513,9 @@ static int vm_stop(struct cli *cli, const char *name, int timeout)
 		}
 		log_info("VM '%s' %s.", name, quit ? "stopped" : "powered off");
 	}
+	restored = vm_stop_restore(cli, name);
 	r = run_hooks(cli, x.vm, "release");
-	return r < 0 ? EXIT_ERROR : EXIT_OK;
+	return r < 0 || restored < 0 ? EXIT_ERROR : EXIT_OK;
 }
 
 /* The CPU a thread last ran on: field 39 of /proc/TID/stat, after the "(comm)". */
@@ -1313,10 +1546,10 @@ static int thread_last_cpu(struct path_cxt *live, pid_t tid, int *ret)
 	return 0;
 }
 
-/* The machine type and UUID, and whether they are pinned yet. */
-static void status_identity(struct json_writer *w, const struct vm_identity *id, bool json)
+/* The machine type and UUID, and whether they are pinned yet: into w, or as text when w is NULL. */
+static void status_identity(struct json_writer *w, const struct vm_identity *id)
 {
-	if (json) {
+	if (w) {
 		json_object_begin(w, "machine");
 		if (id->machine)
 			json_string(w, "type", id->machine);
@@ -1376,12 +1609,12 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 			json_object_begin(&w, NULL);
 			json_string(&w, "name", name);
 			json_bool(&w, "running", false);
-			status_identity(&w, &x.id, true);
+			status_identity(&w, &x.id);
 			json_object_end(&w);
 			puts(strbuf_str(&sb) ? strbuf_str(&sb) : "");
 		} else {
 			printf("%s: not running\n", name);
-			status_identity(NULL, &x.id, false);
+			status_identity(NULL, &x.id);
 		}
 		return EXIT_PROBLEMS;
 	}
@@ -1402,11 +1635,11 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 		json_string(&w, "name", name);
 		json_bool(&w, "running", true);
 		json_string(&w, "state", state);
-		status_identity(&w, &x.id, true);
+		status_identity(&w, &x.id);
 		json_array_begin(&w, "vcpus");
 	} else {
 		printf("%s: %s\n", name, state ? state : "unknown");
-		status_identity(NULL, &x.id, false);
+		status_identity(NULL, &x.id);
 		printf("  vCPU  thread    affinity      on CPU  cur/MHz\n");
 	}
 	for (size_t i = 0; i < n; i++) {

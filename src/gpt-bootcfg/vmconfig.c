@@ -6,154 +6,17 @@
 
 #include "config.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "path.h"
 #include "qemucmd.h"
 #include "strbuf.h"
+#include "strv-util.h"
 #include "vmconfig.h"
 #include "vmhw.h"
 
-/*
- * Errors are formatted here rather than with config_error() so that this file only needs
- * the raw layer's data types: the unit tests build sections by hand and link it alone.
- */
-_printf_(4, 5) static char *vm_error(const struct config *c, unsigned line, unsigned col,
-				     const char *fmt, ...)
-{
-	_cleanup_free_ char *msg = NULL;
-	char *s = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return NULL;
-	if (asprintf(&s, "%s:%u:%u: %s", c && c->path ? c->path : "(config)", line, col, msg) < 0)
-		return NULL;
-	return s;
-}
-
-
-/* CPU numbers above this are garbage, not CPUs. */
-#define VM_CPU_MAX 8191
-
-static const char *skip_space(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\n')
-		p++;
-	return p;
-}
-
-static int parse_cpu_number(const char **p, unsigned *ret)
-{
-	unsigned long v = 0;
-	const char *s = *p;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	while (isdigit((unsigned char)*s)) {
-		v = v * 10 + (unsigned long)(*s - '0');
-		if (v > VM_CPU_MAX)
-			return -EINVAL;
-		s++;
-	}
-	*p = s;
-	*ret = (unsigned)v;
-	return 0;
-}
-
-bool vm_cpulist_contains(const struct cpu_set_list *l, unsigned cpu)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (l->cpus[i] == cpu)
-			return true;
-	return false;
-}
-
-int vm_cpulist_parse(const char *s, struct cpu_set_list *ret)
-{
-	struct cpu_set_list l = {0};
-	size_t alloc = 0;
-	const char *p = skip_space(s);
-	int r;
-
-	if (*p == '\0') {
-		*ret = l;
-		return 0;
-	}
-	for (;;) {
-		unsigned a, b;
-
-		p = skip_space(p);
-		r = parse_cpu_number(&p, &a);
-		if (r < 0)
-			goto fail;
-		b = a;
-		p = skip_space(p);
-		if (*p == '-') {
-			p = skip_space(p + 1);
-			r = parse_cpu_number(&p, &b);
-			if (r < 0)
-				goto fail;
-			r = -EINVAL;
-			if (b < a)
-				goto fail;
-			p = skip_space(p);
-		}
-		for (unsigned c = a; c <= b; c++) {
-			r = -ENOTUNIQ;
-			if (vm_cpulist_contains(&l, c))
-				goto fail;
-			if (l.n == alloc) {
-				size_t na = alloc ? alloc * 2 : 16;
-				unsigned *nl = realloc(l.cpus, na * sizeof(*nl));
-
-				r = -ENOMEM;
-				if (!nl)
-					goto fail;
-				l.cpus = nl;
-				alloc = na;
-			}
-			l.cpus[l.n++] = c;
-		}
-		if (*p == '\0')
-			break;
-		r = -EINVAL;
-		if (*p != ',')
-			goto fail;
-		p++;
-	}
-	*ret = l;
-	return 0;
-fail:
-	free(l.cpus);
-	return r;
-}
-
-int vm_cpulist_format(const struct cpu_set_list *l, char **ret)
-{
-	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
-
-	for (size_t i = 0; i < l->n;) {
-		size_t j = i;
-
-		while (j + 1 < l->n && l->cpus[j + 1] == l->cpus[j] + 1)
-			j++;
-		if (i > 0)
-			strbuf_putc(&sb, ',');
-		if (j == i)
-			strbuf_printf(&sb, "%u", l->cpus[i]);
-		else
-			strbuf_printf(&sb, "%u-%u", l->cpus[i], l->cpus[j]);
-		i = j + 1;
-	}
-	return strbuf_steal(&sb, ret);
-}
-
 #define FAIL(e, ...)                                                                               \
 	do {                                                                                       \
-		*ret_error = vm_error(c, (e)->line, (e)->col_value, __VA_ARGS__);                  \
+		*ret_error = config_error(c, (e)->line, (e)->col_value, __VA_ARGS__);                  \
 		return -EINVAL;                                                                    \
 	} while (0)
 
@@ -205,24 +68,6 @@ static void vm_config_freep(struct vm_config **vm)
 	vm_config_free(*vm);
 }
 
-static int parse_bool(const char *s, bool *ret)
-{
-	static const char *const yes[] = {"yes", "true", "on", "1"};
-	static const char *const no[] = {"no", "false", "off", "0"};
-
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
-		if (strcasecmp(s, yes[i]) == 0) {
-			*ret = true;
-			return 0;
-		}
-	for (size_t i = 0; i < ARRAY_SIZE(no); i++)
-		if (strcasecmp(s, no[i]) == 0) {
-			*ret = false;
-			return 0;
-		}
-	return -EINVAL;
-}
-
 /* "16G", "16GiB", "512M", "1048576" (bytes). Binary units. */
 static int parse_size(const char *s, uint64_t *ret)
 {
@@ -255,75 +100,12 @@ static int parse_size(const char *s, uint64_t *ret)
 	return -EINVAL;
 }
 
-static int parse_uint(const char *s, unsigned max, unsigned *ret)
-{
-	unsigned long v = 0;
-
-	if (!*s)
-		return -EINVAL;
-	for (const char *p = s; *p; p++) {
-		if (!isdigit((unsigned char)*p))
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v > max)
-			return -ERANGE;
-	}
-	*ret = (unsigned)v;
-	return 0;
-}
-
-/* Split on whitespace (and commas when commas is set) into a strv. */
-static int split_words(const char *s, bool commas, char ***ret)
-{
-	_cleanup_strv_free_ char **l = NULL;
-	size_t n = 0;
-
-	for (const char *p = s;;) {
-		size_t len;
-		char **nl;
-
-		while (*p && (isspace((unsigned char)*p) || (commas && *p == ',')))
-			p++;
-		if (!*p)
-			break;
-		len = 0;
-		while (p[len] && !isspace((unsigned char)p[len]) && !(commas && p[len] == ','))
-			len++;
-		nl = realloc(l, (n + 2) * sizeof(char *));
-		if (!nl)
-			return -ENOMEM;
-		l = nl;
-		l[n] = strndup(p, len);
-		if (!l[n])
-			return -ENOMEM;
-		l[++n] = NULL;
-		p += len;
-	}
-	if (!l) {
-		l = calloc(1, sizeof(char *));
-		if (!l)
-			return -ENOMEM;
-	}
-	*ret = TAKE_PTR(l);
-	return 0;
-}
-
-static int strv_push(char ***l, const char *s)
-{
-	size_t n = strv_length(*l);
-	char **nl = realloc(*l, (n + 2) * sizeof(char *));
-
-	if (!nl)
-		return -ENOMEM;
-	*l = nl;
-	nl[n] = strdup(s);
-	if (!nl[n])
-		return -ENOMEM;
-	nl[n + 1] = NULL;
-	return 0;
-}
-
-static bool valid_name(const char *s)
+/*
+ * A name the runner turns into a file name, an interface name or a QEMU id: no leading
+ * '.', so it cannot be "." or ".." or a hidden file. Stricter than config.c's
+ * valid_section_name(), which only checks the config file's syntax.
+ */
+static bool valid_runtime_name(const char *s)
 {
 	if (!*s || strlen(s) > 64)
 		return false;
@@ -360,7 +142,7 @@ static int parse_cpus(const struct config *c, const struct config_entry *e,
 	struct cpu_set_list l;
 	int r;
 
-	r = vm_cpulist_parse(e->value, &l);
+	r = cpulist_parse_ordered(e->value, &l);
 	if (r == -ENOTUNIQ)
 		FAIL(e, "%s: a CPU is listed twice in '%s'", e->key, e->value);
 	if (r == -ENOMEM)
@@ -379,7 +161,7 @@ static int parse_disk(const struct config *c, const struct config_entry *e, stru
 	const char *nv;
 	int r;
 
-	r = split_words(e->value, false, &w);
+	r = split_words(e->value, WHITESPACE, &w);
 	if (r < 0)
 		return r;
 	if (!w[0])
@@ -486,7 +268,7 @@ static int parse_network(const struct config *c, const struct config_entry *e,
 		FAIL(e, "network: expected none, user, bridge:BRIDGE or tap:TAP, not '%s'", v);
 	if (ifname) {
 		/* IFNAMSIZ is 16 including the NUL. */
-		if (!*ifname || strlen(ifname) > 15 || !valid_name(ifname))
+		if (!*ifname || strlen(ifname) > 15 || !valid_runtime_name(ifname))
 			FAIL(e, "network: invalid interface name '%s'", ifname);
 		free(o->net_ifname);
 		o->net_ifname = strdup(ifname);
@@ -536,8 +318,8 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 	int r;
 
 	*ret_error = NULL;
-	if (!s->name || !valid_name(s->name)) {
-		*ret_error = vm_error(c, s->line, 1,
+	if (!s->name || !valid_runtime_name(s->name)) {
+		*ret_error = config_error(c, s->line, 1,
 				      "[vm] needs a name of letters, digits, '-', '_' or '.'");
 		return -EINVAL;
 	}
@@ -577,7 +359,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 		if (!is_repeatable(k))
 			for (size_t j = 0; j < i; j++)
 				if (streq(s->entries[j].key, k)) {
-					*ret_error = vm_error(c, e->line, e->col_key,
+					*ret_error = config_error(c, e->line, e->col_key,
 							      "'%s' is already set on line %u", k,
 							      s->entries[j].line);
 					return -EINVAL;
@@ -633,7 +415,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 			o->emulator_cpus_line = e->line;
 			o->emulator_cpus_col = e->col_value;
 		} else if (streq(k, "cpu-model")) {
-			if (!*v || strlen(v) > 64 || strchr(v, ',') || !valid_name(v))
+			if (!*v || strlen(v) > 64 || strchr(v, ',') || !valid_runtime_name(v))
 				FAIL(e, "cpu-model: invalid model name '%s'", v);
 			if (set_string(&o->cpu_model, v) < 0)
 				return -ENOMEM;
@@ -666,14 +448,16 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 			if (set_string(&o->hugepage_mount, v) < 0)
 				return -ENOMEM;
 		} else if (streq(k, "user")) {
-			if (!valid_name(v) || strlen(v) > 32)
+			if (!valid_runtime_name(v) || strlen(v) > 32)
 				FAIL(e, "user: invalid user name '%s'", v);
 			if (set_string(&o->user, v) < 0)
 				return -ENOMEM;
+			o->user_line = e->line;
+			o->user_col = e->col_value;
 		} else if (streq(k, "devices")) {
 			_cleanup_strv_free_ char **l = NULL;
 
-			r = split_words(v, true, &l);
+			r = split_words(v, WHITESPACE ",", &l);
 			if (r < 0)
 				return r;
 			STRV_FOREACH(d, l) {
@@ -708,7 +492,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 			if (!valid_path(v))
 				FAIL(e, "cdrom: '%s' is not an absolute path without commas or spaces",
 				     v);
-			if (strv_push(&o->cdroms, v) < 0)
+			if (strv_add(&o->cdroms, v) < 0)
 				return -ENOMEM;
 			if (!o->cdroms_line)
 				o->cdroms_line = e->line;
@@ -772,21 +556,21 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 		} else if (streq(k, "extra-args")) {
 			_cleanup_strv_free_ char **l = NULL;
 
-			r = split_words(v, false, &l);
+			r = split_words(v, WHITESPACE, &l);
 			if (r < 0)
 				return r;
 			STRV_FOREACH(a, l)
-				if (strv_push(&o->extra_args, *a) < 0)
+				if (strv_add(&o->extra_args, *a) < 0)
 					return -ENOMEM;
 		} else {
-			*ret_error = vm_error(c, e->line, e->col_key, "unknown key '%s' in [vm %s]", k,
+			*ret_error = config_error(c, e->line, e->col_key, "unknown key '%s' in [vm %s]", k,
 					      s->name);
 			return -EINVAL;
 		}
 	}
 
 	if (!have_memory) {
-		*ret_error = vm_error(c, s->line, 1, "[vm %s] needs 'memory = SIZE'", s->name);
+		*ret_error = config_error(c, s->line, 1, "[vm %s] needs 'memory = SIZE'", s->name);
 		return -EINVAL;
 	}
 	if (vm->hugepage_size && vm->memory % vm->hugepage_size)
@@ -810,13 +594,13 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 		     vm->vcpu_pins.n, vm->vcpus);
 	if (emu_e && pins_e)
 		for (size_t i = 0; i < vm->emulator_cpus.n; i++)
-			if (vm_cpulist_contains(&vm->vcpu_pins, vm->emulator_cpus.cpus[i]))
+			if (cpulist_contains(&vm->vcpu_pins, vm->emulator_cpus.cpus[i]))
 				FAIL(emu_e, "emulator-cpus: CPU %u also runs a vCPU (vcpu-pins)",
 				     vm->emulator_cpus.cpus[i]);
 	if (o->usb_redirect && o->spice == VM_SPICE_NONE)
 		FAIL(usb_e, "usb-redirect: needs spice = unix or loopback");
 	if (o->spice == VM_SPICE_LOOPBACK && !o->spice_password_file) {
-		*ret_error = vm_error(c, s->line, 1,
+		*ret_error = config_error(c, s->line, 1,
 				      "[vm %s]: spice = loopback needs spice-password-file", s->name);
 		return -EINVAL;
 	}
@@ -828,7 +612,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 		STRV_FOREACH(d, vm->devices)
 			listed = listed || streq(*d, o->devopts[i].device);
 		if (!listed) {
-			*ret_error = vm_error(c, s->line, 1,
+			*ret_error = config_error(c, s->line, 1,
 					      "[vm %s]: device-options for '%s', which is not in devices",
 					      s->name, o->devopts[i].device);
 			return -EINVAL;

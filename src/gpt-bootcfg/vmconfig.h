@@ -9,15 +9,13 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "cpulist.h"
 
 struct config_section;
 struct config;
-
-struct cpu_set_list {
-	unsigned *cpus; /* in the order written: "14-17,32-35" -> 14 15 16 17 32 33 34 35 */
-	size_t n;
-};
 
 struct vm_config {
 	char *name;
@@ -41,15 +39,3 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 		    struct vm_config **ret, char **ret_error);
 void vm_config_free(struct vm_config *vm);
 
-/*
- * CPU lists for pinning, in the kernel's notation but in the order written: position i is
- * vCPU i ("32,14-15" -> 32 14 15). -EINVAL on syntax errors, reversed ranges or numbers
- * above 8191; -ENOTUNIQ when a CPU appears twice. An empty string gives an empty list.
- */
-int vm_cpulist_parse(const char *s, struct cpu_set_list *ret);
-
-/* The compact notation again ("14-17,32-35"), runs folded in the order given; "" if empty. */
-int vm_cpulist_format(const struct cpu_set_list *l, char **ret);
-
-/* True if cpu is in the list. */
-bool vm_cpulist_contains(const struct cpu_set_list *l, unsigned cpu);

@@ -11,31 +11,15 @@
 #include <stdio.h>
 
 #include "macro.h"
+#include "parse-util.h"
+#include "strv-util.h"
 #include "vmhw.h"
-
-_printf_(4, 5) static char *hw_error(const struct config *c, unsigned line, unsigned col,
-				     const char *fmt, ...)
-{
-	_cleanup_free_ char *msg = NULL;
-	char *s = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return NULL;
-	if (asprintf(&s, "%s:%u:%u: %s", c && c->path ? c->path : "(config)", line, col, msg) < 0)
-		return NULL;
-	return s;
-}
 
 /* An error at column col of the entry's value (col 0 = the value's first character). */
 #define HW_FAIL_AT(e, off, ...)                                                                    \
 	do {                                                                                       \
 		*ret_error =                                                                       \
-		    hw_error(c, (e)->line, (e)->col_value + (unsigned)(off), __VA_ARGS__);         \
+		    config_error(c, (e)->line, (e)->col_value + (unsigned)(off), __VA_ARGS__);         \
 		return -EINVAL;                                                                    \
 	} while (0)
 
@@ -48,23 +32,6 @@ static bool hw_device_section_exists(const struct config *c, const char *name)
 		    streq_ptr(c->sections[i].name, name))
 			return true;
 	return false;
-}
-
-static int hw_strv_append(char ***l, size_t *n, char *s)
-{
-	char **nl;
-
-	if (!s)
-		return -ENOMEM;
-	nl = realloc(*l, (*n + 2) * sizeof(char *));
-	if (!nl) {
-		free(s);
-		return -ENOMEM;
-	}
-	*l = nl;
-	nl[(*n)++] = s;
-	nl[*n] = NULL;
-	return 0;
 }
 
 bool vm_machine_type_valid(const char *s)
@@ -157,46 +124,6 @@ static const char *const hw_reserved_options[] = {
     "host", "sysfsdev", "bus", "addr", "id", "multifunction", "acpi-index", "failover_pair_id",
 };
 
-/* Keeps the list in messages short: the options most setups use. */
-#define HW_KNOWN_OPTIONS                                                                           \
-	"bootindex, rombar, romfile, x-vga, display, x-no-kvm-intx, x-pci-*-id, ...; see "         \
-	"gpt-bootcfg.conf(5)"
-
-static int hw_parse_bool(const char *s, bool *ret)
-{
-	static const char *const yes[] = {"yes", "true", "on", "1"};
-	static const char *const no[] = {"no", "false", "off", "0"};
-
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*ret = true;
-			return 0;
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*ret = false;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static int hw_parse_uint(const char *s, unsigned max, unsigned *ret)
-{
-	unsigned long v = 0;
-
-	if (!*s || strlen(s) > 10)
-		return -EINVAL;
-	for (const char *p = s; *p; p++) {
-		if (!isdigit((unsigned char)*p))
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v > max)
-			return -ERANGE;
-	}
-	*ret = (unsigned)v;
-	return 0;
-}
-
 /*
  * One "name=value" of device-options at offset off of the entry's value. Returns the
  * option as QEMU gets it in *ret_opt (NULL for bootindex, which goes to dopt->bootindex).
@@ -237,7 +164,7 @@ static int hw_parse_vfio_option(const struct config *c, const struct config_entr
 
 	switch (def->type) {
 	case HW_OPT_BOOTINDEX:
-		if (hw_parse_uint(v, 999, &u) < 0 || u == 0)
+		if (parse_uint(v, 999, &u) < 0 || u == 0)
 			HW_FAIL_AT(e, voff, "device-options: bootindex must be 1 to 999, not '%s'",
 				   v);
 		dopt->bootindex = u;
@@ -246,12 +173,12 @@ static int hw_parse_vfio_option(const struct config *c, const struct config_entr
 		*ret_opt = NULL;
 		return 0;
 	case HW_OPT_BOOL:
-		if (hw_parse_bool(v, &b) < 0)
+		if (parse_bool(v, &b) < 0)
 			HW_FAIL_AT(e, voff, "device-options: %s expects on or off, not '%s'", k, v);
 		/* QEMU wants on/off; yes/true/1 are normalised here. */
 		return asprintf(ret_opt, "%s=%s", k, b ? "on" : "off") < 0 ? -ENOMEM : 0;
 	case HW_OPT_ONOFFAUTO:
-		if (!streq(v, "auto") && hw_parse_bool(v, &b) < 0)
+		if (!streq(v, "auto") && parse_bool(v, &b) < 0)
 			HW_FAIL_AT(e, voff, "device-options: %s expects on, off or auto, not '%s'",
 				   k, v);
 		return asprintf(ret_opt, "%s=%s", k,
@@ -261,7 +188,7 @@ static int hw_parse_vfio_option(const struct config *c, const struct config_entr
 			   ? -ENOMEM
 			   : 0;
 	case HW_OPT_UINT:
-		if (hw_parse_uint(v, def->max, &u) < 0)
+		if (parse_uint(v, def->max, &u) < 0)
 			HW_FAIL_AT(e, voff,
 				   "device-options: %s must be a number from 0 to %u, not '%s'", k,
 				   def->max, v);
@@ -346,9 +273,10 @@ static int hw_parse_device_options(const struct config *c, const struct config_e
 		if (r < 0)
 			return r;
 		if (out) {
-			r = hw_strv_append(&opts, &n, out);
+			r = strv_consume(&opts, out);
 			if (r < 0)
 				return r;
+			n++;
 		}
 		off += len;
 		if (off < end) {
@@ -407,7 +335,7 @@ static int hw_parse_boot(const struct config *c, const struct config_entry *e, s
 		if ((streq(w, "disk") || streq(w, "cdrom") || streq(w, "network")) &&
 		    hw_device_section_exists(c, w)) {
 			/* Either reading would surprise someone: make the name unique. */
-			*ret_error = hw_error(c, e->line, e->col_value + (unsigned)off,
+			*ret_error = config_error(c, e->line, e->col_value + (unsigned)off,
 					      "boot: '%s' is both a keyword and a [device %s] "
 					      "section; rename the section",
 					      w, w);
@@ -424,7 +352,7 @@ static int hw_parse_boot(const struct config *c, const struct config_entry *e, s
 			it.kind = VM_BOOT_DEVICE;
 		else {
 			*ret_error =
-			    hw_error(c, e->line, e->col_value + (unsigned)off,
+			    config_error(c, e->line, e->col_value + (unsigned)off,
 				     "boot: '%s' is not disk, cdrom, network or a [device] "
 				     "section",
 				     w);
@@ -434,7 +362,7 @@ static int hw_parse_boot(const struct config *c, const struct config_entry *e, s
 		for (size_t i = 0; i < n && r == 0; i++)
 			if (items[i].kind == it.kind &&
 			    (it.kind != VM_BOOT_DEVICE || streq(items[i].device, w))) {
-				*ret_error = hw_error(c, e->line, e->col_value + (unsigned)off,
+				*ret_error = config_error(c, e->line, e->col_value + (unsigned)off,
 						      "boot: '%s' is listed twice", w);
 				r = -EINVAL;
 			}
@@ -453,7 +381,7 @@ static int hw_parse_boot(const struct config *c, const struct config_entry *e, s
 		off += len;
 	}
 	if (r == 0 && n == 0) {
-		*ret_error = hw_error(c, e->line, e->col_value,
+		*ret_error = config_error(c, e->line, e->col_value,
 				      "boot: expected what to boot from, in order (device names, "
 				      "disk, cdrom, network)");
 		r = -EINVAL;
@@ -581,7 +509,7 @@ int vm_hw_check(const struct config *c, const struct config_section *s, struct v
 			continue;
 		if (boot_e) {
 			*ret_error =
-			    hw_error(c, d->line, d->col,
+			    config_error(c, d->line, d->col,
 				     "device-options: bootindex and 'boot' (line %u) both set "
 				     "the boot order; use boot = ...",
 				     boot_e->line);
@@ -589,7 +517,7 @@ int vm_hw_check(const struct config *c, const struct config_section *s, struct v
 		}
 		for (size_t j = 0; j < i; j++)
 			if (o->devopts[j].bootindex == d->bootindex) {
-				*ret_error = hw_error(
+				*ret_error = config_error(
 				    c, d->line, d->col,
 				    "device-options: bootindex=%u is also given to "
 				    "'%s' on line %u",

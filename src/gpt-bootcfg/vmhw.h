@@ -11,6 +11,12 @@
 #include "config.h"
 #include "qemucmd.h"
 
+/* Keeps the list in messages short: the options most setups use. */
+#define HW_KNOWN_OPTIONS                                                                           \
+	"bootindex, rombar, romfile, x-vga, display, x-no-kvm-intx, x-pci-*-id, ...; see "         \
+	"gpt-bootcfg.conf(5)"
+
+
 /*
  * Parse one [vm] entry if it is one of the keys above: 1 when handled, 0 when the key is
  * not one of them, -EINVAL with "FILE:LINE:COL: ..." in *ret_error on a bad value.

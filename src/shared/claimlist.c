@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "claimlist.h"
+#include "proc-cmdline.h"
 
 #define MAX_TOKENS 6
 
@@ -302,79 +303,30 @@ void claim_list_done(struct claim_list *l)
 	*l = (struct claim_list)CLAIM_LIST_INIT;
 }
 
-/*
- * One word of the command line as the kernel's next_arg() (lib/cmdline.c, kernel/params.c)
- * splits and unquotes it: a leading quote makes spaces part of the word until the next
- * quote; the value loses a leading quote and, then, a trailing one; a quoted word loses its
- * closing quote. Returns the length consumed.
- */
-static size_t next_arg(const char *p, char *word, size_t size, const char **ret_val)
-{
-	bool in_quote = false, quoted = false;
-	size_t i, equals = 0, start = 0, end, n;
-	const char *val = NULL;
-
-	if (*p == '"') {
-		start = 1;
-		in_quote = quoted = true;
-	}
-	for (i = start; p[i]; i++) {
-		if ((p[i] == ' ' || p[i] == '\t' || p[i] == '\n') && !in_quote)
-			break;
-		if (equals == 0 && p[i] == '=')
-			equals = i;
-		if (p[i] == '"')
-			in_quote = !in_quote;
-	}
-	end = i;
-	if (quoted && end > start && p[end - 1] == '"')
-		end--;
-	n = end - start;
-	if (n >= size) {
-		word[0] = '\0';
-		*ret_val = NULL;
-		return i;
-	}
-	memcpy(word, p + start, n);
-	word[n] = '\0';
-	if (equals) {
-		size_t vl;
-
-		word[equals - start] = '\0';
-		val = word + (equals - start) + 1;
-		vl = strlen(val);
-		if (*val == '"') {
-			val++;
-			vl--;
-			if (!quoted && vl > 0 && val[vl - 1] == '"')
-				((char *)val)[vl - 1] = '\0';
-		}
-	}
-	*ret_val = val;
-	return i;
-}
-
 void claim_cmdline_parse(const char *cmdline, struct claim_cmdline *ret)
 {
 	struct claim_cmdline c = {0};
 	const char *p = cmdline;
 
-	while (*p) {
-		const char *v;
-		char word[64];
+	struct proc_cmdline_word w;
 
-		while (*p == ' ' || *p == '\t' || *p == '\n')
-			p++;
-		if (!*p)
-			break;
-		p += next_arg(p, word, sizeof(word), &v);
-		if (!v)
+	while (proc_cmdline_next(&p, &w) > 0) {
+		if (!w.value)
 			continue;
-		if (streq(word, "gpt_bootcfg"))
-			c.off = streq(v, "off") || streq(v, "0") || streq(v, "no");
-		else if (streq(word, "gpt_bootcfg.generation")) {
+		if (proc_cmdline_key_eq(w.key, w.key_len, "gpt_bootcfg"))
+			c.off = proc_cmdline_value_eq(&w, "off") || proc_cmdline_value_eq(&w, "0") ||
+				proc_cmdline_value_eq(&w, "no");
+		else if (proc_cmdline_key_eq(w.key, w.key_len, "gpt_bootcfg.generation")) {
+			char v[24];
+
+			/* Longer than any uint64_t: present but invalid. */
 			c.has_generation = true;
-			c.generation_valid = parse_decimal(v, &c.generation) == 0;
+			c.generation_valid = w.value_len < sizeof(v);
+			if (c.generation_valid) {
+				memcpy(v, w.value, w.value_len);
+				v[w.value_len] = '\0';
+				c.generation_valid = parse_decimal(v, &c.generation) == 0;
+			}
 		}
 	}
 	*ret = c;

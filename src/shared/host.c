@@ -13,7 +13,9 @@
 #include "cpulist.h"
 #include "host.h"
 #include "mountinfo.h"
+#include "proc-cmdline.h"
 #include "strbuf.h"
+#include "strv-util.h"
 
 static __thread char last_error[1024];
 
@@ -47,24 +49,6 @@ static int fail_errno(struct path_cxt *pc, int r, const char *host_path)
 	return fail(pc, r, host_path, "%s", strerror(-r));
 }
 
-static int strv_push(char ***l, size_t *n, const char *s)
-{
-	char **nl, *d;
-
-	d = strdup(s);
-	if (!d)
-		return -ENOMEM;
-	nl = realloc(*l, (*n + 2) * sizeof(char *));
-	if (!nl) {
-		free(d);
-		return -ENOMEM;
-	}
-	nl[*n] = d;
-	nl[++*n] = NULL;
-	*l = nl;
-	return 0;
-}
-
 static char **strv_new_empty(void)
 {
 	return calloc(1, sizeof(char *));
@@ -74,7 +58,6 @@ static char **strv_new_empty(void)
 static int strv_split(const char *s, char ***ret)
 {
 	char **l = strv_new_empty();
-	size_t n = 0;
 
 	if (!l)
 		return -ENOMEM;
@@ -92,7 +75,7 @@ static int strv_split(const char *s, char ***ret)
 		}
 		memcpy(tok, s, k);
 		tok[k] = '\0';
-		if (strv_push(&l, &n, tok) < 0) {
+		if (strv_add(&l, tok) < 0) {
 			strv_free(l);
 			return -ENOMEM;
 		}
@@ -740,7 +723,6 @@ static int add_mount_uses(struct host *h, struct block_device *b, const char *no
 static int load_block_device(struct host *h, const char *name, struct block_device *b)
 {
 	_cleanup_strv_free_ char **entries = NULL;
-	size_t n_names = 0;
 	int r;
 
 	b->name = strdup(name);
@@ -788,7 +770,7 @@ static int load_block_device(struct host *h, const char *name, struct block_devi
 		memset(part, 0, sizeof(*part));
 		part->name = strdup(*e);
 		b->n_parts++;
-		if (!part->name || strv_push(&b->partitions, &n_names, *e) < 0)
+		if (!part->name || strv_add(&b->partitions, *e) < 0)
 			return -ENOMEM;
 		r = read_devno(h->pc, dir, &part->major, &part->minor);
 		if (r < 0)
@@ -1248,64 +1230,9 @@ bool host_has_cpu_flag(const struct host *h, const char *flag)
 	return false;
 }
 
-/* The kernel treats '-' and '_' in parameter names as the same character. */
-static bool param_name_eq(const char *a, size_t alen, const char *b)
-{
-	size_t i;
-
-	for (i = 0; i < alen && b[i]; i++) {
-		char x = a[i] == '-' ? '_' : a[i], y = b[i] == '-' ? '_' : b[i];
-
-		if (x != y)
-			return false;
-	}
-	return i == alen && b[i] == '\0';
-}
-
 int host_cmdline_get(const struct host *h, const char *key, char **ret_value)
 {
-	const char *p = h->cmdline, *found = NULL;
-	size_t found_len = 0;
-
-	if (!p)
-		return 0;
-	while (*p) {
-		const char *start, *eq = NULL;
-		bool quoted = false;
-		size_t klen;
-
-		p += strspn(p, " \t\n");
-		if (!*p)
-			break;
-		start = p;
-		/* Double quotes may wrap a value containing spaces, as the kernel allows. */
-		for (; *p && (quoted || !isspace((unsigned char)*p)); p++) {
-			if (*p == '"')
-				quoted = !quoted;
-			else if (*p == '=' && !eq && !quoted)
-				eq = p;
-		}
-		klen = (eq ? eq : p) - start;
-		if (param_name_eq(start, klen, key)) {
-			found = eq ? eq + 1 : p;
-			found_len = eq ? (size_t)(p - eq - 1) : 0;
-		}
-	}
-	if (!found)
-		return 0;
-	if (ret_value) {
-		char *v;
-
-		if (found_len >= 2 && found[0] == '"' && found[found_len - 1] == '"') {
-			found++;
-			found_len -= 2;
-		}
-		v = strndup(found, found_len);
-		if (!v)
-			return -ENOMEM;
-		*ret_value = v;
-	}
-	return 1;
+	return proc_cmdline_get(h->cmdline, key, ret_value);
 }
 
 size_t host_slot_functions(const struct host *h, const struct pci_device *d,

@@ -47,10 +47,19 @@ mkdir -p "$TAP_TMP/ctl"
 dpkg-deb -e "$deb" "$TAP_TMP/ctl"
 ok "triggers: activate-noawait update-initramfs" -- \
 	grep -qx 'activate-noawait update-initramfs' "$TAP_TMP/ctl/triggers"
+# Comments may name it (prerm says the trigger rebuilds); only a command counts.
 ok "no maintainer script runs update-initramfs" -- \
-	sh -c "! grep -l 'update-initramfs' '$TAP_TMP/ctl/'*inst '$TAP_TMP/ctl/'*rm 2>/dev/null"
+	sh -c "! grep -l '^[^#]*update-initramfs' '$TAP_TMP/ctl/'*inst '$TAP_TMP/ctl/'*rm 2>/dev/null"
 ok "postrm purges /etc/gpt-bootcfg and /var/lib/gpt-bootcfg" -- \
 	sh -c "grep -q purge '$TAP_TMP/ctl/postrm' && grep -q 'rm -rf /etc/gpt-bootcfg /var/lib/gpt-bootcfg' '$TAP_TMP/ctl/postrm'"
+has /usr/lib/sysusers.d/gpt-bootcfg.conf debian/gpt-bootcfg.sysusers
+ok "sysusers.d: the system user gpt-bootcfg-qemu, in the kvm group" -- sh -c \
+	"dpkg-deb --fsys-tarfile '$deb' | tar -xO ./usr/lib/sysusers.d/gpt-bootcfg.conf >'$TAP_TMP/sysusers' &&
+	 grep -q '^u gpt-bootcfg-qemu - ' '$TAP_TMP/sysusers' && grep -qx 'm gpt-bootcfg-qemu kvm' '$TAP_TMP/sysusers'"
+ok "postinst creates it (systemd-sysusers) on configure" -- \
+	sh -c "grep -q 'systemd-sysusers.*gpt-bootcfg.conf' '$TAP_TMP/ctl/postinst'"
+ok "purge keeps the system user (Debian's rule), and says how to remove it" -- \
+	sh -c "! grep -q 'deluser --system gpt-bootcfg-qemu *\$' '$TAP_TMP/ctl/postrm' && ! grep -qE '^[^#]*(deluser|userdel)' '$TAP_TMP/ctl/postrm'"
 ok "postrm and prerm are valid sh" -- sh -n "$TAP_TMP/ctl/postrm" "$TAP_TMP/ctl/prerm"
 
 dpkg-deb -x "$deb" "$TAP_TMP/root"

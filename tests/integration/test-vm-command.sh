@@ -123,14 +123,18 @@ chmod +x "$fake_qemu"
 export GPT_BOOTCFG_QEMU="$fake_qemu"
 
 # expect_error DESCRIPTION ROOT SUBCOMMAND WANT
+# The instance lock of vm run (run/gpt-bootcfg/NAME.lock, with its directory) is taken
+# before the prepare hooks and stays behind as an empty runtime file: a lock file cannot
+# be removed without a race. Everything else must be as before.
 expect_error() {
-	_before=$( (cd "$2" && find . -printf '%p %s %l\n' | sort) | cksum)
+	_before=$( (cd "$2" && find . -path ./run/gpt-bootcfg -prune -o -printf '%p %s %l\n' | sort) | cksum)
 	"$GPT_BOOTCFG" --root "$2" vm "$3" win10 >"$TAP_TMP/out" 2>"$TAP_TMP/err"; _rc=$?
 	is "$_rc" 2 "$1: vm $3 exits 2"
 	ok "$1: names the problem" -- grep -qF -- "$4" "$TAP_TMP/err"
 	is "$(wc -l <"$TAP_TMP/err")" 1 "$1: one line"
 	ok "$1: QEMU not started" -- test ! -e "$TAP_TMP/qemu-was-run"
-	_after=$( (cd "$2" && find . -printf '%p %s %l\n' | sort) | cksum)
+	_after=$( (cd "$2" && find . -path ./run/gpt-bootcfg/win10.lock -prune -o \
+		-path ./run/gpt-bootcfg -prune -o -printf '%p %s %l\n' | sort) | cksum)
 	is "$_after" "$_before" "$1: nothing changed under the root"
 }
 

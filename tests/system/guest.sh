@@ -68,6 +68,10 @@ stage_install() {
 		[ "$(dpkg-query -W -f "\${db:Status-Status}" gpt-bootcfg)" = installed ]'
 	install -D -m 0644 ./gpt-bootcfg.conf /etc/gpt-bootcfg/gpt-bootcfg.conf
 	install -D -m 0644 ./acpi-off.img /var/lib/systest/acpi-off.img
+	# extra-args' -serial file: QEMU runs as gpt-bootcfg-qemu, which may not create files in
+	# /var/lib/systest: the file is made for it (files named only in extra-args are the
+	# administrator's to provide, docs/vm.md "Privileges").
+	install -m 0644 -o gpt-bootcfg-qemu -g gpt-bootcfg-qemu /dev/null /var/lib/systest/vm-serial.log
 	# The test guest has no KVM: the VM runs under TCG (the runner's test override). The
 	# test's own drop-in, removed again before the purge check.
 	mkdir -p /etc/systemd/system/gpt-bootcfg-vm@test.service.d
@@ -116,6 +120,15 @@ stage_verify() {
 	record vm-unit systemctl status --no-pager gpt-bootcfg-vm@test
 	check vm-active systemctl is-active -q gpt-bootcfg-vm@test
 	record vm-status gpt-bootcfg vm status test
+	# QEMU off root (issue 14): the package's system user, the vfio nodes and the disk
+	# handed to it while the VM runs.
+	check qemu-user-exists getent passwd gpt-bootcfg-qemu
+	_quid=$(id -u gpt-bootcfg-qemu 2>/dev/null)
+	_qpid=$(cat /run/gpt-bootcfg/test.pid 2>/dev/null)
+	check qemu-runs-as-gpt-bootcfg-qemu sh -c "[ -n '$_quid' ] && [ -n '$_qpid' ] &&
+		awk '/^Uid:/ {print \$2, \$3, \$4, \$5}' /proc/$_qpid/status | grep -qx '$_quid $_quid $_quid $_quid'"
+	check qemu-disk-handed-over sh -c "[ \"\$(stat -c %u /var/lib/systest/acpi-off.img)\" = '$_quid' ]"
+	stat -c '%n %u:%g %a' /dev/vfio/* /var/lib/systest/acpi-off.img >"$R/owners-running.txt" 2>&1
 	check vm-machine-pinned grep -q '^  machine: pc-q35-[0-9.]*$' "$R/vm-status.txt"
 	# The VM's firmware (SeaBIOS) boots what the runner's boot order says: the
 	# passed-through NVMe (bootindex 1) before the disk image. Its boot sector prints the
@@ -182,6 +195,9 @@ stage_verify() {
 	fi
 	pgrep -a qemu-system >"$R/qemu-after-stop.txt" && fail vm-qemu-gone "QEMU still runs" ||
 		pass vm-qemu-gone
+	stat -c '%n %u:%g %a' /dev/vfio/* /var/lib/systest/acpi-off.img >"$R/owners-stopped.txt" 2>&1
+	check owners-restored-after-stop sh -c "! grep -v ' 0:0 ' '$R/owners-stopped.txt' | grep -v '^/dev/vfio/vfio '"
+	check owners-record-gone test ! -e /var/lib/gpt-bootcfg/test/owners
 }
 
 # Boot 3: the NVMe slot now holds a sound card. It must be skipped, the host must boot,

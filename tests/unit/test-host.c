@@ -85,6 +85,16 @@ static void test_parsers(void)
 	is_int(cpulist_count("3-1"), -EBADMSG, "cpulist: reversed range");
 	is_int(cpulist_count("0-3x"), -EBADMSG, "cpulist: trailing garbage");
 	is_int(cpulist_count("0-99999999"), -EBADMSG, "cpulist: absurd CPU number");
+	/*
+	 * One limit for every CPU list. The old copies disagreed: this file accepted CPUs up
+	 * to 65535, vmconfig.c up to 8191. 8191 is right: the kernel's NR_CPUS is at most
+	 * 8192 (x86_64 MAXSMP), so no CPU has a larger number.
+	 */
+	is_int(cpulist_count("8191"), 1, "cpulist: highest CPU the kernel can have");
+	is_int(cpulist_count("8192"), -EBADMSG, "cpulist: above NR_CPUS");
+	is_int(cpulist_count(" 0 - 1 , 3\n"), 3, "cpulist: white space around tokens");
+	is_int(cpulist_count("1,"), -EBADMSG, "cpulist: trailing comma");
+	is_int(cpulist_count("0,0-1"), 2, "cpulist: overlaps counted once (sorted variant)");
 	is_int(cpulist_parse("4,0-1,1", &cpus, &n), 0, "cpulist: parse");
 	ok(n == 3 && cpus[0] == 0 && cpus[1] == 1 && cpus[2] == 4, "cpulist: sorted, deduplicated");
 	free(cpus);

@@ -3,10 +3,10 @@
  * vm_config_parse() and qemu_cmd_build() on [vm] sections built by hand: the raw config
  * layer is another file's business, so these tests only need its data types.
  */
-#include "../../src/gpt-bootcfg/vmconfig.c"
-#include "../../src/gpt-bootcfg/qemucmd.c"
-#include "../../src/gpt-bootcfg/vmhw.c"
-#include "../../src/gpt-bootcfg/vm-state.c"
+#include "vmconfig.h"
+#include "qemucmd.h"
+#include "vmhw.h"
+#include "vm-state.h"
 #include "tap.h"
 
 #define MAX_ENTRIES 64
@@ -79,26 +79,26 @@ static void test_cpulist(void)
 	struct cpu_set_list l = {0};
 	char *s = NULL;
 
-	is_int(vm_cpulist_parse("14-17,32-35", &l), 0, "cpulist parse");
+	is_int(cpulist_parse_ordered("14-17,32-35", &l), 0, "cpulist parse");
 	is_int(l.n, 8, "eight CPUs");
 	is_int(l.cpus[4], 32, "order kept");
-	is_int(vm_cpulist_format(&l, &s), 0, "format");
+	is_int(cpulist_format(l.cpus, l.n, &s), 0, "format");
 	is_str(s, "14-17,32-35", "round trip");
 	free(s);
 	free(l.cpus);
-	is_int(vm_cpulist_parse("3,1-2", &l), 0, "unsorted list");
+	is_int(cpulist_parse_ordered("3,1-2", &l), 0, "unsorted list");
 	is_int(l.cpus[0], 3, "written order");
 	free(l.cpus);
-	is_int(vm_cpulist_parse("1,1", &l), -ENOTUNIQ, "duplicate refused");
-	is_int(vm_cpulist_parse("5-3", &l), -EINVAL, "reversed range refused");
-	is_int(vm_cpulist_parse("1,", &l), -EINVAL, "trailing comma refused");
-	is_int(vm_cpulist_parse("99999", &l), -EINVAL, "huge CPU refused");
-	is_int(vm_cpulist_parse("a", &l), -EINVAL, "garbage refused");
-	is_int(vm_cpulist_parse(" 0-1\n", &l), 0, "sysfs newline accepted");
+	is_int(cpulist_parse_ordered("1,1", &l), -ENOTUNIQ, "duplicate refused");
+	is_int(cpulist_parse_ordered("5-3", &l), -EINVAL, "reversed range refused");
+	is_int(cpulist_parse_ordered("1,", &l), -EINVAL, "trailing comma refused");
+	is_int(cpulist_parse_ordered("99999", &l), -EINVAL, "huge CPU refused");
+	is_int(cpulist_parse_ordered("a", &l), -EINVAL, "garbage refused");
+	is_int(cpulist_parse_ordered(" 0-1\n", &l), 0, "sysfs newline accepted");
 	is_int(l.n, 2, "two");
 	free(l.cpus);
 	l = (struct cpu_set_list){0};
-	is_int(vm_cpulist_format(&l, &s), 0, "empty format");
+	is_int(cpulist_format(l.cpus, l.n, &s), 0, "empty format");
 	is_str(s, "", "empty string");
 	free(s);
 }

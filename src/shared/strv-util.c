@@ -10,23 +10,33 @@ bool strv_contains(char *const *l, const char *s)
 	return false;
 }
 
-int strv_add(char ***l, const char *s)
+int strv_consume(char ***l, char *s)
 {
-	size_t n = strv_length(*l);
-	char **nl, *copy;
+	size_t n;
+	char **nl;
 
-	copy = strdup(s);
-	if (!copy)
+	if (!s)
 		return -ENOMEM;
+	n = strv_length(*l);
 	nl = realloc(*l, (n + 2) * sizeof(char *));
 	if (!nl) {
-		free(copy);
+		free(s);
 		return -ENOMEM;
 	}
-	nl[n] = copy;
+	nl[n] = s;
 	nl[n + 1] = NULL;
 	*l = nl;
 	return 0;
+}
+
+int strv_add(char ***l, const char *s)
+{
+	return strv_consume(l, strdup(s));
+}
+
+int strv_addn(char ***l, const char *s, size_t len)
+{
+	return strv_consume(l, strndup(s, len));
 }
 
 int strv_add_unique(char ***l, const char *s)

@@ -1,0 +1,351 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""vm-bench.py RUNS GPT_BOOTCFG ROOT VM WORK: the runner's start-up against plain QEMU.
+
+Called by bench/vm-bench.sh, which prepares ROOT and WORK/argv.json ("vm command --json
+--run-paths"). One warm-up round, then RUNS rounds (each starting with the next of the
+three) of: "gpt-bootcfg --root ROOT vm run VM" until READY=1 arrives on $NOTIFY_SOCKET
+(then SIGTERM, which the runner passes on to QEMU); the same argv run directly until QMP
+answers query-status with "running" (then "quit"); the same with -S and "cont" at once.
+QMP of plain QEMU is tried every millisecond, so the baseline gets QEMU's best. Then one
+more "vm run" under strace times the runner's phases. Prints a Markdown table.
+"""
+
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+TIMEOUT = 300
+
+
+def fail(msg):
+    sys.exit("vm-bench: " + msg)
+
+
+def notify_socket(path):
+    if os.path.exists(path):
+        os.unlink(path)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(path)
+    s.settimeout(TIMEOUT)
+    return s
+
+
+def run_runner(gen, root, vm, work, n, wrap=None):
+    """Seconds from exec of "vm run" to READY=1, and the runner's own share of them: exec
+    to its "Started QEMU" line (checks, hooks, argv, fork) plus its last "Pinned vCPU"
+    line to READY=1 (cont, notify), timed as the lines arrive on its stderr."""
+    sock_path = os.path.join(work, "notify")
+    s = notify_socket(sock_path)
+    env = dict(os.environ, NOTIFY_SOCKET=sock_path)
+    out = open(os.path.join(work, "run-%s.log" % n), "w")
+    argv = (wrap or []) + [gen, "--root", root, "vm", "run", vm]
+    stamps = []
+    t0 = time.perf_counter()
+    p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         stdin=subprocess.DEVNULL)
+
+    def reader():
+        for line in p.stdout:
+            stamps.append((time.perf_counter(), line.decode(errors="replace")))
+            out.write(line.decode(errors="replace"))
+
+    th = threading.Thread(target=reader)
+    th.start()
+    try:
+        while True:
+            data = s.recv(4096).decode()
+            if "READY=1" in data.split("\n"):
+                break
+        t1 = time.perf_counter()
+    except socket.timeout:
+        p.kill()
+        fail("no READY=1 from vm run within %d s (log %s)" % (TIMEOUT, out.name))
+    finally:
+        s.close()
+    # Under strace the runner is strace's child: the signal goes to it, as systemd sends it.
+    pid = p.pid
+    if wrap:
+        pid = int(open("/proc/%d/task/%d/children" % (p.pid, p.pid)).read().split()[0])
+    os.kill(pid, signal.SIGTERM)
+    rc = p.wait(timeout=120)
+    th.join()
+    out.close()
+    if rc != 0:
+        fail("vm run exited with %d after SIGTERM (log %s)" % (rc, out.name))
+    # All lines are read now; under load the reader may have got the last "Pinned" line
+    # only after READY=1 arrived: that part then counts as 0.
+    started = [t for t, l in stamps if "Started QEMU" in l]
+    pinned = [t for t, l in stamps if "Pinned vCPU" in l]
+    if not started or not pinned:
+        fail("no 'Started QEMU' or 'Pinned vCPU' line from vm run (log %s)" % out.name)
+    return t1 - t0, (started[0] - t0) + max(0.0, t1 - pinned[-1]), pinned[0] - started[0]
+
+
+def qmp_path_of(argv):
+    for i, a in enumerate(argv):
+        if a == "-qmp" and i + 1 < len(argv):
+            m = re.match(r"unix:([^,]+)", argv[i + 1])
+            if m:
+                return m.group(1)
+        m = re.match(r"socket,id=[^,]+,path=([^,]+)", a)
+        if m and i > 0 and argv[i - 1] == "-chardev":
+            return m.group(1)
+    fail("no QMP socket in the argv")
+
+
+def run_plain(argv, qmp, work, n, paused=False):
+    """Seconds from exec of QEMU to query-status "running" over QMP; paused: QEMU gets -S
+    and is sent "cont" as soon as QMP answers."""
+    if paused:
+        argv = argv + ["-S"]
+    if os.path.exists(qmp):
+        os.unlink(qmp)
+    err = open(os.path.join(work, "plain-%s.log" % n), "w")
+    t0 = time.perf_counter()
+    p = subprocess.Popen(argv, stdout=err, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    deadline = t0 + TIMEOUT
+    s = None
+    while s is None:
+        if p.poll() is not None:
+            fail("QEMU exited with %d (log %s)" % (p.returncode, err.name))
+        if time.perf_counter() > deadline:
+            p.kill()
+            fail("QEMU's QMP did not answer within %d s" % TIMEOUT)
+        try:
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.connect(qmp)
+            s = c
+        except OSError:
+            c.close()
+            time.sleep(0.001)
+    s.settimeout(TIMEOUT)
+    f = s.makefile("rw")
+
+    def reply():
+        while True:
+            m = json.loads(f.readline())
+            if "event" not in m:
+                return m
+
+    reply()  # the greeting
+    for cmd in ("qmp_capabilities",) + (("cont",) if paused else ()) + ("query-status",):
+        f.write(json.dumps({"execute": cmd}) + "\n")
+        f.flush()
+        r = reply()
+    while r["return"]["status"] != "running":
+        f.write(json.dumps({"execute": "query-status"}) + "\n")
+        f.flush()
+        r = reply()
+    t = time.perf_counter() - t0
+    f.write(json.dumps({"execute": "quit"}) + "\n")
+    f.flush()
+    s.close()
+    if p.wait(timeout=120) != 0:
+        fail("QEMU exited with %d after quit (log %s)" % (p.returncode, err.name))
+    return t
+
+
+LINE = re.compile(r"^(\d+) +(\d+\.\d+) (\w+)\((.*)$")
+RESUMED = re.compile(r"^(\d+) +(\d+\.\d+) <\.\.\. (\w+) resumed>(.*)$")
+# The result after the last ") = ": arguments can hold "==" (wait4's status).
+RES = re.compile(r".*\)\s+= (-?\d+)(?: [^<]*)?<(\d+\.\d+)>$")
+
+
+def parse_strace(path):
+    """strace -f -ttt -T lines as calls; an <unfinished ...> call joined with its end."""
+    calls, pending = [], {}
+    for line in open(path):
+        line = line.rstrip("\n")
+        m = RESUMED.match(line)
+        if m:
+            c = pending.pop((int(m.group(1)), m.group(3)), None)
+            if c:
+                c["args"] += m.group(4)
+                r = RES.search(line)
+                if r:
+                    c["ret"] = int(r.group(1))
+                    c["end"] = float(m.group(2))
+            continue
+        m = LINE.match(line)
+        if not m:
+            continue
+        c = {"pid": int(m.group(1)), "t": float(m.group(2)), "name": m.group(3),
+             "args": m.group(4), "ret": None, "end": float(m.group(2))}
+        if line.endswith("<unfinished ...>"):
+            pending[(c["pid"], c["name"])] = c
+        else:
+            r = RES.search(line)
+            if r:
+                c["ret"] = int(r.group(1))
+                c["end"] = c["t"] + float(r.group(2))
+        calls.append(c)
+    return calls
+
+
+def breakdown(gen, root, vm, work, qmp):
+    """The runner's phases from one run under strace (seconds, relative to its exec)."""
+    trace = os.path.join(work, "vm-run.strace")
+    t, _, _ = run_runner(gen, root, vm, work, "strace",
+                   ["strace", "-f", "-ttt", "-T", "-qq", "-s", "80", "--seccomp-bpf",
+                    "-e", "trace=execve,clone,clone3,fork,vfork,wait4,bind,listen,connect,"
+                    "sendto,poll,sched_setaffinity", "-e", "signal=none", "-o", trace])
+    calls = parse_strace(trace)
+    if not calls:
+        fail("nothing traced in %s" % trace)
+    runner = calls[0]["pid"]
+    t0 = calls[0]["t"]
+    mine = [c for c in calls if c["pid"] == runner]
+    children = [c for c in mine if c["name"] in ("clone", "clone3", "fork", "vfork")]
+    execs = {c["pid"]: c["args"] for c in calls if c["name"] == "execve"}
+    qemu = [c["ret"] for c in children if "qemu-system" in execs.get(c["ret"], "")]
+    hooks = [c for c in children if "hooks.d" in execs.get(c["ret"], "")]
+    if not qemu:
+        fail("no QEMU started in %s" % trace)
+    qpid = qemu[0]
+    fork_q = next(c for c in children if c["ret"] == qpid)
+    hook_end = None
+    for h in hooks:
+        w = [c for c in mine if c["name"] == "wait4" and c["ret"] == h["ret"]]
+        if w and w[0]["end"] < fork_q["t"]:
+            hook_end = w[0]["end"]
+    listen = [c for c in calls if c["name"] == "listen" and c["pid"] != runner
+              and c["t"] > fork_q["t"]]
+    conns = [c for c in mine if c["name"] == "connect" and qmp in c["args"]]
+    ok = [c for c in conns if c["ret"] == 0]
+    sends = [c for c in mine if c["name"] == "sendto"]
+    polls = [c for c in mine if c["name"] == "poll"]
+    pins = [c for c in mine if c["name"] == "sched_setaffinity" and c["t"] > fork_q["t"]]
+    if not (ok and listen and pins):
+        fail("the trace %s lacks the QMP connection, QEMU's listen or the pinning" % trace)
+
+    def sent(word):
+        return next(c for c in sends if word in c["args"])
+
+    def answered(after):
+        """End of the first poll that returns after a send: the reply is there."""
+        return next(c["end"] for c in polls if c["t"] >= after and c["ret"] and c["ret"] > 0)
+
+    conn = ok[0]
+    greeting = answered(conn["end"])
+    # strace shows the JSON with its quotes escaped.
+    caps = sent('\\"qmp_capabilities\\"')
+    cpus = sent('\\"query-cpus-fast\\"')
+    cont = sent('\\"cont\\"')
+    ready = sent("READY=1")
+    first = hooks[0]["t"] if hooks else fork_q["t"]
+    hook = (hook_end - hooks[0]["t"]) if hooks and hook_end else 0.0
+    to_fork = fork_q["t"] - (hook_end or first)
+    cpus_rt = answered(cpus["t"]) - cpus["t"]
+    pin = pins[-1]["end"] - pins[0]["t"]
+    to_ready = ready["t"] - answered(cont["t"])
+    own = (first - t0) + hook + to_fork + cpus_rt + pin + to_ready
+    rows = [
+        ("exec to the first prepare hook (config, device and vfio checks)", first - t0),
+        ("prepare hook (fork, exec, wait; the hook only exits 0)", hook),
+        ("hook done to QEMU's fork (hugepages, OVMF variables, argv)", to_fork),
+        ("*QEMU*: fork to its QMP socket listening", listen[0]["t"] - fork_q["t"]),
+        ("runner's connect after the socket listens (%d attempts, 100 ms apart; an early "
+         "connect waits in the backlog)" % len(conns), max(0.0, conn["t"] - listen[0]["t"])),
+        ("*QEMU*: connected to greeting", greeting - conn["end"]),
+        ("*QEMU*: qmp_capabilities round trip (answered when QEMU's initialisation is done)",
+         answered(caps["t"]) - caps["t"]),
+        ("query-cpus-fast round trip (the runner's extra)", cpus_rt),
+        ("pinning (%d sched_setaffinity calls)" % len(pins), pin),
+        ("*QEMU*: cont round trip", answered(cont["t"]) - cont["t"]),
+        ("cont answered to READY=1 sent", to_ready),
+        ("**the runner's own work** (the rows not marked QEMU, less the connect wait)", own),
+        ("total under strace (exec to READY=1)", ready["t"] - t0),
+    ]
+    return t, rows
+
+
+def ms(s):
+    return "%.1f ms" % (s * 1000)
+
+
+def main():
+    if len(sys.argv) != 6:
+        sys.exit(__doc__)
+    runs, gen, root, vm, work = int(sys.argv[1]), *sys.argv[2:]
+    argv = json.load(open(os.path.join(work, "argv.json")))["argv"]
+    qmp = qmp_path_of(argv)
+    load0 = open("/proc/loadavg").read().split()[:3]
+    # The warm-up: "vm run" also creates the VM's OVMF variable store the argv names.
+    run_runner(gen, root, vm, work, "warmup")
+    run_plain(argv, qmp, work, "warmup")
+    run_plain(argv, qmp, work, "warmup-S", paused=True)
+    res = {"runner": [], "plain": [], "paused": [], "own": [], "wait": []}
+    loads = []
+    with open(os.path.join(work, "times.txt"), "w") as out:
+        for i in range(runs):
+            # Each round starts with another of the three, so that what one leaves behind
+            # (freed guest memory, a cold cache) does not always hit the same one.
+            got = {}
+            order = ("runner", "plain", "paused")
+            for k in order[i % 3:] + order[:i % 3]:
+                if k == "runner":
+                    got[k] = run_runner(gen, root, vm, work, i)
+                else:
+                    got[k] = run_plain(argv, qmp, work, "%d-%s" % (i, k), paused=k == "paused")
+            (a, own, wait), b, c = got["runner"], got["plain"], got["paused"]
+            ld = open("/proc/loadavg").read().split()[0]
+            res["runner"].append(a)
+            res["plain"].append(b)
+            res["paused"].append(c)
+            res["own"].append(own)
+            loads.append(float(ld))
+            res["wait"].append(wait)
+            out.write("%d %.6f %.6f %.6f %.6f %.6f %s\n" % (i, a, b, c, own, wait, ld))
+            print("vm-bench: round %d: vm run %s (its own work %s, QEMU started to first pin %s), "
+                  "plain QEMU %s, plain QEMU -S and cont %s (load %s)"
+                  % (i + 1, ms(a), ms(own), ms(wait), ms(b), ms(c), ld), file=sys.stderr)
+    total_s, rows = breakdown(gen, root, vm, work, qmp)
+    load1 = open("/proc/loadavg").read().split()[:3]
+
+    def rng(v):
+        return "%s (%s-%s)" % (ms(statistics.median(v)), ms(min(v)), ms(max(v)))
+
+    print("\nRunner start-up: %d interleaved rounds (after one warm-up round); load average "
+          "%s at the start, %s at the end (1-minute load during the rounds %.1f-%.1f).\n"
+          % (runs, " / ".join(load0), " / ".join(load1), min(loads), max(loads)))
+    print("| measurement | `vm run` | baseline | ratio | target | result |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for key, what in (("plain", "plain QEMU, same argv"),
+                      ("paused", "plain QEMU, same argv with -S, `cont` at once")):
+        r, p = statistics.median(res["runner"]), statistics.median(res[key])
+        diffs = [a - b for a, b in zip(res["runner"], res[key])]
+        d = statistics.median(diffs)
+        print("| start to running guest (`vm run`: exec to READY=1; QEMU: exec to query-status "
+              "running), median of %d (min-max) | %s | %s: %s | %.2fx | | |"
+              % (runs, rng(res["runner"]), what, rng(res[key]), r / p))
+        q1, _, q3 = statistics.quantiles(diffs, n=4) if len(diffs) > 1 else (d, d, d)
+        # A difference whose spread dwarfs the target says nothing either way.
+        verdict = ("noise (spread %s)" % ms(q3 - q1) if q3 - q1 > 0.1 else
+                   "met" if d <= 0.1 else "**missed**")
+        print("| what the runner adds to the above: median of the per-round differences "
+              "(min-max) | %s | | | <= 100 ms | %s |" % (rng(diffs), verdict))
+    o = statistics.median(res["own"])
+    print("| the runner's own work in the same rounds: exec to its 'Started QEMU' line, plus "
+          "its last 'Pinned vCPU' line to READY=1, median (min-max) | %s | | | <= 100 ms "
+          "| %s |" % (rng(res["own"]), "met" if o <= 0.1 else "**missed**"))
+    print("| in the same rounds: from the runner's 'Started QEMU' line to its first 'Pinned "
+          "vCPU' line (QEMU's start, the QMP connection and round trips), median (min-max) "
+          "| %s | | | | |" % rng(res["wait"]))
+    print("\nWhere the runner's time goes: one more `vm run` under `strace -f` (%s exec to "
+          "READY=1; tracing slows it):\n" % ms(total_s))
+    print("| phase of `vm run` | time |")
+    print("| --- | --- |")
+    for name, v in rows:
+        print("| %s | %s |" % (name, ms(v)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * QEMU off root (issue 14, item 9). "vm run" starts QEMU as an unprivileged user, the way
+ * libvirt does: the runner (root) hands exactly the files and nodes the VM uses to that
+ * user for the VM's lifetime, records every change in VM_STATE_DIR/NAME/owners before
+ * making it, drops the forked child to the user (groups, gid, uid, no_new_privs) and only
+ * then executes QEMU, so QEMU never holds root and its seccomp filter keeps
+ * elevateprivileges=deny. When QEMU has ended (or, after a crash of the runner, on the
+ * next "vm run" or "vm stop") the record is played back and removed.
+ *
+ * The user: "user =" of [vm NAME]; without it VM_USER_DEFAULT when that user exists, else
+ * root. Some configurations need QEMU to start as root (vm_user_root_need()).
+ */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "host.h"
+#include "path.h"
+#include "qemucmd.h"
+
+#define VM_USER_DEFAULT "gpt-bootcfg-qemu"
+
+struct vm_user {
+	char *name;
+	uid_t uid; /* 0: QEMU runs as root */
+	gid_t gid;
+	gid_t *groups; /* supplementary groups from ROOT/etc/group (kvm) */
+	size_t n_groups;
+};
+
+void vm_user_done(struct vm_user *u);
+
+/*
+ * Why this VM's QEMU must start as root, or NULL: a bridge (qemu-bridge-helper needs
+ * CAP_NET_ADMIN) and a SPICE unix socket (created in the root-owned VM_RUN_DIR).
+ */
+const char *vm_user_root_need(const struct vm_config *vm);
+
+/*
+ * The user QEMU of vm runs as, looked up in ROOT/etc/passwd and ROOT/etc/group. uid 0 when
+ * it runs as root: then *ret_why (may be NULL) says why, for a warning, unless the
+ * configuration asked for root ("user = root"). -ENOENT with *ret_why for a configured
+ * user that does not exist, -EPERM with *ret_why when the configured user cannot be used
+ * (the VM needs root).
+ */
+int vm_user_resolve(struct path_cxt *pc, const struct vm_config *vm, struct vm_user *ret,
+		    char **ret_why);
+
+/*
+ * Hand the VM's files to u, recording first: the vfio group nodes, disks, CD-ROM images
+ * and the SPICE password file others cannot read, the OVMF variables. *ret_mem_path (for
+ * in->mem_path, the caller frees it) is a private directory owned by u below the memory
+ * directory (QEMU creates its backing file there), NULL without file-backed memory;
+ * in->qmp_fd is a listening QMP socket the runner created, and the pid file is created
+ * for u (QEMU cannot create either in VM_RUN_DIR). On failure everything done so far is
+ * undone and *ret_what names the path that failed.
+ */
+int vm_owner_prepare(struct path_cxt *pc, const struct host *h, struct qemu_cmd_input *in,
+		     const struct vm_user *u, char **ret_mem_path, char **ret_what);
+
+/*
+ * Play back the record of VM name (if any) and remove it: owners and modes restored,
+ * created directories, sockets and pid files removed. Returns 1 if there was a record, 0
+ * if not, -errno on failure (*ret_what names the path then).
+ */
+int vm_owner_restore(struct path_cxt *pc, const char *name, char **ret_what);
+
+/*
+ * In the forked child, before exec: an unlimited RLIMIT_MEMLOCK (vfio pins all guest
+ * memory; where the limit cannot be raised, QEMU keeps CAP_IPC_LOCK as its only, ambient,
+ * capability instead), then the groups, gid and uid of u, and no_new_privs. Allocates and
+ * logs nothing. -errno on failure.
+ */
+int vm_user_drop(const struct vm_user *u);
+
+/*
+ * For plan: a warning when a VM's QEMU would run as root, and why (NULL when it would not).
+ */
+int vm_user_plan_warning(struct path_cxt *pc, const struct vm_config *vm, char **ret);
