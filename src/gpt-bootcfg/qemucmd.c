@@ -104,7 +104,8 @@ static const char *standin_for_class(uint32_t class)
 	return "pci-testdev";
 }
 
-static const struct vm_device_options *find_devopts(const struct vm_options *o, const char *name)
+const struct vm_device_options *qemu_find_device_options(const struct vm_options *o,
+							 const char *name)
 {
 	for (size_t i = 0; i < o->n_devopts; i++)
 		if (streq_ptr(o->devopts[i].device, name))
@@ -164,20 +165,18 @@ static void add_memory(struct argv_builder *b, const struct qemu_cmd_input *in)
  * among them) expect the GPU's audio function beside the GPU, as on the host: split over
  * two ports, the guide's Windows guest stopped booting once the NVIDIA driver was in.
  */
-static void add_passthrough(struct argv_builder *b, const struct qemu_cmd_input *in,
-			    const struct qemu_boot_order *bo, unsigned *chassis)
+int qemu_place_passthrough(const struct qemu_cmd_input *in, struct qemu_pt_place **ret,
+			   unsigned *ret_ports)
 {
-	const struct vm_options *o = vm_options(in->vm);
-	bool *done = calloc(in->n_pt ? in->n_pt : 1, sizeof(bool));
+	_cleanup_free_ struct qemu_pt_place *pl = calloc(in->n_pt ? in->n_pt : 1, sizeof(*pl));
+	_cleanup_free_ bool *done = calloc(in->n_pt ? in->n_pt : 1, sizeof(bool));
+	unsigned port = 0;
 
-	if (!done) {
-		b->err = -ENOMEM;
-		return;
-	}
+	if (!pl || !done)
+		return -ENOMEM;
 	for (size_t i = 0; i < in->n_pt; i++) {
 		size_t slot[8], n = 0;
 		bool has_fn0 = false;
-		unsigned port;
 
 		if (done[i])
 			continue;
@@ -198,43 +197,74 @@ static void add_passthrough(struct argv_builder *b, const struct qemu_cmd_input 
 			}
 		for (size_t x = 0; x < n; x++)
 			has_fn0 = has_fn0 || in->pt[slot[x]].addr.fn == 0;
-
-		port = (*chassis)++;
-		add2(b, "-device", "pcie-root-port,id=rp%u,chassis=%u", port, port);
+		port++;
 		for (size_t x = 0; x < n; x++) {
-			const struct qemu_passthrough *p = &in->pt[slot[x]];
-			const struct vm_device_options *dopt = find_devopts(o, p->device);
-			_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+			struct qemu_pt_place *p = &pl[slot[x]];
+
+			p->port = port;
 			/* Without function 0 the guest would not scan the slot: renumber from 0. */
-			unsigned fn = has_fn0 ? p->addr.fn : (unsigned)x;
-
-			if (in->standins)
-				strbuf_printf(&sb, "%s", standin_for_class(p->class));
-			else
-				strbuf_printf(&sb, "vfio-pci,host=%s", p->address);
-			strbuf_printf(&sb, ",id=hostdev%zu,bus=rp%u,addr=00.%u", slot[x], port, fn);
-			if (fn == 0 && n > 1)
-				strbuf_puts(&sb, ",multifunction=on");
-			if (dopt && !in->standins)
-				STRV_FOREACH(opt, dopt->options) {
-					const char *rom = startswith(*opt, "romfile=");
-
-					if (rom)
-						strbuf_printf(&sb, ",romfile=%s%s", R(in), rom);
-					else
-						strbuf_printf(&sb, ",%s", *opt);
-				}
-			/* A stand-in boots in the place of the device it stands for. */
-			if (bo->pt[slot[x]])
-				strbuf_printf(&sb, ",bootindex=%u", bo->pt[slot[x]]);
-			if (sb.err) {
-				b->err = sb.err;
-				break;
-			}
-			add2(b, "-device", "%s", strbuf_str(&sb));
+			p->fn = has_fn0 ? in->pt[slot[x]].addr.fn : (unsigned)x;
+			p->multifunction = p->fn == 0 && n > 1;
 		}
 	}
-	free(done);
+	*ret = TAKE_PTR(pl);
+	*ret_ports = port;
+	return 0;
+}
+
+static void add_passthrough(struct argv_builder *b, const struct qemu_cmd_input *in,
+			    const struct qemu_boot_order *bo, unsigned *chassis)
+{
+	const struct vm_options *o = vm_options(in->vm);
+	_cleanup_free_ struct qemu_pt_place *pl = NULL;
+	unsigned n_ports = 0;
+	int r;
+
+	r = qemu_place_passthrough(in, &pl, &n_ports);
+	if (r < 0) {
+		b->err = r;
+		return;
+	}
+	for (unsigned port = 1; port <= n_ports; port++) {
+		unsigned id = (*chassis)++;
+
+		add2(b, "-device", "pcie-root-port,id=rp%u,chassis=%u", id, id);
+		/* The port's functions in ascending order, as the guest enumerates them. */
+		for (unsigned fn = 0; fn < 8; fn++)
+			for (size_t i = 0; i < in->n_pt; i++) {
+				const struct qemu_passthrough *p = &in->pt[i];
+				const struct vm_device_options *dopt;
+				_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+
+				if (pl[i].port != port || pl[i].fn != fn)
+					continue;
+				dopt = qemu_find_device_options(o, p->device);
+				if (in->standins)
+					strbuf_printf(&sb, "%s", standin_for_class(p->class));
+				else
+					strbuf_printf(&sb, "vfio-pci,host=%s", p->address);
+				strbuf_printf(&sb, ",id=hostdev%zu,bus=rp%u,addr=00.%u", i, id, fn);
+				if (pl[i].multifunction)
+					strbuf_puts(&sb, ",multifunction=on");
+				if (dopt && !in->standins)
+					STRV_FOREACH(opt, dopt->options) {
+						const char *rom = startswith(*opt, "romfile=");
+
+						if (rom)
+							strbuf_printf(&sb, ",romfile=%s%s", R(in), rom);
+						else
+							strbuf_printf(&sb, ",%s", *opt);
+					}
+				/* A stand-in boots in the place of the device it stands for. */
+				if (bo->pt[i])
+					strbuf_printf(&sb, ",bootindex=%u", bo->pt[i]);
+				if (sb.err) {
+					b->err = sb.err;
+					return;
+				}
+				add2(b, "-device", "%s", strbuf_str(&sb));
+			}
+	}
 }
 
 /* ",bootindex=N" in buf, or "" for a device the firmware is not to boot. */

@@ -227,6 +227,27 @@ struct qemu_boot_order {
 int qemu_boot_order(const struct qemu_cmd_input *in, struct qemu_boot_order *ret);
 void qemu_boot_order_done(struct qemu_boot_order *bo);
 
+/*
+ * Where one passthrough function goes in the guest: one pcie-root-port per host slot (ports
+ * numbered from 1 in the order the slots first appear), all functions of a slot on it, function
+ * 0 multifunction when the slot has several, renumbered from 0 when the slot's function 0 is not
+ * passed through (the guest would not scan the slot). The QEMU command and the libvirt domain
+ * both place devices with this, so the two cannot disagree.
+ */
+struct qemu_pt_place {
+	unsigned port; /* 1-based */
+	unsigned fn;
+	bool multifunction;
+};
+
+/* The place of each of in->pt (array of in->n_pt) and the number of root ports. */
+int qemu_place_passthrough(const struct qemu_cmd_input *in, struct qemu_pt_place **ret,
+			   unsigned *ret_ports);
+
+/* The device-options entry of [device NAME], or NULL. */
+const struct vm_device_options *qemu_find_device_options(const struct vm_options *o,
+							 const char *name);
+
 /* Build the argv (strv, argv[0] = in->qemu). */
 int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv);
 

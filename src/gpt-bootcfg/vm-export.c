@@ -21,72 +21,6 @@
 /* qemucmd.c's hv_spinlocks=0x1fff. */
 #define HV_SPINLOCK_RETRIES 8191
 
-/*
- * Where one passthrough function goes: the root port of its host slot and its function
- * there. The same rules as qemucmd.c's add_passthrough(): one pcie-root-port per host slot
- * in the order the slots first appear in the VM's devices, functions in ascending order,
- * function 0 multifunction when the slot has several, renumbered from 0 when the host slot
- * has no function 0 passed through (the guest would not scan the slot).
- */
-struct pt_place {
-	unsigned port; /* 1-based, "rpN" in the QEMU command, controller index N here */
-	unsigned fn;
-	bool multifunction;
-};
-
-static int place_passthrough(const struct qemu_cmd_input *in, struct pt_place **ret,
-			     unsigned *ret_ports)
-{
-	_cleanup_free_ struct pt_place *pl = calloc(in->n_pt ? in->n_pt : 1, sizeof(*pl));
-	_cleanup_free_ bool *done = calloc(in->n_pt ? in->n_pt : 1, sizeof(bool));
-	unsigned port = 0;
-
-	if (!pl || !done)
-		return -ENOMEM;
-	for (size_t i = 0; i < in->n_pt; i++) {
-		size_t slot[8], n = 0;
-		bool has_fn0 = false;
-
-		if (done[i])
-			continue;
-		for (size_t j = i; j < in->n_pt && n < ARRAY_SIZE(slot); j++)
-			if (!done[j] && pci_addr_same_slot(&in->pt[i].addr, &in->pt[j].addr)) {
-				slot[n++] = j;
-				done[j] = true;
-			}
-		for (size_t x = 1; x < n; x++)
-			for (size_t y = x; y > 0 && in->pt[slot[y - 1]].addr.fn >
-							    in->pt[slot[y]].addr.fn;
-			     y--) {
-				size_t t = slot[y];
-
-				slot[y] = slot[y - 1];
-				slot[y - 1] = t;
-			}
-		for (size_t x = 0; x < n; x++)
-			has_fn0 = has_fn0 || in->pt[slot[x]].addr.fn == 0;
-		port++;
-		for (size_t x = 0; x < n; x++) {
-			struct pt_place *p = &pl[slot[x]];
-
-			p->port = port;
-			p->fn = has_fn0 ? in->pt[slot[x]].addr.fn : (unsigned)x;
-			p->multifunction = p->fn == 0 && n > 1;
-		}
-	}
-	*ret = TAKE_PTR(pl);
-	*ret_ports = port;
-	return 0;
-}
-
-static const struct vm_device_options *find_devopts(const struct vm_options *o, const char *name)
-{
-	for (size_t i = 0; i < o->n_devopts; i++)
-		if (streq_ptr(o->devopts[i].device, name))
-			return &o->devopts[i];
-	return NULL;
-}
-
 /* "vda", ..., "vdz", "vdaa": the names libvirt gives disks on one bus. */
 static void disk_target(char *buf, size_t size, const char *prefix, size_t idx)
 {
@@ -384,13 +318,13 @@ static void write_root_ports(struct xml_writer *w, unsigned n_ports)
 static void write_boot(struct xml_writer *w, unsigned order);
 
 static void write_hostdevs(struct xml_writer *w, const struct qemu_cmd_input *in,
-			   const struct pt_place *pl, const struct qemu_boot_order *bo)
+			   const struct qemu_pt_place *pl, const struct qemu_boot_order *bo)
 {
 	const struct vm_options *o = vm_options(in->vm);
 
 	for (size_t i = 0; i < in->n_pt; i++) {
 		const struct qemu_passthrough *p = &in->pt[i];
-		const struct vm_device_options *dopt = find_devopts(o, p->device);
+		const struct vm_device_options *dopt = qemu_find_device_options(o, p->device);
 		const char *bar = NULL, *file = NULL;
 		struct pci_addr guest = {.bus = (uint8_t)pl[i].port, .fn = (uint8_t)pl[i].fn};
 
@@ -758,7 +692,7 @@ static void write_override(struct xml_writer *w, const struct qemu_cmd_input *in
 	bool any = false;
 
 	for (size_t i = 0; i < in->n_pt; i++) {
-		const struct vm_device_options *dopt = find_devopts(o, in->pt[i].device);
+		const struct vm_device_options *dopt = qemu_find_device_options(o, in->pt[i].device);
 		bool open = false;
 
 		STRV_FOREACH(opt, dopt ? dopt->options : NULL) {
@@ -798,14 +732,14 @@ int vm_export_libvirt(const struct qemu_cmd_input *in, const char *spice_passwor
 	const struct vm_config *vm = in->vm;
 	const struct vm_options *o = vm_options(vm);
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
-	_cleanup_free_ struct pt_place *pl = NULL;
+	_cleanup_free_ struct qemu_pt_place *pl = NULL;
 	_cleanup_(qemu_boot_order_done) struct qemu_boot_order bo = {0};
 	unsigned n_ports = 0, iothread = 0;
 	size_t n_iothreads = 0;
 	struct xml_writer w;
 	int r;
 
-	r = place_passthrough(in, &pl, &n_ports);
+	r = qemu_place_passthrough(in, &pl, &n_ports);
 	if (r < 0)
 		return r;
 	r = qemu_boot_order(in, &bo);
