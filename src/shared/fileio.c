@@ -301,7 +301,8 @@ int path_symlink_atomic(struct path_cxt *pc, const char *path, const char *targe
 	return r;
 }
 
-int path_rename_durable(struct path_cxt *pc, const char *from, const char *to)
+/* rename(2), or one that never replaces "to"; then both parent directories synced. */
+static int rename_durable(struct path_cxt *pc, const char *from, const char *to, bool noreplace)
 {
 	_cleanup_free_ char *pf = NULL, *pt = NULL, *df = NULL, *dt = NULL;
 	int r;
@@ -315,8 +316,18 @@ int path_rename_durable(struct path_cxt *pc, const char *from, const char *to)
 	r = fault_point("rename", to);
 	if (r < 0)
 		return r;
-	if (rename(pf, pt) < 0)
-		return negative_errno();
+	if (!noreplace) {
+		if (rename(pf, pt) < 0)
+			return negative_errno();
+	} else if (renameat2(AT_FDCWD, pf, AT_FDCWD, pt, RENAME_NOREPLACE) < 0) {
+		if (errno != EINVAL && errno != ENOSYS)
+			return negative_errno();
+		/* No RENAME_NOREPLACE here: link(2) never replaces either. */
+		if (link(pf, pt) < 0)
+			return negative_errno();
+		if (unlink(pf) < 0)
+			return negative_errno();
+	}
 	r = path_fsync_parent(pc, to);
 	if (r < 0)
 		return r;
@@ -329,38 +340,14 @@ int path_rename_durable(struct path_cxt *pc, const char *from, const char *to)
 	return r;
 }
 
+int path_rename_durable(struct path_cxt *pc, const char *from, const char *to)
+{
+	return rename_durable(pc, from, to, false);
+}
+
 int path_rename_noreplace_durable(struct path_cxt *pc, const char *from, const char *to)
 {
-	_cleanup_free_ char *pf = NULL, *pt = NULL, *df = NULL, *dt = NULL;
-	int r;
-
-	r = path_prefix(pc, &pf, "%s", from);
-	if (r < 0)
-		return r;
-	r = path_prefix(pc, &pt, "%s", to);
-	if (r < 0)
-		return r;
-	r = fault_point("rename", to);
-	if (r < 0)
-		return r;
-	if (renameat2(AT_FDCWD, pf, AT_FDCWD, pt, RENAME_NOREPLACE) < 0) {
-		if (errno != EINVAL && errno != ENOSYS)
-			return negative_errno();
-		/* No RENAME_NOREPLACE here: link(2) never replaces either. */
-		if (link(pf, pt) < 0)
-			return negative_errno();
-		if (unlink(pf) < 0)
-			return negative_errno();
-	}
-	r = path_fsync_parent(pc, to);
-	if (r < 0)
-		return r;
-	r = dirname_of(from, &df);
-	if (r >= 0)
-		r = dirname_of(to, &dt);
-	if (r >= 0 && !streq(df, dt))
-		r = path_fsync_parent(pc, from);
-	return r;
+	return rename_durable(pc, from, to, true);
 }
 
 int path_link_durable(struct path_cxt *pc, const char *from, const char *to)
