@@ -6,7 +6,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$1" && pwd)
-work=${GPT_BOOTCFG_CACHE:-$top/.cache}/boot/$(basename "$build")
+work=${GPT_BOOTCFG_CACHE:-$top/.cache}/boot/$(basename "$build")-$(printf '%s' "$build" | cksum | cut -d' ' -f1)
 bin=$build/gpt-bootcfg-claim
 size=$(stat -c %s "$bin")
 echo "gpt-bootcfg-claim: $size bytes ($(awk "BEGIN{printf \"%.1f\", $size / 1024}") KiB, limit 100 KiB); $(file -b "$bin" | cut -d, -f1-5)"

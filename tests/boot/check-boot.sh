@@ -11,8 +11,9 @@ shift
 . "$(dirname "$0")/../lib/tap.sh"
 here=$TOP/tests/boot
 cache=${GPT_BOOTCFG_CACHE:-$TOP/.cache}
-# Per build directory, so that several checkouts or build dirs can run at once.
-work_top=$cache/boot/$(basename "$build")
+# Per build directory (its whole path: every checkout has a "build"), so that several
+# checkouts or build dirs can run at once.
+work_top=$cache/boot/$(basename "$build")-$(printf '%s' "$build" | cksum | cut -d' ' -f1)
 scenarios=${*:-real builtin mismatch off nested bridge groupmate}
 limit=${GPT_BOOTCFG_BOOT_TIMEOUT:-240}
 

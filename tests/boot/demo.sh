@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "$1" && pwd)
 # Debian 12's own kernel only; make check-boot also boots bookworm-backports' kernel.
 suite=bookworm
-work=${GPT_BOOTCFG_CACHE:-$top/.cache}/boot/$(basename "$build")/$suite
+work=${GPT_BOOTCFG_CACHE:-$top/.cache}/boot/$(basename "$build")-$(printf '%s' "$build" | cksum | cut -d' ' -f1)/$suite
 echo "Booting Debian's kernel under QEMU (q35, TCG, Intel IOMMU) with the initramfs that"
 echo "mkinitramfs builds with the gpt-bootcfg hook; about a minute (the first run downloads"
 echo "the kernel)..."
