@@ -7,6 +7,7 @@
 #include "path.h"
 #include "qemucmd.h"
 #include "strbuf.h"
+#include "vm-gaming.h"
 
 /* NVIDIA's consumer driver refused to start when it saw KVM (code 43) before R465. */
 #define HIDE_KVM_FLAGS "kvm=off,hv_vendor_id=gptbootcfg"
@@ -388,12 +389,32 @@ static void add_spice(struct argv_builder *b, const struct qemu_cmd_input *in)
 		add2(b, "-device", "hda-duplex,bus=sound0.0,audiodev=audio0");
 	}
 	if (o->usb_redirect) {
-		add2(b, "-device", "qemu-xhci,id=usbredir");
+		char ports[32];
+
+		/* usb-devices (vm-gaming.c) share this controller. */
+		add2(b, "-device", "qemu-xhci,id=usbredir%s", vm_gaming_xhci_ports(o, ports));
 		for (unsigned i = 0; i < o->usb_redirect; i++) {
 			add2(b, "-chardev", "spicevmc,id=usbredir%u,name=usbredir", i);
 			add2(b, "-device", "usb-redir,chardev=usbredir%u,bus=usbredir.0", i);
 		}
 	}
+}
+
+/* Looking Glass, evdev input, USB devices by id (vm-gaming.c). */
+static void add_gaming(struct argv_builder *b, const struct qemu_cmd_input *in)
+{
+	_cleanup_strv_free_ char **l = NULL;
+	int r;
+
+	if (b->err)
+		return;
+	r = vm_gaming_args(in, &l);
+	if (r < 0) {
+		b->err = r;
+		return;
+	}
+	STRV_FOREACH(a, l)
+		add(b, "%s", *a);
 }
 
 int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv)
@@ -463,6 +484,7 @@ int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv)
 	add_disks(&b, in, &bo);
 	add_network(&b, in, &bo);
 	add_spice(&b, in);
+	add_gaming(&b, in);
 	STRV_FOREACH(a, o->extra_args)
 		add(&b, "%s", *a);
 

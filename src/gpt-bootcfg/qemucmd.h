@@ -150,6 +150,8 @@ struct vm_options {
 	unsigned memory_line, memory_col;
 	unsigned devices_line, devices_col;
 	unsigned user_line, user_col; /* 0 when "user" is not set */
+
+	struct vm_gaming *gaming; /* Looking Glass, input, usb-devices (vm-gaming.h); NULL: none */
 };
 
 static inline const struct vm_options *vm_options(const struct vm_config *vm)
@@ -208,6 +210,9 @@ struct qemu_cmd_input {
 	 */
 	const char *machine;
 	const char *uuid;
+
+	/* /dev/kvmfr0 exists (below the root): Looking Glass memory there, not in /dev/shm. */
+	bool lg_kvmfr;
 };
 
 /* bootindex= of every bootable device; 0 = none (the firmware does not boot it). */

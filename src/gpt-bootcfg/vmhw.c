@@ -13,6 +13,7 @@
 #include "macro.h"
 #include "parse-util.h"
 #include "strv-util.h"
+#include "vm-gaming.h"
 #include "vmhw.h"
 
 /* An error at column col of the entry's value (col 0 = the value's first character). */
@@ -460,7 +461,8 @@ int vm_hw_parse_key(const struct config *c, const struct config_entry *e, struct
 			*p = (char)tolower((unsigned char)*p);
 		return 1;
 	}
-	return 0;
+	/* looking-glass, input, usb-devices, ... (vm-gaming.c) */
+	return vm_gaming_parse_key(c, e, o, ret_error);
 }
 
 static const struct config_entry *hw_find(const struct config_section *s, const char *key)
@@ -535,7 +537,7 @@ int vm_hw_check(const struct config *c, const struct config_section *s, struct v
 	e = hw_find(s, "audio");
 	if (e && o->audio == VM_AUDIO_SPICE && o->spice == VM_SPICE_NONE)
 		HW_FAIL_AT(e, 0, "audio: spice needs spice = unix or loopback");
-	return 0;
+	return vm_gaming_check(c, s, o, ret_error);
 }
 
 void vm_hw_free(struct vm_options *o)
@@ -545,6 +547,7 @@ void vm_hw_free(struct vm_options *o)
 	free(o->boot);
 	free(o->machine);
 	free(o->uuid);
+	vm_gaming_free(o);
 }
 
 /* ---- the boot order of the QEMU command ---- */

@@ -1,0 +1,184 @@
+#!/bin/sh
+# The gaming keys of [vm] (issue 15, items 1-3) on the guide's server fixture: the QEMU
+# arguments of looking-glass, input and usb-devices (golden vm command outputs, one per
+# key), and bad values: one error line with FILE:LINE:COL, exit 2, QEMU never started.
+. "$(dirname "$0")/../lib/tap.sh"
+
+fx=guide-server
+if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
+	ok "fixture $fx exists" -- false
+	done_testing; exit
+fi
+command -v jq >/dev/null || { ok "jq is installed (tests/deps.txt)" -- false; done_testing; exit; }
+
+KBD=/dev/input/by-id/usb-Logitech_USB_Receiver-event-kbd
+MOUSE=/dev/input/by-id/usb-Razer_Razer_DeathAdder_V2-event-mouse
+CONF=/etc/gpt-bootcfg/gpt-bootcfg.conf
+
+make_root() {
+	_r=$(fixture_copy $fx)
+	echo 0-35 >"$_r/sys/devices/system/cpu/possible"
+	echo 0-35 >"$_r/sys/devices/system/cpu/online"
+	mkdir -p "$_r/data/img" "$_r/usr/share/OVMF" "$_r/etc/gpt-bootcfg" "$_r/var/lib/gpt-bootcfg/win10"
+	: >"$_r/data/img/win10.img"
+	: >"$_r/usr/share/OVMF/OVMF_CODE_4M.fd"
+	: >"$_r/usr/share/OVMF/OVMF_VARS_4M.fd"
+	echo pc-q35-7.2 >"$_r/var/lib/gpt-bootcfg/win10/machine"
+	echo 6a1c2f0e-58d4-4b8e-9c1d-3f2a7b9e0d15 >"$_r/var/lib/gpt-bootcfg/win10/uuid"
+	echo "$_r"
+}
+
+# write_config ROOT [EXTRA-VM-LINES...]: a gaming VM (line 14 is the first extra line).
+write_config() {
+	_r=$1; shift
+	{
+		cat <<-'CONF'
+		[device gpu]
+		address = 0000:65:00.0
+
+		[device gpu-audio]
+		address = 0000:65:00.1
+
+		[vm win10]
+		memory = 8G
+		vcpus = 4
+		vcpu-pins = 14-17
+		hyperv = yes
+		devices = gpu gpu-audio
+		disk = /data/img/win10.img
+		CONF
+		for _l in "$@"; do echo "$_l"; done
+	} >"$_r$CONF"
+	chmod 0644 "$_r$CONF"
+}
+
+# gold NAME EXTRA-LINES...: vm command's argv of the VM with these lines (golden), and
+# the JSON form for checks on single arguments.
+gold() {
+	_name=$1; shift
+	r=$(make_root)
+	write_config "$r" "$@"
+	"$GPT_BOOTCFG" --root "$r" vm command win10 >"$TAP_TMP/$_name.txt" 2>"$TAP_TMP/err"
+	is "$?" 0 "$_name: vm command exits 0"
+	is "$(cat "$TAP_TMP/err")" "" "$_name: nothing on stderr"
+	golden "vm/gaming-$_name.txt" "$TAP_TMP/$_name.txt"
+	"$GPT_BOOTCFG" --root "$r" vm command --json win10 >"$TAP_TMP/cmd.json"
+}
+has_arg() { jq -e --arg a "$1" '.argv | index($a) != null' "$TAP_TMP/cmd.json" >/dev/null; }
+count_args() { jq --arg p "$1" '[.argv[] | select(startswith($p))] | length' "$TAP_TMP/cmd.json"; }
+
+# ---- looking-glass ----
+gold looking-glass-auto "looking-glass = auto" "looking-glass-user = alice"
+ok "auto: 1920x1080 by default -> 32 MiB in /dev/shm/looking-glass" -- \
+	has_arg "memory-backend-file,id=looking-glass,share=on,mem-path=/dev/shm/looking-glass,size=32M"
+ok "auto: ivshmem-plain on that memory" -- has_arg "ivshmem-plain,id=looking-glass0,memdev=looking-glass"
+
+gold looking-glass-4k "looking-glass = auto" "looking-glass-user = alice" "resolution = 3840x2160"
+# 3840 x 2160 x 4 x 2 = 66355200 bytes (63.3 MiB) + 10 MiB -> 128 MiB
+ok "auto at 3840x2160 -> 128 MiB" -- \
+	has_arg "memory-backend-file,id=looking-glass,share=on,mem-path=/dev/shm/looking-glass,size=128M"
+# 2560 x 1440 x 8 = 29491200 bytes (28.1 MiB) + 10 MiB -> 64 MiB
+r=$(make_root)
+write_config "$r" "looking-glass = auto" "looking-glass-user = alice" "resolution = 2560x1440"
+"$GPT_BOOTCFG" --root "$r" vm command --json win10 >"$TAP_TMP/cmd.json"
+ok "auto at 2560x1440 -> 64 MiB" -- \
+	has_arg "memory-backend-file,id=looking-glass,share=on,mem-path=/dev/shm/looking-glass,size=64M"
+r=$(make_root)
+write_config "$r" "looking-glass = 256M" "looking-glass-user = alice"
+"$GPT_BOOTCFG" --root "$r" vm command --json win10 >"$TAP_TMP/cmd.json"
+ok "a given size is used as it is" -- \
+	has_arg "memory-backend-file,id=looking-glass,share=on,mem-path=/dev/shm/looking-glass,size=256M"
+
+# ---- input ----
+gold input "input = $KBD $MOUSE"
+ok "keyboard: grab_all, repeat, the default grab toggle" -- \
+	has_arg "input-linux,id=input0,evdev=$KBD,grab_all=on,repeat=on,grab-toggle=ctrl-ctrl"
+ok "mouse: evdev only" -- has_arg "input-linux,id=input1,evdev=$MOUSE"
+r=$(make_root)
+write_config "$r" "input = $KBD /dev/input/by-path/pci-0000:00:14.0-usb-0:2:1.0-event-mouse" "input-grab-toggle = scrolllock"
+"$GPT_BOOTCFG" --root "$r" vm command --json win10 >"$TAP_TMP/cmd.json"
+ok "input-grab-toggle = scrolllock on the keyboard" -- \
+	has_arg "input-linux,id=input0,evdev=$KBD,grab_all=on,repeat=on,grab-toggle=scrolllock"
+ok "a by-path name is accepted" -- \
+	has_arg "input-linux,id=input1,evdev=/dev/input/by-path/pci-0000:00:14.0-usb-0:2:1.0-event-mouse"
+
+# ---- usb-devices ----
+gold usb-devices "usb-devices = 046d:c52b 1532:0084"
+ok "a qemu-xhci of its own (the VM has none)" -- has_arg "qemu-xhci,id=usb"
+ok "usb-host by vendor and product on it" -- sh -c '
+	jq -e ".argv | index(\"usb-host,id=usbhost0,bus=usb.0,vendorid=0x046d,productid=0xc52b\") != null" "$1" &&
+	jq -e ".argv | index(\"usb-host,id=usbhost1,bus=usb.0,vendorid=0x1532,productid=0x0084\") != null" "$1"' - "$TAP_TMP/cmd.json"
+gold usb-devices-spice "usb-devices = 046D:C52B" "spice = unix" "usb-redirect = 4"
+is "$(count_args qemu-xhci)" 1 "with SPICE usb-redirect: one xHCI controller"
+ok "usb-redirect's controller, ports for 4 channels and 1 device" -- has_arg "qemu-xhci,id=usbredir,p2=5,p3=5"
+ok "usb-host on it, ids in lower case" -- has_arg "usb-host,id=usbhost0,bus=usbredir.0,vendorid=0x046d,productid=0xc52b"
+
+# ---- bad values: exit 2, one line, FILE:LINE:COL, QEMU not started ----
+fake_qemu=$TAP_TMP/fake-qemu
+printf '#!/bin/sh\ntouch "%s/qemu-was-run"\nexit 1\n' "$TAP_TMP" >"$fake_qemu"
+chmod +x "$fake_qemu"
+export GPT_BOOTCFG_QEMU="$fake_qemu"
+
+# bad DESCRIPTION VERB WANT EXTRA-LINES...
+bad() {
+	_d=$1 _verb=$2 _want=$3; shift 3
+	r=$(make_root)
+	write_config "$r" "$@"
+	"$GPT_BOOTCFG" --root "$r" vm "$_verb" win10 >"$TAP_TMP/out" 2>"$TAP_TMP/err"; _rc=$?
+	is "$_rc" 2 "$_d: vm $_verb exits 2"
+	is "$(cat "$TAP_TMP/err")" "gpt-bootcfg: $_want" "$_d: the one error line"
+	ok "$_d: QEMU not started" -- test ! -e "$TAP_TMP/qemu-was-run"
+}
+
+bad "size not a power of two" command \
+	"$CONF:14:17: looking-glass: 48M is not a power of two (32M, 64M, 128M, ...; auto computes it from resolution)" \
+	"looking-glass = 48M" "looking-glass-user = alice"
+bad "size not a size" run \
+	"$CONF:14:17: looking-glass: expected auto or a size like 32M, not 'big'" \
+	"looking-glass = big" "looking-glass-user = alice"
+bad "size too small" command "$CONF:14:17: looking-glass: 512K is outside 1M to 2G" \
+	"looking-glass = 512K" "looking-glass-user = alice"
+bad "no client user" command \
+	"$CONF:14:17: looking-glass: needs looking-glass-user = NAME (the user who runs the client; the shared memory is theirs)" \
+	"looking-glass = auto"
+bad "bad user name" command "$CONF:15:22: looking-glass-user: invalid user name 'Alice Smith'" \
+	"looking-glass = auto" "looking-glass-user = Alice Smith"
+bad "resolution without auto" command "$CONF:16:14: resolution: only used with looking-glass = auto" \
+	"looking-glass = 64M" "looking-glass-user = alice" "resolution = 1920x1080"
+bad "resolution height" command "$CONF:16:19: resolution: height '0' is not a number from 1 to 8192" \
+	"looking-glass = auto" "looking-glass-user = alice" "resolution = 1920x0"
+bad "resolution garbage" command "$CONF:16:14: resolution: expected WIDTHxHEIGHT like 2560x1440, not '1080p'" \
+	"looking-glass = auto" "looking-glass-user = alice" "resolution = 1080p"
+bad "eventN path" command \
+	"$CONF:14:62: input: '/dev/input/event3': the number changes between boots; use its /dev/input/by-id/ (or by-path/) name" \
+	"input = $KBD /dev/input/event3"
+bad "eventN path (vm run)" run \
+	"$CONF:14:9: input: '/dev/input/event12': the number changes between boots; use its /dev/input/by-id/ (or by-path/) name" \
+	"input = /dev/input/event12"
+bad "not an input path" command \
+	"$CONF:14:9: input: '/tmp/kbd' is not a /dev/input/by-id/ or /dev/input/by-path/ device" \
+	"input = /tmp/kbd"
+bad "legacy mouse node" command \
+	"$CONF:14:9: input: '/dev/input/by-id/usb-Razer-mouse' is not an evdev node (its name has no '-event'; the by-id names without it are the legacy mouse/joystick nodes)" \
+	"input = /dev/input/by-id/usb-Razer-mouse"
+bad "a comma in the path" command \
+	"$CONF:14:9: input: '/dev/input/by-id/a,b-event-kbd' contains a comma or control character" \
+	"input = /dev/input/by-id/a,b-event-kbd"
+bad "input twice" command "$CONF:14:62: input: '$KBD' is listed twice" "input = $KBD $KBD"
+bad "grab toggle" command \
+	"$CONF:15:21: input-grab-toggle: expected ctrl-ctrl, alt-alt, shift-shift, meta-meta, scrolllock or ctrl-scrolllock, not 'f12'" \
+	"input = $KBD" "input-grab-toggle = f12"
+bad "grab toggle without input" command "$CONF:14:21: input-grab-toggle: only used with input" \
+	"input-grab-toggle = alt-alt"
+bad "malformed USB id" command \
+	"$CONF:14:25: usb-devices: '1532:84' is not a USB id like 046d:c52b (lsusb shows them)" \
+	"usb-devices = 046d:c52b 1532:84"
+bad "malformed USB id (vm run)" run \
+	"$CONF:14:15: usb-devices: 'logitech' is not a USB id like 046d:c52b (lsusb shows them)" \
+	"usb-devices = logitech"
+bad "USB id twice" command "$CONF:14:25: usb-devices: '046D:C52B' is listed twice" \
+	"usb-devices = 046d:c52b 046D:C52B"
+bad "USB vendor 0" command "$CONF:14:15: usb-devices: vendor id 0000 matches any device" \
+	"usb-devices = 0000:0001"
+
+done_testing
