@@ -708,3 +708,8 @@ int vm_user_drop(const struct vm_user *u)
 		return -EPERM;
 	return 0;
 }
+
+int vm_user_lookup(struct path_cxt *pc, const char *name, uid_t *ret_uid, gid_t *ret_gid)
+{
+	return lookup_passwd(pc, name, ret_uid, ret_gid);
+}

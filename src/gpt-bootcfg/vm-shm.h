@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * What "vm run" and "vm status" do on the host for the gaming keys (vm-gaming.h): the
+ * Looking Glass shared-memory file, and which evdev and USB devices are there now. All
+ * access goes through the path layer, so --root trees stand in for the host.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "path.h"
+#include "qemucmd.h"
+#include "vm-gaming.h"
+
+/* /dev/kvmfr0 exists below the root: Looking Glass memory is the kvmfr device. */
+bool vm_lg_kvmfr(struct path_cxt *pc);
+
+/*
+ * Make the Looking Glass memory ready before QEMU starts. /dev/shm/looking-glass: created
+ * when missing (a temporary file with its owner, mode and size, then renamed into place
+ * without replacing anything, so no one sees it half made); when present, it must be a
+ * regular file, not a symlink, owned by the looking-glass-user; its group becomes
+ * qemu_gid (so QEMU, running as that group, can map it), its mode 0660 and its size the
+ * configured one. It is kept when the VM stops: the client keeps its mapping across VM
+ * restarts. /dev/kvmfr0 (kvmfr): must be a character device; owner and mode as above.
+ * On refusal returns -errno with a message in *ret_error (without FILE:LINE:COL, which
+ * the caller knows: vm_gaming(o)->lg_line).
+ */
+int vm_lg_prepare(struct path_cxt *pc, const struct vm_config *vm, bool kvmfr, gid_t qemu_gid,
+		  char **ret_error);
+
+/* The Looking Glass memory as it is now, for vm status. */
+struct vm_lg_info {
+	const char *path; /* VM_LG_SHM_PATH or VM_LG_KVMFR_PATH */
+	bool exists;
+	uint64_t size;    /* st_size; 0 for the kvmfr device */
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;      /* permission bits */
+	bool owner_ok;    /* owned by looking-glass-user */
+};
+int vm_lg_info(struct path_cxt *pc, const struct vm_config *vm, struct vm_lg_info *ret);
+
+/*
+ * The first entry of "input =" whose path does not exist now (following its by-id link
+ * below the root), in *ret; NULL when all exist.
+ */
+int vm_input_missing(struct path_cxt *pc, const struct vm_options *o,
+		     const struct vm_input **ret);
+
+/*
+ * The entries of "usb-devices =" that no device in ROOT/sys/bus/usb/devices has now:
+ * a malloc'ed array of pointers into o (free only the array) and its length.
+ */
+int vm_usb_missing(struct path_cxt *pc, const struct vm_options *o,
+		   const struct vm_usb_id ***ret, size_t *ret_n);
+
+/*
+ * For plan: what the gaming keys of each VM of c do (notes) and what on this host would
+ * stop or degrade them now (warnings: a looking-glass-user that does not exist, an input
+ * device that is not there, a USB device not plugged in), appended to the lists.
+ */
+int vm_gaming_plan_findings(struct path_cxt *pc, const struct config *c, char ***warnings,
+			    char ***notes);
