@@ -9,6 +9,8 @@
  */
 #include "config.h"
 #include "fuzz.h"
+#include "qemucmd.h"
+#include "vm-gaming.h"
 
 #define PATH "/etc/gpt-bootcfg/gpt-bootcfg.conf"
 
@@ -26,6 +28,27 @@ static void check_error(const char *e)
 		FUZZ_ASSERT(sscanf(s, "%u: %n", &line, &n) == 1 && n > 0);
 	FUZZ_ASSERT(line >= 1);
 	FUZZ_ASSERT(s[n] != '\0');
+}
+
+/*
+ * The gaming keys (vm-gaming.h) as accepted: a power-of-two Looking Glass size with its
+ * client user, stable input paths without a comma (QEMU's separator), real USB ids.
+ */
+static void check_gaming(const struct vm_gaming *g)
+{
+	if (!g)
+		return;
+	FUZZ_ASSERT((g->lg_size & (g->lg_size - 1)) == 0);
+	FUZZ_ASSERT(!g->lg_size || g->lg_user);
+	for (size_t i = 0; i < g->n_inputs; i++) {
+		const char *p = g->inputs[i].path;
+
+		FUZZ_ASSERT(startswith(p, "/dev/input/by-id/") || startswith(p, "/dev/input/by-path/"));
+		FUZZ_ASSERT(!strchr(p, ',') && !strchr(p, ' '));
+		FUZZ_ASSERT(g->grab_toggle);
+	}
+	for (size_t i = 0; i < g->n_usb; i++)
+		FUZZ_ASSERT(g->usb[i].vendor != 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -59,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		STRV_FOREACH(d, vm->devices)
 			FUZZ_ASSERT(config_find_device(c, *d));
 		FUZZ_ASSERT(vm->vcpu_pins.n == 0 || vm->vcpu_pins.n == vm->vcpus);
+		check_gaming(vm_gaming(vm_options(vm)));
 	}
 	for (size_t i = 0; i < c->n_sections; i++) {
 		const struct config_section *s = &c->sections[i];

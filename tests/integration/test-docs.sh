@@ -18,13 +18,15 @@ done
 # Keys: [host] and [device] compare e->key in config.c, [vm] compares k in vmconfig.c
 host_dev_keys=$(grep -o 'streq(e->key, "[a-z0-9_-]*")' "$src/config.c" | sed 's/.*"\(.*\)")/\1/')
 # (only in vm_config_parse(): other functions use k for device-options names).
-# vm_hw_parse_key() in vmhw.c takes the hardware keys (boot, display, ...).
+# vm_hw_parse_key() in vmhw.c takes the hardware keys (boot, display, ...), and
+# vm_gaming_parse_key() in vm-gaming.c the gaming ones (looking-glass, input, ...).
 vm_keys=$( (sed -n '/^int vm_config_parse(/,/^}/p' "$src/vmconfig.c"
-	sed -n '/^int vm_hw_parse_key(/,/^}/p' "$src/vmhw.c") |
+	sed -n '/^int vm_hw_parse_key(/,/^}/p' "$src/vmhw.c"
+	sed -n '/^int vm_gaming_parse_key(/,/^}/p' "$src/vm-gaming.c") |
 	grep -o 'streq(k, "[a-z0-9_-]*")' | sed 's/.*"\(.*\)")/\1/')
 keys=$(printf '%s\n%s\n' "$host_dev_keys" "$vm_keys" | sort -u | sed '/^$/d')
 ok "the parser has at least 40 keys (extraction works)" -- test "$(echo "$keys" | wc -l)" -ge 40
-for k in address cmdline memory vcpu-pins extra-args device-options boot machine; do
+for k in address cmdline memory vcpu-pins extra-args device-options boot machine looking-glass usb-devices; do
 	ok "extracted key list has '$k'" -- sh -c "echo '$keys' | grep -qx -- '$k'"
 done
 
