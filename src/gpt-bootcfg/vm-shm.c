@@ -398,3 +398,42 @@ int vm_gaming_plan_findings(struct path_cxt *pc, const struct config *c, char **
 	}
 	return 0;
 }
+
+int vm_usb_nodes(struct path_cxt *pc, const struct vm_options *o, char ***ret)
+{
+	const struct vm_gaming *g = vm_gaming(o);
+	_cleanup_strv_free_ char **devs = NULL, **nodes = NULL;
+	int r;
+
+	nodes = calloc(1, sizeof(char *));
+	if (!nodes)
+		return -ENOMEM;
+	if (g && g->n_usb) {
+		r = path_list_dir(pc, &devs, "/sys/bus/usb/devices");
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	STRV_FOREACH(d, devs) {
+		uint64_t v, p, bus, dev;
+		bool want = false;
+		char *node;
+
+		if (strchr(*d, ':') ||
+		    path_read_hex(pc, &v, "/sys/bus/usb/devices/%s/idVendor", *d) < 0 ||
+		    path_read_hex(pc, &p, "/sys/bus/usb/devices/%s/idProduct", *d) < 0)
+			continue;
+		for (size_t i = 0; i < g->n_usb; i++)
+			want = want || (g->usb[i].vendor == v && g->usb[i].product == p);
+		if (!want || path_read_u64(pc, &bus, "/sys/bus/usb/devices/%s/busnum", *d) < 0 ||
+		    path_read_u64(pc, &dev, "/sys/bus/usb/devices/%s/devnum", *d) < 0 ||
+		    bus > 999 || dev > 999)
+			continue;
+		if (asprintf(&node, "/dev/bus/usb/%03" PRIu64 "/%03" PRIu64, bus, dev) < 0)
+			return -ENOMEM;
+		r = strv_consume(&nodes, node);
+		if (r < 0)
+			return r;
+	}
+	*ret = TAKE_PTR(nodes);
+	return 0;
+}

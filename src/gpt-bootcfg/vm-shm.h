@@ -66,3 +66,9 @@ int vm_usb_missing(struct path_cxt *pc, const struct vm_options *o,
  */
 int vm_gaming_plan_findings(struct path_cxt *pc, const struct config *c, char ***warnings,
 			    char ***notes);
+
+/*
+ * The /dev/bus/usb/BBB/DDD nodes of the usb-devices plugged in now (strv, possibly
+ * empty): what an unprivileged QEMU must be able to open to attach them at its start.
+ */
+int vm_usb_nodes(struct path_cxt *pc, const struct vm_options *o, char ***ret);

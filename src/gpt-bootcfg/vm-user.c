@@ -17,6 +17,7 @@
 
 #include "fileio.h"
 #include "strbuf.h"
+#include "vm-shm.h"
 #include "vm-user.h"
 
 /* The record of changes, below the VM's own state directory. */
@@ -520,6 +521,37 @@ static int open_vars_dirs(struct path_cxt *pc, const char *name)
 	return 0;
 }
 
+/*
+ * The evdev nodes of input = and the USB device nodes of usb-devices plugged in now
+ * (vm-gaming.h): QEMU opens them read-write.
+ */
+static int plan_gaming_nodes(struct owners *w, const struct vm_options *o, char **ret_what)
+{
+	const struct vm_gaming *g = vm_gaming(o);
+	_cleanup_strv_free_ char **usb = NULL;
+	int r;
+
+	if (!g)
+		return 0;
+	for (size_t i = 0; i < g->n_inputs; i++) {
+		r = plan_chown(w, g->inputs[i].path, true, ret_what);
+		if (r < 0)
+			return r;
+	}
+	r = vm_usb_nodes(w->pc, o, &usb);
+	if (r < 0)
+		return r;
+	STRV_FOREACH(n, usb) {
+		/* Unplugged since: QEMU attaches it when it comes back, if it can then. */
+		if (path_exists(w->pc, "%s", *n) <= 0)
+			continue;
+		r = plan_chown(w, *n, true, ret_what);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int vm_owner_prepare(struct path_cxt *pc, const struct host *h, struct qemu_cmd_input *in,
 		     const struct vm_user *u, char **ret_mem_path, char **ret_what)
 {
@@ -584,6 +616,9 @@ int vm_owner_prepare(struct path_cxt *pc, const struct host *h, struct qemu_cmd_
 		if (r < 0)
 			goto fail;
 	}
+	r = plan_gaming_nodes(&w, o, ret_what);
+	if (r < 0)
+		goto fail;
 	if (o->firmware == VM_FIRMWARE_OVMF) {
 		_cleanup_free_ char *vars = NULL;
 
