@@ -1,0 +1,276 @@
+#!/bin/sh
+# The gaming keys with the real qemu-system-x86_64 under TCG (issue 15, items 1-3), started
+# by vm run on a copy of the guide's server fixture:
+#  - looking-glass: the shared-memory file vm run creates below the root (owner, mode,
+#    size), the ivshmem-plain device and its 32 MiB BAR over QMP (query-pci, qom-get), the
+#    file kept, contents and all, across a VM restart, and vm status showing it;
+#  - usb-devices: usb-host devices by id on QEMU's xHCI controller (qom-get), one of them
+#    "plugged in" (a fixture /sys/bus/usb/devices entry) and one not: QEMU starts with
+#    both, vm run warns about the absent one only;
+#  - input: an input-linux object on a uinput keyboard the test creates (python3 and
+#    /dev/uinput), reached through a by-id link in a private mount namespace: QEMU holds
+#    the event node open and has grabbed it. Without /dev/uinput this part fails.
+# Nothing outside the fixture copy and a private mount namespace is changed, apart from the
+# uinput device that exists while the test runs.
+. "$(dirname "$0")/../lib/tap.sh"
+
+fx=guide-server
+if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
+	ok "fixture $fx exists" -- false
+	done_testing; exit
+fi
+for t in qemu-system-x86_64 python3 jq unshare; do
+	if ! command -v $t >/dev/null; then
+		ok "$t is installed (tests/deps.txt)" -- false
+		done_testing; exit
+	fi
+done
+
+CONF=/etc/gpt-bootcfg/gpt-bootcfg.conf
+r=$(fixture_copy $fx)
+ncpu=$(nproc)
+echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/possible"
+echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/online"
+mkdir -p "$r/etc/gpt-bootcfg" "$r/dev/shm" "$r/dev/input/by-id"
+chmod 1777 "$r/dev/shm"
+# The Looking Glass client's user.
+echo 'lgtest:x:4242:4242:Looking Glass client:/nonexistent:/usr/sbin/nologin' >"$r/etc/passwd"
+# One USB device plugged in: the Logitech receiver, bus 1 device 2.
+u=$r/sys/bus/usb/devices/1-2
+mkdir -p "$u" "$r/sys/bus/usb/devices/1-2:1.0"
+echo 046d >"$u/idVendor"; echo c52b >"$u/idProduct"; echo 1 >"$u/busnum"; echo 2 >"$u/devnum"
+
+cat >"$r$CONF" <<'CONFEOF'
+[vm g1]
+memory = 128M
+hugepage-size = none
+vcpus = 1
+firmware = bios
+stop-timeout = 2
+looking-glass = auto
+looking-glass-user = lgtest
+usb-devices = 046d:c52b 1532:0084
+
+[vm g2]
+memory = 128M
+hugepage-size = none
+vcpus = 1
+firmware = bios
+stop-timeout = 2
+input = /dev/input/by-id/gpt-bootcfg-test-event-kbd
+input-grab-toggle = scrolllock
+CONFEOF
+chmod 0644 "$r$CONF"
+
+shm=$(mktemp -d /dev/shm/gpt-bootcfg-test.XXXXXX)
+export GPT_BOOTCFG_TEST_ACCEL=tcg GPT_BOOTCFG_TEST_MEM_PATH="$shm"
+
+# A systemd stand-in for the readiness message.
+cat >"$TAP_TMP/notify.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(float(sys.argv[3]))
+open(sys.argv[1] + ".bound", "w").close()
+try:
+    data = s.recv(4096).decode()
+except socket.timeout:
+    data = "TIMEOUT"
+open(sys.argv[2], "w").write(data)
+PY
+
+# QMP: each argument is a command, "NAME" or "NAME {JSON arguments}"; the replies as one
+# JSON array in that order.
+cat >"$TAP_TMP/qmp.py" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(30)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+def reply():
+    while True:
+        m = json.loads(f.readline())
+        if "event" not in m:
+            return m
+reply()
+out = []
+for c in ["qmp_capabilities"] + sys.argv[2:]:
+    name, _, args = c.partition(" ")
+    msg = {"execute": name}
+    if args:
+        msg["arguments"] = json.loads(args)
+    f.write(json.dumps(msg) + "\n"); f.flush()
+    out.append(reply())
+print(json.dumps(out[1:]))
+PY
+
+# start_vm NAME [WRAPPER...]: vm run in the background (under WRAPPER), wait for READY=1.
+start_vm() {
+	_name=$1; shift
+	rm -f "$TAP_TMP/notify" "$TAP_TMP/notify.bound" "$TAP_TMP/ready"
+	python3 "$TAP_TMP/notify.py" "$TAP_TMP/notify" "$TAP_TMP/ready" 240 &
+	notify_pid=$!
+	for _i in $(seq 50); do [ -e "$TAP_TMP/notify.bound" ] && break; sleep 0.1; done
+	NOTIFY_SOCKET=$TAP_TMP/notify timeout 400 "$@" "$GPT_BOOTCFG" --root "$r" vm run "$_name" \
+		>"$TAP_TMP/run-$_name.out" 2>&1 &
+	run_pid=$!
+	wait $notify_pid
+}
+stop_vm() { # NAME
+	"$GPT_BOOTCFG" --root "$r" vm stop "$1" >"$TAP_TMP/stop.out" 2>&1
+	is "$?" 0 "$1: vm stop exits 0"
+	wait $run_pid
+	is "$?" 0 "$1: vm run exits 0 when QEMU quits"
+}
+qmp() { # NAME COMMAND...
+	_n=$1; shift
+	python3 "$TAP_TMP/qmp.py" "$r/run/gpt-bootcfg/$_n.qmp" "$@"
+}
+
+uinput_pid=
+cleanup() {
+	for p in "$r"/run/gpt-bootcfg/*.pid; do
+		[ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null
+	done
+	[ -n "$uinput_pid" ] && kill "$uinput_pid" 2>/dev/null
+	rm -rf "$shm"
+}
+trap cleanup EXIT
+
+# ---- g1: Looking Glass and USB devices by id ----
+lg=$r/dev/shm/looking-glass
+start_vm g1
+is "$(head -n1 "$TAP_TMP/ready")" "READY=1" "g1: READY=1 sent"
+sed 's/^/# vm run: /' "$TAP_TMP/run-g1.out" | grep -v Pinned
+is "$(stat -c '%u %a %s' "$lg")" "4242 660 33554432" \
+	"g1: vm run created /dev/shm/looking-glass: lgtest's, 0660, 32 MiB (auto, 1920x1080)"
+is "$(stat -c %g "$lg")" 0 "g1: group of QEMU's user (root here)"
+ok "g1: no temporary file left in /dev/shm" -- sh -c "! ls -A '$r/dev/shm' | grep -v '^looking-glass\$'"
+is "$(grep -c 'usb-devices:' "$TAP_TMP/run-g1.out")" 1 "g1: one USB warning"
+ok "g1: vm run names the absent USB device and where it is configured" -- grep -qF \
+	"usb-devices: 1532:0084 ($CONF:9:25) is not plugged in now; QEMU attaches it when it is" "$TAP_TMP/run-g1.out"
+
+qmp g1 query-pci \
+	'qom-get {"path": "/objects/looking-glass", "property": "size"}' \
+	'qom-get {"path": "/objects/looking-glass", "property": "share"}' \
+	'qom-get {"path": "/objects/looking-glass", "property": "mem-path"}' \
+	'qom-get {"path": "/machine/peripheral/usbhost0", "property": "vendorid"}' \
+	'qom-get {"path": "/machine/peripheral/usbhost0", "property": "productid"}' \
+	'qom-get {"path": "/machine/peripheral/usbhost1", "property": "vendorid"}' \
+	'qom-get {"path": "/machine/peripheral/usbhost1", "property": "productid"}' \
+	>"$TAP_TMP/q.json" 2>"$TAP_TMP/q.err"
+ok "g1: QMP answered" -- jq -e '.[0].return' "$TAP_TMP/q.json"
+sed 's/^/# /' "$TAP_TMP/q.err"
+jq '[.[0].return[] | .devices[]]' "$TAP_TMP/q.json" >"$TAP_TMP/pci.json"
+# 1af4:1110 is ivshmem; BAR 2 is the shared memory.
+is "$(jq -r '.[] | select(.qdev_id == "looking-glass0") | "\(.id.vendor):\(.id.device)"' "$TAP_TMP/pci.json")" \
+	"6900:4368" "g1: the ivshmem device (1af4:1110) is on the PCI bus"
+is "$(jq -r '.[] | select(.qdev_id == "looking-glass0") | .regions[] | select(.bar == 2) | .size' "$TAP_TMP/pci.json")" \
+	33554432 "g1: its BAR 2 is the 32 MiB of shared memory"
+is "$(jq -r '[.[1], .[2], .[3]] | map(.return | tostring) | join(" ")' "$TAP_TMP/q.json")" \
+	"33554432 true $r/dev/shm/looking-glass" "g1: memory backend: 32 MiB, shared, the file below the root"
+is "$(jq -r '.[] | select(.qdev_id == "usb") | .class_info.class' "$TAP_TMP/pci.json")" 3075 \
+	"g1: a qemu-xhci controller of its own (class 0c03)"
+is "$(jq -r '[.[4], .[5], .[6], .[7]] | map(.return | tostring) | join(" ")' "$TAP_TMP/q.json")" \
+	"1133 50475 5426 132" "g1: usb-host 046d:c52b and 1532:0084 (present or not, QEMU started)"
+
+"$GPT_BOOTCFG" --root "$r" vm status g1 >"$TAP_TMP/status.txt" 2>&1
+ok "g1: vm status shows the Looking Glass memory" -- grep -qxF \
+	"  looking-glass: /dev/shm/looking-glass 32 MiB, owner lgtest (uid 4242), gid 0, mode 0660" "$TAP_TMP/status.txt"
+"$GPT_BOOTCFG" --root "$r" vm status g1 --json >"$TAP_TMP/status.json" 2>&1
+is "$(jq -r '.looking_glass | [.path, .size, .uid, .mode, .owner_ok] | map(tostring) | join(" ")' "$TAP_TMP/status.json")" \
+	"/dev/shm/looking-glass 33554432 4242 0660 true" "g1: vm status --json"
+
+# What the client would see survives a VM restart: contents, inode.
+printf 'frame-from-before' | dd of="$lg" conv=notrunc status=none
+ino=$(stat -c %i "$lg")
+stop_vm g1
+ok "g1: the file stays when the VM stops" -- test -f "$lg"
+"$GPT_BOOTCFG" --root "$r" vm status g1 >"$TAP_TMP/status.txt" 2>&1
+ok "g1: vm status shows it while the VM is stopped" -- grep -qF "looking-glass: /dev/shm/looking-glass 32 MiB" "$TAP_TMP/status.txt"
+start_vm g1
+is "$(head -n1 "$TAP_TMP/ready")" "READY=1" "g1 again: READY=1 sent"
+is "$(stat -c %i "$lg")" "$ino" "g1 again: the same file (inode)"
+is "$(head -c 17 "$lg")" "frame-from-before" "g1 again: its contents kept"
+stop_vm g1
+
+# ---- g2: an evdev keyboard (uinput) ----
+if [ ! -c /dev/uinput ]; then
+	# Debian 12 (CI's fresh VM) has /dev/uinput; a container may not. Not a skip.
+	ok "g2: input-linux on a uinput keyboard needs /dev/uinput (modprobe uinput on the host)" -- false
+	done_testing; exit
+fi
+cat >"$TAP_TMP/uinput.py" <<'PY'
+# A virtual keyboard: its event node's name to argv[1], then kept until stdin closes.
+import fcntl, glob, os, struct, sys, time
+UI_SET_EVBIT, UI_SET_KEYBIT = 0x40045564, 0x40045565
+UI_DEV_SETUP, UI_DEV_CREATE, UI_DEV_DESTROY = 0x405C5503, 0x5501, 0x5502
+def UI_GET_SYSNAME(n): return (2 << 30) | (n << 16) | (ord("U") << 8) | 44
+fd = os.open("/dev/uinput", os.O_WRONLY | os.O_NONBLOCK)
+fcntl.ioctl(fd, UI_SET_EVBIT, 1)  # EV_KEY
+for key in range(1, 120):
+    fcntl.ioctl(fd, UI_SET_KEYBIT, key)
+# struct uinput_setup: struct input_id (bustype, vendor, product, version), name[80], ff_effects_max
+fcntl.ioctl(fd, UI_DEV_SETUP, struct.pack("4H80sI", 0x06, 0x1d6b, 0x0104, 1, b"gpt-bootcfg test keyboard", 0))
+fcntl.ioctl(fd, UI_DEV_CREATE)
+buf = bytearray(64)
+fcntl.ioctl(fd, UI_GET_SYSNAME(64), buf)
+sysname = buf.split(b"\0")[0].decode()
+node = None
+for _ in range(100):
+    ev = glob.glob("/sys/devices/virtual/input/%s/event*" % sysname)
+    if ev and os.path.exists("/dev/input/" + os.path.basename(ev[0])):
+        node = "/dev/input/" + os.path.basename(ev[0])
+        break
+    time.sleep(0.1)
+open(sys.argv[1], "w").write(node or "NONE")
+sys.stdin.read()
+fcntl.ioctl(fd, UI_DEV_DESTROY)
+PY
+mkfifo "$TAP_TMP/uinput.in"
+python3 "$TAP_TMP/uinput.py" "$TAP_TMP/uinput.node" <"$TAP_TMP/uinput.in" &
+uinput_pid=$!
+exec 7>"$TAP_TMP/uinput.in"
+for _i in $(seq 100); do [ -s "$TAP_TMP/uinput.node" ] && break; sleep 0.1; done
+node=$(cat "$TAP_TMP/uinput.node" 2>/dev/null)
+ok "g2: uinput keyboard created ($node)" -- test -c "$node"
+ev=${node##*/}
+# The event node below the root is the real one bound over a placeholder, in a mount
+# namespace of vm run's own: the by-id link resolves the same for vm run's check and QEMU.
+: >"$r/dev/input/$ev"
+ln -s "../$ev" "$r/dev/input/by-id/gpt-bootcfg-test-event-kbd"
+cat >"$TAP_TMP/ns.sh" <<'SH'
+mount --make-rprivate / && mount --bind "$1" "$2" && shift 2 && exec "$@"
+SH
+start_vm g2 unshare -m sh "$TAP_TMP/ns.sh" "$node" "$r/dev/input/$ev"
+is "$(head -n1 "$TAP_TMP/ready")" "READY=1" "g2: READY=1 sent"
+sed 's/^/# vm run: /' "$TAP_TMP/run-g2.out" | grep -v Pinned
+qpid=$(cat "$r/run/gpt-bootcfg/g2.pid")
+want=$(stat -c '%t:%T' "$node")
+held=
+for f in /proc/"$qpid"/fd/*; do
+	[ "$(stat -L -c '%F %t:%T' "$f" 2>/dev/null)" = "character special file $want" ] && held=yes
+done
+is "$held" yes "g2: QEMU holds the keyboard's event node open"
+qmp g2 'qom-get {"path": "/objects/input0", "property": "evdev"}' \
+	'qom-get {"path": "/objects/input0", "property": "grab_all"}' \
+	'qom-get {"path": "/objects/input0", "property": "repeat"}' \
+	'qom-get {"path": "/objects/input0", "property": "grab-toggle"}' >"$TAP_TMP/q2.json" 2>"$TAP_TMP/q.err"
+is "$(jq -r 'map(.return | tostring) | join(" ")' "$TAP_TMP/q2.json")" \
+	"$r/dev/input/by-id/gpt-bootcfg-test-event-kbd true true scrolllock" \
+	"g2: input-linux object: the by-id path, grab_all, repeat, the grab toggle"
+# A device QEMU has grabbed (EVIOCGRAB) cannot be grabbed again.
+ok "g2: QEMU grabbed the keyboard (a second EVIOCGRAB gets EBUSY)" -- python3 -c '
+import errno, fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+try:
+    fcntl.ioctl(fd, 0x40044590, 1)
+except OSError as e:
+    sys.exit(0 if e.errno == errno.EBUSY else 1)
+sys.exit(1)' "$node"
+stop_vm g2
+exec 7>&-
+wait "$uinput_pid"
+uinput_pid=
+
+done_testing
