@@ -53,8 +53,8 @@ int vm_gaming_run_check(struct path_cxt *pc, const char *config_path, const stru
 	return 0;
 }
 
-int vm_gaming_run_prepare(struct path_cxt *pc, const char *config_path,
-			  const struct vm_config *vm, gid_t qemu_gid)
+int vm_gaming_run_prepare(struct path_cxt *pc, const char *config_path, const struct vm_config *vm,
+			  gid_t qemu_gid)
 {
 	const struct vm_gaming *g = vm_gaming(vm_options(vm));
 	_cleanup_free_ char *err = NULL;
@@ -101,7 +101,8 @@ void vm_gaming_status(struct path_cxt *pc, const struct vm_config *vm, struct js
 		return;
 	}
 	if (!info.exists) {
-		printf("  looking-glass: %s (%" PRIu64 " MiB) does not exist yet: vm run creates it\n",
+		printf("  looking-glass: %s (%" PRIu64
+		       " MiB) does not exist yet: vm run creates it\n",
 		       info.path, g->lg_size >> 20);
 		return;
 	}

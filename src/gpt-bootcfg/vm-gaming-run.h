@@ -25,8 +25,8 @@ int vm_gaming_run_check(struct path_cxt *pc, const char *config_path, const stru
  * The Looking Glass memory ready for QEMU of group qemu_gid (vm_lg_prepare()); logs and
  * returns a negative errno on refusal.
  */
-int vm_gaming_run_prepare(struct path_cxt *pc, const char *config_path,
-			  const struct vm_config *vm, gid_t qemu_gid);
+int vm_gaming_run_prepare(struct path_cxt *pc, const char *config_path, const struct vm_config *vm,
+			  gid_t qemu_gid);
 
 /*
  * vm status: the Looking Glass memory (path, size, owner, mode), as a "looking_glass"

@@ -18,8 +18,8 @@
 /* Looking Glass' smallest useful buffer and the largest a "resolution" can ask for. */
 #define LG_MIN_SIZE MIB
 #define LG_MAX_SIZE (UINT64_C(1) << 31)
-#define LG_MAX_DIM 8192u
-#define MAX_INPUTS 16
+#define LG_MAX_DIM  8192u
+#define MAX_INPUTS  16
 /* qemu-xhci has at most 15 ports of each speed. */
 #define XHCI_MAX_PORTS 15u
 
@@ -91,7 +91,8 @@ static int parse_lg_size(const char *s, uint64_t *ret)
 	static const struct {
 		const char *suffix;
 		unsigned shift;
-	} units[] = {{"", 0}, {"K", 10}, {"KiB", 10}, {"M", 20}, {"MiB", 20}, {"G", 30}, {"GiB", 30}};
+	} units[] = {{"", 0},	  {"K", 10}, {"KiB", 10}, {"M", 20},
+		     {"MiB", 20}, {"G", 30}, {"GiB", 30}};
 	uint64_t v = 0;
 	const char *p = s;
 
@@ -166,7 +167,8 @@ static bool valid_user_name(const char *s)
 	if (!*s || strlen(s) > 32 || !(islower((unsigned char)*s) || *s == '_'))
 		return false;
 	for (const char *p = s; *p; p++)
-		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && !strchr("-_.", *p))
+		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) &&
+		    !strchr("-_.", *p))
 			return false;
 	return true;
 }
@@ -215,13 +217,14 @@ static int parse_input(const struct config *c, const struct config_entry *e, str
 		/* A comma would start another QEMU property; nothing else is special. */
 		for (const char *q = name; *q; q++)
 			if (*q == ',' || iscntrl((unsigned char)*q))
-				GM_FAIL_AT(e, off, "input: '%s' contains a comma or control character",
-					   p);
+				GM_FAIL_AT(e, off,
+					   "input: '%s' contains a comma or control character", p);
 		if (!strstr(name, "-event"))
-			GM_FAIL_AT(e, off,
-				   "input: '%s' is not an evdev node (its name has no '-event'; "
-				   "the by-id names without it are the legacy mouse/joystick nodes)",
-				   p);
+			GM_FAIL_AT(
+			    e, off,
+			    "input: '%s' is not an evdev node (its name has no '-event'; "
+			    "the by-id names without it are the legacy mouse/joystick nodes)",
+			    p);
 		for (size_t i = 0; i < g->n_inputs; i++)
 			if (streq(g->inputs[i].path, p))
 				GM_FAIL_AT(e, off, "input: '%s' is listed twice", p);
@@ -255,8 +258,8 @@ static int parse_usb_devices(const struct config *c, const struct config_entry *
 	const char *v = e->value;
 
 	for (size_t off = 0;;) {
-		const char *w = v + off;
 		struct vm_usb_id id = {0}, *nu;
+		const char *w;
 		size_t len;
 
 		off += strspn(v + off, WHITESPACE);
@@ -278,7 +281,8 @@ static int parse_usb_devices(const struct config *c, const struct config_entry *
 			GM_FAIL_AT(e, off, "usb-devices: vendor id 0000 matches any device");
 		for (size_t i = 0; i < g->n_usb; i++)
 			if (g->usb[i].vendor == id.vendor && g->usb[i].product == id.product)
-				GM_FAIL_AT(e, off, "usb-devices: '%.*s' is listed twice", (int)len, w);
+				GM_FAIL_AT(e, off, "usb-devices: '%.*s' is listed twice", (int)len,
+					   w);
 		if (g->n_usb == XHCI_MAX_PORTS)
 			GM_FAIL_AT(e, off, "usb-devices: more than %u devices", XHCI_MAX_PORTS);
 		nu = realloc(g->usb, (g->n_usb + 1) * sizeof(*nu));
@@ -293,8 +297,8 @@ static int parse_usb_devices(const struct config *c, const struct config_entry *
 	return 0;
 }
 
-int vm_gaming_parse_key(const struct config *c, const struct config_entry *e,
-			struct vm_options *o, char **ret_error)
+int vm_gaming_parse_key(const struct config *c, const struct config_entry *e, struct vm_options *o,
+			char **ret_error)
 {
 	const char *k = e->key;
 	struct vm_gaming *g;
@@ -350,8 +354,8 @@ static const struct config_entry *gm_find(const struct config_section *s, const 
 	return NULL;
 }
 
-int vm_gaming_check(const struct config *c, const struct config_section *s,
-		    struct vm_options *o, char **ret_error)
+int vm_gaming_check(const struct config *c, const struct config_section *s, struct vm_options *o,
+		    char **ret_error)
 {
 	struct vm_gaming *g = o->gaming;
 	const struct config_entry *lg = gm_find(s, "looking-glass"), *e;
@@ -450,8 +454,9 @@ int vm_gaming_args(const struct qemu_cmd_input *in, char ***ret)
 		add_arg(&l, "-object");
 		/* The keyboard grabs every input-linux device on the toggle, and repeats keys. */
 		if (d->keyboard)
-			add_arg(&l, "input-linux,id=input%zu,evdev=%s%s,grab_all=on,repeat=on,"
-				    "grab-toggle=%s",
+			add_arg(&l,
+				"input-linux,id=input%zu,evdev=%s%s,grab_all=on,repeat=on,"
+				"grab-toggle=%s",
 				i, root, d->path, g->grab_toggle);
 		else
 			add_arg(&l, "input-linux,id=input%zu,evdev=%s%s", i, root, d->path);
@@ -468,7 +473,8 @@ int vm_gaming_args(const struct qemu_cmd_input *in, char ***ret)
 		for (size_t i = 0; i < g->n_usb; i++) {
 			add_arg(&l, "-device");
 			/* Matched by id whenever it is plugged in, on any host port. */
-			add_arg(&l, "usb-host,id=usbhost%zu,bus=%s.0,vendorid=0x%04x,productid=0x%04x",
+			add_arg(&l,
+				"usb-host,id=usbhost%zu,bus=%s.0,vendorid=0x%04x,productid=0x%04x",
 				i, bus, g->usb[i].vendor, g->usb[i].product);
 		}
 	}

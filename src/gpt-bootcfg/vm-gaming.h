@@ -25,15 +25,15 @@ struct vm_options;
 struct qemu_cmd_input;
 
 /* Where the Looking Glass memory lives. */
-#define VM_LG_SHM_PATH "/dev/shm/looking-glass"
+#define VM_LG_SHM_PATH	 "/dev/shm/looking-glass"
 #define VM_LG_KVMFR_PATH "/dev/kvmfr0"
 
 /* The frame buffer size for "auto" without "resolution": 1920x1080. */
-#define VM_LG_DEFAULT_WIDTH 1920u
+#define VM_LG_DEFAULT_WIDTH  1920u
 #define VM_LG_DEFAULT_HEIGHT 1080u
 
 struct vm_input {
-	char *path;   /* /dev/input/by-id/... or /dev/input/by-path/... */
+	char *path;    /* /dev/input/by-id/... or /dev/input/by-path/... */
 	bool keyboard; /* name ends in "-event-kbd": grab_all, repeat, grab-toggle */
 	unsigned line, col;
 };
@@ -64,12 +64,12 @@ struct vm_gaming {
  * Parse one [vm] entry if it is one of the keys above: 1 when handled, 0 when not one of
  * them, -EINVAL with "FILE:LINE:COL: ..." in *ret_error on a bad value.
  */
-int vm_gaming_parse_key(const struct config *c, const struct config_entry *e,
-			struct vm_options *o, char **ret_error);
+int vm_gaming_parse_key(const struct config *c, const struct config_entry *e, struct vm_options *o,
+			char **ret_error);
 
 /* Checks across keys once the section is read; sizes "looking-glass = auto". */
-int vm_gaming_check(const struct config *c, const struct config_section *s,
-		    struct vm_options *o, char **ret_error);
+int vm_gaming_check(const struct config *c, const struct config_section *s, struct vm_options *o,
+		    char **ret_error);
 
 /* Free what the parser allocated in o (o->gaming may be NULL). */
 void vm_gaming_free(struct vm_options *o);

@@ -25,8 +25,7 @@ bool vm_lg_kvmfr(struct path_cxt *pc)
 	return path_exists(pc, VM_LG_KVMFR_PATH) > 0;
 }
 
-static int lg_user(struct path_cxt *pc, const struct vm_gaming *g, uid_t *ret_uid,
-		   char **ret_error)
+static int lg_user(struct path_cxt *pc, const struct vm_gaming *g, uid_t *ret_uid, char **ret_error)
 {
 	gid_t gid;
 	int r = vm_user_lookup(pc, g->lg_user, ret_uid, &gid);
@@ -54,7 +53,7 @@ static int lg_kvmfr_prepare(struct path_cxt *pc, uid_t uid, gid_t gid, char **re
 	r = path_lstat(pc, &st, VM_LG_KVMFR_PATH);
 	if (r < 0)
 		return asprintf(ret_error, "%s: %s", VM_LG_KVMFR_PATH, strerror(-r)) < 0 ? -ENOMEM
-											  : r;
+											 : r;
 	if (!S_ISCHR(st.st_mode))
 		return asprintf(ret_error,
 				"%s is not a character device (the kvmfr module makes it); "
@@ -69,7 +68,7 @@ static int lg_kvmfr_prepare(struct path_cxt *pc, uid_t uid, gid_t gid, char **re
 	if (lchown(p, uid, gid) < 0 || chmod(p, LG_MODE) < 0) {
 		r = -errno;
 		return asprintf(ret_error, "%s: %s", VM_LG_KVMFR_PATH, strerror(-r)) < 0 ? -ENOMEM
-											  : r;
+											 : r;
 	}
 	return 0;
 }
@@ -78,17 +77,16 @@ static int lg_kvmfr_prepare(struct path_cxt *pc, uid_t uid, gid_t gid, char **re
 static int lg_shm_create(struct path_cxt *pc, uid_t uid, gid_t gid, uint64_t size)
 {
 	_cleanup_free_ char *tmp = NULL;
-	_cleanup_close_ int fd = -EBADF;
 	int r;
 
 	r = path_tmp_name(VM_LG_SHM_PATH, &tmp);
 	if (r < 0)
 		return r;
-	fd = path_open(pc, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, "%s", tmp);
+	_cleanup_close_ int fd =
+	    path_open(pc, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, "%s", tmp);
 	if (fd < 0)
 		return fd;
-	if (fchown(fd, uid, gid) < 0 || fchmod(fd, LG_MODE) < 0 ||
-	    ftruncate(fd, (off_t)size) < 0) {
+	if (fchown(fd, uid, gid) < 0 || fchmod(fd, LG_MODE) < 0 || ftruncate(fd, (off_t)size) < 0) {
 		r = -errno;
 		(void)path_unlink_durable(pc, tmp);
 		return r;
@@ -115,11 +113,10 @@ int vm_lg_prepare(struct path_cxt *pc, const struct vm_config *vm, bool kvmfr, g
 		return lg_kvmfr_prepare(pc, uid, qemu_gid, ret_error);
 
 	for (int attempt = 0; attempt < 2; attempt++) {
-		_cleanup_close_ int fd = -EBADF;
 		struct stat st;
-
 		/* O_NONBLOCK: a FIFO put there must not hang the start; it is refused below. */
-		fd = path_open(pc, O_RDWR | O_NOFOLLOW | O_NONBLOCK, 0, VM_LG_SHM_PATH);
+		_cleanup_close_ int fd =
+		    path_open(pc, O_RDWR | O_NOFOLLOW | O_NONBLOCK, 0, VM_LG_SHM_PATH);
 		if (fd == -ENOENT) {
 			r = lg_shm_create(pc, uid, qemu_gid, g->lg_size);
 			if (r == -EEXIST)
@@ -199,8 +196,7 @@ int vm_lg_info(struct path_cxt *pc, const struct vm_config *vm, struct vm_lg_inf
 	return 0;
 }
 
-int vm_input_missing(struct path_cxt *pc, const struct vm_options *o,
-		     const struct vm_input **ret)
+int vm_input_missing(struct path_cxt *pc, const struct vm_options *o, const struct vm_input **ret)
 {
 	const struct vm_gaming *g = vm_gaming(o);
 
@@ -218,8 +214,8 @@ int vm_input_missing(struct path_cxt *pc, const struct vm_options *o,
 	return 0;
 }
 
-int vm_usb_missing(struct path_cxt *pc, const struct vm_options *o,
-		   const struct vm_usb_id ***ret, size_t *ret_n)
+int vm_usb_missing(struct path_cxt *pc, const struct vm_options *o, const struct vm_usb_id ***ret,
+		   size_t *ret_n)
 {
 	const struct vm_gaming *g = vm_gaming(o);
 	_cleanup_strv_free_ char **devs = NULL;
@@ -241,7 +237,7 @@ int vm_usb_missing(struct path_cxt *pc, const struct vm_options *o,
 	if (r < 0 && r != -ENOENT)
 		return r;
 	/* Devices ("1-2", "3-1.4"), not interfaces ("1-2:1.0"), carry idVendor/idProduct. */
-	STRV_FOREACH(d, devs) {
+	STRV_FOREACH (d, devs) {
 		uint64_t v, p;
 
 		if (strchr(*d, ':'))
@@ -279,9 +275,12 @@ _printf_(2, 3) static int addf(char ***l, const char *fmt, ...)
 static const char *grab_toggle_keys(const char *t)
 {
 	static const char *const keys[][2] = {
-	    {"ctrl-ctrl", "Left Ctrl + Right Ctrl"},     {"alt-alt", "Left Alt + Right Alt"},
-	    {"shift-shift", "Left Shift + Right Shift"}, {"meta-meta", "Left Meta + Right Meta"},
-	    {"scrolllock", "Scroll Lock"},               {"ctrl-scrolllock", "Ctrl + Scroll Lock"},
+	    {"ctrl-ctrl", "Left Ctrl + Right Ctrl"},
+	    {"alt-alt", "Left Alt + Right Alt"},
+	    {"shift-shift", "Left Shift + Right Shift"},
+	    {"meta-meta", "Left Meta + Right Meta"},
+	    {"scrolllock", "Scroll Lock"},
+	    {"ctrl-scrolllock", "Ctrl + Scroll Lock"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
@@ -290,8 +289,7 @@ static const char *grab_toggle_keys(const char *t)
 	return t;
 }
 
-static int plan_vm(struct path_cxt *pc, const struct vm_config *vm, char ***warnings,
-		   char ***notes)
+static int plan_vm(struct path_cxt *pc, const struct vm_config *vm, char ***warnings, char ***notes)
 {
 	const struct vm_options *o = vm_options(vm);
 	const struct vm_gaming *g = vm_gaming(o);
@@ -342,27 +340,30 @@ static int plan_vm(struct path_cxt *pc, const struct vm_config *vm, char ***warn
 		for (size_t i = 0; i < g->n_inputs; i++)
 			n_kbd += g->inputs[i].keyboard;
 		if (n_kbd)
-			r = addf(notes,
-				 "[vm %s] input: %zu evdev device%s given to the guest (input-linux); "
-				 "pressing %s (input-grab-toggle) moves them between host and guest",
-				 vm->name, g->n_inputs, g->n_inputs == 1 ? "" : "s",
-				 grab_toggle_keys(g->grab_toggle));
+			r = addf(
+			    notes,
+			    "[vm %s] input: %zu evdev device%s given to the guest (input-linux); "
+			    "pressing %s (input-grab-toggle) moves them between host and guest",
+			    vm->name, g->n_inputs, g->n_inputs == 1 ? "" : "s",
+			    grab_toggle_keys(g->grab_toggle));
 		else
-			r = addf(notes,
-				 "[vm %s] input: %zu evdev device%s given to the guest (input-linux); "
-				 "without a keyboard (a name ending in -event-kbd) there is no grab "
-				 "toggle: the guest keeps them while it runs",
-				 vm->name, g->n_inputs, g->n_inputs == 1 ? "" : "s");
+			r = addf(
+			    notes,
+			    "[vm %s] input: %zu evdev device%s given to the guest (input-linux); "
+			    "without a keyboard (a name ending in -event-kbd) there is no grab "
+			    "toggle: the guest keeps them while it runs",
+			    vm->name, g->n_inputs, g->n_inputs == 1 ? "" : "s");
 		if (r < 0)
 			return r;
 		r = vm_input_missing(pc, o, &gone);
 		if (r < 0)
 			return r;
 		if (gone) {
-			r = addf(warnings,
-				 "[vm %s] input: %s does not exist now; vm run refuses to start the "
-				 "VM without it",
-				 vm->name, gone->path);
+			r = addf(
+			    warnings,
+			    "[vm %s] input: %s does not exist now; vm run refuses to start the "
+			    "VM without it",
+			    vm->name, gone->path);
 			if (r < 0)
 				return r;
 		}
@@ -413,7 +414,7 @@ int vm_usb_nodes(struct path_cxt *pc, const struct vm_options *o, char ***ret)
 		if (r < 0 && r != -ENOENT)
 			return r;
 	}
-	STRV_FOREACH(d, devs) {
+	STRV_FOREACH (d, devs) {
 		uint64_t v, p, bus, dev;
 		bool want = false;
 		char *node;

@@ -37,11 +37,11 @@ int vm_lg_prepare(struct path_cxt *pc, const struct vm_config *vm, bool kvmfr, g
 struct vm_lg_info {
 	const char *path; /* VM_LG_SHM_PATH or VM_LG_KVMFR_PATH */
 	bool exists;
-	uint64_t size;    /* st_size; 0 for the kvmfr device */
+	uint64_t size; /* st_size; 0 for the kvmfr device */
 	uid_t uid;
 	gid_t gid;
-	mode_t mode;      /* permission bits */
-	bool owner_ok;    /* owned by looking-glass-user */
+	mode_t mode;   /* permission bits */
+	bool owner_ok; /* owned by looking-glass-user */
 };
 int vm_lg_info(struct path_cxt *pc, const struct vm_config *vm, struct vm_lg_info *ret);
 
@@ -49,15 +49,14 @@ int vm_lg_info(struct path_cxt *pc, const struct vm_config *vm, struct vm_lg_inf
  * The first entry of "input =" whose path does not exist now (following its by-id link
  * below the root), in *ret; NULL when all exist.
  */
-int vm_input_missing(struct path_cxt *pc, const struct vm_options *o,
-		     const struct vm_input **ret);
+int vm_input_missing(struct path_cxt *pc, const struct vm_options *o, const struct vm_input **ret);
 
 /*
  * The entries of "usb-devices =" that no device in ROOT/sys/bus/usb/devices has now:
  * a malloc'ed array of pointers into o (free only the array) and its length.
  */
-int vm_usb_missing(struct path_cxt *pc, const struct vm_options *o,
-		   const struct vm_usb_id ***ret, size_t *ret_n);
+int vm_usb_missing(struct path_cxt *pc, const struct vm_options *o, const struct vm_usb_id ***ret,
+		   size_t *ret_n);
 
 /*
  * For plan: what the gaming keys of each VM of c do (notes) and what on this host would

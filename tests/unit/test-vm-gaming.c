@@ -72,8 +72,8 @@ static struct config *load(const char *vm_lines)
 
 	if (asprintf(&text, "[vm win10]\nmemory = 1G\n%s", vm_lines) < 0)
 		return NULL;
-	if (config_parse_string("/etc/gpt-bootcfg/gpt-bootcfg.conf", text, strlen(text), &c,
-				&err) < 0) {
+	if (config_parse_string("/etc/gpt-bootcfg/gpt-bootcfg.conf", text, strlen(text), &c, &err) <
+	    0) {
 		printf("# %s\n", err ? err : "parse failed");
 		c = NULL;
 	}
@@ -96,10 +96,11 @@ static void test_size_formula(void)
 
 static void test_parse(void)
 {
-	struct config *c = load("looking-glass = auto\nlooking-glass-user = alice\n"
-				"resolution = 2560x1440\n"
-				"input = /dev/input/by-id/a-event-kbd /dev/input/by-id/b-event-mouse\n"
-				"usb-devices = 046D:c52b\n");
+	struct config *c =
+	    load("looking-glass = auto\nlooking-glass-user = alice\n"
+		 "resolution = 2560x1440\n"
+		 "input = /dev/input/by-id/a-event-kbd /dev/input/by-id/b-event-mouse\n"
+		 "usb-devices = 046D:c52b\n");
 	const struct vm_gaming *g = c ? vm_gaming(vm_options(c->vms[0])) : NULL;
 
 	if (!ok(g, "gaming keys parse"))
@@ -142,7 +143,7 @@ static void test_lg_file(struct path_cxt *pc)
 	r = vm_lg_prepare(pc, c->vms[0], false, 999, &err);
 	is_int(r, 0, "missing file: created");
 	ok(stat(p, &st) == 0 && st.st_uid == 1234 && st.st_gid == 999 &&
-		   (st.st_mode & 07777) == 0660 && (uint64_t)st.st_size == 32 * MIB,
+	       (st.st_mode & 07777) == 0660 && (uint64_t)st.st_size == 32 * MIB,
 	   "owner alice (1234), QEMU's group (999), 0660, 32 MiB");
 	ok(count_entries("dev/shm") == 1, "no temporary file left in /dev/shm");
 	ino = st.st_ino;
@@ -160,7 +161,7 @@ static void test_lg_file(struct path_cxt *pc)
 	r = vm_lg_prepare(pc, c->vms[0], false, 999, &err);
 	is_int(r, 0, "existing file of alice's: used");
 	ok(stat(p, &st) == 0 && st.st_ino == ino && st.st_gid == 999 &&
-		   (st.st_mode & 07777) == 0660,
+	       (st.st_mode & 07777) == 0660,
 	   "same file, group and mode repaired");
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -176,8 +177,8 @@ static void test_lg_file(struct path_cxt *pc)
 	(void)!chown(p, 0, 999);
 	r = vm_lg_prepare(pc, c->vms[0], false, 999, &err);
 	is_int(r, -EPERM, "someone else's file: refused");
-	ok(err && strstr(err, "belongs to uid 0, not to looking-glass-user alice"), "says whose: %s",
-	   err ? err : "");
+	ok(err && strstr(err, "belongs to uid 0, not to looking-glass-user alice"),
+	   "says whose: %s", err ? err : "");
 	free(err), err = NULL;
 	ok(stat(p, &st) == 0 && st.st_uid == 0 && (uint64_t)st.st_size == 64 * MIB,
 	   "and leaves it as it was");
@@ -220,7 +221,7 @@ static void test_lg_file(struct path_cxt *pc)
 	if (ok(mknod(p, S_IFCHR | 0600, makedev(1, 3)) == 0, "a character device for kvmfr0")) {
 		is_int(vm_lg_prepare(pc, c->vms[0], true, 999, &err), 0, "kvmfr0: used");
 		ok(stat(p, &st) == 0 && st.st_uid == 1234 && st.st_gid == 999 &&
-			   (st.st_mode & 07777) == 0660,
+		       (st.st_mode & 07777) == 0660,
 		   "kvmfr0: alice's, QEMU's group, 0660");
 		is_int(vm_lg_info(pc, c->vms[0], &info), 0, "vm_lg_info on kvmfr0");
 		is_str(info.path, VM_LG_KVMFR_PATH, "status names kvmfr0");
