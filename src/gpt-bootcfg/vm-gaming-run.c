@@ -106,7 +106,13 @@ void vm_gaming_status(struct path_cxt *pc, const struct vm_config *vm, struct js
 		       info.path, g->lg_size >> 20);
 		return;
 	}
-	printf("  looking-glass: %s %" PRIu64 " MiB, owner %s (uid %u), gid %u, mode %s\n",
-	       info.path, info.size >> 20, info.owner_ok ? g->lg_user : "NOT looking-glass-user",
-	       (unsigned)info.uid, (unsigned)info.gid, mode);
+	if (streq(info.path, VM_LG_KVMFR_PATH))
+		printf("  looking-glass: %s (kvmfr), owner %s (uid %u), gid %u, mode %s\n",
+		       info.path, info.owner_ok ? g->lg_user : "NOT looking-glass-user",
+		       (unsigned)info.uid, (unsigned)info.gid, mode);
+	else
+		printf("  looking-glass: %s %" PRIu64 " MiB, owner %s (uid %u), gid %u, mode %s\n",
+		       info.path, info.size >> 20,
+		       info.owner_ok ? g->lg_user : "NOT looking-glass-user", (unsigned)info.uid,
+		       (unsigned)info.gid, mode);
 }

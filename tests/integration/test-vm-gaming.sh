@@ -113,6 +113,34 @@ is "$(count_args qemu-xhci)" 1 "with SPICE usb-redirect: one xHCI controller"
 ok "usb-redirect's controller, ports for 4 channels and 1 device" -- has_arg "qemu-xhci,id=usbredir,p2=5,p3=5"
 ok "usb-host on it, ids in lower case" -- has_arg "usb-host,id=usbhost0,bus=usbredir.0,vendorid=0x046d,productid=0xc52b"
 
+# ---- plan explains each key, and what the host lacks now ----
+r=$(make_root)
+write_config "$r" "looking-glass = auto" "looking-glass-user = alice" "resolution = 2560x1440" \
+	"input = $KBD $MOUSE" "input-grab-toggle = scrolllock" "usb-devices = 046d:c52b 1532:0084"
+mkdir -p "$r/dev/input/by-id" "$r/sys/bus/usb/devices/1-2"
+: >"$r/dev/input/event3"
+ln -s ../event3 "$r$KBD"
+echo 046d >"$r/sys/bus/usb/devices/1-2/idVendor"; echo c52b >"$r/sys/bus/usb/devices/1-2/idProduct"
+"$GPT_BOOTCFG" --root "$r" plan >"$TAP_TMP/plan.txt" 2>"$TAP_TMP/err"
+grep '\[vm win10\]' "$TAP_TMP/plan.txt" >"$TAP_TMP/plan-vm.txt"
+cat >"$TAP_TMP/plan-want.txt" <<WANT
+Warning: [vm win10] looking-glass-user: user 'alice' does not exist (/etc/passwd); vm run refuses to start the VM
+Warning: [vm win10] input: $MOUSE does not exist now; vm run refuses to start the VM without it
+Note: [vm win10] looking-glass: an ivshmem-plain device over 64 MiB of shared memory (for 2560x1440: 2560 x 1440 x 4 bytes x 2 frames + 10 MiB, rounded up to a power of two) in /dev/shm/looking-glass; vm run makes it alice's (the client reads it), QEMU's group, mode 0660, and keeps it across VM restarts
+Note: [vm win10] input: 2 evdev devices given to the guest (input-linux); pressing Scroll Lock (input-grab-toggle) moves them between host and guest
+Note: [vm win10] usb-devices: 2 USB devices by vendor:product on the VM's xHCI controller (usb-host), attached whenever plugged in
+Note: [vm win10] usb-devices: 1532:0084 is not plugged in now
+WANT
+ok "plan: what each gaming key does, and what is missing on the host" -- diff -u "$TAP_TMP/plan-want.txt" "$TAP_TMP/plan-vm.txt"
+echo 'alice:x:1000:1000::/home/alice:/bin/sh' >"$r/etc/passwd"
+: >"$r/dev/kvmfr0"
+"$GPT_BOOTCFG" --root "$r" plan >"$TAP_TMP/plan.txt" 2>"$TAP_TMP/err"
+ok "plan: no user warning once alice exists" -- sh -c "! grep -q 'looking-glass-user' '$TAP_TMP/plan.txt'"
+ok "plan: the kvmfr device when it exists" -- grep -qF "in /dev/kvmfr0 (the kvmfr module's device)" "$TAP_TMP/plan.txt"
+"$GPT_BOOTCFG" --root "$r" vm command --json win10 >"$TAP_TMP/cmd.json"
+ok "vm command: the memory on /dev/kvmfr0 when it exists" -- \
+	has_arg "memory-backend-file,id=looking-glass,share=on,mem-path=/dev/kvmfr0,size=64M"
+
 # ---- bad values: exit 2, one line, FILE:LINE:COL, QEMU not started ----
 fake_qemu=$TAP_TMP/fake-qemu
 printf '#!/bin/sh\ntouch "%s/qemu-was-run"\nexit 1\n' "$TAP_TMP" >"$fake_qemu"
