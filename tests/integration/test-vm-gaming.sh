@@ -149,13 +149,13 @@ export GPT_BOOTCFG_QEMU="$fake_qemu"
 
 # bad DESCRIPTION VERB WANT EXTRA-LINES...
 bad() {
-	_d=$1 _verb=$2 _want=$3; shift 3
+	_bd=$1 _verb=$2 _bwant=$3; shift 3
 	r=$(make_root)
 	write_config "$r" "$@"
 	"$GPT_BOOTCFG" --root "$r" vm "$_verb" win10 >"$TAP_TMP/out" 2>"$TAP_TMP/err"; _rc=$?
-	is "$_rc" 2 "$_d: vm $_verb exits 2"
-	is "$(cat "$TAP_TMP/err")" "gpt-bootcfg: $_want" "$_d: the one error line"
-	ok "$_d: QEMU not started" -- test ! -e "$TAP_TMP/qemu-was-run"
+	is "$_rc" 2 "$_bd: vm $_verb exits 2"
+	is "$(cat "$TAP_TMP/err")" "gpt-bootcfg: $_bwant" "$_bd: the one error line"
+	ok "$_bd: QEMU not started" -- test ! -e "$TAP_TMP/qemu-was-run"
 }
 
 bad "size not a power of two" command \
@@ -208,5 +208,41 @@ bad "USB id twice" command "$CONF:14:25: usb-devices: '046D:C52B' is listed twic
 	"usb-devices = 046d:c52b 046D:C52B"
 bad "USB vendor 0" command "$CONF:14:15: usb-devices: vendor id 0000 matches any device" \
 	"usb-devices = 0000:0001"
+
+# ---- vm run: what the host lacks refuses the start before QEMU (fake QEMU, no devices) ----
+# run_bad DESCRIPTION WANT SETUP EXTRA-LINES...: SETUP is run with $r set.
+run_bad() {
+	_rd=$1 _rwant=$2 _rsetup=$3; shift 3
+	r=$(make_root)
+	write_config "$r" "hugepage-size = none" "$@"
+	sed -i '/^devices = /d; /^\[device/,/^$/d' "$r$CONF"
+	echo 'alice:x:1000:1000::/home/alice:/bin/sh' >"$r/etc/passwd"
+	mkdir -p "$r/dev/shm" "$r/dev/input/by-id"
+	eval "$_rsetup"
+	rm -f "$TAP_TMP/qemu-was-run"
+	"$GPT_BOOTCFG" --root "$r" vm run win10 >"$TAP_TMP/out" 2>"$TAP_TMP/err"; _rc=$?
+	is "$_rc" 2 "vm run, $_rd: exits 2"
+	ok "vm run, $_rd: says so" -- grep -qF -- "$_rwant" "$TAP_TMP/err"
+	ok "vm run, $_rd: QEMU not started" -- test ! -e "$TAP_TMP/qemu-was-run"
+}
+# Without the [device] sections [vm win10] is line 1: the first key of a test is line 8.
+run_bad "missing input device" \
+	"$CONF:8:9: input: $KBD does not exist now (is it plugged in? ls -l /dev/input/by-id/ lists the devices there are)" \
+	":" "input = $KBD"
+run_bad "dangling by-id link" "$CONF:8:62: input: $MOUSE does not exist now" \
+	"ln -s ../event4 \"\$r$MOUSE\"; : >\"\$r/dev/input/event3\"; ln -s ../event3 \"\$r$KBD\"" \
+	"input = $KBD $MOUSE"
+run_bad "looking-glass-user missing" \
+	"$CONF:9:22: looking-glass-user: user 'bob' does not exist (/etc/passwd)" \
+	":" "looking-glass = 32M" "looking-glass-user = bob"
+run_bad "/dev/shm/looking-glass is a symlink" \
+	"$CONF:8:17: looking-glass: /dev/shm/looking-glass is a symbolic link; refusing to follow it (remove it)" \
+	"ln -s /etc/passwd \"\$r/dev/shm/looking-glass\"" "looking-glass = 32M" "looking-glass-user = alice"
+ok "the link's target is untouched" -- sh -c "test \"\$(stat -c %s:%u '$r/etc/passwd')\" = 40:0"
+run_bad "/dev/shm/looking-glass is someone else's" \
+	"$CONF:8:17: looking-glass: /dev/shm/looking-glass belongs to uid 4000, not to looking-glass-user alice (uid 1000)" \
+	"truncate -s 1M \"\$r/dev/shm/looking-glass\"; chown 4000 \"\$r/dev/shm/looking-glass\"" \
+	"looking-glass = 32M" "looking-glass-user = alice"
+is "$(stat -c %s:%u "$r/dev/shm/looking-glass")" "1048576:4000" "someone else's file is left as it was"
 
 done_testing
