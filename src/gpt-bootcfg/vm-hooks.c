@@ -1,11 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "log.h"
+#include "qemucmd.h"
+#include "spawn-util.h"
+#include "strbuf.h"
+#include "verbs.h"
 #include "vm-hooks.h"
+#include "vmconfig.h"
 
 /* One path (the hook itself when last): root's and not writable by anyone else. */
 static int check_one(struct path_cxt *pc, const char *p, bool last, bool allow_link,
@@ -85,4 +94,191 @@ int vm_hook_check(struct path_cxt *pc, const char *path, char **ret_canonical, c
 	}
 	*ret_canonical = TAKE_PTR(canon);
 	return 0;
+}
+
+/* ---- running them ---- */
+
+static int set_hook_env(const struct vm_config *vm, const char *phase, const char *root)
+{
+	_cleanup_free_ char *vcpus = NULL, *emu = NULL;
+	char buf[32];
+	int r;
+
+	r = cpulist_format(vm->vcpu_pins.cpus, vm->vcpu_pins.n, &vcpus);
+	if (r < 0)
+		return r;
+	r = cpulist_format(vm->emulator_cpus.cpus, vm->emulator_cpus.n, &emu);
+	if (r < 0)
+		return r;
+	if (setenv("GPT_BOOTCFG_VM", vm->name, 1) < 0 ||
+	    setenv("GPT_BOOTCFG_PHASE", phase, 1) < 0 ||
+	    setenv("GPT_BOOTCFG_VCPU_CPUS", vcpus, 1) < 0 ||
+	    setenv("GPT_BOOTCFG_EMULATOR_CPUS", emu, 1) < 0 ||
+	    setenv("GPT_BOOTCFG_ROOT", root, 1) < 0)
+		return negative_errno();
+	snprintf(buf, sizeof(buf), "%" PRIu64, vm->memory >> 20);
+	if (setenv("GPT_BOOTCFG_MEMORY_MIB", buf, 1) < 0)
+		return negative_errno();
+	snprintf(buf, sizeof(buf), "%" PRIu64, vm->hugepage_size >> 10);
+	if (setenv("GPT_BOOTCFG_HUGEPAGE_KB", buf, 1) < 0)
+		return negative_errno();
+	return 0;
+}
+
+/* Run one hook, its stdout and stderr collected; returns its exit status or -errno. */
+static int run_hook(const char *path, const char *name, const char *phase, char **ret_output)
+{
+	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
+	int pipefd[2], status;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return negative_errno();
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return negative_errno();
+	}
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		execl(path, path, name, phase, (char *)NULL);
+		fprintf(stderr, "cannot execute: %m\n");
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (;;) {
+		char buf[1024];
+		ssize_t n = read(pipefd[0], buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		/* A chatty hook must not exhaust memory: keep the first 64 KiB. */
+		if (out.len < 65536)
+			strbuf_putn(&out, buf, (size_t)n);
+	}
+	close(pipefd[0]);
+	status = spawn_wait(pid);
+	if (status < 0)
+		return status;
+	if (strbuf_steal(&out, ret_output) < 0)
+		*ret_output = NULL;
+	return status;
+}
+
+static const char *last_line(char *s)
+{
+	char *end = s + strlen(s), *p;
+
+	while (end > s && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = '\0';
+	p = strrchr(s, '\n');
+	return p ? p + 1 : s;
+}
+
+/* Whether a hooks.d entry is meant to run: not an editor backup or package leftover. */
+static bool hook_name_ok(const char *n)
+{
+	return n[0] != '.' && n[strlen(n) - 1] != '~' && !strstr(n, ".dpkg-");
+}
+
+/*
+ * Executables in hooks.d/NAME/PHASE.d/, in version order. In "prepare" a failing hook
+ * stops the start with its last line of output; in "release" failures are only logged.
+ * Hooks run as root, so each must pass vm_hook_check() first (the configuration file's
+ * ownership rule, docs/vm.md "Hooks"): an unsafe prepare hook refuses the start before any
+ * hook has run; an unsafe release hook is skipped, the others run, and the result is an
+ * error.
+ */
+int vm_run_hooks(struct cli *cli, const struct vm_config *vm, const char *phase)
+{
+	_cleanup_strv_free_ char **names = NULL, **run = NULL;
+	size_t n_unsafe = 0, i = 0;
+	int r;
+
+	r = path_list_dir(cli->pc, &names, VM_HOOKS_DIR "/%s/%s.d", vm->name, phase);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return log_error_errno(r, "Failed to list '" VM_HOOKS_DIR "/%s/%s.d': %m", vm->name,
+				       phase);
+	/* run[i]: what names[i] resolves to, checked; "" when it is not to be run. */
+	run = calloc(strv_length(names) + 1, sizeof(char *));
+	if (!run)
+		return log_oom();
+	STRV_FOREACH(n, names) {
+		_cleanup_free_ char *host = NULL, *why = NULL, *target = NULL;
+
+		i = (size_t)(n - names);
+		r = hook_name_ok(*n) ? 0 : -ENOENT;
+		if (r >= 0 && asprintf(&host, VM_HOOKS_DIR "/%s/%s.d/%s", vm->name, phase, *n) < 0)
+			return log_oom();
+		if (r >= 0)
+			r = vm_hook_check(cli->pc, host, &target, &why);
+		run[i] = target ? TAKE_PTR(target) : strdup("");
+		if (!run[i])
+			return log_oom();
+		if (!hook_name_ok(*n))
+			continue;
+		if (r == -ENOENT) {
+			/* A link that leads nowhere below the root is never executed. */
+			log_warning("Hook '%s' is not an executable file, ignoring", host);
+			continue;
+		}
+		if (r < 0 && !why)
+			return log_error_errno(r, "Failed to check hook '%s': %m", host);
+		if (r < 0) {
+			log_error("Hook '%s' is not safe to run as root: %s (hooks and every directory "
+				  "above them must be root's and not writable by group or others)%s",
+				  host, why, streq(phase, "prepare") ? "" : "; skipping it");
+			n_unsafe++;
+		}
+	}
+	if (n_unsafe && streq(phase, "prepare"))
+		return log_error_errno(-EPERM, "Not starting VM '%s': %zu unsafe prepare hook%s",
+				       vm->name, n_unsafe, n_unsafe == 1 ? "" : "s");
+	r = set_hook_env(vm, phase, path_cxt_root(cli->pc));
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the hook environment: %m");
+
+	STRV_FOREACH(n, names) {
+		_cleanup_free_ char *p = NULL, *output = NULL;
+		struct stat st;
+		int status;
+
+		/* Editor backups, package manager leftovers and unsafe hooks do not run. */
+		if (!hook_name_ok(*n) || !*run[n - names])
+			continue;
+		/* The checked target, not the link: resolved below the root, as checked. */
+		r = path_prefix(cli->pc, &p, "%s", run[n - names]);
+		if (r < 0)
+			return log_oom();
+		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || access(p, X_OK) < 0) {
+			log_warning("Hook '" VM_HOOKS_DIR "/%s/%s.d/%s' is not an executable file, "
+				    "ignoring",
+				    vm->name, phase, *n);
+			continue;
+		}
+		log_debug("Running %s hook '%s'", phase, *n);
+		status = run_hook(p, vm->name, phase, &output);
+		if (status < 0)
+			return log_error_errno(status, "Failed to run hook '%s': %m", p);
+		if (output && *output)
+			fputs(output, stderr);
+		if (status != 0) {
+			const char *msg = output ? last_line(output) : "";
+
+			if (streq(phase, "prepare"))
+				return log_error_errno(-EPERM,
+						       "Hook '%s' failed (exit status %d)%s%s; not "
+						       "starting VM '%s'",
+						       *n, status, *msg ? ": " : "", msg, vm->name);
+			log_warning("Hook '%s' failed (exit status %d)%s%s, ignoring", *n, status,
+				    *msg ? ": " : "", msg);
+		}
+	}
+	return n_unsafe ? -EPERM : 0;
 }
