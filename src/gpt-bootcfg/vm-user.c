@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "qemucmd.h"
 #include "strbuf.h"
 #include "vm-user.h"
 
