@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +10,7 @@
 #include "log.h"
 #include "qemucmd.h"
 #include "spawn-util.h"
-#include "strbuf.h"
+#include "strv-util.h"
 #include "verbs.h"
 #include "vm-hooks.h"
 #include "vmconfig.h"
@@ -98,10 +97,40 @@ int vm_hook_check(struct path_cxt *pc, const char *path, char **ret_canonical, c
 
 /* ---- running them ---- */
 
-static int set_hook_env(const struct vm_config *vm, const char *phase, const char *root)
+/* The variables a hook gets (docs/vm.md "Hooks"); the runner's own environment keeps none. */
+static const char *const hook_vars[] = {
+	"GPT_BOOTCFG_VM",	     "GPT_BOOTCFG_PHASE",	"GPT_BOOTCFG_VCPU_CPUS",
+	"GPT_BOOTCFG_EMULATOR_CPUS", "GPT_BOOTCFG_ROOT",	"GPT_BOOTCFG_MEMORY_MIB",
+	"GPT_BOOTCFG_HUGEPAGE_KB",
+};
+
+static bool is_hook_var(const char *entry)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(hook_vars); i++) {
+		size_t n = strlen(hook_vars[i]);
+
+		if (strncmp(entry, hook_vars[i], n) == 0 && entry[n] == '=')
+			return true;
+	}
+	return false;
+}
+
+static int env_add(char ***env, const char *name, const char *value)
+{
+	char *e;
+
+	if (asprintf(&e, "%s=%s", name, value) < 0)
+		return -ENOMEM;
+	return strv_consume(env, e);
+}
+
+/* This process's environment with the hook variables of vm and phase set. */
+static int hook_env(const struct vm_config *vm, const char *phase, const char *root,
+		    char ***ret)
 {
 	_cleanup_free_ char *vcpus = NULL, *emu = NULL;
-	char buf[32];
+	_cleanup_strv_free_ char **env = NULL;
+	char mib[32], kb[32];
 	int r;
 
 	r = cpulist_format(vm->vcpu_pins.cpus, vm->vcpu_pins.n, &vcpus);
@@ -110,63 +139,51 @@ static int set_hook_env(const struct vm_config *vm, const char *phase, const cha
 	r = cpulist_format(vm->emulator_cpus.cpus, vm->emulator_cpus.n, &emu);
 	if (r < 0)
 		return r;
-	if (setenv("GPT_BOOTCFG_VM", vm->name, 1) < 0 ||
-	    setenv("GPT_BOOTCFG_PHASE", phase, 1) < 0 ||
-	    setenv("GPT_BOOTCFG_VCPU_CPUS", vcpus, 1) < 0 ||
-	    setenv("GPT_BOOTCFG_EMULATOR_CPUS", emu, 1) < 0 ||
-	    setenv("GPT_BOOTCFG_ROOT", root, 1) < 0)
-		return negative_errno();
-	snprintf(buf, sizeof(buf), "%" PRIu64, vm->memory >> 20);
-	if (setenv("GPT_BOOTCFG_MEMORY_MIB", buf, 1) < 0)
-		return negative_errno();
-	snprintf(buf, sizeof(buf), "%" PRIu64, vm->hugepage_size >> 10);
-	if (setenv("GPT_BOOTCFG_HUGEPAGE_KB", buf, 1) < 0)
-		return negative_errno();
+	snprintf(mib, sizeof(mib), "%" PRIu64, vm->memory >> 20);
+	snprintf(kb, sizeof(kb), "%" PRIu64, vm->hugepage_size >> 10);
+	for (char **e = environ; e && *e; e++)
+		if (!is_hook_var(*e) && strv_add(&env, *e) < 0)
+			return -ENOMEM;
+	if (env_add(&env, "GPT_BOOTCFG_VM", vm->name) < 0 ||
+	    env_add(&env, "GPT_BOOTCFG_PHASE", phase) < 0 ||
+	    env_add(&env, "GPT_BOOTCFG_VCPU_CPUS", vcpus) < 0 ||
+	    env_add(&env, "GPT_BOOTCFG_EMULATOR_CPUS", emu) < 0 ||
+	    env_add(&env, "GPT_BOOTCFG_ROOT", root) < 0 ||
+	    env_add(&env, "GPT_BOOTCFG_MEMORY_MIB", mib) < 0 ||
+	    env_add(&env, "GPT_BOOTCFG_HUGEPAGE_KB", kb) < 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(env);
 	return 0;
 }
 
-/* Run one hook, its stdout and stderr collected; returns its exit status or -errno. */
-static int run_hook(const char *path, const char *name, const char *phase, char **ret_output)
+/* A chatty hook must not exhaust memory: the first 64 KiB of its output are kept. */
+#define HOOK_OUTPUT_MAX 65536
+
+/*
+ * Run one hook with env, its stdout and stderr collected; returns its exit status or
+ * -errno. A hook that cannot be executed counts as failed with status 127, as a shell
+ * reports it, and its output says why.
+ */
+static int run_hook(const char *path, const char *name, const char *phase, char **env,
+		    char **ret_output)
 {
-	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
-	int pipefd[2], status;
-	pid_t pid;
+	const struct spawn_opts opts = {
+		.flags = SPAWN_STDERR_TO_OUTPUT,
+		.envp = env,
+		.max_output = HOOK_OUTPUT_MAX,
+	};
+	char *const argv[] = {(char *)path, (char *)name, (char *)phase, NULL};
+	int r;
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return negative_errno();
-	pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return negative_errno();
-	}
-	if (pid == 0) {
-		dup2(pipefd[1], STDOUT_FILENO);
-		dup2(pipefd[1], STDERR_FILENO);
-		execl(path, path, name, phase, (char *)NULL);
-		fprintf(stderr, "cannot execute: %m\n");
-		_exit(127);
-	}
-	close(pipefd[1]);
-	for (;;) {
-		char buf[1024];
-		ssize_t n = read(pipefd[0], buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		/* A chatty hook must not exhaust memory: keep the first 64 KiB. */
-		if (out.len < 65536)
-			strbuf_putn(&out, buf, (size_t)n);
-	}
-	close(pipefd[0]);
-	status = spawn_wait(pid);
-	if (status < 0)
-		return status;
-	if (strbuf_steal(&out, ret_output) < 0)
+	r = spawn_run_opts(argv, &opts, ret_output);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
 		*ret_output = NULL;
-	return status;
+		return asprintf(ret_output, "cannot execute: %s\n", strerror(-r)) < 0 ? -ENOMEM
+										       : 127;
+	}
+	return r;
 }
 
 static const char *last_line(char *s)
@@ -195,7 +212,7 @@ static bool hook_name_ok(const char *n)
  */
 int vm_run_hooks(struct cli *cli, const struct vm_config *vm, const char *phase)
 {
-	_cleanup_strv_free_ char **names = NULL, **run = NULL;
+	_cleanup_strv_free_ char **names = NULL, **run = NULL, **env = NULL;
 	size_t n_unsafe = 0, i = 0;
 	int r;
 
@@ -240,7 +257,7 @@ int vm_run_hooks(struct cli *cli, const struct vm_config *vm, const char *phase)
 	if (n_unsafe && streq(phase, "prepare"))
 		return log_error_errno(-EPERM, "Not starting VM '%s': %zu unsafe prepare hook%s",
 				       vm->name, n_unsafe, n_unsafe == 1 ? "" : "s");
-	r = set_hook_env(vm, phase, path_cxt_root(cli->pc));
+	r = hook_env(vm, phase, path_cxt_root(cli->pc), &env);
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the hook environment: %m");
 
@@ -263,7 +280,7 @@ int vm_run_hooks(struct cli *cli, const struct vm_config *vm, const char *phase)
 			continue;
 		}
 		log_debug("Running %s hook '%s'", phase, *n);
-		status = run_hook(p, vm->name, phase, &output);
+		status = run_hook(p, vm->name, phase, env, &output);
 		if (status < 0)
 			return log_error_errno(status, "Failed to run hook '%s': %m", p);
 		if (output && *output)
