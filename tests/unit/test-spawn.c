@@ -2,7 +2,8 @@
 /*
  * spawn-util.c: the one spawn-and-wait helper that replaced the posix_spawn/waitpid pairs of
  * trial.c and snapshot.c, the fork/exec of the VM hooks and of vm-state.c ("qemu -machine
- * help", with a time and an output limit) and the waitpid loop of gen.c. The old copies disagreed on EINTR (gen.c and snapshot.c failed on it, the others retried) and on
+ * help", with a time and an output limit) and the waitpid loop of gen.c. The old copies
+ * disagreed on EINTR (gen.c and snapshot.c failed on it, the others retried) and on
  * signals (vm.c used WTERMSIG without WIFSIGNALED); retrying and 128 + signal are right:
  * an interrupted wait says nothing about the child, and 128 + N is what a shell reports.
  */
