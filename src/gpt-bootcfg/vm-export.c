@@ -86,8 +86,8 @@ static void write_memory(struct xml_writer *w, const struct qemu_cmd_input *in)
 		xml_end(w);
 	}
 	/* vfio pins guest memory anyway; a swapped-out page would stall the guest. */
-	xml_empty(w, "locked", NULL);
-	xml_empty(w, "allocation", "mode", "immediate", NULL);
+	xml_empty(w, "locked");
+	xml_empty(w, "allocation", "mode", "immediate");
 	xml_end(w);
 }
 
@@ -117,7 +117,7 @@ static int write_cpus(struct xml_writer *w, const struct qemu_cmd_input *in, siz
 
 			if (r < 0)
 				return r;
-			xml_empty(w, "emulatorpin", "cpuset", s, NULL);
+			xml_empty(w, "emulatorpin", "cpuset", s);
 		}
 		xml_end(w);
 	}
@@ -168,7 +168,7 @@ static void write_os(struct xml_writer *w, const struct qemu_cmd_input *in)
 
 static void state_on(struct xml_writer *w, const char *name)
 {
-	xml_empty(w, name, "state", "on", NULL);
+	xml_empty(w, name, "state", "on");
 }
 
 /* HYPERV_FLAGS and HIDE_KVM_FLAGS of qemucmd.c; vmport=off. */
@@ -179,8 +179,8 @@ static void write_features(struct xml_writer *w, const struct vm_options *o)
 					  "frequencies", "tlbflush", "ipi"};
 
 	xml_begin(w, "features");
-	xml_empty(w, "acpi", NULL);
-	xml_empty(w, "apic", NULL);
+	xml_empty(w, "acpi");
+	xml_empty(w, "apic");
 	if (o->hyperv || o->kvm_hidden) {
 		xml_begin(w, "hyperv");
 		xml_attr(w, "mode", "custom");
@@ -195,16 +195,16 @@ static void write_features(struct xml_writer *w, const struct vm_options *o)
 				state_on(w, hv2[i]);
 		}
 		if (o->kvm_hidden) {
-			xml_empty(w, "vendor_id", "state", "on", "value", HV_VENDOR_ID, NULL);
+			xml_empty(w, "vendor_id", "state", "on", "value", HV_VENDOR_ID);
 		}
 		xml_end(w);
 	}
 	if (o->kvm_hidden) {
 		xml_begin(w, "kvm");
-		xml_empty(w, "hidden", "state", "on", NULL);
+		xml_empty(w, "hidden", "state", "on");
 		xml_end(w);
 	}
-	xml_empty(w, "vmport", "state", "off", NULL);
+	xml_empty(w, "vmport", "state", "off");
 	xml_end(w);
 }
 
@@ -241,11 +241,11 @@ static void write_cpu_clock(struct xml_writer *w, const struct qemu_cmd_input *i
 
 	xml_begin(w, "clock");
 	xml_attr(w, "offset", o->rtc_localtime ? "localtime" : "utc");
-	xml_empty(w, "timer", "name", "rtc", "tickpolicy", "catchup", NULL);
-	xml_empty(w, "timer", "name", "pit", "tickpolicy", "delay", NULL);
-	xml_empty(w, "timer", "name", "hpet", "present", "no", NULL);
+	xml_empty(w, "timer", "name", "rtc", "tickpolicy", "catchup");
+	xml_empty(w, "timer", "name", "pit", "tickpolicy", "delay");
+	xml_empty(w, "timer", "name", "hpet", "present", "no");
 	if (o->hyperv) {
-		xml_empty(w, "timer", "name", "hypervclock", "present", "yes", NULL);
+		xml_empty(w, "timer", "name", "hypervclock", "present", "yes");
 	}
 	xml_end(w);
 	xml_element(w, "on_poweroff", "destroy");
@@ -253,15 +253,15 @@ static void write_cpu_clock(struct xml_writer *w, const struct qemu_cmd_input *i
 	xml_element(w, "on_crash", "destroy");
 	/* -global ICH9-LPC.disable_s3=1 / disable_s4=1. */
 	xml_begin(w, "pm");
-	xml_empty(w, "suspend-to-mem", "enabled", "no", NULL);
-	xml_empty(w, "suspend-to-disk", "enabled", "no", NULL);
+	xml_empty(w, "suspend-to-mem", "enabled", "no");
+	xml_empty(w, "suspend-to-disk", "enabled", "no");
 	xml_end(w);
 }
 
 /* The pcie-root-port controllers of the passthrough slots: index N is "rpN". */
 static void write_root_ports(struct xml_writer *w, unsigned n_ports)
 {
-	xml_empty(w, "controller", "type", "pci", "index", "0", "model", "pcie-root", NULL);
+	xml_empty(w, "controller", "type", "pci", "index", "0", "model", "pcie-root");
 	for (unsigned i = 1; i <= n_ports; i++) {
 		xml_begin(w, "controller");
 		xml_attr(w, "type", "pci");
@@ -304,7 +304,7 @@ static void write_hostdevs(struct xml_writer *w, const struct qemu_cmd_input *in
 		xml_attr(w, "mode", "subsystem");
 		xml_attr(w, "type", "pci");
 		xml_attr(w, "managed", "no");
-		xml_empty(w, "driver", "name", "vfio", NULL);
+		xml_empty(w, "driver", "name", "vfio");
 		xml_begin(w, "source");
 		host_address(w, &p->addr);
 		xml_end(w);
@@ -381,10 +381,10 @@ static void write_disks(struct xml_writer *w, const struct qemu_cmd_input *in,
 			xml_end(w);
 		} else {
 			xml_empty(w, "source", startswith(d->path, "/dev/") ? "dev" : "file",
-				  d->path, NULL);
+				  d->path);
 		}
 		disk_target(target, sizeof(target), "vd", n_virtio++);
-		xml_empty(w, "target", "dev", target, "bus", "virtio", NULL);
+		xml_empty(w, "target", "dev", target, "bus", "virtio");
 		write_boot(w, bo->disks[i]);
 		xml_end(w);
 	}
@@ -392,12 +392,12 @@ static void write_disks(struct xml_writer *w, const struct qemu_cmd_input *in,
 		xml_begin(w, "disk");
 		xml_attr(w, "type", "file");
 		xml_attr(w, "device", "cdrom");
-		xml_empty(w, "driver", "name", "qemu", "type", "raw", NULL);
-		xml_empty(w, "source", "file", *cd, NULL);
+		xml_empty(w, "driver", "name", "qemu", "type", "raw");
+		xml_empty(w, "source", "file", *cd);
 		/* q35's AHCI controller: ide.N in the QEMU command is unit N of controller 0. */
 		disk_target(target, sizeof(target), "sd", n_cd);
-		xml_empty(w, "target", "dev", target, "bus", "sata", NULL);
-		xml_empty(w, "readonly", NULL);
+		xml_empty(w, "target", "dev", target, "bus", "sata");
+		xml_empty(w, "readonly");
 		write_boot(w, bo->cdroms[n_cd]);
 		xml_begin(w, "address");
 		xml_attr(w, "type", "drive");
@@ -437,15 +437,15 @@ static void write_network(struct xml_writer *w, const struct vm_options *o,
 		break;
 	}
 	if (o->mac) {
-		xml_empty(w, "mac", "address", o->mac, NULL);
+		xml_empty(w, "mac", "address", o->mac);
 	}
 	if (o->network == VM_NET_BRIDGE) {
-		xml_empty(w, "source", "bridge", o->net_ifname, NULL);
+		xml_empty(w, "source", "bridge", o->net_ifname);
 	} else if (o->network == VM_NET_TAP) {
 		/* An existing tap, as script=no: libvirt neither creates nor configures it. */
-		xml_empty(w, "target", "dev", o->net_ifname, "managed", "no", NULL);
+		xml_empty(w, "target", "dev", o->net_ifname, "managed", "no");
 	}
-	xml_empty(w, "model", "type", net_model(o->net_model), NULL);
+	xml_empty(w, "model", "type", net_model(o->net_model));
 	write_boot(w, bo->network);
 	xml_end(w);
 }
@@ -462,7 +462,7 @@ static void write_spice(struct xml_writer *w, const struct vm_options *o, const 
 		if (o->spice == VM_SPICE_UNIX) {
 			/* libvirt's own socket in the domain's private directory (mode 0700). */
 			xml_attr(w, "autoport", "no");
-			xml_empty(w, "listen", "type", "socket", NULL);
+			xml_empty(w, "listen", "type", "socket");
 		} else {
 			xml_attrf(w, "port", "%u", o->spice_port);
 			xml_attr(w, "autoport", "no");
@@ -472,25 +472,25 @@ static void write_spice(struct xml_writer *w, const struct vm_options *o, const 
 				xml_attr(w, "passwd", password);
 			else
 				w->err = w->err ?: -EINVAL;
-			xml_empty(w, "listen", "type", "address", "address", "127.0.0.1", NULL);
+			xml_empty(w, "listen", "type", "address", "address", "127.0.0.1");
 		}
 		xml_end(w);
 		xml_begin(w, "channel");
 		xml_attr(w, "type", "spicevmc");
-		xml_empty(w, "target", "type", "virtio", "name", "com.redhat.spice.0", NULL);
+		xml_empty(w, "target", "type", "virtio", "name", "com.redhat.spice.0");
 		xml_end(w);
 		xml_begin(w, "channel");
 		xml_attr(w, "type", "spiceport");
-		xml_empty(w, "source", "channel", "org.spice-space.stream.0", NULL);
-		xml_empty(w, "target", "type", "virtio", "name", "org.spice-space.stream.0", NULL);
+		xml_empty(w, "source", "channel", "org.spice-space.stream.0");
+		xml_empty(w, "target", "type", "virtio", "name", "org.spice-space.stream.0");
 		xml_end(w);
 		if (o->audio == VM_AUDIO_SPICE) {
 			xml_begin(w, "sound");
 			xml_attr(w, "model", "ich9");
-			xml_empty(w, "codec", "type", "duplex", NULL);
-			xml_empty(w, "audio", "id", "1", NULL);
+			xml_empty(w, "codec", "type", "duplex");
+			xml_empty(w, "audio", "id", "1");
 			xml_end(w);
-			xml_empty(w, "audio", "id", "1", "type", "spice", NULL);
+			xml_empty(w, "audio", "id", "1", "type", "spice");
 		}
 	}
 	/* With display = none the GPU is the display; libvirt would otherwise add a VGA. */
@@ -503,12 +503,11 @@ static void write_spice(struct xml_writer *w, const struct vm_options *o, const 
 	xml_end(w);
 	/* -nodefaults: libvirt adds a USB controller and a balloon unless told not to. */
 	xml_empty(w, "controller", "type", "usb", "index", "0",
-		  "model", o->spice != VM_SPICE_NONE && o->usb_redirect ? "qemu-xhci" : "none",
-		  NULL);
+		  "model", o->spice != VM_SPICE_NONE && o->usb_redirect ? "qemu-xhci" : "none");
 	if (o->spice != VM_SPICE_NONE)
 		for (unsigned i = 0; i < o->usb_redirect; i++)
-			xml_empty(w, "redirdev", "bus", "usb", "type", "spicevmc", NULL);
-	xml_empty(w, "memballoon", "model", "none", NULL);
+			xml_empty(w, "redirdev", "bus", "usb", "type", "spicevmc");
+	xml_empty(w, "memballoon", "model", "none");
 }
 
 static void qemu_arg(struct xml_writer *w, const char *fmt, ...) _printf_(2, 3);

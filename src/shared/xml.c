@@ -134,7 +134,7 @@ void xml_attrf(struct xml_writer *w, const char *name, const char *fmt, ...)
 	va_end(ap);
 }
 
-void xml_empty(struct xml_writer *w, const char *name, ...)
+void xml_empty_internal(struct xml_writer *w, const char *name, ...)
 {
 	const char *attr;
 	va_list ap;

@@ -41,11 +41,12 @@ void xml_vattrf(struct xml_writer *w, const char *name, const char *fmt, va_list
 	_printf_(3, 0);
 
 /*
- * An empty element with attributes given as name, value pairs ending in NULL, for the many
- * leaves of a libvirt domain: xml_empty(w, "timer", "name", "rtc", "tickpolicy", "catchup",
- * NULL) writes <timer name='rtc' tickpolicy='catchup'/>.
+ * An empty element with attributes given as name, value pairs, for the many leaves of a
+ * libvirt domain: xml_empty(w, "timer", "name", "rtc", "tickpolicy", "catchup") writes
+ * <timer name='rtc' tickpolicy='catchup'/>. The macro adds the NULL that ends the list.
  */
-void xml_empty(struct xml_writer *w, const char *name, ...) __attribute__((sentinel));
+#define xml_empty(w, ...) xml_empty_internal(w, __VA_ARGS__, (const char *)NULL)
+void xml_empty_internal(struct xml_writer *w, const char *name, ...) __attribute__((sentinel));
 
 /* Text content of the innermost element (no child elements after it). */
 void xml_text(struct xml_writer *w, const char *value);

@@ -106,9 +106,9 @@ static void test_empty(void)
 
 	xml_init(&w, &sb);
 	xml_begin(&w, "clock");
-	xml_empty(&w, "timer", "name", "rtc", "tickpolicy", "catchup", NULL);
-	xml_empty(&w, "locked", NULL);
-	xml_empty(&w, "source", "file", "a'b", NULL);
+	xml_empty(&w, "timer", "name", "rtc", "tickpolicy", "catchup");
+	xml_empty(&w, "locked");
+	xml_empty(&w, "source", "file", "a'b");
 	xml_begin(&w, "qemu:arg");
 	vattrf(&w, "-m %uM", 512u);
 	xml_end(&w);
@@ -125,7 +125,7 @@ static void test_empty(void)
 
 	strbuf_release(&sb);
 	xml_init(&w, &sb);
-	xml_empty(&w, "timer", "name", "bad\001", NULL);
+	xml_empty(&w, "timer", "name", "bad\001");
 	is_int(xml_finish(&w), -EINVAL, "xml_empty: a value XML cannot hold is remembered");
 }
 
