@@ -86,3 +86,14 @@ int spawn_run(char *const *argv, unsigned flags, size_t max_output, char **ret_o
 	}
 	return r;
 }
+
+int spawn_run_status(char *const *argv, int *ret_status)
+{
+	pid_t pid;
+	int r;
+
+	r = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+	if (r != 0)
+		return -r;
+	return spawn_wait_status(pid, ret_status);
+}

@@ -33,3 +33,11 @@ enum {
  * found). *ret_output is set only when the child ran.
  */
 int spawn_run(char *const *argv, unsigned flags, size_t max_output, char **ret_output);
+
+/*
+ * Run argv (argv[0] looked up in PATH) with the caller's stdin, stdout and stderr, and wait
+ * for it: 0 and its raw wait status in *ret_status (WIFEXITED()/WTERMSIG() tell how it
+ * ended, for a message that names a signal), or -errno if it could not be started (-ENOENT
+ * when not found) or waited for.
+ */
+int spawn_run_status(char *const *argv, int *ret_status);
