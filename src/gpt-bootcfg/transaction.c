@@ -10,12 +10,16 @@
 #include "transaction.h"
 #include "trial.h"
 
-/*
- * The pending record (struct managed_set.pending): "trial FLAGS" or "direct FLAGS", the
- * mode and the rebuilds (enum managed_rebuild) the apply still owes. Written and read only
- * here.
- */
-static int pending_parse(const char *pending, bool *ret_trial, unsigned *ret_rebuild)
+int transaction_pending_format(bool trial, unsigned rebuild, char **ret)
+{
+	if (asprintf(ret, "%s %u", trial ? "trial" : "direct", rebuild) < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int transaction_pending_parse(const char *pending, bool *ret_trial, unsigned *ret_rebuild)
 {
 	const char *flags = startswith(pending, "trial ");
 	bool trial = flags;
@@ -59,13 +63,14 @@ int transaction_begin(struct cli *cli, struct gen *g, int trial_request, struct 
 	 * it had still to do: finish it the way it was started, unless told otherwise.
 	 */
 	r = managed_pending(cli->pc, &pending);
-	if (r < 0)
-		return log_error_errno(r, "Failed to read the state below '%s': %m", cli->root),
-		       EXIT_ERROR;
+	if (r < 0) {
+		log_error_errno(r, "Failed to read the state below '%s': %m", cli->root);
+		return EXIT_ERROR;
+	}
 	if (pending) {
 		bool pending_trial = false;
 
-		if (pending_parse(pending, &pending_trial, &t.pending_rebuild) < 0) {
+		if (transaction_pending_parse(pending, &pending_trial, &t.pending_rebuild) < 0) {
 			log_error("Unknown pending step '%s' in %s.", pending, MANAGED_STATE_PATH);
 			return EXIT_ERROR;
 		}
@@ -107,10 +112,10 @@ int transaction_write(struct transaction *t)
 		    files->files[i].action != MANAGED_UNCHANGED)
 			t->grub = &files->files[i];
 	r = trial_wanted(cli->pc, t->trial_request, &t->trial);
-	if (r < 0)
-		return log_error_errno(r, "Failed to read the trial state below '%s': %m",
-				       cli->root),
-		       EXIT_ERROR;
+	if (r < 0) {
+		log_error_errno(r, "Failed to read the trial state below '%s': %m", cli->root);
+		return EXIT_ERROR;
+	}
 	if (t->trial && !t->grub) {
 		log_notice("Kernel parameters and claims are unchanged: nothing to try, no trial.");
 		t->trial = false;
@@ -125,8 +130,10 @@ int transaction_write(struct transaction *t)
 						    GRUBENV_PATH, NULL};
 
 		for (const char *const *e = t->trial ? armed : direct; *e; e++)
-			if (strv_add(&files->extra, *e) < 0)
-				return log_oom(), EXIT_ERROR;
+			if (strv_add(&files->extra, *e) < 0) {
+				log_oom();
+				return EXIT_ERROR;
+			}
 	}
 	/*
 	 * Trial boots (trial.h): managed_apply() records the new GRUB drop-in like any other
@@ -135,16 +142,16 @@ int transaction_write(struct transaction *t)
 	if (t->trial)
 		t->grub->record_only = true;
 	free(files->pending);
-	if (asprintf(&files->pending, "%s %u", t->trial ? "trial" : "direct",
-		     transaction_rebuild(t)) < 0) {
-		files->pending = NULL;
-		return log_oom(), EXIT_ERROR;
+	if (transaction_pending_format(t->trial, transaction_rebuild(t), &files->pending) < 0) {
+		log_oom();
+		return EXIT_ERROR;
 	}
 	r = managed_apply(cli->pc, files);
-	if (r < 0)
-		return log_error_errno(r, "Failed to write the boot configuration below '%s': %m",
-				       cli->root),
-		       EXIT_ERROR;
+	if (r < 0) {
+		log_error_errno(r, "Failed to write the boot configuration below '%s': %m",
+				cli->root);
+		return EXIT_ERROR;
+	}
 	return EXIT_OK;
 }
 
@@ -254,15 +261,17 @@ int transaction_commit(struct transaction *t, bool no_rebuild)
 		log_notice("After the rebuild, run 'grub-reboot " TRIAL_ENTRY_ID "' to boot the trial.");
 	else
 		r = t->trial ? trial_set_next_entry(cli->pc) : trial_clear_next_entry(cli->pc);
-	if (r < 0)
-		return log_error_errno(r, "Failed to %s next_entry in '%s': %m",
-				       t->trial ? "set" : "unset", GRUBENV_PATH),
-		       EXIT_ERROR;
+	if (r < 0) {
+		log_error_errno(r, "Failed to %s next_entry in '%s': %m",
+				t->trial ? "set" : "unset", GRUBENV_PATH);
+		return EXIT_ERROR;
+	}
 	/* Last: until here a crash leaves the rest pending for the next apply. */
 	r = managed_finish(cli->pc);
-	if (r < 0)
-		return log_error_errno(r, "Failed to update the state below '%s': %m", cli->root),
-		       EXIT_ERROR;
+	if (r < 0) {
+		log_error_errno(r, "Failed to update the state below '%s': %m", cli->root);
+		return EXIT_ERROR;
+	}
 	return EXIT_OK;
 }
 
@@ -273,8 +282,10 @@ int transaction_rollback_begin(struct cli *cli, bool dry_run, struct transaction
 	int r;
 
 	r = managed_revert(cli->pc, dry_run, &rb.steps, &rb.kept, &rb.rebuild);
-	if (r < 0)
-		return log_error_errno(r, "Failed to revert below '%s': %m", cli->root), EXIT_ERROR;
+	if (r < 0) {
+		log_error_errno(r, "Failed to revert below '%s': %m", cli->root);
+		return EXIT_ERROR;
+	}
 	/* No state file: apply never wrote anything (steps and kept are empty). */
 	if (r == 0) {
 		*ret = rb;
@@ -289,7 +300,8 @@ int transaction_rollback_begin(struct cli *cli, bool dry_run, struct transaction
 					  GRUBENV_PATH);
 		else if (r > 0 && strv_add(&rb.steps, "unset next_entry in " GRUBENV_PATH) < 0) {
 			transaction_rollback_done(&rb);
-			return log_oom(), EXIT_ERROR;
+			log_oom();
+			return EXIT_ERROR;
 		}
 	}
 	*ret = rb;
@@ -313,10 +325,10 @@ int transaction_rollback_commit(struct transaction_rollback *rb, bool no_rebuild
 	strv_free(rb->kept);
 	rb->steps = rb->kept = NULL;
 	r = managed_revert_finish(cli->pc, &rb->steps, &rb->kept);
-	if (r < 0)
-		return log_error_errno(r, "Failed to remove the state file below '%s': %m",
-				       cli->root),
-		       EXIT_ERROR;
+	if (r < 0) {
+		log_error_errno(r, "Failed to remove the state file below '%s': %m", cli->root);
+		return EXIT_ERROR;
+	}
 	return EXIT_OK;
 }
 

@@ -40,10 +40,10 @@
 struct transaction {
 	struct cli *cli;
 	struct gen *g;
-	bool finishing;       /* an interrupted apply is being finished */
+	bool finishing;		  /* an interrupted apply is being finished */
 	unsigned pending_rebuild; /* the rebuilds it still owed (enum managed_rebuild) */
-	int trial_request;    /* 1 --trial, 0 --no-trial, -1 neither (trial.h: trial_wanted()) */
-	bool trial;           /* after transaction_write(): armed as a trial boot */
+	int trial_request; /* 1 --trial, 0 --no-trial, -1 neither (trial.h: trial_wanted()) */
+	bool trial;	   /* after transaction_write(): armed as a trial boot */
 	/* After transaction_write(): the GRUB drop-in when it changes (record_only in a trial). */
 	struct managed_file *grub;
 };
@@ -77,8 +77,8 @@ struct transaction_rollback {
 	struct cli *cli;
 	bool dry_run;
 	unsigned rebuild; /* what the removal requires (enum managed_rebuild) */
-	char **steps;     /* what was (dry_run: would be) done, strv */
-	char **kept;      /* what was left alone, and why, strv */
+	char **steps;	  /* what was (dry_run: would be) done, strv */
+	char **kept;	  /* what was left alone, and why, strv */
 };
 
 /*
@@ -96,3 +96,11 @@ int transaction_rollback_begin(struct cli *cli, bool dry_run, struct transaction
 int transaction_rollback_commit(struct transaction_rollback *rb, bool no_rebuild);
 
 void transaction_rollback_done(struct transaction_rollback *rb);
+
+/*
+ * The pending record (struct managed_set.pending) of an apply: "trial REBUILD" or "direct
+ * REBUILD", its mode and the rebuilds (enum managed_rebuild, decimal) it still owes.
+ * Written and read only through these two. parse: 0, or -EINVAL for anything else.
+ */
+int transaction_pending_format(bool trial, unsigned rebuild, char **ret);
+int transaction_pending_parse(const char *pending, bool *ret_trial, unsigned *ret_rebuild);
