@@ -3,7 +3,6 @@
 #include "fileio.h"
 #include "trial.h"
 
-
 static int editenv(struct path_cxt *pc, const char *op, const char *arg)
 {
 	_cleanup_free_ char *env = NULL;

@@ -481,7 +481,6 @@ int trial_fail(struct path_cxt *pc, struct trial *t, char *const *reasons)
 	return trial_save(pc, t);
 }
 
-
 static void describe_time(struct strbuf *out, const char *what, uint64_t t, const char *boot_id)
 {
 	char buf[64] = "";
