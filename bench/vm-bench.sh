@@ -39,19 +39,7 @@ cp -a "$top/tests/fixtures/guide-server/." "$r/"
 qemu_root "$r"
 {
 	standin_devices_conf
-	cat <<'CONF'
-[vm bench]
-memory = 256M
-hugepage-size = 2M
-vcpus = 2
-threads = 2
-vcpu-pins = 1,0
-devices = gpu gpu-audio usb
-disk = /data/os.img bus=nvme
-disk = /data/data.img
-cdrom = /data/virtio-win.iso
-stop-timeout = 3
-CONF
+	standin_vm_conf bench
 } | write_conf "$r"
 for phase in prepare release; do
 	d=$r/etc/gpt-bootcfg/hooks.d/bench/$phase.d

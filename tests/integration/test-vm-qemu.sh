@@ -19,18 +19,8 @@ qemu_root "$r"
 
 {
 	standin_devices_conf
+	standin_vm_conf t1
 	cat <<CONF
-[vm t1]
-memory = 256M
-hugepage-size = 2M
-vcpus = 2
-threads = 2
-vcpu-pins = 1,0
-devices = gpu gpu-audio usb
-disk = /data/os.img bus=nvme
-disk = /data/data.img
-cdrom = /data/virtio-win.iso
-stop-timeout = 3
 
 [vm t2]
 memory = 128M

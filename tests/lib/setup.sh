@@ -18,6 +18,9 @@
 #                               appended to [vm win10] (its "devices =" line among them)
 #   standin_devices_conf        the three devices QEMU's stand-ins replace (gpu, gpu-audio,
 #                               usb: no ids), each followed by a blank line
+#   standin_vm_conf NAME        VM NAME on them: 256M of 2M pages, 2 vCPUs (threads 2) pinned
+#                               to CPUs 1 and 0, the qemu_root disks (NVMe and virtio) and
+#                               ISO, stop-timeout 3
 #   write_conf ROOT             stdin becomes ROOT/etc/gpt-bootcfg/gpt-bootcfg.conf, 0644
 #
 # Roots:
@@ -122,6 +125,22 @@ address = 0000:65:00.1
 [device usb]
 address = 0000:b4:00.0
 
+CONF
+}
+
+standin_vm_conf() {
+	cat <<CONF
+[vm $1]
+memory = 256M
+hugepage-size = 2M
+vcpus = 2
+threads = 2
+vcpu-pins = 1,0
+devices = gpu gpu-audio usb
+disk = /data/os.img bus=nvme
+disk = /data/data.img
+cdrom = /data/virtio-win.iso
+stop-timeout = 3
 CONF
 }
 
