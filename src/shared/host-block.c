@@ -30,8 +30,7 @@ const struct mount_entry *host_find_mount(const struct host *h, const char *path
 		/* "/" is every path's parent; "/dev" is "/dev/hugepages"'s, "/de" is not. */
 		while (l > 1 && t[l - 1] == '/')
 			l--;
-		if (strncmp(path, t, l) != 0 ||
-		    !(l == 1 || path[l] == '\0' || path[l] == '/'))
+		if (strncmp(path, t, l) != 0 || !(l == 1 || path[l] == '\0' || path[l] == '/'))
 			continue;
 		if (l >= best_len) {
 			best = &h->mounts[i];
@@ -205,8 +204,7 @@ static int add_holders(struct path_cxt *pc, struct block_device *b, const char *
 			return -ENOMEM;
 		return host_fail_errno(pc, r, p);
 	}
-	STRV_FOREACH(x, holders)
-	{
+	STRV_FOREACH(x, holders) {
 		r = add_use(b, BLOCK_USE_HOLDER, *x, partition);
 		if (r < 0)
 			return r;
@@ -215,8 +213,8 @@ static int add_holders(struct path_cxt *pc, struct block_device *b, const char *
 }
 
 /* Mounts and swaps on one device node (the disk, or one of its partitions). */
-static int add_mount_uses(struct host *h, struct block_device *b, const char *node,
-			  unsigned ma, unsigned mi, const char *partition)
+static int add_mount_uses(struct host *h, struct block_device *b, const char *node, unsigned ma,
+			  unsigned mi, const char *partition)
 {
 	char dev[PATH_MAX];
 	int r;
@@ -232,8 +230,7 @@ static int add_mount_uses(struct host *h, struct block_device *b, const char *no
 				return r;
 		}
 	}
-	STRV_FOREACH(s, h->swaps)
-	{
+	STRV_FOREACH(s, h->swaps) {
 		if (streq(*s, dev)) {
 			r = add_use(b, BLOCK_USE_SWAP, *s, partition);
 			if (r < 0)
@@ -270,12 +267,12 @@ static int load_block_device(struct host *h, const char *name, struct block_devi
 	r = path_list_dir(h->pc, &entries, "%s", b->syspath);
 	if (r < 0)
 		return host_fail_errno(h->pc, r, b->syspath);
-	STRV_FOREACH(e, entries)
-	{
+	STRV_FOREACH(e, entries) {
 		_cleanup_free_ char *dir = NULL;
 		struct block_partition *np, *part;
 
-		/* Partitions are the subdirectories named after the disk with a "partition" file. */
+		/* Partitions are the subdirectories named after the disk with a "partition" file.
+		 */
 		if (!startswith(*e, name) || streq(*e, name))
 			continue;
 		if (asprintf(&dir, "%s/%s", b->syspath, *e) < 0)
@@ -397,7 +394,7 @@ int host_load_mounts(struct host *h)
 	r = mountinfo_parse(text, &l, &n, &line);
 	if (r == -EBADMSG)
 		return host_fail(h->pc, r, "/proc/self/mountinfo", "line %u: not a mountinfo line",
-			    line);
+				 line);
 	if (r < 0)
 		return r;
 	/* Same layout, so hand the strings over instead of copying them. */
@@ -430,7 +427,7 @@ int host_load_mounts(struct host *h)
 	r = swaps_parse(text, &h->swaps, &line);
 	if (r == -EBADMSG)
 		return host_fail(h->pc, r, "/proc/swaps", "line %u: missing the 'Filename' header",
-			    line);
+				 line);
 	return r;
 }
 

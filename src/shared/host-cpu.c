@@ -39,7 +39,8 @@ int host_load_cpu(struct host *h)
 		} else if (streq(line, "flags") && !h->cpu_flags) {
 			r = host_strv_split(v, &h->cpu_flags);
 			if (r < 0)
-				return host_fail(h->pc, r, "/proc/cpuinfo", "cannot parse the flags line");
+				return host_fail(h->pc, r, "/proc/cpuinfo",
+						 "cannot parse the flags line");
 		}
 	}
 	if (!h->cpu_flags) {
@@ -116,10 +117,11 @@ int host_load_kernel(struct host *h)
 	r = path_read_string(h->pc, &h->kernel_release, "/proc/sys/kernel/osrelease");
 	if (r < 0 && r != -ENOENT)
 		return host_fail_errno(h->pc, r, "/proc/sys/kernel/osrelease");
-	if (h->kernel_release &&
-	    (!*h->kernel_release || strchr(h->kernel_release, '/') || strchr(h->kernel_release, ' ')))
+	if (h->kernel_release && (!*h->kernel_release || strchr(h->kernel_release, '/') ||
+				  strchr(h->kernel_release, ' ')))
 		/* It becomes a path component under /lib/modules: refuse anything odd. */
-		return host_fail(h->pc, -EBADMSG, "/proc/sys/kernel/osrelease", "not a kernel release");
+		return host_fail(h->pc, -EBADMSG, "/proc/sys/kernel/osrelease",
+				 "not a kernel release");
 
 	r = path_read_full(h->pc, &route, NULL, "/proc/net/route");
 	if (r == -ENOENT)

@@ -15,7 +15,7 @@
  * is named because it is the file the user can look at (with --root, the fixture's copy).
  */
 int host_fail(struct path_cxt *pc, int r, const char *host_path, const char *fmt, ...)
-	_printf_(4, 5);
+    _printf_(4, 5);
 /* The same with strerror(-r), or "unexpected contents" for -EBADMSG. */
 int host_fail_errno(struct path_cxt *pc, int r, const char *host_path);
 

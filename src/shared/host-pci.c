@@ -100,7 +100,8 @@ static int read_hex_attr(struct path_cxt *pc, int dirfd, const char *dir, const 
 	if (r == -ENOENT && optional)
 		return 0;
 	if (r < 0)
-		return fail_attr(pc, r, dir, attr, r == -EBADMSG ? "not a hexadecimal number" : NULL);
+		return fail_attr(pc, r, dir, attr,
+				 r == -EBADMSG ? "not a hexadecimal number" : NULL);
 	if (host_parse_hex(buf, &v) < 0)
 		return fail_attr(pc, -EBADMSG, dir, attr, "not a hexadecimal number");
 	if (v > max) {
@@ -136,7 +137,7 @@ static int load_pci_device(struct path_cxt *pc, const char *name, struct pci_dev
 
 	if (pci_addr_parse(name, &d->addr) < 0)
 		return host_fail(pc, -EBADMSG, "/sys/bus/pci/devices", "'%s' is not a PCI address",
-			    name);
+				 name);
 	pci_addr_format(&d->addr, d->address);
 	d->numa_node = -1;
 	d->iommu_group = -1;
@@ -328,7 +329,7 @@ int host_load_pci(struct host *h)
 	r = path_list_dir(h->pc, &names, "/sys/bus/pci/devices");
 	if (r == -ENOENT || r == -ENOTDIR)
 		return host_fail(h->pc, -ENOTDIR, "/sys/bus/pci/devices",
-			    "not a host tree (no PCI device directory)");
+				 "not a host tree (no PCI device directory)");
 	if (r < 0)
 		return host_fail_errno(h->pc, r, "/sys/bus/pci/devices");
 
