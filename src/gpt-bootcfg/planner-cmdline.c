@@ -14,6 +14,7 @@
 #include "qemucmd.h"
 #include "strbuf.h"
 #include "strv-util.h"
+#include "vm-numa.h"
 
 /* NUMA nodes hugepages can be placed on per node; beyond that, one pool for all. */
 #define PLAN_MAX_NODES 64
@@ -76,42 +77,13 @@ char *plan_params_join(const struct plan_params *p)
 	return s;
 }
 
-int plan_interrupt_remapping(const struct host *h)
+bool plan_lacks_intremap(const struct host *h)
 {
-	_cleanup_strv_free_ char **units = NULL;
-	_cleanup_free_ char *v = NULL;
-	bool any = false;
-	int r;
+	struct intremap_verdict v;
 
-	/* The user can switch it off on the command line whatever the hardware offers. */
-	r = host_cmdline_get(h, "intremap", &v);
-	if (r < 0)
-		return r;
-	if (r > 0 && streq(v, "off"))
-		return 0;
-
-	r = path_list_dir(h->pc, &units, "/sys/class/iommu");
-	if (r == -ENOENT)
-		return -ENODATA;
-	if (r < 0)
-		return r;
-	STRV_FOREACH(u, units) {
-		uint64_t ecap;
-
-		if (startswith(*u, "dmar")) {
-			r = path_read_hex(h->pc, &ecap, "/sys/class/iommu/%s/intel-iommu/ecap", *u);
-			if (r < 0)
-				return r;
-			/* VT-d extended capability bit 3: IR, interrupt remapping support. */
-			if (!(ecap & (1u << 3)))
-				return 0;
-			any = true;
-		} else if (startswith(*u, "ivhd")) {
-			/* Every AMD-Vi unit implements interrupt remapping. */
-			any = true;
-		}
-	}
-	return any ? 1 : -ENODATA;
+	/* Unknown (no unit visible, an unreadable register) is not known to be missing. */
+	return h->n_groups > 0 && host_interrupt_remapping(h, &v) >= 0 &&
+	       (v.state == INTREMAP_OFF_CMDLINE || v.state == INTREMAP_UNSUPPORTED);
 }
 
 static int cmp_uint(const void *a, const void *b)
@@ -121,57 +93,35 @@ static int cmp_uint(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/*
- * The NUMA node a VM's memory comes from, as the runner chooses it (qemu_cmd_numa_node()):
- * numa-node when set, else the node of the first of its devices that has one; -1 none.
- */
+struct vm_devices {
+	const struct host *h;
+	const struct config *c;
+	const struct vm_config *vm;
+};
+
+static int vm_device_node(size_t i, const void *userdata)
+{
+	const struct vm_devices *x = userdata;
+	const struct device_config *dc = config_find_device(x->c, x->vm->devices[i]);
+	const struct pci_device *pd = dc ? host_find_pci(x->h, &dc->addr) : NULL;
+
+	return pd ? pd->numa_node : -1;
+}
+
+/* The NUMA node a VM's memory comes from, as the runner chooses it (vm-numa.h); -1 none. */
 static int vm_memory_node(const struct host *h, const struct config *c,
 			  const struct vm_config *vm)
 {
-	int node = vm_options(vm)->numa_node;
+	struct vm_devices x = {h, c, vm};
 
-	if (node != -2)
-		return node;
-	STRV_FOREACH(d, vm->devices) {
-		const struct device_config *dc = config_find_device(c, *d);
-		const struct pci_device *pd = dc ? host_find_pci(h, dc->address) : NULL;
-
-		if (pd && pd->numa_node >= 0)
-			return pd->numa_node;
-	}
-	return -1;
+	return vm_numa_node(vm_options(vm)->numa_node, strv_length(vm->devices), vm_device_node,
+			    &x);
 }
 
 /* Number of online NUMA nodes, 1 when the root does not say (or says garbage). */
 static unsigned numa_nodes(const struct host *h)
 {
-	_cleanup_free_ char *s = NULL;
-	int n;
-
-	if (path_read_string(h->pc, &s, "/sys/devices/system/node/online") < 0)
-		return 1;
-	/* Node lists use the CPU list notation. */
-	n = cpulist_count(s);
-	return n > 0 ? (unsigned)n : 1;
-}
-
-/* Per-node boot-time allocation ("hugepages=0:8") exists since Linux 5.14. */
-static bool kernel_has_node_hugepages(const struct host *h)
-{
-	const char *s = h->kernel_release;
-	unsigned long major, minor;
-	char *end;
-
-	if (!s)
-		return false;
-	major = strtoul(s, &end, 10);
-	if (end == s || *end != '.')
-		return false;
-	s = end + 1;
-	minor = strtoul(s, &end, 10);
-	if (end == s)
-		return false;
-	return major > 5 || (major == 5 && minor >= 14);
+	return h->n_nodes_online > 0 ? (unsigned)h->n_nodes_online : 1;
 }
 
 /*
@@ -227,10 +177,10 @@ static int intel_default_reason(const struct host *h, char **ret)
 static int intel_iommu_reason(const struct host *h, char **ret)
 {
 	*ret = NULL;
-	if (path_exists(h->pc, "/sys/firmware/acpi/tables/DMAR") > 0)
+	if (h->iommu.acpi_dmar)
 		return intel_default_reason(h, ret);
 	/* The AMD IOMMU is on whenever the firmware describes it. */
-	if (path_exists(h->pc, "/sys/firmware/acpi/tables/IVRS") > 0)
+	if (h->iommu.acpi_ivrs)
 		return 0;
 	if (streq_ptr(h->cpu_vendor, "GenuineIntel"))
 		return intel_default_reason(h, ret);
@@ -330,7 +280,7 @@ static int add_hugepage_params(struct plan_params *p, const struct host *h,
 	if (r < 0)
 		return r;
 
-	if (all_placed && numa_nodes(h) > 1 && kernel_has_node_hugepages(h)) {
+	if (all_placed && numa_nodes(h) > 1 && host_kernel_has_node_hugepages(h)) {
 		_cleanup_strbuf_ struct strbuf spec = STRBUF_INIT, nodes = STRBUF_INIT;
 
 		for (int n = 0; n < PLAN_MAX_NODES; n++) {
@@ -455,10 +405,10 @@ int plan_cmdline(const struct host *h, const struct config *c, struct plan_param
 	const struct pci_device *gpu = NULL;
 	_cleanup_free_ char *iommu_why = NULL;
 	bool boot_vga = false;
-	int ir, r;
+	int r;
 
 	for (size_t i = 0; i < c->n_devices; i++) {
-		const struct pci_device *d = host_find_pci(h, c->devices[i].address);
+		const struct pci_device *d = host_find_pci(h, &c->devices[i].addr);
 
 		if (!d || !pci_class_is_display(d->class))
 			continue;
@@ -561,8 +511,7 @@ int plan_cmdline(const struct host *h, const struct config *c, struct plan_param
 			goto fail;
 	}
 
-	ir = h->n_groups > 0 ? plan_interrupt_remapping(h) : -ENODATA;
-	if (ir == 0 && c->host.allow_unsafe_interrupts) {
+	if (plan_lacks_intremap(h) && c->host.allow_unsafe_interrupts) {
 		r = add_param(&p, "vfio_iommu_type1.allow_unsafe_interrupts=1",
 			      "allow-unsafe-interrupts = yes: this IOMMU has no interrupt "
 			      "remapping");

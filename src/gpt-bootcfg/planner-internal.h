@@ -42,3 +42,9 @@ int plan_cmp_dev_ptr(const void *a, const void *b);
 
 /* Pages of one size (GIB, MIB2) all VMs that use that size need, saturating. */
 uint64_t plan_hugepages(const struct config *c, uint64_t size);
+
+/*
+ * The IOMMU is on and interrupt remapping is known to be missing (host_interrupt_remapping():
+ * switched off on the command line, or a DMAR unit without it); unknown is not missing.
+ */
+bool plan_lacks_intremap(const struct host *h);

@@ -38,10 +38,10 @@ bool plan_is_refused(const struct plan *p)
 	return false;
 }
 
+/* The firmware describes an IOMMU (read with the tables even when a unit was garbage). */
 static bool plan_has_iommu_table(const struct host *h)
 {
-	return path_exists(h->pc, "/sys/firmware/acpi/tables/DMAR") > 0 ||
-	       path_exists(h->pc, "/sys/firmware/acpi/tables/IVRS") > 0;
+	return h->iommu.acpi_dmar || h->iommu.acpi_ivrs;
 }
 
 int plan_build(const struct host *h, const struct config *c, struct kmodres *k,
@@ -87,7 +87,7 @@ int plan_build(const struct host *h, const struct config *c, struct kmodres *k,
 		struct plan_device *pd = &p->devices[p->n_devices++];
 
 		pd->cfg = &c->devices[i];
-		pd->dev = host_find_pci(h, c->devices[i].address);
+		pd->dev = host_find_pci(h, &c->devices[i].addr);
 		r = plan_check_device(p, h, c, o, pd);
 		if (r < 0)
 			return r;
@@ -116,7 +116,7 @@ int plan_build(const struct host *h, const struct config *c, struct kmodres *k,
 		return r;
 
 	if (p->n_claims > 0 && h->n_groups > 0 && !c->host.allow_unsafe_interrupts &&
-	    plan_interrupt_remapping(h) == 0) {
+	    plan_lacks_intremap(h)) {
 		r = plan_add_refusal(
 		    p, o, REFUSE_UNSAFE_INTERRUPTS, NULL, NULL,
 		    "this IOMMU has no interrupt remapping: a device in the VM could "

@@ -14,8 +14,6 @@
 
 /* Written by the initramfs (init-top) from the claim binary's messages; see docs/boot-claim.md. */
 #define CLAIM_LOG_PATH "/run/gpt-bootcfg/claim.log"
-#define HUGEPAGES_1G_PATH "/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
-#define HUGEPAGES_2M_PATH "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 
 static void help(void)
 {
@@ -83,12 +81,15 @@ static bool cmdline_has(const char *cmdline, const char *param)
  * shown (the usual setup); the 2 MiB one only when a VM uses 2 MiB pages. Returns whether
  * the pool is big enough.
  */
-static bool hugepage_pool(struct cli *cli, struct json_writer *w, struct strbuf *out, bool json,
-			  const char *key, const char *label, const char *path, uint64_t needed,
-			  bool always)
+static bool hugepage_pool(const struct host *h, struct json_writer *w, struct strbuf *out,
+			  bool json, const char *key, const char *label, uint64_t size,
+			  uint64_t needed, bool always)
 {
-	uint64_t allocated = 0;
-	bool have = path_read_u64(cli->pc, &allocated, "%s", path) >= 0;
+	const struct host_hugepages *hp;
+	const struct hugepage_count *pool =
+		host_hugepages(h, &hp) >= 0 ? host_hugepage_count(hp, size, -1) : NULL;
+	uint64_t allocated = pool ? pool->nr : 0;
+	bool have = pool != NULL;
 
 	if (json) {
 		json_object_begin(w, key);
@@ -214,9 +215,9 @@ int verb_status(struct cli *cli, int argc, char **argv)
 
 	if (!json)
 		strbuf_puts(out, "\n");
-	ok &= hugepage_pool(cli, &w, out, json, "hugepages_1g", "1 GiB", HUGEPAGES_1G_PATH,
+	ok &= hugepage_pool(g.host, &w, out, json, "hugepages_1g", "1 GiB", UINT64_C(1) << 30,
 			    g.plan->hugepages, true);
-	ok &= hugepage_pool(cli, &w, out, json, "hugepages_2m", "2 MiB", HUGEPAGES_2M_PATH,
+	ok &= hugepage_pool(g.host, &w, out, json, "hugepages_2m", "2 MiB", UINT64_C(2) << 20,
 			    g.plan->hugepages_2m, false);
 	r = bridge_status(cli->pc, g.config, json, &w, out, &ok);
 	if (r < 0) {

@@ -49,7 +49,7 @@ static struct pci_device *pci_ancestor(const struct host *h, const char *syspath
 	if (!copy)
 		return NULL;
 	while ((p = strrchr(copy, '/'))) {
-		struct pci_device *d = host_find_pci(h, p + 1);
+		struct pci_device *d = host_find_pci_address(h, p + 1);
 
 		if (d)
 			return d;

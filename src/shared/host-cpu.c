@@ -50,6 +50,18 @@ int host_load_cpu(struct host *h)
 	}
 	h->n_cpus = processors;
 
+	/* Snapshots of hosts without CPU hotplug may only have "possible". */
+	h->cpus_online_path = "/sys/devices/system/cpu/online";
+	r = path_read_string(h->pc, &h->cpus_online, "%s", h->cpus_online_path);
+	if (r == -ENOENT) {
+		h->cpus_online_path = "/sys/devices/system/cpu/possible";
+		r = path_read_string(h->pc, &h->cpus_online, "%s", h->cpus_online_path);
+	}
+	if (r == -ENOENT)
+		h->cpus_online_path = NULL;
+	else if (r < 0)
+		return host_fail_errno(h->pc, r, h->cpus_online_path);
+
 	r = path_read_string(h->pc, &possible, "/sys/devices/system/cpu/possible");
 	if (r == -ENOENT)
 		return 0;
@@ -94,6 +106,22 @@ static int load_mem_total(struct host *h)
 	return 0;
 }
 
+int host_read_cmdline(struct path_cxt *pc, char **ret)
+{
+	_cleanup_free_ char *s = NULL;
+	size_t l;
+	int r;
+
+	r = path_read_full(pc, &s, NULL, "/proc/cmdline");
+	if (r < 0)
+		return r;
+	l = strlen(s);
+	while (l > 0 && isspace((unsigned char)s[l - 1]))
+		s[--l] = '\0';
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
 int host_load_kernel(struct host *h)
 {
 	_cleanup_free_ char *route = NULL;
@@ -104,15 +132,9 @@ int host_load_kernel(struct host *h)
 	if (r < 0)
 		return r;
 
-	r = path_read_full(h->pc, &h->cmdline, NULL, "/proc/cmdline");
+	r = host_read_cmdline(h->pc, &h->cmdline);
 	if (r < 0 && r != -ENOENT)
 		return host_fail_errno(h->pc, r, "/proc/cmdline");
-	if (h->cmdline) {
-		size_t l = strlen(h->cmdline);
-
-		while (l > 0 && isspace((unsigned char)h->cmdline[l - 1]))
-			h->cmdline[--l] = '\0';
-	}
 
 	r = path_read_string(h->pc, &h->kernel_release, "/proc/sys/kernel/osrelease");
 	if (r < 0 && r != -ENOENT)
@@ -156,4 +178,27 @@ bool host_has_cpu_flag(const struct host *h, const char *flag)
 int host_cmdline_get(const struct host *h, const char *key, char **ret_value)
 {
 	return proc_cmdline_get(h->cmdline, key, ret_value);
+}
+
+bool host_cpu_is_amd(const struct host *h)
+{
+	return streq_ptr(h->cpu_vendor, "AuthenticAMD") || streq_ptr(h->cpu_vendor, "HygonGenuine");
+}
+
+bool host_kernel_has_node_hugepages(const struct host *h)
+{
+	const char *s = h->kernel_release;
+	unsigned long major, minor;
+	char *end;
+
+	if (!s)
+		return false;
+	major = strtoul(s, &end, 10);
+	if (end == s || *end != '.')
+		return false;
+	s = end + 1;
+	minor = strtoul(s, &end, 10);
+	if (end == s)
+		return false;
+	return major > 5 || (major == 5 && minor >= 14);
 }

@@ -30,12 +30,26 @@ int host_parse_hex(const char *s, uint64_t *ret);
 /* A decimal number in min..max, nothing around it. -EBADMSG otherwise. */
 int host_parse_int(const char *s, long min, long max, long *ret);
 
+/*
+ * For facts only some verbs need (host.h): keep a loader's error r and host_last_error()'s
+ * text in *slot and *slot_msg and return 0, so that host_load() goes on; -ENOMEM is
+ * returned as it is. host_deferred_error() hands such an error out again.
+ */
+int host_defer_error(int r, int *slot, char **slot_msg);
+int host_deferred_error(int r, const char *msg);
+
 /* The loaders, in host_load()'s order (blocks need the PCI devices and the mounts). */
 int host_load_pci(struct host *h);
 int host_load_mounts(struct host *h);
 int host_load_blocks(struct host *h);
 int host_load_cpu(struct host *h);
 int host_load_kernel(struct host *h);
+int host_load_iommu(struct host *h);     /* deferred: host_iommu() */
+int host_load_hugepages(struct host *h); /* deferred: host_hugepages() */
+int host_load_nodes(struct host *h);
+
+void host_iommu_done(struct host_iommu *io);
+void host_hugepages_done(struct host_hugepages *hp);
 
 void host_pci_device_done(struct pci_device *d);
 void host_block_device_done(struct block_device *b);

@@ -23,13 +23,20 @@ static int cmp_pci(const void *a, const void *b)
 	return pci_addr_cmp(&x->addr, &y->addr);
 }
 
-struct pci_device *host_find_pci(const struct host *h, const char *address)
+struct pci_device *host_find_pci(const struct host *h, const struct pci_addr *addr)
 {
-	struct pci_device key = {};
+	struct pci_device key = {.addr = *addr};
 
-	if (!address || pci_addr_parse(address, &key.addr) < 0)
-		return NULL;
 	return bsearch(&key, h->pci, h->n_pci, sizeof(struct pci_device), cmp_pci);
+}
+
+struct pci_device *host_find_pci_address(const struct host *h, const char *address)
+{
+	struct pci_addr a;
+
+	if (!address || pci_addr_parse(address, &a) < 0)
+		return NULL;
+	return host_find_pci(h, &a);
 }
 
 /*
@@ -356,7 +363,7 @@ int host_load_pci(struct host *h)
 			continue;
 		snprintf(up, sizeof(up), "%.*s", (int)(slash - d->syspath), d->syspath);
 		base = strrchr(up, '/');
-		d->parent = host_find_pci(h, base ? base + 1 : up);
+		d->parent = host_find_pci_address(h, base ? base + 1 : up);
 		if (d->parent == d)
 			d->parent = NULL;
 	}

@@ -42,6 +42,22 @@ int host_fail_errno(struct path_cxt *pc, int r, const char *host_path)
 	return host_fail(pc, r, host_path, "%s", strerror(-r));
 }
 
+int host_defer_error(int r, int *slot, char **slot_msg)
+{
+	if (r >= 0 || r == -ENOMEM)
+		return r;
+	*slot = r;
+	*slot_msg = strdup(host_last_error());
+	last_error[0] = '\0';
+	return *slot_msg ? 0 : -ENOMEM;
+}
+
+int host_deferred_error(int r, const char *msg)
+{
+	snprintf(last_error, sizeof(last_error), "%s", msg ? msg : strerror(-r));
+	return r;
+}
+
 char **host_strv_new_empty(void)
 {
 	return calloc(1, sizeof(char *));
@@ -146,6 +162,12 @@ int host_load(struct path_cxt *pc, struct host **ret)
 		r = host_load_cpu(h);
 	if (r >= 0)
 		r = host_load_kernel(h);
+	if (r >= 0)
+		r = host_load_nodes(h);
+	if (r >= 0)
+		r = host_load_iommu(h);
+	if (r >= 0)
+		r = host_load_hugepages(h);
 	if (r < 0) {
 		if (!last_error[0])
 			snprintf(last_error, sizeof(last_error), "%s", strerror(-r));
@@ -182,5 +204,11 @@ void host_free(struct host *h)
 	free(h->cmdline);
 	free(h->kernel_release);
 	free(h->default_route_dev);
+	free(h->cpus_online);
+	free(h->nodes_online);
+	host_iommu_done(&h->iommu);
+	free(h->iommu_error_msg);
+	host_hugepages_done(&h->hugepages);
+	free(h->hugepages_error_msg);
 	free(h);
 }

@@ -140,7 +140,7 @@ static void test_load(void)
 	is_int(h->n_groups, 5, "five groups");
 	is_int(h->groups[1].id, 71, "group 71");
 	is_int(h->groups[1].n_devices, 2, "GPU and audio share group 71");
-	gpu = host_find_pci(h, "65:00.0");
+	gpu = host_find_pci_address(h, "65:00.0");
 	ok(gpu != NULL, "find by short address");
 	if (!gpu)
 		return;
@@ -163,14 +163,14 @@ static void test_load(void)
 	ok(h->pci[0].is_bridge && !gpu->is_bridge, "bridge flag from class");
 	is_int(host_slot_functions(h, gpu, fns, 8), 2, "two functions in the slot");
 	is_str(fns[1]->address, "0000:65:00.1", "second function");
-	is_int(host_find_pci(h, "0000:b3:00.0")->numa_node, -1, "numa -1");
-	ok(host_find_pci(h, "0000:b3:00.0")->parent == NULL, "NVMe on the root bus");
+	is_int(host_find_pci_address(h, "0000:b3:00.0")->numa_node, -1, "numa -1");
+	ok(host_find_pci_address(h, "0000:b3:00.0")->parent == NULL, "NVMe on the root bus");
 
 	is_int(h->n_blocks, 1, "one disk");
 	b = host_find_block(h, "nvme0n1");
 	ok(b != NULL, "nvme0n1 found");
 	if (b) {
-		ok(b->pci == host_find_pci(h, "0000:b3:00.0"), "disk's PCI ancestor");
+		ok(b->pci == host_find_pci_address(h, "0000:b3:00.0"), "disk's PCI ancestor");
 		is_int(strv_length(b->partitions), 2, "two partitions");
 		is_str(b->fstype, "vfat", "fstype of the first partition that has one");
 		is_str(b->label, "EFI", "label");
@@ -178,7 +178,7 @@ static void test_load(void)
 		is_str(b->n_uses ? b->uses[0].what : NULL, "/boot/efi", "ESP mount");
 		is_str(b->n_uses ? b->uses[0].partition : NULL, "nvme0n1p1", "on partition 1");
 		ok(!b->content_probed, "content from the udev database");
-		is_int(host_find_pci(h, "0000:b3:00.0")->n_disks, 1, "disk linked to the device");
+		is_int(host_find_pci_address(h, "0000:b3:00.0")->n_disks, 1, "disk linked to the device");
 	}
 	is_int(h->n_mounts, 3, "three mounts");
 	is_str(h->mounts[2].target, "/my disk", "escaped mount point");
