@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "bridge.h"
+#include "claimlist.h"
 #include "gen.h"
 #include "initrdcheck.h"
 #include "json.h"
@@ -12,8 +13,6 @@
 #include "trial.h"
 #include "verbs.h"
 
-/* Written by the initramfs (init-top) from the claim binary's messages; see docs/boot-claim.md. */
-#define CLAIM_LOG_PATH "/run/gpt-bootcfg/claim.log"
 
 static void help(void)
 {
@@ -30,34 +29,15 @@ enum boot_claim {
 	BOOT_CLAIM_NO,
 };
 
-/*
- * What the claim log says about an address: the last line "gpt-bootcfg: ADDRESS: ..." wins.
- * *ret_msg gets the message after the address.
- */
-static enum boot_claim claim_log_lookup(const char *log, const char *address, char **ret_msg)
+/* What the claim log (claimlist.h) says about an address; *ret_msg gets its message. */
+static enum boot_claim claim_log_lookup(const char *log, size_t size, const struct pci_addr *a,
+					char **ret_msg)
 {
-	enum boot_claim st = BOOT_CLAIM_UNKNOWN;
-	size_t alen = strlen(address);
+	enum claim_result r;
 
-	for (const char *line = log; line && *line;) {
-		const char *nl = strchr(line, '\n');
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		const char *m = startswith(line, "gpt-bootcfg: ");
-
-		if (m && (size_t)(m - line) + alen + 2 <= len && strncmp(m, address, alen) == 0 &&
-		    m[alen] == ':' && m[alen + 1] == ' ') {
-			const char *msg = m + alen + 2;
-			size_t mlen = len - (size_t)(msg - line);
-
-			free(*ret_msg);
-			*ret_msg = strndup(msg, mlen);
-			st = (startswith(msg, "claimed") || startswith(msg, "already on vfio-pci"))
-				     ? BOOT_CLAIM_YES
-				     : BOOT_CLAIM_NO;
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-	return st;
+	if (claim_log_find(log, size, a, &r, ret_msg) <= 0)
+		return BOOT_CLAIM_UNKNOWN;
+	return claim_result_on_vfio(r) ? BOOT_CLAIM_YES : BOOT_CLAIM_NO;
 }
 
 /* Whether the exact parameter is on the command line. */
@@ -118,6 +98,7 @@ int verb_status(struct cli *cli, int argc, char **argv)
 	};
 	_cleanup_strbuf_ struct strbuf text = STRBUF_INIT, jbuf = STRBUF_INIT;
 	_cleanup_free_ char *log = NULL;
+	size_t log_size = 0;
 	struct json_writer w;
 	bool json = false, ok = true, have_log, images_ok;
 	struct initrd_check images;
@@ -147,7 +128,8 @@ int verb_status(struct cli *cli, int argc, char **argv)
 		gen_done(&g);
 		return r;
 	}
-	have_log = path_read_full(cli->pc, &log, NULL, CLAIM_LOG_PATH) >= 0;
+	/* Written by the claim binary in the initramfs (claimlist.h, docs/boot-claim.md). */
+	have_log = path_read_full(cli->pc, &log, &log_size, CLAIM_LOG_PATH) >= 0;
 
 	/* Both are built; one is printed. */
 	struct strbuf *out = json ? &jbuf : &text;
@@ -159,7 +141,7 @@ int verb_status(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < g.plan->n_devices; i++) {
 		const struct plan_device *pd = &g.plan->devices[i];
 		_cleanup_free_ char *msg = NULL;
-		enum boot_claim bc = claim_log_lookup(log, pd->cfg->address, &msg);
+		enum boot_claim bc = claim_log_lookup(log, log_size, &pd->cfg->addr, &msg);
 		const char *drv = pd->dev ? pd->dev->driver : NULL;
 		bool dev_ok = pd->dev && streq_ptr(drv, "vfio-pci");
 
