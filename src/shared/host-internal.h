@@ -33,10 +33,10 @@ int host_parse_int(const char *s, long min, long max, long *ret);
 /*
  * For facts only some verbs need (host.h): keep a loader's error r and host_last_error()'s
  * text in *slot and *slot_msg and return 0, so that host_load() goes on; -ENOMEM is
- * returned as it is. host_deferred_error() hands such an error out again.
+ * returned as it is. host_deferred_error() makes such an error host_last_error() again.
  */
 int host_defer_error(int r, int *slot, char **slot_msg);
-int host_deferred_error(int r, const char *msg);
+void host_deferred_error(int r, const char *msg);
 
 /* The loaders, in host_load()'s order (blocks need the PCI devices and the mounts). */
 int host_load_pci(struct host *h);

@@ -87,8 +87,11 @@ void host_iommu_done(struct host_iommu *io)
 
 int host_iommu(const struct host *h, const struct host_iommu **ret)
 {
-	if (h->iommu_error < 0)
-		return host_deferred_error(h->iommu_error, h->iommu_error_msg);
+	if (h->iommu_error < 0) {
+		host_deferred_error(h->iommu_error, h->iommu_error_msg);
+		/* The same value, but the analyzer cannot see that through the call. */
+		return h->iommu_error;
+	}
 	*ret = &h->iommu;
 	return 0;
 }

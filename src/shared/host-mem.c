@@ -156,8 +156,11 @@ void host_hugepages_done(struct host_hugepages *hp)
 
 int host_hugepages(const struct host *h, const struct host_hugepages **ret)
 {
-	if (h->hugepages_error < 0)
-		return host_deferred_error(h->hugepages_error, h->hugepages_error_msg);
+	if (h->hugepages_error < 0) {
+		host_deferred_error(h->hugepages_error, h->hugepages_error_msg);
+		/* The same value, but the analyzer cannot see that through the call. */
+		return h->hugepages_error;
+	}
 	*ret = &h->hugepages;
 	return 0;
 }

@@ -52,10 +52,9 @@ int host_defer_error(int r, int *slot, char **slot_msg)
 	return *slot_msg ? 0 : -ENOMEM;
 }
 
-int host_deferred_error(int r, const char *msg)
+void host_deferred_error(int r, const char *msg)
 {
 	snprintf(last_error, sizeof(last_error), "%s", msg ? msg : strerror(-r));
-	return r;
 }
 
 char **host_strv_new_empty(void)
