@@ -128,7 +128,8 @@ int verb_status(struct cli *cli, int argc, char **argv)
 		gen_done(&g);
 		return r;
 	}
-	/* Written by the claim binary in the initramfs (claimlist.h, docs/boot-claim.md). */
+	/* Written by the claim binary in the initramfs (claimlist.h, docs/boot-claim.md): a
+	 * report only status reads, not a fact of the host model. */
 	have_log = path_read_full(cli->pc, &log, &log_size, CLAIM_LOG_PATH) >= 0;
 
 	/* Both are built; one is printed. */

@@ -5,6 +5,7 @@
 
 #include "cpulist.h"
 #include "host-internal.h"
+#include "parse-util.h"
 #include "proc-cmdline.h"
 
 int host_load_cpu(struct host *h)
@@ -37,10 +38,9 @@ int host_load_cpu(struct host *h)
 			if (!h->cpu_vendor)
 				return -ENOMEM;
 		} else if (streq(line, "flags") && !h->cpu_flags) {
-			r = host_strv_split(v, &h->cpu_flags);
+			r = split_words(v, " \t", &h->cpu_flags);
 			if (r < 0)
-				return host_fail(h->pc, r, "/proc/cpuinfo",
-						 "cannot parse the flags line");
+				return r;
 		}
 	}
 	if (!h->cpu_flags) {

@@ -21,8 +21,6 @@ int host_fail_errno(struct path_cxt *pc, int r, const char *host_path);
 
 /* A new empty strv, NULL on -ENOMEM. */
 char **host_strv_new_empty(void);
-/* Split on blanks into a strv (reset_method, cpuinfo flags); -EBADMSG on a huge word. */
-int host_strv_split(const char *s, char ***ret);
 /* Host path of the directory a sysfs link (DIR/NAME) points to. */
 int host_sysfs_link_path(struct path_cxt *pc, const char *dir, const char *name, char **ret);
 /* "0x10de" or "10de"; no sign, no blanks, nothing after the digits. -EBADMSG otherwise. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "host-internal.h"
+#include "parse-util.h"
 #include "strv-util.h"
 
 struct iommu_group *host_find_group(const struct host *h, int id)
@@ -228,9 +229,9 @@ static int load_pci_device(struct path_cxt *pc, const char *name, struct pci_dev
 	r = read_opt_string(pc, dfd, d->syspath, "reset_method", &s);
 	if (r < 0)
 		return r;
-	r = host_strv_split(s ? s : "", &d->reset_methods);
+	r = split_words(s ? s : "", " \t\n", &d->reset_methods);
 	if (r < 0)
-		return host_fail(pc, r, d->syspath, "reset_method: cannot parse");
+		return r;
 	free(TAKE_PTR(s));
 
 	r = read_opt_string(pc, dfd, d->syspath, "numa_node", &s);

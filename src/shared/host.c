@@ -62,37 +62,6 @@ char **host_strv_new_empty(void)
 	return calloc(1, sizeof(char *));
 }
 
-/* Split on blanks into a strv (reset_method, cpuinfo flags). */
-int host_strv_split(const char *s, char ***ret)
-{
-	char **l = host_strv_new_empty();
-
-	if (!l)
-		return -ENOMEM;
-	while (*s) {
-		size_t k;
-		char tok[256];
-
-		s += strspn(s, " \t\n");
-		k = strcspn(s, " \t\n");
-		if (k == 0)
-			break;
-		if (k >= sizeof(tok)) {
-			strv_free(l);
-			return -EBADMSG;
-		}
-		memcpy(tok, s, k);
-		tok[k] = '\0';
-		if (strv_add(&l, tok) < 0) {
-			strv_free(l);
-			return -ENOMEM;
-		}
-		s += k;
-	}
-	*ret = l;
-	return 0;
-}
-
 /* Host path of the directory a sysfs link (DIR/NAME) points to. */
 int host_sysfs_link_path(struct path_cxt *pc, const char *dir, const char *name, char **ret)
 {

@@ -138,6 +138,11 @@ static int check_cpu(const struct host *h, struct check_report *rep)
 		   "no vmx or svm flag in /proc/cpuinfo (%s)", h->cpu_vendor ? h->cpu_vendor : "unknown CPU");
 }
 
+/*
+ * /dev/kvm, /sys/firmware/efi and the module index are read here, through the path layer,
+ * and not in the host model: only "check" asks, and host_load() would make every verb pay
+ * for them (libkmod's index in particular). Everything else comes from struct host.
+ */
 static int check_kvm(const struct host *h, struct check_report *rep)
 {
 	int r = path_exists(h->pc, "/dev/kvm");
