@@ -21,6 +21,7 @@
 #include "qmp.h"
 #include "sdnotify.h"
 #include "stopsig.h"
+#include "vm-gaming-run.h"
 #include "vm-hooks.h"
 #include "vm-internal.h"
 #include "vm-lock.h"
@@ -297,8 +298,16 @@ int vm_run(struct cli *cli, const char *name)
 	r = vm_run_user(&x);
 	if (r < 0)
 		return EXIT_ERROR;
+	/* input devices, the Looking Glass client's user, USB devices (vm-gaming-run.h) */
+	r = vm_gaming_run_check(cli->pc, vm_cfg_path(&x), x.vm);
+	if (r < 0)
+		return EXIT_ERROR;
 	/* Before anything is touched: a second instance must not disturb the first. */
 	r = vm_run_lock(&x);
+	if (r < 0)
+		return EXIT_ERROR;
+	/* The Looking Glass memory, kept from an earlier run or made now for QEMU's group. */
+	r = vm_gaming_run_prepare(cli->pc, vm_cfg_path(&x), x.vm, x.user.gid);
 	if (r < 0)
 		return EXIT_ERROR;
 	/* Prepare hooks first: one of them may allocate the hugepages late. */

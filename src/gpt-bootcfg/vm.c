@@ -28,6 +28,8 @@
 #include "log.h"
 #include "qemucmd.h"
 #include "qmp.h"
+#include "vm-gaming-run.h"
+#include "vm-shm.h"
 #include "strbuf.h"
 #include "verbs.h"
 #include "vm-export.h"
@@ -160,6 +162,7 @@ int vm_load(struct cli *cli, const char *name, struct vm_ctx *x)
 	x->in.pt = x->pt;
 	x->in.n_pt = x->n_pt;
 	x->in.vhost_net = bridge_vhost_net(cli->pc);
+	x->in.lg_kvmfr = vm_lg_kvmfr(cli->pc);
 	apply_overrides(&x->in);
 	return 0;
 }
@@ -367,11 +370,13 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 			json_string(&w, "name", name);
 			json_bool(&w, "running", false);
 			status_identity(&w, &x.id);
+			vm_gaming_status(cli->pc, x.vm, &w);
 			json_object_end(&w);
 			puts(strbuf_str(&sb) ? strbuf_str(&sb) : "");
 		} else {
 			printf("%s: not running\n", name);
 			status_identity(NULL, &x.id);
+			vm_gaming_status(cli->pc, x.vm, NULL);
 		}
 		return EXIT_PROBLEMS;
 	}
@@ -393,10 +398,12 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 		json_bool(&w, "running", true);
 		json_string(&w, "state", state);
 		status_identity(&w, &x.id);
+		vm_gaming_status(cli->pc, x.vm, &w);
 		json_array_begin(&w, "vcpus");
 	} else {
 		printf("%s: %s\n", name, state ? state : "unknown");
 		status_identity(NULL, &x.id);
+		vm_gaming_status(cli->pc, x.vm, NULL);
 		printf("  vCPU  thread    affinity      on CPU  cur/MHz\n");
 	}
 	for (size_t i = 0; i < n; i++) {
