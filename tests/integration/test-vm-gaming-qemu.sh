@@ -59,6 +59,14 @@ firmware = bios
 stop-timeout = 2
 input = /dev/input/by-id/gpt-bootcfg-test-event-kbd
 input-grab-toggle = scrolllock
+
+[vm g3]
+memory = 128M
+hugepage-size = none
+vcpus = 1
+firmware = bios
+input = /dev/input/by-id/gpt-bootcfg-plain-event-kbd /dev/input/by-id/gpt-bootcfg-plain-event-mouse
+input-grab-toggle = ctrl-scrolllock
 CONFEOF
 chmod 0644 "$r$CONF"
 
@@ -193,6 +201,20 @@ is "$(head -n1 "$TAP_TMP/ready")" "READY=1" "g1 again: READY=1 sent"
 is "$(stat -c %i "$lg")" "$ino" "g1 again: the same file (inode)"
 is "$(head -c 17 "$lg")" "frame-from-before" "g1 again: its contents kept"
 stop_vm g1
+
+# ---- g3: QEMU takes the input-linux options as vm run writes them (any machine) ----
+# The node is a plain file here, so QEMU stops at "not an evdev device": after it parsed
+# the object's properties (grab_all, repeat, grab-toggle), which it would refuse first.
+: >"$r/dev/input/event-plain"
+ln -s ../event-plain "$r/dev/input/by-id/gpt-bootcfg-plain-event-kbd"
+ln -s ../event-plain "$r/dev/input/by-id/gpt-bootcfg-plain-event-mouse"
+timeout 300 "$GPT_BOOTCFG" --root "$r" vm run g3 >"$TAP_TMP/run-g3.out" 2>&1
+is "$?" 2 "g3: vm run exits 2 when QEMU refuses the device"
+ok "g3: QEMU opened the by-id path and checked it for evdev" -- grep -qF \
+	"$r/dev/input/by-id/gpt-bootcfg-plain-event-kbd: is not an evdev device" "$TAP_TMP/run-g3.out"
+ok "g3: no property refused" -- sh -c "! grep -q 'does not accept\\|not found\\|Invalid parameter' '$TAP_TMP/run-g3.out'"
+p3=$r/run/gpt-bootcfg/g3.pid
+ok "g3: no QEMU left" -- sh -c "test ! -s '$p3' || ! kill -0 \$(cat '$p3') 2>/dev/null"
 
 # ---- g2: an evdev keyboard (uinput) ----
 if [ ! -c /dev/uinput ]; then
