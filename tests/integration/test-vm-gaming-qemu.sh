@@ -60,6 +60,17 @@ stop-timeout = 2
 input = /dev/input/by-id/gpt-bootcfg-test-event-kbd
 input-grab-toggle = scrolllock
 
+[vm g4]
+memory = 128M
+hugepage-size = none
+vcpus = 1
+firmware = bios
+stop-timeout = 2
+user = nobody
+looking-glass = 32M
+looking-glass-user = lgtest
+usb-devices = 046d:c52b
+
 [vm g3]
 memory = 128M
 hugepage-size = none
@@ -201,6 +212,25 @@ is "$(head -n1 "$TAP_TMP/ready")" "READY=1" "g1 again: READY=1 sent"
 is "$(stat -c %i "$lg")" "$ino" "g1 again: the same file (inode)"
 is "$(head -c 17 "$lg")" "frame-from-before" "g1 again: its contents kept"
 stop_vm g1
+
+# ---- g4: QEMU as nobody: it maps the Looking Glass memory through its group, and the
+# node of the USB device plugged in at the start is handed to it while it runs ----
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\nlgtest:x:4242:4242::/nonexistent:/usr/sbin/nologin\n' >"$r/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
+chmod 0711 "$TAP_TMP" "$r" "$shm"
+mkdir -p "$r/dev/bus/usb/001"
+: >"$r/dev/bus/usb/001/002"; chmod 0664 "$r/dev/bus/usb/001/002"
+start_vm g4
+is "$(head -n1 "$TAP_TMP/ready")" "READY=1" "g4 (QEMU as nobody): READY=1 sent"
+sed 's/^/# vm run: /' "$TAP_TMP/run-g4.out" | grep -v Pinned
+qpid=$(cat "$r/run/gpt-bootcfg/g4.pid")
+is "$(awk '/^Uid:/ {print $2}' "/proc/$qpid/status")" 65534 "g4: QEMU runs as nobody"
+is "$(stat -c '%u:%g:%a' "$lg")" "4242:65534:660" "g4: the memory is lgtest's, in nobody's group"
+ok "g4: QEMU has it mapped" -- grep -qF "$lg" "/proc/$qpid/maps"
+is "$(stat -c '%u:%g' "$r/dev/bus/usb/001/002")" "65534:65534" "g4: the present USB device's node is nobody's while QEMU runs"
+stop_vm g4
+is "$(stat -c '%u:%g:%a' "$r/dev/bus/usb/001/002")" "0:0:664" "g4: and root's again after"
+is "$(stat -c '%u:%g:%a' "$lg")" "4242:65534:660" "g4: the memory stays as it was"
 
 # ---- g3: QEMU takes the input-linux options as vm run writes them (any machine) ----
 # The node is a plain file here, so QEMU stops at "not an evdev device": after it parsed
