@@ -13,6 +13,7 @@
 #include "path.h"
 #include "strbuf.h"
 #include "vm-export.h"
+#include "vm-gaming.h"
 #include "xml.h"
 
 /* qemucmd.c's HIDE_KVM_FLAGS: hv_vendor_id=gptbootcfg. */
@@ -502,8 +503,11 @@ static void write_spice(struct xml_writer *w, const struct vm_options *o, const 
 	xml_end(w);
 	xml_end(w);
 	/* -nodefaults: libvirt adds a USB controller and a balloon unless told not to. */
-	xml_empty(w, "controller", "type", "usb", "index", "0",
-		  "model", o->spice != VM_SPICE_NONE && o->usb_redirect ? "qemu-xhci" : "none");
+	xml_empty(w, "controller", "type", "usb", "index", "0", "model",
+		  (o->spice != VM_SPICE_NONE && o->usb_redirect) ||
+			  (vm_gaming(o) && vm_gaming(o)->n_usb)
+		      ? "qemu-xhci"
+		      : "none");
 	if (o->spice != VM_SPICE_NONE)
 		for (unsigned i = 0; i < o->usb_redirect; i++)
 			xml_empty(w, "redirdev", "bus", "usb", "type", "spicevmc");
@@ -681,6 +685,7 @@ int vm_export_libvirt(const struct qemu_cmd_input *in, const char *spice_passwor
 	write_root_ports(&w, n_ports);
 	write_network(&w, o, &bo);
 	write_spice(&w, o, spice_password);
+	vm_gaming_export_libvirt(&w, o);
 	write_hostdevs(&w, in, pl, &bo);
 	xml_end(&w);
 

@@ -7,6 +7,10 @@
 #  - usb-devices: usb-host devices by id on QEMU's xHCI controller (qom-get), one of them
 #    "plugged in" (a fixture /sys/bus/usb/devices entry) and one not: QEMU starts with
 #    both, vm run warns about the absent one only;
+#  - QEMU as an unprivileged user (nobody): it maps the memory through the file's group,
+#    and the /dev/bus/usb node of the device plugged in is handed to it and back;
+#  - input: QEMU takes the input-linux properties as vm run writes them (a plain file as
+#    the node: QEMU gets as far as "not an evdev device"), on any machine;
 #  - input: an input-linux object on a uinput keyboard the test creates (python3 and
 #    /dev/uinput), reached through a by-id link in a private mount namespace: QEMU holds
 #    the event node open and has grabbed it. Without /dev/uinput this part fails.

@@ -141,6 +141,20 @@ ok "plan: the kvmfr device when it exists" -- grep -qF "in /dev/kvmfr0 (the kvmf
 ok "vm command: the memory on /dev/kvmfr0 when it exists" -- \
 	has_arg "memory-backend-file,id=looking-glass,share=on,mem-path=/dev/kvmfr0,size=64M"
 
+# ---- vm export --libvirt: libvirt's own elements for the three keys ----
+r=$(make_root)
+write_config "$r" "looking-glass = auto" "looking-glass-user = alice" "input = $KBD $MOUSE" \
+	"input-grab-toggle = alt-alt" "usb-devices = 046d:c52b 1532:0084"
+"$GPT_BOOTCFG" --root "$r" vm export win10 --libvirt >"$TAP_TMP/gaming.xml" 2>"$TAP_TMP/err"
+is "$?" 0 "vm export --libvirt exits 0"
+golden vm/libvirt/gaming.xml "$TAP_TMP/gaming.xml"
+ok "export: a qemu-xhci controller for the USB devices" -- grep -qF "<controller type='usb' index='0' model='qemu-xhci'/>" "$TAP_TMP/gaming.xml"
+if command -v virt-xml-validate >/dev/null; then
+	ok "export: virt-xml-validate accepts the domain" -- virt-xml-validate "$TAP_TMP/gaming.xml" domain
+else
+	ok "virt-xml-validate is installed (libvirt-clients, tests/deps.txt)" -- false
+fi
+
 # ---- bad values: exit 2, one line, FILE:LINE:COL, QEMU not started ----
 fake_qemu=$TAP_TMP/fake-qemu
 printf '#!/bin/sh\ntouch "%s/qemu-was-run"\nexit 1\n' "$TAP_TMP" >"$fake_qemu"
