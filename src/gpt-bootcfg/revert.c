@@ -6,18 +6,22 @@
 #include "lock.h"
 #include "log.h"
 #include "managed.h"
+#include "now.h"
 #include "strv-util.h"
 #include "trial.h"
 #include "verbs.h"
 
 static void help(void)
 {
-	printf("Usage: gpt-bootcfg [--root DIR] revert [--dry-run] [--no-rebuild]\n\n"
+	printf("Usage: gpt-bootcfg [--root DIR] revert [--dry-run] [--no-rebuild] [--now]\n\n"
 	       "Remove every file and link apply created, restore the files it kept as .bak,\n"
 	       "remove the directories it made, and rebuild the initramfs and GRUB's\n"
 	       "configuration. The configuration file itself stays.\n\n"
 	       "  -n, --dry-run     only show what would be done\n"
-	       "      --no-rebuild  print the rebuild commands instead of running them\n");
+	       "      --no-rebuild  print the rebuild commands instead of running them\n"
+	       "      --now         first give the devices apply --now claimed in this boot\n"
+	       "                    back to their drivers (devices claimed at boot stay on\n"
+	       "                    vfio-pci until the next boot)\n");
 }
 
 int verb_revert(struct cli *cli, int argc, char **argv)
@@ -25,11 +29,13 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 	static const struct option options[] = {
 		{"dry-run", no_argument, NULL, 'n'},
 		{"no-rebuild", no_argument, NULL, 'R'},
+		{"now", no_argument, NULL, 'N'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	_cleanup_strv_free_ char **steps = NULL, **kept = NULL;
-	bool dry_run = false, no_rebuild = false;
+	bool dry_run = false, no_rebuild = false, now = false;
+	int now_st = EXIT_OK;
 	unsigned rebuild = 0;
 	_cleanup_close_ int lock = -1;
 	int c, r;
@@ -41,6 +47,9 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 			break;
 		case 'R':
 			no_rebuild = true;
+			break;
+		case 'N':
+			now = true;
 			break;
 		case 'h':
 			help();
@@ -57,6 +66,15 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 	lock = bootcfg_lock(cli);
 	if (lock < 0)
 		return EXIT_ERROR;
+	/*
+	 * The devices first: their record lives in the state directory the revert removes,
+	 * and a device that stays claimed (a running VM holds it) is said before the files go.
+	 */
+	if (now) {
+		now_st = now_release(cli, dry_run);
+		if (now_st == EXIT_ERROR)
+			return EXIT_ERROR;
+	}
 	r = managed_revert(cli->pc, dry_run, &steps, &kept, &rebuild);
 	if (r < 0) {
 		log_error_errno(r, "Failed to revert below '%s': %m", cli->root);
@@ -65,7 +83,7 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 	/* No state file: nothing to do. One with nothing left in it: an interrupted revert. */
 	if (r == 0) {
 		printf("Nothing to revert: apply has not written anything here.\n");
-		return EXIT_OK;
+		return now_st;
 	}
 	/* A grubenv that was there before apply stays, without our one-shot entry. */
 	if (!dry_run) {
@@ -82,7 +100,7 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 		log_warning("Kept %s.", *k);
 	fflush(stdout);
 	if (dry_run)
-		return EXIT_OK;
+		return now_st;
 
 	r = gen_rebuild(cli, rebuild, no_rebuild);
 	if (r < 0) {
@@ -104,5 +122,5 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 	STRV_FOREACH(k, kept)
 		log_warning("Kept %s.", *k);
 	printf("Reverted.\n");
-	return EXIT_OK;
+	return now_st;
 }
