@@ -174,12 +174,18 @@ static int disk_use_reason(const struct block_device *b, char **ret)
 		return asprintf(ret, "%s is mounted on %s", on, u->what) < 0 ? -ENOMEM : 0;
 	case BLOCK_USE_SWAP:
 		return asprintf(ret, "%s is in use as swap", on) < 0 ? -ENOMEM : 0;
-	case BLOCK_USE_HOLDER:
-		return asprintf(ret, "%s is held by %s%s%s%s", on, u->what,
-				b->fstype ? " (" : "", b->fstype ? b->fstype : "",
-				b->fstype ? ")" : "") < 0
+	case BLOCK_USE_HOLDER: {
+		/* What libblkid found on the held device names the holder's kind (LVM2_member). */
+		const char *content = u->partition ? NULL : b->disk_fstype;
+
+		for (size_t i = 0; u->partition && i < b->n_parts; i++)
+			if (streq(b->parts[i].name, u->partition))
+				content = b->parts[i].fstype;
+		return asprintf(ret, "%s is held by %s%s%s%s", on, u->what, content ? " (" : "",
+				content ? content : "", content ? ")" : "") < 0
 			       ? -ENOMEM
 			       : 0;
+	}
 	}
 	return -EINVAL;
 }

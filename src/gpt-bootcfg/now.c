@@ -260,7 +260,12 @@ int now_claim(struct cli *cli, const struct gen *g, struct now_result *ret)
 		r = claim_check_group(cli->pc, nd->address, member_eligible, &ctx,
 				      "which cannot be claimed now", why, sizeof(why));
 		if (r < 0) {
+			/* A mate that only waits for the reboot takes the device along with it. */
 			nd->verdict = NOW_REFUSED;
+			for (size_t j = 0; j < res.n; j++)
+				if (res.devices[j].verdict == NOW_REBOOT &&
+				    g->plan->claims[j]->iommu_group == g->plan->claims[i]->iommu_group)
+					nd->verdict = NOW_REBOOT;
 			if (!(nd->reason = strdup(why)))
 				goto oom;
 			continue;
@@ -293,8 +298,9 @@ int now_claim(struct cli *cli, const struct gen *g, struct now_result *ret)
 			log_warning("%s: %s", nd->address, nd->reason);
 			continue;
 		}
-		if (asprintf(&nd->reason, "from %s (%s)", nd->before[0] ? nd->before : "no driver",
-			     br.acts) < 0)
+		/* The durations go to the log (stderr), the table stays the same for each run. */
+		log_info("%s: claimed for vfio-pci (%s).", nd->address, br.acts);
+		if (asprintf(&nd->reason, "from %s", nd->before[0] ? nd->before : "no driver") < 0)
 			goto oom;
 		/* Recorded at once: a later failure must not forget a device moved already. */
 		if (!now_record_find(record, nd->address, NULL)) {
