@@ -137,14 +137,21 @@ static int ensure_vfio(struct cli *cli, const struct host *h, char **ret_why)
 	_cleanup_free_ char *failed = NULL;
 	int r;
 
-	if (path_exists(cli->pc, "/sys/bus/pci/drivers/" CLAIM_VFIO_DRIVER) > 0)
+	bool have = path_exists(cli->pc, "/sys/bus/pci/drivers/" CLAIM_VFIO_DRIVER) > 0;
+
+	/*
+	 * vfio-pci may be there without the type1 backend QEMU's container needs (loaded by
+	 * a softdep, by hand): load that too, as the boot claim does.
+	 */
+	if (have && (!path_cxt_is_host(cli->pc) ||
+		     path_exists(cli->pc, "/sys/module/vfio_iommu_type1") > 0))
 		return 0;
-	if (!path_cxt_is_host(cli->pc)) {
+	if (!have && !path_cxt_is_host(cli->pc)) {
 		*ret_why = strdup("vfio-pci is not registered (no module is loaded under --root)");
 		return -ENOENT;
 	}
-	r = modload_resolve(cli->pc, h->kernel_release, CLAIM_VFIO_DRIVER, &order);
-	if (r >= 0)
+	r = have ? 0 : modload_resolve(cli->pc, h->kernel_release, CLAIM_VFIO_DRIVER, &order);
+	if (r >= 0 && !have)
 		r = modload_load(cli->pc, h->kernel_release, order, true, &names, &failed);
 	if (r < 0) {
 		if (asprintf(ret_why, "vfio-pci is not registered and loading %s failed: %s",
