@@ -416,7 +416,7 @@ show() { for a in 0000:00:03.0 0000:00:04.0 0000:00:06.0 0000:00:07.0; do echo "
 show boot
 insmod /gbtest/minix.ko
 echo "insmod exit $?"
-disk=$(ls /sys/bus/pci/devices/0000:00:07.0/nvme/*/ | grep -m1 'n1$')
+disk=$(ls /sys/bus/pci/devices/0000:00:07.0/nvme/*/ | grep -m1 '^nvme[0-9]*n1$')
 mkdir -p /run/gbdata && mount -t minix /dev/$disk /run/gbdata
 echo "mount $disk exit $?"
 # The plan refuses a controller of a mounted disk (root-disk): allowed for the boot, so that
