@@ -74,6 +74,13 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 		now_st = now_release(cli, dry_run);
 		if (now_st == EXIT_ERROR)
 			return EXIT_ERROR;
+	} else {
+		_cleanup_strv_free_ char **record = NULL;
+
+		if (now_record_load(cli->pc, &record) >= 0 && record[0])
+			log_notice("%zu device%s claimed by 'apply --now' stay%s on vfio-pci until the "
+				   "next boot; 'gpt-bootcfg revert --now' gives them back now.",
+				   strv_length(record), record[1] ? "s" : "", record[1] ? "" : "s");
 	}
 	r = managed_revert(cli->pc, dry_run, &steps, &kept, &rebuild);
 	if (r < 0) {

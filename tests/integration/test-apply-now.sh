@@ -190,4 +190,12 @@ ok "VFIO group held: named" -- grep -q "0000:b3:00.0 stays on vfio-pci: /dev/vfi
 is "$(drv "$R" $NVME) $(drv "$R" $USB)" "vfio-pci xhci_hcd" "VFIO group held: that device stays, the others go back"
 is "$(sed -n 's/^\(0000[^ ]*\) .*/\1/p' "$R/var/lib/gpt-bootcfg/runtime-claims")" $NVME "VFIO group held: the record keeps it"
 
+# 8. A plain revert leaves the runtime claims alone and says how to give them back.
+R=$(host)
+now "$R" apply --yes --no-trial --now
+now "$R" revert --no-rebuild
+is "$rc" 0 "plain revert: exit 0"
+ok "plain revert: points to revert --now" -- grep -q "4 devices claimed by 'apply --now' stay on vfio-pci until the next boot; 'gpt-bootcfg revert --now' gives them back now." "$TAP_TMP/err.txt"
+is "$(drv "$R" $NVME)" vfio-pci "plain revert: the device stays"
+
 done_testing
