@@ -321,6 +321,14 @@ int now_claim(struct cli *cli, const struct gen *g, struct now_result *ret)
 		if (r < 0) {
 			log_error_errno(r, "%s is on vfio-pci now, but writing '%s' failed: %m",
 					nd->address, NOW_RECORD_PATH);
+			/* The rest are not tried: revert --now could not give them back. */
+			for (size_t j = i + 1; j < res.n; j++)
+				if (res.devices[j].verdict == NOW_CLAIMED) {
+					res.devices[j].verdict = NOW_REFUSED;
+					free(res.devices[j].reason);
+					res.devices[j].reason = strdup("not tried: the record of runtime "
+								       "claims cannot be written");
+				}
 			*ret = res;
 			return r;
 		}
