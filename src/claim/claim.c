@@ -11,6 +11,7 @@
 
 #include "claim-ops.h"
 #include "claimlist.h"
+#include "claimlog.h"
 #include "klog.h"
 #include "modload.h"
 #include "path.h"
@@ -192,12 +193,12 @@ static bool identify(struct claim_state *st, const struct claim_entry *e)
 
 	pci_addr_format(&e->addr, a);
 	if (pci_class_is_bridge(e->class)) {
-		klog(KLOG_WARNING, "%s: skipped: class %06x is a bridge; bridges are never claimed",
-		     a, e->class);
+		claim_log_device(KLOG_WARNING, CLAIM_RESULT_SKIPPED, a,
+				 "skipped: class %06x is a bridge; bridges are never claimed", e->class);
 		return false;
 	}
 	if (claim_check_identity(st->pc, e, why, sizeof(why)) < 0) {
-		klog(KLOG_WARNING, "%s: skipped: %s", a, why);
+		claim_log_device(KLOG_WARNING, CLAIM_RESULT_SKIPPED, a, "skipped: %s", why);
 		return false;
 	}
 	return true;
@@ -222,12 +223,12 @@ static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 	 */
 	if (claim_check_group(st->pc, a, member_identified, st, "which is not in the list", why,
 			      sizeof(why)) < 0) {
-		klog(KLOG_WARNING, "%s: skipped: %s", a, why);
+		claim_log_device(KLOG_WARNING, CLAIM_RESULT_SKIPPED, a, "skipped: %s", why);
 		return false;
 	}
 	(void)path_readlink_basename(st->pc, &drv, "/sys/bus/pci/devices/%s/driver", a);
 	if (drv && streq(drv, VFIO_DRIVER)) {
-		klog(KLOG_INFO, "%s: already on vfio-pci", a);
+		claim_log_device(KLOG_INFO, CLAIM_RESULT_ALREADY, a, "already on vfio-pci");
 		return true;
 	}
 	if (st->opt->dry_run) {
@@ -236,7 +237,8 @@ static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 		return ensure_vfio(st);
 	}
 	if (!ensure_vfio(st)) {
-		klog(KLOG_WARNING, "%s: skipped: vfio-pci is not available", a);
+		claim_log_device(KLOG_WARNING, CLAIM_RESULT_SKIPPED, a,
+				 "skipped: vfio-pci is not available");
 		return false;
 	}
 
@@ -245,21 +247,25 @@ static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 	case CLAIM_STEP_NONE:
 		break;
 	case CLAIM_STEP_OVERRIDE:
-		klog(KLOG_ERR, "%s: writing driver_override failed: %s", a, strerror(-r));
+		claim_log_device(KLOG_ERR, CLAIM_RESULT_FAILED, a,
+				 "writing driver_override failed: %s", strerror(-r));
 		return false;
 	case CLAIM_STEP_UNBIND:
-		klog(KLOG_ERR, "%s: unbinding %s failed: %s", a, res.before, strerror(-r));
+		claim_log_device(KLOG_ERR, CLAIM_RESULT_FAILED, a, "unbinding %s failed: %s",
+				 res.before, strerror(-r));
 		return false;
 	case CLAIM_STEP_PROBE:
-		klog(KLOG_ERR, "%s: drivers_probe failed: %s", a, strerror(-r));
+		claim_log_device(KLOG_ERR, CLAIM_RESULT_FAILED, a, "drivers_probe failed: %s",
+				 strerror(-r));
 		return false;
 	case CLAIM_STEP_VERIFY:
-		klog(KLOG_WARNING, "%s: not claimed (driver is %s): %s", a,
-		     res.after[0] ? res.after : "none", res.acts);
+		claim_log_device(KLOG_WARNING, CLAIM_RESULT_FAILED, a,
+				 "not claimed (driver is %s): %s", res.after[0] ? res.after : "none",
+				 res.acts);
 		return false;
 	}
-	klog(KLOG_INFO, "%s: claimed for vfio-pci in %.2f ms (%s)", a, klog_now_ms() - t0,
-	     res.acts);
+	claim_log_device(KLOG_INFO, CLAIM_RESULT_CLAIMED, a, "claimed for vfio-pci in %.2f ms (%s)",
+			 klog_now_ms() - t0, res.acts);
 	return true;
 }
 
@@ -364,6 +370,9 @@ int main(int argc, char **argv)
 	klog(KLOG_INFO, "%u of %zu device%s on vfio-pci%s in %.1f ms", claimed, list.n_entries,
 	     list.n_entries == 1 ? "" : "s", opt.dry_run ? " (dry run)" : "",
 	     klog_now_ms() - t0);
+	/* A dry run claimed nothing: "status" must not read it as the boot's claim. */
+	if (!opt.dry_run)
+		claim_log_write(pc);
 	klog_close();
 	return claimed == list.n_entries ? EXIT_ALL_CLAIMED : EXIT_SOME_SKIPPED;
 }

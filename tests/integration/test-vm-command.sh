@@ -4,18 +4,15 @@
 # not on vfio-pci, memory beyond the hugepage pool, a failing prepare hook): one clear
 # error, exit 2, nothing started. A fake QEMU records whether it was ever executed.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$TOP/tests/lib/setup.sh"
 
 fx=guide-server
-if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
-	ok "fixture $fx exists" -- false
-	done_testing; exit
-fi
+need_fixture $fx
 
 # The guide's server has 36 CPUs (0-35); the captured guest had fewer.
 make_root() {
 	_r=$(fixture_copy $fx)
-	echo 0-35 >"$_r/sys/devices/system/cpu/possible"
-	echo 0-35 >"$_r/sys/devices/system/cpu/online"
+	set_cpus "$_r" 0-35
 	mkdir -p "$_r/data/img" "$_r/data/drv" "$_r/usr/share/OVMF" "$_r/etc/gpt-bootcfg"
 	: >"$_r/data/img/win10-nvme0-os.img"
 	: >"$_r/data/drv/virtio-win.iso"
@@ -32,41 +29,7 @@ make_root() {
 # write_config ROOT [EXTRA-VM-LINES...]: the guide's final VM, extra lines appended.
 write_config() {
 	_r=$1; shift
-	{
-		cat <<-'CONF'
-		[device gpu]
-		address = 0000:65:00.0
-		id = 10de:1c03
-
-		[device gpu-audio]
-		address = 0000:65:00.1
-
-		[device usb]
-		address = 0000:b4:00.0
-
-		[device nvme]
-		address = 0000:b3:00.0
-
-		[vm win10]
-		memory = 16G
-		hugepage-size = 1G
-		vcpus = 8
-		sockets = 1
-		cores = 4
-		threads = 2
-		vcpu-pins = 14-17,32-35
-		emulator-cpus = 12-13
-		hyperv = yes
-		hide-kvm = yes
-		rtc = localtime
-		device-options = usb x-no-kvm-intx=on
-		disk = /data/img/win10-nvme0-os.img bus=nvme
-		cdrom = /data/drv/virtio-win.iso
-		autostart = yes
-		CONF
-		for _l in "$@"; do echo "$_l"; done
-	} >"$_r/etc/gpt-bootcfg/gpt-bootcfg.conf"
-	chmod 0644 "$_r/etc/gpt-bootcfg/gpt-bootcfg.conf"
+	guide_final_vm_conf /data/drv/virtio-win.iso "$@" | write_conf "$_r"
 }
 
 r=$(make_root)
@@ -219,9 +182,20 @@ chmod +x "$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/50-ups"
 is "$rc" 2 "failing hook: exit 2"
 ok "failing hook: its message" -- grep -qF "Hook '50-ups' failed (exit status 3): the UPS is on battery; not starting VM 'win10'" "$TAP_TMP/err"
 ok "failing hook: QEMU not started" -- test ! -e "$TAP_TMP/qemu-was-run"
+ok "failing hook: its whole output (stdout and stderr) on stderr" -- \
+	sh -c "grep -qx 'checking things' '$TAP_TMP/err' && grep -qx 'the UPS is on battery' '$TAP_TMP/err'"
+
+# A hook the kernel cannot execute (no #! line) fails as a shell reports it: status 127.
+rm "$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/50-ups"
+printf 'not a program\n' >"$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/40-noexec"
+chmod +x "$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/40-noexec"
+"$GPT_BOOTCFG" --root "$r" vm run win10 >"$TAP_TMP/out" 2>"$TAP_TMP/err"; rc=$?
+is "$rc" 2 "hook that cannot be executed: exit 2"
+ok "hook that cannot be executed: why" -- grep -qF "Hook '40-noexec' failed (exit status 127): cannot execute: Exec format error; not starting VM 'win10'" "$TAP_TMP/err"
+ok "hook that cannot be executed: QEMU not started" -- test ! -e "$TAP_TMP/qemu-was-run"
 
 # The fixture's /dev/hugepages was captured before default_hugepagesz=1G: 2 MiB pages.
-rm "$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/50-ups"
+rm "$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/40-noexec"
 expect_error "hugetlbfs of the other page size" "$r" run "VM 'win10': hugepage-mount '/dev/hugepages' serves 2 MiB pages, not the 1024 MiB of hugepage-size"
 mi=$r/proc/self/mountinfo
 sed 's|^\(.* /dev/hugepages .*\) - hugetlbfs hugetlbfs rw,pagesize=2M$|\1 - tmpfs tmpfs rw|' "$mi" >"$mi.new"
