@@ -220,11 +220,9 @@ int claim_release_vfio(struct path_cxt *pc, const char *a, const char *host_driv
 	*res = (struct claim_release_result){};
 	r = restore_driver(pc, a, host_driver, res->after, sizeof(res->after));
 	if (r == -EIO)
-		snprintf(why, why_size, "driver is %s afterwards, %s%s%s",
+		snprintf(why, why_size, "driver is %s afterwards, expected %s",
 			 res->after[0] ? res->after : "none",
-			 host_driver ? "expected " : "expected a host driver",
-			 host_driver ? (host_driver[0] ? host_driver : "none") : "",
-			 "");
+			 !host_driver ? "a host driver" : host_driver[0] ? host_driver : "none");
 	else if (r < 0)
 		snprintf(why, why_size, "%s", strerror(-r));
 	return r;

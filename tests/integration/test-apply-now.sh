@@ -111,6 +111,12 @@ rule held $NVME nvme \
 	'mkdir -p "$(dev_of "$R" $NVME)/nvme/nvme1/nvme1n1/nvme1n1p4/holders/dm-0"; sed -i s/ID_FS_TYPE=ntfs/ID_FS_TYPE=LVM2_member/ "$R/run/udev/data/b259:8"' '' '--allow root-disk'
 rule open $NVME nvme \
 	'mkdir -p "$R/proc/4242/fd" && echo fio >"$R/proc/4242/comm" && ln -s /dev/nvme1n1 "$R/proc/4242/fd/3"'
+# A USB stick on the controller, mounted: the storage rule holds for a USB controller too.
+rule usb-storage $USB xhci_hcd \
+	'b="$(sys_of "$R" $USB)/usb2/2-1/2-1:1.0/host6/target6:0:0/6:0:0:0/block/sda"; mkdir -p "$R$b/sda1";
+	 echo 8:0 >"$R$b/dev"; echo 8:1 >"$R$b/sda1/dev"; echo 1 >"$R$b/sda1/partition"; echo 0 >"$R$b/removable";
+	 ln -s "../..$b" "$R/sys/block/sda"; ln -s "../../..$b" "$R/sys/class/block/sda"; ln -s "../../..$b/sda1" "$R/sys/class/block/sda1";
+	 echo "91 28 8:1 / /media/stick rw,relatime shared:41 - vfat /dev/sda1 rw" >>"$R/proc/self/mountinfo"' '' '--allow root-disk'
 rule keyboard $USB xhci_hcd \
 	'k="$(dev_of "$R" $USB)/usb1/1-2/1-2:1.0/0003:046D:C31C.0001/input/input7"; mkdir -p "$k/capabilities";
 	 echo "Logitech USB Keyboard" >"$k/name"; echo "1000000000007 ff9f207ac14057ff febeffdfffefffff fffffffffffffffe" >"$k/capabilities/key"'
