@@ -285,17 +285,7 @@ int now_rules_check(const struct host *h, const struct pci_device *d, char *cons
 	if (r < 0)
 		goto out;
 
-	o = find_open(open_nodes, b.nodes);
-	if (o) {
-		r = describe_open(o, &reason);
-		if (r < 0)
-			goto out;
-		/* Whatever draws on a GPU lets go of it at a reboot, not before. */
-		r = set(pci_class_is_display(d->class) ? NOW_REBOOT : NOW_REFUSED, ret, &reason,
-			ret_reason);
-		goto out;
-	}
-
+	/* Named for what they are before any open node of theirs (libinput holds a keyboard's). */
 	if (b.keyboards && b.keyboards[0]) {
 		r = asprintf(&reason, "the host's keyboard %s is on it", b.keyboards[0]) < 0
 			    ? -ENOMEM
@@ -315,6 +305,17 @@ int now_rules_check(const struct host *h, const struct pci_device *d, char *cons
 				    : set(NOW_REFUSED, ret, &reason, ret_reason);
 			goto out;
 		}
+
+	o = find_open(open_nodes, b.nodes);
+	if (o) {
+		r = describe_open(o, &reason);
+		if (r < 0)
+			goto out;
+		/* Whatever draws on a GPU lets go of it at a reboot, not before. */
+		r = set(pci_class_is_display(d->class) ? NOW_REBOOT : NOW_REFUSED, ret, &reason,
+			ret_reason);
+		goto out;
+	}
 
 	r = host_pci_net_interfaces(h, d, &ifaces);
 	if (r < 0)

@@ -119,7 +119,8 @@ rule usb-storage $USB xhci_hcd \
 	 echo "91 28 8:1 / /media/stick rw,relatime shared:41 - vfat /dev/sda1 rw" >>"$R/proc/self/mountinfo"' '' '--allow root-disk'
 rule keyboard $USB xhci_hcd \
 	'k="$(dev_of "$R" $USB)/usb1/1-2/1-2:1.0/0003:046D:C31C.0001/input/input7"; mkdir -p "$k/capabilities";
-	 echo "Logitech USB Keyboard" >"$k/name"; echo "1000000000007 ff9f207ac14057ff febeffdfffefffff fffffffffffffffe" >"$k/capabilities/key"'
+	 echo "Logitech USB Keyboard" >"$k/name"; echo "1000000000007 ff9f207ac14057ff febeffdfffefffff fffffffffffffffe" >"$k/capabilities/key";
+	 mkdir -p "$k/event7" "$R/proc/612/fd" && echo 13:71 >"$k/event7/dev" && echo Xorg >"$R/proc/612/comm" && ln -s /dev/input/event7 "$R/proc/612/fd/30"'
 rule console $USB xhci_hcd \
 	't="$(dev_of "$R" $USB)/usb1/1-3/1-3:1.0/ttyUSB0/tty/ttyUSB0"; mkdir -p "$t" "$R/sys/class/tty/console";
 	 echo 188:0 >"$t/dev"; echo "tty0 ttyUSB0" >"$R/sys/class/tty/console/active"'
