@@ -10,7 +10,7 @@
 #include "config.h"
 #include "fuzz.h"
 #include "qemucmd.h"
-#include "vm-gaming.h"
+#include "vm-gamedev.h"
 
 #define PATH "/etc/gpt-bootcfg/gpt-bootcfg.conf"
 
@@ -31,7 +31,7 @@ static void check_error(const char *e)
 }
 
 /*
- * The gaming keys (vm-gaming.h) as accepted: a power-of-two Looking Glass size with its
+ * The gaming keys (vm-gamedev.h) as accepted: a power-of-two Looking Glass size with its
  * client user, stable input paths without a comma (QEMU's separator), real USB ids.
  */
 static void check_gaming(const struct vm_gaming *g)

@@ -7,7 +7,7 @@
 #include "path.h"
 #include "qemucmd.h"
 #include "strbuf.h"
-#include "vm-gaming.h"
+#include "vm-gamedev.h"
 
 /* NVIDIA's consumer driver refused to start when it saw KVM (code 43) before R465. */
 #define HIDE_KVM_FLAGS "kvm=off,hv_vendor_id=gptbootcfg"
@@ -391,7 +391,7 @@ static void add_spice(struct argv_builder *b, const struct qemu_cmd_input *in)
 	if (o->usb_redirect) {
 		char ports[32];
 
-		/* usb-devices (vm-gaming.c) share this controller. */
+		/* usb-devices (vm-gamedev.c) share this controller. */
 		add2(b, "-device", "qemu-xhci,id=usbredir%s", vm_gaming_xhci_ports(o, ports));
 		for (unsigned i = 0; i < o->usb_redirect; i++) {
 			add2(b, "-chardev", "spicevmc,id=usbredir%u,name=usbredir", i);
@@ -400,7 +400,7 @@ static void add_spice(struct argv_builder *b, const struct qemu_cmd_input *in)
 	}
 }
 
-/* Looking Glass, evdev input, USB devices by id (vm-gaming.c). */
+/* Looking Glass, evdev input, USB devices by id (vm-gamedev.c). */
 static void add_gaming(struct argv_builder *b, const struct qemu_cmd_input *in)
 {
 	_cleanup_strv_free_ char **l = NULL;

@@ -13,7 +13,7 @@
 #include "path.h"
 #include "strbuf.h"
 #include "vm-export.h"
-#include "vm-gaming.h"
+#include "vm-gamedev.h"
 #include "xml.h"
 
 /* qemucmd.c's HIDE_KVM_FLAGS: hv_vendor_id=gptbootcfg. */

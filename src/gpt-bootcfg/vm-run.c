@@ -21,7 +21,7 @@
 #include "qmp.h"
 #include "sdnotify.h"
 #include "stopsig.h"
-#include "vm-gaming-run.h"
+#include "vm-gamedev-run.h"
 #include "vm-hooks.h"
 #include "vm-internal.h"
 #include "vm-lock.h"
@@ -298,7 +298,7 @@ int vm_run(struct cli *cli, const char *name)
 	r = vm_run_user(&x);
 	if (r < 0)
 		return EXIT_ERROR;
-	/* input devices, the Looking Glass client's user, USB devices (vm-gaming-run.h) */
+	/* input devices, the Looking Glass client's user, USB devices (vm-gamedev-run.h) */
 	r = vm_gaming_run_check(cli->pc, vm_cfg_path(&x), x.vm);
 	if (r < 0)
 		return EXIT_ERROR;

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * What "vm run" and "vm status" do on the host for the gaming keys (vm-gaming.h): the
+ * What "vm run" and "vm status" do on the host for the gaming keys (vm-gamedev.h): the
  * Looking Glass shared-memory file, and which evdev and USB devices are there now. All
  * access goes through the path layer, so --root trees stand in for the host.
  */
@@ -14,7 +14,7 @@
 
 #include "path.h"
 #include "qemucmd.h"
-#include "vm-gaming.h"
+#include "vm-gamedev.h"
 
 /* /dev/kvmfr0 exists below the root: Looking Glass memory is the kvmfr device. */
 bool vm_lg_kvmfr(struct path_cxt *pc);

@@ -514,7 +514,7 @@ static int open_vars_dirs(struct path_cxt *pc, const char *name)
 
 /*
  * The evdev nodes of input = and the USB device nodes of usb-devices plugged in now
- * (vm-gaming.h): QEMU opens them read-write.
+ * (vm-gamedev.h): QEMU opens them read-write.
  */
 static int plan_gaming_nodes(struct owners *w, const struct vm_options *o, char **ret_what)
 {

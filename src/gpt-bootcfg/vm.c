@@ -28,7 +28,7 @@
 #include "log.h"
 #include "qemucmd.h"
 #include "qmp.h"
-#include "vm-gaming-run.h"
+#include "vm-gamedev-run.h"
 #include "vm-shm.h"
 #include "strbuf.h"
 #include "verbs.h"

@@ -153,7 +153,7 @@ struct vm_options {
 	unsigned devices_line, devices_col;
 	unsigned user_line, user_col; /* 0 when "user" is not set */
 
-	struct vm_gaming *gaming; /* Looking Glass, input, usb-devices (vm-gaming.h); NULL: none */
+	struct vm_gaming *gaming; /* Looking Glass, input, usb-devices (vm-gamedev.h); NULL: none */
 };
 
 static inline const struct vm_options *vm_options(const struct vm_config *vm)

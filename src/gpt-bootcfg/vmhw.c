@@ -11,7 +11,7 @@
 #include "macro.h"
 #include "parse-util.h"
 #include "strv-util.h"
-#include "vm-gaming.h"
+#include "vm-gamedev.h"
 #include "vmhw.h"
 
 /* An error at column col of the entry's value (col 0 = the value's first character). */
@@ -459,7 +459,7 @@ int vm_hw_parse_key(const struct config *c, const struct config_entry *e, struct
 			*p = (char)tolower((unsigned char)*p);
 		return 1;
 	}
-	/* looking-glass, input, usb-devices, ... (vm-gaming.c) */
+	/* looking-glass, input, usb-devices, ... (vm-gamedev.c) */
 	return vm_gaming_parse_key(c, e, o, ret_error);
 }
 

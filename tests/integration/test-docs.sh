@@ -19,10 +19,10 @@ done
 host_dev_keys=$(grep -o 'streq(e->key, "[a-z0-9_-]*")' "$src/config.c" | sed 's/.*"\(.*\)")/\1/')
 # (only in vm_config_parse(): other functions use k for device-options names).
 # vm_hw_parse_key() in vmhw.c takes the hardware keys (boot, display, ...), and
-# vm_gaming_parse_key() in vm-gaming.c the gaming ones (looking-glass, input, ...).
+# vm_gaming_parse_key() in vm-gamedev.c the gaming ones (looking-glass, input, ...).
 vm_keys=$( (sed -n '/^int vm_config_parse(/,/^}/p' "$src/vmconfig.c"
 	sed -n '/^int vm_hw_parse_key(/,/^}/p' "$src/vmhw.c"
-	sed -n '/^int vm_gaming_parse_key(/,/^}/p' "$src/vm-gaming.c") |
+	sed -n '/^int vm_gaming_parse_key(/,/^}/p' "$src/vm-gamedev.c") |
 	grep -o 'streq(k, "[a-z0-9_-]*")' | sed 's/.*"\(.*\)")/\1/')
 keys=$(printf '%s\n%s\n' "$host_dev_keys" "$vm_keys" | sort -u | sed '/^$/d')
 ok "the parser has at least 40 keys (extraction works)" -- test "$(echo "$keys" | wc -l)" -ge 40

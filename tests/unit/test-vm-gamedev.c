@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The gaming keys (vm-gaming.h) and their host side (vm-shm.h) on a private root tree: the
+ * The gaming keys (vm-gamedev.h) and their host side (vm-shm.h) on a private root tree: the
  * Looking Glass size formula, the shared-memory file vm run makes (created whole, kept,
  * repaired, and refused when it is a symlink, someone else's or not a file), and which
  * input and USB devices are there.
@@ -16,7 +16,7 @@
 #include "path.h"
 #include "qemucmd.h"
 #include "strv-util.h"
-#include "vm-gaming.h"
+#include "vm-gamedev.h"
 #include "vm-shm.h"
 #include "tap.h"
 

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The runner's side of the gaming keys (vm-gaming.h), with its messages: the checks of
+ * The runner's side of the gaming keys (vm-gamedev.h), with its messages: the checks of
  * "vm run" before QEMU starts, the Looking Glass memory made ready, and the lines of
  * "vm status". CLI code: it logs; the work is in vm-shm.c.
  */

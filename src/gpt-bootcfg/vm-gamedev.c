@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * [vm] keys for a gaming guest (vm-gaming.h): Looking Glass, evdev input, USB devices by
+ * [vm] keys for a gaming guest (vm-gamedev.h): Looking Glass, evdev input, USB devices by
  * id. Parsing with FILE:LINE:COL errors, cross-key checks and the QEMU arguments.
  */
 #include <ctype.h>
@@ -12,7 +12,7 @@
 #include "parse-util.h"
 #include "qemucmd.h"
 #include "strv-util.h"
-#include "vm-gaming.h"
+#include "vm-gamedev.h"
 
 #define MIB (UINT64_C(1) << 20)
 /* Looking Glass' smallest useful buffer and the largest a "resolution" can ask for. */

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The gaming keys (vm-gaming.h) in the libvirt domain of "vm export --libvirt": libvirt's
+ * The gaming keys (vm-gamedev.h) in the libvirt domain of "vm export --libvirt": libvirt's
  * own elements for each, so libvirt manages them (and labels the files) itself.
  */
 #include <inttypes.h>
 
-#include "vm-gaming.h"
+#include "vm-gamedev.h"
 #include "vmconfig.h"
 #include "xml.h"
 

@@ -102,7 +102,7 @@ const char *vm_gaming_xhci_ports(const struct vm_options *o, char buf[static 32]
 struct xml_writer;
 
 /*
- * The libvirt domain's elements for these keys (vm export --libvirt, vm-gaming-export.c):
+ * The libvirt domain's elements for these keys (vm export --libvirt, vm-gamedev-export.c):
  * <shmem> ivshmem-plain of the size, <input type='evdev'> (the keyboards with grab='all',
  * repeat and grabToggle), <hostdev type='usb'> by vendor and product, startupPolicy
  * optional. kvmfr has no libvirt element: the export uses /dev/shm.

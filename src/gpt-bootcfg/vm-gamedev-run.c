@@ -5,7 +5,7 @@
 #include "log.h"
 #include "macro.h"
 #include "qemucmd.h"
-#include "vm-gaming-run.h"
+#include "vm-gamedev-run.h"
 #include "vm-shm.h"
 #include "vm-user.h"
 
