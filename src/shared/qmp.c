@@ -561,11 +561,10 @@ static int read_message(struct qmp *q, long long deadline, struct json_value **r
 		if (left <= 0)
 			return -ETIMEDOUT;
 		/* A negative fd is ignored by poll(): unused watch slots cost nothing. */
-		for (size_t i = 0; i < QMP_MAX_WATCH; i++)
-			pfd[1 + i] = (struct pollfd){
-				.fd = i < q->n_watch ? q->watch[i] : -1,
-				.events = POLLIN,
-			};
+		for (size_t i = 0; i < QMP_MAX_WATCH; i++) {
+			pfd[1 + i].fd = i < q->n_watch ? q->watch[i] : -1;
+			pfd[1 + i].events = POLLIN;
+		}
 		r = poll(pfd, 1 + QMP_MAX_WATCH, left > INT_MAX ? INT_MAX : (int)left);
 		if (r < 0) {
 			if (errno == EINTR)
@@ -671,7 +670,8 @@ int qmp_execute(struct qmp *q, const char *command, const char *arguments, int t
 		if (err) {
 			const char *desc = json_get_string(err, "desc");
 
-			set_error(q, "%s", desc ? desc : "QEMU reported an error without a description");
+			set_error(q, "%s",
+				  desc ? desc : "QEMU reported an error without a description");
 			return -EREMOTEIO;
 		}
 		if (json_get(msg, "return")) {
@@ -742,8 +742,8 @@ int qmp_connect_watch(const char *path, int timeout_ms, const int *watch, size_t
 		goto fail;
 	}
 	left = deadline - now_ms();
-	r = qmp_execute(q, "qmp_capabilities", NULL, left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left,
-			NULL);
+	left = left < 0 ? 0 : left > INT_MAX ? INT_MAX : left;
+	r = qmp_execute(q, "qmp_capabilities", NULL, (int)left, NULL);
 	if (r < 0)
 		goto fail;
 	/* The watched descriptors belong to the caller, and only to this wait. */
@@ -764,8 +764,7 @@ int qmp_connect(const char *path, int timeout_ms, struct qmp **ret)
 int qmp_listen(const char *path, int *ret_fd)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	_cleanup_close_ int fd = -1;
-	int n, r;
+	int fd, n, r = 0;
 
 	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.%d.new", path, (int)getpid());
 	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
@@ -774,19 +773,22 @@ int qmp_listen(const char *path, int *ret_fd)
 	if (fd < 0)
 		return negative_errno();
 	/* The name holds our pid: a node of that name is a leftover of a dead process. */
-	if (unlink(sa.sun_path) < 0 && errno != ENOENT)
-		return negative_errno();
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return negative_errno();
+	if ((unlink(sa.sun_path) < 0 && errno != ENOENT) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		r = negative_errno();
 	/*
 	 * Owner only, before anyone can connect (that takes listen()), and without touching
 	 * the process's umask. QEMU needs no access to the node: it inherits the descriptor.
 	 */
-	if (chmod(sa.sun_path, 0600) < 0 || listen(fd, 4) < 0 || rename(sa.sun_path, path) < 0) {
+	else if (chmod(sa.sun_path, 0600) < 0 || listen(fd, 4) < 0 ||
+		 rename(sa.sun_path, path) < 0) {
 		r = negative_errno();
 		(void)unlink(sa.sun_path);
+	}
+	if (r < 0) {
+		close(fd);
 		return r;
 	}
-	*ret_fd = TAKE_FD(fd);
+	*ret_fd = fd;
 	return 0;
 }
