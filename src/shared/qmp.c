@@ -764,26 +764,27 @@ int qmp_connect(const char *path, int timeout_ms, struct qmp **ret)
 int qmp_listen(const char *path, int *ret_fd)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd, n, r = 0;
+	int fd, r = 0;
 
-	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.%d.new", path, (int)getpid());
-	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return negative_errno();
-	/* The name holds our pid: a node of that name is a leftover of a dead process. */
-	if ((unlink(sa.sun_path) < 0 && errno != ENOENT) ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	/*
+	 * Bound at the path itself, not renamed into place: the name the socket reports
+	 * (QEMU's query-chardev, ss -x, and the unlink QEMU does on a clean exit) is the path.
+	 */
+	if ((unlink(path) < 0 && errno != ENOENT) || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		r = negative_errno();
 	/*
-	 * Owner only, before anyone can connect (that takes listen()), and without touching
-	 * the process's umask. QEMU needs no access to the node: it inherits the descriptor.
+	 * Owner only before anyone can connect (that takes listen()), without touching the
+	 * process's umask. QEMU needs no access to the node: it inherits the descriptor.
 	 */
-	else if (chmod(sa.sun_path, 0600) < 0 || listen(fd, 4) < 0 ||
-		 rename(sa.sun_path, path) < 0) {
+	else if (chmod(path, 0600) < 0 || listen(fd, 4) < 0) {
 		r = negative_errno();
-		(void)unlink(sa.sun_path);
+		(void)unlink(path);
 	}
 	if (r < 0) {
 		close(fd);

@@ -82,12 +82,11 @@ int qmp_connect_watch(const char *path, int timeout_ms, const int *watch, size_t
  * A listening QMP socket at path (a real path; callers prefix it), for QEMU to inherit:
  * "-chardev socket,id=qmp,fd=N,server=on,wait=off -mon chardev=qmp,mode=control". A
  * client can then connect the moment QEMU is started, and QEMU sends the greeting when it
- * is ready: nobody waits for QEMU to create its socket. Bound under a temporary name next
- * to path ("PATH.PID.new"), made owner-only (0600, the caller's user: QEMU needs only the
- * descriptor), listening, and renamed over path: path is at every moment either what was
- * there before (a stale socket of a killed QEMU) or the new listening socket, never
- * missing or not yet listening. *ret_fd is close-on-exec. -ENAMETOOLONG when the temporary
- * name does not fit a socket address.
+ * is ready: nobody waits for QEMU to create its socket. A node already at path (a stale
+ * socket of a killed QEMU) is replaced: the caller holds the lock that makes the name its
+ * own. The socket is made owner-only (0600, the caller's user: QEMU needs only the
+ * descriptor) before it listens, so nobody can connect to it with another mode. *ret_fd
+ * is close-on-exec. -ENAMETOOLONG when path does not fit a socket address.
  */
 int qmp_listen(const char *path, int *ret_fd);
 void qmp_close(struct qmp *q);

@@ -36,6 +36,10 @@ user = root
 CONF
 chmod 0644 "$r/etc/gpt-bootcfg/gpt-bootcfg.conf"
 sock=$r/run/gpt-bootcfg/s1.qmp
+# The identity a first vm run pins (vm-state.h) by asking QEMU: the stand-ins cannot answer.
+mkdir -p "$r/var/lib/gpt-bootcfg/s1"
+echo pc-q35-7.2 >"$r/var/lib/gpt-bootcfg/s1/machine"
+echo 6a1c2f0e-58d4-4b8e-9c1d-3f2a7b9e0d15 >"$r/var/lib/gpt-bootcfg/s1/uuid"
 
 shm=$(mktemp -d /dev/shm/gpt-bootcfg-test.XXXXXX)
 export GPT_BOOTCFG_TEST_ACCEL=tcg GPT_BOOTCFG_TEST_MEM_PATH="$shm"
@@ -102,7 +106,7 @@ is "$rc" 2 "exit at once: vm run exits 2 (no hang)"
 ok "exit at once: reported with its status" -- grep -qF "QEMU exited during startup (status 3)" "$TAP_TMP/run.out"
 ok "exit at once: the stand-in ran" -- test -s "$TAP_TMP/fake.pid"
 is "$(cat "$TAP_TMP/fake.fd")" "True True True True True 0o600" \
-	"QEMU inherited a listening unix socket bound at the path, owner-only (the stale node replaced)"
+	"QEMU inherited a listening unix socket bound at the path, owner-only (the stale file replaced)"
 ok "argv: QMP on the inherited descriptor" -- sh -c "grep -qx 'socket,id=qmp,fd=[0-9]*,server=on,wait=off' '$TAP_TMP/fake.argv' && grep -qx 'chardev=qmp,mode=control' '$TAP_TMP/fake.argv'"
 ok "argv: no -qmp path form" -- sh -c "! grep -qx -- -qmp '$TAP_TMP/fake.argv'"
 ok "no socket left behind" -- test ! -e "$sock"
