@@ -46,6 +46,13 @@ def notify_socket(path):
     return s
 
 
+def cpu_s(pid):
+    """CPU time (user + system, all threads) of a live process so far, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_runner(gen, root, vm, work, n, wrap=None):
     """Seconds from exec of "vm run" to READY=1, and the runner's own share of them: exec
     to its "Started QEMU" line (checks, hooks, argv, fork) plus its last "Pinned vCPU"
@@ -73,6 +80,9 @@ def run_runner(gen, root, vm, work, n, wrap=None):
             if "READY=1" in data.split("\n"):
                 break
         t1 = time.perf_counter()
+        # QEMU's CPU time until its guest runs: what it cost, whatever it waited for.
+        with open(os.path.join(root, "run/gpt-bootcfg/%s.pid" % vm)) as f:
+            qcpu = cpu_s(int(f.read()))
     except socket.timeout:
         p.kill()
         fail("no READY=1 from vm run within %d s (log %s)" % (TIMEOUT, out.name))
@@ -94,7 +104,8 @@ def run_runner(gen, root, vm, work, n, wrap=None):
     pinned = [t for t, l in stamps if "Pinned vCPU" in l]
     if not started or not pinned:
         fail("no 'Started QEMU' or 'Pinned vCPU' line from vm run (log %s)" % out.name)
-    return t1 - t0, (started[0] - t0) + max(0.0, t1 - pinned[-1]), pinned[0] - started[0]
+    return (t1 - t0, (started[0] - t0) + max(0.0, t1 - pinned[-1]), pinned[0] - started[0],
+            qcpu)
 
 
 def qmp_path_of(argv):
@@ -153,12 +164,13 @@ def run_plain(argv, qmp, work, n, paused=False):
         f.flush()
         r = reply()
     t = time.perf_counter() - t0
+    cpu = cpu_s(p.pid)
     f.write(json.dumps({"execute": "quit"}) + "\n")
     f.flush()
     s.close()
     if p.wait(timeout=120) != 0:
         fail("QEMU exited with %d after quit (log %s)" % (p.returncode, err.name))
-    return t
+    return t, cpu
 
 
 LINE = re.compile(r"^(\d+) +(\d+\.\d+) (\w+)\((.*)$")
@@ -201,7 +213,7 @@ def parse_strace(path):
 def breakdown(gen, root, vm, work, qmp):
     """The runner's phases from one run under strace (seconds, relative to its exec)."""
     trace = os.path.join(work, "vm-run.strace")
-    t, _, _ = run_runner(gen, root, vm, work, "strace",
+    t, _, _, _ = run_runner(gen, root, vm, work, "strace",
                    ["strace", "-f", "-ttt", "-T", "-qq", "-s", "80", "--seccomp-bpf",
                     "-e", "trace=execve,clone,clone3,fork,vfork,wait4,bind,listen,connect,"
                     "sendto,poll,sched_setaffinity", "-e", "signal=none", "-o", trace])
@@ -334,8 +346,9 @@ def summary(rows, load0, load1, total_s=None, trace_rows=None):
     """The Markdown tables from the rounds: rows of (runner, plain, paused, own, wait,
     load) in seconds."""
     runs = len(rows)
-    res = {k: [r[i] for r in rows] for i, k in enumerate(
-        ("runner", "plain", "paused", "own", "wait", "load"))}
+    res = {k: [r[i] for r in rows if len(r) > i] for i, k in enumerate(
+        ("runner", "plain", "paused", "own", "wait", "load", "runner_cpu", "plain_cpu",
+         "paused_cpu"))}
     out = []
 
     def rng(v):
@@ -368,6 +381,18 @@ def summary(rows, load0, load1, total_s=None, trace_rows=None):
                "confidence interval of the median | %s; %s | | | <= 100 ms | %s |"
                % (rng(o), "%s to %s" % (ms(ci[0]), ms(ci[1])) if ci else "too few rounds",
                   verdict(o)))
+    if res["runner_cpu"]:
+        # Wall time under load is mostly waiting for a CPU; CPU time says what was done.
+        r, p = statistics.median(res["runner_cpu"]), statistics.median(res["paused_cpu"])
+        diffs = [a - b for a, b in zip(res["runner_cpu"], res["paused_cpu"])]
+        ci = median_ci(diffs)
+        out.append("| QEMU's CPU time (user+sys, all threads) from its exec to the running "
+                   "guest, median (interquartile range, max); in brackets the per-round "
+                   "differences' median and 95%% interval | %s [%s; %s] | plain QEMU with -S: "
+                   "%s | %.2fx | | |"
+                   % (rng(res["runner_cpu"]), ms(statistics.median(diffs)),
+                      "%s to %s" % (ms(ci[0]), ms(ci[1])) if ci else "too few rounds",
+                      rng(res["paused_cpu"]), r / p if p else float("nan")))
     out.append("| in the same rounds: from the runner's 'Started QEMU' line to its first "
                "'Pinned vCPU' line (QEMU's start, the QMP connection and round trips), median "
                "(interquartile range, max) | %s | | | | |" % rng(res["wait"]))
@@ -382,11 +407,14 @@ def summary(rows, load0, load1, total_s=None, trace_rows=None):
 
 
 def read_times(path):
-    """WORK/times.txt: round runner plain paused own wait load."""
+    """WORK/times.txt: round, vm run, plain QEMU, QEMU with -S, the runner's own work, its
+    'Started QEMU' to first 'Pinned vCPU' (seconds), load, and since the CPU times were
+    recorded the CPU seconds of the runner's QEMU, plain QEMU, QEMU with -S."""
     rows = []
     for line in open(path):
         f = line.split()
-        if len(f) == 7:
+        # 7 columns before QEMU's CPU times were recorded, 10 since.
+        if len(f) in (7, 10):
             rows.append(tuple(float(x) for x in f[1:]))
     return rows
 
@@ -418,14 +446,16 @@ def main():
                     got[k] = run_runner(gen, root, vm, work, i)
                 else:
                     got[k] = run_plain(argv, qmp, work, "%d-%s" % (i, k), paused=k == "paused")
-            (a, own, wait), b, c = got["runner"], got["plain"], got["paused"]
+            (a, own, wait, acpu), (b, bcpu), (c, ccpu) = got["runner"], got["plain"], got["paused"]
             ld = open("/proc/loadavg").read().split()[0]
-            rows.append((a, b, c, own, wait, float(ld)))
-            out.write("%d %.6f %.6f %.6f %.6f %.6f %s\n" % (i, a, b, c, own, wait, ld))
+            rows.append((a, b, c, own, wait, float(ld), acpu, bcpu, ccpu))
+            out.write("%d %.6f %.6f %.6f %.6f %.6f %s %.3f %.3f %.3f\n"
+                      % (i, a, b, c, own, wait, ld, acpu, bcpu, ccpu))
             out.flush()
-            print("vm-bench: round %d: vm run %s (its own work %s, QEMU started to first pin %s), "
-                  "plain QEMU %s, plain QEMU -S and cont %s (load %s)"
-                  % (i + 1, ms(a), ms(own), ms(wait), ms(b), ms(c), ld), file=sys.stderr)
+            print("vm-bench: round %d: vm run %s (its own work %s, QEMU started to first pin %s, "
+                  "its QEMU's CPU %s), plain QEMU %s (CPU %s), plain QEMU -S and cont %s (CPU %s) "
+                  "(load %s)" % (i + 1, ms(a), ms(own), ms(wait), ms(acpu), ms(b), ms(bcpu),
+                                 ms(c), ms(ccpu), ld), file=sys.stderr)
     total_s, trace_rows = breakdown(gen, root, vm, work, qmp)
     load1 = open("/proc/loadavg").read().split()[:3]
     print()
