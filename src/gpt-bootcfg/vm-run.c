@@ -309,13 +309,13 @@ int vm_run(struct cli *cli, const char *name)
 		log_info("VM '%s': QEMU runs as user '%s' (uid %u).", name, x.user.name,
 			 (unsigned)x.user.uid);
 
-	if (vm_qmp_path(name, &qmp_host) < 0 ||
-	    path_prefix(cli->pc, &qmp_path, "%s", qmp_host) < 0)
+	if (vm_qmp_path(name, &qmp_host) < 0 || path_prefix(cli->pc, &qmp_path, "%s", qmp_host) < 0)
 		return log_oom(), EXIT_ERROR;
 	/*
 	 * QEMU's QMP socket is ours to make (vm-start.h), for an unprivileged QEMU already
 	 * made with the files handed over: listening before QEMU starts, so the connection
-	 * below needs no retrying. It replaces a stale socket of a killed QEMU in one step.
+	 * below needs no retrying. A stale socket of a killed QEMU is replaced: the instance
+	 * lock makes the name ours.
 	 */
 	if (!x.in.qmp_by_fd) {
 		r = qmp_listen(qmp_path, &x.in.qmp_fd);
@@ -325,9 +325,8 @@ int vm_run(struct cli *cli, const char *name)
 			return EXIT_ERROR;
 		}
 		x.in.qmp_by_fd = true;
-		x.qmp_made = TAKE_PTR(qmp_path);
-		qmp_path = strdup(x.qmp_made);
-		if (!qmp_path)
+		x.qmp_made = strdup(qmp_path);
+		if (!x.qmp_made)
 			return log_oom(), EXIT_ERROR;
 	}
 
