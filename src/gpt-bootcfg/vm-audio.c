@@ -181,7 +181,7 @@ int vm_audio_qemu_args(const struct qemu_cmd_input *in, char ***ret)
 		r = strv_add(&l, "-device");
 	/* Line out and line in (the guest's microphone is audio-user's default source). */
 	if (r >= 0)
-		r = strv_add(&l, "hda-duplex,bus=sound0.0,audiodev=" VM_AUDIO_ID);
+		r = strv_add(&l, "hda-duplex,id=codec0,bus=sound0.0,audiodev=" VM_AUDIO_ID);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(l);

@@ -185,7 +185,7 @@ static void test_audio_args(void)
 
 		ok(strstr(j, "-audiodev pa,id=audio0,server=unix:/run/user/1000/pulse/native "
 			     "-device ich9-intel-hda,id=sound0 -device "
-			     "hda-duplex,bus=sound0.0,audiodev=audio0") != NULL,
+			     "hda-duplex,id=codec0,bus=sound0.0,audiodev=audio0") != NULL,
 		   "the HDA codec on audio-user's pulse socket");
 		ok(strstr(j, "spice") == NULL, "nothing of SPICE");
 	}
