@@ -343,6 +343,7 @@ static int check_duplicates(struct parser *p, const struct config_section *s)
 static int parse_host(struct parser *p, const struct config_section *s)
 {
 	struct host_config *h = &p->c->host;
+	char *err = NULL;
 	int r;
 
 	r = check_duplicates(p, s);
@@ -399,16 +400,21 @@ static int parse_host(struct parser *p, const struct config_section *s)
 					return PARSE_FAIL(p, e->line, e->col_value,
 							  "cmdline: '%s' is managed by gpt-bootcfg", *w);
 			}
-		} else if ((r = host_power_parse_key(p->c, e, h, &p->error)) != 0) {
+		} else if ((r = host_power_parse_key(p->c, e, h, &err)) != 0) {
 			/* cpu-governor, max-cstate (vm-power.c) */
-			if (r < 0)
+			if (r < 0) {
+				p->error = err;
 				return r;
+			}
 		} else {
 			return PARSE_FAIL(p, e->line, e->col_key,
 					  "unknown key '%s' in [host] (see gpt-bootcfg.conf(5))", e->key);
 		}
 	}
-	return host_power_check(p->c, s, h, &p->error);
+	r = host_power_check(p->c, s, h, &err);
+	if (r < 0)
+		p->error = err;
+	return r;
 }
 
 static int parse_device(struct parser *p, const struct config_section *s, struct device_config *d)

@@ -6,6 +6,7 @@
  * governor of a VM's CPUs set record-first and played back on a sysfs tree below a
  * temporary root, including a write that fails half-way.
  */
+#include <ftw.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -252,6 +253,13 @@ static unsigned long count_lines(const char *path)
 	return n;
 }
 
+static int rm_one(const char *p, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	return type == FTW_DP ? rmdir(p) : unlink(p);
+}
+
 static void test_governor(void)
 {
 	char tmpl[] = "/tmp/test-vm-power.XXXXXX", p[4200], flog[4300];
@@ -385,13 +393,8 @@ static void test_governor(void)
 out:
 	unsetenv("GPT_BOOTCFG_FAULT_LOG");
 	path_cxt_free(pc);
-	{
-		char cmd[4300];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-		if (system(cmd) != 0)
-			printf("# could not remove %s\n", root);
-	}
+	if (nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		printf("# could not remove %s\n", root);
 }
 
 int main(void)
