@@ -373,3 +373,59 @@ int vm_power_apply(struct path_cxt *pc, const struct vm_config *vm, const char *
 	}
 	return (int)n;
 }
+
+int vm_power_plan_findings(struct path_cxt *pc, const struct config *c, char ***warnings,
+			   char ***notes)
+{
+	const char *gov = c->host.cpu_governor;
+	int r;
+
+	if (!gov)
+		return 0;
+	for (size_t i = 0; i < c->n_vms; i++) {
+		const struct vm_config *vm = c->vms[i];
+		_cleanup_free_ unsigned *cpus = NULL;
+		_cleanup_free_ char *list = NULL, *why = NULL, *s = NULL;
+		size_t n = 0;
+		bool warn;
+
+		r = vm_power_cpus(vm, &cpus, &n);
+		if (r < 0)
+			return r;
+		if (n == 0) {
+			if (asprintf(&s,
+				     "cpu-governor = %s, but VM '%s' pins no CPUs (vcpu-pins, "
+				     "emulator-cpus): vm run leaves its governors alone",
+				     gov, vm->name) < 0)
+				return -ENOMEM;
+			r = strv_consume(notes, TAKE_PTR(s));
+			if (r < 0)
+				return r;
+			continue;
+		}
+		r = cpulist_format(cpus, n, &list);
+		if (r < 0)
+			return r;
+		/* What vm run would refuse, said now: plan runs before the reboot, vm run after. */
+		r = vm_power_check(pc, vm, gov, &why);
+		if (r == -ENOMEM)
+			return r;
+		warn = r < 0;
+		if (r < 0 && why)
+			r = asprintf(&s, "VM '%s' will not start: %s", vm->name, why);
+		else if (r < 0)
+			r = asprintf(&s, "VM '%s': cannot read the cpufreq policies of CPUs %s: %s",
+				     vm->name, list, strerror(-r));
+		else
+			r = asprintf(&s,
+				     "VM '%s': vm run sets the cpufreq governor '%s' on CPUs %s "
+				     "while it runs; the previous governors come back when it ends",
+				     vm->name, gov, list);
+		if (r < 0)
+			return -ENOMEM;
+		r = strv_consume(warn ? warnings : notes, TAKE_PTR(s));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

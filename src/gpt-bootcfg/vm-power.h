@@ -69,3 +69,10 @@ int vm_power_restore(struct path_cxt *pc, const char *name, char **ret_what);
 /* For plan: the kernel parameters of max-cstate (cpu_vendor from /proc/cpuinfo, may be NULL). */
 int host_power_cstate_params(const struct host_config *h, const char *cpu_vendor,
 			     char ***ret_params, char ***ret_whys);
+
+/*
+ * Plan's findings for cpu-governor, appended to *warnings and *notes (strv): per VM, the
+ * CPUs vm run will set, or why vm run would refuse (a governor a CPU does not offer).
+ */
+int vm_power_plan_findings(struct path_cxt *pc, const struct config *c, char ***warnings,
+			   char ***notes);
