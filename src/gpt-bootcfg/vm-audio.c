@@ -225,7 +225,7 @@ static _Noreturn void probe_child(int fd, const char *dir, const struct vm_user 
 		res[0] = 1, res[1] = -r;
 	else if (chdir(dir) < 0)
 		res[0] = 2, res[1] = errno;
-	else if (access(PULSE_SOCKET, R_OK | W_OK) < 0)
+	else if (access(PULSE_SOCKET, W_OK) < 0)
 		res[0] = 3, res[1] = errno;
 	else {
 		memcpy(sa.sun_path, PULSE_SOCKET, sizeof(PULSE_SOCKET));
