@@ -6,7 +6,6 @@
 #include "cpulist.h"
 #include "kconfig.h"
 #include "planner.h"
-#include "qemucmd.h"
 #include "strbuf.h"
 #include "strv-util.h"
 #include "vm-disk.h"

@@ -8,7 +8,6 @@
 #include "macro.h"
 #include "parse-util.h"
 #include "path.h"
-#include "qemucmd.h"
 #include "strbuf.h"
 #include "strv-util.h"
 #include "vmconfig.h"
@@ -59,7 +58,7 @@ void vm_config_free(struct vm_config *vm)
 	free(vm->vcpu_pins.cpus);
 	free(vm->emulator_cpus.cpus);
 	strv_free(vm->devices);
-	vm_options_free(vm->runner);
+	vm_options_free(vm->options);
 	free(vm);
 }
 
@@ -330,7 +329,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return -ENOMEM;
-	vm->runner = o;
+	vm->options = o;
 	vm->name = strdup(s->name);
 	o->cpu_model = strdup("host");
 	o->hugepage_mount = strdup("/dev/hugepages");
