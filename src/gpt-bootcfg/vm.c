@@ -39,6 +39,7 @@
 /* What vm run handed to QEMU's user goes back once QEMU is gone; then the lock. */
 static void vm_release_run(struct vm_ctx *x)
 {
+	vm_power_release(x);
 	if (x->owners_recorded) {
 		_cleanup_free_ char *what = NULL;
 		int r = vm_owner_restore(x->cli->pc, x->vm->name, &what);
@@ -64,6 +65,7 @@ void vm_ctx_done(struct vm_ctx *x)
 	vm_user_done(&x->user);
 	free(x->mem_path);
 	free(x->user_why);
+	free(x->audio_runtime_dir);
 	vm_identity_done(&x->id);
 	free(x->pt);
 	if (x->host)
@@ -233,10 +235,11 @@ static int vm_command(struct cli *cli, const char *name, bool json, bool run_pat
 {
 	_cleanup_(vm_ctx_done) struct vm_ctx x;
 	_cleanup_strv_free_ char **argv = NULL;
+	_cleanup_free_ char *env = NULL;
 	int r;
 
 	r = vm_load(cli, name, &x);
-	if (r < 0 || vm_check_host_disks(&x) < 0)
+	if (r < 0 || vm_check_host_disks(&x) < 0 || vm_audio_load(&x) < 0)
 		return EXIT_ERROR;
 	if (run_paths)
 		x.in.path_root = path_cxt_root(cli->pc);
@@ -247,6 +250,8 @@ static int vm_command(struct cli *cli, const char *name, bool json, bool run_pat
 		log_error_errno(r, "Failed to build the QEMU command: %m");
 		return EXIT_ERROR;
 	}
+	if (vm_audio_env(&x, &env) < 0)
+		return log_oom(), EXIT_ERROR;
 	if (json) {
 		_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
 		struct json_writer w;
@@ -258,11 +263,22 @@ static int vm_command(struct cli *cli, const char *name, bool json, bool run_pat
 		STRV_FOREACH(a, argv)
 			json_string(&w, NULL, *a);
 		json_array_end(&w);
+		/* What QEMU gets besides the argv (host audio); absent when nothing. */
+		if (env) {
+			json_array_begin(&w, "env");
+			json_string(&w, NULL, env);
+			json_array_end(&w);
+		}
 		json_object_end(&w);
 		if (!strbuf_str(&sb))
 			return log_oom(), EXIT_ERROR;
 		puts(strbuf_str(&sb));
 	} else {
+		/* VAR=value before the command: the pasted command gets it too. */
+		if (env) {
+			print_word(env);
+			fputs(" \\\n", stdout);
+		}
 		print_argv(argv);
 	}
 	return EXIT_OK;
@@ -281,7 +297,7 @@ static int vm_export(struct cli *cli, const char *name, bool libvirt)
 		return EXIT_ERROR;
 	}
 	r = vm_load(cli, name, &x);
-	if (r < 0)
+	if (r < 0 || vm_audio_load(&x) < 0)
 		return EXIT_ERROR;
 	if (peek_identity(&x) < 0)
 		return EXIT_ERROR;
