@@ -287,7 +287,8 @@ static int vm_command(struct cli *cli, const char *name, bool json, bool run_pat
 /* The same checks as vm command, then the domain XML (vm-export.h). */
 static int vm_export(struct cli *cli, const char *name, bool libvirt)
 {
-	_cleanup_(vm_ctx_done) struct vm_ctx x;
+	/* Initialized: the format check below returns before vm_load() fills it. */
+	_cleanup_(vm_ctx_done) struct vm_ctx x = {.lock_fd = -1, .in.qmp_fd = -1};
 	_cleanup_free_ char *xml = NULL, *pw = NULL;
 	const struct vm_options *o;
 	int r;
