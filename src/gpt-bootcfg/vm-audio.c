@@ -20,12 +20,12 @@
 
 #define AUDIO_FAIL(e, ...)                                                                         \
 	do {                                                                                       \
-		*ret_error = config_error(c, (e)->line, (e)->col_value, __VA_ARGS__);             \
+		*ret_error = config_error(c, (e)->line, (e)->col_value, __VA_ARGS__);              \
 		return *ret_error ? -EINVAL : -ENOMEM;                                             \
 	} while (0)
 
 /* PulseAudio's native protocol socket below the user's runtime directory. */
-#define PULSE_DIR "pulse"
+#define PULSE_DIR    "pulse"
 #define PULSE_SOCKET "native"
 
 const char *vm_audio_to_string(enum vm_audio a)
@@ -87,8 +87,8 @@ int vm_audio_parse_key(const struct config *c, const struct config_entry *e, str
 		else if (streq(v, "pulseaudio"))
 			o->audio = VM_AUDIO_PULSEAUDIO;
 		else
-			AUDIO_FAIL(e, "audio: expected pipewire, pulseaudio, spice or none, not '%s'",
-				   v);
+			AUDIO_FAIL(
+			    e, "audio: expected pipewire, pulseaudio, spice or none, not '%s'", v);
 		o->audio_line = e->line;
 		o->audio_col = e->col_value;
 		return 1;
@@ -118,15 +118,17 @@ int vm_audio_check_config(const struct config *c, const struct vm_options *o, ch
 		return *ret_error ? -EINVAL : -ENOMEM;
 	}
 	if (o->audio_user && !vm_audio_is_host(o)) {
-		*ret_error = config_error(c, o->audio_user_line, o->audio_user_col,
-					  "audio-user: only used with audio = pipewire or pulseaudio");
+		*ret_error =
+		    config_error(c, o->audio_user_line, o->audio_user_col,
+				 "audio-user: only used with audio = pipewire or pulseaudio");
 		return *ret_error ? -EINVAL : -ENOMEM;
 	}
 	if (vm_audio_is_host(o) && !vm_audio_user(o)) {
-		*ret_error = config_error(c, o->audio_line, o->audio_col,
-					  "audio: %s needs audio-user = NAME (the desktop user whose "
-					  "sound server plays the guest's sound)",
-					  vm_audio_to_string(o->audio));
+		*ret_error =
+		    config_error(c, o->audio_line, o->audio_col,
+				 "audio: %s needs audio-user = NAME (the desktop user whose "
+				 "sound server plays the guest's sound)",
+				 vm_audio_to_string(o->audio));
 		return *ret_error ? -EINVAL : -ENOMEM;
 	}
 	return 0;
@@ -164,7 +166,8 @@ int vm_audio_qemu_args(const struct qemu_cmd_input *in, char ***ret)
 	if (in->test_audiodev)
 		r = asprintf(&dev, "%s,id=" VM_AUDIO_ID, in->test_audiodev);
 	else
-		r = asprintf(&dev, "pa,id=" VM_AUDIO_ID ",server=unix:%s%s/" PULSE_DIR "/" PULSE_SOCKET,
+		r = asprintf(&dev,
+			     "pa,id=" VM_AUDIO_ID ",server=unix:%s%s/" PULSE_DIR "/" PULSE_SOCKET,
 			     root, in->audio_runtime_dir);
 	if (r < 0)
 		return -ENOMEM;
@@ -201,8 +204,8 @@ int vm_audio_runtime_dir(struct path_cxt *pc, const struct vm_options *o, char *
 	if (r < 0)
 		return r;
 	if (r == 0) {
-		if (ret_why && asprintf(ret_why, "audio user '%s' does not exist (/etc/passwd)",
-					name) < 0)
+		if (ret_why &&
+		    asprintf(ret_why, "audio user '%s' does not exist (/etc/passwd)", name) < 0)
 			*ret_why = NULL;
 		return -ENOENT;
 	}
@@ -272,8 +275,8 @@ static int probe_as_user(const char *dir, const struct vm_user *u, int *ret_step
 	return -res[1];
 }
 
-int vm_audio_check_socket(struct path_cxt *pc, const struct vm_options *o,
-			  const char *runtime_dir, const struct vm_user *u, char **ret_why)
+int vm_audio_check_socket(struct path_cxt *pc, const struct vm_options *o, const char *runtime_dir,
+			  const struct vm_user *u, char **ret_why)
 {
 	_cleanup_free_ char *sock = NULL, *dir = NULL, *full_dir = NULL;
 	const char *name = vm_audio_user(o);

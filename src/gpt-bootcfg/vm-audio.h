@@ -69,8 +69,8 @@ int vm_audio_runtime_dir(struct path_cxt *pc, const struct vm_options *o, char *
  * has become u). -ENOENT, -ENOTSOCK, -EACCES, -ECONNREFUSED, ... with *ret_why saying
  * what is wrong and what to do.
  */
-int vm_audio_check_socket(struct path_cxt *pc, const struct vm_options *o,
-			  const char *runtime_dir, const struct vm_user *u, char **ret_why);
+int vm_audio_check_socket(struct path_cxt *pc, const struct vm_options *o, const char *runtime_dir,
+			  const struct vm_user *u, char **ret_why);
 
 /*
  * Whether QEMU (binary qemu) has the audio driver ("-audiodev help" lists it): 1 yes, 0

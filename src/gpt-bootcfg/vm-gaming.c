@@ -62,8 +62,8 @@ int vm_check_audio(struct vm_ctx *x)
 		return log_error_errno(-ENOPKG, "%s:%u:%u: VM '%s': %s", vm_cfg_path(x),
 				       o->audio_line, o->audio_col, x->vm->name, why);
 	if (r < 0)
-		return log_error_errno(r, "Failed to ask '%s -audiodev help' for its audio drivers: %m",
-				       x->in.qemu);
+		return log_error_errno(
+		    r, "Failed to ask '%s -audiodev help' for its audio drivers: %m", x->in.qemu);
 	r = vm_audio_check_socket(x->cli->pc, o, x->audio_runtime_dir, &x->user, &why);
 	if (r < 0 && why)
 		return log_error_errno(r, "%s:%u:%u: VM '%s': %s", vm_cfg_path(x), o->audio_line,
@@ -83,7 +83,7 @@ int vm_audio_env(const struct vm_ctx *x, char **ret)
 		return 0;
 	/* libpulse finds its runtime files (and QEMU the user's) below XDG_RUNTIME_DIR. */
 	return asprintf(ret, "XDG_RUNTIME_DIR=%s%s", root, x->in.audio_runtime_dir) < 0 ? -ENOMEM
-											 : 1;
+											: 1;
 }
 
 int vm_check_power(struct vm_ctx *x)
@@ -111,15 +111,17 @@ static int power_restore_leftover(struct cli *cli, const char *name, bool stoppi
 	int r = vm_power_restore(cli->pc, name, &what);
 
 	if (r < 0)
-		return log_error_errno(r, "Failed to restore the CPU governors of VM '%s' ('%s'): %m "
-					  "(the record " VM_POWER_RECORD " is kept)",
+		return log_error_errno(r,
+				       "Failed to restore the CPU governors of VM '%s' ('%s'): %m "
+				       "(the record " VM_POWER_RECORD " is kept)",
 				       name, what ? what : "?", name);
 	if (r > 0 && stopping)
 		log_info("VM '%s': restored the CPU governors its vm run had changed.", name);
 	else if (r > 0)
-		log_warning("VM '%s': restored the CPU governors an earlier vm run left changed (it "
-			    "did not end cleanly).",
-			    name);
+		log_warning(
+		    "VM '%s': restored the CPU governors an earlier vm run left changed (it "
+		    "did not end cleanly).",
+		    name);
 	return 0;
 }
 
@@ -168,9 +170,11 @@ void vm_power_release(struct vm_ctx *x)
 	x->power_recorded = false;
 	r = vm_power_restore(x->cli->pc, x->vm->name, &what);
 	if (r < 0)
-		log_error_errno(r, "Failed to restore the CPU governor of '%s': %m (recorded in "
-				   VM_POWER_RECORD "; the next vm run or vm stop retries)",
-				what ? what : "?", x->vm->name);
+		log_error_errno(
+		    r,
+		    "Failed to restore the CPU governor of '%s': %m (recorded in " VM_POWER_RECORD
+		    "; the next vm run or vm stop retries)",
+		    what ? what : "?", x->vm->name);
 	else if (r > 0)
 		log_info("VM '%s': CPU governors restored.", x->vm->name);
 }

@@ -60,10 +60,11 @@ int host_power_parse_key(const struct config *c, const struct config_entry *e,
 	}
 	if (streq(e->key, "max-cstate")) {
 		if (parse_uint(v, MAX_CSTATE, &u) < 0) {
-			*ret_error = config_error(c, e->line, e->col_value,
-						  "max-cstate: expected a C-state from 0 to %u, not "
-						  "'%s'",
-						  MAX_CSTATE, v);
+			*ret_error =
+			    config_error(c, e->line, e->col_value,
+					 "max-cstate: expected a C-state from 0 to %u, not "
+					 "'%s'",
+					 MAX_CSTATE, v);
 			return *ret_error ? -EINVAL : -ENOMEM;
 		}
 		h->has_max_cstate = true;
@@ -81,14 +82,15 @@ int host_power_check(const struct config *c, const struct config_section *s,
 
 	if (!h->has_max_cstate || !mc || !cl)
 		return 0;
-	STRV_FOREACH(w, h->extra_cmdline)
+	STRV_FOREACH (w, h->extra_cmdline)
 		if (startswith(*w, "intel_idle.max_cstate=") ||
 		    startswith(*w, "processor.max_cstate=")) {
 			/* Two values for one parameter: the kernel would take the last one. */
-			*ret_error = config_error(c, mc->line, mc->col_value,
-						  "max-cstate: cmdline (line %u) sets '%s' too; keep "
-						  "one of them",
-						  cl->line, *w);
+			*ret_error =
+			    config_error(c, mc->line, mc->col_value,
+					 "max-cstate: cmdline (line %u) sets '%s' too; keep "
+					 "one of them",
+					 cl->line, *w);
 			return *ret_error ? -EINVAL : -ENOMEM;
 		}
 	return 0;
@@ -131,8 +133,9 @@ int host_power_cstate_params(const struct host_config *h, const char *cpu_vendor
 		p = NULL;
 		w = NULL;
 		if (asprintf(&p, "processor.max_cstate=%u", h->max_cstate) < 0 ||
-		    asprintf(&w, "[host] max-cstate: the same limit for ACPI's processor idle "
-				 "driver%s%s",
+		    asprintf(&w,
+			     "[host] max-cstate: the same limit for ACPI's processor idle "
+			     "driver%s%s",
 			     amd ? " (AMD CPUs idle through it)" : " (used without intel_idle)",
 			     h->max_cstate == 0 ? "; it never goes below C1" : "") < 0) {
 			free(p);
@@ -227,17 +230,17 @@ int vm_power_check(struct path_cxt *pc, const struct vm_config *vm, const char *
 			r = split_words(avail, WHITESPACE, &l);
 			if (r < 0)
 				return r;
-			STRV_FOREACH(g, l)
+			STRV_FOREACH (g, l)
 				found = found || streq(*g, governor);
 		}
 		if (!found) {
-			_cleanup_free_ char *offered = l && l[0] ? strv_join(l, " ") : strdup("none");
+			_cleanup_free_ char *offered =
+			    l && l[0] ? strv_join(l, " ") : strdup("none");
 
-			if (!offered ||
-			    asprintf(ret_why,
-				     "cpu-governor = %s is not available on CPU %u "
-				     "(scaling_available_governors: %s)",
-				     governor, cpus[i], offered) < 0)
+			if (!offered || asprintf(ret_why,
+						 "cpu-governor = %s is not available on CPU %u "
+						 "(scaling_available_governors: %s)",
+						 governor, cpus[i], offered) < 0)
 				return -ENOMEM;
 			return -EINVAL;
 		}

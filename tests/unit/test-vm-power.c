@@ -367,9 +367,12 @@ static void test_governor(void)
 		is_str(what, GOV(2), "failing write: names the file");
 		free(what);
 		what = NULL;
-		s = get(root, GOV(1)), is_str(s, "schedutil", "failing write: CPU 1 put back"), free(s);
-		s = get(root, GOV(2)), is_str(s, "powersave", "failing write: CPU 2 untouched"), free(s);
-		s = get(root, GOV(3)), is_str(s, "schedutil", "failing write: CPU 3 untouched"), free(s);
+		s = get(root, GOV(1)), is_str(s, "schedutil", "failing write: CPU 1 put back"),
+		free(s);
+		s = get(root, GOV(2)), is_str(s, "powersave", "failing write: CPU 2 untouched"),
+		free(s);
+		s = get(root, GOV(3)), is_str(s, "schedutil", "failing write: CPU 3 untouched"),
+		free(s);
 		s = get(root, "/run/gpt-bootcfg/w.cpufreq"),
 		is_str(s, "(missing)", "failing write: record removed"), free(s);
 	}
