@@ -127,6 +127,19 @@ ok "--run-paths: the socket and the runtime directory under the root" -- jq -e -
 	(.argv | index("pa,id=audio0,server=unix:\($r)/run/user/1000/pulse/native") != null) and
 	(.env == ["XDG_RUNTIME_DIR=\($r)/run/user/1000"])' "$TAP_TMP/run.json"
 
+# The same VM as a libvirt domain: the card on libvirt's PulseAudio backend, a valid domain.
+"$GPT_BOOTCFG" --root "$r" vm export win10 --libvirt >"$TAP_TMP/dom.xml" 2>"$TAP_TMP/err"
+is "$?" 0 "vm export --libvirt exits 0"
+ok "export: ich9 card with a duplex codec on audio 1, audio 1 on alice's pulse socket" -- sh -c "
+	grep -qF \"<sound model='ich9'>\" '$TAP_TMP/dom.xml' &&
+	grep -qF \"<codec type='duplex'/>\" '$TAP_TMP/dom.xml' &&
+	grep -qF \"<audio id='1' type='pulseaudio' serverName='unix:/run/user/1000/pulse/native'/>\" '$TAP_TMP/dom.xml'"
+if command -v virt-xml-validate >/dev/null; then
+	ok "export: virt-xml-validate accepts it" -- virt-xml-validate "$TAP_TMP/dom.xml" domain
+else
+	ok "virt-xml-validate is installed (tests/deps.txt: libvirt-clients)" -- false
+fi
+
 # Bad values: one line naming file, line and column; exit 2.
 C=/etc/gpt-bootcfg/gpt-bootcfg.conf
 bad() { # DESCRIPTION WANT CONFIG-LINES...
