@@ -219,7 +219,8 @@ refused "QEMU without the pa driver" "$TAP_TMP/qemu-no-pa" \
 	"/etc/gpt-bootcfg/gpt-bootcfg.conf:9:9: VM 'snd': QEMU ('$TAP_TMP/qemu-no-pa') has no 'pa' audio driver ('-audiodev help' does not list it): install qemu-system-gui"
 refused "no sound server" "$TAP_TMP/qemu-pa" \
 	"/etc/gpt-bootcfg/gpt-bootcfg.conf:9:9: VM 'snd': audio = pipewire, but '/run/user/1000/pulse/native' does not exist: the sound server of 'alice' is not running (alice must be logged in, with pipewire and pipewire-pulse running)"
-ok "the private namespace hid the host's /run/user" -- test ! -e "$r/run/user/1000"
+ok "in the private namespace the host's /run/user is empty" -- in_ns sh -c '[ ! -d /run/user ] || [ -z "$(ls -A /run/user)" ]'
+ok "no runtime directory below the root yet" -- test ! -e "$r/run/user/1000"
 mkdir -p "$r/run/user/1000/pulse"
 chown -R 1000:1000 "$r/run/user/1000"; chmod 0700 "$r/run/user/1000" "$r/run/user/1000/pulse"
 : >"$r/run/user/1000/pulse/native"
