@@ -414,20 +414,26 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 	} else {
 		printf("%s: %s\n", name, state ? state : "unknown");
 		status_identity(NULL, &x.id);
-		printf("  vCPU  thread    affinity      on CPU  cur/MHz\n");
+		printf("  vCPU  thread    affinity      on CPU  cur/MHz  governor\n");
 	}
 	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *aff = NULL;
+		_cleanup_free_ char *aff = NULL, *gov = NULL;
 		int cpu = -1;
 		uint64_t khz = 0;
 		bool have_freq = false;
 
 		(void)vm_get_affinity(tids[i], &aff);
-		if (vm_thread_last_cpu(live, tids[i], &cpu) >= 0)
+		if (vm_thread_last_cpu(live, tids[i], &cpu) >= 0) {
 			have_freq = path_read_u64(cli->pc, &khz,
 						  "/sys/devices/system/cpu/cpu%d/cpufreq/"
 						  "scaling_cur_freq",
 						  cpu) >= 0;
+			/* The guide's "cpuperf.sh print cpufreq" PowerPolicy column. */
+			if (path_read_string(cli->pc, &gov,
+					     "/sys/devices/system/cpu/cpu%d/cpufreq/scaling_governor",
+					     cpu) >= 0)
+				gov[strcspn(gov, " \t\n")] = '\0';
+		}
 		if (json) {
 			json_object_begin(&w, NULL);
 			json_uint(&w, "vcpu", i);
@@ -441,14 +447,18 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 				json_uint(&w, "mhz", khz / 1000);
 			else
 				json_null(&w, "mhz");
+			if (gov)
+				json_string(&w, "governor", gov);
+			else
+				json_null(&w, "governor");
 			json_object_end(&w);
 		} else {
 			char mhz[32] = "-";
 
 			if (have_freq)
 				snprintf(mhz, sizeof(mhz), "%" PRIu64, khz / 1000);
-			printf("  %-5zu %-9d %-13s %-7d %s\n", i, (int)tids[i], aff ? aff : "?", cpu,
-			       mhz);
+			printf("  %-5zu %-9d %-13s %-7d %-8s %s\n", i, (int)tids[i], aff ? aff : "?",
+			       cpu, mhz, gov ? gov : "-");
 		}
 	}
 	if (json) {

@@ -18,7 +18,7 @@ if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
 	ok "fixture $fx exists" -- false
 	done_testing; exit
 fi
-for t in qemu-system-x86_64 python3; do
+for t in qemu-system-x86_64 python3 jq; do
 	if ! command -v $t >/dev/null; then
 		ok "$t is installed (tests/deps.txt)" -- false
 		done_testing; exit
@@ -127,6 +127,9 @@ is "$(head -n1 "$TAP_TMP/ready")" READY=1 "running: READY=1"
 is "$(governors)" "$SET" "running: vCPU CPU 1 and emulator CPU 0 on performance, 2 and 3 untouched"
 is "$(cat "$record" | tr '\n' ' ')" "0 schedutil 1 powersave " "running: the old governors recorded"
 ok "running: vm run says so" -- grep -q "cpufreq governor 'performance' on CPUs 0-1" "$TAP_TMP/run.out"
+"$GPT_BOOTCFG" --root "$r" vm status p --json >"$TAP_TMP/status.json" 2>"$TAP_TMP/err"
+is "$(jq -r '.vcpus[0] | "\(.cpu) \(.governor)"' "$TAP_TMP/status.json")" "1 performance" \
+	"running: vm status shows the governor of the vCPU's CPU"
 "$GPT_BOOTCFG" --root "$r" vm stop p >"$TAP_TMP/stop.out" 2>&1
 is "$?" 0 "vm stop exits 0"
 wait $run_pid
