@@ -375,3 +375,44 @@ int vm_audio_check_driver(const char *qemu, const char *driver, char **ret_why)
 		return -ENOMEM;
 	return 0;
 }
+
+int vm_audio_plan_findings(struct path_cxt *pc, const struct config *c, char ***warnings,
+			   char ***notes)
+{
+	int r;
+
+	for (size_t i = 0; i < c->n_vms; i++) {
+		const struct vm_config *vm = c->vms[i];
+		const struct vm_options *o = vm_options(vm);
+		_cleanup_free_ char *dir = NULL, *why = NULL, *s = NULL;
+		const char *name = vm_audio_user(o);
+
+		if (!vm_audio_is_host(o))
+			continue;
+		r = vm_audio_runtime_dir(pc, o, &dir, &why);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			if (asprintf(&s, "VM '%s' will not start: %s", vm->name,
+				     why ? why : strerror(-r)) < 0)
+				return -ENOMEM;
+			r = strv_consume(warnings, TAKE_PTR(s));
+			if (r < 0)
+				return r;
+			continue;
+		}
+		/* The socket itself exists only while the user is logged in: vm run checks it. */
+		if (asprintf(&s,
+			     "VM '%s': its sound card plays on %s's sound server (%s/" PULSE_DIR
+			     "/" PULSE_SOCKET ", QEMU's PulseAudio driver from qemu-system-gui); "
+			     "vm run checks that QEMU's user can reach it%s",
+			     vm->name, name, dir,
+			     o->user && streq(o->user, name) ? ""
+							     : " (docs/vm.md, \"Host audio\")") < 0)
+			return -ENOMEM;
+		r = strv_consume(notes, TAKE_PTR(s));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

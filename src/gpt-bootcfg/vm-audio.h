@@ -77,3 +77,10 @@ int vm_audio_check_socket(struct path_cxt *pc, const struct vm_options *o, const
  * no (then *ret_why says which package brings it), -errno when QEMU could not be asked.
  */
 int vm_audio_check_driver(const char *qemu, const char *driver, char **ret_why);
+
+/*
+ * Plan's findings for audio = pipewire|pulseaudio, appended to *warnings and *notes (strv):
+ * whose sound server each VM plays on, or why vm run would refuse (an unknown audio user).
+ */
+int vm_audio_plan_findings(struct path_cxt *pc, const struct config *c, char ***warnings,
+			   char ***notes);

@@ -127,6 +127,16 @@ ok "--run-paths: the socket and the runtime directory under the root" -- jq -e -
 	(.argv | index("pa,id=audio0,server=unix:\($r)/run/user/1000/pulse/native") != null) and
 	(.env == ["XDG_RUNTIME_DIR=\($r)/run/user/1000"])' "$TAP_TMP/run.json"
 
+# plan says where the sound goes, and that an unknown audio user keeps the VM from starting.
+"$GPT_BOOTCFG" --root "$r" plan >"$TAP_TMP/plan.txt" 2>"$TAP_TMP/err"
+is "$?" 0 "plan exits 0"
+ok "plan: a note on alice's sound server" -- grep -qxF "Note: VM 'win10': its sound card plays on alice's sound server (/run/user/1000/pulse/native, QEMU's PulseAudio driver from qemu-system-gui); vm run checks that QEMU's user can reach it (docs/vm.md, \"Host audio\")" "$TAP_TMP/plan.txt"
+write_config "$r" "audio = pipewire" "audio-user = carol"
+"$GPT_BOOTCFG" --root "$r" plan >"$TAP_TMP/plan.txt" 2>"$TAP_TMP/err"
+is "$?" 0 "plan with an unknown audio user exits 0 (the boot does not depend on it)"
+ok "plan: warns that the VM will not start" -- grep -qxF "Warning: VM 'win10' will not start: audio user 'carol' does not exist (/etc/passwd)" "$TAP_TMP/plan.txt"
+write_config "$r" "audio = pipewire" "audio-user = alice"
+
 # The same VM as a libvirt domain: the card on libvirt's PulseAudio backend, a valid domain.
 "$GPT_BOOTCFG" --root "$r" vm export win10 --libvirt >"$TAP_TMP/dom.xml" 2>"$TAP_TMP/err"
 is "$?" 0 "vm export --libvirt exits 0"
