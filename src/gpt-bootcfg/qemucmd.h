@@ -82,6 +82,14 @@ struct qemu_cmd_input {
 	 */
 	const char *machine;
 	const char *uuid;
+
+	/*
+	 * audio = pipewire|pulseaudio: the audio user's runtime directory ("/run/user/1000",
+	 * a host path; vm-audio.h resolves it). test_audiodev (tests only): this audiodev
+	 * driver ("none") in place of the sound server, for machines that have none.
+	 */
+	const char *audio_runtime_dir;
+	const char *test_audiodev;
 };
 
 /* bootindex= of every bootable device; 0 = none (the firmware does not boot it). */

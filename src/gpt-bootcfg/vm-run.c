@@ -239,7 +239,7 @@ int vm_run(struct cli *cli, const char *name)
 {
 	_cleanup_(vm_ctx_done) struct vm_ctx x;
 	_cleanup_strv_free_ char **argv = NULL;
-	_cleanup_free_ char *qmp_path = NULL, *qmp_host = NULL, *vcpus = NULL;
+	_cleanup_free_ char *qmp_path = NULL, *qmp_host = NULL, *vcpus = NULL, *audio_env = NULL;
 	struct qmp *q = NULL;
 	sigset_t set, oldmask;
 	struct stop_request first = {0};
@@ -250,7 +250,7 @@ int vm_run(struct cli *cli, const char *name)
 	int r, status, sig;
 
 	r = vm_load(cli, name, &x);
-	if (r < 0 || vm_check_host_disks(&x) < 0)
+	if (r < 0 || vm_check_host_disks(&x) < 0 || vm_audio_load(&x) < 0)
 		return EXIT_ERROR;
 	r = vm_check_vfio(&x);
 	if (r < 0)
@@ -258,8 +258,18 @@ int vm_run(struct cli *cli, const char *name)
 	r = vm_run_user(&x);
 	if (r < 0)
 		return EXIT_ERROR;
+	/* The sound server and the governors (vm-gaming.c): read-only, before the lock. */
+	r = vm_check_audio(&x);
+	if (r >= 0)
+		r = vm_check_power(&x);
+	if (r < 0)
+		return EXIT_ERROR;
 	/* Before anything is touched: a second instance must not disturb the first. */
 	r = vm_run_lock(&x);
+	if (r < 0)
+		return EXIT_ERROR;
+	/* Recorded first; vm_ctx_done() gives them back on every way out from here. */
+	r = vm_power_set(&x);
 	if (r < 0)
 		return EXIT_ERROR;
 	/* Prepare hooks first: one of them may allocate the hugepages late. */
@@ -331,6 +341,8 @@ int vm_run(struct cli *cli, const char *name)
 	}
 
 	x.in.path_root = path_cxt_root(cli->pc);
+	if (vm_audio_env(&x, &audio_env) < 0)
+		return log_oom(), EXIT_ERROR;
 	r = qemu_cmd_build(&x.in, &argv);
 	if (r < 0) {
 		log_error_errno(r, "Failed to build the QEMU command: %m");
@@ -370,6 +382,11 @@ int vm_run(struct cli *cli, const char *name)
 		if (fcntl(x.lock_fd, F_SETFD, 0) < 0 ||
 		    (x.in.qmp_by_fd && fcntl(x.in.qmp_fd, F_SETFD, 0) < 0)) {
 			fprintf(stderr, "gpt-bootcfg: cannot pass descriptors to QEMU: %m\n");
+			_exit(127);
+		}
+		/* audio = pipewire|pulseaudio: the audio user's runtime directory. */
+		if (audio_env && putenv(audio_env) < 0) {
+			fprintf(stderr, "gpt-bootcfg: cannot set '%s': %m\n", audio_env);
 			_exit(127);
 		}
 		r = vm_user_drop(&x.user);
@@ -570,20 +587,21 @@ static int vm_stop_restore(struct cli *cli, const char *name)
 {
 	_cleanup_free_ char *what = NULL;
 	_cleanup_close_ int fd = -1;
-	int r;
+	int r, governors;
 
 	fd = vm_lock_wait(cli->pc, name, 2000);
 	if (fd == -EBUSY)
 		return 0;
 	if (fd < 0)
 		return log_error_errno(fd, "Failed to lock '" VM_RUN_DIR "/%s.lock': %m", name);
+	governors = vm_power_stop_restore(cli, name);
 	r = vm_owner_restore(cli->pc, name, &what);
 	if (r < 0)
 		return log_error_errno(r, "Failed to restore the owner of '%s': %m",
 				       what ? what : "?");
 	if (r > 0)
 		log_info("VM '%s': restored the owners of the files its QEMU used.", name);
-	return 0;
+	return governors;
 }
 
 int vm_stop(struct cli *cli, const char *name, int timeout)

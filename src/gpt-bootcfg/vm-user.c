@@ -678,3 +678,17 @@ int vm_user_drop(const struct vm_user *u)
 		return -EPERM;
 	return 0;
 }
+
+int vm_user_lookup(struct path_cxt *pc, const char *name, uid_t *ret_uid, gid_t *ret_gid)
+{
+	uid_t uid;
+	gid_t gid;
+	int r = lookup_passwd(pc, name, &uid, &gid);
+
+	if (r <= 0)
+		return r;
+	*ret_uid = uid;
+	if (ret_gid)
+		*ret_gid = gid;
+	return 1;
+}

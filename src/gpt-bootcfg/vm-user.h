@@ -82,3 +82,6 @@ int vm_user_drop(const struct vm_user *u);
  * For plan: a warning when a VM's QEMU would run as root, and why (NULL when it would not).
  */
 int vm_user_plan_warning(struct path_cxt *pc, const struct vm_config *vm, char **ret);
+
+/* name -> uid (and gid, may be NULL) from ROOT/etc/passwd: 1 found, 0 not, -errno. */
+int vm_user_lookup(struct path_cxt *pc, const char *name, uid_t *ret_uid, gid_t *ret_gid);
