@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 
 #include "claimlist.h"
+#include "claimlog.h"
 #include "klog.h"
 #include "modload.h"
 #include "path.h"
@@ -262,12 +263,12 @@ static bool identify(struct claim_state *st, const struct claim_entry *e)
 
 	pci_addr_format(&e->addr, a);
 	if (pci_class_is_bridge(e->class)) {
-		klog(KLOG_WARNING, "%s: skipped: class %06x is a bridge; bridges are never claimed",
-		     a, e->class);
+		claim_log_device(KLOG_WARNING, CLAIM_RESULT_SKIPPED, a,
+				 "skipped: class %06x is a bridge; bridges are never claimed", e->class);
 		return false;
 	}
 	if (check_identity(st->pc, a, e, why, sizeof(why)) < 0) {
-		klog(KLOG_WARNING, "%s: skipped: %s", a, why);
+		claim_log_device(KLOG_WARNING, CLAIM_RESULT_SKIPPED, a, "skipped: %s", why);
 		return false;
 	}
 	return true;
@@ -287,12 +288,12 @@ static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 	if (!st->identified[e - st->list->entries])
 		return false;
 	if (check_group(st, a, why, sizeof(why)) < 0) {
-		klog(KLOG_WARNING, "%s: skipped: %s", a, why);
+		claim_log_device(KLOG_WARNING, CLAIM_RESULT_SKIPPED, a, "skipped: %s", why);
 		return false;
 	}
 	(void)path_readlink_basename(st->pc, &drv, "/sys/bus/pci/devices/%s/driver", a);
 	if (drv && streq(drv, VFIO_DRIVER)) {
-		klog(KLOG_INFO, "%s: already on vfio-pci", a);
+		claim_log_device(KLOG_INFO, CLAIM_RESULT_ALREADY, a, "already on vfio-pci");
 		return true;
 	}
 	if (st->opt->dry_run) {
@@ -301,14 +302,16 @@ static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 		return ensure_vfio(st);
 	}
 	if (!ensure_vfio(st)) {
-		klog(KLOG_WARNING, "%s: skipped: vfio-pci is not available", a);
+		claim_log_device(KLOG_WARNING, CLAIM_RESULT_SKIPPED, a,
+				 "skipped: vfio-pci is not available");
 		return false;
 	}
 
 	t = klog_now_ms();
 	r = path_write_string(st->pc, VFIO_DRIVER, "/sys/bus/pci/devices/%s/driver_override", a);
 	if (r < 0) {
-		klog(KLOG_ERR, "%s: writing driver_override failed: %s", a, strerror(-r));
+		claim_log_device(KLOG_ERR, CLAIM_RESULT_FAILED, a,
+				 "writing driver_override failed: %s", strerror(-r));
 		return false;
 	}
 	al += (size_t)snprintf(acts + al, sizeof(acts) - al, "override %.2f ms", klog_now_ms() - t);
@@ -317,7 +320,8 @@ static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 		t = klog_now_ms();
 		r = path_write_string(st->pc, a, "/sys/bus/pci/devices/%s/driver/unbind", a);
 		if (r < 0) {
-			klog(KLOG_ERR, "%s: unbinding %s failed: %s", a, drv, strerror(-r));
+			claim_log_device(KLOG_ERR, CLAIM_RESULT_FAILED, a, "unbinding %s failed: %s",
+					 drv, strerror(-r));
 			return false;
 		}
 		al += (size_t)snprintf(acts + al, sizeof(acts) - al, ", unbind %s %.2f ms", drv,
@@ -327,7 +331,8 @@ static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 	t = klog_now_ms();
 	r = path_write_string(st->pc, a, "/sys/bus/pci/drivers_probe");
 	if (r < 0) {
-		klog(KLOG_ERR, "%s: drivers_probe failed: %s", a, strerror(-r));
+		claim_log_device(KLOG_ERR, CLAIM_RESULT_FAILED, a, "drivers_probe failed: %s",
+				 strerror(-r));
 		return false;
 	}
 	(void)!snprintf(acts + al, sizeof(acts) - al, ", probe %.2f ms", klog_now_ms() - t);
@@ -338,11 +343,12 @@ static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 	 */
 	r = path_readlink_basename(st->pc, &after, "/sys/bus/pci/devices/%s/driver", a);
 	if (r < 0 || !streq(after, VFIO_DRIVER)) {
-		klog(KLOG_WARNING, "%s: not claimed (driver is %s): %s", a, r < 0 ? "none" : after,
-		     acts);
+		claim_log_device(KLOG_WARNING, CLAIM_RESULT_FAILED, a,
+				 "not claimed (driver is %s): %s", r < 0 ? "none" : after, acts);
 		return false;
 	}
-	klog(KLOG_INFO, "%s: claimed for vfio-pci in %.2f ms (%s)", a, klog_now_ms() - t0, acts);
+	claim_log_device(KLOG_INFO, CLAIM_RESULT_CLAIMED, a, "claimed for vfio-pci in %.2f ms (%s)",
+			 klog_now_ms() - t0, acts);
 	return true;
 }
 
@@ -447,6 +453,9 @@ int main(int argc, char **argv)
 	klog(KLOG_INFO, "%u of %zu device%s on vfio-pci%s in %.1f ms", claimed, list.n_entries,
 	     list.n_entries == 1 ? "" : "s", opt.dry_run ? " (dry run)" : "",
 	     klog_now_ms() - t0);
+	/* A dry run claimed nothing: "status" must not read it as the boot's claim. */
+	if (!opt.dry_run)
+		claim_log_write(pc);
 	klog_close();
 	return claimed == list.n_entries ? EXIT_ALL_CLAIMED : EXIT_SOME_SKIPPED;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "host.h"
 #include "lock.h"
 #include "log.h"
 #include "trial.h"
@@ -236,7 +237,9 @@ int verb_confirm(struct cli *cli, int argc, char **argv)
 	if (force)
 		return promote(cli, t) < 0 ? EXIT_ERROR : EXIT_OK;
 
-	r = path_read_string(cli->pc, &cmdline, "/proc/cmdline");
+	/* Only the command line of the host model: a full host_load() (disks, blkid) is not
+	 * what a boot-time unit with a timeout should wait for. */
+	r = host_read_cmdline(cli->pc, &cmdline);
 	if (r < 0) {
 		log_error_errno(r, "Failed to read '/proc/cmdline': %m");
 		return EXIT_ERROR;

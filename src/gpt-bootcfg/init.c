@@ -192,7 +192,8 @@ int verb_init(struct cli *cli, int argc, char **argv)
 			return EXIT_ERROR;
 		}
 		chosen[i].role = roles[i];
-		chosen[i].dev = host_find_pci(h, pci_addr_format(&a, canon));
+		pci_addr_format(&a, canon);
+		chosen[i].dev = host_find_pci(h, &a);
 		if (!chosen[i].dev) {
 			log_error("--%s: no PCI device %s on this host ('gpt-bootcfg list' shows "
 				  "them).",

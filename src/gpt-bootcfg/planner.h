@@ -5,8 +5,7 @@
  * The planner: host model + configuration -> decisions. Which devices are claimed (whole
  * IOMMU groups), which are refused and why, the kernel parameters with the reason for each,
  * and the drivers to hold back. Pure logic over struct host and struct config (plus the
- * module index through kmodres and the IOMMU's capability registers through the host's path
- * context); nothing is written and nothing is printed here.
+ * module index through kmodres); nothing is written and nothing is printed here.
  */
 
 #include <stdbool.h>
@@ -93,12 +92,6 @@ void plan_params_done(struct plan_params *p);
 
 /* The parameters as one space-separated string. */
 char *plan_params_join(const struct plan_params *p);
-
-/*
- * Interrupt remapping as the IOMMU reports it: 1 present, 0 absent, -ENODATA when the
- * root does not tell (no IOMMU registers visible).
- */
-int plan_interrupt_remapping(const struct host *h);
 
 /* "nvme0n1: mounted on / (nvme0n1p2), swap (nvme0n1p3)" for a disk in use, into sb. */
 struct strbuf;

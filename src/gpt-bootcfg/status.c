@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "bridge.h"
+#include "claimlist.h"
 #include "gen.h"
 #include "initrdcheck.h"
 #include "json.h"
@@ -12,10 +13,6 @@
 #include "trial.h"
 #include "verbs.h"
 
-/* Written by the initramfs (init-top) from the claim binary's messages; see docs/boot-claim.md. */
-#define CLAIM_LOG_PATH "/run/gpt-bootcfg/claim.log"
-#define HUGEPAGES_1G_PATH "/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
-#define HUGEPAGES_2M_PATH "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 
 static void help(void)
 {
@@ -32,34 +29,15 @@ enum boot_claim {
 	BOOT_CLAIM_NO,
 };
 
-/*
- * What the claim log says about an address: the last line "gpt-bootcfg: ADDRESS: ..." wins.
- * *ret_msg gets the message after the address.
- */
-static enum boot_claim claim_log_lookup(const char *log, const char *address, char **ret_msg)
+/* What the claim log (claimlist.h) says about an address; *ret_msg gets its message. */
+static enum boot_claim claim_log_lookup(const char *log, size_t size, const struct pci_addr *a,
+					char **ret_msg)
 {
-	enum boot_claim st = BOOT_CLAIM_UNKNOWN;
-	size_t alen = strlen(address);
+	enum claim_result r;
 
-	for (const char *line = log; line && *line;) {
-		const char *nl = strchr(line, '\n');
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		const char *m = startswith(line, "gpt-bootcfg: ");
-
-		if (m && (size_t)(m - line) + alen + 2 <= len && strncmp(m, address, alen) == 0 &&
-		    m[alen] == ':' && m[alen + 1] == ' ') {
-			const char *msg = m + alen + 2;
-			size_t mlen = len - (size_t)(msg - line);
-
-			free(*ret_msg);
-			*ret_msg = strndup(msg, mlen);
-			st = (startswith(msg, "claimed") || startswith(msg, "already on vfio-pci"))
-				     ? BOOT_CLAIM_YES
-				     : BOOT_CLAIM_NO;
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-	return st;
+	if (claim_log_find(log, size, a, &r, ret_msg) <= 0)
+		return BOOT_CLAIM_UNKNOWN;
+	return claim_result_on_vfio(r) ? BOOT_CLAIM_YES : BOOT_CLAIM_NO;
 }
 
 /* Whether the exact parameter is on the command line. */
@@ -83,12 +61,15 @@ static bool cmdline_has(const char *cmdline, const char *param)
  * shown (the usual setup); the 2 MiB one only when a VM uses 2 MiB pages. Returns whether
  * the pool is big enough.
  */
-static bool hugepage_pool(struct cli *cli, struct json_writer *w, struct strbuf *out, bool json,
-			  const char *key, const char *label, const char *path, uint64_t needed,
-			  bool always)
+static bool hugepage_pool(const struct host *h, struct json_writer *w, struct strbuf *out,
+			  bool json, const char *key, const char *label, uint64_t size,
+			  uint64_t needed, bool always)
 {
-	uint64_t allocated = 0;
-	bool have = path_read_u64(cli->pc, &allocated, "%s", path) >= 0;
+	const struct host_hugepages *hp;
+	const struct hugepage_count *pool =
+		host_hugepages(h, &hp) >= 0 ? host_hugepage_count(hp, size, -1) : NULL;
+	uint64_t allocated = pool ? pool->nr : 0;
+	bool have = pool != NULL;
 
 	if (json) {
 		json_object_begin(w, key);
@@ -117,6 +98,7 @@ int verb_status(struct cli *cli, int argc, char **argv)
 	};
 	_cleanup_strbuf_ struct strbuf text = STRBUF_INIT, jbuf = STRBUF_INIT;
 	_cleanup_free_ char *log = NULL;
+	size_t log_size = 0;
 	struct json_writer w;
 	bool json = false, ok = true, have_log, images_ok;
 	struct initrd_check images;
@@ -146,7 +128,9 @@ int verb_status(struct cli *cli, int argc, char **argv)
 		gen_done(&g);
 		return r;
 	}
-	have_log = path_read_full(cli->pc, &log, NULL, CLAIM_LOG_PATH) >= 0;
+	/* Written by the claim binary in the initramfs (claimlist.h, docs/boot-claim.md): a
+	 * report only status reads, not a fact of the host model. */
+	have_log = path_read_full(cli->pc, &log, &log_size, CLAIM_LOG_PATH) >= 0;
 
 	/* Both are built; one is printed. */
 	struct strbuf *out = json ? &jbuf : &text;
@@ -158,7 +142,7 @@ int verb_status(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < g.plan->n_devices; i++) {
 		const struct plan_device *pd = &g.plan->devices[i];
 		_cleanup_free_ char *msg = NULL;
-		enum boot_claim bc = claim_log_lookup(log, pd->cfg->address, &msg);
+		enum boot_claim bc = claim_log_lookup(log, log_size, &pd->cfg->addr, &msg);
 		const char *drv = pd->dev ? pd->dev->driver : NULL;
 		bool dev_ok = pd->dev && streq_ptr(drv, "vfio-pci");
 
@@ -214,9 +198,9 @@ int verb_status(struct cli *cli, int argc, char **argv)
 
 	if (!json)
 		strbuf_puts(out, "\n");
-	ok &= hugepage_pool(cli, &w, out, json, "hugepages_1g", "1 GiB", HUGEPAGES_1G_PATH,
+	ok &= hugepage_pool(g.host, &w, out, json, "hugepages_1g", "1 GiB", UINT64_C(1) << 30,
 			    g.plan->hugepages, true);
-	ok &= hugepage_pool(cli, &w, out, json, "hugepages_2m", "2 MiB", HUGEPAGES_2M_PATH,
+	ok &= hugepage_pool(g.host, &w, out, json, "hugepages_2m", "2 MiB", UINT64_C(2) << 20,
 			    g.plan->hugepages_2m, false);
 	r = bridge_status(cli->pc, g.config, json, &w, out, &ok);
 	if (r < 0) {

@@ -86,7 +86,7 @@ int vm_check_files(struct vm_ctx *x)
 		const struct vm_disk *d = &o->disks[i];
 
 		if (d->nvme_host) {
-			if (!host_find_pci(x->host, d->nvme_addr))
+			if (!host_find_pci_address(x->host, d->nvme_addr))
 				return log_error_errno(-ENODEV,
 						       "%s:%u:%u: disk: NVMe controller %s is not "
 						       "present on this host",
@@ -142,7 +142,7 @@ int vm_check_vfio(struct vm_ctx *x)
 	int bad = 0;
 
 	for (size_t i = 0; i < x->n_pt; i++) {
-		const struct pci_device *d = host_find_pci(x->host, x->pt[i].address);
+		const struct pci_device *d = host_find_pci(x->host, &x->pt[i].addr);
 
 		if (!d->driver || !streq(d->driver, "vfio-pci")) {
 			log_error("Device '%s' (%s) is on %s, not vfio-pci: run 'gpt-bootcfg status' "
@@ -156,7 +156,7 @@ int vm_check_vfio(struct vm_ctx *x)
 
 		if (!o->disks[i].nvme_host)
 			continue;
-		d = host_find_pci(x->host, o->disks[i].nvme_addr);
+		d = host_find_pci_address(x->host, o->disks[i].nvme_addr);
 		if (!d->driver || !streq(d->driver, "vfio-pci")) {
 			log_error("NVMe controller %s (disk nvme://) is on %s, not vfio-pci",
 				  o->disks[i].nvme_addr, d->driver ? d->driver : "no driver");

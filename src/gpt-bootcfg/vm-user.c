@@ -538,7 +538,7 @@ int vm_owner_prepare(struct path_cxt *pc, const struct host *h, struct qemu_cmd_
 						 : (o->disks[i - in->n_pt].nvme_host
 							    ? o->disks[i - in->n_pt].nvme_addr
 							    : NULL);
-		const struct pci_device *d = addr ? host_find_pci(h, addr) : NULL;
+		const struct pci_device *d = addr ? host_find_pci_address(h, addr) : NULL;
 		_cleanup_free_ char *node = NULL;
 		bool seen = false;
 

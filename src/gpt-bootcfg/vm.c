@@ -135,7 +135,7 @@ int vm_load(struct cli *cli, const char *name, struct vm_ctx *x)
 		if (!dc)
 			return log_error_errno(-ENOENT, "%s:%u:%u: devices: no [device %s] section",
 					       vm_cfg_path(x), o->devices_line, o->devices_col, *dn);
-		d = host_find_pci(x->host, dc->address);
+		d = host_find_pci(x->host, &dc->addr);
 		if (!d)
 			return log_error_errno(-ENODEV,
 					       "%s:%u:%u: device '%s' (%s) is not present on this host",

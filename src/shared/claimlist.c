@@ -331,3 +331,105 @@ void claim_cmdline_parse(const char *cmdline, struct claim_cmdline *ret)
 	}
 	*ret = c;
 }
+
+static const char *const claim_result_names[_CLAIM_RESULT_MAX] = {
+	[CLAIM_RESULT_CLAIMED] = "claimed",
+	[CLAIM_RESULT_ALREADY] = "already",
+	[CLAIM_RESULT_SKIPPED] = "skipped",
+	[CLAIM_RESULT_FAILED] = "failed",
+};
+
+const char *claim_result_to_string(enum claim_result r)
+{
+	return (unsigned)r < _CLAIM_RESULT_MAX ? claim_result_names[r] : NULL;
+}
+
+void claim_log_format(struct strbuf *sb, const struct pci_addr *a, enum claim_result r,
+		      const char *message)
+{
+	char addr[PCI_ADDR_STRLEN];
+
+	strbuf_printf(sb, "%s %s ", pci_addr_format(a, addr), strna(claim_result_to_string(r)));
+	for (const char *m = message ? message : ""; *m; m++) {
+		unsigned char c = (unsigned char)*m;
+
+		if (c < 0x20 || c == 0x7f)
+			strbuf_printf(sb, "\\x%02x", c);
+		else
+			strbuf_putc(sb, (char)c);
+	}
+	strbuf_putc(sb, '\n');
+}
+
+/* One record line (without its newline): 1 and the parts when it is one, else 0. */
+static int parse_record(const char *line, size_t len, struct pci_addr *ret_addr,
+			enum claim_result *ret_result, const char **ret_msg, size_t *ret_msg_len)
+{
+	char word[PCI_ADDR_STRLEN + 1];
+	const char *p = line, *end = line + len;
+	size_t k;
+
+	for (k = 0; p + k < end && p[k] != ' ';)
+		k++;
+	if (k == 0 || k >= sizeof(word) || p + k >= end)
+		return 0;
+	memcpy(word, p, k);
+	word[k] = '\0';
+	if (pci_addr_parse(word, ret_addr) < 0)
+		return 0;
+	p += k + 1;
+	for (int r = 0; r < _CLAIM_RESULT_MAX; r++) {
+		size_t n = strlen(claim_result_names[r]);
+
+		if ((size_t)(end - p) >= n && strncmp(p, claim_result_names[r], n) == 0 &&
+		    (p + n == end || p[n] == ' ')) {
+			*ret_result = (enum claim_result)r;
+			p += n;
+			if (p < end)
+				p++;
+			*ret_msg = p;
+			*ret_msg_len = (size_t)(end - p);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int claim_log_find(const char *text, size_t size, const struct pci_addr *a,
+		   enum claim_result *ret_result, char **ret_message)
+{
+	const char *found = NULL;
+	size_t found_len = 0;
+	enum claim_result result = CLAIM_RESULT_SKIPPED;
+
+	for (size_t off = 0; text && off < size;) {
+		const char *line = text + off, *nl = memchr(line, '\n', size - off);
+		size_t len = nl ? (size_t)(nl - line) : size - off;
+		struct pci_addr la;
+		enum claim_result lr;
+		const char *msg;
+		size_t msg_len;
+
+		off += len + 1;
+		/* A NUL inside is garbage: the message would end there. */
+		if (len == 0 || line[0] == '#' || memchr(line, '\0', len))
+			continue;
+		if (parse_record(line, len, &la, &lr, &msg, &msg_len) && pci_addr_cmp(&la, a) == 0) {
+			found = msg;
+			found_len = msg_len;
+			result = lr;
+		}
+	}
+	if (!found)
+		return 0;
+	if (ret_message) {
+		char *m = strndup(found, found_len);
+
+		if (!m)
+			return -ENOMEM;
+		*ret_message = m;
+	}
+	if (ret_result)
+		*ret_result = result;
+	return 1;
+}

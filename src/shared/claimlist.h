@@ -97,3 +97,48 @@ struct claim_cmdline {
  * the kill switch too: the kernel strips those quotes before any module sees the value.
  */
 void claim_cmdline_parse(const char *cmdline, struct claim_cmdline *ret);
+
+/*
+ * The claim log, /run/gpt-bootcfg/claim.log: what the claim binary did with each listed
+ * device at boot. The binary writes it in the initramfs (initramfs-tools moves /run into
+ * the booted system) and "status" reads it. One record a line:
+ *
+ *     ADDRESS RESULT MESSAGE
+ *     0000:65:00.0 claimed claimed for vfio-pci in 0.42 ms (override 0.02 ms, probe 0.31 ms)
+ *
+ * ADDRESS is canonical (DDDD:BB:DD.F), RESULT one of the words below, MESSAGE the text of
+ * the binary's kernel log line after "ADDRESS: " (control bytes as \xHH, so one line).
+ * Lines starting with '#' are comments; the last record of an address wins; a line that
+ * is none of these is skipped (the file is only a report: a torn write loses a record,
+ * never a claim).
+ */
+#define CLAIM_LOG_PATH "/run/gpt-bootcfg/claim.log"
+
+enum claim_result {
+	CLAIM_RESULT_CLAIMED, /* bound to vfio-pci now */
+	CLAIM_RESULT_ALREADY, /* was on vfio-pci before */
+	CLAIM_RESULT_SKIPPED, /* left alone: identity, group, bridge, no vfio-pci */
+	CLAIM_RESULT_FAILED,  /* a write to sysfs failed, or vfio-pci did not bind */
+	_CLAIM_RESULT_MAX,
+};
+
+/* "claimed", "already", "skipped", "failed"; NULL out of range. */
+const char *claim_result_to_string(enum claim_result r);
+
+/* True when the device was on vfio-pci after the claim (claimed or already). */
+static inline bool claim_result_on_vfio(enum claim_result r)
+{
+	return r == CLAIM_RESULT_CLAIMED || r == CLAIM_RESULT_ALREADY;
+}
+
+/* Append one record (with its newline) to sb. */
+void claim_log_format(struct strbuf *sb, const struct pci_addr *a, enum claim_result r,
+		      const char *message);
+
+/*
+ * The last record of address a in the first size bytes of text: 1 with *ret_result and a
+ * newly allocated *ret_message (either may be NULL), 0 when there is none (outputs
+ * untouched), -ENOMEM.
+ */
+int claim_log_find(const char *text, size_t size, const struct pci_addr *a,
+		   enum claim_result *ret_result, char **ret_message);

@@ -11,6 +11,10 @@
  * CLI), while a missing optional attribute (reset_method, boot_vga on old kernels) is
  * simply absent. A present attribute with garbage in it is an error that names the path
  * (host_last_error()).
+ *
+ * The IOMMU units and the hugepage pools are read at host_load() too, but garbage there
+ * fails only the verbs that use them ("list" still works on such a tree): the error is kept
+ * and returned by their accessors, host_iommu() and host_hugepages().
  */
 
 #include <stdbool.h>
@@ -109,6 +113,53 @@ struct mount_entry {
 	char *options; /* super block options ("rw,pagesize=2M"), "" if none */
 };
 
+/* An IOMMU unit the kernel registered, /sys/class/iommu/NAME. */
+enum iommu_unit_kind {
+	IOMMU_UNIT_OTHER, /* e.g. virtio-iommu, an ARM SMMU */
+	IOMMU_UNIT_DMAR,  /* Intel VT-d, "dmar0" */
+	IOMMU_UNIT_IVHD,  /* AMD-Vi, "ivhd0" */
+};
+
+/* VT-d extended capability register bit 3: IR, interrupt remapping support. */
+#define DMAR_ECAP_IR (UINT64_C(1) << 3)
+
+struct iommu_unit {
+	char *name;
+	enum iommu_unit_kind kind;
+	uint64_t ecap; /* DMAR units: intel-iommu/ecap; 0 for the others */
+};
+
+struct host_iommu {
+	bool acpi_dmar; /* the firmware describes an Intel IOMMU (/sys/firmware/acpi/tables/DMAR) */
+	bool acpi_ivrs; /* ... an AMD IOMMU (IVRS) */
+	struct iommu_unit *units; /* sorted by name (version order); none without the class */
+	size_t n_units;
+};
+
+struct hugepage_count {
+	uint64_t nr;      /* nr_hugepages: the pool's size */
+	uint64_t free;    /* free_hugepages */
+	uint64_t surplus; /* surplus_hugepages; 0 when the file is absent */
+};
+
+struct hugepage_node_pool {
+	int node;
+	struct hugepage_count pages; /* /sys/devices/system/node/nodeN/hugepages/hugepages-SIZEkB */
+};
+
+struct hugepage_pool {
+	uint64_t size_kb;            /* page size, from the directory name "hugepages-2048kB" */
+	struct hugepage_count pages; /* /sys/kernel/mm/hugepages/hugepages-SIZEkB */
+	struct hugepage_node_pool *nodes; /* the nodes that have this size, by node number */
+	size_t n_nodes;
+};
+
+struct host_hugepages {
+	bool supported;              /* /sys/kernel/mm/hugepages exists (CONFIG_HUGETLBFS) */
+	struct hugepage_pool *pools; /* in the kernel's directory order (smallest first) */
+	size_t n_pools;
+};
+
 struct host {
 	struct path_cxt *pc; /* borrowed, must outlive the host */
 
@@ -129,6 +180,25 @@ struct host {
 	char *kernel_release; /* /proc/sys/kernel/osrelease */
 	uint64_t mem_total;   /* bytes, MemTotal of /proc/meminfo; 0 if unknown */
 	char *default_route_dev; /* interface of the IPv4 default route (/proc/net/route), or NULL */
+
+	/*
+	 * Online CPUs as the kernel writes them ("0-7"): /sys/devices/system/cpu/online, or
+	 * .../possible on trees without the former (snapshots of hosts without CPU hotplug);
+	 * cpus_online_path names the file read. NULL when there is neither.
+	 */
+	char *cpus_online;
+	const char *cpus_online_path;
+	/* Online NUMA nodes (/sys/devices/system/node/online, sorted); none when unknown. */
+	unsigned *nodes_online;
+	size_t n_nodes_online;
+
+	/* Through host_iommu() and host_hugepages(): *_error is the -errno of reading them. */
+	struct host_iommu iommu;
+	int iommu_error;
+	char *iommu_error_msg;
+	struct host_hugepages hugepages;
+	int hugepages_error;
+	char *hugepages_error_msg;
 };
 
 /*
@@ -166,7 +236,9 @@ int host_load_names(struct host *h);
 int host_pci_ids_path(struct path_cxt *pc, char **ret);
 
 /* Lookups; NULL when absent. */
-struct pci_device *host_find_pci(const struct host *h, const char *address);
+struct pci_device *host_find_pci(const struct host *h, const struct pci_addr *addr);
+/* The same by a textual address ("65:00.0", "0000:65:00.0"); NULL when it is not one. */
+struct pci_device *host_find_pci_address(const struct host *h, const char *address);
 struct iommu_group *host_find_group(const struct host *h, int id);
 struct block_device *host_find_block(const struct host *h, const char *name);
 
@@ -193,3 +265,62 @@ int host_cmdline_get(const struct host *h, const char *key, char **ret_value);
 /* Functions of the same slot as d (including d), sorted by function number. */
 size_t host_slot_functions(const struct host *h, const struct pci_device *d,
 			   struct pci_device **ret, size_t max);
+
+/*
+ * /proc/cmdline as host_load() reads it (h->cmdline, trailing white space dropped), for a
+ * verb that needs nothing else of the host ("confirm" at boot). -ENOENT when absent.
+ */
+int host_read_cmdline(struct path_cxt *pc, char **ret);
+
+/* True for AMD's and Hygon's CPUs (AMD-V, AMD-Vi). */
+bool host_cpu_is_amd(const struct host *h);
+
+/*
+ * Whether the kernel reserves boot-time hugepages per NUMA node ("hugepages=0:8,1:8"),
+ * which Linux does since 5.14; false when the release is unknown.
+ */
+bool host_kernel_has_node_hugepages(const struct host *h);
+
+/*
+ * The IOMMU tables and units read at host_load(). 0 and *ret set; or the -errno of reading
+ * them (garbage in an ecap register), with host_last_error() naming the file.
+ */
+int host_iommu(const struct host *h, const struct host_iommu **ret);
+
+/* The hugepage pools read at host_load(), as host_iommu(). */
+int host_hugepages(const struct host *h, const struct host_hugepages **ret);
+
+/*
+ * The pool of one page size (bytes), host-wide (node < 0) or on one NUMA node; NULL when
+ * the host has no such pool.
+ */
+const struct hugepage_count *host_hugepage_count(const struct host_hugepages *hp, uint64_t size,
+						 int node);
+
+/*
+ * Interrupt remapping keeps an assigned device from sending arbitrary MSIs into the host;
+ * without it vfio_iommu_type1 refuses devices unless allow_unsafe_interrupts=1. The one
+ * verdict "check" reports and the planner refuses on, from what stays visible after boot
+ * (not dmesg):
+ *  - the kernel command line can switch it off (intremap=off, nointremap);
+ *  - Intel: the kernel enables remapping only when every DMAR unit has the IR bit in its
+ *    extended capability register, so one unit without it means no remapping;
+ *  - AMD: every AMD-Vi implementation remaps interrupts, so an active AMD IOMMU (an ivhd
+ *    unit, or an AMD CPU with IOMMU groups) has it.
+ */
+enum intremap_state {
+	INTREMAP_ON,
+	INTREMAP_OFF_CMDLINE, /* intremap=off or nointremap */
+	INTREMAP_UNSUPPORTED, /* a DMAR unit lacks the IR bit */
+	INTREMAP_NO_IOMMU,    /* no active IOMMU unit: nothing to tell (or to remap with) */
+};
+
+struct intremap_verdict {
+	enum intremap_state state;
+	size_t n_dmar; /* DMAR units */
+	size_t n_ir;   /* of which with the IR bit */
+	char reason[128]; /* one line for "check": "supported by all 2 DMAR units (ecap IR bit) ..." */
+};
+
+/* The verdict; -errno when the IOMMU units could not be read (host_iommu()). */
+int host_interrupt_remapping(const struct host *h, struct intremap_verdict *ret);

@@ -30,6 +30,13 @@ static int fail(const struct host *h, int r, const char *host_path, const char *
 	return r;
 }
 
+/* A fact the host model could not read: its error names the file already. */
+static int fail_host(int r)
+{
+	snprintf(last_error, sizeof(last_error), "%s", host_last_error());
+	return r;
+}
+
 const char *const platform_kmod_index_files[] = {
 	"modules.dep",	   "modules.dep.bin",	 "modules.alias",	  "modules.alias.bin",
 	"modules.softdep", "modules.symbols.bin", "modules.builtin",	  "modules.builtin.bin",
@@ -120,11 +127,6 @@ static bool is_intel(const struct host *h)
 	return streq_ptr(h->cpu_vendor, "GenuineIntel");
 }
 
-static bool is_amd(const struct host *h)
-{
-	return streq_ptr(h->cpu_vendor, "AuthenticAMD") || streq_ptr(h->cpu_vendor, "HygonGenuine");
-}
-
 static int check_cpu(const struct host *h, struct check_report *rep)
 {
 	if (host_has_cpu_flag(h, "vmx"))
@@ -136,6 +138,11 @@ static int check_cpu(const struct host *h, struct check_report *rep)
 		   "no vmx or svm flag in /proc/cpuinfo (%s)", h->cpu_vendor ? h->cpu_vendor : "unknown CPU");
 }
 
+/*
+ * /dev/kvm, /sys/firmware/efi and the module index are read here, through the path layer,
+ * and not in the host model: only "check" asks, and host_load() would make every verb pay
+ * for them (libkmod's index in particular). Everything else comes from struct host.
+ */
 static int check_kvm(const struct host *h, struct check_report *rep)
 {
 	int r = path_exists(h->pc, "/dev/kvm");
@@ -145,25 +152,23 @@ static int check_kvm(const struct host *h, struct check_report *rep)
 	if (r > 0)
 		return add(rep, "kvm", CHECK_PASS, NULL, "/dev/kvm exists");
 	return add(rep, "kvm", CHECK_FAIL,
-		   is_amd(h) ? "Load kvm_amd (modprobe kvm_amd) after enabling SVM in the firmware."
+		   host_cpu_is_amd(h) ? "Load kvm_amd (modprobe kvm_amd) after enabling SVM in the firmware."
 			     : "Load kvm_intel (modprobe kvm_intel) after enabling VT-x in the firmware.",
 		   "/dev/kvm is missing: KVM is not available");
 }
 
 static int check_iommu_firmware(const struct host *h, struct check_report *rep)
 {
-	int dmar, ivrs;
+	const struct host_iommu *io;
+	int r;
 
-	dmar = path_exists(h->pc, "/sys/firmware/acpi/tables/DMAR");
-	if (dmar < 0)
-		return fail(h, dmar, "/sys/firmware/acpi/tables/DMAR", "%s", strerror(-dmar));
-	ivrs = path_exists(h->pc, "/sys/firmware/acpi/tables/IVRS");
-	if (ivrs < 0)
-		return fail(h, ivrs, "/sys/firmware/acpi/tables/IVRS", "%s", strerror(-ivrs));
-	if (dmar > 0)
+	r = host_iommu(h, &io);
+	if (r < 0)
+		return fail_host(r);
+	if (io->acpi_dmar)
 		return add(rep, "iommu-firmware", CHECK_PASS, NULL,
 			   "the firmware describes an Intel VT-d IOMMU (ACPI DMAR table)");
-	if (ivrs > 0)
+	if (io->acpi_ivrs)
 		return add(rep, "iommu-firmware", CHECK_PASS, NULL,
 			   "the firmware describes an AMD-Vi IOMMU (ACPI IVRS table)");
 	return add(rep, "iommu-firmware", CHECK_FAIL,
@@ -177,91 +182,47 @@ static int check_iommu_kernel(const struct host *h, struct check_report *rep)
 		return add(rep, "iommu-kernel", CHECK_PASS, NULL,
 			   "the IOMMU is active: %zu IOMMU groups", h->n_groups);
 	return add(rep, "iommu-kernel", CHECK_FAIL,
-		   is_amd(h) ? "Remove amd_iommu=off or iommu=off from the kernel command line and "
+		   host_cpu_is_amd(h) ? "Remove amd_iommu=off or iommu=off from the kernel command line and "
 			       "enable the IOMMU in the firmware."
 			     : "Add intel_iommu=on to the kernel command line (gpt-bootcfg apply "
 			       "does) and enable VT-d in the firmware.",
 		   "no IOMMU groups: the kernel is not using an IOMMU");
 }
 
-/*
- * Interrupt remapping keeps an assigned device from sending arbitrary MSIs into the host;
- * without it vfio_iommu_type1 refuses to assign devices unless allow_unsafe_interrupts=1.
- * dmesg would tell whether the kernel enabled it, but it is gone after a while and not part
- * of a host tree, so we decide from what stays visible:
- *  - the kernel command line can switch it off (intremap=off, nointremap);
- *  - Intel: every DMAR unit's extended capability register (intel-iommu/ecap) has bit 3
- *    (IR) set when the hardware supports it; the kernel enables remapping only when all
- *    units support it, so one unit without IR means no remapping;
- *  - AMD: interrupt remapping is part of every AMD-Vi implementation, so an active AMD
- *    IOMMU (ivhd units, or an IVRS table with IOMMU groups) has it.
- */
+/* The verdict and its reason are the host model's (host_interrupt_remapping()). */
 static int check_intremap(const struct host *h, struct check_report *rep)
 {
-	_cleanup_strv_free_ char **units = NULL;
 	_cleanup_free_ char *v = NULL;
-	size_t n_dmar = 0, n_ir = 0, n_ivhd = 0;
+	struct intremap_verdict ir;
 	bool unsafe = false;
 	int r;
 
-	r = host_cmdline_get(h, "intremap", &v);
-	if (r < 0)
+	r = host_interrupt_remapping(h, &ir);
+	if (r == -ENOMEM)
 		return r;
-	if ((r > 0 && streq(v, "off")) || host_cmdline_get(h, "nointremap", NULL) > 0)
-		return add(rep, "interrupt-remapping", CHECK_FAIL,
-			   "Remove intremap=off / nointremap from the kernel command line.",
-			   "interrupt remapping is switched off on the kernel command line");
-	free(TAKE_PTR(v));
+	if (r < 0)
+		return fail_host(r);
 	if (host_cmdline_get(h, "vfio_iommu_type1.allow_unsafe_interrupts", &v) > 0)
 		unsafe = streq(v, "1") || streq(v, "Y") || streq(v, "y") || streq(v, "");
 
-	r = path_list_dir(h->pc, &units, "/sys/class/iommu");
-	if (r < 0 && r != -ENOENT)
-		return fail(h, r, "/sys/class/iommu", "%s", strerror(-r));
-	STRV_FOREACH(u, units)
-	{
-		char p[256];
-		uint64_t ecap;
-
-		if (startswith(*u, "ivhd")) {
-			n_ivhd++;
-			continue;
-		}
-		if (!startswith(*u, "dmar"))
-			continue;
-		n_dmar++;
-		snprintf(p, sizeof(p), "/sys/class/iommu/%s/intel-iommu/ecap", *u);
-		r = path_read_hex(h->pc, &ecap, "%s", p);
-		if (r == -EBADMSG)
-			return fail(h, r, p, "not a hexadecimal number");
-		if (r == -ENOENT)
-			return fail(h, r, p, "missing attribute");
-		if (r < 0)
-			return fail(h, r, p, "%s", strerror(-r));
-		if (ecap & (UINT64_C(1) << 3))
-			n_ir++;
-	}
-
-	if (n_dmar == 1 && n_ir == 1)
-		return add(rep, "interrupt-remapping", CHECK_PASS, NULL,
-			   "supported by the DMAR unit (ecap IR bit) and not disabled");
-	if (n_dmar > 0 && n_ir == n_dmar)
-		return add(rep, "interrupt-remapping", CHECK_PASS, NULL,
-			   "supported by all %zu DMAR units (ecap IR bit) and not disabled", n_dmar);
-	if (n_dmar > 0)
-		return add(rep, "interrupt-remapping",
-			   unsafe ? CHECK_WARN : CHECK_FAIL,
+	switch (ir.state) {
+	case INTREMAP_ON:
+		return add(rep, "interrupt-remapping", CHECK_PASS, NULL, "%s", ir.reason);
+	case INTREMAP_OFF_CMDLINE:
+		return add(rep, "interrupt-remapping", CHECK_FAIL,
+			   "Remove intremap=off / nointremap from the kernel command line.", "%s",
+			   ir.reason);
+	case INTREMAP_UNSUPPORTED:
+		return add(rep, "interrupt-remapping", unsafe ? CHECK_WARN : CHECK_FAIL,
 			   "Use hardware with interrupt remapping; "
 			   "vfio_iommu_type1.allow_unsafe_interrupts=1 works but only for trusted guests.",
-			   "%zu of %zu DMAR units lack interrupt remapping (ecap IR bit)%s",
-			   n_dmar - n_ir, n_dmar,
+			   "%s%s", ir.reason,
 			   unsafe ? "; allow_unsafe_interrupts=1 lets vfio assign devices anyway" : "");
-	if (n_ivhd > 0 || (is_amd(h) && h->n_groups > 0))
-		return add(rep, "interrupt-remapping", CHECK_PASS, NULL,
-			   "AMD-Vi provides interrupt remapping and it is not disabled");
+	case INTREMAP_NO_IOMMU:
+		break;
+	}
 	return add(rep, "interrupt-remapping", CHECK_FAIL,
-		   "Enable the IOMMU first (see iommu-firmware and iommu-kernel).",
-		   "no active IOMMU unit in /sys/class/iommu, so no interrupt remapping");
+		   "Enable the IOMMU first (see iommu-firmware and iommu-kernel).", "%s", ir.reason);
 }
 
 static int check_uefi(const struct host *h, struct check_report *rep)
@@ -355,81 +316,31 @@ static int check_cmdline(const struct host *h, struct check_report *rep)
 		   strbuf_str(&sb));
 }
 
-static int read_u64_attr(const struct host *h, const char *p, uint64_t *ret)
-{
-	int r = path_read_u64(h->pc, ret, "%s", p);
-
-	if (r == -EBADMSG)
-		return fail(h, r, p, "not a number");
-	if (r < 0)
-		return fail(h, r, p, "%s", strerror(-r));
-	return 0;
-}
-
 static int check_hugepages(const struct host *h, struct check_report *rep)
 {
-	_cleanup_strv_free_ char **sizes = NULL, **nodes = NULL;
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+	const struct host_hugepages *hp;
 	uint64_t any = 0;
 	int r;
 
-	r = path_list_dir(h->pc, &sizes, "/sys/kernel/mm/hugepages");
-	if (r == -ENOENT)
+	r = host_hugepages(h, &hp);
+	if (r < 0)
+		return fail_host(r);
+	if (!hp->supported)
 		return add(rep, "hugepages", CHECK_WARN,
 			   "Use a kernel built with hugetlbfs (CONFIG_HUGETLBFS).",
 			   "the kernel has no hugepage support (/sys/kernel/mm/hugepages missing)");
-	if (r < 0)
-		return fail(h, r, "/sys/kernel/mm/hugepages", "%s", strerror(-r));
-	r = path_list_dir(h->pc, &nodes, "/sys/devices/system/node");
-	if (r < 0 && r != -ENOENT)
-		return fail(h, r, "/sys/devices/system/node", "%s", strerror(-r));
+	for (size_t i = 0; i < hp->n_pools; i++) {
+		const struct hugepage_pool *p = &hp->pools[i];
 
-	STRV_FOREACH(s, sizes)
-	{
-		char p[512];
-		uint64_t kb, total, free_pages;
-		const char *num = startswith(*s, "hugepages-");
-		char *end;
-
-		if (!num)
-			continue;
-		kb = strtoull(num, &end, 10);
-		if (end == num || !streq(end, "kB"))
-			continue;
-		snprintf(p, sizeof(p), "/sys/kernel/mm/hugepages/%s/nr_hugepages", *s);
-		r = read_u64_attr(h, p, &total);
-		if (r < 0)
-			return r;
-		snprintf(p, sizeof(p), "/sys/kernel/mm/hugepages/%s/free_hugepages", *s);
-		r = read_u64_attr(h, p, &free_pages);
-		if (r < 0)
-			return r;
 		strbuf_printf(&sb, "%s%" PRIu64 " kB: %" PRIu64 " total, %" PRIu64 " free",
-			      sb.len ? "; " : "", kb, total, free_pages);
-		any += total;
-		if (total == 0)
+			      sb.len ? "; " : "", p->size_kb, p->pages.nr, p->pages.free);
+		any += p->pages.nr;
+		if (p->pages.nr == 0)
 			continue;
-		STRV_FOREACH(nd, nodes)
-		{
-			uint64_t nt, nf;
-
-			if (!startswith(*nd, "node") || !isdigit((unsigned char)(*nd)[4]))
-				continue;
-			snprintf(p, sizeof(p), "/sys/devices/system/node/%s/hugepages/%s/nr_hugepages",
-				 *nd, *s);
-			r = path_exists(h->pc, "%s", p);
-			if (r <= 0)
-				continue;
-			r = read_u64_attr(h, p, &nt);
-			if (r < 0)
-				return r;
-			snprintf(p, sizeof(p),
-				 "/sys/devices/system/node/%s/hugepages/%s/free_hugepages", *nd, *s);
-			r = read_u64_attr(h, p, &nf);
-			if (r < 0)
-				return r;
-			strbuf_printf(&sb, ", %s %" PRIu64 "/%" PRIu64, *nd, nf, nt);
-		}
+		for (size_t j = 0; j < p->n_nodes; j++)
+			strbuf_printf(&sb, ", node%d %" PRIu64 "/%" PRIu64, p->nodes[j].node,
+				      p->nodes[j].pages.free, p->nodes[j].pages.nr);
 	}
 	if (!strbuf_str(&sb))
 		return -ENOMEM;

@@ -28,7 +28,7 @@ mkdev() {
 # and the bridge 07.1.
 mkhost() {
 	_r=$(mktemp -d "$TAP_TMP/root.XXXXXX")
-	mkdir -p "$_r/proc" "$_r/dev" "$_r/etc/gpt-bootcfg" "$_r/sys/bus/pci/drivers/vfio-pci"
+	mkdir -p "$_r/proc" "$_r/dev" "$_r/run" "$_r/etc/gpt-bootcfg" "$_r/sys/bus/pci/drivers/vfio-pci"
 	echo "BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro intel_iommu=on" >"$_r/proc/cmdline"
 	: >"$_r/dev/kmsg"; : >"$_r/sys/bus/pci/drivers_probe"
 	mkdev "$_r" 0000:00:03.0 1b36 0010 1af4 1100 010802 3 nvme
@@ -71,6 +71,12 @@ ok "kmsg: unbound target" -- kmsg_has "$r" "0000:00:04.0: not claimed (driver is
 ok "kmsg: already on vfio-pci" -- kmsg_has "$r" "<6>gpt-bootcfg: 0000:00:06.0: already on vfio-pci"
 ok "kmsg: summary" -- kmsg_has "$r" "1 of 3 devices on vfio-pci"
 is "$(wc -c <"$TAP_TMP/log")" 0 "nothing on stderr without --stderr"
+# The same outcomes as records of the claim log "status" reads (claimlist.h).
+log="$r/run/gpt-bootcfg/claim.log"
+ok "claim log written" -- test -f "$log"
+is "$(grep -v '^#' "$log" | cut -d' ' -f1,2 | tr '\n' ' ')" \
+	"0000:00:03.0 failed 0000:00:04.0 failed 0000:00:06.0 already " "claim log: one record per device"
+ok "claim log: the kernel log's message" -- grep -qF "0000:00:04.0 failed not claimed (driver is none): override" "$log"
 
 # 2. A pre-created vfio-pci link stands for a successful probe: exit 0.
 r=$(mkhost)
@@ -89,6 +95,7 @@ is "$(ovr "$r" 0000:00:05.0)" "" "no override for a subsystem mismatch"
 is "$(cat "$r/sys/bus/pci/drivers/nvme/unbind")" "" "no unbind for mismatches"
 is "$(ovr "$r" 0000:00:04.0)" vfio-pci "the matching device is still claimed"
 ok "kmsg: device mismatch" -- kmsg_has "$r" "0000:00:03.0: skipped: identity mismatch: device is 0010, list says 0011"
+ok "claim log: skipped with the reason" -- grep -qF "0000:00:03.0 skipped skipped: identity mismatch: device is 0010, list says 0011" "$r/run/gpt-bootcfg/claim.log"
 ok "kmsg: subsystem mismatch" -- kmsg_has "$r" "0000:00:05.0: skipped: identity mismatch: subsystem_device is 1100, list says 1101"
 ok "kmsg: missing device" -- kmsg_has "$r" "0000:00:1f.0: skipped: device not present"
 
@@ -169,6 +176,7 @@ run "$r" --dry-run
 is "$rc" 0 "dry run: exit 0"
 is "$(ovr "$r" 0000:00:03.0)$(ovr "$r" 0000:00:04.0)$(cat "$r/sys/bus/pci/drivers/nvme/unbind" "$r/sys/bus/pci/drivers_probe")" "" "dry run: nothing written"
 ok "kmsg: would claim" -- kmsg_has "$r" "0000:00:03.0: would claim for vfio-pci, unbinding nvme (--dry-run)"
+ok "dry run: no claim log" -- test ! -e "$r/run/gpt-bootcfg/claim.log"
 
 # 10. Missing list, no kmsg, bad usage.
 r=$(mkhost)

@@ -52,9 +52,9 @@ done
 echo 4 >"$R/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
 mkdir -p "$R/run/gpt-bootcfg"
 cat >"$R/run/gpt-bootcfg/claim.log" <<'LOG'
-gpt-bootcfg: 0000:65:00.0: claimed for vfio-pci in 0.42 ms (unbound nouveau)
-gpt-bootcfg: 0000:65:00.1: claimed for vfio-pci in 0.31 ms (unbound snd_hda_intel)
-gpt-bootcfg: 2 of 2 devices on vfio-pci in 3.1 ms
+# gpt-bootcfg-claim: ADDRESS RESULT MESSAGE (claimlist.h)
+0000:65:00.0 claimed claimed for vfio-pci in 0.42 ms (unbound nouveau)
+0000:65:00.1 claimed claimed for vfio-pci in 0.31 ms (unbound snd_hda_intel)
 LOG
 
 run_gen "$R" status
@@ -66,7 +66,7 @@ golden status/guide-server.json "$TAP_TMP/out.txt"
 is "$(jq -c '[.devices[] | .claimed_at_boot]' "$TAP_TMP/out.txt")" "[true,true]" "claimed at boot per the log"
 
 # One device skipped at boot and left on its host driver.
-sed -i 's/^gpt-bootcfg: 0000:65:00.1: .*/gpt-bootcfg: 0000:65:00.1: skipped: identity 10de:10f1 does not match/' \
+sed -i 's/^0000:65:00.1 .*/0000:65:00.1 skipped skipped: identity 10de:10f1 does not match/' \
 	"$R/run/gpt-bootcfg/claim.log"
 l=$(readlink -f "$R/sys/bus/pci/devices/0000:65:00.1")/driver
 ln -sfn ../../../../bus/pci/drivers/snd_hda_intel "$l"

@@ -28,6 +28,84 @@ static int parse(const char *s, struct claim_list *l, struct errs *e)
 	return claim_list_parse(s, strlen(s), l, collect, e);
 }
 
+/* The claim log: the binary's writer and status' reader round trip; garbage is skipped. */
+static void test_claim_log(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct pci_addr gpu, audio, nvme;
+	enum claim_result r = _CLAIM_RESULT_MAX;
+	char *msg = NULL;
+
+	pci_addr_parse("0000:65:00.0", &gpu);
+	pci_addr_parse("0000:65:00.1", &audio);
+	pci_addr_parse("0000:b3:00.0", &nvme);
+
+	for (int i = 0; i < _CLAIM_RESULT_MAX; i++) {
+		char *m = NULL;
+
+		strbuf_release(&sb);
+		claim_log_format(&sb, &gpu, (enum claim_result)i, "text: with spaces");
+		is_int(claim_log_find(sb.buf, sb.len, &gpu, &r, &m), 1, "round trip found");
+		is_int(r, i, claim_result_to_string((enum claim_result)i));
+		is_str(m, "text: with spaces", "round trip message");
+		free(m);
+	}
+	strbuf_release(&sb);
+	claim_log_format(&sb, &gpu, CLAIM_RESULT_SKIPPED, "skipped: no IOMMU group");
+	claim_log_format(&sb, &audio, CLAIM_RESULT_ALREADY, "already on vfio-pci");
+	claim_log_format(&sb, &gpu, CLAIM_RESULT_CLAIMED, "claimed\nfake 0000:b3:00.0 claimed x");
+	claim_log_format(&sb, &nvme, CLAIM_RESULT_FAILED, "");
+	is_int(claim_log_find(sb.buf, sb.len, &gpu, &r, &msg), 1, "last record of an address wins");
+	is_int(r, CLAIM_RESULT_CLAIMED, "last result");
+	is_str(msg, "claimed\\x0afake 0000:b3:00.0 claimed x", "a newline cannot forge a record");
+	free(msg);
+	msg = NULL;
+	ok(claim_result_on_vfio(CLAIM_RESULT_ALREADY) && !claim_result_on_vfio(CLAIM_RESULT_FAILED),
+	   "on vfio-pci: claimed or already");
+	is_int(claim_log_find(sb.buf, sb.len, &nvme, &r, &msg), 1, "empty message");
+	is_str(msg, "", "empty message read back");
+	free(msg);
+	msg = NULL;
+	/* Cut anywhere: never more than what is there. */
+	for (size_t n = 0; n <= sb.len; n++) {
+		char *copy = malloc(n ? n : 1), *m = NULL;
+		int k;
+
+		memcpy(copy, sb.buf, n);
+		k = claim_log_find(copy, n, &audio, NULL, &m);
+		if (k < 0 || (k == 1 && !m)) {
+			ok(false, "truncated at %zu", n);
+			free(copy);
+			break;
+		}
+		free(m);
+		free(copy);
+	}
+	ok(true, "every truncation read without overrun (ASan)");
+	strbuf_release(&sb);
+
+	{
+		static const char garbage[] = "# comment 0000:65:00.0 claimed x\n"
+					      "gpt-bootcfg: 0000:65:00.0: claimed for vfio-pci\n"
+					      "0000:65:00.0\n"
+					      "0000:65:00.0 \n"
+					      "0000:65:00.0 claimedx y\n"
+					      "0000:65:00.0 bogus claimed\n"
+					      "65:00 claimed z\n"
+					      "0000:65:00.0 claimed a\0b\n"
+					      "\xff\xfe\x01\n\n";
+
+		is_int(claim_log_find(garbage, sizeof(garbage) - 1, &gpu, &r, &msg), 0,
+		       "prose, comments, bad words and NULs are no records");
+		ok(msg == NULL, "message untouched");
+		is_int(claim_log_find(NULL, 0, &gpu, &r, &msg), 0, "no log");
+		is_int(claim_log_find("0000:65:00.0 claimed", 20, &gpu, &r, NULL), 1,
+		       "no trailing newline, no message");
+		is_int(claim_log_find("0000:65:00.0 skipped x", 22, &gpu, NULL, NULL), 1,
+		       "outputs may be NULL");
+	}
+}
+
 int main(void)
 {
 	struct claim_list l = CLAIM_LIST_INIT, l2 = CLAIM_LIST_INIT;
@@ -141,5 +219,6 @@ int main(void)
 	claim_cmdline_parse("gpt_bootcfg.generation=4x2", &c);
 	ok(c.has_generation && !c.generation_valid, "invalid generation flagged");
 
+	test_claim_log();
 	return done_testing();
 }

@@ -140,7 +140,7 @@ static void test_load(void)
 	is_int(h->n_groups, 5, "five groups");
 	is_int(h->groups[1].id, 71, "group 71");
 	is_int(h->groups[1].n_devices, 2, "GPU and audio share group 71");
-	gpu = host_find_pci(h, "65:00.0");
+	gpu = host_find_pci_address(h, "65:00.0");
 	ok(gpu != NULL, "find by short address");
 	if (!gpu)
 		return;
@@ -163,14 +163,14 @@ static void test_load(void)
 	ok(h->pci[0].is_bridge && !gpu->is_bridge, "bridge flag from class");
 	is_int(host_slot_functions(h, gpu, fns, 8), 2, "two functions in the slot");
 	is_str(fns[1]->address, "0000:65:00.1", "second function");
-	is_int(host_find_pci(h, "0000:b3:00.0")->numa_node, -1, "numa -1");
-	ok(host_find_pci(h, "0000:b3:00.0")->parent == NULL, "NVMe on the root bus");
+	is_int(host_find_pci_address(h, "0000:b3:00.0")->numa_node, -1, "numa -1");
+	ok(host_find_pci_address(h, "0000:b3:00.0")->parent == NULL, "NVMe on the root bus");
 
 	is_int(h->n_blocks, 1, "one disk");
 	b = host_find_block(h, "nvme0n1");
 	ok(b != NULL, "nvme0n1 found");
 	if (b) {
-		ok(b->pci == host_find_pci(h, "0000:b3:00.0"), "disk's PCI ancestor");
+		ok(b->pci == host_find_pci_address(h, "0000:b3:00.0"), "disk's PCI ancestor");
 		is_int(strv_length(b->partitions), 2, "two partitions");
 		is_str(b->fstype, "vfat", "fstype of the first partition that has one");
 		is_str(b->label, "EFI", "label");
@@ -178,7 +178,7 @@ static void test_load(void)
 		is_str(b->n_uses ? b->uses[0].what : NULL, "/boot/efi", "ESP mount");
 		is_str(b->n_uses ? b->uses[0].partition : NULL, "nvme0n1p1", "on partition 1");
 		ok(!b->content_probed, "content from the udev database");
-		is_int(host_find_pci(h, "0000:b3:00.0")->n_disks, 1, "disk linked to the device");
+		is_int(host_find_pci_address(h, "0000:b3:00.0")->n_disks, 1, "disk linked to the device");
 	}
 	is_int(h->n_mounts, 3, "three mounts");
 	is_str(h->mounts[2].target, "/my disk", "escaped mount point");
@@ -209,6 +209,100 @@ static void test_load(void)
 	is_int(host_cmdline_get(h, "iommu", NULL), 0, "prefix of a key is not the key");
 }
 
+/*
+ * The facts the verbs used to read themselves: IOMMU tables and units, hugepage pools per
+ * size and node, online CPUs and nodes. Garbage in the IOMMU registers or the pools does
+ * not fail host_load() ("list" works on such a tree): their accessors return the error.
+ */
+static void test_platform_facts(void)
+{
+	_cleanup_path_cxt_ struct path_cxt *pc = NULL;
+	const struct host_hugepages *hp = NULL;
+	const struct host_iommu *io = NULL;
+	const struct hugepage_count *c;
+	struct intremap_verdict v;
+	struct host *h = NULL;
+
+	sh("rm -rf ./* && true");
+	sh(tree);
+	ok(sh("mkdir -p sys/firmware/acpi/tables sys/class/iommu/dmar1/intel-iommu "
+	      "sys/class/iommu/dmar0/intel-iommu sys/class/iommu/virtio0 "
+	      "sys/kernel/mm/hugepages/hugepages-2048kB sys/kernel/mm/hugepages/hugepages-1048576kB "
+	      "sys/devices/system/node/node0/hugepages/hugepages-1048576kB "
+	      "sys/devices/system/node/node1/hugepages/hugepages-1048576kB && "
+	      ": >sys/firmware/acpi/tables/DMAR && "
+	      "echo 0xf0205e >sys/class/iommu/dmar0/intel-iommu/ecap && "
+	      "echo f02056 >sys/class/iommu/dmar1/intel-iommu/ecap && "
+	      "h=sys/kernel/mm/hugepages; "
+	      "echo 0 >$h/hugepages-2048kB/nr_hugepages; echo 0 >$h/hugepages-2048kB/free_hugepages; "
+	      "echo 8 >$h/hugepages-1048576kB/nr_hugepages; "
+	      "echo 5 >$h/hugepages-1048576kB/free_hugepages; "
+	      "echo 1 >$h/hugepages-1048576kB/surplus_hugepages; "
+	      "for n in 0 1; do d=sys/devices/system/node/node$n/hugepages/hugepages-1048576kB; "
+	      "echo 4 >$d/nr_hugepages; echo $((2 + n)) >$d/free_hugepages; done; "
+	      "echo 0-1 >sys/devices/system/node/online; echo 0-2 >sys/devices/system/cpu/online") ==
+		   0,
+	   "platform facts created");
+	path_cxt_new(root, &pc);
+	if (!ok(host_load(pc, &h) == 0, "host loads"))
+		printf("#   %s\n", host_last_error());
+	if (!h)
+		return;
+	is_int(host_iommu(h, &io), 0, "IOMMU facts");
+	ok(io && io->acpi_dmar && !io->acpi_ivrs, "DMAR table, no IVRS");
+	is_int(io ? io->n_units : 0, 3, "three units");
+	if (io && io->n_units == 3) {
+		is_str(io->units[0].name, "dmar0", "units sorted");
+		ok(io->units[0].kind == IOMMU_UNIT_DMAR && io->units[0].ecap == 0xf0205e, "dmar0 ecap");
+		ok(io->units[1].ecap == 0xf02056, "ecap without 0x");
+		ok(io->units[2].kind == IOMMU_UNIT_OTHER, "virtio-iommu is another kind");
+	}
+	is_int(host_interrupt_remapping(h, &v), 0, "verdict");
+	is_int(v.state, INTREMAP_UNSUPPORTED, "dmar1 without IR: no remapping");
+	is_str(v.reason, "1 of 2 DMAR units lack interrupt remapping (ecap IR bit)", "reason");
+
+	is_int(host_hugepages(h, &hp), 0, "hugepage facts");
+	ok(hp && hp->supported && hp->n_pools == 2, "two pools");
+	if (hp && hp->n_pools == 2) {
+		is_int((int)hp->pools[0].size_kb, 2048, "version order: 2 MiB first");
+		is_int((int)hp->pools[1].n_nodes, 2, "1 GiB pool on two nodes");
+	}
+	c = hp ? host_hugepage_count(hp, UINT64_C(1) << 30, -1) : NULL;
+	ok(c && c->nr == 8 && c->free == 5 && c->surplus == 1, "1 GiB pool: nr, free, surplus");
+	c = hp ? host_hugepage_count(hp, UINT64_C(1) << 30, 1) : NULL;
+	ok(c && c->nr == 4 && c->free == 3 && c->surplus == 0, "node 1: surplus absent is 0");
+	ok(hp && !host_hugepage_count(hp, UINT64_C(2) << 20, 0), "no 2 MiB pool on node 0");
+	ok(hp && !host_hugepage_count(hp, UINT64_C(16) << 30, -1), "no 16 GiB pool");
+
+	ok(h->n_nodes_online == 2 && h->nodes_online[1] == 1, "online nodes");
+	is_str(h->cpus_online, "0-2", "online CPUs");
+	is_str(h->cpus_online_path, "/sys/devices/system/cpu/online", "from online");
+	host_free(h);
+	h = NULL;
+
+	/* Garbage only some verbs read: the host loads, the accessor names the file. */
+	sh("echo 0xnope >sys/class/iommu/dmar1/intel-iommu/ecap && "
+	   "echo lots >sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages && "
+	   "echo x >sys/devices/system/node/online && rm sys/devices/system/cpu/online");
+	if (!ok(host_load(pc, &h) == 0, "garbage in IOMMU units and pools: host still loads"))
+		printf("#   %s\n", host_last_error());
+	if (!h)
+		return;
+	is_int(host_iommu(h, &io), -EBADMSG, "IOMMU accessor fails");
+	ok(strstr(host_last_error(), "/sys/class/iommu/dmar1/intel-iommu/ecap: not a hexadecimal "
+				     "number") != NULL,
+	   "and names the register");
+	is_int(host_interrupt_remapping(h, &v), -EBADMSG, "so does the verdict");
+	ok(h->iommu.acpi_dmar, "the tables are known all the same");
+	is_int(host_hugepages(h, &hp), -EBADMSG, "hugepage accessor fails");
+	ok(strstr(host_last_error(), "hugepages-2048kB/nr_hugepages: not a number") != NULL,
+	   "and names the file");
+	is_int((int)h->n_nodes_online, 0, "garbage node list: no NUMA information");
+	is_str(h->cpus_online_path, "/sys/devices/system/cpu/possible", "no online: possible");
+	is_str(h->cpus_online, "0-3,8-11", "possible CPUs");
+	host_free(h);
+}
+
 /* Load must fail with rc and an error that contains want. */
 static void expect_error(const char *setup, int rc, const char *want, const char *what)
 {
@@ -236,6 +330,7 @@ int main(void)
 
 	test_parsers();
 	test_load();
+	test_platform_facts();
 
 	expect_error("echo 'MemTotal: -5 kB' >proc/meminfo", -EBADMSG,
 		     "/proc/meminfo: MemTotal is not a size in kB", "negative MemTotal");

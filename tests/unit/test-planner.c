@@ -8,7 +8,7 @@
 
 #include "config.h"
 #include "managed.h"
-#include "planner.h"
+#include "planner-internal.h"
 #include "cpulist.h"
 #include "strv-util.h"
 #include "tap.h"
@@ -21,6 +21,9 @@ static struct pci_device *gmem[7][3];
 static struct block_device disks[2];
 static struct block_device *root_disks[1] = {&disks[0]}, *win_disks[1] = {&disks[1]};
 static struct block_use root_uses[2];
+static struct iommu_unit dmar_units[2] = {{"dmar0", IOMMU_UNIT_DMAR, 0xf00f5e},
+					  {"dmar1", IOMMU_UNIT_DMAR, 0xf00f5e}};
+static unsigned two_nodes[2] = {0, 1};
 static char *empty_strv[1];
 
 static void dev(int i, const char *addr, uint16_t v, uint16_t d, uint32_t class, int group,
@@ -116,6 +119,7 @@ static void build_host(struct host *h, struct path_cxt *pc)
 		.cmdline = "quiet",
 		.kernel_release = "6.1.0-56-amd64",
 		.default_route_dev = "eno1",
+		.iommu = {.acpi_dmar = true, .units = dmar_units, .n_units = 1},
 	};
 }
 
@@ -172,8 +176,6 @@ int main(void)
 
 	ok(root != NULL, "temporary root");
 	is_int(path_cxt_new(root, &pc), 0, "context");
-	mkfile(root, "/sys/class/iommu/dmar0/intel-iommu/ecap", "f00f5e");
-	mkfile(root, "/sys/firmware/acpi/tables/DMAR", "");
 	mkfile(root, "/sys/devices/pci0000:00/0000:04:00.0/net/eno1/ifindex", "2");
 	mkfile(root, "/sys/devices/pci0000:00/0000:66:02.0/net/eno2/ifindex", "3");
 	build_host(&h, pc);
@@ -258,8 +260,8 @@ int main(void)
 	plan_free(p);
 
 	/* No interrupt remapping. */
-	mkfile(root, "/sys/class/iommu/dmar0/intel-iommu/ecap", "f00f52");
-	is_int(plan_interrupt_remapping(&h), 0, "ecap without IR bit");
+	dmar_units[0].ecap = 0xf00f52;
+	ok(plan_lacks_intremap(&h), "ecap without IR bit");
 	p = plan_for(&h, "[device gpu]\naddress=65:00.0\n[device a]\naddress=65:00.1\n", NULL);
 	r = find_refusal(p, REFUSE_UNSAFE_INTERRUPTS);
 	ok(r && strstr(r->detail, "MSI"), "unsafe interrupts refused, MSI risk explained");
@@ -272,7 +274,53 @@ int main(void)
 	   "allow-unsafe-interrupts = yes adds the parameter");
 	ok(p && p->params.warnings && p->params.warnings[0], "with a warning");
 	plan_free(p);
-	mkfile(root, "/sys/class/iommu/dmar0/intel-iommu/ecap", "f00f5e");
+	dmar_units[0].ecap = 0xf00f5e;
+
+	/*
+	 * The planner and "check" share one verdict (host_interrupt_remapping()). The planner's
+	 * old copy ignored nointremap: the kernel honours it (irq_remapping.c,
+	 * setup_nointremap(): the old spelling of intremap=off), so the device is refused.
+	 */
+	h.cmdline = "quiet nointremap";
+	p = plan_for(&h, "[device gpu]\naddress=65:00.0\n[device a]\naddress=65:00.1\n", NULL);
+	ok(find_refusal(p, REFUSE_UNSAFE_INTERRUPTS) != NULL, "nointremap: unsafe interrupts refused");
+	plan_free(p);
+	/* intremap= is a list applied in order: a later "on" takes "off" back. */
+	h.cmdline = "quiet intremap=nosid,off";
+	ok(plan_lacks_intremap(&h), "intremap=nosid,off: off");
+	h.cmdline = "quiet intremap=off,on";
+	ok(!plan_lacks_intremap(&h), "intremap=off,on: on");
+	h.cmdline = "quiet";
+	/*
+	 * The kernel enables remapping only when every DMAR unit supports it
+	 * (intel_irq_remapping.c, intel_prepare_irq_remapping()): a second unit without the IR
+	 * bit is no remapping, whatever the first says.
+	 */
+	dmar_units[1].ecap = 0xf00f52;
+	h.iommu.n_units = 2;
+	p = plan_for(&h, "[device gpu]\naddress=65:00.0\n[device a]\naddress=65:00.1\n", NULL);
+	ok(find_refusal(p, REFUSE_UNSAFE_INTERRUPTS) != NULL, "second DMAR unit without IR: refused");
+	plan_free(p);
+	{
+		struct intremap_verdict v;
+
+		is_int(host_interrupt_remapping(&h, &v), 0, "verdict");
+		is_int(v.state, INTREMAP_UNSUPPORTED, "second unit without IR: unsupported");
+		is_str(v.reason, "1 of 2 DMAR units lack interrupt remapping (ecap IR bit)",
+		       "the reason counts the units");
+		/* Unknown is not "missing": no refusal and no parameter when nothing tells. */
+		h.iommu.n_units = 0;
+		is_int(host_interrupt_remapping(&h, &v), 0, "verdict without units");
+		is_int(v.state, INTREMAP_NO_IOMMU, "no unit: no IOMMU to tell");
+		ok(!plan_lacks_intremap(&h), "no unit: not known to lack remapping");
+		/* An AMD CPU with IOMMU groups has AMD-Vi, which always remaps. */
+		h.cpu_vendor = "AuthenticAMD";
+		is_int(host_interrupt_remapping(&h, &v), 0, "verdict AMD");
+		is_int(v.state, INTREMAP_ON, "AMD CPU with groups: on");
+		h.cpu_vendor = "GenuineIntel";
+	}
+	dmar_units[1].ecap = 0xf00f5e;
+	h.iommu.n_units = 1;
 
 	/* ACS override and extra parameters. */
 	p = plan_for(&h, "[host]\nacs-override=yes\ncmdline=console=ttyS0\n", NULL);
@@ -289,19 +337,18 @@ int main(void)
 	ok(has_param(p, "intel_iommu=on"), "AMD CPU, DMAR table: intel_iommu=on");
 	plan_free(p);
 	/* AMD-Vi (IVRS): no amd_iommu=on (not a valid value), still iommu=pt. */
-	snprintf(cmd, sizeof(cmd), "mv %s/sys/firmware/acpi/tables/DMAR %s/sys/firmware/acpi/tables/IVRS",
-		 root, root);
-	ok(system(cmd) == 0, "DMAR replaced by IVRS");
+	h.iommu.acpi_dmar = false;
+	h.iommu.acpi_ivrs = true;
 	p = plan_for(&h, "[device gpu]\naddress=65:00.0\n[device a]\naddress=65:00.1\n", NULL);
 	ok(!has_param(p, "intel_iommu=on") && has_param(p, "iommu=pt"), "AMD parameters");
 	plan_free(p);
-	snprintf(cmd, sizeof(cmd), "mv %s/sys/firmware/acpi/tables/IVRS %s/sys/firmware/acpi/tables/DMAR",
-		 root, root);
-	ok(system(cmd) == 0, "DMAR back");
+	h.iommu.acpi_dmar = true;
+	h.iommu.acpi_ivrs = false;
 	h.cpu_vendor = "GenuineIntel";
 
 	/* 1 GiB pages are reserved on the node each VM's memory comes from. */
-	mkfile(root, "/sys/devices/system/node/online", "0-1");
+	h.nodes_online = two_nodes;
+	h.n_nodes_online = 2;
 	pci[3].numa_node = 1; /* the GPU */
 	pci[7].numa_node = 0; /* the Windows NVMe */
 	p = plan_for(&h,
@@ -379,8 +426,7 @@ int main(void)
 	h.mem_total = 0;
 
 	pci[3].numa_node = pci[7].numa_node = -1;
-	snprintf(cmd, sizeof(cmd), "rm -f %s/sys/devices/system/node/online", root);
-	ok(system(cmd) == 0, "NUMA nodes removed");
+	h.n_nodes_online = 0;
 
 	/* IOMMU off but present: no claims yet; absent: refused. */
 	h.n_groups = 0;
@@ -388,8 +434,7 @@ int main(void)
 	ok(p && p->iommu_pending && p->n_claims == 0 && !plan_is_refused(p),
 	   "IOMMU present but off: enable it first, claim after reboot");
 	plan_free(p);
-	snprintf(cmd, sizeof(cmd), "rm -f %s/sys/firmware/acpi/tables/DMAR", root);
-	ok(system(cmd) == 0, "DMAR removed");
+	h.iommu.acpi_dmar = false;
 	p = plan_for(&h, "[device gpu]\naddress=65:00.0\n", NULL);
 	ok(find_refusal(p, REFUSE_NO_IOMMU) != NULL, "no IOMMU refused");
 	plan_free(p);
