@@ -348,9 +348,8 @@ static int apply_record(struct path_cxt *pc, char *text, const struct vm_user *u
 int vm_owner_restore(struct path_cxt *pc, const char *name, char **ret_what)
 {
 	_cleanup_free_ char *text = NULL, *rec = NULL;
-	_cleanup_path_cxt_ struct path_cxt *live = NULL;
-	char **lines = NULL;
-	size_t n = 0;
+	_cleanup_strv_free_ char **lines = NULL;
+	size_t n;
 	int r, first = 0;
 
 	if (asprintf(&rec, OWNERS_FILE, name) < 0)
@@ -362,24 +361,10 @@ int vm_owner_restore(struct path_cxt *pc, const char *name, char **ret_what)
 		*ret_what = TAKE_PTR(rec);
 		return r;
 	}
-	r = path_cxt_new(NULL, &live);
+	r = split_words(text, "\n", &lines);
 	if (r < 0)
 		return r;
-	for (char *s = text; *s;) {
-		char *e = strchr(s, '\n');
-		char **nl = realloc(lines, (n + 1) * sizeof(char *));
-
-		if (!nl) {
-			free(lines);
-			return -ENOMEM;
-		}
-		lines = nl;
-		lines[n++] = s;
-		if (!e)
-			break;
-		*e = '\0';
-		s = e + 1;
-	}
+	n = strv_length(lines);
 	/* Last change first: a directory goes after what was made inside it. */
 	while (n-- > 0) {
 		const char *l = lines[n], *p;
@@ -410,7 +395,6 @@ int vm_owner_restore(struct path_cxt *pc, const char *name, char **ret_what)
 			*ret_what = strdup(p);
 		}
 	}
-	free(lines);
 	if (first < 0)
 		return first; /* the record stays for another try */
 	r = path_unlink_durable(pc, rec);
