@@ -11,6 +11,7 @@
 #include "safeword.h"
 #include "reasons.h"
 #include "strbuf.h"
+#include "vm-power.h"
 
 /*
  * The file drives root services and is read at every boot-affecting command, so the parser
@@ -68,6 +69,7 @@ void config_free(struct config *c)
 		vm_config_free(c->vms[i]);
 	free(c->vms);
 	strv_free(c->host.extra_cmdline);
+	free(c->host.cpu_governor);
 	free(c->path);
 	free(c);
 }
@@ -341,6 +343,7 @@ static int check_duplicates(struct parser *p, const struct config_section *s)
 static int parse_host(struct parser *p, const struct config_section *s)
 {
 	struct host_config *h = &p->c->host;
+	char *err = NULL;
 	int r;
 
 	r = check_duplicates(p, s);
@@ -397,12 +400,21 @@ static int parse_host(struct parser *p, const struct config_section *s)
 					return PARSE_FAIL(p, e->line, e->col_value,
 							  "cmdline: '%s' is managed by gpt-bootcfg", *w);
 			}
+		} else if ((r = host_power_parse_key(p->c, e, h, &err)) != 0) {
+			/* cpu-governor, max-cstate (vm-power.c) */
+			if (r < 0) {
+				p->error = err;
+				return r;
+			}
 		} else {
 			return PARSE_FAIL(p, e->line, e->col_key,
 					  "unknown key '%s' in [host] (see gpt-bootcfg.conf(5))", e->key);
 		}
 	}
-	return 0;
+	r = host_power_check(p->c, s, h, &err);
+	if (r < 0)
+		p->error = err;
+	return r;
 }
 
 static int parse_device(struct parser *p, const struct config_section *s, struct device_config *d)

@@ -48,6 +48,15 @@ struct host_config {
 	bool acs_override;
 	bool allow_unsafe_interrupts;
 	char **extra_cmdline; /* extra kernel parameters */
+	/*
+	 * CPU power for the VMs' pinned CPUs (issue 15, vm-power.h): the cpufreq governor vm
+	 * run sets on them while the VM runs (NULL: left alone), and the deepest C-state on
+	 * the kernel command line (planner).
+	 */
+	char *cpu_governor;
+	unsigned cpu_governor_line, cpu_governor_col;
+	bool has_max_cstate;
+	unsigned max_cstate;
 };
 
 struct config {

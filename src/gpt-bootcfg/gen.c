@@ -12,6 +12,8 @@
 #include "strbuf.h"
 #include "strv-util.h"
 #include "vm-shm.h"
+#include "vm-audio.h"
+#include "vm-power.h"
 
 int gen_load_config(struct cli *cli, struct config **ret)
 {
@@ -71,6 +73,16 @@ int gen_load(struct cli *cli, char *const *allow, struct gen *g)
 	r = bridge_plan_findings(cli->pc, g->config, &g->plan->params.warnings, &g->plan->notes);
 	if (r < 0) {
 		log_error_errno(r, "Failed to check the VMs' bridges: %m");
+		return EXIT_ERROR;
+	}
+	r = vm_power_plan_findings(cli->pc, g->config, &g->plan->params.warnings, &g->plan->notes);
+	if (r < 0) {
+		log_error_errno(r, "Failed to check the VMs' CPU governors: %m");
+		return EXIT_ERROR;
+	}
+	r = vm_audio_plan_findings(cli->pc, g->config, &g->plan->params.warnings, &g->plan->notes);
+	if (r < 0) {
+		log_error_errno(r, "Failed to check the VMs' sound servers: %m");
 		return EXIT_ERROR;
 	}
 

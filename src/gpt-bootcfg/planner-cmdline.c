@@ -13,6 +13,7 @@
 #include "planner-internal.h"
 #include "strbuf.h"
 #include "strv-util.h"
+#include "vm-power.h"
 #include "vm-numa.h"
 
 /* NUMA nodes hugepages can be placed on per node; beyond that, one pool for all. */
@@ -518,6 +519,17 @@ int plan_cmdline(const struct host *h, const struct config *c, struct plan_param
 			r = strv_add(&p.warnings,
 				     "allow-unsafe-interrupts = yes: without interrupt remapping a "
 				     "guest can forge MSIs and inject interrupts into the host");
+		if (r < 0)
+			goto fail;
+	}
+
+	/* [host] max-cstate (vm-power.h): intel_idle only where it can run. */
+	if (c->host.has_max_cstate) {
+		_cleanup_strv_free_ char **cs = NULL, **why = NULL;
+
+		r = host_power_cstate_params(&c->host, h->cpu_vendor, &cs, &why);
+		for (size_t i = 0; r >= 0 && cs[i]; i++)
+			r = add_param(&p, cs[i], why[i]);
 		if (r < 0)
 			goto fail;
 	}

@@ -8,6 +8,8 @@
 #include "qemucmd.h"
 #include "strbuf.h"
 #include "vm-gamedev.h"
+#include "strv-util.h"
+#include "vm-audio.h"
 
 /* NVIDIA's consumer driver refused to start when it saw KVM (code 43) before R465. */
 #define HIDE_KVM_FLAGS "kvm=off,hv_vendor_id=gptbootcfg"
@@ -417,6 +419,20 @@ static void add_gaming(struct argv_builder *b, const struct qemu_cmd_input *in)
 		add(b, "%s", *a);
 }
 
+/* audio = pipewire|pulseaudio: the sound card on audio-user's server (vm-audio.h). */
+static void add_host_audio(struct argv_builder *b, const struct qemu_cmd_input *in)
+{
+	_cleanup_strv_free_ char **l = NULL;
+	int r = vm_audio_qemu_args(in, &l);
+
+	if (r < 0) {
+		b->err = b->err ?: r;
+		return;
+	}
+	STRV_FOREACH(a, l)
+		add(b, "%s", *a);
+}
+
 int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv)
 {
 	const struct vm_config *vm = in->vm;
@@ -485,6 +501,7 @@ int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv)
 	add_network(&b, in, &bo);
 	add_spice(&b, in);
 	add_gaming(&b, in);
+	add_host_audio(&b, in);
 	STRV_FOREACH(a, o->extra_args)
 		add(&b, "%s", *a);
 

@@ -85,6 +85,13 @@ struct qemu_cmd_input {
 
 	/* /dev/kvmfr0 exists (below the root): Looking Glass memory there, not in /dev/shm. */
 	bool lg_kvmfr;
+	/*
+	 * audio = pipewire|pulseaudio: the audio user's runtime directory ("/run/user/1000",
+	 * a host path; vm-audio.h resolves it). test_audiodev (tests only): this audiodev
+	 * driver ("none") in place of the sound server, for machines that have none.
+	 */
+	const char *audio_runtime_dir;
+	const char *test_audiodev;
 };
 
 /* bootindex= of every bootable device; 0 = none (the firmware does not boot it). */

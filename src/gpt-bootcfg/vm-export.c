@@ -12,6 +12,7 @@
 #include "macro.h"
 #include "path.h"
 #include "strbuf.h"
+#include "vm-audio.h"
 #include "vm-export.h"
 #include "vm-gamedev.h"
 #include "xml.h"
@@ -635,6 +636,35 @@ static void write_override(struct xml_writer *w, const struct qemu_cmd_input *in
 		xml_end(w);
 }
 
+/*
+ * audio = pipewire|pulseaudio (vm-audio.h): the same card on libvirt's PulseAudio backend,
+ * the audio user's socket as its server. libvirt runs QEMU as its own user: that user
+ * needs the access to the socket docs/vm.md ("Host audio") describes.
+ */
+static void write_host_audio(struct xml_writer *w, const struct qemu_cmd_input *in)
+{
+	if (!vm_audio_is_host(vm_options(in->vm)))
+		return;
+	if (!in->audio_runtime_dir) {
+		w->err = w->err ?: -EINVAL;
+		return;
+	}
+	xml_begin(w, "sound");
+	xml_attr(w, "model", "ich9");
+	xml_begin(w, "codec");
+	xml_attr(w, "type", "duplex");
+	xml_end(w);
+	xml_begin(w, "audio");
+	xml_attr(w, "id", "1");
+	xml_end(w);
+	xml_end(w);
+	xml_begin(w, "audio");
+	xml_attr(w, "id", "1");
+	xml_attr(w, "type", "pulseaudio");
+	xml_attrf(w, "serverName", "unix:%s/pulse/native", in->audio_runtime_dir);
+	xml_end(w);
+}
+
 int vm_export_libvirt(const struct qemu_cmd_input *in, const char *spice_password, char **ret)
 {
 	const struct vm_config *vm = in->vm;
@@ -686,6 +716,7 @@ int vm_export_libvirt(const struct qemu_cmd_input *in, const char *spice_passwor
 	write_network(&w, o, &bo);
 	write_spice(&w, o, spice_password);
 	vm_gaming_export_libvirt(&w, o);
+	write_host_audio(&w, in);
 	write_hostdevs(&w, in, pl, &bo);
 	xml_end(&w);
 

@@ -97,7 +97,7 @@ int vm_hook_check(struct path_cxt *pc, const char *path, char **ret_canonical, c
 
 /* ---- running them ---- */
 
-/* The variables a hook gets (docs/vm.md "Hooks"); the runner's own environment keeps none. */
+/* The variables a hook gets (docs/vm.md "Hooks"): in its environment only, not the runner's. */
 static const char *const hook_vars[] = {
 	"GPT_BOOTCFG_VM",	     "GPT_BOOTCFG_PHASE",	"GPT_BOOTCFG_VCPU_CPUS",
 	"GPT_BOOTCFG_EMULATOR_CPUS", "GPT_BOOTCFG_ROOT",	"GPT_BOOTCFG_MEMORY_MIB",

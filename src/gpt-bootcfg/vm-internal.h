@@ -9,6 +9,7 @@
  *   vm-hooks.c      hooks.d: the ownership rule and running prepare/release hooks
  *   vm-pin.c        vCPU threads from QMP and their CPU affinity
  *   vm-run.c        vm run (supervision: signals, start, QMP connect) and vm stop
+ *   vm-gaming.c     host audio and the cpufreq governors of the VM's CPUs (issue 15)
  */
 
 #include <stdbool.h>
@@ -42,6 +43,15 @@ struct vm_ctx {
 	char *mem_path;
 	char *user_why; /* why QEMU runs as root, for the warning */
 	struct vm_identity id; /* machine type and UUID (vm-state.h) */
+	/*
+	 * The QMP socket vm run made for a QEMU running as root (a real path), removed when
+	 * QEMU has ended; an unprivileged QEMU's is in the owners record (vm-user.h).
+	 */
+	char *qmp_made;
+
+	/* Issue 15 (vm-gaming.c): audio-user's /run/user/UID; governors set and recorded. */
+	char *audio_runtime_dir;
+	bool power_recorded;
 };
 
 /* ---- vm.c ---- */
@@ -98,6 +108,29 @@ int vm_pin_threads(struct vm_ctx *x, struct qmp *q, pid_t qemu_pid);
 
 /* The CPU a thread last ran on (/proc/TID/stat of the live system). */
 int vm_thread_last_cpu(struct path_cxt *live, pid_t tid, int *ret);
+
+/* ---- vm-gaming.c: host audio and CPU power (issue 15); each logs, returns -errno ---- */
+
+/* vm command, export, run: audio-user's runtime directory for QEMU (vm-audio.h). */
+int vm_audio_load(struct vm_ctx *x);
+
+/* vm run, before the lock: QEMU's pa driver, the socket reachable by QEMU's user. */
+int vm_check_audio(struct vm_ctx *x);
+
+/* "XDG_RUNTIME_DIR=..." for QEMU (under --run-paths' root) in *ret: 1, or 0 without host audio. */
+int vm_audio_env(const struct vm_ctx *x, char **ret);
+
+/* vm run, before the lock: every CPU of the VM offers cpu-governor (vm-power.h). */
+int vm_check_power(struct vm_ctx *x);
+
+/* vm run, under the lock: a leftover record played back, then cpu-governor set, recorded. */
+int vm_power_set(struct vm_ctx *x);
+
+/* When vm run ends (vm_ctx_done()): the recorded governors back. Logs failures. */
+void vm_power_release(struct vm_ctx *x);
+
+/* vm stop, under the lock once QEMU is gone: a record a killed runner left, played back. */
+int vm_power_stop_restore(struct cli *cli, const char *name);
 
 /* ---- vm-run.c: the verbs return EXIT_* ---- */
 

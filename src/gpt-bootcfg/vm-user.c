@@ -9,15 +9,14 @@
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "fileio.h"
 #include "parse-util.h"
 #include "qemucmd.h"
+#include "qmp.h"
 #include "strbuf.h"
 #include "vm-shm.h"
 #include "vm-user.h"
@@ -350,9 +349,8 @@ static int apply_record(struct path_cxt *pc, char *text, const struct vm_user *u
 int vm_owner_restore(struct path_cxt *pc, const char *name, char **ret_what)
 {
 	_cleanup_free_ char *text = NULL, *rec = NULL;
-	_cleanup_path_cxt_ struct path_cxt *live = NULL;
-	char **lines = NULL;
-	size_t n = 0;
+	_cleanup_strv_free_ char **lines = NULL;
+	size_t n;
 	int r, first = 0;
 
 	if (asprintf(&rec, OWNERS_FILE, name) < 0)
@@ -364,24 +362,10 @@ int vm_owner_restore(struct path_cxt *pc, const char *name, char **ret_what)
 		*ret_what = TAKE_PTR(rec);
 		return r;
 	}
-	r = path_cxt_new(NULL, &live);
+	r = split_words(text, "\n", &lines);
 	if (r < 0)
 		return r;
-	for (char *s = text; *s;) {
-		char *e = strchr(s, '\n');
-		char **nl = realloc(lines, (n + 1) * sizeof(char *));
-
-		if (!nl) {
-			free(lines);
-			return -ENOMEM;
-		}
-		lines = nl;
-		lines[n++] = s;
-		if (!e)
-			break;
-		*e = '\0';
-		s = e + 1;
-	}
+	n = strv_length(lines);
 	/* Last change first: a directory goes after what was made inside it. */
 	while (n-- > 0) {
 		const char *l = lines[n], *p;
@@ -412,7 +396,6 @@ int vm_owner_restore(struct path_cxt *pc, const char *name, char **ret_what)
 			*ret_what = strdup(p);
 		}
 	}
-	free(lines);
 	if (first < 0)
 		return first; /* the record stays for another try */
 	r = path_unlink_durable(pc, rec);
@@ -424,37 +407,17 @@ int vm_owner_restore(struct path_cxt *pc, const char *name, char **ret_what)
 }
 
 /* A listening unix socket at the QMP path, owner-only, for QEMU to inherit. */
+/* QEMU's QMP socket, made by the runner: QEMU cannot create it in VM_RUN_DIR. */
 static int make_qmp_socket(struct path_cxt *pc, const char *host, int *ret_fd)
 {
 	_cleanup_free_ char *p = NULL;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	mode_t old;
-	int fd, r;
+	int r;
 
 	r = path_prefix(pc, &p, "%s", host);
 	if (r < 0)
 		return r;
-	if (strlen(p) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, p, strlen(p) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return negative_errno();
-	/* Only our own lock guards this name: a stale socket of a killed QEMU goes. */
-	r = unlink(p) < 0 && errno != ENOENT ? negative_errno() : 0;
-	if (r >= 0) {
-		old = umask(0077);
-		r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? negative_errno() : 0;
-		umask(old);
-	}
-	if (r >= 0 && listen(fd, 4) < 0)
-		r = negative_errno();
-	if (r < 0) {
-		close(fd);
-		return r;
-	}
-	*ret_fd = fd;
-	return 0;
+	/* Only our own lock guards this name: a stale socket of a killed QEMU is replaced. */
+	return qmp_listen(p, ret_fd);
 }
 
 /* The pid file QEMU writes (it cannot create files in VM_RUN_DIR), owned by u. */
@@ -737,5 +700,14 @@ int vm_user_drop(const struct vm_user *u)
 
 int vm_user_lookup(struct path_cxt *pc, const char *name, uid_t *ret_uid, gid_t *ret_gid)
 {
-	return lookup_passwd(pc, name, ret_uid, ret_gid);
+	uid_t uid;
+	gid_t gid;
+	int r = lookup_passwd(pc, name, &uid, &gid);
+
+	if (r <= 0)
+		return r;
+	*ret_uid = uid;
+	if (ret_gid)
+		*ret_gid = gid;
+	return 1;
 }

@@ -83,5 +83,5 @@ int vm_user_drop(const struct vm_user *u);
  */
 int vm_user_plan_warning(struct path_cxt *pc, const struct vm_config *vm, char **ret);
 
-/* name -> uid, gid from ROOT/etc/passwd: 1 found, 0 not, -errno. */
+/* name -> uid (and gid, may be NULL) from ROOT/etc/passwd: 1 found, 0 not, -errno. */
 int vm_user_lookup(struct path_cxt *pc, const char *name, uid_t *ret_uid, gid_t *ret_gid);

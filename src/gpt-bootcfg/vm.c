@@ -41,6 +41,7 @@
 /* What vm run handed to QEMU's user goes back once QEMU is gone; then the lock. */
 static void vm_release_run(struct vm_ctx *x)
 {
+	vm_power_release(x);
 	if (x->owners_recorded) {
 		_cleanup_free_ char *what = NULL;
 		int r = vm_owner_restore(x->cli->pc, x->vm->name, &what);
@@ -54,7 +55,14 @@ static void vm_release_run(struct vm_ctx *x)
 	}
 	if (x->in.qmp_by_fd && x->in.qmp_fd >= 0)
 		close(x->in.qmp_fd);
+	x->in.qmp_fd = -1;
 	x->in.qmp_by_fd = false;
+	/* Under the lock still: no other vm run of this VM can have made a new one. */
+	if (x->qmp_made && unlink(x->qmp_made) < 0 && errno != ENOENT)
+		log_warning_errno(negative_errno(), "Failed to remove '%s': %m, ignoring",
+				  x->qmp_made);
+	free(x->qmp_made);
+	x->qmp_made = NULL;
 	if (x->lock_fd >= 0)
 		close(x->lock_fd);
 	x->lock_fd = -1;
@@ -66,6 +74,7 @@ void vm_ctx_done(struct vm_ctx *x)
 	vm_user_done(&x->user);
 	free(x->mem_path);
 	free(x->user_why);
+	free(x->audio_runtime_dir);
 	vm_identity_done(&x->id);
 	free(x->pt);
 	if (x->host)
@@ -236,10 +245,11 @@ static int vm_command(struct cli *cli, const char *name, bool json, bool run_pat
 {
 	_cleanup_(vm_ctx_done) struct vm_ctx x;
 	_cleanup_strv_free_ char **argv = NULL;
+	_cleanup_free_ char *env = NULL;
 	int r;
 
 	r = vm_load(cli, name, &x);
-	if (r < 0 || vm_check_host_disks(&x) < 0)
+	if (r < 0 || vm_check_host_disks(&x) < 0 || vm_audio_load(&x) < 0)
 		return EXIT_ERROR;
 	if (run_paths)
 		x.in.path_root = path_cxt_root(cli->pc);
@@ -250,6 +260,8 @@ static int vm_command(struct cli *cli, const char *name, bool json, bool run_pat
 		log_error_errno(r, "Failed to build the QEMU command: %m");
 		return EXIT_ERROR;
 	}
+	if (vm_audio_env(&x, &env) < 0)
+		return log_oom(), EXIT_ERROR;
 	if (json) {
 		_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
 		struct json_writer w;
@@ -261,11 +273,22 @@ static int vm_command(struct cli *cli, const char *name, bool json, bool run_pat
 		STRV_FOREACH(a, argv)
 			json_string(&w, NULL, *a);
 		json_array_end(&w);
+		/* What QEMU gets besides the argv (host audio); absent when nothing. */
+		if (env) {
+			json_array_begin(&w, "env");
+			json_string(&w, NULL, env);
+			json_array_end(&w);
+		}
 		json_object_end(&w);
 		if (!strbuf_str(&sb))
 			return log_oom(), EXIT_ERROR;
 		puts(strbuf_str(&sb));
 	} else {
+		/* VAR=value before the command: the pasted command gets it too. */
+		if (env) {
+			print_word(env);
+			fputs(" \\\n", stdout);
+		}
 		print_argv(argv);
 	}
 	return EXIT_OK;
@@ -274,7 +297,8 @@ static int vm_command(struct cli *cli, const char *name, bool json, bool run_pat
 /* The same checks as vm command, then the domain XML (vm-export.h). */
 static int vm_export(struct cli *cli, const char *name, bool libvirt)
 {
-	_cleanup_(vm_ctx_done) struct vm_ctx x;
+	/* Initialized: the format check below returns before vm_load() fills it. */
+	_cleanup_(vm_ctx_done) struct vm_ctx x = {.lock_fd = -1, .in.qmp_fd = -1};
 	_cleanup_free_ char *xml = NULL, *pw = NULL;
 	const struct vm_options *o;
 	int r;
@@ -284,7 +308,7 @@ static int vm_export(struct cli *cli, const char *name, bool libvirt)
 		return EXIT_ERROR;
 	}
 	r = vm_load(cli, name, &x);
-	if (r < 0)
+	if (r < 0 || vm_audio_load(&x) < 0)
 		return EXIT_ERROR;
 	if (peek_identity(&x) < 0)
 		return EXIT_ERROR;
@@ -404,20 +428,26 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 		printf("%s: %s\n", name, state ? state : "unknown");
 		status_identity(NULL, &x.id);
 		vm_gaming_status(cli->pc, x.vm, NULL);
-		printf("  vCPU  thread    affinity      on CPU  cur/MHz\n");
+		printf("  vCPU  thread    affinity      on CPU  cur/MHz  governor\n");
 	}
 	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *aff = NULL;
+		_cleanup_free_ char *aff = NULL, *gov = NULL;
 		int cpu = -1;
 		uint64_t khz = 0;
 		bool have_freq = false;
 
 		(void)vm_get_affinity(tids[i], &aff);
-		if (vm_thread_last_cpu(live, tids[i], &cpu) >= 0)
+		if (vm_thread_last_cpu(live, tids[i], &cpu) >= 0) {
 			have_freq = path_read_u64(cli->pc, &khz,
 						  "/sys/devices/system/cpu/cpu%d/cpufreq/"
 						  "scaling_cur_freq",
 						  cpu) >= 0;
+			/* The guide's "cpuperf.sh print cpufreq" PowerPolicy column. */
+			if (path_read_string(cli->pc, &gov,
+					     "/sys/devices/system/cpu/cpu%d/cpufreq/scaling_governor",
+					     cpu) >= 0)
+				gov[strcspn(gov, " \t\n")] = '\0';
+		}
 		if (json) {
 			json_object_begin(&w, NULL);
 			json_uint(&w, "vcpu", i);
@@ -431,14 +461,18 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 				json_uint(&w, "mhz", khz / 1000);
 			else
 				json_null(&w, "mhz");
+			if (gov)
+				json_string(&w, "governor", gov);
+			else
+				json_null(&w, "governor");
 			json_object_end(&w);
 		} else {
 			char mhz[32] = "-";
 
 			if (have_freq)
 				snprintf(mhz, sizeof(mhz), "%" PRIu64, khz / 1000);
-			printf("  %-5zu %-9d %-13s %-7d %s\n", i, (int)tids[i], aff ? aff : "?", cpu,
-			       mhz);
+			printf("  %-5zu %-9d %-13s %-7d %-8s %s\n", i, (int)tids[i], aff ? aff : "?",
+			       cpu, mhz, gov ? gov : "-");
 		}
 	}
 	if (json) {

@@ -96,10 +96,12 @@ enum vm_display {
 	VM_DISPLAY_QXL_VGA,    /* qxl-vga: Windows' QXL driver from virtio-win */
 };
 
-/* Where the guest's emulated sound card plays. Issue 15 adds host backends. */
+/* Where the guest's emulated sound card plays (vm-audio.h). */
 enum vm_audio {
 	VM_AUDIO_NONE,
-	VM_AUDIO_SPICE, /* ich9-intel-hda + hda-duplex on a SPICE audiodev */
+	VM_AUDIO_SPICE,	     /* ich9-intel-hda + hda-duplex on a SPICE audiodev */
+	VM_AUDIO_PIPEWIRE,   /* the same card on audio-user's PipeWire (its pulse server) */
+	VM_AUDIO_PULSEAUDIO, /* the same card on audio-user's PulseAudio */
 };
 
 struct vm_options {
@@ -139,6 +141,9 @@ struct vm_options {
 
 	enum vm_display display;
 	enum vm_audio audio;
+	char *audio_user; /* "audio-user =": whose sound server plays it; NULL: "user =" */
+	unsigned audio_line, audio_col;		  /* of "audio", 0 when not set */
+	unsigned audio_user_line, audio_user_col; /* of "audio-user", 0 when not set */
 
 	char *machine; /* "machine = pc-q35-7.2"; NULL: pinned at the first vm run */
 	char *uuid;    /* "uuid = ..."; NULL: generated at the first vm run */

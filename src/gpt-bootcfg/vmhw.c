@@ -12,6 +12,7 @@
 #include "parse-util.h"
 #include "strv-util.h"
 #include "vm-gamedev.h"
+#include "vm-audio.h"
 #include "vmhw.h"
 
 /* An error at column col of the entry's value (col 0 = the value's first character). */
@@ -424,15 +425,10 @@ int vm_hw_parse_key(const struct config *c, const struct config_entry *e, struct
 				   v);
 		return 1;
 	}
-	if (streq(k, "audio")) {
-		if (streq(v, "none"))
-			o->audio = VM_AUDIO_NONE;
-		else if (streq(v, "spice"))
-			o->audio = VM_AUDIO_SPICE;
-		else
-			HW_FAIL_AT(e, 0, "audio: expected spice or none, not '%s'", v);
-		return 1;
-	}
+	/* audio, audio-user (vm-audio.c) */
+	r = vm_audio_parse_key(c, e, o, ret_error);
+	if (r != 0)
+		return r;
 	if (streq(k, "machine")) {
 		if (!vm_machine_type_valid(v))
 			HW_FAIL_AT(
@@ -536,6 +532,7 @@ int vm_hw_check(const struct config *c, const struct config_section *s, struct v
 	if (e && o->audio == VM_AUDIO_SPICE && o->spice == VM_SPICE_NONE)
 		HW_FAIL_AT(e, 0, "audio: spice needs spice = unix or loopback");
 	return vm_gaming_check(c, s, o, ret_error);
+	return vm_audio_check_config(c, o, ret_error);
 }
 
 void vm_hw_free(struct vm_options *o)
@@ -546,4 +543,5 @@ void vm_hw_free(struct vm_options *o)
 	free(o->machine);
 	free(o->uuid);
 	vm_gaming_free(o);
+	free(o->audio_user);
 }

@@ -16,7 +16,9 @@ for f in "$md" "$man8" "$man5"; do
 done
 
 # Keys: [host] and [device] compare e->key in config.c, [vm] compares k in vmconfig.c
-host_dev_keys=$(grep -o 'streq(e->key, "[a-z0-9_-]*")' "$src/config.c" | sed 's/.*"\(.*\)")/\1/')
+# ([host] cpu-governor and max-cstate in vm-power.c, [vm] audio and audio-user in vm-audio.c.)
+host_dev_keys=$(grep -o 'streq(e->key, "[a-z0-9_-]*")' "$src/config.c" "$src/vm-power.c" \
+	"$src/vm-audio.c" | sed 's/.*"\(.*\)")/\1/')
 # (only in vm_config_parse(): other functions use k for device-options names).
 # vm_hw_parse_key() in vmhw.c takes the hardware keys (boot, display, ...), and
 # vm_gaming_parse_key() in vm-gamedev.c the gaming ones (looking-glass, input, ...).
@@ -26,7 +28,8 @@ vm_keys=$( (sed -n '/^int vm_config_parse(/,/^}/p' "$src/vmconfig.c"
 	grep -o 'streq(k, "[a-z0-9_-]*")' | sed 's/.*"\(.*\)")/\1/')
 keys=$(printf '%s\n%s\n' "$host_dev_keys" "$vm_keys" | sort -u | sed '/^$/d')
 ok "the parser has at least 40 keys (extraction works)" -- test "$(echo "$keys" | wc -l)" -ge 40
-for k in address cmdline memory vcpu-pins extra-args device-options boot machine looking-glass usb-devices; do
+for k in address cmdline memory vcpu-pins extra-args device-options boot machine audio \
+	audio-user cpu-governor max-cstate looking-glass usb-devices; do
 	ok "extracted key list has '$k'" -- sh -c "echo '$keys' | grep -qx -- '$k'"
 done
 

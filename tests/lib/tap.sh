@@ -13,11 +13,11 @@ _tap_fail=0
 ok() { # ok DESCRIPTION -- COMMAND...: passes when COMMAND exits 0
 	_d=$1; shift; [ "${1:-}" = -- ] && shift
 	_tap_n=$((_tap_n + 1))
-	if "$@" >"$TAP_TMP/out" 2>&1; then
+	if "$@" >"$TAP_TMP/.ok-output" 2>&1; then
 		echo "ok $_tap_n - $_d"
 	else
 		echo "not ok $_tap_n - $_d"; _tap_fail=$((_tap_fail + 1))
-		sed 's/^/#   /' "$TAP_TMP/out" | head -40
+		sed 's/^/#   /' "$TAP_TMP/.ok-output" | head -40
 	fi
 }
 

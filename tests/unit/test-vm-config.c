@@ -567,8 +567,8 @@ static void test_hw_errors(void)
 		    "loopback",
 		    "SPICE audio without SPICE");
 	check_error((const char *const[]){"memory=1G", "audio=alsa", NULL},
-		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:11:9: audio: expected spice or none, not "
-		    "'alsa'",
+		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:11:9: audio: expected pipewire, pulseaudio, "
+		    "spice or none, not 'alsa'",
 		    "unknown audio backend");
 	check_error((const char *const[]){"memory=1G", "machine=q35", NULL},
 		    "/etc/gpt-bootcfg/gpt-bootcfg.conf:11:11: machine: expected a versioned q35 "

@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * audio = pipewire|pulseaudio|spice|none and audio-user (vm-audio.h): the keys, the QEMU
+ * options of host audio, and the runner's checks of the sound server's socket.
+ */
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "macro.h"
+#include "spawn-util.h"
+#include "strv-util.h"
+#include "vm-audio.h"
+#include "vm-user.h"
+
+#define AUDIO_FAIL(e, ...)                                                                         \
+	do {                                                                                       \
+		*ret_error = config_error(c, (e)->line, (e)->col_value, __VA_ARGS__);              \
+		return *ret_error ? -EINVAL : -ENOMEM;                                             \
+	} while (0)
+
+/* PulseAudio's native protocol socket below the user's runtime directory. */
+#define PULSE_DIR    "pulse"
+#define PULSE_SOCKET "native"
+
+const char *vm_audio_to_string(enum vm_audio a)
+{
+	switch (a) {
+	case VM_AUDIO_NONE:
+		return "none";
+	case VM_AUDIO_SPICE:
+		return "spice";
+	case VM_AUDIO_PIPEWIRE:
+		return "pipewire";
+	case VM_AUDIO_PULSEAUDIO:
+		return "pulseaudio";
+	}
+	return "?";
+}
+
+bool vm_audio_is_host(const struct vm_options *o)
+{
+	return o->audio == VM_AUDIO_PIPEWIRE || o->audio == VM_AUDIO_PULSEAUDIO;
+}
+
+const char *vm_audio_user(const struct vm_options *o)
+{
+	if (o->audio_user)
+		return o->audio_user;
+	/* QEMU running as the desktop user plays on that user's server without any setup. */
+	if (o->user && !streq(o->user, "root"))
+		return o->user;
+	return NULL;
+}
+
+/* A login name as the "user" key takes it: letters, digits, '-', '_', '.', not leading '.'/'-'. */
+static bool audio_user_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 32 || s[0] == '.' || s[0] == '-')
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isascii((unsigned char)*p) ||
+		    (!isalnum((unsigned char)*p) && !strchr("-_.", *p)))
+			return false;
+	return true;
+}
+
+int vm_audio_parse_key(const struct config *c, const struct config_entry *e, struct vm_options *o,
+		       char **ret_error)
+{
+	const char *v = e->value;
+
+	if (streq(e->key, "audio")) {
+		if (streq(v, "none"))
+			o->audio = VM_AUDIO_NONE;
+		else if (streq(v, "spice"))
+			o->audio = VM_AUDIO_SPICE;
+		else if (streq(v, "pipewire"))
+			o->audio = VM_AUDIO_PIPEWIRE;
+		else if (streq(v, "pulseaudio"))
+			o->audio = VM_AUDIO_PULSEAUDIO;
+		else
+			AUDIO_FAIL(
+			    e, "audio: expected pipewire, pulseaudio, spice or none, not '%s'", v);
+		o->audio_line = e->line;
+		o->audio_col = e->col_value;
+		return 1;
+	}
+	if (streq(e->key, "audio-user")) {
+		char *u;
+
+		if (!audio_user_name_valid(v))
+			AUDIO_FAIL(e, "audio-user: invalid user name '%s'", v);
+		u = strdup(v);
+		if (!u)
+			return -ENOMEM;
+		free(o->audio_user);
+		o->audio_user = u;
+		o->audio_user_line = e->line;
+		o->audio_user_col = e->col_value;
+		return 1;
+	}
+	return 0;
+}
+
+int vm_audio_check_config(const struct config *c, const struct vm_options *o, char **ret_error)
+{
+	if (o->audio == VM_AUDIO_SPICE && o->spice == VM_SPICE_NONE) {
+		*ret_error = config_error(c, o->audio_line, o->audio_col,
+					  "audio: spice needs spice = unix or loopback");
+		return *ret_error ? -EINVAL : -ENOMEM;
+	}
+	if (o->audio_user && !vm_audio_is_host(o)) {
+		*ret_error =
+		    config_error(c, o->audio_user_line, o->audio_user_col,
+				 "audio-user: only used with audio = pipewire or pulseaudio");
+		return *ret_error ? -EINVAL : -ENOMEM;
+	}
+	if (vm_audio_is_host(o) && !vm_audio_user(o)) {
+		*ret_error =
+		    config_error(c, o->audio_line, o->audio_col,
+				 "audio: %s needs audio-user = NAME (the desktop user whose "
+				 "sound server plays the guest's sound)",
+				 vm_audio_to_string(o->audio));
+		return *ret_error ? -EINVAL : -ENOMEM;
+	}
+	return 0;
+}
+
+const char *vm_audio_driver(const struct qemu_cmd_input *in)
+{
+	if (!vm_audio_is_host(vm_options(in->vm)))
+		return NULL;
+	if (in->test_audiodev)
+		return in->test_audiodev;
+	/*
+	 * PulseAudio's protocol for both: QEMU 7.2 (Debian 12) has no "pipewire" audiodev, and
+	 * pipewire-pulse serves the same socket.
+	 */
+	return "pa";
+}
+
+int vm_audio_qemu_args(const struct qemu_cmd_input *in, char ***ret)
+{
+	const struct vm_options *o = vm_options(in->vm);
+	_cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+	const char *root = in->path_root ? in->path_root : "";
+	char *dev = NULL;
+	int r;
+
+	if (!l)
+		return -ENOMEM;
+	if (!vm_audio_is_host(o)) {
+		*ret = TAKE_PTR(l);
+		return 0;
+	}
+	if (!in->audio_runtime_dir)
+		return -EINVAL;
+	if (in->test_audiodev)
+		r = asprintf(&dev, "%s,id=" VM_AUDIO_ID, in->test_audiodev);
+	else
+		r = asprintf(&dev,
+			     "pa,id=" VM_AUDIO_ID ",server=unix:%s%s/" PULSE_DIR "/" PULSE_SOCKET,
+			     root, in->audio_runtime_dir);
+	if (r < 0)
+		return -ENOMEM;
+	r = strv_add(&l, "-audiodev");
+	if (r >= 0)
+		r = strv_consume(&l, dev);
+	else
+		free(dev);
+	if (r >= 0)
+		r = strv_add(&l, "-device");
+	if (r >= 0)
+		r = strv_add(&l, "ich9-intel-hda,id=sound0");
+	if (r >= 0)
+		r = strv_add(&l, "-device");
+	/* Line out and line in (the guest's microphone is audio-user's default source). */
+	if (r >= 0)
+		r = strv_add(&l, "hda-duplex,id=codec0,bus=sound0.0,audiodev=" VM_AUDIO_ID);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+int vm_audio_runtime_dir(struct path_cxt *pc, const struct vm_options *o, char **ret,
+			 char **ret_why)
+{
+	const char *name = vm_audio_user(o);
+	uid_t uid;
+	int r;
+
+	if (!name)
+		return -EINVAL;
+	r = vm_user_lookup(pc, name, &uid, NULL);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		if (ret_why &&
+		    asprintf(ret_why, "audio user '%s' does not exist (/etc/passwd)", name) < 0)
+			*ret_why = NULL;
+		return -ENOENT;
+	}
+	/* systemd-logind's runtime directory of a logged-in user (pam_systemd). */
+	return asprintf(ret, "/run/user/%u", (unsigned)uid) < 0 ? -ENOMEM : 0;
+}
+
+/*
+ * In a child that became u: chdir into the socket's directory (search permission on every
+ * directory above it, as u) and connect with the relative name, which also keeps a long
+ * --root path within sun_path. Reports the failing step and its errno through fd.
+ */
+static _Noreturn void probe_child(int fd, const char *dir, const struct vm_user *u)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int res[2] = {0, 0}, s, r;
+
+	r = u ? vm_user_drop(u) : 0;
+	if (r < 0)
+		res[0] = 1, res[1] = -r;
+	else if (chdir(dir) < 0)
+		res[0] = 2, res[1] = errno;
+	else if (access(PULSE_SOCKET, W_OK) < 0)
+		res[0] = 3, res[1] = errno;
+	else {
+		memcpy(sa.sun_path, PULSE_SOCKET, sizeof(PULSE_SOCKET));
+		s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			res[0] = 4, res[1] = errno;
+	}
+	if (write(fd, res, sizeof(res)) != (ssize_t)sizeof(res))
+		_exit(1);
+	_exit(0);
+}
+
+static int probe_as_user(const char *dir, const struct vm_user *u, int *ret_step)
+{
+	_cleanup_close_ int rfd = -1;
+	int p[2], res[2] = {0, 0}, r;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return negative_errno();
+	pid = fork();
+	if (pid < 0) {
+		r = negative_errno();
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		probe_child(p[1], dir, u);
+	}
+	close(p[1]);
+	rfd = p[0];
+	do
+		n = read(rfd, res, sizeof(res));
+	while (n < 0 && errno == EINTR);
+	r = spawn_wait(pid);
+	if (r < 0)
+		return r;
+	if (n != (ssize_t)sizeof(res) || r != 0)
+		return -EPROTO;
+	*ret_step = res[0];
+	return -res[1];
+}
+
+int vm_audio_check_socket(struct path_cxt *pc, const struct vm_options *o, const char *runtime_dir,
+			  const struct vm_user *u, char **ret_why)
+{
+	_cleanup_free_ char *sock = NULL, *dir = NULL, *full_dir = NULL;
+	const char *name = vm_audio_user(o);
+	const char *qemu_user = u && u->uid != 0 ? u->name : "root";
+	struct stat st;
+	int r, step = 0;
+
+	*ret_why = NULL;
+	if (asprintf(&dir, "%s/" PULSE_DIR, runtime_dir) < 0 ||
+	    asprintf(&sock, "%s/" PULSE_SOCKET, dir) < 0)
+		return -ENOMEM;
+	r = path_stat(pc, &st, "%s", sock);
+	if (r == -ENOENT || r == -ENOTDIR) {
+		if (asprintf(ret_why,
+			     "audio = %s, but '%s' does not exist: the sound server of '%s' is not "
+			     "running (%s must be logged in, with %s running)",
+			     vm_audio_to_string(o->audio), sock, name, name,
+			     o->audio == VM_AUDIO_PIPEWIRE ? "pipewire and pipewire-pulse"
+							   : "pulseaudio") < 0)
+			return -ENOMEM;
+		return -ENOENT;
+	}
+	if (r < 0) {
+		if (asprintf(ret_why, "cannot check '%s': %s", sock, strerror(-r)) < 0)
+			return -ENOMEM;
+		return r;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		if (asprintf(ret_why, "audio = %s, but '%s' is not a socket",
+			     vm_audio_to_string(o->audio), sock) < 0)
+			return -ENOMEM;
+		return -ENOTSOCK;
+	}
+
+	r = path_prefix(pc, &full_dir, "%s", dir);
+	if (r < 0)
+		return r;
+	r = probe_as_user(full_dir, u && u->uid != 0 ? u : NULL, &step);
+	if (r == 0)
+		return 0;
+	if (r == -EACCES || r == -EPERM) {
+		if (asprintf(ret_why,
+			     "QEMU's user '%s' cannot %s '%s' (%s): set user = %s in [vm], or give "
+			     "'%s' access to the socket (docs/vm.md, \"Host audio\")",
+			     qemu_user, step == 2 ? "reach" : "connect to", sock, strerror(-r),
+			     name, qemu_user) < 0)
+			return -ENOMEM;
+		return r;
+	}
+	if (r == -ECONNREFUSED) {
+		if (asprintf(ret_why,
+			     "nothing listens on '%s' (%s): the sound server of '%s' is not "
+			     "running",
+			     sock, strerror(-r), name) < 0)
+			return -ENOMEM;
+		return r;
+	}
+	if (asprintf(ret_why, "cannot connect to '%s' as '%s': %s", sock, qemu_user,
+		     r == -EPROTO ? "the check itself failed" : strerror(-r)) < 0)
+		return -ENOMEM;
+	return r;
+}
+
+int vm_audio_check_driver(const char *qemu, const char *driver, char **ret_why)
+{
+	char *argv[] = {(char *)qemu, (char *)"-audiodev", (char *)"help", NULL};
+	_cleanup_free_ char *out = NULL;
+	bool listed = false, found = false;
+	char *save = NULL;
+	int r;
+
+	*ret_why = NULL;
+	/* QEMU names the modules it cannot load on stderr: not what is asked here. */
+	r = spawn_run(argv, SPAWN_STDIN_NULL | SPAWN_STDERR_NULL, 64 * 1024, &out);
+	if (r < 0)
+		return r;
+	if (r != 0 || !out)
+		return -EPROTO;
+	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (startswith(l, "Available audio drivers"))
+			listed = true;
+		else if (listed && streq(l, driver))
+			found = true;
+	}
+	if (!listed)
+		return -EPROTO;
+	if (found)
+		return 1;
+	if (asprintf(ret_why,
+		     "QEMU ('%s') has no '%s' audio driver ('-audiodev help' does not list "
+		     "it)%s",
+		     qemu, driver,
+		     streq(driver, "pa") ? ": install qemu-system-gui, which has Debian's "
+					   "PulseAudio driver (audio-pa.so)"
+					 : "") < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int vm_audio_plan_findings(struct path_cxt *pc, const struct config *c, char ***warnings,
+			   char ***notes)
+{
+	int r;
+
+	for (size_t i = 0; i < c->n_vms; i++) {
+		const struct vm_config *vm = c->vms[i];
+		const struct vm_options *o = vm_options(vm);
+		_cleanup_free_ char *dir = NULL, *why = NULL, *s = NULL;
+		const char *name = vm_audio_user(o);
+
+		if (!vm_audio_is_host(o))
+			continue;
+		r = vm_audio_runtime_dir(pc, o, &dir, &why);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			if (asprintf(&s, "VM '%s' will not start: %s", vm->name,
+				     why ? why : strerror(-r)) < 0)
+				return -ENOMEM;
+			r = strv_consume(warnings, TAKE_PTR(s));
+			if (r < 0)
+				return r;
+			continue;
+		}
+		/* The socket itself exists only while the user is logged in: vm run checks it. */
+		if (asprintf(&s,
+			     "VM '%s': its sound card plays on %s's sound server (%s/" PULSE_DIR
+			     "/" PULSE_SOCKET ", QEMU's PulseAudio driver from qemu-system-gui); "
+			     "vm run checks that QEMU's user can reach it%s",
+			     vm->name, name, dir,
+			     o->user && streq(o->user, name) ? ""
+							     : " (docs/vm.md, \"Host audio\")") < 0)
+			return -ENOMEM;
+		r = strv_consume(notes, TAKE_PTR(s));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
