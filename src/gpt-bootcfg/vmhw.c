@@ -472,6 +472,7 @@ int vm_hw_check(const struct config *c, const struct config_section *s, struct v
 {
 	struct vm_options *o = vm->options;
 	const struct config_entry *boot_e = hw_find(s, "boot"), *e;
+	int r;
 
 	for (size_t i = 0; i < o->n_boot; i++) {
 		const struct vm_boot_item *it = &o->boot[i];
@@ -531,7 +532,10 @@ int vm_hw_check(const struct config *c, const struct config_section *s, struct v
 	e = hw_find(s, "audio");
 	if (e && o->audio == VM_AUDIO_SPICE && o->spice == VM_SPICE_NONE)
 		HW_FAIL_AT(e, 0, "audio: spice needs spice = unix or loopback");
-	return vm_gaming_check(c, s, o, ret_error);
+	/* looking-glass, input, usb-devices (vm-gamedev.c); audio-user (vm-audio.c) */
+	r = vm_gaming_check(c, s, o, ret_error);
+	if (r < 0)
+		return r;
 	return vm_audio_check_config(c, o, ret_error);
 }
 
