@@ -11,7 +11,6 @@
 #include "cpulist.h"
 #include "kconfig.h"
 #include "planner-internal.h"
-#include "qemucmd.h"
 #include "strbuf.h"
 #include "strv-util.h"
 #include "vm-numa.h"

@@ -8,7 +8,6 @@
 #include <stdio.h>
 
 #include "planner-internal.h"
-#include "qemucmd.h"
 #include "strbuf.h"
 #include "strv-util.h"
 #include "vm-disk.h"

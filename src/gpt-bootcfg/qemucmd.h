@@ -3,7 +3,7 @@
 
 /*
  * The QEMU command line for a [vm NAME] section. vmconfig.c validates the keys into a
- * struct vm_options (vm_config.runner); qemu_cmd_build() turns that plus the resolved
+ * struct vm_options (vmconfig.h); qemu_cmd_build() turns that plus the resolved
  * host devices into an argv. The builder is pure: it reads nothing and checks nothing
  * about the host, so the same input always gives the same argv (golden tests).
  */
@@ -30,132 +30,6 @@
 #define VM_HOOKS_DIR "/etc/gpt-bootcfg/hooks.d"
 /* Debian's path (package qemu-system-common), QEMU's built-in default there too. */
 #define VM_BRIDGE_HELPER "/usr/lib/qemu/qemu-bridge-helper"
-
-enum vm_disk_bus {
-	VM_DISK_VIRTIO, /* virtio-blk-pci with its own iothread */
-	VM_DISK_NVME,   /* emulated NVMe controller, one I/O queue pair per vCPU */
-};
-
-struct vm_disk {
-	char *path;     /* image file or block device; NULL for nvme:// */
-	char *format;   /* "raw" or "qcow2" */
-	enum vm_disk_bus bus;
-	char *cache;    /* "none" by default */
-	char *aio;      /* "native" by default */
-	bool nvme_host; /* nvme://ADDR/NS: QEMU's userspace NVMe driver on a vfio-bound controller */
-	char nvme_addr[PCI_ADDR_STRLEN];
-	unsigned nvme_namespace;
-	unsigned line, col; /* of the value, for messages */
-};
-
-enum vm_firmware {
-	VM_FIRMWARE_OVMF,
-	VM_FIRMWARE_BIOS,
-};
-
-enum vm_network {
-	VM_NET_NONE,
-	VM_NET_USER,
-	VM_NET_BRIDGE,
-	VM_NET_TAP,
-};
-
-enum vm_spice {
-	VM_SPICE_NONE,
-	VM_SPICE_UNIX,     /* unix socket under VM_RUN_DIR, no ticketing (file mode guards it) */
-	VM_SPICE_LOOPBACK, /* 127.0.0.1:PORT with a password file */
-};
-
-/* Per-device vfio-pci options from "device-options = NAME opt=value,...". */
-struct vm_device_options {
-	char *device;
-	char **options;     /* "x-vga=on", validated names and values (bootindex not here) */
-	unsigned bootindex; /* from bootindex=N; 0 = none */
-	unsigned line, col; /* of the bootindex option, for messages */
-};
-
-/* One entry of "boot = ...": what the firmware tries, in this order. */
-enum vm_boot_kind {
-	VM_BOOT_DEVICE,  /* a passed-through [device NAME] */
-	VM_BOOT_DISK,    /* every disk = image, in the order written */
-	VM_BOOT_CDROM,   /* every cdrom =, in the order written */
-	VM_BOOT_NETWORK, /* the emulated NIC (PXE/HTTP boot) */
-};
-
-struct vm_boot_item {
-	enum vm_boot_kind kind;
-	char *device; /* VM_BOOT_DEVICE only */
-};
-
-/* The emulated display SPICE shows. */
-enum vm_display {
-	VM_DISPLAY_NONE,       /* the passed-through GPU is the only display */
-	VM_DISPLAY_VIRTIO_VGA, /* virtio-vga: Linux guests, Windows with viogpudo */
-	VM_DISPLAY_QXL_VGA,    /* qxl-vga: Windows' QXL driver from virtio-win */
-};
-
-/* Where the guest's emulated sound card plays. Issue 15 adds host backends. */
-enum vm_audio {
-	VM_AUDIO_NONE,
-	VM_AUDIO_SPICE, /* ich9-intel-hda + hda-duplex on a SPICE audiodev */
-};
-
-struct vm_options {
-	char *cpu_model;   /* "host" */
-	bool hyperv;       /* Hyper-V enlightenments for Windows guests */
-	bool kvm_hidden;   /* kvm=off and a Hyper-V vendor id (NVIDIA's driver checks) */
-	bool rtc_localtime;
-	int numa_node;     /* -2 = from the first device that has one, -1 = none, >= 0 */
-	char *hugepage_mount; /* "/dev/hugepages" */
-	char *user;        /* the user QEMU runs as (vm-user.h), NULL = the default */
-
-	struct vm_disk *disks;
-	size_t n_disks;
-	char **cdroms; /* strv of ISO paths */
-	unsigned cdroms_line;
-
-	enum vm_firmware firmware;
-	char *ovmf_code; /* read-only code image */
-	char *ovmf_vars; /* template copied once to VM_STATE_DIR/NAME/OVMF_VARS.fd */
-
-	enum vm_network network;
-	char *net_ifname; /* bridge or tap name */
-	char *net_model;  /* "virtio-net-pci" */
-	char *mac;        /* NULL = derived by QEMU */
-
-	enum vm_spice spice;
-	unsigned spice_port;
-	char *spice_password_file;
-	unsigned usb_redirect; /* number of SPICE usbredir channels */
-
-	struct vm_device_options *devopts;
-	size_t n_devopts;
-
-	struct vm_boot_item *boot; /* "boot = ..."; NULL: the default order */
-	size_t n_boot;
-	unsigned boot_line, boot_col;
-
-	enum vm_display display;
-	enum vm_audio audio;
-
-	char *machine; /* "machine = pc-q35-7.2"; NULL: pinned at the first vm run */
-	char *uuid;    /* "uuid = ..."; NULL: generated at the first vm run */
-
-	char **extra_args; /* appended verbatim */
-	unsigned stop_timeout; /* seconds vm stop waits for the guest to power off */
-
-	/* Positions for errors found later against the host. */
-	unsigned vcpu_pins_line, vcpu_pins_col;
-	unsigned emulator_cpus_line, emulator_cpus_col;
-	unsigned memory_line, memory_col;
-	unsigned devices_line, devices_col;
-	unsigned user_line, user_col; /* 0 when "user" is not set */
-};
-
-static inline const struct vm_options *vm_options(const struct vm_config *vm)
-{
-	return vm->runner;
-}
 
 /* One host PCI function to pass through, resolved from a [device] section and the host. */
 struct qemu_passthrough {

@@ -86,11 +86,8 @@ static void write_memory(struct xml_writer *w, const struct qemu_cmd_input *in)
 		xml_end(w);
 	}
 	/* vfio pins guest memory anyway; a swapped-out page would stall the guest. */
-	xml_begin(w, "locked");
-	xml_end(w);
-	xml_begin(w, "allocation");
-	xml_attr(w, "mode", "immediate");
-	xml_end(w);
+	xml_empty(w, "locked");
+	xml_empty(w, "allocation", "mode", "immediate");
 	xml_end(w);
 }
 
@@ -120,9 +117,7 @@ static int write_cpus(struct xml_writer *w, const struct qemu_cmd_input *in, siz
 
 			if (r < 0)
 				return r;
-			xml_begin(w, "emulatorpin");
-			xml_attr(w, "cpuset", s);
-			xml_end(w);
+			xml_empty(w, "emulatorpin", "cpuset", s);
 		}
 		xml_end(w);
 	}
@@ -173,9 +168,7 @@ static void write_os(struct xml_writer *w, const struct qemu_cmd_input *in)
 
 static void state_on(struct xml_writer *w, const char *name)
 {
-	xml_begin(w, name);
-	xml_attr(w, "state", "on");
-	xml_end(w);
+	xml_empty(w, name, "state", "on");
 }
 
 /* HYPERV_FLAGS and HIDE_KVM_FLAGS of qemucmd.c; vmport=off. */
@@ -186,10 +179,8 @@ static void write_features(struct xml_writer *w, const struct vm_options *o)
 					  "frequencies", "tlbflush", "ipi"};
 
 	xml_begin(w, "features");
-	xml_begin(w, "acpi");
-	xml_end(w);
-	xml_begin(w, "apic");
-	xml_end(w);
+	xml_empty(w, "acpi");
+	xml_empty(w, "apic");
 	if (o->hyperv || o->kvm_hidden) {
 		xml_begin(w, "hyperv");
 		xml_attr(w, "mode", "custom");
@@ -204,23 +195,16 @@ static void write_features(struct xml_writer *w, const struct vm_options *o)
 				state_on(w, hv2[i]);
 		}
 		if (o->kvm_hidden) {
-			xml_begin(w, "vendor_id");
-			xml_attr(w, "state", "on");
-			xml_attr(w, "value", HV_VENDOR_ID);
-			xml_end(w);
+			xml_empty(w, "vendor_id", "state", "on", "value", HV_VENDOR_ID);
 		}
 		xml_end(w);
 	}
 	if (o->kvm_hidden) {
 		xml_begin(w, "kvm");
-		xml_begin(w, "hidden");
-		xml_attr(w, "state", "on");
-		xml_end(w);
+		xml_empty(w, "hidden", "state", "on");
 		xml_end(w);
 	}
-	xml_begin(w, "vmport");
-	xml_attr(w, "state", "off");
-	xml_end(w);
+	xml_empty(w, "vmport", "state", "off");
 	xml_end(w);
 }
 
@@ -257,23 +241,11 @@ static void write_cpu_clock(struct xml_writer *w, const struct qemu_cmd_input *i
 
 	xml_begin(w, "clock");
 	xml_attr(w, "offset", o->rtc_localtime ? "localtime" : "utc");
-	xml_begin(w, "timer");
-	xml_attr(w, "name", "rtc");
-	xml_attr(w, "tickpolicy", "catchup");
-	xml_end(w);
-	xml_begin(w, "timer");
-	xml_attr(w, "name", "pit");
-	xml_attr(w, "tickpolicy", "delay");
-	xml_end(w);
-	xml_begin(w, "timer");
-	xml_attr(w, "name", "hpet");
-	xml_attr(w, "present", "no");
-	xml_end(w);
+	xml_empty(w, "timer", "name", "rtc", "tickpolicy", "catchup");
+	xml_empty(w, "timer", "name", "pit", "tickpolicy", "delay");
+	xml_empty(w, "timer", "name", "hpet", "present", "no");
 	if (o->hyperv) {
-		xml_begin(w, "timer");
-		xml_attr(w, "name", "hypervclock");
-		xml_attr(w, "present", "yes");
-		xml_end(w);
+		xml_empty(w, "timer", "name", "hypervclock", "present", "yes");
 	}
 	xml_end(w);
 	xml_element(w, "on_poweroff", "destroy");
@@ -281,23 +253,15 @@ static void write_cpu_clock(struct xml_writer *w, const struct qemu_cmd_input *i
 	xml_element(w, "on_crash", "destroy");
 	/* -global ICH9-LPC.disable_s3=1 / disable_s4=1. */
 	xml_begin(w, "pm");
-	xml_begin(w, "suspend-to-mem");
-	xml_attr(w, "enabled", "no");
-	xml_end(w);
-	xml_begin(w, "suspend-to-disk");
-	xml_attr(w, "enabled", "no");
-	xml_end(w);
+	xml_empty(w, "suspend-to-mem", "enabled", "no");
+	xml_empty(w, "suspend-to-disk", "enabled", "no");
 	xml_end(w);
 }
 
 /* The pcie-root-port controllers of the passthrough slots: index N is "rpN". */
 static void write_root_ports(struct xml_writer *w, unsigned n_ports)
 {
-	xml_begin(w, "controller");
-	xml_attr(w, "type", "pci");
-	xml_attr(w, "index", "0");
-	xml_attr(w, "model", "pcie-root");
-	xml_end(w);
+	xml_empty(w, "controller", "type", "pci", "index", "0", "model", "pcie-root");
 	for (unsigned i = 1; i <= n_ports; i++) {
 		xml_begin(w, "controller");
 		xml_attr(w, "type", "pci");
@@ -340,9 +304,7 @@ static void write_hostdevs(struct xml_writer *w, const struct qemu_cmd_input *in
 		xml_attr(w, "mode", "subsystem");
 		xml_attr(w, "type", "pci");
 		xml_attr(w, "managed", "no");
-		xml_begin(w, "driver");
-		xml_attr(w, "name", "vfio");
-		xml_end(w);
+		xml_empty(w, "driver", "name", "vfio");
 		xml_begin(w, "source");
 		host_address(w, &p->addr);
 		xml_end(w);
@@ -418,15 +380,11 @@ static void write_disks(struct xml_writer *w, const struct qemu_cmd_input *in,
 			host_address(w, &a);
 			xml_end(w);
 		} else {
-			xml_begin(w, "source");
-			xml_attr(w, startswith(d->path, "/dev/") ? "dev" : "file", d->path);
-			xml_end(w);
+			xml_empty(w, "source", startswith(d->path, "/dev/") ? "dev" : "file",
+				  d->path);
 		}
 		disk_target(target, sizeof(target), "vd", n_virtio++);
-		xml_begin(w, "target");
-		xml_attr(w, "dev", target);
-		xml_attr(w, "bus", "virtio");
-		xml_end(w);
+		xml_empty(w, "target", "dev", target, "bus", "virtio");
 		write_boot(w, bo->disks[i]);
 		xml_end(w);
 	}
@@ -434,21 +392,12 @@ static void write_disks(struct xml_writer *w, const struct qemu_cmd_input *in,
 		xml_begin(w, "disk");
 		xml_attr(w, "type", "file");
 		xml_attr(w, "device", "cdrom");
-		xml_begin(w, "driver");
-		xml_attr(w, "name", "qemu");
-		xml_attr(w, "type", "raw");
-		xml_end(w);
-		xml_begin(w, "source");
-		xml_attr(w, "file", *cd);
-		xml_end(w);
+		xml_empty(w, "driver", "name", "qemu", "type", "raw");
+		xml_empty(w, "source", "file", *cd);
 		/* q35's AHCI controller: ide.N in the QEMU command is unit N of controller 0. */
 		disk_target(target, sizeof(target), "sd", n_cd);
-		xml_begin(w, "target");
-		xml_attr(w, "dev", target);
-		xml_attr(w, "bus", "sata");
-		xml_end(w);
-		xml_begin(w, "readonly");
-		xml_end(w);
+		xml_empty(w, "target", "dev", target, "bus", "sata");
+		xml_empty(w, "readonly");
 		write_boot(w, bo->cdroms[n_cd]);
 		xml_begin(w, "address");
 		xml_attr(w, "type", "drive");
@@ -488,24 +437,15 @@ static void write_network(struct xml_writer *w, const struct vm_options *o,
 		break;
 	}
 	if (o->mac) {
-		xml_begin(w, "mac");
-		xml_attr(w, "address", o->mac);
-		xml_end(w);
+		xml_empty(w, "mac", "address", o->mac);
 	}
 	if (o->network == VM_NET_BRIDGE) {
-		xml_begin(w, "source");
-		xml_attr(w, "bridge", o->net_ifname);
-		xml_end(w);
+		xml_empty(w, "source", "bridge", o->net_ifname);
 	} else if (o->network == VM_NET_TAP) {
 		/* An existing tap, as script=no: libvirt neither creates nor configures it. */
-		xml_begin(w, "target");
-		xml_attr(w, "dev", o->net_ifname);
-		xml_attr(w, "managed", "no");
-		xml_end(w);
+		xml_empty(w, "target", "dev", o->net_ifname, "managed", "no");
 	}
-	xml_begin(w, "model");
-	xml_attr(w, "type", net_model(o->net_model));
-	xml_end(w);
+	xml_empty(w, "model", "type", net_model(o->net_model));
 	write_boot(w, bo->network);
 	xml_end(w);
 }
@@ -522,9 +462,7 @@ static void write_spice(struct xml_writer *w, const struct vm_options *o, const 
 		if (o->spice == VM_SPICE_UNIX) {
 			/* libvirt's own socket in the domain's private directory (mode 0700). */
 			xml_attr(w, "autoport", "no");
-			xml_begin(w, "listen");
-			xml_attr(w, "type", "socket");
-			xml_end(w);
+			xml_empty(w, "listen", "type", "socket");
 		} else {
 			xml_attrf(w, "port", "%u", o->spice_port);
 			xml_attr(w, "autoport", "no");
@@ -534,43 +472,25 @@ static void write_spice(struct xml_writer *w, const struct vm_options *o, const 
 				xml_attr(w, "passwd", password);
 			else
 				w->err = w->err ?: -EINVAL;
-			xml_begin(w, "listen");
-			xml_attr(w, "type", "address");
-			xml_attr(w, "address", "127.0.0.1");
-			xml_end(w);
+			xml_empty(w, "listen", "type", "address", "address", "127.0.0.1");
 		}
 		xml_end(w);
 		xml_begin(w, "channel");
 		xml_attr(w, "type", "spicevmc");
-		xml_begin(w, "target");
-		xml_attr(w, "type", "virtio");
-		xml_attr(w, "name", "com.redhat.spice.0");
-		xml_end(w);
+		xml_empty(w, "target", "type", "virtio", "name", "com.redhat.spice.0");
 		xml_end(w);
 		xml_begin(w, "channel");
 		xml_attr(w, "type", "spiceport");
-		xml_begin(w, "source");
-		xml_attr(w, "channel", "org.spice-space.stream.0");
-		xml_end(w);
-		xml_begin(w, "target");
-		xml_attr(w, "type", "virtio");
-		xml_attr(w, "name", "org.spice-space.stream.0");
-		xml_end(w);
+		xml_empty(w, "source", "channel", "org.spice-space.stream.0");
+		xml_empty(w, "target", "type", "virtio", "name", "org.spice-space.stream.0");
 		xml_end(w);
 		if (o->audio == VM_AUDIO_SPICE) {
 			xml_begin(w, "sound");
 			xml_attr(w, "model", "ich9");
-			xml_begin(w, "codec");
-			xml_attr(w, "type", "duplex");
+			xml_empty(w, "codec", "type", "duplex");
+			xml_empty(w, "audio", "id", "1");
 			xml_end(w);
-			xml_begin(w, "audio");
-			xml_attr(w, "id", "1");
-			xml_end(w);
-			xml_end(w);
-			xml_begin(w, "audio");
-			xml_attr(w, "id", "1");
-			xml_attr(w, "type", "spice");
-			xml_end(w);
+			xml_empty(w, "audio", "id", "1", "type", "spice");
 		}
 	}
 	/* With display = none the GPU is the display; libvirt would otherwise add a VGA. */
@@ -582,39 +502,23 @@ static void write_spice(struct xml_writer *w, const struct vm_options *o, const 
 	xml_end(w);
 	xml_end(w);
 	/* -nodefaults: libvirt adds a USB controller and a balloon unless told not to. */
-	xml_begin(w, "controller");
-	xml_attr(w, "type", "usb");
-	xml_attr(w, "index", "0");
-	xml_attr(w, "model", o->spice != VM_SPICE_NONE && o->usb_redirect ? "qemu-xhci" : "none");
-	xml_end(w);
+	xml_empty(w, "controller", "type", "usb", "index", "0",
+		  "model", o->spice != VM_SPICE_NONE && o->usb_redirect ? "qemu-xhci" : "none");
 	if (o->spice != VM_SPICE_NONE)
-		for (unsigned i = 0; i < o->usb_redirect; i++) {
-			xml_begin(w, "redirdev");
-			xml_attr(w, "bus", "usb");
-			xml_attr(w, "type", "spicevmc");
-			xml_end(w);
-		}
-	xml_begin(w, "memballoon");
-	xml_attr(w, "model", "none");
-	xml_end(w);
+		for (unsigned i = 0; i < o->usb_redirect; i++)
+			xml_empty(w, "redirdev", "bus", "usb", "type", "spicevmc");
+	xml_empty(w, "memballoon", "model", "none");
 }
 
 static void qemu_arg(struct xml_writer *w, const char *fmt, ...) _printf_(2, 3);
 static void qemu_arg(struct xml_writer *w, const char *fmt, ...)
 {
-	_cleanup_free_ char *v = NULL;
 	va_list ap;
-	int r;
 
-	va_start(ap, fmt);
-	r = vasprintf(&v, fmt, ap);
-	va_end(ap);
-	if (r < 0) {
-		w->err = w->err ?: -ENOMEM;
-		return;
-	}
 	xml_begin(w, "qemu:arg");
-	xml_attr(w, "value", v);
+	va_start(ap, fmt);
+	xml_vattrf(w, "value", fmt, ap);
+	va_end(ap);
 	xml_end(w);
 }
 

@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "log.h"
+#include "qemucmd.h"
+#include "spawn-util.h"
+#include "strv-util.h"
+#include "verbs.h"
 #include "vm-hooks.h"
+#include "vmconfig.h"
 
 /* One path (the hook itself when last): root's and not writable by anyone else. */
 static int check_one(struct path_cxt *pc, const char *p, bool last, bool allow_link,
@@ -85,4 +93,209 @@ int vm_hook_check(struct path_cxt *pc, const char *path, char **ret_canonical, c
 	}
 	*ret_canonical = TAKE_PTR(canon);
 	return 0;
+}
+
+/* ---- running them ---- */
+
+/* The variables a hook gets (docs/vm.md "Hooks"); the runner's own environment keeps none. */
+static const char *const hook_vars[] = {
+	"GPT_BOOTCFG_VM",	     "GPT_BOOTCFG_PHASE",	"GPT_BOOTCFG_VCPU_CPUS",
+	"GPT_BOOTCFG_EMULATOR_CPUS", "GPT_BOOTCFG_ROOT",	"GPT_BOOTCFG_MEMORY_MIB",
+	"GPT_BOOTCFG_HUGEPAGE_KB",
+};
+
+static bool is_hook_var(const char *entry)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(hook_vars); i++) {
+		size_t n = strlen(hook_vars[i]);
+
+		if (strncmp(entry, hook_vars[i], n) == 0 && entry[n] == '=')
+			return true;
+	}
+	return false;
+}
+
+static int env_add(char ***env, const char *name, const char *value)
+{
+	char *e;
+
+	if (asprintf(&e, "%s=%s", name, value) < 0)
+		return -ENOMEM;
+	return strv_consume(env, e);
+}
+
+/* This process's environment with the hook variables of vm and phase set. */
+static int hook_env(const struct vm_config *vm, const char *phase, const char *root,
+		    char ***ret)
+{
+	_cleanup_free_ char *vcpus = NULL, *emu = NULL;
+	_cleanup_strv_free_ char **env = NULL;
+	char mib[32], kb[32];
+	int r;
+
+	r = cpulist_format(vm->vcpu_pins.cpus, vm->vcpu_pins.n, &vcpus);
+	if (r < 0)
+		return r;
+	r = cpulist_format(vm->emulator_cpus.cpus, vm->emulator_cpus.n, &emu);
+	if (r < 0)
+		return r;
+	snprintf(mib, sizeof(mib), "%" PRIu64, vm->memory >> 20);
+	snprintf(kb, sizeof(kb), "%" PRIu64, vm->hugepage_size >> 10);
+	for (char **e = environ; e && *e; e++)
+		if (!is_hook_var(*e) && strv_add(&env, *e) < 0)
+			return -ENOMEM;
+	if (env_add(&env, "GPT_BOOTCFG_VM", vm->name) < 0 ||
+	    env_add(&env, "GPT_BOOTCFG_PHASE", phase) < 0 ||
+	    env_add(&env, "GPT_BOOTCFG_VCPU_CPUS", vcpus) < 0 ||
+	    env_add(&env, "GPT_BOOTCFG_EMULATOR_CPUS", emu) < 0 ||
+	    env_add(&env, "GPT_BOOTCFG_ROOT", root) < 0 ||
+	    env_add(&env, "GPT_BOOTCFG_MEMORY_MIB", mib) < 0 ||
+	    env_add(&env, "GPT_BOOTCFG_HUGEPAGE_KB", kb) < 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(env);
+	return 0;
+}
+
+/* A chatty hook must not exhaust memory: the first 64 KiB of its output are kept. */
+#define HOOK_OUTPUT_MAX 65536
+
+/*
+ * Run one hook with env, its stdout and stderr collected; returns its exit status or
+ * -errno. A hook that cannot be executed counts as failed with status 127, as a shell
+ * reports it, and its output says why.
+ */
+static int run_hook(const char *path, const char *name, const char *phase, char **env,
+		    char **ret_output)
+{
+	const struct spawn_opts opts = {
+		.flags = SPAWN_STDERR_TO_OUTPUT,
+		.envp = env,
+		.max_output = HOOK_OUTPUT_MAX,
+	};
+	char *const argv[] = {(char *)path, (char *)name, (char *)phase, NULL};
+	int r;
+
+	r = spawn_run_opts(argv, &opts, ret_output);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		*ret_output = NULL;
+		return asprintf(ret_output, "cannot execute: %s\n", strerror(-r)) < 0 ? -ENOMEM
+										       : 127;
+	}
+	return r;
+}
+
+static const char *last_line(char *s)
+{
+	char *end = s + strlen(s), *p;
+
+	while (end > s && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = '\0';
+	p = strrchr(s, '\n');
+	return p ? p + 1 : s;
+}
+
+/* Whether a hooks.d entry is meant to run: not an editor backup or package leftover. */
+static bool hook_name_ok(const char *n)
+{
+	return n[0] != '.' && n[strlen(n) - 1] != '~' && !strstr(n, ".dpkg-");
+}
+
+/*
+ * Executables in hooks.d/NAME/PHASE.d/, in version order. In "prepare" a failing hook
+ * stops the start with its last line of output; in "release" failures are only logged.
+ * Hooks run as root, so each must pass vm_hook_check() first (the configuration file's
+ * ownership rule, docs/vm.md "Hooks"): an unsafe prepare hook refuses the start before any
+ * hook has run; an unsafe release hook is skipped, the others run, and the result is an
+ * error.
+ */
+int vm_run_hooks(struct cli *cli, const struct vm_config *vm, const char *phase)
+{
+	_cleanup_strv_free_ char **names = NULL, **run = NULL, **env = NULL;
+	size_t n_unsafe = 0, i = 0;
+	int r;
+
+	r = path_list_dir(cli->pc, &names, VM_HOOKS_DIR "/%s/%s.d", vm->name, phase);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return log_error_errno(r, "Failed to list '" VM_HOOKS_DIR "/%s/%s.d': %m", vm->name,
+				       phase);
+	/* run[i]: what names[i] resolves to, checked; "" when it is not to be run. */
+	run = calloc(strv_length(names) + 1, sizeof(char *));
+	if (!run)
+		return log_oom();
+	STRV_FOREACH(n, names) {
+		_cleanup_free_ char *host = NULL, *why = NULL, *target = NULL;
+
+		i = (size_t)(n - names);
+		r = hook_name_ok(*n) ? 0 : -ENOENT;
+		if (r >= 0 && asprintf(&host, VM_HOOKS_DIR "/%s/%s.d/%s", vm->name, phase, *n) < 0)
+			return log_oom();
+		if (r >= 0)
+			r = vm_hook_check(cli->pc, host, &target, &why);
+		run[i] = target ? TAKE_PTR(target) : strdup("");
+		if (!run[i])
+			return log_oom();
+		if (!hook_name_ok(*n))
+			continue;
+		if (r == -ENOENT) {
+			/* A link that leads nowhere below the root is never executed. */
+			log_warning("Hook '%s' is not an executable file, ignoring", host);
+			continue;
+		}
+		if (r < 0 && !why)
+			return log_error_errno(r, "Failed to check hook '%s': %m", host);
+		if (r < 0) {
+			log_error("Hook '%s' is not safe to run as root: %s (hooks and every directory "
+				  "above them must be root's and not writable by group or others)%s",
+				  host, why, streq(phase, "prepare") ? "" : "; skipping it");
+			n_unsafe++;
+		}
+	}
+	if (n_unsafe && streq(phase, "prepare"))
+		return log_error_errno(-EPERM, "Not starting VM '%s': %zu unsafe prepare hook%s",
+				       vm->name, n_unsafe, n_unsafe == 1 ? "" : "s");
+	r = hook_env(vm, phase, path_cxt_root(cli->pc), &env);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the hook environment: %m");
+
+	STRV_FOREACH(n, names) {
+		_cleanup_free_ char *p = NULL, *output = NULL;
+		struct stat st;
+		int status;
+
+		/* Editor backups, package manager leftovers and unsafe hooks do not run. */
+		if (!hook_name_ok(*n) || !*run[n - names])
+			continue;
+		/* The checked target, not the link: resolved below the root, as checked. */
+		r = path_prefix(cli->pc, &p, "%s", run[n - names]);
+		if (r < 0)
+			return log_oom();
+		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || access(p, X_OK) < 0) {
+			log_warning("Hook '" VM_HOOKS_DIR "/%s/%s.d/%s' is not an executable file, "
+				    "ignoring",
+				    vm->name, phase, *n);
+			continue;
+		}
+		log_debug("Running %s hook '%s'", phase, *n);
+		status = run_hook(p, vm->name, phase, env, &output);
+		if (status < 0)
+			return log_error_errno(status, "Failed to run hook '%s': %m", p);
+		if (output && *output)
+			fputs(output, stderr);
+		if (status != 0) {
+			const char *msg = output ? last_line(output) : "";
+
+			if (streq(phase, "prepare"))
+				return log_error_errno(-EPERM,
+						       "Hook '%s' failed (exit status %d)%s%s; not "
+						       "starting VM '%s'",
+						       *n, status, *msg ? ": " : "", msg, vm->name);
+			log_warning("Hook '%s' failed (exit status %d)%s%s, ignoring", *n, status,
+				    *msg ? ": " : "", msg);
+		}
+	}
+	return n_unsafe ? -EPERM : 0;
 }

@@ -1,16 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <sys/random.h>
-#include <time.h>
 
 #include "fileio.h"
 #include "macro.h"
 #include "qemucmd.h"
 #include "spawn-util.h"
-#include "strbuf.h"
 #include "vm-state.h"
 #include "vmhw.h"
 
@@ -68,93 +63,25 @@ int qemu_machine_help_alias(const char *help, const char *alias, char **ret)
 	return -ENOENT;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 int qemu_resolve_q35(const char *qemu, char **ret)
 {
-	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
+	const struct spawn_opts opts = {
+		.flags = SPAWN_STDIN_NULL | SPAWN_STDERR_NULL | SPAWN_OUTPUT_LIMIT_FAIL,
+		.max_output = QEMU_HELP_MAX,
+		.timeout_ms = QEMU_HELP_TIMEOUT_MS,
+	};
+	char *const argv[] = {(char *)qemu, (char *)"-machine", (char *)"help", NULL};
 	_cleanup_free_ char *text = NULL;
-	long long deadline = mono_ms() + QEMU_HELP_TIMEOUT_MS;
-	int pipefd[2], status, r = 0;
-	pid_t pid;
+	int r;
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return negative_errno();
-	pid = fork();
-	if (pid < 0) {
-		r = negative_errno();
-		close(pipefd[0]);
-		close(pipefd[1]);
+	r = spawn_run_opts(argv, &opts, &text);
+	if (r == -ETIMEDOUT || r == -EFBIG || r == -ENOMEM)
 		return r;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		dup2(pipefd[1], STDOUT_FILENO);
-		if (null >= 0) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		execlp(qemu, qemu, "-machine", "help", (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	for (;;) {
-		struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
-		long long left = deadline - mono_ms();
-		char buf[4096];
-		ssize_t n;
-
-		if (left <= 0) {
-			r = -ETIMEDOUT;
-			break;
-		}
-		n = poll(&p, 1, (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = negative_errno();
-			break;
-		}
-		if (n == 0)
-			continue;
-		n = read(pipefd[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = negative_errno();
-			break;
-		}
-		if (n == 0)
-			break;
-		if (out.len + (size_t)n > QEMU_HELP_MAX) {
-			r = -EFBIG;
-			break;
-		}
-		strbuf_putn(&out, buf, (size_t)n);
-	}
-	close(pipefd[0]);
-	if (r < 0)
-		kill(pid, SIGKILL);
-	status = spawn_wait(pid);
-	if (status < 0)
-		return status;
-	if (r < 0)
-		return r;
-	/* 127: the child's exec failed (no such binary). */
-	if (status == 127)
+	/* Not started (no such binary, not executable), or a wrapper's "command not found". */
+	if (r < 0 || r == 127)
 		return -ENOENT;
-	if (status != 0)
+	if (r != 0)
 		return -ENOEXEC;
-	r = strbuf_steal(&out, &text);
-	if (r < 0)
-		return r;
 	return qemu_machine_help_alias(text ? text : "", "q35", ret);
 }
 

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "parse-util.h"
+#include "qemucmd.h"
 #include "strbuf.h"
 #include "vm-user.h"
 
@@ -42,20 +44,8 @@ const char *vm_user_root_need(const struct vm_config *vm)
 	return NULL;
 }
 
-static int parse_id(const char *s, unsigned *ret)
-{
-	char *end;
-	unsigned long v;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -EBADMSG;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v >= UINT32_MAX)
-		return -EBADMSG;
-	*ret = (unsigned)v;
-	return 0;
-}
+/* The largest uid or gid of passwd and group: (uid_t)-1 means "no id" to chown(2). */
+#define ID_MAX (UINT32_MAX - 1)
 
 /*
  * Split one ':'-separated line of passwd/group into at most max fields (in place).
@@ -92,7 +82,7 @@ static int lookup_passwd(struct path_cxt *pc, const char *name, uid_t *ret_uid, 
 
 		if (split_fields(line, f, 7) < 4 || !streq(f[0], name))
 			continue;
-		if (parse_id(f[2], &uid) < 0 || parse_id(f[3], &gid) < 0)
+		if (parse_uint(f[2], ID_MAX, &uid) < 0 || parse_uint(f[3], ID_MAX, &gid) < 0)
 			return -EBADMSG;
 		*ret_uid = uid;
 		*ret_gid = gid;
@@ -122,7 +112,8 @@ static int lookup_groups(struct path_cxt *pc, const char *name, gid_t primary, g
 		char *f[4], *msave = NULL;
 		unsigned gid;
 
-		if (split_fields(line, f, 4) < 4 || parse_id(f[2], &gid) < 0 || gid == primary)
+		if (split_fields(line, f, 4) < 4 || parse_uint(f[2], ID_MAX, &gid) < 0 ||
+		    gid == primary)
 			continue;
 		for (char *m = strtok_r(f[3], ",", &msave); m; m = strtok_r(NULL, ",", &msave))
 			if (streq(m, name)) {

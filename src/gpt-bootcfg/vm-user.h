@@ -19,7 +19,9 @@
 
 #include "host.h"
 #include "path.h"
-#include "qemucmd.h"
+#include "vmconfig.h"
+
+struct qemu_cmd_input;
 
 #define VM_USER_DEFAULT "gpt-bootcfg-qemu"
 

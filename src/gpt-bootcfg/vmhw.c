@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * [vm] keys for the guest's hardware: boot order, vfio-pci device options, SPICE display
- * and audio, machine type and UUID; and the boot order the QEMU command gets from them.
- *
- * Every name here is prefixed hw_: the unit tests compile this file into one translation
- * unit with vmconfig.c and qemucmd.c.
+ * and audio, machine type and UUID. The boot order the QEMU command gets from them is
+ * qemuboot.c's: this file is the config parser's side and does not know the QEMU builder.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -474,7 +472,7 @@ static const struct config_entry *hw_find(const struct config_section *s, const 
 int vm_hw_check(const struct config *c, const struct config_section *s, struct vm_config *vm,
 		char **ret_error)
 {
-	struct vm_options *o = vm->runner;
+	struct vm_options *o = vm->options;
 	const struct config_entry *boot_e = hw_find(s, "boot"), *e;
 
 	for (size_t i = 0; i < o->n_boot; i++) {
@@ -545,83 +543,4 @@ void vm_hw_free(struct vm_options *o)
 	free(o->boot);
 	free(o->machine);
 	free(o->uuid);
-}
-
-/* ---- the boot order of the QEMU command ---- */
-
-void qemu_boot_order_done(struct qemu_boot_order *bo)
-{
-	free(bo->pt);
-	free(bo->disks);
-	free(bo->cdroms);
-	*bo = (struct qemu_boot_order){0};
-}
-
-/* PCI base class 01h: SCSI, IDE, SATA, RAID, NVMe, ... controllers. */
-static bool hw_is_storage(uint32_t class)
-{
-	return (class >> 16) == 0x01;
-}
-
-int qemu_boot_order(const struct qemu_cmd_input *in, struct qemu_boot_order *ret)
-{
-	const struct vm_options *o = vm_options(in->vm);
-	struct qemu_boot_order bo = {0};
-	size_t n_cd = o->cdroms ? strv_length(o->cdroms) : 0;
-	unsigned next = 1;
-
-	bo.pt = calloc(in->n_pt + 1, sizeof(unsigned));
-	bo.disks = calloc(o->n_disks + 1, sizeof(unsigned));
-	bo.cdroms = calloc(n_cd + 1, sizeof(unsigned));
-	if (!bo.pt || !bo.disks || !bo.cdroms) {
-		qemu_boot_order_done(&bo);
-		return -ENOMEM;
-	}
-
-	if (o->n_boot) {
-		for (size_t i = 0; i < o->n_boot; i++) {
-			const struct vm_boot_item *it = &o->boot[i];
-
-			switch (it->kind) {
-			case VM_BOOT_DEVICE:
-				for (size_t j = 0; j < in->n_pt; j++)
-					if (streq_ptr(in->pt[j].device, it->device))
-						bo.pt[j] = next++;
-				break;
-			case VM_BOOT_DISK:
-				for (size_t j = 0; j < o->n_disks; j++)
-					bo.disks[j] = next++;
-				break;
-			case VM_BOOT_CDROM:
-				for (size_t j = 0; j < n_cd; j++)
-					bo.cdroms[j] = next++;
-				break;
-			case VM_BOOT_NETWORK:
-				if (o->network != VM_NET_NONE)
-					bo.network = next++;
-				break;
-			}
-		}
-		*ret = bo;
-		return 0;
-	}
-
-	/* bootindex= of device-options first; the default order continues after them. */
-	for (size_t j = 0; j < in->n_pt; j++)
-		for (size_t i = 0; i < o->n_devopts; i++)
-			if (o->devopts[i].bootindex &&
-			    streq_ptr(in->pt[j].device, o->devopts[i].device)) {
-				bo.pt[j] = o->devopts[i].bootindex;
-				if (bo.pt[j] >= next)
-					next = bo.pt[j] + 1;
-			}
-	for (size_t j = 0; j < in->n_pt; j++)
-		if (!bo.pt[j] && hw_is_storage(in->pt[j].class))
-			bo.pt[j] = next++;
-	for (size_t j = 0; j < o->n_disks; j++)
-		bo.disks[j] = next++;
-	for (size_t j = 0; j < n_cd; j++)
-		bo.cdroms[j] = next++;
-	*ret = bo;
-	return 0;
 }

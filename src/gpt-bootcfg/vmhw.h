@@ -9,7 +9,7 @@
  */
 
 #include "config.h"
-#include "qemucmd.h"
+#include "vmconfig.h"
 
 /* Keeps the list in messages short: the options most setups use. */
 #define HW_KNOWN_OPTIONS                                                                           \

@@ -146,6 +146,15 @@ int host_load_hugepages(struct host *h)
 	return host_defer_error(load_pools(h), &h->hugepages_error, &h->hugepages_error_msg);
 }
 
+int host_reload_hugepages(struct host *h)
+{
+	host_hugepages_done(&h->hugepages);
+	h->hugepages_error = 0;
+	free(h->hugepages_error_msg);
+	h->hugepages_error_msg = NULL;
+	return host_load_hugepages(h);
+}
+
 void host_hugepages_done(struct host_hugepages *hp)
 {
 	for (size_t i = 0; i < hp->n_pools; i++)

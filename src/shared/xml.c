@@ -114,20 +114,37 @@ void xml_attr(struct xml_writer *w, const char *name, const char *value)
 	strbuf_putc(w->out, '\'');
 }
 
-void xml_attrf(struct xml_writer *w, const char *name, const char *fmt, ...)
+void xml_vattrf(struct xml_writer *w, const char *name, const char *fmt, va_list ap)
 {
 	_cleanup_free_ char *v = NULL;
-	va_list ap;
-	int r;
 
-	va_start(ap, fmt);
-	r = vasprintf(&v, fmt, ap);
-	va_end(ap);
-	if (r < 0) {
+	if (vasprintf(&v, fmt, ap) < 0) {
 		w->err = w->err ?: -ENOMEM;
 		return;
 	}
 	xml_attr(w, name, v);
+}
+
+void xml_attrf(struct xml_writer *w, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	xml_vattrf(w, name, fmt, ap);
+	va_end(ap);
+}
+
+void xml_empty_internal(struct xml_writer *w, const char *name, ...)
+{
+	const char *attr;
+	va_list ap;
+
+	xml_begin(w, name);
+	va_start(ap, name);
+	while ((attr = va_arg(ap, const char *)))
+		xml_attr(w, attr, va_arg(ap, const char *));
+	va_end(ap);
+	xml_end(w);
 }
 
 void xml_text(struct xml_writer *w, const char *value)

@@ -9,6 +9,7 @@
  * allocation failure leaves -ENOMEM: check xml_finish() once at the end.
  */
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -36,6 +37,16 @@ void xml_end(struct xml_writer *w);
 /* Attributes of the element just opened. */
 void xml_attr(struct xml_writer *w, const char *name, const char *value);
 void xml_attrf(struct xml_writer *w, const char *name, const char *fmt, ...) _printf_(3, 4);
+void xml_vattrf(struct xml_writer *w, const char *name, const char *fmt, va_list ap)
+	_printf_(3, 0);
+
+/*
+ * An empty element with attributes given as name, value pairs, for the many leaves of a
+ * libvirt domain: xml_empty(w, "timer", "name", "rtc", "tickpolicy", "catchup") writes
+ * <timer name='rtc' tickpolicy='catchup'/>. The macro adds the NULL that ends the list.
+ */
+#define xml_empty(w, ...) xml_empty_internal(w, __VA_ARGS__, (const char *)NULL)
+void xml_empty_internal(struct xml_writer *w, const char *name, ...) __attribute__((sentinel));
 
 /* Text content of the innermost element (no child elements after it). */
 void xml_text(struct xml_writer *w, const char *value);

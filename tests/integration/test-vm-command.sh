@@ -219,9 +219,20 @@ chmod +x "$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/50-ups"
 is "$rc" 2 "failing hook: exit 2"
 ok "failing hook: its message" -- grep -qF "Hook '50-ups' failed (exit status 3): the UPS is on battery; not starting VM 'win10'" "$TAP_TMP/err"
 ok "failing hook: QEMU not started" -- test ! -e "$TAP_TMP/qemu-was-run"
+ok "failing hook: its whole output (stdout and stderr) on stderr" -- \
+	sh -c "grep -qx 'checking things' '$TAP_TMP/err' && grep -qx 'the UPS is on battery' '$TAP_TMP/err'"
+
+# A hook the kernel cannot execute (no #! line) fails as a shell reports it: status 127.
+rm "$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/50-ups"
+printf 'not a program\n' >"$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/40-noexec"
+chmod +x "$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/40-noexec"
+"$GPT_BOOTCFG" --root "$r" vm run win10 >"$TAP_TMP/out" 2>"$TAP_TMP/err"; rc=$?
+is "$rc" 2 "hook that cannot be executed: exit 2"
+ok "hook that cannot be executed: why" -- grep -qF "Hook '40-noexec' failed (exit status 127): cannot execute: Exec format error; not starting VM 'win10'" "$TAP_TMP/err"
+ok "hook that cannot be executed: QEMU not started" -- test ! -e "$TAP_TMP/qemu-was-run"
 
 # The fixture's /dev/hugepages was captured before default_hugepagesz=1G: 2 MiB pages.
-rm "$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/50-ups"
+rm "$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/40-noexec"
 expect_error "hugetlbfs of the other page size" "$r" run "VM 'win10': hugepage-mount '/dev/hugepages' serves 2 MiB pages, not the 1024 MiB of hugepage-size"
 mi=$r/proc/self/mountinfo
 sed 's|^\(.* /dev/hugepages .*\) - hugetlbfs hugetlbfs rw,pagesize=2M$|\1 - tmpfs tmpfs rw|' "$mi" >"$mi.new"

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * spawn-util.c: the one spawn-and-wait helper that replaced the posix_spawn/waitpid pairs of
- * trial.c and snapshot.c and the waitpid loops of gen.c, vm.c and vm-state.c. The old
- * copies disagreed on EINTR (gen.c and snapshot.c failed on it, the others retried) and on
+ * trial.c and snapshot.c, the fork/exec of the VM hooks and of vm-state.c ("qemu -machine
+ * help", with a time and an output limit) and the waitpid loop of gen.c. The old copies
+ * disagreed on EINTR (gen.c and snapshot.c failed on it, the others retried) and on
  * signals (vm.c used WTERMSIG without WIFSIGNALED); retrying and 128 + signal are right:
  * an interrupted wait says nothing about the child, and 128 + N is what a shell reports.
  */
@@ -46,6 +47,77 @@ int main(void)
 	       0, "output past the limit is drained");
 	ok(out && strlen(out) >= 10 && strlen(out) < 300000, "only about the limit kept");
 	free(out);
+	out = NULL;
+
+	/* spawn_run_opts(): what VM hooks and "qemu -machine help" need. */
+	{
+		char *const env[] = {"GPT_TEST_A=one", NULL};
+		const struct spawn_opts o = {.envp = env, .max_output = 1024};
+
+		is_int(spawn_run_opts((char *const[]){"sh", "-c", "echo \"$GPT_TEST_A|$HOME\"",
+						      NULL},
+				      &o, &out),
+		       0, "envp: runs");
+		is_str(out, "one|\n", "envp: the child sees exactly that environment");
+		free(out);
+		out = NULL;
+	}
+	{
+		const struct spawn_opts o = {.flags = SPAWN_STDERR_TO_OUTPUT, .max_output = 1024};
+
+		is_int(spawn_run_opts((char *const[]){"sh", "-c", "echo out; echo err >&2; exit 4",
+						      NULL},
+				      &o, &out),
+		       4, "stderr to output: exit status");
+		is_str(out, "out\nerr\n", "stderr to output: both streams, in order");
+		free(out);
+		out = NULL;
+	}
+	{
+		const struct spawn_opts o = {.flags = SPAWN_OUTPUT_LIMIT_FAIL, .max_output = 10};
+
+		is_int(spawn_run_opts((char *const[]){"head", "-c", "300000", "/dev/zero", NULL}, &o,
+				      &out),
+		       -EFBIG, "output limit as failure: -EFBIG");
+		ok(out == NULL, "output limit as failure: no output");
+		is_int(spawn_run_opts((char *const[]){"echo", "123456789", NULL}, &o, &out), 0,
+		       "output limit as failure: exactly the limit is fine");
+		is_str(out, "123456789\n", "output limit as failure: all of it");
+		free(out);
+		out = NULL;
+	}
+	{
+		/* exec: the killed process is sleep itself, so nothing is left behind. */
+		const struct spawn_opts o = {.max_output = 1024, .timeout_ms = 200};
+
+		is_int(spawn_run_opts((char *const[]){"sh", "-c", "exec sleep 60", NULL}, &o, &out),
+		       -ETIMEDOUT, "timeout while reading output: -ETIMEDOUT");
+		ok(out == NULL, "timeout: no output");
+		is_int(spawn_run_opts((char *const[]){"sh", "-c", "exec >&-; exec sleep 60", NULL}, &o,
+				      &out),
+		       -ETIMEDOUT, "timeout after the child closed its output: -ETIMEDOUT");
+		is_int(spawn_run_opts((char *const[]){"sleep", "60", NULL}, &o, NULL), -ETIMEDOUT,
+		       "timeout without output: -ETIMEDOUT");
+	}
+	{
+		const struct spawn_opts o = {.max_output = 1024, .timeout_ms = 60 * 1000};
+
+		is_int(spawn_run_opts((char *const[]){"sh", "-c", "echo hi; exit 2", NULL}, &o, &out),
+		       2, "a time limit not reached: the exit status");
+		is_str(out, "hi\n", "a time limit not reached: the output");
+		free(out);
+		out = NULL;
+		is_int(spawn_run_opts((char *const[]){"true", NULL}, &o, NULL), 0,
+		       "a time limit not reached, no output: the exit status");
+	}
+	{
+		const struct spawn_opts o = {0};
+
+		/* A character device: execve() says EACCES even to root. */
+		is_int(spawn_run_opts((char *const[]){"/dev/null", NULL}, &o, &out), -EACCES,
+		       "not executable: -EACCES");
+		ok(out == NULL, "not executable: no output");
+	}
 
 	return done_testing();
 }

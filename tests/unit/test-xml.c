@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The XML writer: layout, escaping, and the errors it remembers instead of writing. */
+#include <errno.h>
+#include <stdarg.h>
+
 #include "strbuf.h"
 #include "tap.h"
 #include "xml.h"
@@ -85,9 +88,51 @@ static void test_errors(void)
 	is_int(xml_finish(&w), -EBADE, "no element after text (mixed content)");
 }
 
+static void vattrf(struct xml_writer *w, const char *fmt, ...) _printf_(2, 3);
+static void vattrf(struct xml_writer *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	xml_vattrf(w, "value", fmt, ap);
+	va_end(ap);
+}
+
+/* xml_empty() writes what xml_begin(), xml_attr()... and xml_end() write. */
+static void test_empty(void)
+{
+	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+	struct xml_writer w;
+
+	xml_init(&w, &sb);
+	xml_begin(&w, "clock");
+	xml_empty(&w, "timer", "name", "rtc", "tickpolicy", "catchup");
+	xml_empty(&w, "locked");
+	xml_empty(&w, "source", "file", "a'b");
+	xml_begin(&w, "qemu:arg");
+	vattrf(&w, "-m %uM", 512u);
+	xml_end(&w);
+	xml_end(&w);
+	is_int(xml_finish(&w), 0, "xml_empty: complete document");
+	is_str(strbuf_str(&sb),
+	       "<clock>\n"
+	       "  <timer name='rtc' tickpolicy='catchup'/>\n"
+	       "  <locked/>\n"
+	       "  <source file='a&apos;b'/>\n"
+	       "  <qemu:arg value='-m 512M'/>\n"
+	       "</clock>\n",
+	       "xml_empty: attributes in order, escaped, element closed; xml_vattrf formats");
+
+	strbuf_release(&sb);
+	xml_init(&w, &sb);
+	xml_empty(&w, "timer", "name", "bad\001");
+	is_int(xml_finish(&w), -EINVAL, "xml_empty: a value XML cannot hold is remembered");
+}
+
 int main(void)
 {
 	test_layout();
+	test_empty();
 	test_escape();
 	test_errors();
 	return done_testing();
