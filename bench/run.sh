@@ -22,6 +22,8 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+TOP=$top
+. "$top/tests/lib/setup.sh"
 build=$(cd "${1:?usage: bench/run.sh BUILD_DIR}" && pwd)
 gen=$build/gpt-bootcfg
 claim=$build/gpt-bootcfg-claim
@@ -92,22 +94,7 @@ $timeit --no-warmup "$shell_runs" "shell=$shell_cmd" >"$work/t-shell.txt"
 root=$work/apply
 mkdir -p "$root"
 cp -a "$top/tests/fixtures/guide-server/." "$root/"
-mkdir -p "$root/etc/gpt-bootcfg"
-cat >"$root/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
-[device gpu]
-address = 0000:65:00.0
-id = 10de:1c03
-[device gpu-audio]
-address = 0000:65:00.1
-[device usb]
-address = 0000:b4:00.0
-[device nvme]
-address = 0000:b3:00.0
-[vm win]
-devices = gpu gpu-audio usb nvme
-memory = 16G
-autostart = yes
-CONF
+guide_conf | write_conf "$root"
 "$gen" --root "$root" apply --yes --no-trial >"$work/apply-first.out" 2>&1 ||
 	die "the first apply failed: $(cat "$work/apply-first.out")"
 snap() { (cd "$root" && find . -printf '%T@ %C@ %y %m %s %p -> %l\n' | LC_ALL=C sort -k6); }

@@ -13,6 +13,8 @@
 # Prints a Markdown table (also in WORK/table.md); raw times in WORK/times.txt.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+TOP=$top
+. "$top/tests/lib/setup.sh"
 build=$(cd "${1:?usage: bench/vm-bench.sh BUILD_DIR}" && pwd)
 runs=${BENCH_VM_RUNS:-11}
 gen=$build/gpt-bootcfg
@@ -34,45 +36,11 @@ mkdir -p "$work"
 r=$work/root
 mkdir -p "$r"
 cp -a "$top/tests/fixtures/guide-server/." "$r/"
-echo "0-$(($(nproc) - 1))" >"$r/sys/devices/system/cpu/possible"
-echo "0-$(($(nproc) - 1))" >"$r/sys/devices/system/cpu/online"
-for a in 0000:65:00.0 0000:65:00.1 0000:b4:00.0; do
-	ln -sfn ../../../../bus/pci/drivers/vfio-pci "$r/sys/bus/pci/devices/$a/driver"
-done
-node=$(cat "$r/sys/bus/pci/devices/0000:65:00.0/numa_node")
-hp=$r/sys/kernel/mm/hugepages/hugepages-2048kB
-[ "$node" -ge 0 ] && hp=$r/sys/devices/system/node/node$node/hugepages/hugepages-2048kB
-mkdir -p "$hp"
-echo 128 >"$hp/nr_hugepages"
-echo 128 >"$hp/free_hugepages"
-mkdir -p "$r/usr/share/OVMF" "$r/data" "$r/etc/gpt-bootcfg"
-cp /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd "$r/usr/share/OVMF/"
-truncate -s 64M "$r/data/os.img"
-truncate -s 16M "$r/data/data.img"
-truncate -s 2M "$r/data/virtio-win.iso"
-cat >"$r/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
-[device gpu]
-address = 0000:65:00.0
-
-[device gpu-audio]
-address = 0000:65:00.1
-
-[device usb]
-address = 0000:b4:00.0
-
-[vm bench]
-memory = 256M
-hugepage-size = 2M
-vcpus = 2
-threads = 2
-vcpu-pins = 1,0
-devices = gpu gpu-audio usb
-disk = /data/os.img bus=nvme
-disk = /data/data.img
-cdrom = /data/virtio-win.iso
-stop-timeout = 3
-CONF
-chmod 0644 "$r/etc/gpt-bootcfg/gpt-bootcfg.conf"
+qemu_root "$r"
+{
+	standin_devices_conf
+	standin_vm_conf bench
+} | write_conf "$r"
 for phase in prepare release; do
 	d=$r/etc/gpt-bootcfg/hooks.d/bench/$phase.d
 	mkdir -p "$d"

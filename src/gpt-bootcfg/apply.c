@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 
 #include "apply-json.h"
 #include "gen.h"
-#include "initrdcheck.h"
 #include "lock.h"
 #include "log.h"
 #include "strv-util.h"
+#include "transaction.h"
 #include "trial.h"
 #include "verbs.h"
 
@@ -29,88 +28,6 @@ static void help(void)
 	       "      --no-trial    make them the default entry right away\n"
 	       "      --json        one JSON result on stdout (changed, reboot_required, ...);\n"
 	       "                    the rest goes to stderr. Needs --yes\n");
-}
-
-/*
- * Trial boots (trial.h): managed_apply() recorded the new GRUB drop-in like any other file
- * but left the default entry's alone (record_only); the new one waits for the promotion.
- */
-static int arm_trial(struct cli *cli, const struct gen *g, const struct managed_file *grub)
-{
-	_cleanup_strv_free_ char **params = calloc(g->plan->params.n + 1, sizeof(char *));
-	_cleanup_strv_free_ char **devices = calloc(g->plan->n_claims + 1, sizeof(char *));
-	_cleanup_strv_free_ char **units = calloc(g->config->n_vms + 1, sizeof(char *));
-	size_t n = 0;
-	int r;
-
-	if (!params || !devices || !units)
-		return log_oom();
-	for (size_t i = 0; i < g->plan->params.n; i++)
-		if (!(params[i] = strdup(g->plan->params.items[i].param)))
-			return log_oom();
-	for (size_t i = 0; i < g->plan->n_claims; i++)
-		if (!(devices[i] = strdup(g->plan->claims[i]->address)))
-			return log_oom();
-	for (size_t i = 0; i < g->config->n_vms; i++) {
-		if (!g->config->vms[i]->autostart)
-			continue;
-		if (asprintf(&units[n], "gpt-bootcfg-vm@%s.service", g->config->vms[i]->name) < 0) {
-			units[n] = NULL;
-			return log_oom();
-		}
-		n++;
-	}
-
-	struct trial_arm arm = {
-		.generation = g->files.generation,
-		.params = params,
-		.devices = devices,
-		.units = units,
-		.dropin = grub->content,
-	};
-	r = trial_arm(cli->pc, &arm, NULL);
-	if (r < 0)
-		return log_error_errno(r, "Failed to arm the trial boot below '%s': %m", cli->root);
-	return 0;
-}
-
-/*
- * The images update-initramfs just wrote must hold what the claim needs (initrdcheck.h):
- * shown on stdout, each problem logged with its image. -EBADMSG when one has a problem.
- */
-static int verify_images(struct cli *cli, bool trial)
-{
-	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
-	struct initrd_check c;
-	bool ok;
-	int r;
-
-	r = initrd_check(cli->pc, &c);
-	if (r < 0)
-		return log_error_errno(r, "Failed to check the initramfs images below '%s': %m",
-				       cli->root);
-	initrd_check_text(&c, &out);
-	ok = initrd_check_ok(&c);
-	if (strbuf_str(&out)) {
-		printf("\n%s", out.buf);
-		fflush(stdout);
-	}
-	for (size_t i = 0; i < c.n; i++)
-		STRV_FOREACH(p, c.images[i].problems)
-			log_error("%s: %s", c.images[i].path, *p);
-	initrd_check_done(&c);
-	if (ok)
-		return 0;
-	log_error("The files are written and the initramfs was rebuilt, but the image above "
-		  "would not claim the devices at the next boot. %s Find the cause in the "
-		  "update-initramfs output (a hook that removes ours, the package's files "
-		  "missing, a COMPRESS this check cannot read), fix it and run 'gpt-bootcfg "
-		  "apply' again: it rebuilds and checks again. 'gpt-bootcfg revert' undoes this "
-		  "apply.",
-		  trial ? "The trial boot is not selected for the next boot."
-			: "The new kernel parameters are already the default; the devices would "
-			  "stay on their host drivers.");
-	return -EBADMSG;
 }
 
 static bool confirm(void)
@@ -137,13 +54,11 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		{},
 	};
 	_cleanup_strv_free_ char **allow = NULL;
-	_cleanup_free_ char *pending = NULL;
-	bool yes = false, no_rebuild = false, trial = false, json = false;
+	bool yes = false, no_rebuild = false, json = false;
 	struct apply_json aj = APPLY_JSON_INIT;
-	struct managed_file *grub = NULL;
-	unsigned pending_rebuild = 0;
 	int c, r, trial_req = -1;
 	_cleanup_close_ int lock = -1;
+	struct transaction t;
 	struct gen g;
 
 	while ((c = getopt_long(argc, argv, "yh", options, NULL)) >= 0) {
@@ -215,55 +130,10 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		r = EXIT_PROBLEMS;
 		goto out;
 	}
-	/*
-	 * An apply that was interrupted after writing files (crash, failed rebuild) left what
-	 * it had still to do: finish it the way it was started, unless told otherwise.
-	 */
-	r = managed_pending(cli->pc, &pending);
-	if (r < 0) {
-		log_error_errno(r, "Failed to read the state below '%s': %m", cli->root);
-		r = EXIT_ERROR;
+	r = transaction_begin(cli, &g, trial_req, &t);
+	if (r != EXIT_OK)
 		goto out;
-	}
-	if (pending) {
-		const char *flags = startswith(pending, "trial ");
-		bool pending_trial = flags;
-		unsigned long v = 0;
-		char *end = NULL;
-
-		if (!flags)
-			flags = startswith(pending, "direct ");
-		errno = 0;
-		if (flags)
-			v = strtoul(flags, &end, 10);
-		if (!flags || errno || end == flags || *end || v > UINT_MAX) {
-			log_error("Unknown pending step '%s' in %s.", pending, MANAGED_STATE_PATH);
-			r = EXIT_ERROR;
-			goto out;
-		}
-		pending_rebuild = (unsigned)v;
-		log_notice("The last apply did not finish; finishing it.");
-		if (trial_req < 0)
-			trial_req = pending_trial;
-		/* The trial entry's files may all be written: arming again needs the drop-in. */
-		if (trial_req == 1)
-			for (size_t i = 0; i < g.files.n; i++) {
-				struct managed_file *f = &g.files.files[i];
-
-				if (streq(f->path, MANAGED_GRUB_PATH) && f->action == MANAGED_UNCHANGED)
-					f->action = f->current ? MANAGED_UPDATE : MANAGED_CREATE;
-			}
-	}
-	/* --no-trial during a pending trial makes what the trial would have tried the default. */
-	if (trial_req == 0)
-		for (size_t i = 0; i < g.files.n; i++) {
-			struct managed_file *f = &g.files.files[i];
-
-			if (streq(f->path, MANAGED_GRUB_PATH) && f->action == MANAGED_UNCHANGED &&
-			    !streq_ptr(f->content, f->current))
-				f->action = f->current ? MANAGED_UPDATE : MANAGED_CREATE;
-		}
-	if (!managed_set_changes(&g.files) && !pending) {
+	if (!transaction_has_work(&t)) {
 		printf("Nothing to do: the boot configuration is up to date (generation %" PRIu64
 		       ").\n",
 		       g.files.generation);
@@ -287,60 +157,17 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 				    f->state == MANAGED_STATE_EDITED ? "Hand-edited" : "Not ours:",
 				    f->path, f->backup);
 	}
-	/* Decided before writing: the first apply is the one that finds no drop-in of ours. */
-	for (size_t i = 0; i < g.files.n; i++)
-		if (streq(g.files.files[i].path, MANAGED_GRUB_PATH) &&
-		    g.files.files[i].action != MANAGED_UNCHANGED)
-			grub = &g.files.files[i];
-	r = trial_wanted(cli->pc, trial_req, &trial);
-	if (r < 0) {
-		log_error_errno(r, "Failed to read the trial state below '%s': %m", cli->root);
-		r = EXIT_ERROR;
+	r = transaction_write(&t);
+	if (r != EXIT_OK)
 		goto out;
-	}
-	if (trial && !grub) {
-		log_notice("Kernel parameters and claims are unchanged: nothing to try, no trial.");
-		trial = false;
-	}
-	/* Revert removes what the trial bookkeeping creates as well. */
-	{
-		static const char *const direct[] = {TRIAL_STATE_PATH, NULL};
-		/* HEALTH_WANTS_LINK is one string made of two literals, not a missing comma. */
-		static const char *const armed[] = {TRIAL_STATE_PATH, TRIAL_DROPIN_PATH,
-		// NOLINTNEXTLINE(bugprone-suspicious-missing-comma)
-						    TRIAL_CMDLINE_PATH, HEALTH_WANTS_LINK,
-						    GRUBENV_PATH, NULL};
-
-		for (const char *const *e = trial ? armed : direct; *e; e++)
-			if (strv_add(&g.files.extra, *e) < 0) {
-				r = log_oom();
-				goto out;
-			}
-	}
-	if (trial)
-		grub->record_only = true;
-	if (asprintf(&g.files.pending, "%s %u", trial ? "trial" : "direct",
-		     managed_set_rebuild(&g.files) | pending_rebuild) < 0) {
-		g.files.pending = NULL;
-		(void)log_oom();
-		r = EXIT_ERROR;
-		goto out;
-	}
-	r = managed_apply(cli->pc, &g.files);
-	if (r < 0) {
-		log_error_errno(r, "Failed to write the boot configuration below '%s': %m",
-				cli->root);
-		r = EXIT_ERROR;
-		goto out;
-	}
 	aj.written = true;
-	aj.reboot_required = grub || (managed_set_rebuild(&g.files) | pending_rebuild);
-	aj.trial = trial;
-	aj.trial_grub = grub;
+	aj.reboot_required = t.grub || transaction_rebuild(&t);
+	aj.trial = t.trial;
+	aj.trial_grub = t.grub;
 	for (size_t i = 0; i < g.files.n; i++) {
 		const struct managed_file *f = &g.files.files[i];
 
-		if (trial && f == grub)
+		if (t.trial && f == t.grub)
 			printf("Prepared %s for the trial entry (%s stays as it is until the trial "
 			       "is confirmed)\n",
 			       TRIAL_DROPIN_PATH, f->path);
@@ -356,44 +183,10 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		log_notice("%s", *n);
 	fflush(stdout);
 
-	r = trial ? arm_trial(cli, &g, grub) : trial_record_direct(cli->pc, g.files.generation);
-	if (r < 0) {
-		if (!trial)
-			log_error_errno(r, "Failed to write '%s': %m", TRIAL_STATE_PATH);
-		r = EXIT_ERROR;
+	r = transaction_commit(&t, no_rebuild);
+	if (r != EXIT_OK)
 		goto out;
-	}
-
-	r = gen_rebuild(cli, managed_set_rebuild(&g.files) | pending_rebuild, no_rebuild);
-	if (r < 0) {
-		log_error("The files are written, but the rebuild failed: fix it and run the command "
-			  "again before rebooting.");
-		r = EXIT_ERROR;
-		goto out;
-	}
-	/* Failing leaves the apply pending, as a failed rebuild does: running it again redoes it. */
-	if (r > 0 && verify_images(cli, trial) < 0) {
-		r = EXIT_ERROR;
-		goto out;
-	}
-	/* Only once grub.cfg has the trial entry: next_entry naming a missing one is useless. */
-	if (trial && no_rebuild)
-		log_notice("After the rebuild, run 'grub-reboot " TRIAL_ENTRY_ID "' to boot the trial.");
-	else
-		r = trial ? trial_set_next_entry(cli->pc) : trial_clear_next_entry(cli->pc);
-	if (r < 0) {
-		log_error_errno(r, "Failed to %s next_entry in '%s': %m", trial ? "set" : "unset",
-				GRUBENV_PATH);
-		r = EXIT_ERROR;
-		goto out;
-	}
-	r = managed_finish(cli->pc);
-	if (r < 0) {
-		log_error_errno(r, "Failed to update the state below '%s': %m", cli->root);
-		r = EXIT_ERROR;
-		goto out;
-	}
-	if (trial)
+	if (t.trial)
 		printf("Armed generation %" PRIu64 " as a trial: the next boot uses it once, and "
 		       "gpt-bootcfg-health.service makes it the default if it is healthy.\n",
 		       g.files.generation);

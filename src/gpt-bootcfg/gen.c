@@ -322,21 +322,12 @@ static int run(char *const argv[])
 {
 	_cleanup_free_ char *cmd = strv_join(argv, " ");
 	int status, r;
-	pid_t pid;
 
 	log_info("Running: %s", cmd ? cmd : argv[0]);
 	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return log_error_errno(negative_errno(), "Failed to fork: %m");
-	if (pid == 0) {
-		execvp(argv[0], argv);
-		fprintf(stderr, "gpt-bootcfg: Failed to execute %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	r = spawn_wait_status(pid, &status);
+	r = spawn_run_status(argv, &status);
 	if (r < 0)
-		return log_error_errno(r, "Failed to wait for %s: %m", argv[0]);
+		return log_error_errno(r, "Failed to execute %s: %m", argv[0]);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		log_error("%s failed (%s %d).", cmd ? cmd : argv[0],
 			  WIFEXITED(status) ? "exit status" : "signal",

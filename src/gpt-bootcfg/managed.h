@@ -89,7 +89,8 @@ struct managed_set {
 	 * What is left to do once the files are written, recorded with them in the state
 	 * file as "pending TEXT" and dropped by managed_finish(): a crash (or failure) in
 	 * between leaves it for the next apply to finish, which would otherwise find every
-	 * file up to date and do nothing. NULL: nothing.
+	 * file up to date and do nothing. The text is the transaction's (transaction.h);
+	 * this module only keeps it. NULL: nothing.
 	 */
 	char *pending;
 };

@@ -2,12 +2,10 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "gen.h"
 #include "lock.h"
 #include "log.h"
-#include "managed.h"
 #include "strv-util.h"
-#include "trial.h"
+#include "transaction.h"
 #include "verbs.h"
 
 static void help(void)
@@ -28,9 +26,8 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	_cleanup_strv_free_ char **steps = NULL, **kept = NULL;
-	bool dry_run = false, no_rebuild = false;
-	unsigned rebuild = 0;
+	_cleanup_(transaction_rollback_done) struct transaction_rollback rb = {};
+	bool dry_run = false, no_rebuild = false, found = false;
 	_cleanup_close_ int lock = -1;
 	int c, r;
 
@@ -57,51 +54,28 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 	lock = bootcfg_lock(cli);
 	if (lock < 0)
 		return EXIT_ERROR;
-	r = managed_revert(cli->pc, dry_run, &steps, &kept, &rebuild);
-	if (r < 0) {
-		log_error_errno(r, "Failed to revert below '%s': %m", cli->root);
-		return EXIT_ERROR;
-	}
+	r = transaction_rollback_begin(cli, dry_run, &rb, &found);
+	if (r != EXIT_OK)
+		return r;
 	/* No state file: nothing to do. One with nothing left in it: an interrupted revert. */
-	if (r == 0) {
+	if (!found) {
 		printf("Nothing to revert: apply has not written anything here.\n");
 		return EXIT_OK;
 	}
-	/* A grubenv that was there before apply stays, without our one-shot entry. */
-	if (!dry_run) {
-		r = trial_clear_next_entry(cli->pc);
-		if (r < 0)
-			log_warning_errno(r, "Failed to unset next_entry in '%s', ignoring: %m",
-					  GRUBENV_PATH);
-		else if (r > 0 && strv_add(&steps, "unset next_entry in " GRUBENV_PATH) < 0)
-			return log_oom(), EXIT_ERROR;
-	}
-	STRV_FOREACH(s, steps)
+	STRV_FOREACH(s, rb.steps)
 		printf("%s%s\n", dry_run ? "Would " : "", *s);
-	STRV_FOREACH(k, kept)
+	STRV_FOREACH(k, rb.kept)
 		log_warning("Kept %s.", *k);
 	fflush(stdout);
 	if (dry_run)
 		return EXIT_OK;
 
-	r = gen_rebuild(cli, rebuild, no_rebuild);
-	if (r < 0) {
-		log_error("The files are removed, but the rebuild failed: fix it and run the command "
-			  "again before rebooting.");
-		return EXIT_ERROR;
-	}
-	/* Last: the state file is what makes a re-run after a crash redo the rebuild. */
-	strv_free(steps);
-	strv_free(kept);
-	steps = kept = NULL;
-	r = managed_revert_finish(cli->pc, &steps, &kept);
-	if (r < 0) {
-		log_error_errno(r, "Failed to remove the state file below '%s': %m", cli->root);
-		return EXIT_ERROR;
-	}
-	STRV_FOREACH(s, steps)
+	r = transaction_rollback_commit(&rb, no_rebuild);
+	if (r != EXIT_OK)
+		return r;
+	STRV_FOREACH(s, rb.steps)
 		printf("%s\n", *s);
-	STRV_FOREACH(k, kept)
+	STRV_FOREACH(k, rb.kept)
 		log_warning("Kept %s.", *k);
 	printf("Reverted.\n");
 	return EXIT_OK;

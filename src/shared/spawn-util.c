@@ -173,3 +173,14 @@ int spawn_run(char *const *argv, unsigned flags, size_t max_output, char **ret_o
 
 	return spawn_run_opts(argv, &opts, ret_output);
 }
+
+int spawn_run_status(char *const *argv, int *ret_status)
+{
+	pid_t pid;
+	int r;
+
+	r = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+	if (r != 0)
+		return -r;
+	return spawn_wait_status(pid, ret_status);
+}

@@ -53,3 +53,11 @@ struct spawn_opts {
  * set only when the child ran and neither limit was hit.
  */
 int spawn_run_opts(char *const *argv, const struct spawn_opts *opts, char **ret_output);
+
+/*
+ * Run argv (argv[0] looked up in PATH) with the caller's stdin, stdout and stderr, and wait
+ * for it: 0 and its raw wait status in *ret_status (WIFEXITED()/WTERMSIG() tell how it
+ * ended, for a message that names a signal), or -errno if it could not be started (-ENOENT
+ * when not found) or waited for.
+ */
+int spawn_run_status(char *const *argv, int *ret_status);

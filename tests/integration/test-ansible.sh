@@ -14,21 +14,7 @@ fi
 
 R=$(fixture_copy guide-server)
 mkdir -p "$R/etc/gpt-bootcfg" "$TAP_TMP/files" "$TAP_TMP/ansible"
-cat >"$TAP_TMP/files/good.conf" <<'CONF'
-[device gpu]
-address = 0000:65:00.0
-id = 10de:1c03
-[device gpu-audio]
-address = 0000:65:00.1
-[device usb]
-address = 0000:b4:00.0
-[device nvme]
-address = 0000:b3:00.0
-[vm win]
-devices = gpu gpu-audio usb nvme
-memory = 16G
-autostart = yes
-CONF
+guide_conf >"$TAP_TMP/files/good.conf"
 # 0000:00:1f.3 shares IOMMU group 7 with the SATA controller: refused (group-shared).
 sed 's/^address = 0000:b3:00.0$/address = 0000:00:1f.3/' "$TAP_TMP/files/good.conf" \
 	>"$TAP_TMP/files/bad.conf"

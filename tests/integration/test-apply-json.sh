@@ -7,22 +7,7 @@
 need_fixture guide-server
 
 conf() { # conf ROOT [AUTOSTART]
-	mkdir -p "$1/etc/gpt-bootcfg"
-	cat >"$1/etc/gpt-bootcfg/gpt-bootcfg.conf" <<CONF
-[device gpu]
-address = 0000:65:00.0
-id = 10de:1c03
-[device gpu-audio]
-address = 0000:65:00.1
-[device usb]
-address = 0000:b4:00.0
-[device nvme]
-address = 0000:b3:00.0
-[vm win]
-devices = gpu gpu-audio usb nvme
-memory = 16G
-autostart = ${2:-yes}
-CONF
+	guide_conf "${2:-yes}" | write_conf "$1"
 }
 # j EXPR: jq -e on the last stdout.
 j() { jq -e "$1" "$TAP_TMP/out.txt" >/dev/null; }

@@ -6,22 +6,7 @@
 need_fixture guide-server
 
 conf() { # conf ROOT: the guide's devices, VM autostarted
-	mkdir -p "$1/etc/gpt-bootcfg"
-	cat >"$1/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
-[device gpu]
-address = 0000:65:00.0
-id = 10de:1c03
-[device gpu-audio]
-address = 0000:65:00.1
-[device usb]
-address = 0000:b4:00.0
-[device nvme]
-address = 0000:b3:00.0
-[vm win]
-devices = gpu gpu-audio usb nvme
-memory = 16G
-autostart = yes
-CONF
+	guide_conf | write_conf "$1"
 }
 
 R=$(fixture_copy guide-server)

@@ -49,24 +49,8 @@ command -v grub-editenv >/dev/null ||
 	{ echo "Bail out! grub-editenv is missing: apt-get install grub-common (tests/deps.txt)"; exit 1; }
 command -v python3 >/dev/null || { echo "Bail out! python3 is missing (tests/deps.txt)"; exit 1; }
 
-conf() { # conf ROOT: the guide's devices, VM autostarted (as in test-apply.sh)
-	mkdir -p "$1/etc/gpt-bootcfg"
-	cat >"$1/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
-[device gpu]
-address = 0000:65:00.0
-id = 10de:1c03
-[device gpu-audio]
-address = 0000:65:00.1
-[device usb]
-address = 0000:b4:00.0
-[device nvme]
-address = 0000:b3:00.0
-[vm win]
-devices = gpu gpu-audio usb nvme
-memory = 16G
-autostart = yes
-network = bridge:br0
-CONF
+conf() { # conf ROOT: the guide's devices, VM autostarted, on a bridge
+	guide_conf yes "network = bridge:br0" | write_conf "$1"
 }
 
 WORK=$TAP_TMP

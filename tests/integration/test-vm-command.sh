@@ -4,18 +4,15 @@
 # not on vfio-pci, memory beyond the hugepage pool, a failing prepare hook): one clear
 # error, exit 2, nothing started. A fake QEMU records whether it was ever executed.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$TOP/tests/lib/setup.sh"
 
 fx=guide-server
-if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
-	ok "fixture $fx exists" -- false
-	done_testing; exit
-fi
+need_fixture $fx
 
 # The guide's server has 36 CPUs (0-35); the captured guest had fewer.
 make_root() {
 	_r=$(fixture_copy $fx)
-	echo 0-35 >"$_r/sys/devices/system/cpu/possible"
-	echo 0-35 >"$_r/sys/devices/system/cpu/online"
+	set_cpus "$_r" 0-35
 	mkdir -p "$_r/data/img" "$_r/data/drv" "$_r/usr/share/OVMF" "$_r/etc/gpt-bootcfg"
 	: >"$_r/data/img/win10-nvme0-os.img"
 	: >"$_r/data/drv/virtio-win.iso"
@@ -32,41 +29,7 @@ make_root() {
 # write_config ROOT [EXTRA-VM-LINES...]: the guide's final VM, extra lines appended.
 write_config() {
 	_r=$1; shift
-	{
-		cat <<-'CONF'
-		[device gpu]
-		address = 0000:65:00.0
-		id = 10de:1c03
-
-		[device gpu-audio]
-		address = 0000:65:00.1
-
-		[device usb]
-		address = 0000:b4:00.0
-
-		[device nvme]
-		address = 0000:b3:00.0
-
-		[vm win10]
-		memory = 16G
-		hugepage-size = 1G
-		vcpus = 8
-		sockets = 1
-		cores = 4
-		threads = 2
-		vcpu-pins = 14-17,32-35
-		emulator-cpus = 12-13
-		hyperv = yes
-		hide-kvm = yes
-		rtc = localtime
-		device-options = usb x-no-kvm-intx=on
-		disk = /data/img/win10-nvme0-os.img bus=nvme
-		cdrom = /data/drv/virtio-win.iso
-		autostart = yes
-		CONF
-		for _l in "$@"; do echo "$_l"; done
-	} >"$_r/etc/gpt-bootcfg/gpt-bootcfg.conf"
-	chmod 0644 "$_r/etc/gpt-bootcfg/gpt-bootcfg.conf"
+	guide_final_vm_conf /data/drv/virtio-win.iso "$@" | write_conf "$_r"
 }
 
 r=$(make_root)

@@ -5,12 +5,10 @@
 # the embedded QEMU driver, no daemon) compared device by device with vm command: the
 # differences that remain are golden too, and docs/vm.md explains each.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$TOP/tests/lib/setup.sh"
 
 fx=guide-server
-if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
-	ok "fixture $fx exists" -- false
-	done_testing; exit
-fi
+need_fixture $fx
 
 # skip DESCRIPTION REASON: a TAP skip, counted and visible (never a pass).
 skip() {
@@ -20,8 +18,7 @@ skip() {
 
 make_root() {
 	_r=$(fixture_copy $fx)
-	echo 0-35 >"$_r/sys/devices/system/cpu/possible"
-	echo 0-35 >"$_r/sys/devices/system/cpu/online"
+	set_cpus "$_r" 0-35
 	mkdir -p "$_r/data/img" "$_r/data/iso" "$_r/data/rom" "$_r/dev/vg0" "$_r/usr/share/OVMF" \
 		"$_r/etc/gpt-bootcfg"
 	for f in "/data/img/win10-nvme0-os.img" "/data/iso/virtio-win.iso" "/data/iso/debian.iso" \
@@ -29,38 +26,10 @@ make_root() {
 		"/usr/share/OVMF/OVMF_CODE_4M.fd" "/usr/share/OVMF/OVMF_VARS_4M.fd"; do
 		: >"$_r$f"
 	done
-	cat >"$_r/etc/gpt-bootcfg/gpt-bootcfg.conf" <<-'CONF'
-	[device gpu]
-	address = 0000:65:00.0
-	id = 10de:1c03
-
-	[device gpu-audio]
-	address = 0000:65:00.1
-
-	[device usb]
-	address = 0000:b4:00.0
-
-	[device nvme]
-	address = 0000:b3:00.0
-
-	# The guide's final VM (as in test-vm-command.sh).
-	[vm win10]
-	memory = 16G
-	hugepage-size = 1G
-	vcpus = 8
-	sockets = 1
-	cores = 4
-	threads = 2
-	vcpu-pins = 14-17,32-35
-	emulator-cpus = 12-13
-	hyperv = yes
-	hide-kvm = yes
-	rtc = localtime
-	device-options = usb x-no-kvm-intx=on
-	disk = /data/img/win10-nvme0-os.img bus=nvme
-	cdrom = /data/iso/virtio-win.iso
-	autostart = yes
-	devices = gpu gpu-audio usb nvme
+	# The guide's final VM (as in test-vm-command.sh), then VMs that use the other keys.
+	{
+		guide_final_vm_conf /data/iso/virtio-win.iso "devices = gpu gpu-audio usb nvme"
+		cat <<-'CONF'
 
 	# The other keys: 2 MiB pages, no NUMA binding, ROM options, virtio disks (a file whose
 	# name needs escaping, a block device, the NVMe controller through QEMU's userspace
@@ -115,7 +84,7 @@ make_root() {
 	display = qxl-vga
 	boot = usb network
 	CONF
-	chmod 0644 "$_r/etc/gpt-bootcfg/gpt-bootcfg.conf"
+	} | write_conf "$_r"
 	# The machine type and UUID a first vm run pinned (vm-state.h): the XML and the argv
 	# do not depend on this machine's QEMU, and both carry the same identity.
 	for _vm in win10 lab solo legacy; do

@@ -11,48 +11,20 @@
 #    QMP socket stays the same inode, no prepare hook runs, vm status and vm stop keep
 #    working; also while only the orphaned QEMU holds the lock.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$TOP/tests/lib/setup.sh"
 
 fx=guide-server
-if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
-	ok "fixture $fx exists" -- false
-	done_testing; exit
-fi
-for t in qemu-system-x86_64 python3 jq; do
-	if ! command -v $t >/dev/null; then
-		ok "$t is installed (tests/deps.txt)" -- false
-		done_testing; exit
-	fi
-done
-if [ ! -f /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
-	ok "OVMF is installed (package ovmf, tests/deps.txt)" -- false
-	done_testing; exit
-fi
-ncpu=$(nproc)
-if [ "$ncpu" -lt 2 ]; then
-	ok "at least 2 CPUs to pin to" -- false
-	done_testing; exit
-fi
+need_fixture $fx
+need_qemu_run
 
 r=$(fixture_copy $fx)
 # QEMU runs as nobody: it must reach the files below the root (the test's own
 # directories are 0700); listing stays root's.
 chmod 0711 "$TAP_TMP" "$r"
-echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/possible"
-echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/online"
-for a in 0000:65:00.0 0000:65:00.1 0000:b4:00.0; do
-	ln -sfn ../../../../bus/pci/drivers/vfio-pci "$r/sys/bus/pci/devices/$a/driver"
-done
-node=$(cat "$r/sys/bus/pci/devices/0000:65:00.0/numa_node")
-hp=$r/sys/kernel/mm/hugepages/hugepages-2048kB
-[ "$node" -ge 0 ] && hp=$r/sys/devices/system/node/node$node/hugepages/hugepages-2048kB
-mkdir -p "$hp"; echo 128 >"$hp/nr_hugepages"; echo 128 >"$hp/free_hugepages"
-mkdir -p "$r/usr/share/OVMF" "$r/data" "$r/etc/gpt-bootcfg" "$r/dev/vfio"
+qemu_root "$r"
+mkdir -p "$r/dev/vfio"
 # As on a host: /var/lib exists, 0755 (the runner creates only its own directories).
 mkdir -p "$r/var/lib" && chmod 0755 "$r/var" "$r/var/lib"
-cp /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd "$r/usr/share/OVMF/"
-truncate -s 64M "$r/data/os.img"
-truncate -s 16M "$r/data/data.img"
-truncate -s 2M "$r/data/virtio-win.iso"
 # Owners to come back to: a user's image, root's image, a private ISO.
 chown 1234:2345 "$r/data/os.img"; chmod 0640 "$r/data/os.img"
 chmod 0600 "$r/data/data.img" "$r/data/virtio-win.iso"
@@ -65,16 +37,9 @@ done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' >"$r/etc/passwd"
 printf 'root:x:0:\nkvm:x:104:nobody\nnogroup:x:65534:\n' >"$r/etc/group"
 
-cat >"$r/etc/gpt-bootcfg/gpt-bootcfg.conf" <<CONF
-[device gpu]
-address = 0000:65:00.0
-
-[device gpu-audio]
-address = 0000:65:00.1
-
-[device usb]
-address = 0000:b4:00.0
-
+{
+	standin_devices_conf
+	cat <<CONF
 [vm u1]
 memory = 256M
 hugepage-size = 2M
@@ -87,7 +52,7 @@ cdrom = /data/virtio-win.iso
 user = nobody
 stop-timeout = 3
 CONF
-chmod 0644 "$r/etc/gpt-bootcfg/gpt-bootcfg.conf"
+} | write_conf "$r"
 d=$r/etc/gpt-bootcfg/hooks.d/u1/prepare.d
 mkdir -p "$d"
 printf '#!/bin/sh\necho ran >>"%s/prepare-ran"\n' "$TAP_TMP" >"$d/10-count"
@@ -97,36 +62,8 @@ shm=$(mktemp -d /dev/shm/gpt-bootcfg-test.XXXXXX)
 chmod 0711 "$shm"
 export GPT_BOOTCFG_TEST_ACCEL=tcg GPT_BOOTCFG_TEST_MEM_PATH="$shm" GPT_BOOTCFG_TEST_STANDINS=1
 
-cat >"$TAP_TMP/notify.py" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(float(sys.argv[3]))
-open(sys.argv[1] + ".bound", "w").close()
-try:
-    data = s.recv(4096).decode()
-except socket.timeout:
-    data = "TIMEOUT"
-open(sys.argv[2], "w").write(data)
-PY
-cat >"$TAP_TMP/qmp.py" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(30)
-s.connect(sys.argv[1])
-f = s.makefile("rw")
-def reply():
-    while True:
-        m = json.loads(f.readline())
-        if "event" not in m:
-            return m
-reply()
-out = {}
-for cmd in ["qmp_capabilities"] + sys.argv[2:]:
-    f.write(json.dumps({"execute": cmd}) + "\n"); f.flush()
-    out[cmd] = reply()["return"]
-print(json.dumps(out))
-PY
+write_notify_py "$TAP_TMP/notify.py"
+write_qmp_py "$TAP_TMP/qmp.py"
 
 start_vm() { # NAME: vm run in the background, wait for READY=1
 	rm -f "$TAP_TMP/notify" "$TAP_TMP/notify.bound" "$TAP_TMP/ready"

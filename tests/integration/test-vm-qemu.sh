@@ -7,66 +7,20 @@
 # (query-cpus-fast) and their thread affinities, readiness over $NOTIFY_SOCKET only
 # after pinning, the hooks and their environment, and a clean stop.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$TOP/tests/lib/setup.sh"
 
 fx=guide-server
-if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
-	ok "fixture $fx exists" -- false
-	done_testing; exit
-fi
-for t in qemu-system-x86_64 python3 jq; do
-	if ! command -v $t >/dev/null; then
-		ok "$t is installed (tests/deps.txt)" -- false
-		done_testing; exit
-	fi
-done
-if [ ! -f /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
-	ok "OVMF is installed (package ovmf, tests/deps.txt)" -- false
-	done_testing; exit
-fi
-ncpu=$(nproc)
-if [ "$ncpu" -lt 2 ]; then
-	ok "at least 2 CPUs to pin to" -- false
-	done_testing; exit
-fi
+need_fixture $fx
+need_qemu_run
 
 r=$(fixture_copy $fx)
 # The real CPUs of this machine: pinning happens here.
-echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/possible"
-echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/online"
-for a in 0000:65:00.0 0000:65:00.1 0000:b4:00.0; do
-	ln -sfn ../../../../bus/pci/drivers/vfio-pci "$r/sys/bus/pci/devices/$a/driver"
-done
-node=$(cat "$r/sys/bus/pci/devices/0000:65:00.0/numa_node")
-hp=$r/sys/kernel/mm/hugepages/hugepages-2048kB
-[ "$node" -ge 0 ] && hp=$r/sys/devices/system/node/node$node/hugepages/hugepages-2048kB
-mkdir -p "$hp"; echo 128 >"$hp/nr_hugepages"; echo 128 >"$hp/free_hugepages"
-mkdir -p "$r/usr/share/OVMF" "$r/data" "$r/etc/gpt-bootcfg"
-cp /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd "$r/usr/share/OVMF/"
-truncate -s 64M "$r/data/os.img"
-truncate -s 16M "$r/data/data.img"
-truncate -s 2M "$r/data/virtio-win.iso"
+qemu_root "$r"
 
-cat >"$r/etc/gpt-bootcfg/gpt-bootcfg.conf" <<CONF
-[device gpu]
-address = 0000:65:00.0
-
-[device gpu-audio]
-address = 0000:65:00.1
-
-[device usb]
-address = 0000:b4:00.0
-
-[vm t1]
-memory = 256M
-hugepage-size = 2M
-vcpus = 2
-threads = 2
-vcpu-pins = 1,0
-devices = gpu gpu-audio usb
-disk = /data/os.img bus=nvme
-disk = /data/data.img
-cdrom = /data/virtio-win.iso
-stop-timeout = 3
+{
+	standin_devices_conf
+	standin_vm_conf t1
+	cat <<CONF
 
 [vm t2]
 memory = 128M
@@ -76,7 +30,7 @@ vcpu-pins = 1
 emulator-cpus = 0
 firmware = bios
 CONF
-chmod 0644 "$r/etc/gpt-bootcfg/gpt-bootcfg.conf"
+} | write_conf "$r"
 
 # Hooks record their environment.
 for phase in prepare release; do
@@ -91,18 +45,7 @@ shm=$(mktemp -d /dev/shm/gpt-bootcfg-test.XXXXXX)
 export GPT_BOOTCFG_TEST_ACCEL=tcg GPT_BOOTCFG_TEST_MEM_PATH="$shm" GPT_BOOTCFG_TEST_STANDINS=1
 
 # A systemd stand-in for the readiness message: the datagram and when it came.
-cat >"$TAP_TMP/notify.py" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(float(sys.argv[3]))
-open(sys.argv[1] + ".bound", "w").close()
-try:
-    data = s.recv(4096).decode()
-except socket.timeout:
-    data = "TIMEOUT"
-open(sys.argv[2], "w").write(data)
-PY
+write_notify_py "$TAP_TMP/notify.py"
 
 # A QMP client: the queries named on the command line as one JSON document. query-pci
 # is repeated until the firmware has numbered the root ports' secondary buses (QEMU lists

@@ -1,14 +1,8 @@
 # Helpers for the generator's integration tests (init, plan, apply, revert, status).
 # Source after tests/lib/tap.sh.
 
-# need_fixture NAME: the fixture must exist; a missing one fails the test (never skipped).
-need_fixture() {
-	if [ ! -d "$TOP/tests/fixtures/$1/sys" ]; then
-		echo "not ok 1 - fixture tests/fixtures/$1 is missing"
-		echo "1..1"
-		exit 1
-	fi
-}
+# need_fixture and the other setup blocks: tests/lib/setup.sh.
+. "$TOP/tests/lib/setup.sh"
 
 # The lock of apply/revert/confirm (src/gpt-bootcfg/lock.h) is runtime state, not part of
 # the configuration: /run is a tmpfs on a real host. The listings leave it (and its

@@ -8,13 +8,51 @@
  * an interrupted wait says nothing about the child, and 128 + N is what a shell reports.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "macro.h"
 #include "spawn-util.h"
 #include "tap.h"
+
+/*
+ * spawn_run_status(): gen.c's rebuild runs update-initramfs with the terminal's stdio and
+ * names a killing signal as a signal, not as an exit status of 128 + N.
+ */
+static void test_run_status(void)
+{
+	int status = -1, saved, p[2];
+
+	is_int(spawn_run_status((char *const[]){"sh", "-c", "exit 3", NULL}, &status), 0,
+	       "status: ran");
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 3, "status: exit status 3");
+	is_int(spawn_run_status((char *const[]){"sh", "-c", "kill -9 $$", NULL}, &status), 0,
+	       "status: killed, still 0");
+	ok(WIFSIGNALED(status) && WTERMSIG(status) == 9, "status: the signal, not an exit status");
+	status = -1;
+	is_int(spawn_run_status((char *const[]){"/nonexistent/gpt-bootcfg-test", NULL}, &status),
+	       -ENOENT, "status: missing program: -ENOENT");
+	is_int(status, -1, "status: untouched when the child did not run");
+
+	/* The caller's stdin reaches the child (no /dev/null in between). */
+	if (pipe(p) < 0 || (saved = dup(STDIN_FILENO)) < 0 || dup2(p[0], STDIN_FILENO) < 0) {
+		ok(false, "status: set up stdin");
+		return;
+	}
+	if (write(p[1], "hello\n", 6) != 6)
+		ok(false, "status: write to the pipe");
+	close(p[1]);
+	is_int(spawn_run_status((char *const[]){"sh", "-c", "read x && test \"$x\" = hello", NULL},
+				&status),
+	       0, "status: ran with our stdin");
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status: the child read our stdin");
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	close(p[0]);
+}
 
 int main(void)
 {
@@ -119,5 +157,6 @@ int main(void)
 		ok(out == NULL, "not executable: no output");
 	}
 
+	test_run_status();
 	return done_testing();
 }

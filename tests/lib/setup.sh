@@ -1,0 +1,212 @@
+# Setup blocks shared by integration tests and benchmarks: fixture roots and the guide's
+# configurations, written once so a new test starts from the same host as the others.
+# Tests source it after tests/lib/tap.sh (tests/lib/generator.sh sources it too); a
+# benchmark sets TOP to the top of the tree first. POSIX sh, safe under "set -eu".
+#
+# Checks (each failure is one "not ok" and the end of the test, never a skip):
+#   need_fixture NAME           tests/fixtures/NAME must exist
+#   need_qemu_run               qemu-system-x86_64, python3, jq, OVMF and 2 CPUs to pin to
+#
+# Configurations, printed on stdout (the caller redirects or pipes into write_conf):
+#   guide_conf [AUTOSTART [LINE...]]
+#                               the guide's four devices (no blank lines) and VM "win" that
+#                               passes them all, memory 16G, autostart AUTOSTART (yes);
+#                               each LINE is appended to the [vm win] section
+#   guide_final_vm_conf CDROM [LINE...]
+#                               the guide's four devices and its final VM "win10" (1G pages,
+#                               8 pinned vCPUs, Hyper-V, NVMe disk, cdrom CDROM), LINEs
+#                               appended to [vm win10] (its "devices =" line among them)
+#   standin_devices_conf        the three devices QEMU's stand-ins replace (gpu, gpu-audio,
+#                               usb: no ids), each followed by a blank line
+#   standin_vm_conf NAME        VM NAME on them: 256M of 2M pages, 2 vCPUs (threads 2) pinned
+#                               to CPUs 1 and 0, the qemu_root disks (NVMe and virtio) and
+#                               ISO, stop-timeout 3
+#   write_conf ROOT             stdin becomes ROOT/etc/gpt-bootcfg/gpt-bootcfg.conf, 0644
+#
+# Roots:
+#   set_cpus ROOT LIST          the root's possible and online CPUs (cpulist syntax)
+#   qemu_root ROOT              make a copy of guide-server ready for a real QEMU run: this
+#                               machine's CPUs, gpu/gpu-audio/usb on vfio-pci, a 2 MiB pool of
+#                               128 pages on the GPU's node, OVMF copied in, /data/os.img
+#                               (64M), /data/data.img (16M), /data/virtio-win.iso (2M)
+#   write_notify_py FILE        a systemd stand-in for $NOTIFY_SOCKET:
+#                               python3 FILE SOCKET OUT TIMEOUT writes the datagram to OUT
+#   write_qmp_py FILE           python3 FILE SOCKET QUERY... prints {QUERY: return, ...}
+
+need_fixture() {
+	if [ ! -d "$TOP/tests/fixtures/$1/sys" ]; then
+		echo "not ok 1 - fixture tests/fixtures/$1 is missing"
+		echo "1..1"
+		exit 1
+	fi
+}
+
+need_qemu_run() {
+	for _t in qemu-system-x86_64 python3 jq; do
+		if ! command -v $_t >/dev/null; then
+			ok "$_t is installed (tests/deps.txt)" -- false
+			done_testing; exit
+		fi
+	done
+	if [ ! -f /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
+		ok "OVMF is installed (package ovmf, tests/deps.txt)" -- false
+		done_testing; exit
+	fi
+	if [ "$(nproc)" -lt 2 ]; then
+		ok "at least 2 CPUs to pin to" -- false
+		done_testing; exit
+	fi
+}
+
+guide_conf() {
+	cat <<CONF
+[device gpu]
+address = 0000:65:00.0
+id = 10de:1c03
+[device gpu-audio]
+address = 0000:65:00.1
+[device usb]
+address = 0000:b4:00.0
+[device nvme]
+address = 0000:b3:00.0
+[vm win]
+devices = gpu gpu-audio usb nvme
+memory = 16G
+autostart = ${1:-yes}
+CONF
+	[ $# -gt 0 ] && shift
+	for _l in "$@"; do echo "$_l"; done
+}
+
+guide_final_vm_conf() {
+	cat <<CONF
+[device gpu]
+address = 0000:65:00.0
+id = 10de:1c03
+
+[device gpu-audio]
+address = 0000:65:00.1
+
+[device usb]
+address = 0000:b4:00.0
+
+[device nvme]
+address = 0000:b3:00.0
+
+[vm win10]
+memory = 16G
+hugepage-size = 1G
+vcpus = 8
+sockets = 1
+cores = 4
+threads = 2
+vcpu-pins = 14-17,32-35
+emulator-cpus = 12-13
+hyperv = yes
+hide-kvm = yes
+rtc = localtime
+device-options = usb x-no-kvm-intx=on
+disk = /data/img/win10-nvme0-os.img bus=nvme
+cdrom = $1
+autostart = yes
+CONF
+	shift
+	for _l in "$@"; do echo "$_l"; done
+}
+
+standin_devices_conf() {
+	cat <<'CONF'
+[device gpu]
+address = 0000:65:00.0
+
+[device gpu-audio]
+address = 0000:65:00.1
+
+[device usb]
+address = 0000:b4:00.0
+
+CONF
+}
+
+standin_vm_conf() {
+	cat <<CONF
+[vm $1]
+memory = 256M
+hugepage-size = 2M
+vcpus = 2
+threads = 2
+vcpu-pins = 1,0
+devices = gpu gpu-audio usb
+disk = /data/os.img bus=nvme
+disk = /data/data.img
+cdrom = /data/virtio-win.iso
+stop-timeout = 3
+CONF
+}
+
+write_conf() {
+	mkdir -p "$1/etc/gpt-bootcfg"
+	cat >"$1/etc/gpt-bootcfg/gpt-bootcfg.conf"
+	chmod 0644 "$1/etc/gpt-bootcfg/gpt-bootcfg.conf"
+}
+
+set_cpus() {
+	echo "$2" >"$1/sys/devices/system/cpu/possible"
+	echo "$2" >"$1/sys/devices/system/cpu/online"
+}
+
+qemu_root() {
+	set_cpus "$1" "0-$(($(nproc) - 1))"
+	for _a in 0000:65:00.0 0000:65:00.1 0000:b4:00.0; do
+		ln -sfn ../../../../bus/pci/drivers/vfio-pci "$1/sys/bus/pci/devices/$_a/driver"
+	done
+	_node=$(cat "$1/sys/bus/pci/devices/0000:65:00.0/numa_node")
+	_hp=$1/sys/kernel/mm/hugepages/hugepages-2048kB
+	if [ "$_node" -ge 0 ]; then
+		_hp=$1/sys/devices/system/node/node$_node/hugepages/hugepages-2048kB
+	fi
+	mkdir -p "$_hp"
+	echo 128 >"$_hp/nr_hugepages"
+	echo 128 >"$_hp/free_hugepages"
+	mkdir -p "$1/usr/share/OVMF" "$1/data" "$1/etc/gpt-bootcfg"
+	cp /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd "$1/usr/share/OVMF/"
+	truncate -s 64M "$1/data/os.img"
+	truncate -s 16M "$1/data/data.img"
+	truncate -s 2M "$1/data/virtio-win.iso"
+}
+
+write_notify_py() {
+	cat >"$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(float(sys.argv[3]))
+open(sys.argv[1] + ".bound", "w").close()
+try:
+    data = s.recv(4096).decode()
+except socket.timeout:
+    data = "TIMEOUT"
+open(sys.argv[2], "w").write(data)
+PY
+}
+
+write_qmp_py() {
+	cat >"$1" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(30)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+def reply():
+    while True:
+        m = json.loads(f.readline())
+        if "event" not in m:
+            return m
+reply()
+out = {}
+for cmd in ["qmp_capabilities"] + sys.argv[2:]:
+    f.write(json.dumps({"execute": cmd}) + "\n"); f.flush()
+    out[cmd] = reply()["return"]
+print(json.dumps(out))
+PY
+}
