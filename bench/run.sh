@@ -18,7 +18,7 @@
 #
 # Rounds: BENCH_RUNS (default 21) for list, lspci and apply; BENCH_SHELL_RUNS (default 3)
 # for the shell function, which takes minutes per round; BENCH_BOOT_RUNS (default 5) boots
-# of each image; BENCH_VM_RUNS (default 11) VM starts. Each figure is the median.
+# of each image; BENCH_VM_RUNS (default 21) VM starts. Each figure is the median.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -3,8 +3,9 @@
 # until it sends READY=1 (config and device checks, prepare hook, QEMU started paused, vCPUs
 # pinned over QMP, "cont") against plain qemu-system-x86_64 with the same argv (without -S)
 # until its QMP answers query-status "running"; interleaved rounds, BENCH_VM_RUNS (default
-# 11) of each, medians (bench/vm-bench.py). Then one more "vm run" under strace, which times
-# the runner's phases: preflight, hooks, waiting for QMP, the QMP round trips, pinning.
+# 21) of each: medians, and the median, interquartile range and 95 % confidence interval of
+# the per-round differences (bench/vm-bench.py). Then one more "vm run" under strace, which
+# times the runner's phases: preflight, hooks, the QMP connection and round trips, pinning.
 #
 # The VM is test-vm-qemu.sh's t1 on a copy of the guide-server fixture with the same test
 # switches: TCG, memory in a /dev/shm file, emulated stand-ins for the GPU, its audio
@@ -16,7 +17,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 TOP=$top
 . "$top/tests/lib/setup.sh"
 build=$(cd "${1:?usage: bench/vm-bench.sh BUILD_DIR}" && pwd)
-runs=${BENCH_VM_RUNS:-11}
+runs=${BENCH_VM_RUNS:-21}
 gen=$build/gpt-bootcfg
 work=$build/bench-vm
 

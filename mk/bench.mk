@@ -8,9 +8,9 @@
 #
 #   make BUILD=build/bench bench [BENCH_RUNS=21] [BENCH_SHELL_RUNS=3] [BENCH_SKIP_CLAIM=1]
 #        [BENCH_SKIP_BOOT=1] [BENCH_SKIP_VM=1] [BENCH_KERNELS="bookworm bookworm-backports"]
-#        [BENCH_BOOT_RUNS=5] [BENCH_VM_RUNS=11]
+#        [BENCH_BOOT_RUNS=5] [BENCH_VM_RUNS=21]
 #   make BUILD=build/bench bench-boot [BENCH_KERNELS=...] [BENCH_BOOT_RUNS=5]
-#   make BUILD=build/bench bench-vm [BENCH_VM_RUNS=11]
+#   make BUILD=build/bench bench-vm [BENCH_VM_RUNS=21]
 
 BENCH_RUNS ?= 21
 BENCH_SHELL_RUNS ?= 3
@@ -19,7 +19,7 @@ BENCH_SKIP_BOOT ?= 0
 BENCH_SKIP_VM ?= 0
 BENCH_KERNELS ?= bookworm bookworm-backports
 BENCH_BOOT_RUNS ?= 5
-BENCH_VM_RUNS ?= 11
+BENCH_VM_RUNS ?= 21
 
 BENCH_ENV = BENCH_RUNS=$(BENCH_RUNS) BENCH_SHELL_RUNS=$(BENCH_SHELL_RUNS) \
 	BENCH_SKIP_CLAIM=$(BENCH_SKIP_CLAIM) BENCH_SKIP_BOOT=$(BENCH_SKIP_BOOT) \

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/utsname.h>
 
+#include "claim-ops.h"
 #include "claimlist.h"
 #include "claimlog.h"
 #include "klog.h"
@@ -116,91 +117,20 @@ static void on_list_error(void *userdata, unsigned line, unsigned column, const 
 	klog(KLOG_ERR, "%s:%u:%u: %s", (const char *)userdata, line, column, message);
 }
 
-/* Identity as the list states it; any difference means the slot holds another device. */
-static int check_identity(struct path_cxt *pc, const char *a, const struct claim_entry *e,
-			  char *why, size_t why_size)
+/* A group member counts as claimed with the device when it is listed and passed identify(). */
+static bool member_identified(void *userdata, const char *m)
 {
-	static const struct {
-		const char *attr;
-		int width;
-	} attrs[] = {
-		{ "vendor", 4 }, { "device", 4 }, { "subsystem_vendor", 4 },
-		{ "subsystem_device", 4 }, { "class", 6 },
-	};
-	const uint64_t want[] = { e->vendor, e->device, e->subvendor, e->subdevice, e->class };
-	int r;
+	const struct claim_state *st = userdata;
+	const struct claim_entry *le;
+	struct pci_addr ma;
 
-	r = path_exists(pc, "/sys/bus/pci/devices/%s", a);
-	if (r <= 0) {
-		snprintf(why, why_size, "device not present");
-		return -ENODEV;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
-		uint64_t v;
-
-		r = path_read_hex(pc, &v, "/sys/bus/pci/devices/%s/%s", a, attrs[i].attr);
-		if (r < 0) {
-			snprintf(why, why_size, "cannot read %s: %s", attrs[i].attr, strerror(-r));
-			return r;
-		}
-		if (v != want[i]) {
-			snprintf(why, why_size, "identity mismatch: %s is %0*" PRIx64 ", list says %0*" PRIx64,
-				 attrs[i].attr, attrs[i].width, v, attrs[i].width, want[i]);
-			return -ESTALE;
-		}
-	}
-	return 0;
-}
-
-/*
- * vfio hands out whole IOMMU groups: a group member that stays on a host driver would
- * make the group unusable for the VM (or share DMA with the host), so refuse early.
- */
-static int check_group(struct claim_state *st, const char *a, char *why, size_t why_size)
-{
-	_cleanup_free_ char *group = NULL;
-	_cleanup_strv_free_ char **members = NULL;
-	int r;
-
-	r = path_readlink_basename(st->pc, &group, "/sys/bus/pci/devices/%s/iommu_group", a);
-	if (r < 0) {
-		snprintf(why, why_size, "no IOMMU group (IOMMU off? intel_iommu=on / amd_iommu=on)");
-		return r;
-	}
-	r = path_list_dir(st->pc, &members, "/sys/kernel/iommu_groups/%s/devices", group);
-	if (r < 0) {
-		snprintf(why, why_size, "cannot list IOMMU group %s: %s", group, strerror(-r));
-		return r;
-	}
-	STRV_FOREACH(m, members)
-	{
-		_cleanup_free_ char *drv = NULL;
-		const struct claim_entry *le;
-		struct pci_addr ma;
-		uint64_t class = 0;
-
-		if (streq(*m, a))
-			continue;
-		/*
-		 * Only a listed member that passed its own identity check will be claimed:
-		 * one skipped for a mismatch stays on its host driver, and counting it
-		 * would hand its group mate to vfio-pci alone (issue 14).
-		 */
-		if (pci_addr_parse(*m, &ma) >= 0 && (le = claim_list_find(st->list, &ma)) &&
-		    st->identified[le - st->list->entries])
-			continue;
-		if (path_readlink_basename(st->pc, &drv, "/sys/bus/pci/devices/%s/driver", *m) >= 0 &&
-		    streq(drv, VFIO_DRIVER))
-			continue;
-		if (path_read_hex(st->pc, &class, "/sys/bus/pci/devices/%s/class", *m) >= 0 &&
-		    pci_class_is_bridge((uint32_t)class))
-			continue;
-		snprintf(why, why_size,
-			 "IOMMU group %s also holds %s (driver %s), which is not in the list", group,
-			 *m, drv ? drv : "none");
-		return -EPERM;
-	}
-	return 0;
+	/*
+	 * Only a listed member that passed its own identity check will be claimed: one
+	 * skipped for a mismatch stays on its host driver, and counting it would hand its
+	 * group mate to vfio-pci alone (issue 14).
+	 */
+	return pci_addr_parse(m, &ma) >= 0 && (le = claim_list_find(st->list, &ma)) &&
+	       st->identified[le - st->list->entries];
 }
 
 /* Make sure vfio-pci is registered, loading it (and its dependencies) once if needed. */
@@ -267,7 +197,7 @@ static bool identify(struct claim_state *st, const struct claim_entry *e)
 				 "skipped: class %06x is a bridge; bridges are never claimed", e->class);
 		return false;
 	}
-	if (check_identity(st->pc, a, e, why, sizeof(why)) < 0) {
+	if (claim_check_identity(st->pc, e, why, sizeof(why)) < 0) {
 		claim_log_device(KLOG_WARNING, CLAIM_RESULT_SKIPPED, a, "skipped: %s", why);
 		return false;
 	}
@@ -277,17 +207,22 @@ static bool identify(struct claim_state *st, const struct claim_entry *e)
 /* Returns true when the device ends on vfio-pci (or would, with --dry-run). */
 static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 {
-	_cleanup_free_ char *drv = NULL, *after = NULL;
-	char a[PCI_ADDR_STRLEN], why[256], acts[256] = "";
-	size_t al = 0;
-	double t0 = klog_now_ms(), t;
+	_cleanup_free_ char *drv = NULL;
+	struct claim_bind_result res;
+	char a[PCI_ADDR_STRLEN], why[256];
+	double t0 = klog_now_ms();
 	int r;
 
 	pci_addr_format(&e->addr, a);
 
 	if (!st->identified[e - st->list->entries])
 		return false;
-	if (check_group(st, a, why, sizeof(why)) < 0) {
+	/*
+	 * vfio hands out whole IOMMU groups: a group member that stays on a host driver would
+	 * make the group unusable for the VM (or share DMA with the host), so refuse early.
+	 */
+	if (claim_check_group(st->pc, a, member_identified, st, "which is not in the list", why,
+			      sizeof(why)) < 0) {
 		claim_log_device(KLOG_WARNING, CLAIM_RESULT_SKIPPED, a, "skipped: %s", why);
 		return false;
 	}
@@ -307,48 +242,30 @@ static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 		return false;
 	}
 
-	t = klog_now_ms();
-	r = path_write_string(st->pc, VFIO_DRIVER, "/sys/bus/pci/devices/%s/driver_override", a);
-	if (r < 0) {
+	r = claim_bind_vfio(st->pc, a, 0, &res);
+	switch (res.failed) {
+	case CLAIM_STEP_NONE:
+		break;
+	case CLAIM_STEP_OVERRIDE:
 		claim_log_device(KLOG_ERR, CLAIM_RESULT_FAILED, a,
 				 "writing driver_override failed: %s", strerror(-r));
 		return false;
-	}
-	al += (size_t)snprintf(acts + al, sizeof(acts) - al, "override %.2f ms", klog_now_ms() - t);
-
-	if (drv) {
-		t = klog_now_ms();
-		r = path_write_string(st->pc, a, "/sys/bus/pci/devices/%s/driver/unbind", a);
-		if (r < 0) {
-			claim_log_device(KLOG_ERR, CLAIM_RESULT_FAILED, a, "unbinding %s failed: %s",
-					 drv, strerror(-r));
-			return false;
-		}
-		al += (size_t)snprintf(acts + al, sizeof(acts) - al, ", unbind %s %.2f ms", drv,
-				       klog_now_ms() - t);
-	}
-
-	t = klog_now_ms();
-	r = path_write_string(st->pc, a, "/sys/bus/pci/drivers_probe");
-	if (r < 0) {
+	case CLAIM_STEP_UNBIND:
+		claim_log_device(KLOG_ERR, CLAIM_RESULT_FAILED, a, "unbinding %s failed: %s",
+				 res.before, strerror(-r));
+		return false;
+	case CLAIM_STEP_PROBE:
 		claim_log_device(KLOG_ERR, CLAIM_RESULT_FAILED, a, "drivers_probe failed: %s",
 				 strerror(-r));
 		return false;
-	}
-	(void)!snprintf(acts + al, sizeof(acts) - al, ", probe %.2f ms", klog_now_ms() - t);
-
-	/*
-	 * PCI probing is synchronous in the write to drivers_probe, so one look is enough; a
-	 * fixture cannot react to writes at all, so there is nothing to wait for.
-	 */
-	r = path_readlink_basename(st->pc, &after, "/sys/bus/pci/devices/%s/driver", a);
-	if (r < 0 || !streq(after, VFIO_DRIVER)) {
+	case CLAIM_STEP_VERIFY:
 		claim_log_device(KLOG_WARNING, CLAIM_RESULT_FAILED, a,
-				 "not claimed (driver is %s): %s", r < 0 ? "none" : after, acts);
+				 "not claimed (driver is %s): %s", res.after[0] ? res.after : "none",
+				 res.acts);
 		return false;
 	}
 	claim_log_device(KLOG_INFO, CLAIM_RESULT_CLAIMED, a, "claimed for vfio-pci in %.2f ms (%s)",
-			 klog_now_ms() - t0, acts);
+			 klog_now_ms() - t0, res.acts);
 	return true;
 }
 

@@ -95,6 +95,8 @@ int apply_json_finish(struct apply_json *j, const struct gen *g)
 	json_uint(&w, "generation", g->files.generation);
 	write_files(&w, j, g);
 	write_refused(&w, g);
+	if (j->now)
+		now_json(j->now, &w, "now");
 	json_object_end(&w);
 
 	fflush(stdout);

@@ -10,12 +10,16 @@
  *
  *   {"changed": bool, "reboot_required": bool, "trial": null | {...}, "generation": N,
  *    "files": [{"path": P, "action": "create"|"update"|"remove"|"trial"}],
- *    "refused": [{"address", "device", "reason", "detail"}]}
+ *    "refused": [{"address", "device", "reason", "detail"}],
+ *    "now": {"devices": [{"address", "device", "result", "reason", "driver_before"}],
+ *            "all_claimed": bool}}   (only with --now; result: "claimed", "already",
+ *                                     "reboot", "refused", "failed")
  */
 
 #include <stdbool.h>
 
 #include "gen.h"
+#include "now.h"
 
 struct apply_json {
 	int fd;               /* the real stdout while in JSON mode, else -1 */
@@ -23,6 +27,7 @@ struct apply_json {
 	bool reboot_required; /* what was written takes effect at the next boot */
 	bool trial;           /* armed as a trial boot */
 	const struct managed_file *trial_grub; /* recorded only; the trial drop-in was written */
+	const struct now_result *now;          /* apply --now ran: "now" (now.h); else absent */
 };
 
 #define APPLY_JSON_INIT {.fd = -1}

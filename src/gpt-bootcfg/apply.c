@@ -6,6 +6,7 @@
 #include "apply-json.h"
 #include "gen.h"
 #include "lock.h"
+#include "now.h"
 #include "log.h"
 #include "strv-util.h"
 #include "transaction.h"
@@ -15,7 +16,7 @@
 static void help(void)
 {
 	printf("Usage: gpt-bootcfg [--root DIR] apply [--yes] [--no-rebuild] [--allow REASON]\n"
-	       "                                     [--trial|--no-trial] [--json]\n\n"
+	       "                                     [--trial|--no-trial] [--now] [--json]\n\n"
 	       "Write the boot configuration (GRUB drop-in, modprobe.d, claim list, VM\n"
 	       "autostart links) and rebuild the initramfs and GRUB's configuration when a\n"
 	       "file they use changed, then check the rebuilt images (exit 2 if one would not\n"
@@ -26,8 +27,28 @@ static void help(void)
 	       "      --trial       new parameters and claims in a one-shot boot entry only\n"
 	       "                    (default for the first apply on a host; docs/trial-boot.md)\n"
 	       "      --no-trial    make them the default entry right away\n"
+	       "      --now         also claim now each device that is safe to take from the\n"
+	       "                    running system; the others wait for the next boot\n"
 	       "      --json        one JSON result on stdout (changed, reboot_required, ...);\n"
 	       "                    the rest goes to stderr. Needs --yes\n");
+}
+
+/* apply --now: claim what is safe on the running system (now.h), print the outcome. */
+static int claim_now(struct cli *cli, const struct gen *g, struct now_result *nr,
+		     struct apply_json *aj)
+{
+	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
+	int r;
+
+	r = now_claim(cli, g, nr);
+	aj->now = nr;
+	now_print(nr, &out);
+	if (strbuf_str(&out))
+		fputs(out.buf, stdout);
+	fflush(stdout);
+	if (r < 0)
+		return EXIT_ERROR;
+	return now_exit_status(nr);
 }
 
 static bool confirm(void)
@@ -50,10 +71,13 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		{"trial", no_argument, NULL, 't'},
 		{"no-trial", no_argument, NULL, 'T'},
 		{"json", no_argument, NULL, 'j'},
+		{"now", no_argument, NULL, 'N'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	_cleanup_strv_free_ char **allow = NULL;
+	_cleanup_(now_result_done) struct now_result nr = {};
+	bool now = false;
 	bool yes = false, no_rebuild = false, json = false;
 	struct apply_json aj = APPLY_JSON_INIT;
 	int c, r, trial_req = -1;
@@ -79,6 +103,9 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 'N':
+			now = true;
 			break;
 		case 'h':
 			help();
@@ -137,7 +164,8 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		printf("Nothing to do: the boot configuration is up to date (generation %" PRIu64
 		       ").\n",
 		       g.files.generation);
-		r = EXIT_OK;
+		/* What the boot would claim may still be claimable now. */
+		r = now ? claim_now(cli, &g, &nr, &aj) : EXIT_OK;
 		goto out;
 	}
 	if (!yes) {
@@ -191,9 +219,10 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		       "gpt-bootcfg-health.service makes it the default if it is healthy.\n",
 		       g.files.generation);
 	else
-		printf("Applied generation %" PRIu64 ". Reboot to claim the devices.\n",
-		       g.files.generation);
-	r = EXIT_OK;
+		printf("Applied generation %" PRIu64 ".%s\n", g.files.generation,
+		       now ? "" : " Reboot to claim the devices.");
+	/* After the transaction committed: the boot configuration is complete whatever happens now. */
+	r = now ? claim_now(cli, &g, &nr, &aj) : EXIT_OK;
 out:
 	if (json) {
 		int k = apply_json_finish(&aj, &g);

@@ -9,6 +9,7 @@
 #include "initrdcheck.h"
 #include "json.h"
 #include "log.h"
+#include "now.h"
 #include "strbuf.h"
 #include "trial.h"
 #include "verbs.h"
@@ -98,6 +99,7 @@ int verb_status(struct cli *cli, int argc, char **argv)
 	};
 	_cleanup_strbuf_ struct strbuf text = STRBUF_INIT, jbuf = STRBUF_INIT;
 	_cleanup_free_ char *log = NULL;
+	_cleanup_strv_free_ char **runtime = NULL;
 	size_t log_size = 0;
 	struct json_writer w;
 	bool json = false, ok = true, have_log, images_ok;
@@ -131,6 +133,10 @@ int verb_status(struct cli *cli, int argc, char **argv)
 	/* Written by the claim binary in the initramfs (claimlist.h, docs/boot-claim.md): a
 	 * report only status reads, not a fact of the host model. */
 	have_log = path_read_full(cli->pc, &log, &log_size, CLAIM_LOG_PATH) >= 0;
+	/* Devices apply --now moved in this boot (now.h); unreadable: none, said once. */
+	r = now_record_load(cli->pc, &runtime);
+	if (r < 0)
+		log_warning_errno(r, "Failed to read '%s', ignoring: %m", NOW_RECORD_PATH);
 
 	/* Both are built; one is printed. */
 	struct strbuf *out = json ? &jbuf : &text;
@@ -145,6 +151,8 @@ int verb_status(struct cli *cli, int argc, char **argv)
 		enum boot_claim bc = claim_log_lookup(log, log_size, &pd->cfg->addr, &msg);
 		const char *drv = pd->dev ? pd->dev->driver : NULL;
 		bool dev_ok = pd->dev && streq_ptr(drv, "vfio-pci");
+		const char *rt_from = NULL;
+		bool rt = dev_ok && now_record_find(runtime, pd->cfg->address, &rt_from);
 
 		ok &= dev_ok;
 		if (json) {
@@ -158,6 +166,7 @@ int verb_status(struct cli *cli, int argc, char **argv)
 			else
 				json_bool(&w, "claimed_at_boot", bc == BOOT_CLAIM_YES);
 			json_string(&w, "claim_log", msg);
+			json_bool(&w, "claimed_at_runtime", rt);
 			json_bool(&w, "ok", dev_ok);
 			json_object_end(&w);
 			continue;
@@ -171,6 +180,10 @@ int verb_status(struct cli *cli, int argc, char **argv)
 						    : "unknown (no " CLAIM_LOG_PATH ")");
 		if (msg && bc == BOOT_CLAIM_NO)
 			strbuf_printf(out, "       claim log: %s\n", msg);
+		if (rt)
+			strbuf_printf(out, "       claimed at runtime by apply --now (from %s); the "
+					   "next boot claims it in the initramfs\n",
+				      rt_from[0] ? rt_from : "no driver");
 	}
 	json_array_end(&w);
 

@@ -42,6 +42,11 @@ struct vm_ctx {
 	char *mem_path;
 	char *user_why; /* why QEMU runs as root, for the warning */
 	struct vm_identity id; /* machine type and UUID (vm-state.h) */
+	/*
+	 * The QMP socket vm run made for a QEMU running as root (a real path), removed when
+	 * QEMU has ended; an unprivileged QEMU's is in the owners record (vm-user.h).
+	 */
+	char *qmp_made;
 };
 
 /* ---- vm.c ---- */

@@ -24,6 +24,7 @@
 #include "vm-hooks.h"
 #include "vm-internal.h"
 #include "vm-lock.h"
+#include "vm-start.h"
 #include "vm-state.h"
 #include "vm-user.h"
 
@@ -80,6 +81,8 @@ static int pin_identity(struct vm_ctx *x)
 
 /* After passing a stop signal on as SIGTERM, "vm run" waits this long before SIGKILL. */
 #define STOP_KILL_AFTER_MS (60 * 1000)
+/* A QEMU stopped before its guest ran gets this long after SIGTERM. */
+#define STOP_START_KILL_AFTER_MS (5 * 1000)
 
 #define MAX_LL(a, b) ((a) > (b) ? (a) : (b))
 
@@ -163,48 +166,6 @@ static int pending_stop(const sigset_t *set)
 	while ((sig = next_signal(set, 0)) == SIGCHLD)
 		;
 	return sig;
-}
-
-static void stop_child(pid_t pid)
-{
-	int status;
-
-	kill(pid, SIGTERM);
-	for (int i = 0; i < 100; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return;
-		usleep(50 * 1000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-}
-
-/* -ECHILD: QEMU exited; -EINTR: a stop signal came first (logged); else as qmp_connect. */
-static int connect_started(const char *qmp_path, pid_t pid, const sigset_t *set, struct qmp **ret)
-{
-	struct timespec start, now;
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		int status, r, sig;
-
-		r = qmp_connect(qmp_path, QMP_REPLY_TIMEOUT_MS, ret);
-		if (r >= 0)
-			return 0;
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return log_error_errno(-ECHILD, "QEMU exited during startup (%s %d)",
-					       WIFEXITED(status) ? "status" : "signal",
-					       WIFEXITED(status) ? WEXITSTATUS(status)
-								 : WTERMSIG(status));
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - start.tv_sec) * 1000 > QMP_START_TIMEOUT_MS)
-			return log_error_errno(r, "QEMU's QMP socket '%s' did not answer: %m",
-					       qmp_path);
-		sig = next_signal(set, 100);
-		if (sig && sig != SIGCHLD)
-			return log_info("Received %s during startup; stopping QEMU.", signame(sig)),
-			       -EINTR;
-	}
 }
 
 /* The instance lock of vm run (vm-lock.h), and leftovers of a runner that crashed. */
@@ -348,6 +309,27 @@ int vm_run(struct cli *cli, const char *name)
 		log_info("VM '%s': QEMU runs as user '%s' (uid %u).", name, x.user.name,
 			 (unsigned)x.user.uid);
 
+	if (vm_qmp_path(name, &qmp_host) < 0 || path_prefix(cli->pc, &qmp_path, "%s", qmp_host) < 0)
+		return log_oom(), EXIT_ERROR;
+	/*
+	 * QEMU's QMP socket is ours to make (vm-start.h), for an unprivileged QEMU already
+	 * made with the files handed over: listening before QEMU starts, so the connection
+	 * below needs no retrying. A stale socket of a killed QEMU is replaced: the instance
+	 * lock makes the name ours.
+	 */
+	if (!x.in.qmp_by_fd) {
+		r = qmp_listen(qmp_path, &x.in.qmp_fd);
+		if (r < 0) {
+			log_error_errno(r, "Failed to create the QMP socket '%s': %m", qmp_host);
+			(void)vm_run_hooks(cli, x.vm, "release");
+			return EXIT_ERROR;
+		}
+		x.in.qmp_by_fd = true;
+		x.qmp_made = strdup(qmp_path);
+		if (!x.qmp_made)
+			return log_oom(), EXIT_ERROR;
+	}
+
 	x.in.path_root = path_cxt_root(cli->pc);
 	r = qemu_cmd_build(&x.in, &argv);
 	if (r < 0) {
@@ -364,13 +346,6 @@ int vm_run(struct cli *cli, const char *name)
 	argv[n + 1] = NULL;
 	if (!argv[n])
 		return log_oom(), EXIT_ERROR;
-
-	if (vm_qmp_path(name, &qmp_host) < 0 ||
-	    path_prefix(cli->pc, &qmp_path, "%s", qmp_host) < 0)
-		return log_oom(), EXIT_ERROR;
-	/* A stale socket of a killed QEMU would be mistaken for the new one. */
-	if (!x.in.qmp_by_fd)
-		(void)path_unlink_durable(cli->pc, qmp_host);
 
 	run_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, &oldmask);
@@ -407,11 +382,27 @@ int vm_run(struct cli *cli, const char *name)
 		fprintf(stderr, "gpt-bootcfg: cannot execute '%s': %m\n", argv[0]);
 		_exit(127);
 	}
+	/*
+	 * QEMU holds the only copy of its listening socket now: when it exits, the queued
+	 * connection is reset, and nobody else could accept it.
+	 */
+	close(x.in.qmp_fd);
+	x.in.qmp_fd = -1;
 	log_info("Started QEMU for VM '%s' (pid %d).", name, (int)pid);
 
-	r = connect_started(qmp_path, pid, &set, &q);
+	r = vm_start_connect(qmp_path, pid, &set, QMP_START_TIMEOUT_MS, &q, &status, &sig);
 	if (r == -ECHILD)
-		return EXIT_ERROR;
+		return log_error_errno(r, "QEMU exited during startup (%s %d)",
+				       WIFEXITED(status) ? "status" : "signal",
+				       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status)),
+		       EXIT_ERROR;
+	if (r == -EINTR)
+		log_info("Received %s during startup; stopping QEMU.", signame(sig));
+	else if (r == -ETIMEDOUT)
+		log_error_errno(r, "QEMU's QMP socket '%s' did not answer within %d s", qmp_path,
+				QMP_START_TIMEOUT_MS / 1000);
+	else if (r < 0)
+		log_error_errno(r, "Failed to connect to QEMU's QMP socket '%s': %m", qmp_path);
 	if (r >= 0)
 		r = vm_pin_threads(&x, q, pid);
 	/* Asked to stop while pinning: do not let the guest run at all. */
@@ -427,7 +418,7 @@ int vm_run(struct cli *cli, const char *name)
 	/* QMP serves one client at a time: let "vm stop" and "vm status" in. */
 	qmp_close(q);
 	if (r < 0) {
-		stop_child(pid);
+		vm_start_stop_child(pid, STOP_START_KILL_AFTER_MS);
 		if (r == -EINTR) {
 			log_info("QEMU for VM '%s' stopped before the guest ran.", name);
 			return EXIT_OK;

@@ -9,15 +9,14 @@
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "fileio.h"
 #include "parse-util.h"
 #include "qemucmd.h"
+#include "qmp.h"
 #include "strbuf.h"
 #include "vm-user.h"
 
@@ -423,37 +422,17 @@ int vm_owner_restore(struct path_cxt *pc, const char *name, char **ret_what)
 }
 
 /* A listening unix socket at the QMP path, owner-only, for QEMU to inherit. */
+/* QEMU's QMP socket, made by the runner: QEMU cannot create it in VM_RUN_DIR. */
 static int make_qmp_socket(struct path_cxt *pc, const char *host, int *ret_fd)
 {
 	_cleanup_free_ char *p = NULL;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	mode_t old;
-	int fd, r;
+	int r;
 
 	r = path_prefix(pc, &p, "%s", host);
 	if (r < 0)
 		return r;
-	if (strlen(p) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, p, strlen(p) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return negative_errno();
-	/* Only our own lock guards this name: a stale socket of a killed QEMU goes. */
-	r = unlink(p) < 0 && errno != ENOENT ? negative_errno() : 0;
-	if (r >= 0) {
-		old = umask(0077);
-		r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? negative_errno() : 0;
-		umask(old);
-	}
-	if (r >= 0 && listen(fd, 4) < 0)
-		r = negative_errno();
-	if (r < 0) {
-		close(fd);
-		return r;
-	}
-	*ret_fd = fd;
-	return 0;
+	/* Only our own lock guards this name: a stale socket of a killed QEMU is replaced. */
+	return qmp_listen(p, ret_fd);
 }
 
 /* The pid file QEMU writes (it cannot create files in VM_RUN_DIR), owned by u. */

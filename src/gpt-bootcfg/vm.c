@@ -52,7 +52,14 @@ static void vm_release_run(struct vm_ctx *x)
 	}
 	if (x->in.qmp_by_fd && x->in.qmp_fd >= 0)
 		close(x->in.qmp_fd);
+	x->in.qmp_fd = -1;
 	x->in.qmp_by_fd = false;
+	/* Under the lock still: no other vm run of this VM can have made a new one. */
+	if (x->qmp_made && unlink(x->qmp_made) < 0 && errno != ENOENT)
+		log_warning_errno(negative_errno(), "Failed to remove '%s': %m, ignoring",
+				  x->qmp_made);
+	free(x->qmp_made);
+	x->qmp_made = NULL;
 	if (x->lock_fd >= 0)
 		close(x->lock_fd);
 	x->lock_fd = -1;

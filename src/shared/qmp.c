@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 
@@ -405,6 +406,9 @@ struct qmp {
 	char **events;
 	size_t n_events;
 	unsigned id;
+	/* While connecting (qmp_connect_watch()): descriptors that cancel the wait. */
+	const int *watch;
+	size_t n_watch;
 };
 
 static long long now_ms(void)
@@ -534,12 +538,18 @@ int qmp_feed_for_test(struct qmp *q, const char *data, size_t len, struct json_v
 	return take_message(q, ret);
 }
 
-/* Next message within the deadline; -ECONNRESET on EOF. */
+/* At most the socket and this many watched descriptors are polled together. */
+#define QMP_MAX_WATCH 4
+
+/*
+ * Next message within the deadline; -ECONNRESET on EOF; -ECANCELED when one of q->watch
+ * is readable (or hung up) first.
+ */
 static int read_message(struct qmp *q, long long deadline, struct json_value **ret)
 {
 	for (;;) {
 		char buf[4096];
-		struct pollfd pfd = {.fd = q->fd, .events = POLLIN};
+		struct pollfd pfd[1 + QMP_MAX_WATCH] = {{.fd = q->fd, .events = POLLIN}};
 		long long left;
 		ssize_t n;
 		int r;
@@ -550,7 +560,12 @@ static int read_message(struct qmp *q, long long deadline, struct json_value **r
 		left = deadline - now_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
-		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		/* A negative fd is ignored by poll(): unused watch slots cost nothing. */
+		for (size_t i = 0; i < QMP_MAX_WATCH; i++) {
+			pfd[1 + i].fd = i < q->n_watch ? q->watch[i] : -1;
+			pfd[1 + i].events = POLLIN;
+		}
+		r = poll(pfd, 1 + QMP_MAX_WATCH, left > INT_MAX ? INT_MAX : (int)left);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -558,6 +573,9 @@ static int read_message(struct qmp *q, long long deadline, struct json_value **r
 		}
 		if (r == 0)
 			return -ETIMEDOUT;
+		for (size_t i = 0; i < q->n_watch; i++)
+			if (pfd[1 + i].revents)
+				return -ECANCELED;
 		n = read(q->fd, buf, sizeof(buf));
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -652,7 +670,8 @@ int qmp_execute(struct qmp *q, const char *command, const char *arguments, int t
 		if (err) {
 			const char *desc = json_get_string(err, "desc");
 
-			set_error(q, "%s", desc ? desc : "QEMU reported an error without a description");
+			set_error(q, "%s",
+				  desc ? desc : "QEMU reported an error without a description");
 			return -EREMOTEIO;
 		}
 		if (json_get(msg, "return")) {
@@ -684,14 +703,18 @@ int qmp_wait_close(struct qmp *q, int timeout_ms)
 	}
 }
 
-int qmp_connect(const char *path, int timeout_ms, struct qmp **ret)
+int qmp_connect_watch(const char *path, int timeout_ms, const int *watch, size_t n_watch,
+		      struct qmp **ret)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	long long deadline = now_ms() + timeout_ms;
 	_cleanup_json_ struct json_value *greeting = NULL;
 	struct qmp *q;
+	long long left;
 	int r;
 
+	if (n_watch > QMP_MAX_WATCH)
+		return -EINVAL;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
@@ -699,11 +722,14 @@ int qmp_connect(const char *path, int timeout_ms, struct qmp **ret)
 	q = qmp_new_for_test();
 	if (!q)
 		return -ENOMEM;
+	q->watch = watch;
+	q->n_watch = n_watch;
 	q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (q->fd < 0) {
 		r = negative_errno();
 		goto fail;
 	}
+	/* A listening socket queues the connection: this returns at once, QEMU ready or not. */
 	if (connect(q->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = negative_errno();
 		goto fail;
@@ -715,12 +741,55 @@ int qmp_connect(const char *path, int timeout_ms, struct qmp **ret)
 		r = -EPROTO;
 		goto fail;
 	}
-	r = qmp_execute(q, "qmp_capabilities", NULL, timeout_ms, NULL);
+	left = deadline - now_ms();
+	left = left < 0 ? 0 : left > INT_MAX ? INT_MAX : left;
+	r = qmp_execute(q, "qmp_capabilities", NULL, (int)left, NULL);
 	if (r < 0)
 		goto fail;
+	/* The watched descriptors belong to the caller, and only to this wait. */
+	q->watch = NULL;
+	q->n_watch = 0;
 	*ret = q;
 	return 0;
 fail:
 	qmp_close(q);
 	return r;
+}
+
+int qmp_connect(const char *path, int timeout_ms, struct qmp **ret)
+{
+	return qmp_connect_watch(path, timeout_ms, NULL, 0, ret);
+}
+
+int qmp_listen(const char *path, int *ret_fd)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd, r = 0;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return negative_errno();
+	/*
+	 * Bound at the path itself, not renamed into place: the name the socket reports
+	 * (QEMU's query-chardev, ss -x, and the unlink QEMU does on a clean exit) is the path.
+	 */
+	if ((unlink(path) < 0 && errno != ENOENT) || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		r = negative_errno();
+	/*
+	 * Owner only before anyone can connect (that takes listen()), without touching the
+	 * process's umask. QEMU needs no access to the node: it inherits the descriptor.
+	 */
+	else if (chmod(path, 0600) < 0 || listen(fd, 4) < 0) {
+		r = negative_errno();
+		(void)unlink(path);
+	}
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
 }

@@ -65,6 +65,30 @@ struct qmp;
  * when no QEMU listens there.
  */
 int qmp_connect(const char *path, int timeout_ms, struct qmp **ret);
+
+/*
+ * qmp_connect() to a QEMU that is starting, while watching watch[0..n_watch) (at most 4;
+ * entries < 0 are skipped), e.g. a pidfd of QEMU and a signalfd of stop signals:
+ * -ECANCELED as soon as one of them is readable, before the greeting and the capabilities
+ * reply are complete. timeout_ms bounds the whole connection (QEMU greets only when its
+ * initialisation is done, which can take a while). -ECONNRESET when QEMU closed the
+ * connection (it exited; with qmp_listen() the caller must have closed its own copy of
+ * the listening socket for that), -EINVAL for too many watched descriptors.
+ */
+int qmp_connect_watch(const char *path, int timeout_ms, const int *watch, size_t n_watch,
+		      struct qmp **ret);
+
+/*
+ * A listening QMP socket at path (a real path; callers prefix it), for QEMU to inherit:
+ * "-chardev socket,id=qmp,fd=N,server=on,wait=off -mon chardev=qmp,mode=control". A
+ * client can then connect the moment QEMU is started, and QEMU sends the greeting when it
+ * is ready: nobody waits for QEMU to create its socket. A node already at path (a stale
+ * socket of a killed QEMU) is replaced: the caller holds the lock that makes the name its
+ * own. The socket is made owner-only (0600, the caller's user: QEMU needs only the
+ * descriptor) before it listens, so nobody can connect to it with another mode. *ret_fd
+ * is close-on-exec. -ENAMETOOLONG when path does not fit a socket address.
+ */
+int qmp_listen(const char *path, int *ret_fd);
 void qmp_close(struct qmp *q);
 static inline void qmp_closep(struct qmp **q)
 {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # check-boot.sh BUILD_DIR [SCENARIO...]: the boot-time claim proven on Debian's own kernel
-# under QEMU (TAP). Scenarios: real builtin mismatch off nested bridge groupmate (default:
-# all).
+# under QEMU (TAP). Scenarios: real builtin mismatch off nested bridge groupmate runtime
+# (default: all).
 # Each boots the demo host of qemu-run.sh with the real initramfs made by mkinitramfs with
 # our hook; a scenario differs by kernel arguments and by a small cpio appended to the
 # image (later archives override files of earlier ones). Assertions read the GBTEST lines
@@ -14,7 +14,7 @@ cache=${GPT_BOOTCFG_CACHE:-$TOP/.cache}
 # Per build directory (its whole path: every checkout has a "build"), so that several
 # checkouts or build dirs can run at once.
 work_top=$cache/boot/$(basename "$build")-$(printf '%s' "$build" | cksum | cut -d' ' -f1)
-scenarios=${*:-real builtin mismatch off nested bridge groupmate}
+scenarios=${*:-real builtin mismatch off nested bridge groupmate runtime}
 limit=${GPT_BOOTCFG_BOOT_TIMEOUT:-240}
 
 bail() { echo "Bail out! $*"; exit 1; }
@@ -23,7 +23,7 @@ for t in qemu-system-x86_64 mkinitramfs unshare cpio python3 zstd timeout; do
 done
 [ -x "$build/gpt-bootcfg-claim" ] || bail "$build/gpt-bootcfg-claim not built"
 [ -x "$build/boot/qmp-query" ] || bail "$build/boot/qmp-query not built"
-case " $scenarios " in *" nested "*)
+case " $scenarios " in *" nested "* | *" runtime "*)
 	[ -x "$build/gpt-bootcfg" ] || bail "$build/gpt-bootcfg not built (the nested scenario runs it)" ;;
 esac
 kernels=${GPT_BOOTCFG_KERNELS:-bookworm bookworm-backports}
@@ -112,6 +112,26 @@ grp() { sed -n "s/^DEV $2 .* group=\([^ ]*\)$/\1/p" "$TAP_TMP/$1"; }
 has() { grep -qF -- "$2" "$TAP_TMP/$1" || { echo "no line '$2' in the report"; grep -v '^STEP {' "$TAP_TMP/$1"; false; }; }
 # "ADDRESS RESULT " of each claim log record, in the order written.
 claimlog() { sed -n "s/^CLAIMLOG \([0-9a-f:.]*\) \([a-z]*\) .*/\1 \2/p" "$TAP_TMP/$1" | tr "\n" " "; }
+
+# guest_tools DIR: a fresh overlay with gpt-bootcfg, QEMU (TCG, SeaBIOS), their libraries and
+# tests/boot/qmp-query, for the scenarios that run a nested VM in the guest.
+guest_tools() {
+	rm -rf "$1" && mkdir -p "$1/usr/bin" "$1/usr/lib/x86_64-linux-gnu/qemu" \
+		"$1/usr/share/seabios" "$1/usr/lib/gbtest" "$1/gbtest" "$1/etc/gpt-bootcfg"
+	_q=$(command -v qemu-system-x86_64)
+	cp "$_q" "$build/gpt-bootcfg" "$1/usr/bin/"
+	cp /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so "$1/usr/lib/x86_64-linux-gnu/qemu/"
+	# Debian's QEMU searches /usr/share/seabios for its firmware; q35 also loads the
+	# vapic option ROM (it only warns without it).
+	cp /usr/share/seabios/bios-256k.bin "$1/usr/share/seabios/"
+	mkdir -p "$1/usr/share/qemu" && cp /usr/share/qemu/kvmvapic.bin "$1/usr/share/qemu/"
+	cp "$build/boot/qmp-query" "$1/usr/lib/gbtest/"
+	# Shared libraries by their sonames; /lib is a symlink to usr/lib in the image.
+	for _l in $(ldd "$_q" /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so "$build/gpt-bootcfg" |
+		awk '$2 == "=>" && $3 ~ /^\// {print $3}' | sort -u); do
+		cp -L "$_l" "$1/usr/lib/x86_64-linux-gnu/${_l##*/}"
+	done
+}
 
 targets_claimed() { # NAME
 	is "$(drv "$1" 0000:00:03.0) $(drv "$1" 0000:00:04.0) $(drv "$1" 0000:00:05.0)" \
@@ -205,21 +225,7 @@ PRE
 		# continues it, QMP lists the device, /proc shows the pinning, "vm stop" ends it.
 		# The guest has no KVM: the runner's test switch makes it TCG.
 		ov=$TAP_TMP/ov
-		rm -rf "$ov" && mkdir -p "$ov/usr/bin" "$ov/usr/lib/x86_64-linux-gnu/qemu" \
-			"$ov/usr/share/seabios" "$ov/usr/lib/gbtest" "$ov/gbtest" "$ov/etc/gpt-bootcfg"
-		q=$(command -v qemu-system-x86_64)
-		cp "$q" "$build/gpt-bootcfg" "$ov/usr/bin/"
-		cp /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so "$ov/usr/lib/x86_64-linux-gnu/qemu/"
-		# Debian's QEMU searches /usr/share/seabios for its firmware; q35 also loads the
-		# vapic option ROM (it only warns without it).
-		cp /usr/share/seabios/bios-256k.bin "$ov/usr/share/seabios/"
-		mkdir -p "$ov/usr/share/qemu" && cp /usr/share/qemu/kvmvapic.bin "$ov/usr/share/qemu/"
-		cp "$build/boot/qmp-query" "$ov/usr/lib/gbtest/"
-		# Shared libraries by their sonames; /lib is a symlink to usr/lib in the image.
-		for l in $(ldd "$q" /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so "$build/gpt-bootcfg" |
-			awk '$2 == "=>" && $3 ~ /^\// {print $3}' | sort -u); do
-			cp -L "$l" "$ov/usr/lib/x86_64-linux-gnu/${l##*/}"
-		done
+		guest_tools "$ov"
 		# The guest has 2 CPUs: the vCPU on CPU 1, QEMU's other threads on CPU 0. The cpio
 		# makes the file root's; the generator refuses a group- or world-writable one.
 		cat >"$ov/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
@@ -383,6 +389,113 @@ print("vCPU thread", vtid, tasks[vtid][1], "on CPU 1;", len(others), "other thre
 		ok "$K nested: vm run exits 0 after SIGTERM" -- has nested "STEP vm run SIGTERM exit 0"
 		ok "$K nested: no QEMU left after SIGTERM" -- has nested "STEP no qemu left after SIGTERM"
 		finish nested
+		;;
+	runtime)
+		# apply --now on a booted system that claimed nothing (no generation on the command
+		# line): the idle NVMe 03.0 and the xHCI 04.0 move to vfio-pci, the NVMe 07.0 with a
+		# mounted file system is refused; a nested QEMU takes both moved devices; revert
+		# --now gives them back to nvme and xhci_hcd.
+		ov=$TAP_TMP/ov
+		guest_tools "$ov"
+		# minix: a file system module without dependencies, so the guest can mount one.
+		m=$(find "$kdir/lib/modules/$kver" -name 'minix.ko*' | head -n1)
+		[ -n "$m" ] || bail "no minix module in $kdir ($kver)"
+		case $m in *.xz) xz -dc "$m" ;; *.zst) zstd -qdc "$m" ;; *) cat "$m" ;; esac >"$ov/gbtest/minix.ko"
+		rm -f "$work/runtime-data.img" && truncate -s 4M "$work/runtime-data.img" &&
+			mkfs.minix "$work/runtime-data.img" >/dev/null || bail "mkfs.minix failed"
+		cat >"$ov/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
+# check-boot runtime: two idle devices and one whose disk is mounted.
+[device nvme]
+address = 0000:00:03.0
+[device usb]
+address = 0000:00:04.0
+[device data]
+address = 0000:00:07.0
+CONF
+		chmod 0644 "$ov/etc/gpt-bootcfg/gpt-bootcfg.conf"
+		cat >"$ov/gbtest/scenario" <<'RT'
+#!/bin/sh
+d=/run/gbtest
+mkdir -p $d
+drv() { l=$(readlink /sys/bus/pci/devices/$1/driver) && echo "${l##*/}" || echo none; }
+show() { for a in 0000:00:03.0 0000:00:04.0 0000:00:06.0 0000:00:07.0; do echo "DRV $1 $a $(drv $a)"; done; }
+show boot
+insmod /gbtest/minix.ko
+echo "insmod exit $?"
+disk=$(ls /sys/bus/pci/devices/0000:00:07.0/nvme/*/ | grep -m1 '^nvme[0-9]*n1$')
+mkdir -p /run/gbdata && mount -t minix /dev/$disk /run/gbdata
+echo "mount $disk exit $?"
+# The plan refuses a controller of a mounted disk (root-disk): allowed for the boot, so that
+# the runtime rule is what keeps it now.
+timeout 120 gpt-bootcfg apply --yes --no-trial --no-rebuild --now --allow root-disk >$d/apply.out 2>$d/apply.err
+echo "apply exit $?"
+sed 's/^/OUT /' $d/apply.out
+sed 's/^/ERR /' $d/apply.err
+show apply
+sed 's/^/RECORD /' /var/lib/gpt-bootcfg/runtime-claims
+timeout 60 gpt-bootcfg status >$d/status.out 2>&1
+sed 's/^/STATUS /' $d/status.out
+timeout 120 qemu-system-x86_64 -machine q35 -accel tcg -S -nodefaults -display none -m 64 \
+	-device vfio-pci,host=0000:00:03.0,id=moved3 -device vfio-pci,host=0000:00:04.0,id=moved4 \
+	-qmp unix:$d/q.sock,server=on,wait=off >$d/qemu.log 2>&1 &
+q=$!
+rc=1
+for i in $(seq 60); do
+	timeout 30 /usr/lib/gbtest/qmp-query $d/q.sock query-pci >$d/pci.json 2>$d/qmp.err
+	rc=$?
+	grep -q '"moved4"' $d/pci.json && break
+	kill -0 $q 2>/dev/null || break
+	sleep 1
+done
+echo "qmp-query exit $rc"
+cat $d/pci.json
+kill $q 2>/dev/null
+wait $q
+sed 's/^/QEMU /' $d/qemu.log $d/qmp.err
+timeout 120 gpt-bootcfg revert --now --no-rebuild >$d/revert.out 2>&1
+echo "revert exit $?"
+sed 's/^/REVERT /' $d/revert.out
+show revert
+[ -e /var/lib/gpt-bootcfg/runtime-claims ] && echo "record left" || echo "record gone"
+RT
+		chmod +x "$ov/gbtest/scenario"
+		overlay runtime "$ov" || bail "runtime overlay failed"
+		GBTEST_QEMU_EXTRA="-drive file=$work/runtime-data.img,if=none,id=gbdata,format=raw -device nvme,serial=gbdata,drive=gbdata,addr=07.0" \
+			boot runtime "$work/runtime.img" ""
+		rdrv() { sed -n "s/^STEP DRV $2 $3 //p" "$TAP_TMP/$1"; }
+		is "$(rdrv runtime boot 0000:00:03.0) $(rdrv runtime boot 0000:00:04.0) $(rdrv runtime boot 0000:00:07.0)" \
+			"nvme xhci_hcd nvme" "$K runtime: booted with nothing claimed"
+		ok "$K runtime: the boot claim claimed nothing (no generation)" -- has runtime "claiming nothing: no generation on the command line"
+		ok "$K runtime: the data disk is mounted" -- sh -c "grep -q '^STEP mount nvme[0-9]*n1 exit 0' '$TAP_TMP/runtime'"
+		ok "$K runtime: apply --now exits 0" -- has runtime "STEP apply exit 0"
+		ok "$K runtime: the idle NVMe claimed now" -- has runtime "STEP OUT   claimed now         0000:00:03.0 [device nvme]: from nvme"
+		ok "$K runtime: the xHCI claimed now" -- has runtime "STEP OUT   claimed now         0000:00:04.0 [device usb]: from xhci_hcd"
+		ok "$K runtime: the mounted NVMe refused, naming the mount" -- \
+			sh -c "grep -qE '^STEP OUT   refused now         0000:00:07.0 \[device data\]: nvme[0-9]+n1 is mounted on /run/gbdata$' '$TAP_TMP/runtime'"
+		ok "$K runtime: the bind steps logged" -- has runtime "STEP ERR gpt-bootcfg: 0000:00:03.0: claimed for vfio-pci (override "
+		is "$(rdrv runtime apply 0000:00:03.0) $(rdrv runtime apply 0000:00:04.0) $(rdrv runtime apply 0000:00:06.0) $(rdrv runtime apply 0000:00:07.0)" \
+			"vfio-pci vfio-pci nvme nvme" "$K runtime: after apply --now: the idle two on vfio-pci, the control and the mounted one on nvme"
+		is "$(sed -n 's/^STEP RECORD \(0000[^ ]*\) \(.*\)$/\1=\2/p' "$TAP_TMP/runtime" | tr '\n' ' ')" \
+			"0000:00:03.0=nvme 0000:00:04.0=xhci_hcd " "$K runtime: the record names the moved devices and their drivers"
+		ok "$K runtime: status tells the runtime claim" -- has runtime "STEP STATUS        claimed at runtime by apply --now (from nvme)"
+		ok "$K runtime: QMP answered query-pci" -- has runtime "STEP qmp-query exit 0"
+		sed -n 's/^STEP \({.*\)$/\1/p' "$TAP_TMP/runtime" >"$TAP_TMP/rt-qmp.json"
+		ok "$K runtime: the nested QEMU has both moved devices (1b36:0010 and 1b36:000d)" -- python3 -c '
+import json, sys
+r = {json.loads(l)["command"]: json.loads(l)["reply"]["return"] for l in open(sys.argv[1])}
+def walk(devs):
+    for d in devs:
+        yield d
+        yield from walk(d.get("pci_bridge", {}).get("devices", []))
+got = {d.get("qdev_id"): (d["id"]["vendor"], d["id"]["device"]) for b in r["query-pci"] for d in walk(b["devices"])}
+assert got.get("moved3") == (0x1b36, 0x10) and got.get("moved4") == (0x1b36, 0xd), got
+print("moved3", got["moved3"], "moved4", got["moved4"])' "$TAP_TMP/rt-qmp.json"
+		ok "$K runtime: revert --now exits 0" -- has runtime "STEP revert exit 0"
+		ok "$K runtime: revert --now says what it gave back" -- has runtime "STEP REVERT Gave 0000:00:04.0 back to xhci_hcd."
+		is "$(rdrv runtime revert 0000:00:03.0) $(rdrv runtime revert 0000:00:04.0) $(rdrv runtime revert 0000:00:06.0) $(rdrv runtime revert 0000:00:07.0)" \
+			"nvme xhci_hcd nvme nvme" "$K runtime: after revert --now every device on its host driver"
+		ok "$K runtime: the record is gone" -- has runtime "STEP record gone"
+		finish runtime
 		;;
 	bridge)
 		# A bridge in the list is never claimed (issue 14): the host bridge 00:00.0 is

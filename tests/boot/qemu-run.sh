@@ -8,6 +8,7 @@
 # panic ("timer doesn't work through Interrupt-remapped IO-APIC").
 # The guest powers itself off; the timeout kills a guest that hangs (a failed boot waits
 # in the initramfs shell forever). Exit status: QEMU's, or 124 on timeout.
+# GBTEST_QEMU_EXTRA: more QEMU arguments (word-split), e.g. a disk for a scenario.
 set -eu
 kdir=$1 initrd=$2 log=$3 limit=$4 extra=${5:-}
 command -v qemu-system-x86_64 >/dev/null || { echo "qemu-run: qemu-system-x86_64 not found (see tests/deps.txt)" >&2; exit 1; }
@@ -19,6 +20,7 @@ exec timeout -k 5 "$limit" qemu-system-x86_64 -machine q35 -accel tcg -m 1536 -s
 	-device qemu-xhci,addr=04.0 \
 	-device ich9-intel-hda,addr=05.0 \
 	-device nvme,serial=gbcontrol,addr=06.0 \
+	${GBTEST_QEMU_EXTRA:-} \
 	-kernel "$kdir/vmlinuz" -initrd "$initrd" \
 	-append "console=ttyS0 intel_iommu=on iommu=pt loglevel=4 panic=-1 no_timer_check $extra" \
 	-serial "file:$log" </dev/null

@@ -76,4 +76,43 @@ want = [(100, "execve", 0, 0.0001), (100, "clone", 101, 0.0001), (100, "wait4", 
 assert got == want, got
 print(got)' "$TOP/bench/vm-bench.py" "$TAP_TMP/t.strace"
 
+# vm-bench's verdict from recorded rounds (times.txt: round runner plain paused own wait
+# load, seconds). 21 rounds where vm run is 20 ms behind QEMU -S, with one 3 s outlier on
+# each side: the median, its confidence interval (the 6th and 16th of 21 sorted) and the
+# verdict stay put.
+python3 - "$TAP_TMP/vm-times.txt" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(21):
+        paused = 0.300 + 0.001 * i
+        runner = paused + 0.020 + 0.0005 * (i % 5)
+        if i == 3:
+            runner += 3.0
+        if i == 7:
+            paused += 3.0
+        f.write("%d %.6f %.6f %.6f %.6f %.6f 0.7\n" % (i, runner, paused + 0.010, paused, 0.008, runner - 0.008))
+PY
+python3 "$TOP/bench/vm-bench.py" --summary "$TAP_TMP/vm-times.txt" >"$TAP_TMP/vm.md"
+ok "vm-bench: 21 rounds read" -- grep -qF "Runner start-up: 21 interleaved rounds" "$TAP_TMP/vm.md"
+ok "vm-bench: paired median 21 ms, interval from order statistics, met despite the outliers" -- \
+	grep -qE '^\| what the runner adds .*\| 21\.0 ms \(IQR [0-9.]+ ms-[0-9.]+ ms, max 3021\.5 ms\); 20\.0 ms to 21\.5 ms \(97\.3%\) \| \| \| <= 100 ms \| met \|$' "$TAP_TMP/vm.md"
+ok "vm-bench: the runner's own work met" -- \
+	grep -qE "^\| the runner's own work, per round.*\| 8\.0 ms .*\| <= 100 ms \| met \|$" "$TAP_TMP/vm.md"
+# 300 ms behind in every round: missed; spread over seconds both ways: not significant.
+awk '{ printf "%d %.6f %.6f %.6f %.6f %.6f %s\n", $1, $4 + 0.3, $3, $4, $5, $6, $7 }' "$TAP_TMP/vm-times.txt" >"$TAP_TMP/slow-times.txt"
+python3 "$TOP/bench/vm-bench.py" --summary "$TAP_TMP/slow-times.txt" >"$TAP_TMP/slow-vm.md"
+ok "vm-bench: 300 ms more in every round: missed" -- \
+	sh -c "grep -F 'what the runner adds' '$TAP_TMP/slow-vm.md' | head -n1 | grep -qF '| <= 100 ms | **missed** |'"
+awk '{ printf "%d %.6f %.6f %.6f %.6f %.6f %s\n", $1, $4 + ($1 % 2 ? 1.5 : -1.5), $3, $4, $5, $6, $7 }' "$TAP_TMP/vm-times.txt" >"$TAP_TMP/noisy-times.txt"
+python3 "$TOP/bench/vm-bench.py" --summary "$TAP_TMP/noisy-times.txt" >"$TAP_TMP/noisy-vm.md"
+ok "vm-bench: differences spread over seconds both ways: not significant" -- \
+	sh -c "grep -F 'what the runner adds' '$TAP_TMP/noisy-vm.md' | head -n1 | grep -qF 'not significant (95% interval -1500.'"
+
+# Since QEMU's CPU times are recorded (three more columns): their row, paired as well.
+awk '{ printf "%s 0.%03d 0.400 0.%03d\n", $0, 410 + $1 % 3, 400 + $1 % 2 }' "$TAP_TMP/vm-times.txt" >"$TAP_TMP/cpu-times.txt"
+python3 "$TOP/bench/vm-bench.py" --summary "$TAP_TMP/cpu-times.txt" >"$TAP_TMP/cpu-vm.md"
+ok "vm-bench: QEMU's CPU time, medians 411 and 400 ms, paired difference 10 ms" -- \
+	grep -qE "^\| QEMU's CPU time .*\| 411\.0 ms \(IQR [^)]*\) \[10\.0 ms; [0-9.]+ ms to [0-9.]+ ms\] \| plain QEMU with -S: 400\.0 ms " "$TAP_TMP/cpu-vm.md"
+ok "vm-bench: no CPU row from the older 7 columns" -- sh -c "! grep -q \"QEMU's CPU time\" '$TAP_TMP/vm.md'"
+
 done_testing

@@ -4,7 +4,10 @@
  * unix socket (greeting, capabilities, events between replies, errors, EOF), and a
  * deterministic mutation run that must neither crash nor leak under ASan.
  */
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -166,6 +169,135 @@ static void test_client(void)
 	rmdir(dir);
 }
 
+/* A QEMU that greets and answers qmp_capabilities on the listening socket it inherited. */
+static void greeting_qemu(int lfd)
+{
+	char line[512];
+	int fd = accept(lfd, NULL, NULL);
+	FILE *f;
+
+	if (fd < 0)
+		_exit(1);
+	dprintf(fd, "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n");
+	f = fdopen(fd, "r");
+	if (!f || !fgets(line, sizeof(line), f) || !strstr(line, "qmp_capabilities"))
+		_exit(2);
+	dprintf(fd, "{\"return\": {}, \"id\": 1}\r\n");
+	/* Until the client closes. */
+	while (fgets(line, sizeof(line), f))
+		;
+	_exit(0);
+}
+
+/*
+ * qmp_listen() and qmp_connect_watch(), as vm run uses them: the socket is there before
+ * QEMU, replaces a stale one atomically, and the wait for the greeting ends when a
+ * watched descriptor (QEMU's pidfd, the stop signals) fires or QEMU goes away. No result
+ * depends on timing: every wait has a generous bound that only a hang would reach.
+ */
+static void test_listen(void)
+{
+	char dir[] = "/tmp/test-qmp-listen.XXXXXX", path[128], longp[200];
+	struct qmp *q = NULL;
+	struct stat st, old;
+	int lfd = -1, pfd[2], watch[5] = {-1, -1, -1, -1, -1};
+	int status = -1, fd;
+	pid_t pid;
+
+	ok(mkdtemp(dir) != NULL, "temp dir");
+	snprintf(path, sizeof(path), "%s/vm.qmp", dir);
+	/* A stale node of a killed QEMU. */
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	close(fd);
+	stat(path, &old);
+
+	is_int(qmp_listen(path, &lfd), 0, "listen");
+	ok(S_ISREG(old.st_mode), "a stale regular file was there");
+	ok(stat(path, &st) == 0 && S_ISSOCK(st.st_mode), "replaced by a socket at the path");
+	is_int((int)(st.st_mode & 0777), 0600, "owner only");
+	{
+		struct sockaddr_un sa;
+		socklen_t l = sizeof(sa);
+
+		ok(getsockname(lfd, (struct sockaddr *)&sa, &l) == 0 && streq(sa.sun_path, path),
+		   "bound at the path itself (the name QEMU reports and removes)");
+	}
+	ok(fcntl(lfd, F_GETFD) & FD_CLOEXEC, "close-on-exec");
+
+	/* Connected while nobody accepts yet; the greeting comes when "QEMU" starts. */
+	pid = fork();
+	if (pid == 0)
+		greeting_qemu(lfd);
+	close(lfd);
+	is_int(qmp_connect_watch(path, 60000, watch, 2, &q), 0, "greeting and capabilities");
+	qmp_close(q);
+	q = NULL;
+	waitpid(pid, &status, 0);
+	is_int(status, 0, "the inheriting process served the connection");
+
+	/* A QEMU that holds the socket but never greets: a watched descriptor ends the wait. */
+	unlink(path);
+	is_int(qmp_listen(path, &lfd), 0, "listen again");
+	ok(pipe(pfd) == 0, "pipe");
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		close(pfd[1]);
+		/* Holds lfd until the pipe closes, greets never. */
+		(void)!read(pfd[0], &c, 1);
+		_exit(0);
+	}
+	/* As vm run does: QEMU's is the only copy of the listener. */
+	close(lfd);
+	close(pfd[0]);
+	{
+		int sig[2];
+
+		ok(pipe(sig) == 0, "pipe for the watched descriptor");
+		watch[0] = -1;
+		watch[1] = sig[0];
+		ok(write(sig[1], "x", 1) == 1, "the watched descriptor fires");
+		is_int(qmp_connect_watch(path, 60000, watch, 2, &q), -ECANCELED,
+		       "watched descriptor readable: -ECANCELED, no greeting waited for");
+		ok(q == NULL, "nothing returned");
+		close(sig[0]);
+		close(sig[1]);
+		watch[1] = -1;
+	}
+	/* Still silent, and then gone: the queued connection is reset. */
+	close(pfd[1]);
+	waitpid(pid, &status, 0);
+	is_int(qmp_connect_watch(path, 60000, watch, 2, &q), -ECONNREFUSED,
+	       "the only holder of the socket exited before: refused");
+
+	/*
+	 * A QEMU that exits during its start-up, after the connection was queued: the
+	 * listener sees the queued connection (readable), and exits without accepting it.
+	 */
+	unlink(path);
+	is_int(qmp_listen(path, &lfd), 0, "listen a third time");
+	pid = fork();
+	if (pid == 0) {
+		struct pollfd p = {.fd = lfd, .events = POLLIN};
+
+		_exit(poll(&p, 1, 60000) == 1 ? 1 : 2);
+	}
+	close(lfd);
+	is_int(qmp_connect_watch(path, 60000, watch, 2, &q), -ECONNRESET,
+	       "the holder exited with the connection queued: -ECONNRESET, no hang");
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 1, "it exited after the connect");
+
+	is_int(qmp_connect_watch(path, 1000, watch, 5, &q), -EINVAL, "too many watched: -EINVAL");
+	memset(longp, 'x', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = '\0';
+	longp[0] = '/';
+	is_int(qmp_listen(longp, &lfd), -ENAMETOOLONG, "path too long for a socket address");
+	unlink(path);
+	rmdir(dir);
+}
+
 /* Deterministic mutations of real QMP traffic: must not crash, hang or leak. */
 static void test_mutations(void)
 {
@@ -241,6 +373,7 @@ int main(void)
 	test_json();
 	test_framing();
 	test_client();
+	test_listen();
 	test_mutations();
 	test_sdnotify();
 	return done_testing();
