@@ -3,7 +3,8 @@
  * The claim-list parser (claimlist.h), which the static claim binary runs on a file from
  * the initramfs before udev, and the kernel command line parser next to it. An accepted
  * list must format to text that parses back to the same list: the generator writes with
- * claim_list_format() what the claim binary reads.
+ * claim_list_format() what the claim binary reads. The same input as a claim log: a record
+ * found is one line of a known result, and what claim_log_format() writes reads back.
  */
 #include "claimlist.h"
 #include "fuzz.h"
@@ -54,6 +55,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(r == -ENOMEM);
 	claim_list_done(&l);
 	claim_list_done(&l2);
+
+	{
+		_cleanup_strbuf_ struct strbuf rec = STRBUF_INIT;
+		_cleanup_free_ char *msg = NULL;
+		enum claim_result res;
+		struct pci_addr a = {0};
+
+		r = claim_log_find((const char *)data, size, &a, &res, &msg);
+		FUZZ_ASSERT(r == 0 || r == 1 || r == -ENOMEM);
+		if (r == 1) {
+			enum claim_result res2;
+
+			FUZZ_ASSERT(claim_result_to_string(res) && msg && !strchr(msg, '\n'));
+			claim_log_format(&rec, &a, res, msg);
+			FUZZ_ASSERT(rec.err == 0);
+			FUZZ_ASSERT(claim_log_find(rec.buf, rec.len, &a, &res2, NULL) == 1 &&
+				    res2 == res);
+		}
+	}
 
 	cmdline = fuzz_strndup(data, size);
 	if (cmdline) {

@@ -10,6 +10,7 @@
 #include "vm-gamedev.h"
 #include "strv-util.h"
 #include "vm-audio.h"
+#include "vm-numa.h"
 
 /* NVIDIA's consumer driver refused to start when it saw KVM (code 43) before R465. */
 #define HIDE_KVM_FLAGS "kvm=off,hv_vendor_id=gptbootcfg"
@@ -69,16 +70,17 @@ int vm_vars_path(const char *name, char **ret)
 	return asprintf(ret, VM_STATE_DIR "/%s/OVMF_VARS.fd", name) < 0 ? -ENOMEM : 0;
 }
 
+static int pt_node(size_t i, const void *userdata)
+{
+	const struct qemu_cmd_input *in = userdata;
+
+	return in->pt[i].numa_node;
+}
+
 int qemu_cmd_numa_node(const struct qemu_cmd_input *in)
 {
-	const struct vm_options *o = vm_options(in->vm);
-
-	if (o->numa_node != -2)
-		return o->numa_node;
-	for (size_t i = 0; i < in->n_pt; i++)
-		if (in->pt[i].numa_node >= 0)
-			return in->pt[i].numa_node;
-	return -1;
+	/* The planner reserves the boot-time pages on the node of the same rule. */
+	return vm_numa_node(vm_options(in->vm)->numa_node, in->n_pt, pt_node, in);
 }
 
 static const char *R(const struct qemu_cmd_input *in)

@@ -86,9 +86,6 @@ int vm_check_vfio(struct vm_ctx *x);
 /* The hugepage pool (of the devices' NUMA node) has the VM's pages free, on hugetlbfs. */
 int vm_check_hugepages(struct vm_ctx *x);
 
-/* The sysfs directory of the VM's hugepage size: of NUMA node node, or global when node < 0. */
-int vm_hugepage_dir(struct vm_ctx *x, int node, char **ret);
-
 /* ---- vm-pin.c ---- */
 
 /* Set thread tid's affinity (0: the calling thread) to the CPUs of l; -errno. */

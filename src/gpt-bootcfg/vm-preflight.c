@@ -51,20 +51,14 @@ static int check_file(struct vm_ctx *x, const char *what, const char *p, unsigne
 int vm_check_cpus(struct vm_ctx *x)
 {
 	const struct vm_options *o = vm_options(x->vm);
-	_cleanup_free_ char *online_str = NULL;
+	/* The host model read online, or possible on trees without it (snapshots). */
+	const char *cpus_file = x->host->cpus_online_path, *online_str = x->host->cpus_online;
 	struct cpu_set_list online = {0};
-	const char *cpus_file;
 	int r;
 
-	/* Snapshots of hosts without CPU hotplug may only have "possible". */
-	cpus_file = "/sys/devices/system/cpu/online";
-	r = path_read_string(x->cli->pc, &online_str, "%s", cpus_file);
-	if (r == -ENOENT) {
-		cpus_file = "/sys/devices/system/cpu/possible";
-		r = path_read_string(x->cli->pc, &online_str, "%s", cpus_file);
-	}
-	if (r < 0)
-		return log_error_errno(r, "Failed to read '%s': %m", cpus_file);
+	if (!online_str)
+		return log_error_errno(-ENOENT, "Failed to read '/sys/devices/system/cpu/possible': %s",
+				       strerror(ENOENT));
 	r = cpulist_parse_ordered(online_str, &online);
 	if (r < 0)
 		return log_error_errno(r, "%s: invalid CPU list '%s'", cpus_file, online_str);
@@ -166,7 +160,8 @@ int vm_check_vfio(struct vm_ctx *x)
 	return bad ? -EBUSY : 0;
 }
 
-int vm_hugepage_dir(struct vm_ctx *x, int node, char **ret)
+/* The sysfs directory of the VM's hugepage size (for messages): of NUMA node node, or global. */
+static int vm_hugepage_dir(struct vm_ctx *x, int node, char **ret)
 {
 	uint64_t kb = x->vm->hugepage_size >> 10;
 
@@ -250,6 +245,8 @@ int vm_check_hugepages(struct vm_ctx *x)
 	const struct vm_config *vm = x->vm;
 	int node = qemu_cmd_numa_node(&x->in);
 	_cleanup_free_ char *dir = NULL, *where = NULL;
+	const struct host_hugepages *hp;
+	const struct hugepage_count *pool;
 	uint64_t need, total, free_pages;
 	int r;
 
@@ -261,16 +258,22 @@ int vm_check_hugepages(struct vm_ctx *x)
 		return log_oom();
 	if (node >= 0 ? asprintf(&where, " on NUMA node %d", node) < 0 : !(where = strdup("")))
 		return log_oom();
-	r = path_read_u64(x->cli->pc, &total, "%s/nr_hugepages", dir);
-	if (r == -ENOENT)
-		return log_error_errno(r, "The host has no %" PRIu64 " MiB hugepages%s ('%s' is "
-					  "missing): run 'gpt-bootcfg apply' and reboot",
+	/* Read again: the pools are what they are after the prepare hooks (which may reserve
+	 * pages), not at host_load(). */
+	r = host_reload_hugepages(x->host);
+	if (r < 0)
+		return log_oom();
+	r = host_hugepages(x->host, &hp);
+	if (r < 0)
+		return log_error_errno(r, "Failed to read the hugepage pools: %s", host_last_error());
+	pool = host_hugepage_count(hp, vm->hugepage_size, node);
+	if (!pool)
+		return log_error_errno(-ENOENT,
+				       "The host has no %" PRIu64 " MiB hugepages%s ('%s' is "
+				       "missing): run 'gpt-bootcfg apply' and reboot",
 				       vm->hugepage_size >> 20, where, dir);
-	if (r < 0)
-		return log_error_errno(r, "Failed to read '%s/nr_hugepages': %m", dir);
-	r = path_read_u64(x->cli->pc, &free_pages, "%s/free_hugepages", dir);
-	if (r < 0)
-		return log_error_errno(r, "Failed to read '%s/free_hugepages': %m", dir);
+	total = pool->nr;
+	free_pages = pool->free;
 	if (total < need)
 		return log_error_errno(-ENOMEM,
 				       "VM '%s' needs %" PRIu64 " MiB = %" PRIu64 " hugepages of %" PRIu64

@@ -360,7 +360,8 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 	_cleanup_free_ pid_t *tids = NULL;
 	_cleanup_path_cxt_ struct path_cxt *live = NULL;
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
-	_cleanup_free_ char *hdir = NULL;
+	const struct host_hugepages *hp;
+	const struct hugepage_count *pool;
 	struct json_writer w;
 	uint64_t total = 0, free_pages = 0;
 	bool have_pool = false;
@@ -377,10 +378,12 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 				name, name);
 		return EXIT_ERROR;
 	}
-	if (x.vm->hugepage_size && vm_hugepage_dir(&x, -1, &hdir) >= 0 &&
-	    path_read_u64(cli->pc, &total, "%s/nr_hugepages", hdir) >= 0 &&
-	    path_read_u64(cli->pc, &free_pages, "%s/free_hugepages", hdir) >= 0)
+	if (x.vm->hugepage_size && host_hugepages(x.host, &hp) >= 0 &&
+	    (pool = host_hugepage_count(hp, x.vm->hugepage_size, -1))) {
+		total = pool->nr;
+		free_pages = pool->free;
 		have_pool = free_pages <= total;
+	}
 
 	r = vm_connect_running(cli, name, &q);
 	if (r < 0 && !vm_not_running(r)) {
@@ -437,6 +440,7 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 		bool have_freq = false;
 
 		(void)vm_get_affinity(tids[i], &aff);
+		/* Live, per thread and per look: not a fact of the host model. */
 		if (vm_thread_last_cpu(live, tids[i], &cpu) >= 0) {
 			have_freq = path_read_u64(cli->pc, &khz,
 						  "/sys/devices/system/cpu/cpu%d/cpufreq/"

@@ -10,6 +10,7 @@
 #include "path.h"
 #include "strbuf.h"
 #include "strv-util.h"
+#include "vm-numa.h"
 #include "vmconfig.h"
 #include "vmhw.h"
 
@@ -342,7 +343,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 	if (!vm->name || !o->cpu_model || !o->hugepage_mount || !o->ovmf_code || !o->ovmf_vars ||
 	    !o->net_model || !o->cdroms || !o->extra_args || !vm->devices)
 		return -ENOMEM;
-	o->numa_node = -2;
+	o->numa_node = VM_NUMA_NODE_AUTO;
 	o->stop_timeout = 300;
 	o->spice_port = 5930;
 	vm->hugepage_size = UINT64_C(1) << 30;
@@ -434,7 +435,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s,
 			have_rtc = true;
 		} else if (streq(k, "numa-node")) {
 			if (streq(v, "auto"))
-				o->numa_node = -2;
+				o->numa_node = VM_NUMA_NODE_AUTO;
 			else if (streq(v, "none"))
 				o->numa_node = -1;
 			else if (parse_uint(v, 1023, &u) == 0)

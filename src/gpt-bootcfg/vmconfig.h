@@ -109,7 +109,7 @@ struct vm_options {
 	bool hyperv;       /* Hyper-V enlightenments for Windows guests */
 	bool kvm_hidden;   /* kvm=off and a Hyper-V vendor id (NVIDIA's driver checks) */
 	bool rtc_localtime;
-	int numa_node;     /* -2 = from the first device that has one, -1 = none, >= 0 */
+	int numa_node;     /* VM_NUMA_NODE_AUTO (vm-numa.h), -1 = none, >= 0 */
 	char *hugepage_mount; /* "/dev/hugepages" */
 	char *user;        /* the user QEMU runs as (vm-user.h), NULL = the default */
 

@@ -165,7 +165,8 @@ int host_interrupt_remapping(const struct host *h, struct intremap_verdict *ret)
 	} else if (v.n_dmar > 0 && v.n_ir == v.n_dmar) {
 		v.state = INTREMAP_ON;
 		snprintf(v.reason, sizeof(v.reason),
-			 "supported by all %zu DMAR units (ecap IR bit) and not disabled", v.n_dmar);
+			 "supported by all %zu DMAR units (ecap IR bit) and not disabled",
+			 v.n_dmar);
 	} else if (v.n_dmar > 0) {
 		v.state = INTREMAP_UNSUPPORTED;
 		snprintf(v.reason, sizeof(v.reason),

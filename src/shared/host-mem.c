@@ -67,15 +67,15 @@ static int node_number(const char *name)
 static int load_node_pools(struct host *h, char **nodes, const char *size_dir,
 			   struct hugepage_pool *pool)
 {
-	STRV_FOREACH(nd, nodes)
-	{
+	STRV_FOREACH(nd, nodes) {
 		struct hugepage_node_pool *np;
 		char dir[PATH_MAX];
 		int node = node_number(*nd), r;
 
 		if (node < 0)
 			continue;
-		snprintf(dir, sizeof(dir), "/sys/devices/system/node/%s/hugepages/%s", *nd, size_dir);
+		snprintf(dir, sizeof(dir), "/sys/devices/system/node/%s/hugepages/%s", *nd,
+			 size_dir);
 		r = path_exists(h->pc, "%s/nr_hugepages", dir);
 		if (r < 0)
 			return host_fail_errno(h->pc, r, dir);
@@ -114,8 +114,7 @@ static int load_pools(struct host *h)
 	if (!hp->pools)
 		return -ENOMEM;
 	/* path_list_dir() sorts in version order: 2048kB before 1048576kB. */
-	STRV_FOREACH(s, sizes)
-	{
+	STRV_FOREACH(s, sizes) {
 		const char *num = startswith(*s, "hugepages-");
 		struct hugepage_pool *pool;
 		char dir[PATH_MAX];
@@ -144,6 +143,15 @@ static int load_pools(struct host *h)
 int host_load_hugepages(struct host *h)
 {
 	return host_defer_error(load_pools(h), &h->hugepages_error, &h->hugepages_error_msg);
+}
+
+int host_reload_hugepages(struct host *h)
+{
+	host_hugepages_done(&h->hugepages);
+	h->hugepages_error = 0;
+	free(h->hugepages_error_msg);
+	h->hugepages_error_msg = NULL;
+	return host_load_hugepages(h);
 }
 
 void host_hugepages_done(struct host_hugepages *hp)

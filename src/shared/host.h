@@ -291,6 +291,13 @@ int host_iommu(const struct host *h, const struct host_iommu **ret);
 int host_hugepages(const struct host *h, const struct host_hugepages **ret);
 
 /*
+ * Read the hugepage pools again, for a verb that must see them as they are now: the VM
+ * runner's prepare hooks may reserve pages after host_load(). -ENOMEM only; a read error
+ * is kept for host_hugepages() as at host_load().
+ */
+int host_reload_hugepages(struct host *h);
+
+/*
  * The pool of one page size (bytes), host-wide (node < 0) or on one NUMA node; NULL when
  * the host has no such pool.
  */

@@ -152,8 +152,9 @@ static int check_kvm(const struct host *h, struct check_report *rep)
 	if (r > 0)
 		return add(rep, "kvm", CHECK_PASS, NULL, "/dev/kvm exists");
 	return add(rep, "kvm", CHECK_FAIL,
-		   host_cpu_is_amd(h) ? "Load kvm_amd (modprobe kvm_amd) after enabling SVM in the firmware."
-			     : "Load kvm_intel (modprobe kvm_intel) after enabling VT-x in the firmware.",
+		   host_cpu_is_amd(h)
+			   ? "Load kvm_amd (modprobe kvm_amd) after enabling SVM in the firmware."
+			   : "Load kvm_intel (modprobe kvm_intel) after enabling VT-x in the firmware.",
 		   "/dev/kvm is missing: KVM is not available");
 }
 
@@ -182,10 +183,11 @@ static int check_iommu_kernel(const struct host *h, struct check_report *rep)
 		return add(rep, "iommu-kernel", CHECK_PASS, NULL,
 			   "the IOMMU is active: %zu IOMMU groups", h->n_groups);
 	return add(rep, "iommu-kernel", CHECK_FAIL,
-		   host_cpu_is_amd(h) ? "Remove amd_iommu=off or iommu=off from the kernel command line and "
-			       "enable the IOMMU in the firmware."
-			     : "Add intel_iommu=on to the kernel command line (gpt-bootcfg apply "
-			       "does) and enable VT-d in the firmware.",
+		   host_cpu_is_amd(h)
+			   ? "Remove amd_iommu=off or iommu=off from the kernel command line and "
+			     "enable the IOMMU in the firmware."
+			   : "Add intel_iommu=on to the kernel command line (gpt-bootcfg apply "
+			     "does) and enable VT-d in the firmware.",
 		   "no IOMMU groups: the kernel is not using an IOMMU");
 }
 

@@ -110,6 +110,8 @@ finish() {
 drv() { sed -n "s/^DEV $2 .* driver=\([^ ]*\) .*/\1/p" "$TAP_TMP/$1"; }
 grp() { sed -n "s/^DEV $2 .* group=\([^ ]*\)$/\1/p" "$TAP_TMP/$1"; }
 has() { grep -qF -- "$2" "$TAP_TMP/$1" || { echo "no line '$2' in the report"; grep -v '^STEP {' "$TAP_TMP/$1"; false; }; }
+# "ADDRESS RESULT " of each claim log record, in the order written.
+claimlog() { sed -n "s/^CLAIMLOG \([0-9a-f:.]*\) \([a-z]*\) .*/\1 \2/p" "$TAP_TMP/$1" | tr "\n" " "; }
 
 # guest_tools DIR: a fresh overlay with gpt-bootcfg, QEMU (TCG, SeaBIOS), their libraries and
 # tests/boot/qmp-query, for the scenarios that run a nested VM in the guest.
@@ -160,6 +162,8 @@ for s in $scenarios; do
 		ok "$K real: the claim binary loaded each module after the ones it needs" -- modules_order_ok "$loaded"
 		ok "$K real: per-device log with durations" -- has real "LOG gpt-bootcfg: 0000:00:03.0: claimed for vfio-pci in"
 		ok "$K real: summary" -- has real "LOG gpt-bootcfg: 3 of 3 devices on vfio-pci in"
+		is "$(claimlog real)" "0000:00:03.0 claimed 0000:00:04.0 claimed 0000:00:05.0 claimed " \
+			"$K real: the claim log records each device for status"
 		finish real
 		;;
 	builtin)
@@ -201,6 +205,8 @@ PRE
 		is "$(drv mismatch 0000:00:06.0)" nvme "$K mismatch: control on nvme"
 		ok "$K mismatch: skip logged with the reason" -- has mismatch "0000:00:03.0: skipped: identity mismatch: device is 0010, list says 0011"
 		ok "$K mismatch: summary" -- has mismatch "2 of 3 devices on vfio-pci"
+		is "$(claimlog mismatch)" "0000:00:03.0 skipped 0000:00:04.0 claimed 0000:00:05.0 claimed " \
+			"$K mismatch: the claim log records the skip for status"
 		finish mismatch
 		;;
 	off)

@@ -206,10 +206,16 @@ sed -i 's|^\(.* /dev/hugepages .*\) - tmpfs tmpfs rw$|\1 - hugetlbfs hugetlbfs r
 ok "mountinfo: /dev/hugepages serves 1 GiB pages, as after the reboot" -- grep -q " /dev/hugepages .*pagesize=1024M$" "$mi"
 
 # With everything in place the fake QEMU is started (so the checks above could fail).
+# The pool is checked after the prepare hooks, which may free or reserve pages: here too few
+# are free until the hook runs.
+echo 12 >"$hp/free_hugepages"
+printf '#!/bin/sh\necho 16 >"%s/free_hugepages"\n' "$hp" >"$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/10-pages"
+chmod +x "$r/etc/gpt-bootcfg/hooks.d/win10/prepare.d/10-pages"
 "$GPT_BOOTCFG" --root "$r" vm run win10 >"$TAP_TMP/out" 2>"$TAP_TMP/err"; rc=$?
 is "$rc" 2 "fake QEMU exits at once: vm run fails"
 ok "fake QEMU: reported" -- grep -qF "QEMU exited during startup (status 1)" "$TAP_TMP/err"
 ok "fake QEMU was started" -- test -e "$TAP_TMP/qemu-was-run"
+ok "the pages a prepare hook freed counted" -- sh -c "! grep -qF 'are free' '$TAP_TMP/err'"
 ok "OVMF variables copied for the VM" -- test -f "$r/var/lib/gpt-bootcfg/win10/OVMF_VARS.fd"
 
 # Usage errors.

@@ -12,6 +12,7 @@
 #include "cpulist.h"
 #include "strv-util.h"
 #include "tap.h"
+#include "vm-numa.h"
 
 enum { VGA, ROOTNVME, NIC, GPU, AUDIO, WINNVME, SH_GPU, SH_NIC, N_DEV };
 
@@ -164,6 +165,24 @@ static bool has_param(const struct plan *p, const char *param)
 	return false;
 }
 
+static int node_of(size_t i, const void *userdata)
+{
+	return ((const int *)userdata)[i];
+}
+
+/* The one NUMA-node rule the planner's pools and the QEMU command share (vm-numa.h). */
+static void test_numa_rule(void)
+{
+	static const int nodes[] = {-1, 1, 0};
+
+	is_int(vm_numa_node(0, 3, node_of, nodes), 0, "numa-node = 0 wins over the devices");
+	is_int(vm_numa_node(-1, 3, node_of, nodes), -1, "numa-node = none: no node");
+	is_int(vm_numa_node(VM_NUMA_NODE_AUTO, 3, node_of, nodes), 1,
+	       "unset: the first device that has a node (the first has none)");
+	is_int(vm_numa_node(VM_NUMA_NODE_AUTO, 1, node_of, nodes), -1, "unset, no device node: none");
+	is_int(vm_numa_node(VM_NUMA_NODE_AUTO, 0, node_of, NULL), -1, "unset, no devices: none");
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/test-planner.XXXXXX";
@@ -174,6 +193,7 @@ int main(void)
 	struct plan *p;
 	char *s;
 
+	test_numa_rule();
 	ok(root != NULL, "temporary root");
 	is_int(path_cxt_new(root, &pc), 0, "context");
 	mkfile(root, "/sys/devices/pci0000:00/0000:04:00.0/net/eno1/ifindex", "2");
