@@ -8,7 +8,14 @@ $(BUILD)/boot/qmp-query: tests/boot/qmp-query.c
 	$(if $(Q),@echo "  CCLD    $@ (static)")
 	$(Q)$(CLAIM_CC) -std=gnu17 -Wall -Wextra $(WERROR) -Os -static -s -o $@ $<
 
-BOOT_DEPS := $(BUILD)/gpt-bootcfg-claim $(BUILD)/gpt-bootcfg $(BUILD)/boot/qmp-query
+# A static uinput keyboard for the "input" scenario (made inside the guest only).
+$(BUILD)/boot/uinput-kbd: tests/boot/uinput-kbd.c
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CCLD    $@ (static)")
+	$(Q)$(CLAIM_CC) -std=gnu17 -Wall -Wextra $(WERROR) -Os -static -s -o $@ $<
+
+BOOT_DEPS := $(BUILD)/gpt-bootcfg-claim $(BUILD)/gpt-bootcfg $(BUILD)/boot/qmp-query \
+	$(BUILD)/boot/uinput-kbd
 
 check-boot: $(BOOT_DEPS)
 	$(Q)file $(BUILD)/gpt-bootcfg-claim | grep -q 'statically linked' || \

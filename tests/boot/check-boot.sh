@@ -1,7 +1,7 @@
 #!/bin/sh
 # check-boot.sh BUILD_DIR [SCENARIO...]: the boot-time claim proven on Debian's own kernel
 # under QEMU (TAP). Scenarios: real builtin mismatch off nested bridge groupmate runtime
-# (default: all).
+# input (default: all).
 # Each boots the demo host of qemu-run.sh with the real initramfs made by mkinitramfs with
 # our hook; a scenario differs by kernel arguments and by a small cpio appended to the
 # image (later archives override files of earlier ones). Assertions read the GBTEST lines
@@ -14,7 +14,7 @@ cache=${GPT_BOOTCFG_CACHE:-$TOP/.cache}
 # Per build directory (its whole path: every checkout has a "build"), so that several
 # checkouts or build dirs can run at once.
 work_top=$cache/boot/$(basename "$build")-$(printf '%s' "$build" | cksum | cut -d' ' -f1)
-scenarios=${*:-real builtin mismatch off nested bridge groupmate runtime}
+scenarios=${*:-real builtin mismatch off nested bridge groupmate runtime input}
 limit=${GPT_BOOTCFG_BOOT_TIMEOUT:-240}
 
 bail() { echo "Bail out! $*"; exit 1; }
@@ -23,8 +23,11 @@ for t in qemu-system-x86_64 mkinitramfs unshare cpio python3 zstd timeout; do
 done
 [ -x "$build/gpt-bootcfg-claim" ] || bail "$build/gpt-bootcfg-claim not built"
 [ -x "$build/boot/qmp-query" ] || bail "$build/boot/qmp-query not built"
-case " $scenarios " in *" nested "* | *" runtime "*)
+case " $scenarios " in *" nested "* | *" runtime "* | *" input "*)
 	[ -x "$build/gpt-bootcfg" ] || bail "$build/gpt-bootcfg not built (the nested scenario runs it)" ;;
+esac
+case " $scenarios " in *" input "*)
+	[ -x "$build/boot/uinput-kbd" ] || bail "$build/boot/uinput-kbd not built" ;;
 esac
 kernels=${GPT_BOOTCFG_KERNELS:-bookworm bookworm-backports}
 
@@ -496,6 +499,140 @@ print("moved3", got["moved3"], "moved4", got["moved4"])' "$TAP_TMP/rt-qmp.json"
 			"nvme xhci_hcd nvme nvme" "$K runtime: after revert --now every device on its host driver"
 		ok "$K runtime: the record is gone" -- has runtime "STEP record gone"
 		finish runtime
+		;;
+	input)
+		# [vm] input (evdev input-linux) on a real keyboard: a uinput keyboard made inside
+		# the guest (never on the test machine, where it would be an input device of the
+		# machine), a by-id link to its event node, and "vm run" of a VM with that link as
+		# "input". QEMU must hold the node open, have the object's properties as written,
+		# and have grabbed the keyboard (a second EVIOCGRAB gets EBUSY) until "vm stop".
+		ov=$TAP_TMP/ov
+		guest_tools "$ov"
+		cp "$build/boot/uinput-kbd" "$ov/usr/lib/gbtest/"
+		# uinput and evdev with what they need, in load order, from this kernel's own
+		# modules (modprobe, as modules_expected); decompressed for the guest's insmod.
+		mkdir -p "$ov/gbtest/mod"
+		for m in uinput evdev; do
+			modprobe -d "$kdir" -S "$kver" --show-depends "$m" || bail "modprobe --show-depends $m failed ($kver)"
+		done | sed -n 's/^insmod \([^ ]*\).*$/\1/p' | awk '!seen[$0]++' >"$TAP_TMP/input-mods"
+		while read -r f; do
+			n=${f##*/} && n=$(echo "${n%%.ko*}" | tr - _)
+			case $f in *.xz) xz -dc "$f" ;; *.zst) zstd -qdc "$f" ;; *) cat "$f" ;; esac >"$ov/gbtest/mod/$n.ko" ||
+				bail "cannot copy $f"
+			echo "$n" >>"$ov/gbtest/modules"
+		done <"$TAP_TMP/input-mods"
+		echo "# input: modules for the guest: $(tr '\n' ' ' <"$ov/gbtest/modules" 2>/dev/null)"
+		cat >"$ov/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
+# check-boot input: the guest's uinput keyboard handed to a VM through evdev.
+[vm kbd]
+memory = 64M
+hugepage-size = none
+vcpus = 1
+firmware = bios
+stop-timeout = 3
+input = /dev/input/by-id/gbtest-virtual-keyboard-event-kbd
+input-grab-toggle = scrolllock
+CONF
+		chmod 0644 "$ov/etc/gpt-bootcfg/gpt-bootcfg.conf"
+		cat >"$ov/gbtest/scenario" <<'KBD'
+#!/bin/sh
+export GPT_BOOTCFG_TEST_ACCEL=tcg
+d=/run/gbtest qmp=/run/gpt-bootcfg/kbd.qmp kbd=/usr/lib/gbtest/uinput-kbd
+link=/dev/input/by-id/gbtest-virtual-keyboard-event-kbd
+mkdir -p $d
+while read -r n; do
+	if [ -d /sys/module/$n ]; then
+		echo "module $n was loaded"
+	else
+		insmod /gbtest/mod/$n.ko
+		echo "insmod $n exit $?"
+	fi
+done </gbtest/modules
+for n in uinput evdev; do [ -d /sys/module/$n ] && echo "module $n loaded"; done
+[ -c /dev/uinput ] && echo "uinput node ok"
+# The keyboard lives as long as its stdin (the sleep) or until SIGTERM.
+sleep 600 | $kbd create >$d/kbd.node 2>$d/kbd.err &
+kbdpid=$!
+for i in $(seq 30); do [ -s $d/kbd.node ] && break; sleep 1; done
+node=$(cat $d/kbd.node)
+echo "kbd node $node"
+sed 's/^/KBD-ERR /' $d/kbd.err
+[ -c "$node" ] && echo "kbd node is a character device"
+mkdir -p /dev/input/by-id && ln -s "../${node##*/}" $link
+echo "link $(readlink -f $link)"
+echo "GRAB before $($kbd grab "$node")"
+
+timeout 180 gpt-bootcfg vm run kbd >$d/run.log 2>&1 &
+run=$!
+running=no
+for i in $(seq 90); do
+	timeout 20 gpt-bootcfg vm status kbd --json >$d/status.json 2>$d/status.err &&
+		grep -q '"state": "running"' $d/status.json && { running=yes; break; }
+	kill -0 $run 2>/dev/null || break
+	sleep 1
+done
+echo "vm running: $running"
+if [ $running = yes ]; then
+	pid=$(cat /run/gpt-bootcfg/kbd.pid)
+	echo "HELD $($kbd held "$pid" "$node" 2>&1)"
+	timeout 30 /usr/lib/gbtest/qmp-query $qmp \
+		'qom-get {"path":"/objects/input0","property":"evdev"}' \
+		'qom-get {"path":"/objects/input0","property":"grab_all"}' \
+		'qom-get {"path":"/objects/input0","property":"repeat"}' \
+		'qom-get {"path":"/objects/input0","property":"grab-toggle"}' >$d/qom.json 2>$d/qom.err
+	echo "qom-get exit $?"
+	cat $d/qom.json
+	sed 's/^/QMP-ERR /' $d/qom.err
+	echo "GRAB running $($kbd grab "$node" 2>&1)"
+fi
+timeout 60 gpt-bootcfg vm stop kbd --timeout 3 >$d/stop.log 2>&1
+echo "vm stop exit $?"
+for i in $(seq 30); do kill -0 $run 2>/dev/null || break; sleep 1; done
+kill -0 $run 2>/dev/null && { echo "vm run still there: SIGTERM"; kill $run; }
+wait $run
+echo "vm run exit $?"
+left=$(pidof qemu-system-x86_64)
+if [ -n "$left" ]; then echo "qemu left: $left"; kill -9 $left; else echo "no qemu left"; fi
+echo "GRAB stopped $($kbd grab "$node" 2>&1)"
+kill $kbdpid
+wait $kbdpid
+echo "kbd exit $?"
+[ -e "$node" ] && echo "kbd node left" || echo "kbd node gone"
+sed 's/^/RUN /' $d/run.log
+sed 's/^/STOP /' $d/stop.log
+KBD
+		chmod +x "$ov/gbtest/scenario"
+		overlay input "$ov" || bail "input overlay failed"
+		boot input "$work/input.img" ""
+		ok "$K input: uinput and evdev loaded from the kernel's modules" -- \
+			sh -c "grep -qx 'STEP module uinput loaded' '$TAP_TMP/input' && grep -qx 'STEP module evdev loaded' '$TAP_TMP/input'"
+		ok "$K input: /dev/uinput exists" -- has input "STEP uinput node ok"
+		ok "$K input: the uinput keyboard has an event node" -- \
+			sh -c "grep -qE '^STEP kbd node /dev/input/event[0-9]+$' '$TAP_TMP/input'"
+		ok "$K input: that node is a character device" -- has input "STEP kbd node is a character device"
+		ev=$(sed -n 's|^STEP kbd node \(/dev/input/event[0-9]*\)$|\1|p' "$TAP_TMP/input")
+		is "$(sed -n 's/^STEP link //p' "$TAP_TMP/input")" "${ev:-?}" "$K input: the by-id link resolves to it"
+		is "$(sed -n 's/^STEP GRAB before //p' "$TAP_TMP/input")" "grab ok" \
+			"$K input: before the VM, anyone can grab the keyboard (EVIOCGRAB)"
+		ok "$K input: vm run reached running" -- has input "STEP vm running: yes"
+		is "$(sed -n 's/^STEP HELD //p' "$TAP_TMP/input")" held "$K input: QEMU holds the keyboard's event node open"
+		ok "$K input: QMP answered the qom-gets" -- has input "STEP qom-get exit 0"
+		sed -n 's/^STEP \({"command":"qom-get".*\)$/\1/p' "$TAP_TMP/input" >"$TAP_TMP/input-qom.json"
+		is "$(python3 -c '
+import json, sys
+print(" ".join(str(json.loads(l)["reply"]["return"]) for l in open(sys.argv[1])))' "$TAP_TMP/input-qom.json" 2>&1)" \
+			"/dev/input/by-id/gbtest-virtual-keyboard-event-kbd True True scrolllock" \
+			"$K input: input-linux object: the by-id path, grab_all, repeat, the grab toggle (qom-get)"
+		is "$(sed -n 's/^STEP GRAB running //p' "$TAP_TMP/input")" "grab EBUSY" \
+			"$K input: QEMU grabbed the keyboard: a second EVIOCGRAB gets EBUSY while the VM runs"
+		ok "$K input: vm stop exits 0" -- has input "STEP vm stop exit 0"
+		ok "$K input: vm run exits 0 when QEMU ends" -- has input "STEP vm run exit 0"
+		ok "$K input: no QEMU left" -- has input "STEP no qemu left"
+		is "$(sed -n 's/^STEP GRAB stopped //p' "$TAP_TMP/input")" "grab ok" \
+			"$K input: after vm stop the grab is released (EVIOCGRAB succeeds)"
+		ok "$K input: the keyboard tool ends on SIGTERM, destroying the device" -- \
+			sh -c "grep -qx 'STEP kbd exit 0' '$TAP_TMP/input' && grep -qx 'STEP kbd node gone' '$TAP_TMP/input'"
+		finish input
 		;;
 	bridge)
 		# A bridge in the list is never claimed (issue 14): the host bridge 00:00.0 is

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * qmp-query SOCKET COMMAND...: a tiny QMP client for the boot tests (the guest's busybox nc
- * cannot speak to unix sockets). Negotiates capabilities, runs each COMMAND ("query-pci")
- * in turn and prints one JSON line per command on stdout:
+ * cannot speak to unix sockets). Negotiates capabilities, runs each COMMAND ("query-pci", or
+ * a name, a space and its arguments as a JSON object: 'qom-get {"path":...}') in turn and
+ * prints one JSON line per command on stdout:
  *   {"command":"query-pci","reply":{"return":[...]}}
+ *   {"command":"qom-get","arguments":{"path":...},"reply":{"return":true}}
  * QMP serves one client at a time, so the connection is closed at once; QEMU keeps running
  * unless "quit" is one of the commands. A silent QEMU (another client holds the monitor, or
  * it hangs) fails after 20 s instead of blocking the boot.
@@ -52,14 +54,16 @@ static int read_line(int fd, char **line)
 	}
 }
 
-/* Send a command and return its answer line, skipping asynchronous events. */
-static int command(int fd, const char *cmd, char **answer)
+/* Send a command (args: a JSON object or NULL) and return its answer line, skipping
+ * asynchronous events. */
+static int command(int fd, const char *cmd, const char *args, char **answer)
 {
-	char out[256];
-	int n = snprintf(out, sizeof(out), "{\"execute\":\"%s\"}\n", cmd);
+	char out[1280];
+	int n = args ? snprintf(out, sizeof(out), "{\"execute\":\"%s\",\"arguments\":%s}\n", cmd, args)
+		     : snprintf(out, sizeof(out), "{\"execute\":\"%s\"}\n", cmd);
 
 	*answer = NULL;
-	if (write(fd, out, (size_t)n) != n)
+	if (n < 0 || (size_t)n >= sizeof(out) || write(fd, out, (size_t)n) != n)
 		return -1;
 	for (;;) {
 		char *l;
@@ -103,20 +107,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "qmp-query: no QMP greeting\n");
 		return 1;
 	}
-	if (command(fd, "qmp_capabilities", &l) < 0) {
+	if (command(fd, "qmp_capabilities", NULL, &l) < 0) {
 		fprintf(stderr, "qmp-query: qmp_capabilities failed\n");
 		return 1;
 	}
 	for (int i = 2; i < argc; i++) {
-		if (strlen(argv[i]) > 200 || strpbrk(argv[i], "\"\\")) {
+		char *args = strchr(argv[i], ' ');
+
+		/* The arguments go to QEMU as they are: QMP itself rejects bad JSON. */
+		if (args)
+			*args++ = '\0';
+		if (strlen(argv[i]) > 200 || strpbrk(argv[i], "\"\\") ||
+		    (args && (args[0] != '{' || strlen(args) > 1024))) {
 			fprintf(stderr, "qmp-query: bad command '%s'\n", argv[i]);
 			return 1;
 		}
-		if (command(fd, argv[i], &l) < 0) {
+		if (command(fd, argv[i], args, &l) < 0) {
 			fprintf(stderr, "qmp-query: %s failed: %s\n", argv[i], l ? l : "(no reply)");
 			return 1;
 		}
-		printf("{\"command\":\"%s\",\"reply\":%s}\n", argv[i], l);
+		if (args)
+			printf("{\"command\":\"%s\",\"arguments\":%s,\"reply\":%s}\n", argv[i], args, l);
+		else
+			printf("{\"command\":\"%s\",\"reply\":%s}\n", argv[i], l);
 		fflush(stdout);
 	}
 	close(fd);
