@@ -561,6 +561,7 @@ sed 's/^/KBD-ERR /' $d/kbd.err
 mkdir -p /dev/input/by-id && ln -s "../${node##*/}" $link
 echo "link $(readlink -f $link)"
 echo "GRAB before $($kbd grab "$node")"
+echo "T kbd $(cut -d' ' -f1 /proc/uptime)"
 
 timeout 180 gpt-bootcfg vm run kbd >$d/run.log 2>&1 &
 run=$!
@@ -572,6 +573,7 @@ for i in $(seq 90); do
 	sleep 1
 done
 echo "vm running: $running"
+echo "T running $(cut -d' ' -f1 /proc/uptime)"
 if [ $running = yes ]; then
 	pid=$(cat /run/gpt-bootcfg/kbd.pid)
 	echo "HELD $($kbd held "$pid" "$node" 2>&1)"
@@ -593,10 +595,40 @@ wait $run
 echo "vm run exit $?"
 left=$(pidof qemu-system-x86_64)
 if [ -n "$left" ]; then echo "qemu left: $left"; kill -9 $left; else echo "no qemu left"; fi
-echo "GRAB stopped $($kbd grab "$node" 2>&1)"
+echo "T stopped $(cut -d' ' -f1 /proc/uptime)"
+dmesg | tail -n 5 | sed 's/^/DMESG /'
+# bounded NAME COMMAND...: its output, or how it hangs (its kernel stack and that of every
+# task in D state); a hung task is left behind rather than waited for.
+bounded() {
+	_n=$1; shift
+	"$@" >$d/$_n.out 2>&1 &
+	_p=$!
+	for i in $(seq 20); do kill -0 $_p 2>/dev/null || break; sleep 1; done
+	if kill -0 $_p 2>/dev/null; then
+		echo "$_n hangs in $(cat /proc/$_p/wchan): $(tr '\n' ' ' </proc/$_p/stack 2>&1)"
+		for t in /proc/[0-9]*; do
+			grep -q '^State:.*D' $t/status 2>/dev/null &&
+				echo "D-TASK ${t#/proc/} $(cat $t/comm): $(tr '\n' ' ' <$t/stack 2>&1)"
+		done
+		kill -9 $_p
+		return 99
+	fi
+	wait $_p
+	_rc=$?
+	cat $d/$_n.out
+	return $_rc
+}
+bounded grab2 $kbd grab "$node" >$d/grab2.res
+echo "GRAB stopped $(cat $d/grab2.res)"
 kill $kbdpid
-wait $kbdpid
-echo "kbd exit $?"
+for i in $(seq 20); do kill -0 $kbdpid 2>/dev/null || break; sleep 1; done
+if kill -0 $kbdpid 2>/dev/null; then
+	echo "kbd hangs in $(cat /proc/$kbdpid/wchan): $(tr '\n' ' ' </proc/$kbdpid/stack 2>&1)"
+	kill -9 $kbdpid
+else
+	wait $kbdpid
+	echo "kbd exit $?"
+fi
 [ -e "$node" ] && echo "kbd node left" || echo "kbd node gone"
 sed 's/^/RUN /' $d/run.log
 sed 's/^/STOP /' $d/stop.log
