@@ -3,8 +3,8 @@
  * uinput-kbd: a virtual keyboard for the boot tests' "input" scenario (run in the guest only:
  * on the test machine it would be an input device of the machine itself).
  *   uinput-kbd create       create a uinput keyboard, print its event node ("/dev/input/event2")
- *                           and keep it until stdin closes or SIGTERM/SIGINT/SIGHUP; exit 0
- *                           once the device is destroyed.
+ *                           and keep it until stdin closes or SIGTERM/SIGINT/SIGHUP; then
+ *                           destroy it, say "uinput-kbd: destroyed" on stderr and exit 0.
  *   uinput-kbd grab NODE    try EVIOCGRAB on NODE: prints "grab ok" (released again at once,
  *                           exit 0) or "grab EBUSY" (another process holds the grab, exit 1).
  *   uinput-kbd held PID NODE  whether process PID has NODE's character device open: prints
@@ -120,6 +120,7 @@ static int create(void)
 	if (ioctl(fd, UI_DEV_DESTROY) < 0)
 		return perror("uinput-kbd: UI_DEV_DESTROY"), 2;
 	close(fd);
+	fprintf(stderr, "uinput-kbd: destroyed\n");
 	return 0;
 }
 
