@@ -550,8 +550,9 @@ while read -r n; do
 done </gbtest/modules
 for n in uinput evdev; do [ -d /sys/module/$n ] && echo "module $n loaded"; done
 [ -c /dev/uinput ] && echo "uinput node ok"
-# The keyboard lives as long as its stdin (the sleep) or until SIGTERM.
-sleep 600 | $kbd create >$d/kbd.node 2>$d/kbd.err &
+# The keyboard lives as long as its stdin (the sleep) or until SIGTERM. The sleep must not
+# hold the report's output open (the report waits for its end), and is ended with the tool.
+sh -c 'echo $$ >/run/gbtest/sleep.pid; exec sleep 600' 2>/dev/null | $kbd create >$d/kbd.node 2>$d/kbd.err &
 kbdpid=$!
 for i in $(seq 30); do [ -s $d/kbd.node ] && break; sleep 1; done
 node=$(cat $d/kbd.node)
@@ -595,8 +596,8 @@ wait $run
 echo "vm run exit $?"
 left=$(pidof qemu-system-x86_64)
 if [ -n "$left" ]; then echo "qemu left: $left"; kill -9 $left; else echo "no qemu left"; fi
-# After the VM, busybox sh hangs in "wait" and "$(...)" of a forked child (seen on both
-# kernels): the last steps poll with kill -0 and read files instead.
+# The last steps poll with kill -0 and read files: a hanging tool must not keep the guest
+# from its report.
 gone() { # PID: 0 once it has ended (20 s at most)
 	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 		kill -0 $1 2>/dev/null || return 0
@@ -610,6 +611,7 @@ gone $g || { echo "grab hangs"; kill -9 $g; }
 echo "GRAB stopped $(cat $d/grab2.out)"
 kill $kbdpid
 gone $kbdpid || { echo "kbd still there"; kill -9 $kbdpid; }
+kill "$(cat $d/sleep.pid)"
 sed 's/^/KBD-ERR /' $d/kbd.err
 [ -e "$node" ] && echo "kbd node left" || echo "kbd node gone"
 sed 's/^/RUN /' $d/run.log
