@@ -15,20 +15,6 @@
 /* Compressed module names: the image holds what modules.dep names, maybe recompressed. */
 static const char *const module_suffixes[] = {".ko", ".ko.xz", ".ko.zst", ".ko.gz"};
 
-_printf_(2, 3) static int problem(struct initrd_image *im, const char *fmt, ...)
-{
-	_cleanup_free_ char *s = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	return strv_add(&im->problems, s);
-}
-
 /* grub.d/10_linux's grub_file_is_not_garbage(). */
 static bool grub_lists(const char *name)
 {
@@ -45,19 +31,20 @@ static const char *file_type_name(uint32_t mode)
 }
 
 /* A regular, executable file of the image (symlinks followed), or a problem about it. */
-static int need_executable(struct initrd_image *im, const struct initramfs *img,
-			   const char *path, const char *what)
+static int need_executable(struct initrd_image *im, const struct initramfs *img, const char *path,
+			   const char *what)
 {
 	const struct initramfs_entry *e = initramfs_lookup(img, path, true);
 
 	if (!e)
-		return problem(im, "no %s (%s)", what, path);
+		return strv_addf(&im->problems, "no %s (%s)", what, path);
 	if (!S_ISREG(e->mode))
-		return problem(im, "the %s %s is %s", what, path, file_type_name(e->mode));
+		return strv_addf(&im->problems, "the %s %s is %s", what, path,
+				 file_type_name(e->mode));
 	if (!(e->mode & 0111))
-		return problem(im, "the %s %s is not executable", what, path);
+		return strv_addf(&im->problems, "the %s %s is not executable", what, path);
 	if (e->size == 0)
-		return problem(im, "the %s %s is empty", what, path);
+		return strv_addf(&im->problems, "the %s %s is empty", what, path);
 	return 0;
 }
 
@@ -93,15 +80,18 @@ static int check_order(struct initrd_image *im, const struct initramfs *img)
 	unsigned ours, udev;
 
 	if (!e || !S_ISREG(e->mode) || !e->data)
-		return problem(im, "no %s: the init-top script may run after udev", INITRD_ORDER);
+		return strv_addf(&im->problems, "no %s: the init-top script may run after udev",
+				 INITRD_ORDER);
 	ours = order_position(e->data, "gpt-bootcfg");
 	udev = order_position(e->data, "udev");
 	if (ours == 0)
-		return problem(im, "%s does not run the init-top script gpt-bootcfg", INITRD_ORDER);
+		return strv_addf(&im->problems, "%s does not run the init-top script gpt-bootcfg",
+				 INITRD_ORDER);
 	if (udev > 0 && udev < ours)
-		return problem(im, "%s runs gpt-bootcfg after udev: host drivers may take the "
-				   "devices first",
-			       INITRD_ORDER);
+		return strv_addf(&im->problems,
+				 "%s runs gpt-bootcfg after udev: host drivers may take the "
+				 "devices first",
+				 INITRD_ORDER);
 	return 0;
 }
 
@@ -124,17 +114,17 @@ static int check_list(struct initrd_image *im, const struct initramfs *img, cons
 	uint64_t gi, ge;
 
 	if (!e)
-		return problem(im, "no claim list (%s)", INITRD_CLAIM_LIST);
+		return strv_addf(&im->problems, "no claim list (%s)", INITRD_CLAIM_LIST);
 	if (e->data && e->size == etc_size && memcmp(e->data, etc, etc_size) == 0)
 		return 0;
 	gi = e->data ? list_generation(e->data, (size_t)e->size) : 0;
 	ge = list_generation(etc, etc_size);
 	if (gi != ge)
-		return problem(im,
-			       "stale claim list: generation %" PRIu64 " in the image, %" PRIu64
-			       " in %s",
-			       gi, ge, INITRD_CLAIM_LIST);
-	return problem(im, "the claim list differs from %s", INITRD_CLAIM_LIST);
+		return strv_addf(&im->problems,
+				 "stale claim list: generation %" PRIu64 " in the image, %" PRIu64
+				 " in %s",
+				 gi, ge, INITRD_CLAIM_LIST);
+	return strv_addf(&im->problems, "the claim list differs from %s", INITRD_CLAIM_LIST);
 }
 
 /* The module rel (relative to /lib/modules/KVER) in the image, under any compression. */
@@ -185,8 +175,8 @@ static int builtin(struct path_cxt *pc, const char *kver, const char *module)
 }
 
 /* The vfio-pci chain as the claim binary loads it (modload_resolve()). */
-static int check_modules(struct path_cxt *pc, struct initrd_image *im,
-			 const struct initramfs *img, struct strbuf *summary)
+static int check_modules(struct path_cxt *pc, struct initrd_image *im, const struct initramfs *img,
+			 struct strbuf *summary)
 {
 	_cleanup_strv_free_ char **order = NULL, **missing = NULL;
 	_cleanup_free_ char *joined = NULL;
@@ -200,16 +190,18 @@ static int check_modules(struct path_cxt *pc, struct initrd_image *im,
 			return 0;
 		}
 		if (path_exists(pc, "/lib/modules/%s/modules.dep", im->kernel) <= 0)
-			return problem(im, "no /lib/modules/%s/modules.dep: the vfio-pci modules "
-					   "cannot be resolved (depmod %s)",
-				       im->kernel, im->kernel);
-		return problem(im, "kernel %s has vfio-pci neither as a module (modules.dep) "
-				   "nor built in (modules.builtin)",
-			       im->kernel);
+			return strv_addf(&im->problems,
+					 "no /lib/modules/%s/modules.dep: the vfio-pci modules "
+					 "cannot be resolved (depmod %s)",
+					 im->kernel, im->kernel);
+		return strv_addf(&im->problems,
+				 "kernel %s has vfio-pci neither as a module (modules.dep) "
+				 "nor built in (modules.builtin)",
+				 im->kernel);
 	}
 	if (r < 0)
-		return problem(im, "cannot read /lib/modules/%s/modules.dep: %s", im->kernel,
-			       strerror(-r));
+		return strv_addf(&im->problems, "cannot read /lib/modules/%s/modules.dep: %s",
+				 im->kernel, strerror(-r));
 	STRV_FOREACH(m, order)
 		if (!image_has_module(img, im->kernel, *m)) {
 			char name[64];
@@ -223,8 +215,9 @@ static int check_modules(struct path_cxt *pc, struct initrd_image *im,
 		joined = strv_join(missing, ", ");
 		if (!joined)
 			return -ENOMEM;
-		return problem(im, "vfio-pci cannot be loaded: no %s in /lib/modules/%s",
-			       joined, im->kernel);
+		return strv_addf(&im->problems,
+				 "vfio-pci cannot be loaded: no %s in /lib/modules/%s", joined,
+				 im->kernel);
 	}
 	strbuf_printf(summary, ", vfio-pci with %zu module%s", strv_length(order),
 		      strv_length(order) == 1 ? "" : "s");
@@ -246,17 +239,18 @@ static int check_image(struct path_cxt *pc, struct initrd_image *im, const char 
 
 	fd = path_open(pc, O_RDONLY, 0, "%s", im->path);
 	if (fd == -ENOENT)
-		return problem(im, "does not exist: kernel %s boots without the claim", im->kernel);
+		return strv_addf(&im->problems, "does not exist: kernel %s boots without the claim",
+				 im->kernel);
 	if (fd < 0)
-		return problem(im, "cannot be opened: %s", strerror(-fd));
+		return strv_addf(&im->problems, "cannot be opened: %s", strerror(-fd));
 	if (fstat(fd, &st) < 0)
-		return problem(im, "cannot be read: %s", strerror(errno));
+		return strv_addf(&im->problems, "cannot be read: %s", strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return problem(im, "is not a regular file");
+		return strv_addf(&im->problems, "is not a regular file");
 	if (st.st_size > 0) {
 		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (map == MAP_FAILED)
-			return problem(im, "cannot be read: %s", strerror(errno));
+			return strv_addf(&im->problems, "cannot be read: %s", strerror(errno));
 	}
 	r = initramfs_parse(map, (size_t)st.st_size, want, 0, &img, &err);
 	if (map)
@@ -264,16 +258,17 @@ static int check_image(struct path_cxt *pc, struct initrd_image *im, const char 
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		return problem(im, "cannot be read: %s", err ? err : strerror(-r));
+		return strv_addf(&im->problems, "cannot be read: %s", err ? err : strerror(-r));
 	im->compression = strdup(img->compressions);
 	if (!im->compression)
 		return -ENOMEM;
 
 	if (!have_etc) {
 		if (initramfs_lookup(img, INITRD_CLAIM_LIST, true))
-			return problem(im, "holds a claim list, but %s does not exist: the next "
-					   "boot claims the devices of an earlier configuration",
-				       INITRD_CLAIM_LIST);
+			return strv_addf(&im->problems,
+					 "holds a claim list, but %s does not exist: the next "
+					 "boot claims the devices of an earlier configuration",
+					 INITRD_CLAIM_LIST);
 		im->summary = strdup("no claim list, as in /etc: nothing is claimed");
 		return im->summary ? 0 : -ENOMEM;
 	}
@@ -321,8 +316,8 @@ int initrd_check(struct path_cxt *pc, struct initrd_check *ret)
 		struct initrd_image *im = &c.images[c.n];
 		struct stat st;
 
-		if (!kver || !*kver || !grub_lists(*n) ||
-		    path_stat(pc, &st, "/boot/%s", *n) < 0 || !S_ISREG(st.st_mode))
+		if (!kver || !*kver || !grub_lists(*n) || path_stat(pc, &st, "/boot/%s", *n) < 0 ||
+		    !S_ISREG(st.st_mode))
 			continue;
 		c.n++;
 		im->kernel = strdup(kver);

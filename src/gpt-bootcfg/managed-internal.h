@@ -38,9 +38,6 @@ int managed_state_read(struct path_cxt *pc, char ***ret);
 
 bool managed_state_has_line(char *const *lines, const char *line);
 
-/* Append a formatted line unless it is there already. */
-int managed_state_addf(char ***lines, const char *fmt, ...) _printf_(2, 3);
-
 /* The backup recorded for path ("backup PATH BAK"), or NULL. */
 const char *managed_state_backup_of(char *const *lines, const char *path);
 

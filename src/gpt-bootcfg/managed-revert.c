@@ -83,19 +83,19 @@ static int revert_block(struct path_cxt *pc, const char *path, bool created, boo
 	}
 	r = managed_read_current(pc, path, &is_link, &cur);
 	if (r == -EISDIR || (r >= 0 && is_link))
-		return managed_state_addf(kept, "%s (no longer a file, left alone)", path);
+		return strv_addf_unique(kept, "%s (no longer a file, left alone)", path);
 	if (r < 0 || !cur)
 		return r;
 	r = bridge_block_strip(cur, &user, &found);
 	if (r < 0 || !found)
 		return r;
 	if (created && !*user) {
-		r = managed_state_addf(steps, "remove %s", path);
+		r = strv_addf_unique(steps, "remove %s", path);
 		if (r >= 0 && !dry_run)
 			r = path_unlink_durable(pc, path);
 		return r;
 	}
-	r = managed_state_addf(steps, "remove gpt-bootcfg's lines from %s", path);
+	r = strv_addf_unique(steps, "remove gpt-bootcfg's lines from %s", path);
 	if (r >= 0 && !dry_run)
 		r = path_write_atomic_keep(pc, path, user, strlen(user), 0644);
 	return r;
@@ -159,12 +159,13 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 			continue;
 		if (link) {
 			if (!is_link || !streq(cur, MANAGED_VM_UNIT_TARGET)) {
-				r = managed_state_addf(&kept, "%s (no longer ours, left alone)", link);
+				r = strv_addf_unique(&kept, "%s (no longer ours, left alone)",
+						     link);
 				if (r < 0)
 					return r;
 				continue;
 			}
-			r = managed_state_addf(&steps, "remove %s", link);
+			r = strv_addf_unique(&steps, "remove %s", link);
 			if (r >= 0 && !dry_run)
 				r = path_unlink_durable(pc, link);
 			if (r < 0)
@@ -173,7 +174,7 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 		}
 		switch (is_link ? MANAGED_STATE_FOREIGN : managed_classify(cur)) {
 		case MANAGED_STATE_OURS:
-			r = managed_state_addf(&steps, "remove %s", file);
+			r = strv_addf_unique(&steps, "remove %s", file);
 			if (r >= 0 && !dry_run)
 				r = path_unlink_durable(pc, file);
 			break;
@@ -182,9 +183,10 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 
 			r = managed_backup_name(pc, file, &bak);
 			if (r >= 0)
-				r = managed_state_addf(&kept, "%s (edited by hand, kept as %s)", file, bak);
+				r = strv_addf_unique(&kept, "%s (edited by hand, kept as %s)", file,
+						     bak);
 			if (r >= 0)
-				r = managed_state_addf(&steps, "move %s to %s", file, bak);
+				r = strv_addf_unique(&steps, "move %s to %s", file, bak);
 			if (r >= 0 && !dry_run)
 				r = path_rename_noreplace_durable(pc, file, bak);
 			break;
@@ -195,7 +197,7 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 			/* Still the file that was there, kept by a second name: not a finding. */
 			if (bak && managed_same_file(pc, file, bak))
 				break;
-			r = managed_state_addf(&kept, "%s (no longer ours, left alone)", file);
+			r = strv_addf_unique(&kept, "%s (no longer ours, left alone)", file);
 			break;
 		}
 		}
@@ -221,7 +223,7 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 			return r;
 		if (!cur)
 			continue;
-		r = managed_state_addf(&steps, "remove %s", e);
+		r = strv_addf_unique(&steps, "remove %s", e);
 		if (r >= 0 && !dry_run)
 			r = path_unlink_durable(pc, e);
 		if (r < 0)
@@ -237,7 +239,8 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 			continue;
 		if (asprintf(&newline, "block-new %s", b) < 0)
 			return -ENOMEM;
-		r = revert_block(pc, b, managed_state_has_line(lines, newline), dry_run, &steps, &kept);
+		r = revert_block(pc, b, managed_state_has_line(lines, newline), dry_run, &steps,
+				 &kept);
 		if (r < 0)
 			return r;
 	}
@@ -264,12 +267,12 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 				return e;
 			if (e > 0)
 				continue;
-			r = managed_state_addf(&kept, "%s (its backup %s is gone)", path, bak);
+			r = strv_addf_unique(&kept, "%s (its backup %s is gone)", path, bak);
 			if (r < 0)
 				return r;
 			continue;
 		}
-		r = managed_state_addf(&steps, "restore %s from %s", path, bak);
+		r = strv_addf_unique(&steps, "restore %s from %s", path, bak);
 		if (r >= 0 && !dry_run) {
 			/* rename(2) of one file's two names onto each other does nothing. */
 			if (managed_same_file(pc, path, bak))
@@ -293,7 +296,7 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 		if (si >= 0 && is_ancestor(*d, cands[si]))
 			continue;
 		if (dry_run) {
-			r = managed_state_addf(&steps, "remove directory %s (if empty)", *d);
+			r = strv_addf_unique(&steps, "remove directory %s (if empty)", *d);
 			if (r < 0)
 				return r;
 			continue;
@@ -310,23 +313,23 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 		if (r == -ENOENT || r == -ENOTDIR)
 			continue;
 		if (r == -ENOTEMPTY) {
-			r = managed_state_addf(&kept, "%s/ (not empty)", *d);
+			r = strv_addf_unique(&kept, "%s/ (not empty)", *d);
 			if (r < 0)
 				return r;
 			continue;
 		}
 		if (r >= 0)
-			r = managed_state_addf(&steps, "remove directory %s", *d);
+			r = strv_addf_unique(&steps, "remove directory %s", *d);
 		if (r < 0)
 			return r;
 	}
 	if (lines && dry_run) {
-		r = managed_state_addf(&steps, "remove %s", MANAGED_STATE_PATH);
+		r = strv_addf_unique(&steps, "remove %s", MANAGED_STATE_PATH);
 		if (r < 0)
 			return r;
 		STRV_FOREACH(d, dirs)
 			if (si >= 0 && is_ancestor(*d, cands[si])) {
-				r = managed_state_addf(&steps, "remove directory %s (if empty)", *d);
+				r = strv_addf_unique(&steps, "remove directory %s (if empty)", *d);
 				if (r < 0)
 					return r;
 			}
@@ -367,7 +370,7 @@ int managed_revert_finish(struct path_cxt *pc, char ***steps, char ***kept)
 		if (r >= 0)
 			r = path_rmdir_durable(pc, d);
 		if (r == -ENOTEMPTY) {
-			r = managed_state_addf(kept, "%s/ (not empty)", d);
+			r = strv_addf_unique(kept, "%s/ (not empty)", d);
 			if (r < 0)
 				return r;
 			i++;
@@ -376,7 +379,7 @@ int managed_revert_finish(struct path_cxt *pc, char ***steps, char ***kept)
 		if (r == -ENOENT)
 			continue;
 		if (r >= 0)
-			r = managed_state_addf(steps, "remove directory %s", d);
+			r = strv_addf_unique(steps, "remove directory %s", d);
 		if (r < 0)
 			return r;
 	}
@@ -388,6 +391,6 @@ int managed_revert_finish(struct path_cxt *pc, char ***steps, char ***kept)
 	if (r >= 0)
 		r = remove_state_tmps(pc, cands);
 	if (r >= 0)
-		r = managed_state_addf(steps, "remove %s", MANAGED_STATE_PATH);
+		r = strv_addf_unique(steps, "remove %s", MANAGED_STATE_PATH);
 	return r;
 }

@@ -169,20 +169,6 @@ static void state_drop(char **lines, const char *prefix)
 		lines[j] = NULL;
 }
 
-int managed_state_addf(char ***lines, const char *fmt, ...)
-{
-	_cleanup_free_ char *s = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	return strv_add_unique(lines, s);
-}
-
 /* Record every missing parent directory of path (outermost first) as "dir P". */
 static int note_missing_dirs(struct path_cxt *pc, const char *path, char ***lines)
 {
@@ -202,7 +188,7 @@ static int note_missing_dirs(struct path_cxt *pc, const char *path, char ***line
 		if (r < 0)
 			return r;
 		if (r == 0) {
-			r = managed_state_addf(lines, "dir %s", p);
+			r = strv_addf_unique(lines, "dir %s", p);
 			if (r < 0)
 				return r;
 		}
@@ -267,17 +253,18 @@ int managed_apply(struct path_cxt *pc, const struct managed_set *s)
 		if (f->shared) {
 			/* "block-new": revert removes the file once our block is all it holds. */
 			if (r >= 0)
-				r = managed_state_addf(&lines, "block %s", f->path);
+				r = strv_addf_unique(&lines, "block %s", f->path);
 			if (r >= 0 && f->action == MANAGED_CREATE)
-				r = managed_state_addf(&lines, "block-new %s", f->path);
+				r = strv_addf_unique(&lines, "block-new %s", f->path);
 			continue;
 		}
 		if (r >= 0)
-			r = managed_state_addf(&lines, "%s %s", f->is_link ? "link" : "file", f->path);
+			r = strv_addf_unique(&lines, "%s %s", f->is_link ? "link" : "file",
+					     f->path);
 		/* Only what was there before our first write is restored by revert. */
 		if (r >= 0 && f->backup && f->state == MANAGED_STATE_FOREIGN &&
 		    !state_has_backup(lines, f->path))
-			r = managed_state_addf(&lines, "backup %s %s", f->path, f->backup);
+			r = strv_addf_unique(&lines, "backup %s %s", f->path, f->backup);
 	}
 	STRV_FOREACH(e, s->extra) {
 		_cleanup_free_ char *cur = NULL;
@@ -288,14 +275,14 @@ int managed_apply(struct path_cxt *pc, const struct managed_set *s)
 		if (r >= 0 && !cur)
 			r = note_missing_dirs(pc, *e, &lines);
 		if (r >= 0 && !cur)
-			r = managed_state_addf(&lines, "extra %s", *e);
+			r = strv_addf_unique(&lines, "extra %s", *e);
 	}
 	if (r < 0)
 		return r;
 	/* One unfinished apply at a time: the new one carries on with what the last one left. */
 	state_drop(lines, "pending ");
 	if (s->pending)
-		r = managed_state_addf(&lines, "pending %s", s->pending);
+		r = strv_addf_unique(&lines, "pending %s", s->pending);
 	if (r < 0)
 		return r;
 	r = state_write(pc, lines);
@@ -345,7 +332,8 @@ int managed_apply(struct path_cxt *pc, const struct managed_set *s)
 		if (f->is_link)
 			r = path_symlink_atomic(pc, f->path, f->content);
 		else if (f->shared)
-			r = path_write_atomic_keep(pc, f->path, f->content, strlen(f->content), 0644);
+			r = path_write_atomic_keep(pc, f->path, f->content, strlen(f->content),
+						   0644);
 		else
 			r = path_write_atomic(pc, f->path, f->content, strlen(f->content), 0644);
 		if (r < 0)

@@ -36,31 +36,14 @@ int trial_is_trial_boot(const struct trial *t, const char *cmdline, uint64_t *re
 	return 0;
 }
 
-static int add_failure(char ***l, const char *fmt, ...) _printf_(2, 3);
-static int add_failure(char ***l, const char *fmt, ...)
-{
-	_cleanup_free_ char *s = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (r < 0) {
-		s = NULL;
-		return -ENOMEM;
-	}
-	return strv_add(l, s);
-}
-
 static int check_unit(char ***failures, const char *unit, trial_unit_active_fn fn, void *userdata)
 {
 	int r = fn(unit, userdata);
 
 	if (r < 0)
-		return add_failure(failures, "%s: could not ask systemd: %s", unit, strerror(-r));
+		return strv_addf(failures, "%s: could not ask systemd: %s", unit, strerror(-r));
 	if (r == 0)
-		return add_failure(failures, "%s is not active", unit);
+		return strv_addf(failures, "%s is not active", unit);
 	return 0;
 }
 
@@ -75,7 +58,7 @@ int trial_check(struct path_cxt *pc, const struct trial *t, const char *cmdline,
 
 	STRV_FOREACH(p, t->params)
 		if (!proc_cmdline_in_effect(cmdline, *p)) {
-			r = add_failure(&failures, "kernel parameter '%s' is not in effect", *p);
+			r = strv_addf(&failures, "kernel parameter '%s' is not in effect", *p);
 			if (r < 0)
 				return r;
 		}
@@ -88,12 +71,13 @@ int trial_check(struct path_cxt *pc, const struct trial *t, const char *cmdline,
 			r = path_exists(pc, "/sys/bus/pci/devices/%s", *d);
 			if (r < 0)
 				return r;
-			r = add_failure(&failures, r ? "%s is bound to no driver, not vfio-pci"
-						     : "%s is not present", *d);
+			r = strv_addf(
+			    &failures,
+			    r ? "%s is bound to no driver, not vfio-pci" : "%s is not present", *d);
 		} else if (r < 0) {
 			return r;
 		} else if (!streq(drv, "vfio-pci")) {
-			r = add_failure(&failures, "%s is bound to %s, not vfio-pci", *d, drv);
+			r = strv_addf(&failures, "%s is bound to %s, not vfio-pci", *d, drv);
 		}
 		if (r < 0)
 			return r;
@@ -185,7 +169,8 @@ int trial_journal_reason(struct path_cxt *pc, const struct trial *t, char **ret_
 	uint64_t other;
 	int r;
 
-	r = journal_run(pc, (const char *const[]){"--list-boots", "--no-pager", "-q", NULL}, &boots);
+	r = journal_run(pc, (const char *const[]){"--list-boots", "--no-pager", "-q", NULL},
+			&boots);
 	if (r == -ENOENT || r > 0) {
 		*ret_reason = NULL;
 		return 0;
@@ -206,14 +191,15 @@ int trial_journal_reason(struct path_cxt *pc, const struct trial *t, char **ret_
 	}
 	/* The journal's previous boot is the one that armed the trial: the trial left nothing. */
 	if (t->armed_boot_id && boot_id_eq(prev_id, t->armed_boot_id)) {
-		*ret_reason = strdup("the journal has no boot between the one that armed the trial "
-				     "and this one: the trial stopped before its journal reached the "
-				     "disk (hang, panic or power cut early in boot)");
+		*ret_reason =
+		    strdup("the journal has no boot between the one that armed the trial "
+			   "and this one: the trial stopped before its journal reached the "
+			   "disk (hang, panic or power cut early in boot)");
 		return *ret_reason ? 1 : -ENOMEM;
 	}
 
-	r = journal_run(pc, (const char *const[]){"-b", "-1", "-o", "cat", "-q", "--no-pager", NULL},
-			&out);
+	r = journal_run(
+	    pc, (const char *const[]){"-b", "-1", "-o", "cat", "-q", "--no-pager", NULL}, &out);
 	if (r < 0)
 		return r;
 	if (r != 0 || !*out) {
@@ -236,14 +222,19 @@ int trial_journal_reason(struct path_cxt *pc, const struct trial *t, char **ret_
 			return -ENOMEM;
 	}
 	if (!cmdline)
-		r = asprintf(ret_reason, "the previous boot's journal has no kernel command line; "
-					 "it ends with: %s", strna(last));
+		r = asprintf(ret_reason,
+			     "the previous boot's journal has no kernel command line; "
+			     "it ends with: %s",
+			     strna(last));
 	else if (trial_is_trial_boot(t, cmdline, &other) > 0)
-		r = asprintf(ret_reason, "the previous boot was the trial; its journal ends with: %s",
+		r = asprintf(ret_reason,
+			     "the previous boot was the trial; its journal ends with: %s",
 			     strna(last));
 	else if (other)
-		r = asprintf(ret_reason, "the previous boot was the trial of generation %" PRIu64
-					 ", not %" PRIu64, other, t->generation);
+		r = asprintf(ret_reason,
+			     "the previous boot was the trial of generation %" PRIu64
+			     ", not %" PRIu64,
+			     other, t->generation);
 	else
 		r = asprintf(ret_reason, "the previous boot was not the trial entry (no "
 					 "gpt_bootcfg.trial=1 on its command line)");

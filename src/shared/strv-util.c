@@ -46,6 +46,41 @@ int strv_add_unique(char ***l, const char *s)
 	return strv_add(l, s);
 }
 
+int strv_vaddf(char ***l, bool unique, const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		return -ENOMEM;
+	if (unique && strv_contains(*l, s)) {
+		free(s);
+		return 0;
+	}
+	return strv_consume(l, s);
+}
+
+int strv_addf(char ***l, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = strv_vaddf(l, false, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int strv_addf_unique(char ***l, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = strv_vaddf(l, true, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 static int cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

@@ -6,6 +6,7 @@
  * home of appending, used by the CLI and the claim binary (libc only).
  */
 
+#include <stdarg.h>
 #include <stdbool.h>
 
 #include "path.h"
@@ -27,6 +28,15 @@ int strv_consume(char ***l, char *s);
 
 /* Append a copy of s unless it is already present. */
 int strv_add_unique(char ***l, const char *s);
+
+/*
+ * Append the formatted string; with unique, only when the result is not already present
+ * (as strv_add_unique()). -ENOMEM. The one home of "format, then append" (problem lists,
+ * failure lists, state lines).
+ */
+int strv_vaddf(char ***l, bool unique, const char *fmt, va_list ap) _printf_(3, 0);
+int strv_addf(char ***l, const char *fmt, ...) _printf_(2, 3);
+int strv_addf_unique(char ***l, const char *fmt, ...) _printf_(2, 3);
 
 /* Sort in place (strcmp order). */
 void strv_sort(char **l);

@@ -6,6 +6,10 @@
 #   00:06.0 NVMe (control, must stay on nvme)
 # no_timer_check: under a loaded TCG host the IO-APIC timer check can miss its window and
 # panic ("timer doesn't work through Interrupt-remapped IO-APIC").
+# -accel tcg,thread=single: with multi-threaded TCG, a 6.12 guest's second vCPU once ran
+# code another vCPU was live-patching (an int3 "Oops" in sched_clock_idle_wakeup_event
+# during boot): QEMU's invalidation of translated code races with the other vCPU's thread.
+# One TCG thread runs both vCPUs in turn, so a patch is seen by the next instruction.
 # The guest powers itself off; the timeout kills a guest that hangs (a failed boot waits
 # in the initramfs shell forever). Exit status: QEMU's, or 124 on timeout.
 # GBTEST_QEMU_EXTRA: more QEMU arguments (word-split), e.g. a disk for a scenario.
@@ -13,7 +17,7 @@ set -eu
 kdir=$1 initrd=$2 log=$3 limit=$4 extra=${5:-}
 command -v qemu-system-x86_64 >/dev/null || { echo "qemu-run: qemu-system-x86_64 not found (see tests/deps.txt)" >&2; exit 1; }
 rm -f "$log"
-exec timeout -k 5 "$limit" qemu-system-x86_64 -machine q35 -accel tcg -m 1536 -smp 2 \
+exec timeout -k 5 "$limit" qemu-system-x86_64 -machine q35 -accel tcg,thread=single -m 1536 -smp 2 \
 	-nodefaults -no-user-config -display none -vga none -no-reboot \
 	-device intel-iommu,intremap=on \
 	-device nvme,serial=gbtarget,addr=03.0 \
