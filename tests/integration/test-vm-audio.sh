@@ -14,6 +14,7 @@
 #    controller in query-pci, the codec on the audiodev (qom-get), XDG_RUNTIME_DIR in QEMU's
 #    environment, QEMU running as another user than the audio user.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$TOP/tests/lib/setup.sh"
 
 fx=guide-server
 if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
@@ -279,41 +280,8 @@ refused "audio user not in /etc/passwd" "$TAP_TMP/qemu-pa" \
 sed -i 's/^audio-user = carol$/audio-user = alice/' "$r/etc/gpt-bootcfg/gpt-bootcfg.conf"
 
 # ---- the real QEMU: the audiodev "none" in place of the server, every check still made ----
-cat >"$TAP_TMP/notify.py" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(float(sys.argv[3]))
-open(sys.argv[1] + ".bound", "w").close()
-try:
-    data = s.recv(4096).decode()
-except socket.timeout:
-    data = "TIMEOUT"
-open(sys.argv[2], "w").write(data)
-PY
-# QMP with arguments: each argument is "command" or "command:{json arguments}".
-cat >"$TAP_TMP/qmp.py" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(30)
-s.connect(sys.argv[1])
-f = s.makefile("rw")
-def reply():
-    while True:
-        m = json.loads(f.readline())
-        if "event" not in m:
-            return m
-reply()
-out = []
-for a in ["qmp_capabilities"] + sys.argv[2:]:
-    cmd, _, args = a.partition(":")
-    req = {"execute": cmd}
-    if args:
-        req["arguments"] = json.loads(args)
-    f.write(json.dumps(req) + "\n"); f.flush()
-    out.append(reply())
-print(json.dumps(out[1:]))
-PY
+write_notify_py "$TAP_TMP/notify.py"
+write_qmp_args_py "$TAP_TMP/qmp.py"
 cleanup() {
 	[ -f "$r/run/gpt-bootcfg/snd.pid" ] && kill -9 "$(cat "$r/run/gpt-bootcfg/snd.pid")" 2>/dev/null
 	kill "$server_pid" 2>/dev/null
@@ -338,9 +306,9 @@ ok "real QEMU: XDG_RUNTIME_DIR is alice's runtime directory" -- \
 ok "real QEMU: the test audiodev stands in for the server" -- \
 	sh -c "tr '\\0' '\\n' </proc/$qpid/cmdline | grep -qx 'none,id=audio0'"
 python3 "$TAP_TMP/qmp.py" "$r/run/gpt-bootcfg/snd.qmp" query-pci \
-	'qom-get:{"path":"/machine/peripheral/sound0","property":"type"}' \
-	'qom-get:{"path":"/machine/peripheral/codec0","property":"type"}' \
-	'qom-get:{"path":"/machine/peripheral/codec0","property":"audiodev"}' \
+	'qom-get {"path":"/machine/peripheral/sound0","property":"type"}' \
+	'qom-get {"path":"/machine/peripheral/codec0","property":"type"}' \
+	'qom-get {"path":"/machine/peripheral/codec0","property":"audiodev"}' \
 	>"$TAP_TMP/q.json" 2>"$TAP_TMP/q.err"
 ok "real QEMU: QMP answered" -- jq -e . "$TAP_TMP/q.json"
 sed 's/^/# /' "$TAP_TMP/q.err"

@@ -16,6 +16,7 @@
 # inside a QEMU guest (tests/boot/check-boot.sh, scenario "input").
 # Nothing outside the fixture copy and a private mount namespace is changed.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$TOP/tests/lib/setup.sh"
 
 fx=guide-server
 if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
@@ -87,44 +88,8 @@ chmod 0644 "$r$CONF"
 shm=$(mktemp -d /dev/shm/gpt-bootcfg-test.XXXXXX)
 export GPT_BOOTCFG_TEST_ACCEL=tcg GPT_BOOTCFG_TEST_MEM_PATH="$shm"
 
-# A systemd stand-in for the readiness message.
-cat >"$TAP_TMP/notify.py" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(float(sys.argv[3]))
-open(sys.argv[1] + ".bound", "w").close()
-try:
-    data = s.recv(4096).decode()
-except socket.timeout:
-    data = "TIMEOUT"
-open(sys.argv[2], "w").write(data)
-PY
-
-# QMP: each argument is a command, "NAME" or "NAME {JSON arguments}"; the replies as one
-# JSON array in that order.
-cat >"$TAP_TMP/qmp.py" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(30)
-s.connect(sys.argv[1])
-f = s.makefile("rw")
-def reply():
-    while True:
-        m = json.loads(f.readline())
-        if "event" not in m:
-            return m
-reply()
-out = []
-for c in ["qmp_capabilities"] + sys.argv[2:]:
-    name, _, args = c.partition(" ")
-    msg = {"execute": name}
-    if args:
-        msg["arguments"] = json.loads(args)
-    f.write(json.dumps(msg) + "\n"); f.flush()
-    out.append(reply())
-print(json.dumps(out[1:]))
-PY
+write_notify_py "$TAP_TMP/notify.py"
+write_qmp_args_py "$TAP_TMP/qmp.py"
 
 # start_vm NAME [WRAPPER...]: vm run in the background (under WRAPPER), wait for READY=1.
 start_vm() {

@@ -12,6 +12,7 @@
 #    (GPT_BOOTCFG_FAULT_MODE=kill): no governor is ever changed without the record, and vm
 #    stop puts every CPU back.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$TOP/tests/lib/setup.sh"
 
 fx=guide-server
 if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
@@ -94,18 +95,7 @@ refused "malformed governor" \
 	"$C:2:16: cpu-governor: invalid governor name 'Perf' (e.g. performance, schedutil, ondemand)"
 
 # ---- set while QEMU runs, restored after ----
-cat >"$TAP_TMP/notify.py" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(float(sys.argv[3]))
-open(sys.argv[1] + ".bound", "w").close()
-try:
-    data = s.recv(4096).decode()
-except socket.timeout:
-    data = "TIMEOUT"
-open(sys.argv[2], "w").write(data)
-PY
+write_notify_py "$TAP_TMP/notify.py"
 start_vm() { # vm run in the background until READY=1; $vm_pid is vm run itself
 	rm -f "$TAP_TMP/notify" "$TAP_TMP/notify.bound" "$TAP_TMP/ready" "$TAP_TMP/vm.pid"
 	python3 "$TAP_TMP/notify.py" "$TAP_TMP/notify" "$TAP_TMP/ready" 180 &

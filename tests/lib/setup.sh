@@ -32,6 +32,8 @@
 #   write_notify_py FILE        a systemd stand-in for $NOTIFY_SOCKET:
 #                               python3 FILE SOCKET OUT TIMEOUT writes the datagram to OUT
 #   write_qmp_py FILE           python3 FILE SOCKET QUERY... prints {QUERY: return, ...}
+#   write_qmp_args_py FILE      python3 FILE SOCKET COMMAND... where COMMAND is "NAME" or
+#                               "NAME {JSON arguments}": the replies as one JSON array
 
 need_fixture() {
 	if [ ! -d "$TOP/tests/fixtures/$1/sys" ]; then
@@ -208,5 +210,30 @@ for cmd in ["qmp_capabilities"] + sys.argv[2:]:
     f.write(json.dumps({"execute": cmd}) + "\n"); f.flush()
     out[cmd] = reply()["return"]
 print(json.dumps(out))
+PY
+}
+
+write_qmp_args_py() {
+	cat >"$1" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(30)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+def reply():
+    while True:
+        m = json.loads(f.readline())
+        if "event" not in m:
+            return m
+reply()
+out = []
+for c in ["qmp_capabilities"] + sys.argv[2:]:
+    name, _, args = c.partition(" ")
+    msg = {"execute": name}
+    if args:
+        msg["arguments"] = json.loads(args)
+    f.write(json.dumps(msg) + "\n"); f.flush()
+    out.append(reply())
+print(json.dumps(out[1:]))
 PY
 }
