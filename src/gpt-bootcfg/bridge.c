@@ -387,21 +387,6 @@ static int acl_now(struct path_cxt *pc, const char *bridge, struct bridge_acl_re
 	return bridge_acl_evaluate(pc, cur, gid, bridge, ret);
 }
 
-static int addf(char ***l, const char *fmt, ...) _printf_(2, 3);
-static int addf(char ***l, const char *fmt, ...)
-{
-	_cleanup_free_ char *s = NULL;
-	va_list ap;
-	int k;
-
-	va_start(ap, fmt);
-	k = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (k < 0)
-		return -ENOMEM;
-	return strv_add(l, s);
-}
-
 int bridge_plan_findings(struct path_cxt *pc, const struct config *c, char ***warnings,
 			 char ***notes)
 {
@@ -434,7 +419,7 @@ int bridge_plan_findings(struct path_cxt *pc, const struct config *c, char ***wa
 		if (r < 0 && r != -ENOENT && r != -ENOTDIR)
 			return r;
 		if (r <= 0) {
-			r = addf(
+			r = strv_addf(
 			    warnings,
 			    "[vm %s] network = bridge:%s: there is no bridge %s on this host "
 			    "(no /sys/class/net/%s/bridge); QEMU cannot start the VM until the "
@@ -460,26 +445,26 @@ int bridge_plan_findings(struct path_cxt *pc, const struct config *c, char ***wa
 		case BRIDGE_ACL_ALLOWED:
 			if (now.verdict == BRIDGE_ACL_ALLOWED)
 				break;
-			r = addf(notes,
+			r = strv_addf(notes,
 				 "[vm %s] network = bridge:%s: qemu-bridge-helper refuses %s until "
 				 "apply adds \"allow %s\" to %s (now: %s)",
 				 vm->name, b, b, b, BRIDGE_ACL_PATH, STREMPTY(now.where));
 			break;
 		case BRIDGE_ACL_DENIED:
-			r = addf(
+			r = strv_addf(
 			    warnings,
 			    "[vm %s] network = bridge:%s: denied by %s; apply does not override "
 			    "a deny of yours: QEMU fails (\"bridge helper failed\") until it goes",
 			    vm->name, b, after.where);
 			break;
 		case BRIDGE_ACL_BROKEN:
-			r = addf(warnings,
+			r = strv_addf(warnings,
 				 "[vm %s] network = bridge:%s: qemu-bridge-helper cannot parse %s "
 				 "(%s) and refuses every bridge until that line is fixed",
 				 vm->name, b, BRIDGE_ACL_PATH, after.where);
 			break;
 		case BRIDGE_ACL_NOT_ALLOWED:
-			r = addf(warnings,
+			r = strv_addf(warnings,
 				 "[vm %s] network = bridge:%s: qemu-bridge-helper refuses it (%s), "
 				 "and apply cannot change that%s: allow it in %s yourself",
 				 vm->name, b, STREMPTY(after.where),

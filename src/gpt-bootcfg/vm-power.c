@@ -102,7 +102,6 @@ int host_power_cstate_params(const struct host_config *h, const char *cpu_vendor
 	_cleanup_strv_free_ char **params = calloc(1, sizeof(char *));
 	_cleanup_strv_free_ char **whys = calloc(1, sizeof(char *));
 	bool amd = streq_ptr(cpu_vendor, "AuthenticAMD") || streq_ptr(cpu_vendor, "HygonGenuine");
-	char *p = NULL, *w = NULL;
 	int r;
 
 	if (!params || !whys)
@@ -112,40 +111,24 @@ int host_power_cstate_params(const struct host_config *h, const char *cpu_vendor
 		 * intel_idle drives idle on Intel CPUs and ignores every other vendor; 0 turns
 		 * it off, and idle falls to ACPI's driver (limited below).
 		 */
-		if (asprintf(&p, "intel_idle.max_cstate=%u", h->max_cstate) < 0 ||
-		    asprintf(&w, "[host] max-cstate: %s (intel_idle, Intel's idle driver%s)",
-			     h->max_cstate == 0 ? "intel_idle off, the vCPUs' host CPUs wake "
-						  "without deep-sleep exit latency"
-						: "no deeper C-state on any CPU",
-			     cpu_vendor ? "" : "; CPU vendor unknown, harmless on AMD") < 0) {
-			free(p);
-			return -ENOMEM;
-		}
-		r = strv_consume(&params, p);
+		r = strv_addf(&params, "intel_idle.max_cstate=%u", h->max_cstate);
 		if (r >= 0)
-			r = strv_consume(&whys, w);
-		else
-			free(w);
+			r = strv_addf(&whys, "[host] max-cstate: %s (intel_idle, Intel's idle driver%s)",
+				      h->max_cstate == 0 ? "intel_idle off, the vCPUs' host CPUs wake "
+							   "without deep-sleep exit latency"
+							 : "no deeper C-state on any CPU",
+				      cpu_vendor ? "" : "; CPU vendor unknown, harmless on AMD");
 		if (r < 0)
 			return r;
 	}
 	if (h->has_max_cstate) {
-		p = NULL;
-		w = NULL;
-		if (asprintf(&p, "processor.max_cstate=%u", h->max_cstate) < 0 ||
-		    asprintf(&w,
-			     "[host] max-cstate: the same limit for ACPI's processor idle "
-			     "driver%s%s",
-			     amd ? " (AMD CPUs idle through it)" : " (used without intel_idle)",
-			     h->max_cstate == 0 ? "; it never goes below C1" : "") < 0) {
-			free(p);
-			return -ENOMEM;
-		}
-		r = strv_consume(&params, p);
+		r = strv_addf(&params, "processor.max_cstate=%u", h->max_cstate);
 		if (r >= 0)
-			r = strv_consume(&whys, w);
-		else
-			free(w);
+			r = strv_addf(&whys,
+				      "[host] max-cstate: the same limit for ACPI's processor idle "
+				      "driver%s%s",
+				      amd ? " (AMD CPUs idle through it)" : " (used without intel_idle)",
+				      h->max_cstate == 0 ? "; it never goes below C1" : "");
 		if (r < 0)
 			return r;
 	}

@@ -257,20 +257,6 @@ int vm_usb_missing(struct path_cxt *pc, const struct vm_options *o, const struct
 	return 0;
 }
 
-_printf_(2, 3) static int addf(char ***l, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	int k;
-
-	va_start(ap, fmt);
-	k = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (k < 0)
-		return -ENOMEM;
-	return strv_consume(l, s);
-}
-
 /* The keys QEMU's grab-toggle values stand for. */
 static const char *grab_toggle_keys(const char *t)
 {
@@ -314,7 +300,7 @@ static int plan_vm(struct path_cxt *pc, const struct vm_config *vm, char ***warn
 			r = asprintf(&why, "as given");
 		if (r < 0)
 			return -ENOMEM;
-		r = addf(notes,
+		r = strv_addf(notes,
 			 "[vm %s] looking-glass: an ivshmem-plain device over %" PRIu64
 			 " MiB of shared memory (%s) in %s%s; vm run makes it %s's (the client "
 			 "reads it), QEMU's group, mode 0660, and keeps it across VM restarts",
@@ -326,7 +312,7 @@ static int plan_vm(struct path_cxt *pc, const struct vm_config *vm, char ***warn
 		if (r < 0)
 			return r;
 		if (r == 0) {
-			r = addf(warnings,
+			r = strv_addf(warnings,
 				 "[vm %s] looking-glass-user: user '%s' does not exist "
 				 "(/etc/passwd); vm run refuses to start the VM",
 				 vm->name, g->lg_user);
@@ -340,14 +326,14 @@ static int plan_vm(struct path_cxt *pc, const struct vm_config *vm, char ***warn
 		for (size_t i = 0; i < g->n_inputs; i++)
 			n_kbd += g->inputs[i].keyboard;
 		if (n_kbd)
-			r = addf(
+			r = strv_addf(
 			    notes,
 			    "[vm %s] input: %zu evdev device%s given to the guest (input-linux); "
 			    "pressing %s (input-grab-toggle) moves them between host and guest",
 			    vm->name, g->n_inputs, g->n_inputs == 1 ? "" : "s",
 			    grab_toggle_keys(g->grab_toggle));
 		else
-			r = addf(
+			r = strv_addf(
 			    notes,
 			    "[vm %s] input: %zu evdev device%s given to the guest (input-linux); "
 			    "without a keyboard (a name ending in -event-kbd) there is no grab "
@@ -359,7 +345,7 @@ static int plan_vm(struct path_cxt *pc, const struct vm_config *vm, char ***warn
 		if (r < 0)
 			return r;
 		if (gone) {
-			r = addf(
+			r = strv_addf(
 			    warnings,
 			    "[vm %s] input: %s does not exist now; vm run refuses to start the "
 			    "VM without it",
@@ -369,7 +355,7 @@ static int plan_vm(struct path_cxt *pc, const struct vm_config *vm, char ***warn
 		}
 	}
 	if (g->n_usb) {
-		r = addf(notes,
+		r = strv_addf(notes,
 			 "[vm %s] usb-devices: %zu USB device%s by vendor:product on the VM's xHCI "
 			 "controller (usb-host), attached whenever plugged in",
 			 vm->name, g->n_usb, g->n_usb == 1 ? "" : "s");
@@ -379,7 +365,7 @@ static int plan_vm(struct path_cxt *pc, const struct vm_config *vm, char ***warn
 		if (r < 0)
 			return r;
 		for (size_t i = 0; i < n_missing; i++) {
-			r = addf(notes, "[vm %s] usb-devices: %04x:%04x is not plugged in now",
+			r = strv_addf(notes, "[vm %s] usb-devices: %04x:%04x is not plugged in now",
 				 vm->name, missing[i]->vendor, missing[i]->product);
 			if (r < 0)
 				return r;
