@@ -6,8 +6,12 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -213,35 +217,214 @@ int vm_audio_runtime_dir(struct path_cxt *pc, const struct vm_options *o, char *
 	return asprintf(ret, "/run/user/%u", (unsigned)uid) < 0 ? -ENOMEM : 0;
 }
 
+int vm_audio_cookie_load(struct path_cxt *pc, const struct vm_options *o,
+			 struct vm_audio_cookie *ret)
+{
+	static const char *const names[] = {"/.config/pulse/cookie", "/.pulse-cookie"};
+	const char *name = vm_audio_user(o);
+	_cleanup_free_ char *home = NULL;
+	int r;
+
+	if (!name)
+		return -EINVAL;
+	r = vm_user_home(pc, name, &home);
+	if (r == 0 || r == -ENODATA)
+		return 0;
+	if (r < 0)
+		return r;
+	/* PulseAudio's own order; XDG_CONFIG_HOME belongs to the user's session, unknown here. */
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		_cleanup_free_ char *data = NULL, *path = NULL;
+		size_t n;
+
+		if (asprintf(&path, "%s%s", streq(home, "/") ? "" : home, names[i]) < 0)
+			return -ENOMEM;
+		r = path_read_full(pc, &data, &n, "%s", path);
+		if (r == -ENOENT || r == -ENOTDIR)
+			continue;
+		if (r < 0)
+			return r;
+		/* PulseAudio takes exactly this size; anything else it would replace. */
+		if (n != VM_AUDIO_COOKIE_SIZE)
+			continue;
+		memcpy(ret->data, data, VM_AUDIO_COOKIE_SIZE);
+		explicit_bzero(data, n);
+		ret->path = TAKE_PTR(path);
+		return 1;
+	}
+	return 0;
+}
+
+void vm_audio_cookie_done(struct vm_audio_cookie *c)
+{
+	explicit_bzero(c->data, sizeof(c->data));
+	free(c->path);
+	c->path = NULL;
+}
+
+int vm_audio_cookie_memfd(const struct vm_audio_cookie *c)
+{
+	_cleanup_close_ int fd = memfd_create("pulse-cookie", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	ssize_t n;
+
+	if (fd < 0)
+		return negative_errno();
+	n = write(fd, c->data, VM_AUDIO_COOKIE_SIZE);
+	if (n < 0)
+		return negative_errno();
+	if (n != VM_AUDIO_COOKIE_SIZE)
+		return -EIO;
+	/* QEMU reads it; nobody changes it afterwards. */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		return negative_errno();
+	return TAKE_FD(fd);
+}
+
+/*
+ * PulseAudio's native protocol, as far as its first exchange (the same with pipewire-pulse):
+ * a packet is a descriptor of five big-endian u32 (length of the payload, channel ~0 for a
+ * command, two offset words, flags) and a tagged payload, each u32 as 'L' and four bytes.
+ * The client's first command is AUTH (tag, protocol version, cookie as an 'x' blob); the
+ * server answers REPLY (tag, its version) or ERROR (tag, error code).
+ */
+#define PA_CMD_ERROR	 0
+#define PA_CMD_REPLY	 2
+#define PA_CMD_AUTH	 8
+#define PA_ERR_ACCESS	 1
+#define PA_CHANNEL_CMD	 0xffffffffu
+#define PA_AUTH_VERSION	 32 /* what PulseAudio 15 and 16 both speak; no SHM offered */
+#define PA_DESC_SIZE	 20
+#define PA_REPLY_SIZE	 (PA_DESC_SIZE + 3 * 5)
+#define PA_REPLY_TIMEOUT 5 /* seconds: a live server answers at once */
+
+static uint8_t *put_u32(uint8_t *p, uint32_t v)
+{
+	v = htonl(v);
+	memcpy(p, &v, 4);
+	return p + 4;
+}
+
+static uint8_t *put_tag_u32(uint8_t *p, uint32_t v)
+{
+	*p++ = 'L';
+	return put_u32(p, v);
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return ntohl(v);
+}
+
+/*
+ * On a connected socket s, as the process QEMU will be: AUTH with cookie and our
+ * credentials, as libpulse does. 0 accepted, -EACCES refused, -ETIMEDOUT no answer,
+ * -ECONNRESET closed, -EPROTO not PulseAudio's protocol.
+ */
+static int pa_authenticate(int s, const uint8_t *cookie)
+{
+	uint8_t pkt[PA_DESC_SIZE + 4 * 5 + VM_AUDIO_COOKIE_SIZE] = {0}, reply[PA_REPLY_SIZE];
+	union {
+		struct cmsghdr h;
+		uint8_t buf[CMSG_SPACE(sizeof(struct ucred))];
+	} ctl = {0};
+	struct ucred cred = {.pid = getpid(), .uid = getuid(), .gid = getgid()};
+	struct iovec iov = {.iov_base = pkt, .iov_len = sizeof(pkt)};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf)};
+	struct timeval tv = {.tv_sec = PA_REPLY_TIMEOUT};
+	uint8_t *p = pkt;
+	ssize_t n;
+
+	p = put_u32(p, sizeof(pkt) - PA_DESC_SIZE);
+	p = put_u32(p, PA_CHANNEL_CMD);
+	p += 12; /* offsets and flags: 0 */
+	p = put_tag_u32(p, PA_CMD_AUTH);
+	p = put_tag_u32(p, 1);
+	p = put_tag_u32(p, PA_AUTH_VERSION);
+	*p++ = 'x';
+	p = put_u32(p, VM_AUDIO_COOKIE_SIZE);
+	if (cookie)
+		memcpy(p, cookie, VM_AUDIO_COOKIE_SIZE);
+	/* PulseAudio accepts its own user's processes by these credentials. */
+	ctl.h.cmsg_level = SOL_SOCKET;
+	ctl.h.cmsg_type = SCM_CREDENTIALS;
+	ctl.h.cmsg_len = CMSG_LEN(sizeof(cred));
+	memcpy(CMSG_DATA(&ctl.h), &cred, sizeof(cred));
+	if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return negative_errno();
+	n = sendmsg(s, &mh, MSG_NOSIGNAL);
+	if (n < 0)
+		return errno == EPIPE ? -ECONNRESET : negative_errno();
+	if (n != (ssize_t)sizeof(pkt))
+		return -EPROTO;
+	/* The timeout bounds the whole wait, however the reply is split. */
+	n = recv(s, reply, sizeof(reply), MSG_WAITALL);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : negative_errno();
+	if (n == 0)
+		return -ECONNRESET;
+	if (n != (ssize_t)sizeof(reply) || get_u32(reply + 4) != PA_CHANNEL_CMD ||
+	    reply[PA_DESC_SIZE] != 'L' || reply[PA_DESC_SIZE + 5] != 'L' ||
+	    get_u32(reply + PA_DESC_SIZE + 6) != 1 || reply[PA_DESC_SIZE + 10] != 'L')
+		return -EPROTO;
+	switch (get_u32(reply + PA_DESC_SIZE + 1)) {
+	case PA_CMD_REPLY:
+		return 0;
+	case PA_CMD_ERROR:
+		return get_u32(reply + PA_DESC_SIZE + 11) == PA_ERR_ACCESS ? -EACCES : -EPROTO;
+	default:
+		return -EPROTO;
+	}
+}
+
+/* Where the probe stopped: the step and its errno travel back to the runner. */
+enum probe_step {
+	PROBE_USER = 1,
+	PROBE_REACH,
+	PROBE_WRITE,
+	PROBE_CONNECT,
+	PROBE_AUTH,
+};
+
 /*
  * In a child that became u: chdir into the socket's directory (search permission on every
- * directory above it, as u) and connect with the relative name, which also keeps a long
- * --root path within sun_path. Reports the failing step and its errno through fd.
+ * directory above it, as u), connect with the relative name, which also keeps a long
+ * --root path within sun_path, and authenticate as QEMU's libpulse will. Reports the
+ * failing step and its errno through fd.
  */
-static _Noreturn void probe_child(int fd, const char *dir, const struct vm_user *u)
+static _Noreturn void probe_child(int fd, const char *dir, const struct vm_user *u,
+				  const uint8_t *cookie)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int res[2] = {0, 0}, s, r;
 
 	r = u ? vm_user_drop(u) : 0;
 	if (r < 0)
-		res[0] = 1, res[1] = -r;
+		res[0] = PROBE_USER, res[1] = -r;
 	else if (chdir(dir) < 0)
-		res[0] = 2, res[1] = errno;
+		res[0] = PROBE_REACH, res[1] = errno;
 	else if (access(PULSE_SOCKET, W_OK) < 0)
-		res[0] = 3, res[1] = errno;
+		res[0] = PROBE_WRITE, res[1] = errno;
 	else {
 		memcpy(sa.sun_path, PULSE_SOCKET, sizeof(PULSE_SOCKET));
 		s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-			res[0] = 4, res[1] = errno;
+			res[0] = PROBE_CONNECT, res[1] = errno;
+		else if ((r = pa_authenticate(s, cookie)) < 0)
+			res[0] = PROBE_AUTH, res[1] = -r;
 	}
 	if (write(fd, res, sizeof(res)) != (ssize_t)sizeof(res))
 		_exit(1);
 	_exit(0);
 }
 
-static int probe_as_user(const char *dir, const struct vm_user *u, int *ret_step)
+static int probe_as_user(const char *dir, const struct vm_user *u, const uint8_t *cookie,
+			 int *ret_step)
 {
 	_cleanup_close_ int rfd = -1;
 	int p[2], res[2] = {0, 0}, r;
@@ -259,7 +442,7 @@ static int probe_as_user(const char *dir, const struct vm_user *u, int *ret_step
 	}
 	if (pid == 0) {
 		close(p[0]);
-		probe_child(p[1], dir, u);
+		probe_child(p[1], dir, u, cookie);
 	}
 	close(p[1]);
 	rfd = p[0];
@@ -275,8 +458,48 @@ static int probe_as_user(const char *dir, const struct vm_user *u, int *ret_step
 	return -res[1];
 }
 
+/* Why the server did not accept QEMU's user (the probe's last step), for the refusal. */
+static int auth_why(const struct vm_options *o, const char *sock, const char *qemu_user,
+		    const struct vm_audio_cookie *cookie, int err, char **ret_why)
+{
+	const char *name = vm_audio_user(o);
+	int r;
+
+	if (err == -EACCES && cookie && cookie->path)
+		r = asprintf(ret_why,
+			     "the sound server on '%s' refuses QEMU's user '%s' with %s's cookie "
+			     "('%s'; the server uses another one): set user = %s in [vm] "
+			     "(docs/vm.md, \"Host audio\")",
+			     sock, qemu_user, name, cookie->path, name);
+	else if (err == -EACCES)
+		r = asprintf(ret_why,
+			     "the sound server on '%s' refuses QEMU's user '%s': PulseAudio "
+			     "accepts '%s' itself or a client with %s's cookie, and %s has none "
+			     "(~/.config/pulse/cookie): set user = %s in [vm] (docs/vm.md, \"Host "
+			     "audio\")",
+			     sock, qemu_user, name, name, name, name);
+	else if (err == -ETIMEDOUT)
+		r = asprintf(ret_why, "the sound server on '%s' does not answer (in %d s)", sock,
+			     PA_REPLY_TIMEOUT);
+	else if (err == -ECONNRESET)
+		r = asprintf(ret_why,
+			     "the sound server on '%s' closed the connection of QEMU's user '%s' "
+			     "without an answer",
+			     sock, qemu_user);
+	else if (err == -EPROTO)
+		r = asprintf(ret_why,
+			     "'%s' does not answer as a PulseAudio server (pulseaudio or "
+			     "pipewire-pulse) would",
+			     sock);
+	else
+		r = asprintf(ret_why, "cannot authenticate on '%s' as '%s': %s", sock, qemu_user,
+			     strerror(-err));
+	return r < 0 ? -ENOMEM : err;
+}
+
 int vm_audio_check_socket(struct path_cxt *pc, const struct vm_options *o, const char *runtime_dir,
-			  const struct vm_user *u, char **ret_why)
+			  const struct vm_user *u, const struct vm_audio_cookie *cookie,
+			  char **ret_why)
 {
 	_cleanup_free_ char *sock = NULL, *dir = NULL, *full_dir = NULL;
 	const char *name = vm_audio_user(o);
@@ -314,15 +537,18 @@ int vm_audio_check_socket(struct path_cxt *pc, const struct vm_options *o, const
 	r = path_prefix(pc, &full_dir, "%s", dir);
 	if (r < 0)
 		return r;
-	r = probe_as_user(full_dir, u && u->uid != 0 ? u : NULL, &step);
+	r = probe_as_user(full_dir, u && u->uid != 0 ? u : NULL,
+			  cookie && cookie->path ? cookie->data : NULL, &step);
 	if (r == 0)
 		return 0;
+	if (step == PROBE_AUTH)
+		return auth_why(o, sock, qemu_user, cookie, r, ret_why);
 	if (r == -EACCES || r == -EPERM) {
 		if (asprintf(ret_why,
 			     "QEMU's user '%s' cannot %s '%s' (%s): set user = %s in [vm], or give "
 			     "'%s' access to the socket (docs/vm.md, \"Host audio\")",
-			     qemu_user, step == 2 ? "reach" : "connect to", sock, strerror(-r),
-			     name, qemu_user) < 0)
+			     qemu_user, step == PROBE_REACH ? "reach" : "connect to", sock,
+			     strerror(-r), name, qemu_user) < 0)
 			return -ENOMEM;
 		return r;
 	}

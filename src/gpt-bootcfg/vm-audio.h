@@ -16,6 +16,7 @@
  */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -63,14 +64,44 @@ const char *vm_audio_driver(const struct qemu_cmd_input *in);
 int vm_audio_runtime_dir(struct path_cxt *pc, const struct vm_options *o, char **ret,
 			 char **ret_why);
 
+/* The size of PulseAudio's cookie, the secret a client of another user shows the server. */
+#define VM_AUDIO_COOKIE_SIZE 256
+
+struct vm_audio_cookie {
+	uint8_t data[VM_AUDIO_COOKIE_SIZE];
+	char *path; /* the host path it was read from; NULL: no cookie */
+};
+
+/*
+ * The audio user's PulseAudio cookie below the root, where PulseAudio keeps it:
+ * HOME/.config/pulse/cookie, else HOME/.pulse-cookie (HOME from ROOT/etc/passwd). 1 with
+ * ret filled, 0 when there is none (pipewire-pulse makes none; a file of another size is
+ * not a cookie), -errno. Release ret with vm_audio_cookie_done().
+ */
+int vm_audio_cookie_load(struct path_cxt *pc, const struct vm_options *o,
+			 struct vm_audio_cookie *ret);
+
+/* Wipe the cookie and free its path; c may be zeroed or loaded. */
+void vm_audio_cookie_done(struct vm_audio_cookie *c);
+
+/*
+ * The cookie in a sealed memfd (O_CLOEXEC) for QEMU: with the descriptor inherited,
+ * PULSE_COOKIE=/proc/self/fd/N makes libpulse read it whichever user QEMU runs as, while
+ * the user's own file stays closed to others. Returns the fd or -errno.
+ */
+int vm_audio_cookie_memfd(const struct vm_audio_cookie *c);
+
 /*
  * The runner's check, before QEMU starts: RUNTIME_DIR/pulse/native exists below the root,
- * is a socket, and QEMU's user u can reach it and connect to it (tested in a child that
- * has become u). -ENOENT, -ENOTSOCK, -EACCES, -ECONNREFUSED, ... with *ret_why saying
- * what is wrong and what to do.
+ * is a socket, QEMU's user u can reach it and connect to it, and the server accepts that
+ * user as QEMU's libpulse will present itself (its credentials and cookie, which may be
+ * NULL or empty), tested in a child that has become u and speaks the protocol's first
+ * exchange (AUTH). -ENOENT, -ENOTSOCK, -EACCES, -ECONNREFUSED, -ETIMEDOUT, -EPROTO, ... with
+ * *ret_why saying what is wrong and what to do.
  */
 int vm_audio_check_socket(struct path_cxt *pc, const struct vm_options *o, const char *runtime_dir,
-			  const struct vm_user *u, char **ret_why);
+			  const struct vm_user *u, const struct vm_audio_cookie *cookie,
+			  char **ret_why);
 
 /*
  * Whether QEMU (binary qemu) has the audio driver ("-audiodev help" lists it): 1 yes, 0

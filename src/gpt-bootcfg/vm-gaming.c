@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "path.h"
@@ -64,7 +65,13 @@ int vm_check_audio(struct vm_ctx *x)
 	if (r < 0)
 		return log_error_errno(
 		    r, "Failed to ask '%s -audiodev help' for its audio drivers: %m", x->in.qemu);
-	r = vm_audio_check_socket(x->cli->pc, o, x->audio_runtime_dir, &x->user, &why);
+	/* Read as root (the user's 0700 home), handed to QEMU by descriptor (vm-audio.h). */
+	r = vm_audio_cookie_load(x->cli->pc, o, &x->audio_cookie);
+	if (r < 0)
+		return log_error_errno(r, "Failed to read the PulseAudio cookie of '%s': %m",
+				       vm_audio_user(o));
+	r = vm_audio_check_socket(x->cli->pc, o, x->audio_runtime_dir, &x->user, &x->audio_cookie,
+				  &why);
 	if (r < 0 && why)
 		return log_error_errno(r, "%s:%u:%u: VM '%s': %s", vm_cfg_path(x), o->audio_line,
 				       o->audio_col, x->vm->name, why);
@@ -84,6 +91,25 @@ int vm_audio_env(const struct vm_ctx *x, char **ret)
 	/* libpulse finds its runtime files (and QEMU the user's) below XDG_RUNTIME_DIR. */
 	return asprintf(ret, "XDG_RUNTIME_DIR=%s%s", root, x->in.audio_runtime_dir) < 0 ? -ENOMEM
 											: 1;
+}
+
+int vm_audio_cookie_env(const struct vm_ctx *x, char **ret_env, int *ret_fd)
+{
+	int fd;
+
+	if (!x->audio_cookie.path)
+		return 0;
+	fd = vm_audio_cookie_memfd(&x->audio_cookie);
+	if (fd < 0)
+		return log_error_errno(fd, "Failed to pass the PulseAudio cookie '%s' to QEMU: %m",
+				       x->audio_cookie.path);
+	/* The same number in QEMU: the child keeps it across exec. */
+	if (asprintf(ret_env, "PULSE_COOKIE=/proc/self/fd/%d", fd) < 0) {
+		close(fd);
+		return log_oom();
+	}
+	*ret_fd = fd;
+	return 1;
 }
 
 int vm_check_power(struct vm_ctx *x)

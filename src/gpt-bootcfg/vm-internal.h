@@ -20,6 +20,7 @@
 #include "qemucmd.h"
 #include "qmp.h"
 #include "verbs.h"
+#include "vm-audio.h"
 #include "vm-state.h"
 #include "vm-user.h"
 
@@ -49,8 +50,12 @@ struct vm_ctx {
 	 */
 	char *qmp_made;
 
-	/* Issue 15 (vm-gaming.c): audio-user's /run/user/UID; governors set and recorded. */
+	/*
+	 * Issue 15 (vm-gaming.c): audio-user's /run/user/UID and PulseAudio cookie (vm run);
+	 * governors set and recorded.
+	 */
 	char *audio_runtime_dir;
+	struct vm_audio_cookie audio_cookie;
 	bool power_recorded;
 };
 
@@ -111,8 +116,18 @@ int vm_thread_last_cpu(struct path_cxt *live, pid_t tid, int *ret);
 /* vm command, export, run: audio-user's runtime directory for QEMU (vm-audio.h). */
 int vm_audio_load(struct vm_ctx *x);
 
-/* vm run, before the lock: QEMU's pa driver, the socket reachable by QEMU's user. */
+/*
+ * vm run, before the lock: QEMU's pa driver, the audio user's cookie loaded, the server
+ * reachable and accepting QEMU's user.
+ */
 int vm_check_audio(struct vm_ctx *x);
+
+/*
+ * vm run, after vm_check_audio(): the audio user's cookie for QEMU, "PULSE_COOKIE=..." in
+ * *ret_env and the descriptor QEMU inherits (O_CLOEXEC: the child clears it) in *ret_fd:
+ * 1, or 0 (nothing to pass) without host audio or without a cookie.
+ */
+int vm_audio_cookie_env(const struct vm_ctx *x, char **ret_env, int *ret_fd);
 
 /* "XDG_RUNTIME_DIR=..." for QEMU (under --run-paths' root) in *ret: 1, or 0 without host audio. */
 int vm_audio_env(const struct vm_ctx *x, char **ret);

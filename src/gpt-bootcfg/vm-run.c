@@ -241,6 +241,8 @@ int vm_run(struct cli *cli, const char *name)
 	_cleanup_(vm_ctx_done) struct vm_ctx x;
 	_cleanup_strv_free_ char **argv = NULL;
 	_cleanup_free_ char *qmp_path = NULL, *qmp_host = NULL, *vcpus = NULL, *audio_env = NULL;
+	_cleanup_free_ char *cookie_env = NULL;
+	_cleanup_close_ int cookie_fd = -1;
 	struct qmp *q = NULL;
 	sigset_t set, oldmask;
 	struct stop_request first = {0};
@@ -350,6 +352,8 @@ int vm_run(struct cli *cli, const char *name)
 	x.in.path_root = path_cxt_root(cli->pc);
 	if (vm_audio_env(&x, &audio_env) < 0)
 		return log_oom(), EXIT_ERROR;
+	if (vm_audio_cookie_env(&x, &cookie_env, &cookie_fd) < 0)
+		return EXIT_ERROR;
 	r = qemu_cmd_build(&x.in, &argv);
 	if (r < 0) {
 		log_error_errno(r, "Failed to build the QEMU command: %m");
@@ -391,9 +395,12 @@ int vm_run(struct cli *cli, const char *name)
 			fprintf(stderr, "gpt-bootcfg: cannot pass descriptors to QEMU: %m\n");
 			_exit(127);
 		}
-		/* audio = pipewire|pulseaudio: the audio user's runtime directory. */
-		if (audio_env && putenv(audio_env) < 0) {
-			fprintf(stderr, "gpt-bootcfg: cannot set '%s': %m\n", audio_env);
+		/* audio = pipewire|pulseaudio: the audio user's runtime directory and cookie. */
+		if ((audio_env && putenv(audio_env) < 0) ||
+		    (cookie_env && putenv(cookie_env) < 0) ||
+		    (cookie_fd >= 0 && fcntl(cookie_fd, F_SETFD, 0) < 0)) {
+			fprintf(stderr,
+				"gpt-bootcfg: cannot pass the sound server's settings: %m\n");
 			_exit(127);
 		}
 		r = vm_user_drop(&x.user);

@@ -64,8 +64,9 @@ static size_t split_fields(char *line, char **f, size_t max)
 	return n;
 }
 
-/* name -> uid, gid from ROOT/etc/passwd: 1 found, 0 not, -errno. */
-static int lookup_passwd(struct path_cxt *pc, const char *name, uid_t *ret_uid, gid_t *ret_gid)
+/* name -> uid, gid (and home, may be NULL) from ROOT/etc/passwd: 1 found, 0 not, -errno. */
+static int lookup_passwd(struct path_cxt *pc, const char *name, uid_t *ret_uid, gid_t *ret_gid,
+			 char **ret_home)
 {
 	_cleanup_free_ char *text = NULL;
 	char *save = NULL;
@@ -79,11 +80,20 @@ static int lookup_passwd(struct path_cxt *pc, const char *name, uid_t *ret_uid, 
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *f[7];
 		unsigned uid, gid;
+		size_t n = split_fields(line, f, 7);
 
-		if (split_fields(line, f, 7) < 4 || !streq(f[0], name))
+		if (n < 4 || !streq(f[0], name))
 			continue;
 		if (parse_uint(f[2], ID_MAX, &uid) < 0 || parse_uint(f[3], ID_MAX, &gid) < 0)
 			return -EBADMSG;
+		if (ret_home) {
+			/* A short line has none, which is not the same as "/". */
+			if (n < 6 || f[5][0] != '/')
+				return -ENODATA;
+			*ret_home = strdup(f[5]);
+			if (!*ret_home)
+				return -ENOMEM;
+		}
 		*ret_uid = uid;
 		*ret_gid = gid;
 		return 1;
@@ -149,7 +159,7 @@ int vm_user_resolve(struct path_cxt *pc, const struct vm_config *vm, struct vm_u
 		*ret = u;
 		return 0;
 	}
-	r = lookup_passwd(pc, name, &uid, &gid);
+	r = lookup_passwd(pc, name, &uid, &gid, NULL);
 	if (r < 0)
 		return r;
 	if (r == 0 && o->user) {
@@ -702,7 +712,7 @@ int vm_user_lookup(struct path_cxt *pc, const char *name, uid_t *ret_uid, gid_t 
 {
 	uid_t uid;
 	gid_t gid;
-	int r = lookup_passwd(pc, name, &uid, &gid);
+	int r = lookup_passwd(pc, name, &uid, &gid, NULL);
 
 	if (r <= 0)
 		return r;
@@ -710,4 +720,12 @@ int vm_user_lookup(struct path_cxt *pc, const char *name, uid_t *ret_uid, gid_t 
 	if (ret_gid)
 		*ret_gid = gid;
 	return 1;
+}
+
+int vm_user_home(struct path_cxt *pc, const char *name, char **ret)
+{
+	uid_t uid;
+	gid_t gid;
+
+	return lookup_passwd(pc, name, &uid, &gid, ret);
 }

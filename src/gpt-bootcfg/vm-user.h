@@ -85,3 +85,9 @@ int vm_user_plan_warning(struct path_cxt *pc, const struct vm_config *vm, char *
 
 /* name -> uid (and gid, may be NULL) from ROOT/etc/passwd: 1 found, 0 not, -errno. */
 int vm_user_lookup(struct path_cxt *pc, const char *name, uid_t *ret_uid, gid_t *ret_gid);
+
+/*
+ * name's home directory (a host path, absolute) from ROOT/etc/passwd: 1 found, 0 no such
+ * user, -ENODATA when its line has no absolute home, -errno.
+ */
+int vm_user_home(struct path_cxt *pc, const char *name, char **ret);

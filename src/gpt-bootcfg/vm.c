@@ -75,6 +75,7 @@ void vm_ctx_done(struct vm_ctx *x)
 	free(x->mem_path);
 	free(x->user_why);
 	free(x->audio_runtime_dir);
+	vm_audio_cookie_done(&x->audio_cookie);
 	vm_identity_done(&x->id);
 	free(x->pt);
 	if (x->host)

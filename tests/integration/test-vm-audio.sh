@@ -238,9 +238,11 @@ chown -R 1000:1000 "$r/run/user/1000"; chmod 0700 "$r/run/user/1000" "$r/run/use
 refused "not a socket" "$TAP_TMP/qemu-pa" "VM 'snd': audio = pipewire, but '/run/user/1000/pulse/native' is not a socket"
 rm "$r/run/user/1000/pulse/native"
 
-# A stand-in sound server: a listening socket, owned by alice as logind and pipewire make it.
+# A stand-in sound server: a listening socket, owned by alice as logind and pipewire make it,
+# that answers the first command of PulseAudio's protocol (AUTH) with REPLY as pipewire-pulse
+# does for any client (test-vm-audio-server.sh runs the real servers).
 cat >"$TAP_TMP/server.py" <<'PY'
-import os, socket, sys
+import os, socket, struct, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind(sys.argv[1])
 os.chown(sys.argv[1], 1000, 1000)
@@ -250,6 +252,15 @@ if sys.argv[2] == "exit":
 open(sys.argv[1] + ".ready", "w").close()
 while True:
     c, _ = s.accept()
+    d = b""
+    while len(d) < 20 + 276:
+        b = c.recv(4096)
+        if not b:
+            break
+        d += b
+    tag = d[26:30] if len(d) >= 30 else b"\0\0\0\0"
+    body = b"L" + struct.pack(">I", 2) + b"L" + tag + b"L" + struct.pack(">I", 32)
+    c.sendall(struct.pack(">5I", len(body), 0xffffffff, 0, 0, 0) + body)
     c.close()
 PY
 # Reachable for nobody (docs/vm.md), but the server is gone: its socket file stayed.
