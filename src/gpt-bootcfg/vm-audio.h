@@ -85,9 +85,9 @@ int vm_audio_cookie_load(struct path_cxt *pc, const struct vm_options *o,
 void vm_audio_cookie_done(struct vm_audio_cookie *c);
 
 /*
- * The cookie in a sealed memfd (O_CLOEXEC) for QEMU: with the descriptor inherited,
- * PULSE_COOKIE=/proc/self/fd/N makes libpulse read it whichever user QEMU runs as, while
- * the user's own file stays closed to others. Returns the fd or -errno.
+ * The cookie (zeros when c has none) in a sealed memfd (O_CLOEXEC) for QEMU: with the
+ * descriptor inherited, PULSE_COOKIE=/proc/self/fd/N makes libpulse read it whichever user
+ * QEMU runs as, while the user's own file stays closed to others. Returns the fd or -errno.
  */
 int vm_audio_cookie_memfd(const struct vm_audio_cookie *c);
 

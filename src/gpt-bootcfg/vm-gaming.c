@@ -97,12 +97,15 @@ int vm_audio_cookie_env(const struct vm_ctx *x, char **ret_env, int *ret_fd)
 {
 	int fd;
 
-	if (!x->audio_cookie.path)
+	if (!x->in.audio_runtime_dir)
 		return 0;
+	/*
+	 * Without a cookie (pipewire-pulse makes none) the zeros the check sent: libpulse
+	 * would otherwise make one in the runner's HOME, root's home for a root QEMU.
+	 */
 	fd = vm_audio_cookie_memfd(&x->audio_cookie);
 	if (fd < 0)
-		return log_error_errno(fd, "Failed to pass the PulseAudio cookie '%s' to QEMU: %m",
-				       x->audio_cookie.path);
+		return log_error_errno(fd, "Failed to pass the PulseAudio cookie to QEMU: %m");
 	/* The same number in QEMU: the child keeps it across exec. */
 	if (asprintf(ret_env, "PULSE_COOKIE=/proc/self/fd/%d", fd) < 0) {
 		close(fd);

@@ -123,9 +123,9 @@ int vm_audio_load(struct vm_ctx *x);
 int vm_check_audio(struct vm_ctx *x);
 
 /*
- * vm run, after vm_check_audio(): the audio user's cookie for QEMU, "PULSE_COOKIE=..." in
- * *ret_env and the descriptor QEMU inherits (O_CLOEXEC: the child clears it) in *ret_fd:
- * 1, or 0 (nothing to pass) without host audio or without a cookie.
+ * vm run, after vm_check_audio(): the audio user's cookie for QEMU (zeros when there is
+ * none), "PULSE_COOKIE=..." in *ret_env and the descriptor QEMU inherits (O_CLOEXEC: the
+ * child clears it) in *ret_fd: 1, or 0 (nothing to pass) without host audio.
  */
 int vm_audio_cookie_env(const struct vm_ctx *x, char **ret_env, int *ret_fd);
 
