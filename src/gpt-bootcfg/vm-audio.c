@@ -264,20 +264,20 @@ void vm_audio_cookie_done(struct vm_audio_cookie *c)
 
 int vm_audio_cookie_memfd(const struct vm_audio_cookie *c)
 {
-	_cleanup_close_ int fd = memfd_create("pulse-cookie", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	/* QEMU reads it; nobody changes it afterwards. */
+	const int seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL;
+	int fd = memfd_create("pulse-cookie", MFD_CLOEXEC | MFD_ALLOW_SEALING), r;
 	ssize_t n;
 
 	if (fd < 0)
 		return negative_errno();
 	n = write(fd, c->data, VM_AUDIO_COOKIE_SIZE);
-	if (n < 0)
-		return negative_errno();
-	if (n != VM_AUDIO_COOKIE_SIZE)
-		return -EIO;
-	/* QEMU reads it; nobody changes it afterwards. */
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-		return negative_errno();
-	return TAKE_FD(fd);
+	if (n == VM_AUDIO_COOKIE_SIZE && fcntl(fd, F_ADD_SEALS, seals) == 0)
+		return fd;
+	/* A short write sets no errno. */
+	r = n < 0 || n == VM_AUDIO_COOKIE_SIZE ? negative_errno() : -EIO;
+	close(fd);
+	return r;
 }
 
 /*
