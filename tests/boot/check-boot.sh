@@ -1,7 +1,7 @@
 #!/bin/sh
 # check-boot.sh BUILD_DIR [SCENARIO...]: the boot-time claim proven on Debian's own kernel
 # under QEMU (TAP). Scenarios: real builtin mismatch off nested bridge groupmate runtime
-# input (default: all).
+# input usbhost (default: all).
 # Each boots the demo host of qemu-run.sh with the real initramfs made by mkinitramfs with
 # our hook; a scenario differs by kernel arguments and by a small cpio appended to the
 # image (later archives override files of earlier ones). Assertions read the GBTEST lines
@@ -14,7 +14,7 @@ cache=${GPT_BOOTCFG_CACHE:-$TOP/.cache}
 # Per build directory (its whole path: every checkout has a "build"), so that several
 # checkouts or build dirs can run at once.
 work_top=$cache/boot/$(basename "$build")-$(printf '%s' "$build" | cksum | cut -d' ' -f1)
-scenarios=${*:-real builtin mismatch off nested bridge groupmate runtime input}
+scenarios=${*:-real builtin mismatch off nested bridge groupmate runtime input usbhost}
 limit=${GPT_BOOTCFG_BOOT_TIMEOUT:-240}
 
 bail() { echo "Bail out! $*"; exit 1; }
@@ -23,7 +23,7 @@ for t in qemu-system-x86_64 mkinitramfs unshare cpio python3 zstd timeout; do
 done
 [ -x "$build/gpt-bootcfg-claim" ] || bail "$build/gpt-bootcfg-claim not built"
 [ -x "$build/boot/qmp-query" ] || bail "$build/boot/qmp-query not built"
-case " $scenarios " in *" nested "* | *" runtime "* | *" input "*)
+case " $scenarios " in *" nested "* | *" runtime "* | *" input "* | *" usbhost "*)
 	[ -x "$build/gpt-bootcfg" ] || bail "$build/gpt-bootcfg not built (the nested scenario runs it)" ;;
 esac
 case " $scenarios " in *" input "*)
@@ -123,17 +123,35 @@ guest_tools() {
 		"$1/usr/share/seabios" "$1/usr/lib/gbtest" "$1/gbtest" "$1/etc/gpt-bootcfg"
 	_q=$(command -v qemu-system-x86_64)
 	cp "$_q" "$build/gpt-bootcfg" "$1/usr/bin/"
-	cp /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so "$1/usr/lib/x86_64-linux-gnu/qemu/"
+	# Debian's QEMU loads TCG and usb-host (usbhost) from modules of qemu-system-common.
+	_mods="/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so /usr/lib/x86_64-linux-gnu/qemu/hw-usb-host.so"
+	cp $_mods "$1/usr/lib/x86_64-linux-gnu/qemu/"
 	# Debian's QEMU searches /usr/share/seabios for its firmware; q35 also loads the
 	# vapic option ROM (it only warns without it).
 	cp /usr/share/seabios/bios-256k.bin "$1/usr/share/seabios/"
 	mkdir -p "$1/usr/share/qemu" && cp /usr/share/qemu/kvmvapic.bin "$1/usr/share/qemu/"
 	cp "$build/boot/qmp-query" "$1/usr/lib/gbtest/"
 	# Shared libraries by their sonames; /lib is a symlink to usr/lib in the image.
-	for _l in $(ldd "$_q" /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so "$build/gpt-bootcfg" |
+	for _l in $(ldd "$_q" $_mods "$build/gpt-bootcfg" |
 		awk '$2 == "=>" && $3 ~ /^\// {print $3}' | sort -u); do
 		cp -L "$_l" "$1/usr/lib/x86_64-linux-gnu/${_l##*/}"
 	done
+}
+
+# guest_modules DIR MODULE...: the modules with what they need, in load order, from this
+# kernel's own tree (modprobe, as modules_expected), decompressed for the guest's insmod into
+# DIR/gbtest/mod/NAME.ko, their names in DIR/gbtest/modules (built-in ones are not listed).
+guest_modules() {
+	_d=$1 && shift && mkdir -p "$_d/gbtest/mod"
+	for _m in "$@"; do
+		modprobe -d "$kdir" -S "$kver" --show-depends "$_m" || bail "modprobe --show-depends $_m failed ($kver)"
+	done | sed -n 's/^insmod \([^ ]*\).*$/\1/p' | awk '!seen[$0]++' >"$TAP_TMP/guest-mods"
+	while read -r _f; do
+		_n=${_f##*/} && _n=$(echo "${_n%%.ko*}" | tr - _)
+		case $_f in *.xz) xz -dc "$_f" ;; *.zst) zstd -qdc "$_f" ;; *) cat "$_f" ;; esac >"$_d/gbtest/mod/$_n.ko" ||
+			bail "cannot copy $_f"
+		echo "$_n" >>"$_d/gbtest/modules"
+	done <"$TAP_TMP/guest-mods"
 }
 
 targets_claimed() { # NAME
@@ -509,18 +527,7 @@ print("moved3", got["moved3"], "moved4", got["moved4"])' "$TAP_TMP/rt-qmp.json"
 		ov=$TAP_TMP/ov
 		guest_tools "$ov"
 		cp "$build/boot/uinput-kbd" "$ov/usr/lib/gbtest/"
-		# uinput and evdev with what they need, in load order, from this kernel's own
-		# modules (modprobe, as modules_expected); decompressed for the guest's insmod.
-		mkdir -p "$ov/gbtest/mod"
-		for m in uinput evdev; do
-			modprobe -d "$kdir" -S "$kver" --show-depends "$m" || bail "modprobe --show-depends $m failed ($kver)"
-		done | sed -n 's/^insmod \([^ ]*\).*$/\1/p' | awk '!seen[$0]++' >"$TAP_TMP/input-mods"
-		while read -r f; do
-			n=${f##*/} && n=$(echo "${n%%.ko*}" | tr - _)
-			case $f in *.xz) xz -dc "$f" ;; *.zst) zstd -qdc "$f" ;; *) cat "$f" ;; esac >"$ov/gbtest/mod/$n.ko" ||
-				bail "cannot copy $f"
-			echo "$n" >>"$ov/gbtest/modules"
-		done <"$TAP_TMP/input-mods"
+		guest_modules "$ov" uinput evdev
 		echo "# input: modules for the guest: $(tr '\n' ' ' <"$ov/gbtest/modules" 2>/dev/null)"
 		cat >"$ov/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
 # check-boot input: the guest's uinput keyboard handed to a VM through evdev.
@@ -562,7 +569,6 @@ sed 's/^/KBD-ERR /' $d/kbd.err
 mkdir -p /dev/input/by-id && ln -s "../${node##*/}" $link
 echo "link $(readlink -f $link)"
 echo "GRAB before $($kbd grab "$node")"
-echo "T kbd $(cut -d' ' -f1 /proc/uptime)"
 
 timeout 180 gpt-bootcfg vm run kbd >$d/run.log 2>&1 &
 run=$!
@@ -574,7 +580,6 @@ for i in $(seq 90); do
 	sleep 1
 done
 echo "vm running: $running"
-echo "T running $(cut -d' ' -f1 /proc/uptime)"
 if [ $running = yes ]; then
 	pid=$(cat /run/gpt-bootcfg/kbd.pid)
 	echo "HELD $($kbd held "$pid" "$node" 2>&1)"
@@ -649,6 +654,88 @@ print(" ".join(str(json.loads(l)["reply"]["return"]) for l in open(sys.argv[1]))
 		ok "$K input: the keyboard tool ends on SIGTERM, destroying the device" -- \
 			sh -c "grep -qx 'STEP KBD-ERR uinput-kbd: destroyed' '$TAP_TMP/input' && grep -qx 'STEP kbd node gone' '$TAP_TMP/input'"
 		finish input
+		;;
+	usbhost)
+		# [vm] usb-devices on a USB device that is really there: the outer QEMU gives the
+		# guest a keyboard on an xHCI of its own (00:08.0; the claim takes 00:04.0), the guest
+		# loads its USB host and HID drivers, and "vm run" of a VM naming the keyboard's id
+		# and an absent one. usbhost-guest.sh prints what sysfs says of the keyboard; QEMU
+		# must attach exactly that device (its node, its product string), take its interface
+		# from the guest's driver while the VM runs and give it back at "vm stop".
+		ov=$TAP_TMP/ov
+		guest_tools "$ov"
+		guest_modules "$ov" xhci_pci usbhid hid_generic
+		echo "# usbhost: modules for the guest: $(tr '\n' ' ' <"$ov/gbtest/modules" 2>/dev/null)"
+		cp "$here/usbhost-guest.sh" "$ov/gbtest/scenario" && chmod +x "$ov/gbtest/scenario"
+		overlay usbhost "$ov" || bail "usbhost overlay failed"
+		GBTEST_QEMU_EXTRA="-device qemu-xhci,id=gbxhci,addr=08.0 -device usb-kbd,bus=gbxhci.0" \
+			boot usbhost "$work/usbhost.img" "$ARGS"
+		r=$TAP_TMP/usbhost
+		is "$(drv usbhost 0000:00:04.0) $(drv usbhost 0000:00:08.0)" "vfio-pci xhci_hcd" \
+			"$K usbhost: the target xHCI claimed, the guest's own xHCI on xhci_hcd"
+		ok "$K usbhost: xhci_pci, usbhid and hid_generic loaded from the kernel's modules" -- sh -c \
+			"grep -qx 'STEP module xhci_pci loaded' $r && grep -qx 'STEP module usbhid loaded' $r && grep -qx 'STEP module hid_generic loaded' $r"
+		# What the guest kernel says of the keyboard: the expected values of every check below.
+		set -- $(sed -n 's/^STEP USB dev \([0-9]*-1\) id \([0-9a-f]*\):\([0-9a-f]*\) bus \([0-9]*\) addr \([0-9]*\)$/\1 \2 \3 \4 \5/p' "$r")
+		ok "$K usbhost: the keyboard is enumerated behind 00:08.0 (sysfs: port $1, id $2:$3, bus $4, address $5)" -- \
+			test $# = 5
+		udev=${1:-?} vid=${2:-?} pid=${3:-?} bus=${4:-0} addr=${5:-0}
+		product=$(sed -n 's/^STEP USB product //p' "$r")
+		node=$(printf '/dev/bus/usb/%03d/%03d' "$bus" "$addr")
+		is "$(sed -n 's/^STEP USB node //p' "$r")" "$node char" "$K usbhost: its node $node is a character device"
+		is "$(sed -n 's/^STEP IFDRV before //p' "$r")" usbhid "$K usbhost: before the VM, usbhid holds its interface"
+		ok "$K usbhost: vm command exits 0" -- has usbhost "STEP vm command exit 0"
+		ok "$K usbhost: vm command has usb-host for the keyboard's id on the VM's xHCI" -- \
+			has usbhost "STEP CMD     -device usb-host,id=usbhost0,bus=usb.0,vendorid=0x$vid,productid=0x$pid \\"
+		ok "$K usbhost: vm command has usb-host for the absent id" -- \
+			has usbhost "STEP CMD     -device usb-host,id=usbhost1,bus=usb.0,vendorid=0x046d,productid=0xc52b"
+		ok "$K usbhost: vm run reached running" -- sh -c "grep -q '^STEP vm running: yes' $r"
+		is "$(sed -n 's/^STEP RUN .*usb-devices: \([0-9a-f:]*\) .*is not plugged in now.*$/\1/p' "$r" | tr '\n' ' ')" \
+			"046d:c52b " "$K usbhost: vm run warns that only the absent id is not plugged in now"
+		ok "$K usbhost: the warning says QEMU attaches it when it is" -- \
+			sh -c "grep -q '^STEP RUN .*usb-devices: 046d:c52b (/etc/gpt-bootcfg/gpt-bootcfg.conf:[0-9]*:[0-9]*) is not plugged in now; QEMU attaches it when it is$' $r"
+		is "$(sed -n 's/^STEP QEMU user //p' "$r")" 64055 "$K usbhost: QEMU runs as the unprivileged user"
+		is "$(sed -n 's/^STEP NODE before //p;s/^STEP NODE running //p;s/^STEP NODE after //p' "$r" | tr '\n' ' ')" \
+			"0 0 64055 64055 0 0 " "$K usbhost: vm run handed $node to QEMU's user while the VM ran, and gave it back"
+		ok "$K usbhost: QMP answered info usb" -- sh -c "grep -q '^STEP info usb exit 0' $r"
+		sed -n 's/^STEP \({"command":"human-monitor-command".*"info usb"}.*\)$/\1/p' "$r" | tail -n1 >"$TAP_TMP/usbhost-info.json"
+		is "$(python3 -c '
+import json, re, sys
+out = json.loads(open(sys.argv[1]).read())["reply"]["return"]
+for l in out.splitlines():
+    m = re.match(r"\s*Device \d+\.(\d+), Port \S+, Speed .*, Product (.*), ID: usbhost0$", l)
+    if m:
+        print("addressed" if int(m.group(1)) else "unaddressed", m.group(2))' "$TAP_TMP/usbhost-info.json" 2>&1)" \
+			"addressed $product" \
+			"$K usbhost: info usb: usbhost0 has the device's product string ($product), addressed by the VM's firmware"
+		ok "$K usbhost: QMP answered info usbhost and the qom-gets" -- sh -c "grep -q '^STEP qom-get exit 0' $r"
+		sed -n 's/^STEP \({"command":"qom-get".*\)$/\1/p' "$r" >"$TAP_TMP/usbhost-qom.json"
+		is "$(python3 -c '
+import json, sys
+print(" ".join(str(json.loads(l)["reply"]["return"]) for l in open(sys.argv[1])))' "$TAP_TMP/usbhost-qom.json" 2>&1)" \
+			"True False" "$K usbhost: usbhost0 attached, usbhost1 (the absent id) not (qom-get attached)"
+		sed -n 's/^STEP \({"command":"human-monitor-command".*"info usbhost"}.*\)$/\1/p' "$r" >"$TAP_TMP/usbhost-host.json"
+		# One record per host device: "Bus B, Addr A, Port P, Speed S" then
+		# "Class C: USB device VVVV:PPPP, PRODUCT"; those with the keyboard's id.
+		is "$(python3 -c '
+import json, re, sys
+out = json.loads(open(sys.argv[1]).read())["reply"]["return"]
+for m in re.finditer(r"Bus (\d+), Addr (\d+),[^\n]*\n\s*Class \S+: USB device ([0-9a-f:]+), ([^\r\n]*)", out):
+    if m.group(3) == sys.argv[2]:
+        print(*m.groups())' "$TAP_TMP/usbhost-host.json" "$vid:$pid" 2>&1)" \
+			"$bus $addr $vid:$pid $product" \
+			"$K usbhost: info usbhost: QEMU's libusb sees the keyboard at the guest's bus and address, with its product"
+		is "$(sed -n 's/^STEP QEMU FD //p' "$r" | tr '\n' ' ')" "$node " \
+			"$K usbhost: QEMU holds the keyboard's node (bus $bus, address $addr from sysfs) open, and no other"
+		is "$(sed -n 's/^STEP IFDRV running //p' "$r")" usbfs \
+			"$K usbhost: while the VM runs, QEMU (usbfs) holds the interface, not usbhid"
+		ok "$K usbhost: vm stop exits 0" -- has usbhost "STEP vm stop exit 0"
+		ok "$K usbhost: vm run exits 0 when QEMU ends" -- has usbhost "STEP vm run exit 0"
+		ok "$K usbhost: no QEMU left" -- has usbhost "STEP no qemu left"
+		is "$(sed -n 's/^STEP IFDRV after //p' "$r")" usbhid "$K usbhost: after vm stop usbhid holds the interface again"
+		is "$(sed -n 's/^STEP USB after //p' "$r")" "$vid:$pid bus $bus addr $addr" \
+			"$K usbhost: the keyboard is still $udev at the same bus and address"
+		finish usbhost
 		;;
 	bridge)
 		# A bridge in the list is never claimed (issue 14): the host bridge 00:00.0 is
