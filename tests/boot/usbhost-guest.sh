@@ -23,8 +23,8 @@ for n in xhci_pci usbhid hid_generic; do [ -d /sys/module/$n ] && echo "module $
 # The first device behind the root hub of 00:08.0 (its bus is whatever number the kernel
 # gave it), once its interface has a driver: enumeration and probing are asynchronous.
 ifdrv() { l=$(readlink "/sys/bus/usb/devices/$1/driver") && echo "${l##*/}" || echo none; }
-dev= intf=
-for i in $(seq 60); do
+dev='' intf=''
+for _ in $(seq 60); do
 	for r in /sys/bus/pci/devices/0000:00:08.0/usb*; do
 		[ -d "$r" ] || continue
 		b=${r##*/usb}
@@ -70,7 +70,7 @@ sed 's/^/CMD /' $d/command.txt
 timeout 180 gpt-bootcfg vm run usb >$d/run.log 2>&1 &
 run=$!
 running=no
-for i in $(seq 90); do
+for _ in $(seq 90); do
 	timeout 20 gpt-bootcfg vm status usb --json >$d/status.json 2>$d/status.err &&
 		grep -q '"state": "running"' $d/status.json && { running=yes; break; }
 	kill -0 $run 2>/dev/null || break
@@ -83,7 +83,7 @@ if [ $running = yes ]; then
 	echo "NODE running $(ls -ln $node | awk '{print $3, $4}')"
 	# usb-host attaches from a timer after QEMU starts, and SeaBIOS addresses the device on
 	# the VM's xHCI (the address becomes the slot number): poll for both.
-	for i in $(seq 60); do
+	for _ in $(seq 60); do
 		timeout 30 /usr/lib/gbtest/qmp-query $qmp \
 			'human-monitor-command {"command-line":"info usb"}' >$d/info.json 2>$d/qmp.err
 		rc=$?
@@ -108,14 +108,14 @@ if [ $running = yes ]; then
 fi
 timeout 60 gpt-bootcfg vm stop usb --timeout 3 >$d/stop.log 2>&1
 echo "vm stop exit $?"
-for i in $(seq 30); do kill -0 $run 2>/dev/null || break; sleep 1; done
+for _ in $(seq 30); do kill -0 $run 2>/dev/null || break; sleep 1; done
 kill -0 $run 2>/dev/null && { echo "vm run still there: SIGTERM"; kill $run; }
 wait $run
 echo "vm run exit $?"
 left=$(pidof qemu-system-x86_64)
 if [ -n "$left" ]; then echo "qemu left: $left"; kill -9 $left; else echo "no qemu left"; fi
 # QEMU gives the interface back as it quits; probing is asynchronous.
-for i in $(seq 20); do [ "$(ifdrv $intf)" = usbhid ] && break; sleep 1; done
+for _ in $(seq 20); do [ "$(ifdrv $intf)" = usbhid ] && break; sleep 1; done
 echo "IFDRV after $(ifdrv $intf)"
 echo "USB after $(cat $s/idVendor):$(cat $s/idProduct) bus $(cat $s/busnum) addr $(cat $s/devnum)"
 echo "NODE after $(ls -ln $node | awk '{print $3, $4}')"
