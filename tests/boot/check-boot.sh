@@ -658,18 +658,46 @@ print(" ".join(str(json.loads(l)["reply"]["return"]) for l in open(sys.argv[1]))
 	usbhost)
 		# [vm] usb-devices on a USB device that is really there: the outer QEMU gives the
 		# guest a keyboard on an xHCI of its own (00:08.0; the claim takes 00:04.0), the guest
-		# loads its USB host and HID drivers, and "vm run" of a VM naming the keyboard's id
-		# and an absent one. usbhost-guest.sh prints what sysfs says of the keyboard; QEMU
-		# must attach exactly that device (its node, its product string), take its interface
-		# from the guest's driver while the VM runs and give it back at "vm stop".
+		# loads its USB host and HID drivers, and "vm run" (QEMU as an unprivileged user) of
+		# a VM naming the keyboard's id, an absent one and usb-serial's, which is plugged in
+		# while the VM runs. usbhost-guest.sh prints what sysfs says of the devices; QEMU
+		# must attach exactly the keyboard (its node, its product string), take its interface
+		# from the guest's driver while the VM runs and give it back at "vm stop", and attach
+		# the serial adapter once it is plugged in.
 		ov=$TAP_TMP/ov
 		guest_tools "$ov"
 		guest_modules "$ov" xhci_pci usbhid hid_generic
 		echo "# usbhost: modules for the guest: $(tr '\n' ' ' <"$ov/gbtest/modules" 2>/dev/null)"
 		cp "$here/usbhost-guest.sh" "$ov/gbtest/scenario" && chmod +x "$ov/gbtest/scenario"
+		# QEMU's user, and the udev rule that gives it the device plugged in later.
+		printf 'root:x:0:0:root:/root:/bin/sh\ngbqemu:x:64055:64055:gbtest QEMU:/nonexistent:/bin/false\n' \
+			>"$ov/etc/passwd"
+		printf 'root:x:0:\ngbqemu:x:64055:\n' >"$ov/etc/group"
+		mkdir -p "$ov/etc/udev/rules.d"
+		echo 'SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ATTR{idVendor}=="0403", ATTR{idProduct}=="6001", OWNER="64055", GROUP="64055"' \
+			>"$ov/etc/udev/rules.d/70-gbtest-usb.rules"
 		overlay usbhost "$ov" || bail "usbhost overlay failed"
-		GBTEST_QEMU_EXTRA="-device qemu-xhci,id=gbxhci,addr=08.0 -device usb-kbd,bus=gbxhci.0" \
+		# The guest asks on its console once its VM runs: then the outer QEMU's monitor plugs a
+		# usb-serial into the guest's xHCI (the serial log is removed first: an old one
+		# must not trigger it). usb-serial attaches only on an open chardev: not "null".
+		sock=$TAP_TMP/outer.qmp
+		rm -f "$work/usbhost.log" "$sock"
+		(
+			for _ in $(seq "$limit"); do
+				grep -aq 'gbtest-usbhost: plug usb-serial' "$work/usbhost.log" 2>/dev/null && break
+				sleep 1
+			done
+			"$build/boot/qmp-query" "$sock" \
+				'device_add {"driver":"usb-serial","id":"gbplug","bus":"gbxhci.0","chardev":"gbser"}'
+			echo "plug exit $?"
+		) >"$TAP_TMP/usbhost-plug" 2>&1 &
+		plugger=$!
+		GBTEST_QEMU_EXTRA="-device qemu-xhci,id=gbxhci,addr=08.0 -device usb-kbd,bus=gbxhci.0 \
+-chardev file,id=gbser,path=/dev/null -qmp unix:$sock,server=on,wait=off" \
 			boot usbhost "$work/usbhost.img" "$ARGS"
+		# A guest that never asked: the plugger has nothing left to do.
+		kill "$plugger" 2>/dev/null
+		wait "$plugger"
 		r=$TAP_TMP/usbhost
 		is "$(drv usbhost 0000:00:04.0) $(drv usbhost 0000:00:08.0)" "vfio-pci xhci_hcd" \
 			"$K usbhost: the target xHCI claimed, the guest's own xHCI on xhci_hcd"
@@ -689,11 +717,13 @@ print(" ".join(str(json.loads(l)["reply"]["return"]) for l in open(sys.argv[1]))
 		ok "$K usbhost: vm command exits 0" -- has usbhost "STEP vm command exit 0"
 		ok "$K usbhost: vm command has usb-host for the keyboard's id on the VM's xHCI" -- \
 			has usbhost "STEP CMD     -device usb-host,id=usbhost0,bus=usb.0,vendorid=0x$vid,productid=0x$pid \\"
-		ok "$K usbhost: vm command has usb-host for the absent id" -- \
-			has usbhost "STEP CMD     -device usb-host,id=usbhost1,bus=usb.0,vendorid=0x046d,productid=0xc52b"
+		ok "$K usbhost: vm command has usb-host for the absent ids" -- \
+			has usbhost "STEP CMD     -device usb-host,id=usbhost1,bus=usb.0,vendorid=0x046d,productid=0xc52b \\"
+		ok "$K usbhost: vm command has usb-host for the id plugged in later" -- \
+			has usbhost "STEP CMD     -device usb-host,id=usbhost2,bus=usb.0,vendorid=0x0403,productid=0x6001"
 		ok "$K usbhost: vm run reached running" -- sh -c "grep -q '^STEP vm running: yes' $r"
 		is "$(sed -n 's/^STEP RUN .*usb-devices: \([0-9a-f:]*\) .*is not plugged in now.*$/\1/p' "$r" | tr '\n' ' ')" \
-			"046d:c52b " "$K usbhost: vm run warns that only the absent id is not plugged in now"
+			"046d:c52b 0403:6001 " "$K usbhost: vm run warns about the two absent ids, not the keyboard's"
 		ok "$K usbhost: the warning says QEMU attaches it when it is" -- \
 			sh -c "grep -q '^STEP RUN .*usb-devices: 046d:c52b (/etc/gpt-bootcfg/gpt-bootcfg.conf:[0-9]*:[0-9]*) is not plugged in now; QEMU attaches it when it is$' $r"
 		is "$(sed -n 's/^STEP QEMU user //p' "$r")" 64055 "$K usbhost: QEMU runs as the unprivileged user"
@@ -715,7 +745,7 @@ for l in out.splitlines():
 		is "$(python3 -c '
 import json, sys
 print(" ".join(str(json.loads(l)["reply"]["return"]) for l in open(sys.argv[1])))' "$TAP_TMP/usbhost-qom.json" 2>&1)" \
-			"True False" "$K usbhost: usbhost0 attached, usbhost1 (the absent id) not (qom-get attached)"
+			"True False" "$K usbhost: usbhost0 attached, usbhost1 (an absent id) not (qom-get attached)"
 		sed -n 's/^STEP \({"command":"human-monitor-command".*"info usbhost"}.*\)$/\1/p' "$r" >"$TAP_TMP/usbhost-host.json"
 		# One record per host device: "Bus B, Addr A, Port P, Speed S" then
 		# "Class C: USB device VVVV:PPPP, PRODUCT"; those with the keyboard's id.
@@ -731,6 +761,34 @@ for m in re.finditer(r"Bus (\d+), Addr (\d+),[^\n]*\n\s*Class \S+: USB device ([
 			"$K usbhost: QEMU holds the keyboard's node (bus $bus, address $addr from sysfs) open, and no other"
 		is "$(sed -n 's/^STEP IFDRV running //p' "$r")" usbfs \
 			"$K usbhost: while the VM runs, QEMU (usbfs) holds the interface, not usbhid"
+		# The device plugged in while the VM runs: QEMU attaches it (the warning's promise).
+		is "$(cat "$TAP_TMP/usbhost-plug")" '{"command":"device_add","arguments":{"driver":"usb-serial","id":"gbplug","bus":"gbxhci.0","chardev":"gbser"},"reply":{"return": {}}}
+plug exit 0' "$K usbhost: the outer QEMU plugged a usb-serial into the guest's xHCI when asked"
+		kb=$(sed -n 's/^STEP PLUGGED dev \([0-9]*-[0-9]*\) id \([0-9a-f:]*\) bus \([0-9]*\) addr \([0-9]*\)$/\1 \2 \3 \4/p' "$r")
+		read -r pdev pid2 pbus paddr <<-EOF
+			${kb:-? ? 0 0}
+		EOF
+		pnode=$(printf '/dev/bus/usb/%03d/%03d' "$pbus" "$paddr")
+		is "$pid2 $pbus" "0403:6001 $bus" "$K usbhost: it enumerates in the guest ($pdev) with the configured id, on the keyboard's bus"
+		ok "$K usbhost: QMP answered after the plug" -- sh -c "grep -q '^STEP plug qom-get exit 0' $r"
+		sed -n 's/^STEP PLUG-QMP \({"command":"qom-get".*\)$/\1/p' "$r" | tail -n3 >"$TAP_TMP/usbhost-plug.json"
+		is "$(python3 -c '
+import json, sys
+print(" ".join(str(json.loads(l)["reply"]["return"]) for l in open(sys.argv[1])))' "$TAP_TMP/usbhost-plug.json" 2>&1)" \
+			"True False True" "$K usbhost: after the plug, usbhost2 attached too; usbhost1 still not (qom-get attached)"
+		sed -n 's/^STEP PLUG-QMP \({"command":"human-monitor-command".*\)$/\1/p' "$r" >"$TAP_TMP/usbhost-plug-info.json"
+		is "$(python3 -c '
+import json, re, sys
+out = json.loads(open(sys.argv[1]).read())["reply"]["return"]
+for l in out.splitlines():
+    m = re.match(r"\s*Device \d+\.\d+, Port \S+, Speed .*, Product (.*), ID: usbhost2$", l)
+    if m:
+        print(m.group(1))' "$TAP_TMP/usbhost-plug-info.json" 2>&1)" \
+			"$(sed -n 's/^STEP PLUGGED product //p' "$r")" "$K usbhost: info usb: usbhost2 has the plugged device's product string"
+		is "$(sed -n 's/^STEP PLUGGED node //p' "$r")" "$pnode 64055 64055" \
+			"$K usbhost: the udev rule gave its node $pnode to QEMU's user"
+		is "$(sed -n 's/^STEP QEMU FD2 //p' "$r" | LC_ALL=C sort | tr '\n' ' ')" "$(printf '%s\n' "$node" "$pnode" | LC_ALL=C sort | tr '\n' ' ')" \
+			"$K usbhost: QEMU holds both nodes open, and no other"
 		ok "$K usbhost: vm stop exits 0" -- has usbhost "STEP vm stop exit 0"
 		ok "$K usbhost: vm run exits 0 when QEMU ends" -- has usbhost "STEP vm run exit 0"
 		ok "$K usbhost: no QEMU left" -- has usbhost "STEP no qemu left"
