@@ -150,6 +150,12 @@ streams_of() { # KIND CLIENT: how many sink-inputs or source-outputs the client 
 has_streams() { [ "$(streams_of sink-inputs "$1")" -ge 1 ] && [ "$(streams_of source-outputs "$1")" -ge 1 ]; }
 no_streams_of() { [ "$(streams_of sink-inputs "$1")" = 0 ] && [ "$(streams_of source-outputs "$1")" = 0 ]; }
 
+# cookie_fd_holds PID FILE: the descriptor PULSE_COOKIE names in PID's environment holds FILE.
+cookie_fd_holds() {
+	_fd=$(tr '\0' '\n' <"/proc/$1/environ" | sed -n 's|^PULSE_COOKIE=/proc/self/fd/||p')
+	[ -n "$_fd" ] && cmp "/proc/$1/fd/$_fd" "$2"
+}
+
 # run_vm LABEL SERVER QEMU-UID: vm run, the client and its streams, vm stop, all gone.
 run_vm() {
 	_l=$1 _srv=$2 _uid=$3
@@ -173,8 +179,7 @@ run_vm() {
 		sh -c "tr '\\0' '\\n' </proc/$_q/environ | grep -qx 'PULSE_COOKIE=/proc/self/fd/[0-9]*'"
 	if [ "$_srv" = pulseaudio ]; then
 		ok "$_l: the descriptor holds the audio user's cookie" -- \
-			cmp "/proc/$_q/fd/$(tr '\0' '\n' </proc/$_q/environ | sed -n 's|^PULSE_COOKIE=/proc/self/fd/||p')" \
-			"$r/home/au/.config/pulse/cookie"
+			cookie_fd_holds "$_q" "$r/home/au/.config/pulse/cookie"
 	else
 		ok "$_l: pipewire-pulse made no cookie" -- test ! -e "$r/home/au/.config/pulse/cookie"
 	fi
