@@ -2,10 +2,13 @@
 /*
  * Issue 15 items 4 and 5 at the library level: the [host] keys cpu-governor and max-cstate
  * and the [vm] keys audio and audio-user (values, FILE:LINE:COL errors), the C-state
- * kernel parameters per CPU vendor, the host audio options of the QEMU command, and the
+ * kernel parameters per CPU vendor, the host audio options of the QEMU command, the audio
+ * user's PulseAudio cookie below a root and the sealed memfd QEMU reads it from, and the
  * governor of a VM's CPUs set record-first and played back on a sysfs tree below a
  * temporary root, including a write that fails half-way.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -400,12 +403,101 @@ out:
 		printf("# could not remove %s\n", root);
 }
 
+static void put_bytes(const char *root, const char *rel, unsigned char fill, size_t n)
+{
+	char p[4200];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s%s", root, rel);
+	f = fopen(p, "we");
+	if (!f)
+		return;
+	for (size_t i = 0; i < n; i++)
+		fputc(fill, f);
+	fclose(f);
+}
+
+/* The audio user's PulseAudio cookie below a root, and the memfd QEMU gets it in. */
+static void test_audio_cookie(void)
+{
+	char tmpl[] = "/tmp/test-vm-audio.XXXXXX", p[4200];
+	char *root = mkdtemp(tmpl);
+	struct vm_audio_cookie k = {0};
+	struct path_cxt *pc = NULL;
+	struct config *c;
+	unsigned char buf[VM_AUDIO_COOKIE_SIZE + 1];
+	int fd;
+
+	if (!ok(root != NULL, "cookie: temporary root"))
+		return;
+	snprintf(p, sizeof(p), "%s/home/alice/.config/pulse", root);
+	path_cxt_new("/", &pc);
+	path_mkdir_p(pc, p, 0755);
+	snprintf(p, sizeof(p), "%s/etc", root);
+	path_mkdir_p(pc, p, 0755);
+	path_cxt_free(pc);
+	pc = NULL;
+	put(root, "/etc/passwd",
+	    "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:A:/home/alice:/bin/sh\n"
+	    "bob:x:1001:1001\ncarol:x:1002:1002:C:home:/bin/sh\n");
+	if (!is_int(path_cxt_new(root, &pc), 0, "cookie: context"))
+		goto out;
+	c = parse_ok(DEVICES "[vm w]\nmemory = 1G\naudio = pulseaudio\naudio-user = alice\n"
+			     "[vm b]\nmemory = 1G\naudio = pulseaudio\naudio-user = bob\n"
+			     "[vm c]\nmemory = 1G\naudio = pulseaudio\naudio-user = carol\n"
+			     "[vm d]\nmemory = 1G\naudio = pulseaudio\naudio-user = dave\n",
+		     "cookie: vms");
+	if (!c)
+		goto out;
+	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[0]), &k), 0, "cookie: none yet");
+	ok(k.path == NULL, "cookie: no path without one");
+	put_bytes(root, "/home/alice/.config/pulse/cookie", 0xa5, VM_AUDIO_COOKIE_SIZE - 1);
+	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[0]), &k), 0,
+	       "cookie: a file of 255 bytes is none");
+	put_bytes(root, "/home/alice/.pulse-cookie", 0x5a, VM_AUDIO_COOKIE_SIZE);
+	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[0]), &k), 1,
+	       "cookie: ~/.pulse-cookie when ~/.config/pulse/cookie is not one");
+	is_str(k.path, "/home/alice/.pulse-cookie", "cookie: its host path");
+	vm_audio_cookie_done(&k);
+	put_bytes(root, "/home/alice/.config/pulse/cookie", 0xa5, VM_AUDIO_COOKIE_SIZE);
+	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[0]), &k), 1, "cookie: found");
+	is_str(k.path, "/home/alice/.config/pulse/cookie", "cookie: ~/.config/pulse/cookie first");
+	ok(k.data[0] == 0xa5 && k.data[VM_AUDIO_COOKIE_SIZE - 1] == 0xa5, "cookie: its bytes");
+
+	fd = vm_audio_cookie_memfd(&k);
+	if (ok(fd >= 0, "memfd: made")) {
+		ok(pread(fd, buf, sizeof(buf), 0) == VM_AUDIO_COOKIE_SIZE &&
+		       memcmp(buf, k.data, VM_AUDIO_COOKIE_SIZE) == 0,
+		   "memfd: holds the cookie, nothing more");
+		ok(pwrite(fd, "x", 1, 0) < 0 && errno == EPERM, "memfd: sealed against writes");
+		ok(fcntl(fd, F_GETFD) == FD_CLOEXEC,
+		   "memfd: close-on-exec until the child clears it");
+		close(fd);
+	}
+	vm_audio_cookie_done(&k);
+	ok(k.path == NULL && k.data[0] == 0, "cookie: wiped");
+
+	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[1]), &k), 0,
+	       "cookie: a passwd line without a home has none");
+	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[2]), &k), 0,
+	       "cookie: a relative home is no home");
+	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[3]), &k), 0,
+	       "cookie: an unknown user has none");
+	config_free(c);
+out:
+	path_cxt_free(pc);
+	if (nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		printf("# could not remove %s\n", root);
+}
+
 int main(void)
 {
 	test_host_keys();
 	test_cstate_params();
 	test_audio_keys();
 	test_audio_args();
+	/* After the governors: its fault points count from the start of the process. */
 	test_governor();
+	test_audio_cookie();
 	return done_testing();
 }
