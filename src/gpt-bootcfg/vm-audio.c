@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * audio = pipewire|pulseaudio|spice|none and audio-user (vm-audio.h): the keys, the QEMU
- * options of host audio, and the runner's checks of the sound server's socket.
+ * options of host audio, the runner's checks of the sound server (socket and PulseAudio's
+ * authentication, as QEMU's user) and the audio user's cookie for QEMU.
  */
 #include <ctype.h>
 #include <fcntl.h>

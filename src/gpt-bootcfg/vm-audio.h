@@ -11,8 +11,10 @@
  * QEMU 8.1), so PipeWire plays through pipewire-pulse, whose socket is the same.
  *
  * The runner checks before QEMU starts that QEMU has the "pa" driver (Debian: package
- * qemu-system-gui), that the socket exists, and that QEMU's user can reach it and connect
- * to it; QEMU then gets the audio user's XDG_RUNTIME_DIR.
+ * qemu-system-gui), that the socket exists, that QEMU's user can reach it and connect to it,
+ * and that the server accepts that user (PulseAudio takes another user's client only with
+ * the audio user's cookie); QEMU then gets the audio user's XDG_RUNTIME_DIR, and the cookie
+ * on an inherited descriptor (PULSE_COOKIE), whichever user it runs as.
  */
 
 #include <stdbool.h>
