@@ -2,7 +2,6 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "klog.h"
@@ -65,12 +64,4 @@ void klog(int level, const char *fmt, ...)
 	}
 	if (copy_stderr || kmsg_fd < 0)
 		fprintf(stderr, "gpt-bootcfg: %s\n", msg);
-}
-
-double klog_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
