@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "lockfile.h"
@@ -9,8 +10,7 @@
 
 static int vm_lock(struct path_cxt *pc, const char *name, int timeout_ms, pid_t *ret_holder)
 {
-	_cleanup_close_ int fd = -1;
-	int r;
+	int fd, r;
 
 	r = path_mkdir_p(pc, VM_RUN_DIR, 0755);
 	if (r < 0)
@@ -23,13 +23,14 @@ static int vm_lock(struct path_cxt *pc, const char *name, int timeout_ms, pid_t 
 	r = lock_fd_wait(fd, timeout_ms);
 	if (r == -EBUSY && ret_holder)
 		*ret_holder = lock_fd_holder(fd);
-	if (r < 0)
-		return r;
 	/* Who holds it, for the refusal of a second "vm run" (informational only). */
-	r = lock_fd_mark(fd);
-	if (r < 0)
+	if (r >= 0)
+		r = lock_fd_mark(fd);
+	if (r < 0) {
+		close(fd);
 		return r;
-	return TAKE_FD(fd);
+	}
+	return fd;
 }
 
 int vm_lock_take(struct path_cxt *pc, const char *name, pid_t *ret_holder)
