@@ -75,18 +75,7 @@ mount --bind "$r/etc/qemu" /etc/qemu
 ok "the helper's /etc/qemu/bridge.conf is the one apply wrote" -- cmp /etc/qemu/bridge.conf "$r/etc/qemu/bridge.conf"
 
 # vm run in the background; READY=1 comes once QEMU is up (its QMP answered) and pinned.
-cat >"$TAP_TMP/notify.py" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(float(sys.argv[3]))
-open(sys.argv[1] + ".bound", "w").close()
-try:
-    data = s.recv(4096).decode()
-except socket.timeout:
-    data = "TIMEOUT"
-open(sys.argv[2], "w").write(data)
-PY
+write_notify_py "$TAP_TMP/notify.py"
 python3 "$TAP_TMP/notify.py" "$TAP_TMP/notify" "$TAP_TMP/ready" 240 &
 notify_pid=$!
 for _i in $(seq 50); do [ -e "$TAP_TMP/notify.bound" ] && break; sleep 0.1; done
