@@ -8,9 +8,7 @@
 . "$TOP/tests/lib/generator.sh"
 . "$TOP/tests/lib/initramfs.sh"
 need_fixture guide-server
-for t in cpio zstd gzip xz jq; do
-	command -v $t >/dev/null || { echo "Bail out! $t is missing (tests/deps.txt)"; exit 1; }
-done
+need_tools cpio zstd gzip xz jq
 
 K=6.1.0-56-amd64
 R=$(fixture_copy guide-server)

@@ -16,12 +16,7 @@
 
 fx=guide-server
 need_fixture $fx
-for t in qemu-system-x86_64 python3 jq grub-mkstandalone mformat mmd mcopy; do
-	if ! command -v $t >/dev/null; then
-		ok "$t is installed (tests/deps.txt)" -- false
-		done_testing; exit
-	fi
-done
+need_tools qemu-system-x86_64 python3 jq grub-mkstandalone mformat mmd mcopy
 if [ ! -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || [ ! -d /usr/lib/grub/x86_64-efi ]; then
 	ok "OVMF and GRUB's x86_64-efi modules are installed (ovmf, grub-efi-amd64-bin)" -- false
 	done_testing; exit

@@ -14,9 +14,7 @@
 need_fixture guide-server
 
 if [ "${GPT_BOOTCFG_IN_NETNS:-}" != 1 ]; then
-	for t in unshare ip qemu-system-x86_64 python3 jq; do
-		command -v $t >/dev/null || { ok "$t is installed (tests/deps.txt)" -- false; done_testing; exit; }
-	done
+	need_tools unshare ip qemu-system-x86_64 python3 jq
 	rm -rf "$TAP_TMP"
 	# The whole test again inside the new namespaces (TAP output passes through).
 	exec unshare --net --mount env GPT_BOOTCFG_IN_NETNS=1 sh "$0" "$@"
@@ -35,8 +33,7 @@ ok "no /etc/qemu to begin with (nothing allows any bridge)" -- test ! -e /etc/qe
 
 r=$(fixture_copy guide-server)
 ncpu=$(nproc)
-echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/possible"
-echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/online"
+set_cpus "$r" "0-$((ncpu - 1))"
 # The tree stands for this namespace's host: it has the bridge too.
 mkdir -p "$r/sys/class/net/br0/bridge" "$r/etc/gpt-bootcfg"
 cat >"$r/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'

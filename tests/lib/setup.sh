@@ -5,6 +5,8 @@
 #
 # Checks (each failure is one "not ok" and the end of the test, never a skip):
 #   need_fixture NAME           tests/fixtures/NAME must exist
+#   need_tools COMMAND...       each COMMAND is on PATH (a package of tests/deps.txt)
+#   need_cpus N                 at least N CPUs (to pin vCPUs and the emulator apart)
 #   need_qemu_run               qemu-system-x86_64, python3, jq, OVMF and 2 CPUs to pin to
 #
 # Configurations, printed on stdout (the caller redirects or pipes into write_conf):
@@ -49,21 +51,29 @@ need_fixture() {
 	fi
 }
 
-need_qemu_run() {
-	for _t in qemu-system-x86_64 python3 jq; do
-		if ! command -v $_t >/dev/null; then
+need_tools() {
+	for _t in "$@"; do
+		if ! command -v "$_t" >/dev/null; then
 			ok "$_t is installed (tests/deps.txt)" -- false
 			done_testing; exit
 		fi
 	done
+}
+
+need_cpus() {
+	if [ "$(nproc)" -lt "$1" ]; then
+		ok "at least $1 CPUs to pin to" -- false
+		done_testing; exit
+	fi
+}
+
+need_qemu_run() {
+	need_tools qemu-system-x86_64 python3 jq
 	if [ ! -f /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
 		ok "OVMF is installed (package ovmf, tests/deps.txt)" -- false
 		done_testing; exit
 	fi
-	if [ "$(nproc)" -lt 2 ]; then
-		ok "at least 2 CPUs to pin to" -- false
-		done_testing; exit
-	fi
+	need_cpus 2
 }
 
 guide_conf() {
