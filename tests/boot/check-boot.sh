@@ -1,7 +1,7 @@
 #!/bin/sh
 # check-boot.sh BUILD_DIR [SCENARIO...]: the boot-time claim proven on Debian's own kernel
 # under QEMU (TAP). Scenarios: real builtin mismatch off nested bridge groupmate runtime
-# input (default: all).
+# input usbhost (default: all).
 # Each boots the demo host of qemu-run.sh with the real initramfs made by mkinitramfs with
 # our hook; a scenario differs by kernel arguments and by a small cpio appended to the
 # image (later archives override files of earlier ones). Assertions read the GBTEST lines
@@ -14,7 +14,7 @@ cache=${GPT_BOOTCFG_CACHE:-$TOP/.cache}
 # Per build directory (its whole path: every checkout has a "build"), so that several
 # checkouts or build dirs can run at once.
 work_top=$cache/boot/$(basename "$build")-$(printf '%s' "$build" | cksum | cut -d' ' -f1)
-scenarios=${*:-real builtin mismatch off nested bridge groupmate runtime input}
+scenarios=${*:-real builtin mismatch off nested bridge groupmate runtime input usbhost}
 limit=${GPT_BOOTCFG_BOOT_TIMEOUT:-240}
 
 bail() { echo "Bail out! $*"; exit 1; }
@@ -23,7 +23,7 @@ for t in qemu-system-x86_64 mkinitramfs unshare cpio python3 zstd timeout; do
 done
 [ -x "$build/gpt-bootcfg-claim" ] || bail "$build/gpt-bootcfg-claim not built"
 [ -x "$build/boot/qmp-query" ] || bail "$build/boot/qmp-query not built"
-case " $scenarios " in *" nested "* | *" runtime "* | *" input "*)
+case " $scenarios " in *" nested "* | *" runtime "* | *" input "* | *" usbhost "*)
 	[ -x "$build/gpt-bootcfg" ] || bail "$build/gpt-bootcfg not built (the nested scenario runs it)" ;;
 esac
 case " $scenarios " in *" input "*)
@@ -123,17 +123,35 @@ guest_tools() {
 		"$1/usr/share/seabios" "$1/usr/lib/gbtest" "$1/gbtest" "$1/etc/gpt-bootcfg"
 	_q=$(command -v qemu-system-x86_64)
 	cp "$_q" "$build/gpt-bootcfg" "$1/usr/bin/"
-	cp /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so "$1/usr/lib/x86_64-linux-gnu/qemu/"
+	# Debian's QEMU loads TCG and usb-host (usbhost) from modules of qemu-system-common.
+	_mods="/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so /usr/lib/x86_64-linux-gnu/qemu/hw-usb-host.so"
+	cp $_mods "$1/usr/lib/x86_64-linux-gnu/qemu/"
 	# Debian's QEMU searches /usr/share/seabios for its firmware; q35 also loads the
 	# vapic option ROM (it only warns without it).
 	cp /usr/share/seabios/bios-256k.bin "$1/usr/share/seabios/"
 	mkdir -p "$1/usr/share/qemu" && cp /usr/share/qemu/kvmvapic.bin "$1/usr/share/qemu/"
 	cp "$build/boot/qmp-query" "$1/usr/lib/gbtest/"
 	# Shared libraries by their sonames; /lib is a symlink to usr/lib in the image.
-	for _l in $(ldd "$_q" /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so "$build/gpt-bootcfg" |
+	for _l in $(ldd "$_q" $_mods "$build/gpt-bootcfg" |
 		awk '$2 == "=>" && $3 ~ /^\// {print $3}' | sort -u); do
 		cp -L "$_l" "$1/usr/lib/x86_64-linux-gnu/${_l##*/}"
 	done
+}
+
+# guest_modules DIR MODULE...: the modules with what they need, in load order, from this
+# kernel's own tree (modprobe, as modules_expected), decompressed for the guest's insmod into
+# DIR/gbtest/mod/NAME.ko, their names in DIR/gbtest/modules (built-in ones are not listed).
+guest_modules() {
+	_d=$1 && shift && mkdir -p "$_d/gbtest/mod"
+	for _m in "$@"; do
+		modprobe -d "$kdir" -S "$kver" --show-depends "$_m" || bail "modprobe --show-depends $_m failed ($kver)"
+	done | sed -n 's/^insmod \([^ ]*\).*$/\1/p' | awk '!seen[$0]++' >"$TAP_TMP/guest-mods"
+	while read -r _f; do
+		_n=${_f##*/} && _n=$(echo "${_n%%.ko*}" | tr - _)
+		case $_f in *.xz) xz -dc "$_f" ;; *.zst) zstd -qdc "$_f" ;; *) cat "$_f" ;; esac >"$_d/gbtest/mod/$_n.ko" ||
+			bail "cannot copy $_f"
+		echo "$_n" >>"$_d/gbtest/modules"
+	done <"$TAP_TMP/guest-mods"
 }
 
 targets_claimed() { # NAME
@@ -509,18 +527,7 @@ print("moved3", got["moved3"], "moved4", got["moved4"])' "$TAP_TMP/rt-qmp.json"
 		ov=$TAP_TMP/ov
 		guest_tools "$ov"
 		cp "$build/boot/uinput-kbd" "$ov/usr/lib/gbtest/"
-		# uinput and evdev with what they need, in load order, from this kernel's own
-		# modules (modprobe, as modules_expected); decompressed for the guest's insmod.
-		mkdir -p "$ov/gbtest/mod"
-		for m in uinput evdev; do
-			modprobe -d "$kdir" -S "$kver" --show-depends "$m" || bail "modprobe --show-depends $m failed ($kver)"
-		done | sed -n 's/^insmod \([^ ]*\).*$/\1/p' | awk '!seen[$0]++' >"$TAP_TMP/input-mods"
-		while read -r f; do
-			n=${f##*/} && n=$(echo "${n%%.ko*}" | tr - _)
-			case $f in *.xz) xz -dc "$f" ;; *.zst) zstd -qdc "$f" ;; *) cat "$f" ;; esac >"$ov/gbtest/mod/$n.ko" ||
-				bail "cannot copy $f"
-			echo "$n" >>"$ov/gbtest/modules"
-		done <"$TAP_TMP/input-mods"
+		guest_modules "$ov" uinput evdev
 		echo "# input: modules for the guest: $(tr '\n' ' ' <"$ov/gbtest/modules" 2>/dev/null)"
 		cat >"$ov/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
 # check-boot input: the guest's uinput keyboard handed to a VM through evdev.
@@ -534,90 +541,7 @@ input = /dev/input/by-id/gbtest-virtual-keyboard-event-kbd
 input-grab-toggle = scrolllock
 CONF
 		chmod 0644 "$ov/etc/gpt-bootcfg/gpt-bootcfg.conf"
-		cat >"$ov/gbtest/scenario" <<'KBD'
-#!/bin/sh
-export GPT_BOOTCFG_TEST_ACCEL=tcg
-d=/run/gbtest qmp=/run/gpt-bootcfg/kbd.qmp kbd=/usr/lib/gbtest/uinput-kbd
-link=/dev/input/by-id/gbtest-virtual-keyboard-event-kbd
-mkdir -p $d
-while read -r n; do
-	if [ -d /sys/module/$n ]; then
-		echo "module $n was loaded"
-	else
-		insmod /gbtest/mod/$n.ko
-		echo "insmod $n exit $?"
-	fi
-done </gbtest/modules
-for n in uinput evdev; do [ -d /sys/module/$n ] && echo "module $n loaded"; done
-[ -c /dev/uinput ] && echo "uinput node ok"
-# The keyboard lives as long as its stdin (the sleep) or until SIGTERM. The sleep must not
-# hold the report's output open (the report waits for its end), and is ended with the tool.
-sh -c 'echo $$ >/run/gbtest/sleep.pid; exec sleep 600' 2>/dev/null | $kbd create >$d/kbd.node 2>$d/kbd.err &
-kbdpid=$!
-for i in $(seq 30); do [ -s $d/kbd.node ] && break; sleep 1; done
-node=$(cat $d/kbd.node)
-echo "kbd node $node"
-sed 's/^/KBD-ERR /' $d/kbd.err
-[ -c "$node" ] && echo "kbd node is a character device"
-mkdir -p /dev/input/by-id && ln -s "../${node##*/}" $link
-echo "link $(readlink -f $link)"
-echo "GRAB before $($kbd grab "$node")"
-echo "T kbd $(cut -d' ' -f1 /proc/uptime)"
-
-timeout 180 gpt-bootcfg vm run kbd >$d/run.log 2>&1 &
-run=$!
-running=no
-for i in $(seq 90); do
-	timeout 20 gpt-bootcfg vm status kbd --json >$d/status.json 2>$d/status.err &&
-		grep -q '"state": "running"' $d/status.json && { running=yes; break; }
-	kill -0 $run 2>/dev/null || break
-	sleep 1
-done
-echo "vm running: $running"
-echo "T running $(cut -d' ' -f1 /proc/uptime)"
-if [ $running = yes ]; then
-	pid=$(cat /run/gpt-bootcfg/kbd.pid)
-	echo "HELD $($kbd held "$pid" "$node" 2>&1)"
-	timeout 30 /usr/lib/gbtest/qmp-query $qmp \
-		'qom-get {"path":"/objects/input0","property":"evdev"}' \
-		'qom-get {"path":"/objects/input0","property":"grab_all"}' \
-		'qom-get {"path":"/objects/input0","property":"repeat"}' \
-		'qom-get {"path":"/objects/input0","property":"grab-toggle"}' >$d/qom.json 2>$d/qom.err
-	echo "qom-get exit $?"
-	cat $d/qom.json
-	sed 's/^/QMP-ERR /' $d/qom.err
-	echo "GRAB running $($kbd grab "$node" 2>&1)"
-fi
-timeout 60 gpt-bootcfg vm stop kbd --timeout 3 >$d/stop.log 2>&1
-echo "vm stop exit $?"
-for i in $(seq 30); do kill -0 $run 2>/dev/null || break; sleep 1; done
-kill -0 $run 2>/dev/null && { echo "vm run still there: SIGTERM"; kill $run; }
-wait $run
-echo "vm run exit $?"
-left=$(pidof qemu-system-x86_64)
-if [ -n "$left" ]; then echo "qemu left: $left"; kill -9 $left; else echo "no qemu left"; fi
-# The last steps poll with kill -0 and read files: a hanging tool must not keep the guest
-# from its report.
-gone() { # PID: 0 once it has ended (20 s at most)
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-		kill -0 $1 2>/dev/null || return 0
-		sleep 1
-	done
-	return 1
-}
-$kbd grab "$node" >$d/grab2.out 2>&1 &
-g=$!
-gone $g || { echo "grab hangs"; kill -9 $g; }
-echo "GRAB stopped $(cat $d/grab2.out)"
-kill $kbdpid
-gone $kbdpid || { echo "kbd still there"; kill -9 $kbdpid; }
-kill "$(cat $d/sleep.pid)"
-sed 's/^/KBD-ERR /' $d/kbd.err
-[ -e "$node" ] && echo "kbd node left" || echo "kbd node gone"
-sed 's/^/RUN /' $d/run.log
-sed 's/^/STOP /' $d/stop.log
-KBD
-		chmod +x "$ov/gbtest/scenario"
+		cp "$here/input-guest.sh" "$ov/gbtest/scenario" && chmod +x "$ov/gbtest/scenario"
 		overlay input "$ov" || bail "input overlay failed"
 		boot input "$work/input.img" ""
 		ok "$K input: uinput and evdev loaded from the kernel's modules" -- \
@@ -649,6 +573,148 @@ print(" ".join(str(json.loads(l)["reply"]["return"]) for l in open(sys.argv[1]))
 		ok "$K input: the keyboard tool ends on SIGTERM, destroying the device" -- \
 			sh -c "grep -qx 'STEP KBD-ERR uinput-kbd: destroyed' '$TAP_TMP/input' && grep -qx 'STEP kbd node gone' '$TAP_TMP/input'"
 		finish input
+		;;
+	usbhost)
+		# [vm] usb-devices on a USB device that is really there: the outer QEMU gives the
+		# guest a keyboard on an xHCI of its own (00:08.0; the claim takes 00:04.0), the guest
+		# loads its USB host and HID drivers, and "vm run" (QEMU as an unprivileged user) of
+		# a VM naming the keyboard's id, an absent one and usb-serial's, which is plugged in
+		# while the VM runs. usbhost-guest.sh prints what sysfs says of the devices; QEMU
+		# must attach exactly the keyboard (its node, its product string), take its interface
+		# from the guest's driver while the VM runs and give it back at "vm stop", and attach
+		# the serial adapter once it is plugged in.
+		ov=$TAP_TMP/ov
+		guest_tools "$ov"
+		guest_modules "$ov" xhci_pci usbhid hid_generic
+		echo "# usbhost: modules for the guest: $(tr '\n' ' ' <"$ov/gbtest/modules" 2>/dev/null)"
+		cp "$here/usbhost-guest.sh" "$ov/gbtest/scenario" && chmod +x "$ov/gbtest/scenario"
+		# QEMU's user, and the udev rule that gives it the device plugged in later.
+		printf 'root:x:0:0:root:/root:/bin/sh\ngbqemu:x:64055:64055:gbtest QEMU:/nonexistent:/bin/false\n' \
+			>"$ov/etc/passwd"
+		printf 'root:x:0:\ngbqemu:x:64055:\n' >"$ov/etc/group"
+		mkdir -p "$ov/etc/udev/rules.d"
+		echo 'SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ATTR{idVendor}=="0403", ATTR{idProduct}=="6001", OWNER="64055", GROUP="64055"' \
+			>"$ov/etc/udev/rules.d/70-gbtest-usb.rules"
+		overlay usbhost "$ov" || bail "usbhost overlay failed"
+		# The guest asks on its console once its VM runs: then the outer QEMU's monitor plugs a
+		# usb-serial into the guest's xHCI (the serial log is removed first: an old one
+		# must not trigger it). usb-serial attaches only on an open chardev: not "null".
+		sock=$TAP_TMP/outer.qmp
+		rm -f "$work/usbhost.log" "$sock"
+		(
+			for _ in $(seq "$limit"); do
+				grep -aq 'gbtest-usbhost: plug usb-serial' "$work/usbhost.log" 2>/dev/null && break
+				sleep 1
+			done
+			"$build/boot/qmp-query" "$sock" \
+				'device_add {"driver":"usb-serial","id":"gbplug","bus":"gbxhci.0","chardev":"gbser"}'
+			echo "plug exit $?"
+		) >"$TAP_TMP/usbhost-plug" 2>&1 &
+		plugger=$!
+		GBTEST_QEMU_EXTRA="-device qemu-xhci,id=gbxhci,addr=08.0 -device usb-kbd,bus=gbxhci.0 \
+-chardev file,id=gbser,path=/dev/null -qmp unix:$sock,server=on,wait=off" \
+			boot usbhost "$work/usbhost.img" "$ARGS"
+		# A guest that never asked: the plugger has nothing left to do.
+		kill "$plugger" 2>/dev/null
+		wait "$plugger"
+		r=$TAP_TMP/usbhost
+		is "$(drv usbhost 0000:00:04.0) $(drv usbhost 0000:00:08.0)" "vfio-pci xhci_hcd" \
+			"$K usbhost: the target xHCI claimed, the guest's own xHCI on xhci_hcd"
+		ok "$K usbhost: xhci_pci, usbhid and hid_generic loaded from the kernel's modules" -- sh -c \
+			"grep -qx 'STEP module xhci_pci loaded' $r && grep -qx 'STEP module usbhid loaded' $r && grep -qx 'STEP module hid_generic loaded' $r"
+		# What the guest kernel says of the keyboard: the expected values of every check below.
+		kb=$(sed -n 's/^STEP USB dev \([0-9]*-1\) id \([0-9a-f]*\):\([0-9a-f]*\) bus \([0-9]*\) addr \([0-9]*\)$/\1 \2 \3 \4 \5/p' "$r")
+		read -r udev vid pid bus addr <<-EOF
+			${kb:-? ? ? 0 0}
+		EOF
+		ok "$K usbhost: the keyboard is enumerated behind 00:08.0 (sysfs: port $udev, id $vid:$pid, bus $bus, address $addr)" -- \
+			test -n "$kb"
+		product=$(sed -n 's/^STEP USB product //p' "$r")
+		node=$(printf '/dev/bus/usb/%03d/%03d' "$bus" "$addr")
+		is "$(sed -n 's/^STEP USB node //p' "$r")" "$node char" "$K usbhost: its node $node is a character device"
+		is "$(sed -n 's/^STEP IFDRV before //p' "$r")" usbhid "$K usbhost: before the VM, usbhid holds its interface"
+		ok "$K usbhost: vm command exits 0" -- has usbhost "STEP vm command exit 0"
+		ok "$K usbhost: vm command has usb-host for the keyboard's id on the VM's xHCI" -- \
+			has usbhost "STEP CMD     -device usb-host,id=usbhost0,bus=usb.0,vendorid=0x$vid,productid=0x$pid \\"
+		ok "$K usbhost: vm command has usb-host for the absent ids" -- \
+			has usbhost "STEP CMD     -device usb-host,id=usbhost1,bus=usb.0,vendorid=0x046d,productid=0xc52b \\"
+		ok "$K usbhost: vm command has usb-host for the id plugged in later" -- \
+			has usbhost "STEP CMD     -device usb-host,id=usbhost2,bus=usb.0,vendorid=0x0403,productid=0x6001"
+		ok "$K usbhost: vm run reached running" -- sh -c "grep -q '^STEP vm running: yes' $r"
+		is "$(sed -n 's/^STEP RUN .*usb-devices: \([0-9a-f:]*\) .*is not plugged in now.*$/\1/p' "$r" | tr '\n' ' ')" \
+			"046d:c52b 0403:6001 " "$K usbhost: vm run warns about the two absent ids, not the keyboard's"
+		ok "$K usbhost: the warning says QEMU attaches it when it is" -- \
+			sh -c "grep -q '^STEP RUN .*usb-devices: 046d:c52b (/etc/gpt-bootcfg/gpt-bootcfg.conf:[0-9]*:[0-9]*) is not plugged in now; QEMU attaches it when it is$' $r"
+		is "$(sed -n 's/^STEP QEMU user //p' "$r")" 64055 "$K usbhost: QEMU runs as the unprivileged user"
+		is "$(sed -n 's/^STEP NODE before //p;s/^STEP NODE running //p;s/^STEP NODE after //p' "$r" | tr '\n' ' ')" \
+			"0 0 64055 64055 0 0 " "$K usbhost: vm run handed $node to QEMU's user while the VM ran, and gave it back"
+		ok "$K usbhost: QMP answered info usb" -- sh -c "grep -q '^STEP info usb exit 0' $r"
+		sed -n 's/^STEP \({"command":"human-monitor-command".*"info usb"}.*\)$/\1/p' "$r" | tail -n1 >"$TAP_TMP/usbhost-info.json"
+		is "$(python3 -c '
+import json, re, sys
+out = json.loads(open(sys.argv[1]).read())["reply"]["return"]
+for l in out.splitlines():
+    m = re.match(r"\s*Device \d+\.(\d+), Port \S+, Speed .*, Product (.*), ID: usbhost0$", l)
+    if m:
+        print("addressed" if int(m.group(1)) else "unaddressed", m.group(2))' "$TAP_TMP/usbhost-info.json" 2>&1)" \
+			"addressed $product" \
+			"$K usbhost: info usb: usbhost0 has the device's product string ($product), addressed by the VM's firmware"
+		ok "$K usbhost: QMP answered info usbhost and the qom-gets" -- sh -c "grep -q '^STEP qom-get exit 0' $r"
+		sed -n 's/^STEP \({"command":"qom-get".*\)$/\1/p' "$r" >"$TAP_TMP/usbhost-qom.json"
+		is "$(python3 -c '
+import json, sys
+print(" ".join(str(json.loads(l)["reply"]["return"]) for l in open(sys.argv[1])))' "$TAP_TMP/usbhost-qom.json" 2>&1)" \
+			"True False" "$K usbhost: usbhost0 attached, usbhost1 (an absent id) not (qom-get attached)"
+		sed -n 's/^STEP \({"command":"human-monitor-command".*"info usbhost"}.*\)$/\1/p' "$r" >"$TAP_TMP/usbhost-host.json"
+		# One record per host device: "Bus B, Addr A, Port P, Speed S" then
+		# "Class C: USB device VVVV:PPPP, PRODUCT"; those with the keyboard's id.
+		is "$(python3 -c '
+import json, re, sys
+out = json.loads(open(sys.argv[1]).read())["reply"]["return"]
+for m in re.finditer(r"Bus (\d+), Addr (\d+),[^\n]*\n\s*Class \S+: USB device ([0-9a-f:]+), ([^\r\n]*)", out):
+    if m.group(3) == sys.argv[2]:
+        print(*m.groups())' "$TAP_TMP/usbhost-host.json" "$vid:$pid" 2>&1)" \
+			"$bus $addr $vid:$pid $product" \
+			"$K usbhost: info usbhost: QEMU's libusb sees the keyboard at the guest's bus and address, with its product"
+		is "$(sed -n 's/^STEP QEMU FD //p' "$r" | tr '\n' ' ')" "$node " \
+			"$K usbhost: QEMU holds the keyboard's node (bus $bus, address $addr from sysfs) open, and no other"
+		is "$(sed -n 's/^STEP IFDRV running //p' "$r")" usbfs \
+			"$K usbhost: while the VM runs, QEMU (usbfs) holds the interface, not usbhid"
+		# The device plugged in while the VM runs: QEMU attaches it (the warning's promise).
+		is "$(cat "$TAP_TMP/usbhost-plug")" '{"command":"device_add","arguments":{"driver":"usb-serial","id":"gbplug","bus":"gbxhci.0","chardev":"gbser"},"reply":{"return": {}}}
+plug exit 0' "$K usbhost: the outer QEMU plugged a usb-serial into the guest's xHCI when asked"
+		kb=$(sed -n 's/^STEP PLUGGED dev \([0-9]*-[0-9]*\) id \([0-9a-f:]*\) bus \([0-9]*\) addr \([0-9]*\)$/\1 \2 \3 \4/p' "$r")
+		read -r pdev pid2 pbus paddr <<-EOF
+			${kb:-? ? 0 0}
+		EOF
+		pnode=$(printf '/dev/bus/usb/%03d/%03d' "$pbus" "$paddr")
+		is "$pid2 $pbus" "0403:6001 $bus" "$K usbhost: it enumerates in the guest ($pdev) with the configured id, on the keyboard's bus"
+		ok "$K usbhost: QMP answered after the plug" -- sh -c "grep -q '^STEP plug qom-get exit 0' $r"
+		sed -n 's/^STEP PLUG-QMP \({"command":"qom-get".*\)$/\1/p' "$r" | tail -n3 >"$TAP_TMP/usbhost-plug.json"
+		is "$(python3 -c '
+import json, sys
+print(" ".join(str(json.loads(l)["reply"]["return"]) for l in open(sys.argv[1])))' "$TAP_TMP/usbhost-plug.json" 2>&1)" \
+			"True False True" "$K usbhost: after the plug, usbhost2 attached too; usbhost1 still not (qom-get attached)"
+		sed -n 's/^STEP PLUG-QMP \({"command":"human-monitor-command".*\)$/\1/p' "$r" >"$TAP_TMP/usbhost-plug-info.json"
+		is "$(python3 -c '
+import json, re, sys
+out = json.loads(open(sys.argv[1]).read())["reply"]["return"]
+for l in out.splitlines():
+    m = re.match(r"\s*Device \d+\.\d+, Port \S+, Speed .*, Product (.*), ID: usbhost2$", l)
+    if m:
+        print(m.group(1))' "$TAP_TMP/usbhost-plug-info.json" 2>&1)" \
+			"$(sed -n 's/^STEP PLUGGED product //p' "$r")" "$K usbhost: info usb: usbhost2 has the plugged device's product string"
+		is "$(sed -n 's/^STEP PLUGGED node //p' "$r")" "$pnode 64055 64055" \
+			"$K usbhost: the udev rule gave its node $pnode to QEMU's user"
+		is "$(sed -n 's/^STEP QEMU FD2 //p' "$r" | LC_ALL=C sort | tr '\n' ' ')" "$(printf '%s\n' "$node" "$pnode" | LC_ALL=C sort | tr '\n' ' ')" \
+			"$K usbhost: QEMU holds both nodes open, and no other"
+		ok "$K usbhost: vm stop exits 0" -- has usbhost "STEP vm stop exit 0"
+		ok "$K usbhost: vm run exits 0 when QEMU ends" -- has usbhost "STEP vm run exit 0"
+		ok "$K usbhost: no QEMU left" -- has usbhost "STEP no qemu left"
+		is "$(sed -n 's/^STEP IFDRV after //p' "$r")" usbhid "$K usbhost: after vm stop usbhid holds the interface again"
+		is "$(sed -n 's/^STEP USB after //p' "$r")" "$vid:$pid bus $bus addr $addr" \
+			"$K usbhost: the keyboard is still $udev at the same bus and address"
+		finish usbhost
 		;;
 	bridge)
 		# A bridge in the list is never claimed (issue 14): the host bridge 00:00.0 is
