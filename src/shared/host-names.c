@@ -9,8 +9,10 @@ static void pci_quiet(char *msg _unused_, ...)
 {
 }
 
-/* The attribute, not _Noreturn: clang makes only the attribute part of the function type libpci
- * declares. */
+/*
+ * The attribute, not _Noreturn: clang makes only the attribute part of the function type
+ * libpci declares.
+ */
 static void __attribute__((noreturn)) pci_fatal(char *msg _unused_, ...)
 {
 	/* libpci calls this only when malloc fails inside it and cannot unwind. */
