@@ -271,6 +271,8 @@ ok "a file of its own: the memory there, even with /dev/kvmfr0 on the host" -- \
 "$GPT_BOOTCFG" --root "$r" vm command --json win10 >"$TAP_TMP/cmd.json"
 ok "a file of its own: the other VM keeps the default (kvmfr0 here)" -- \
 	has_arg "memory-backend-file,id=looking-glass,share=on,mem-path=/dev/kvmfr0,size=32M"
+"$GPT_BOOTCFG" --root "$r" vm export lin --libvirt >"$TAP_TMP/lin.xml" 2>"$TAP_TMP/err"
+ok "a file of its own: libvirt's <shmem> takes its name" -- grep -qF "<shmem name='looking-glass-lin'>" "$TAP_TMP/lin.xml"
 
 # ---- kvmfr: the module's static_size_mb must hold looking-glass ----
 r=$(make_root)
