@@ -511,3 +511,53 @@ int vm_usb_nodes(struct path_cxt *pc, const struct vm_options *o, char ***ret)
 	*ret = TAKE_PTR(nodes);
 	return 0;
 }
+
+/* What may stand between the quotes of a udev rule: a user name as the parser took it. */
+static bool udev_safe_name(const char *s)
+{
+	return *s && strlen(s) <= 32 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+		   strlen(s);
+}
+
+int vm_usb_udev_rules(struct path_cxt *pc, const struct config *c, char **ret)
+{
+	_cleanup_strbuf_ struct strbuf b = STRBUF_INIT;
+	bool any = false;
+
+	for (size_t i = 0; i < c->n_vms; i++) {
+		const struct vm_config *vm = c->vms[i];
+		const struct vm_gaming *g = vm_gaming(vm_options(vm));
+		struct vm_user u = {0};
+		int r;
+
+		if (!g || !g->n_usb)
+			continue;
+		/* Whom vm run would start QEMU as; a missing user is vm run's refusal to make. */
+		r = vm_user_resolve(pc, vm, &u, NULL);
+		if (r == -ENOENT || r == -EPERM)
+			continue;
+		if (r < 0)
+			return r;
+		if (u.uid == 0 || !udev_safe_name(u.name)) {
+			vm_user_done(&u);
+			continue;
+		}
+		strbuf_printf(&b, "%s# [vm %s]: usb-devices for QEMU's user %s\n", any ? "\n" : "",
+			      vm->name, u.name);
+		for (size_t j = 0; j < g->n_usb; j++)
+			strbuf_printf(&b,
+				      "SUBSYSTEM==\"usb\", ENV{DEVTYPE}==\"usb_device\", "
+				      "ATTR{idVendor}==\"%04x\", ATTR{idProduct}==\"%04x\", "
+				      "OWNER=\"%s\"\n",
+				      g->usb[j].vendor, g->usb[j].product, u.name);
+		any = true;
+		vm_user_done(&u);
+	}
+	if (b.err)
+		return b.err;
+	*ret = NULL;
+	if (!any)
+		return 0;
+	return strbuf_steal(&b, ret);
+}

@@ -87,3 +87,14 @@ int vm_gaming_plan_findings(struct path_cxt *pc, const struct config *c, char **
  * empty): what an unprivileged QEMU must be able to open to attach them at its start.
  */
 int vm_usb_nodes(struct path_cxt *pc, const struct vm_options *o, char ***ret);
+
+/* The udev rules for the USB devices of the VMs (a managed file, managed.h). */
+#define VM_USB_RULES_PATH "/etc/udev/rules.d/70-gpt-bootcfg-usb.rules"
+
+/*
+ * The body of VM_USB_RULES_PATH: for each VM with usb-devices whose QEMU runs unprivileged
+ * (vm_user_resolve(): user =, or VM_USER_DEFAULT when it exists), one rule per id making
+ * the /dev/bus/usb node of such a device, whenever it is plugged in, that user's. After
+ * udev's 50-udev-default.rules (which sets the mode). *ret is NULL when no VM needs one.
+ */
+int vm_usb_udev_rules(struct path_cxt *pc, const struct config *c, char **ret);
