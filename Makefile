@@ -40,7 +40,7 @@ CLI_SRC := $(sort $(wildcard src/gpt-bootcfg/*.c))
 CLAIM_SRC := $(sort $(wildcard src/claim/*.c))
 # The claim binary is libc-only: it may use only these shared files.
 CLAIM_SHARED_SRC := src/shared/path.c src/shared/path-root.c src/shared/pci.c src/shared/strbuf.c \
-	src/shared/proc-cmdline.c src/shared/strv-util.c src/shared/claim-ops.c \
+	src/shared/proc-cmdline.c src/shared/strv-util.c src/shared/claim-ops.c src/shared/time-util.c src/shared/fd-util.c \
 	$(wildcard src/shared/claimlist.c)
 UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
 

@@ -3,7 +3,7 @@
 #
 #   make fuzz [FUZZ_SECONDS=60] [FUZZ_RUNS=N] [FUZZ_TARGETS="pci ..."]
 #   make fuzz-smoke     replay the seed corpora, then a few seconds per target (in make check)
-#   make lint           cppcheck and clang-tidy (.clang-tidy) over src/
+#   make lint           cppcheck and clang-tidy (.clang-tidy) over src/ and the C test tools
 #   make coverage       line coverage of src/ from the unit and integration tests (gcovr)
 #   make bench          the benchmark table (bench/run.sh)
 
@@ -84,7 +84,10 @@ fuzz-smoke: fuzz-cc fuzz-build
 # --- Static analysis --------------------------------------------------------------------
 CPPCHECK ?= cppcheck
 CLANG_TIDY ?= clang-tidy
-LINT_SRC = $(sort $(wildcard src/*/*.c))
+# The C test tools are held to the same rules: they run as root inside the boot guests
+# (qmp-query, uinput-kbd) or inside every apply --now test (fakesysfs, LD_PRELOAD).
+LINT_TOOLS := tests/boot/qmp-query.c tests/boot/uinput-kbd.c tests/lib/fakesysfs.c
+LINT_SRC = $(sort $(wildcard src/*/*.c)) $(LINT_TOOLS)
 LINT_DEFS := -D_GNU_SOURCE -DVERSION='"$(VERSION)"' -DPKGLIBDIR='"$(PKGLIBDIR)"'
 # cppcheck suppressions, all by id and each for a reason:
 # - memleak, resourceLeak: cppcheck 2.10 does not run __attribute__((cleanup)) handlers, so
@@ -101,13 +104,13 @@ CPPCHECK_FLAGS := -q --std=c11 --enable=warning,style,performance,portability \
 lint: lint-cppcheck lint-clang-tidy
 
 lint-cppcheck:
-	$(if $(Q),@echo "  CPPCHECK src/ fuzz/")
+	$(if $(Q),@echo "  CPPCHECK src/ fuzz/ $(LINT_TOOLS)")
 	$(Q)command -v $(CPPCHECK) >/dev/null || { echo "lint: $(CPPCHECK) not installed" >&2; exit 1; }
-	$(Q)$(CPPCHECK) $(CPPCHECK_FLAGS) src/ fuzz/
+	$(Q)$(CPPCHECK) $(CPPCHECK_FLAGS) src/ fuzz/ $(LINT_TOOLS)
 
 # One clang-tidy per file, in parallel; the configuration is .clang-tidy.
 lint-clang-tidy:
-	$(if $(Q),@echo "  CLANG-TIDY src/")
+	$(if $(Q),@echo "  CLANG-TIDY src/ $(LINT_TOOLS)")
 	$(Q)command -v $(CLANG_TIDY) >/dev/null || { echo "lint: $(CLANG_TIDY) not installed" >&2; exit 1; }
 	$(Q)printf '%s\n' $(LINT_SRC) | xargs -P$$(nproc) -I{} $(CLANG_TIDY) --quiet {} -- \
 		-std=gnu17 -Wall -Wextra $(LINT_DEFS) -Isrc/shared $(LIB_CFLAGS) 2>/dev/null

@@ -16,6 +16,7 @@
 #include "modload.h"
 #include "path.h"
 #include "pci.h"
+#include "time-util.h"
 
 #define DEFAULT_LIST "/etc/gpt-bootcfg/claim.list"
 #define VFIO_DRIVER "vfio-pci"
@@ -151,7 +152,7 @@ static bool ensure_vfio(struct claim_state *st)
 		st->vfio_ready = true;
 		return true;
 	}
-	t0 = klog_now_ms();
+	t0 = now_ms_exact();
 	r = modload_resolve(st->pc, st->opt->kver, VFIO_DRIVER, &order);
 	if (r < 0) {
 		klog(KLOG_ERR, "vfio-pci is not registered and not in /lib/modules/%s/modules.dep: %s",
@@ -174,7 +175,7 @@ static bool ensure_vfio(struct claim_state *st)
 		st->vfio_ready = st->opt->dry_run;
 		return st->vfio_ready;
 	}
-	klog(KLOG_INFO, "loaded %s in %.1f ms", strbuf_str(&names), klog_now_ms() - t0);
+	klog(KLOG_INFO, "loaded %s in %.1f ms", strbuf_str(&names), now_ms_exact() - t0);
 	st->vfio_ready = path_exists(st->pc, "/sys/bus/pci/drivers/%s", VFIO_DRIVER) > 0;
 	if (!st->vfio_ready)
 		klog(KLOG_ERR, "vfio-pci still not registered after loading it");
@@ -210,7 +211,7 @@ static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 	_cleanup_free_ char *drv = NULL;
 	struct claim_bind_result res;
 	char a[PCI_ADDR_STRLEN], why[256];
-	double t0 = klog_now_ms();
+	double t0 = now_ms_exact();
 	int r;
 
 	pci_addr_format(&e->addr, a);
@@ -265,7 +266,7 @@ static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 		return false;
 	}
 	claim_log_device(KLOG_INFO, CLAIM_RESULT_CLAIMED, a, "claimed for vfio-pci in %.2f ms (%s)",
-			 klog_now_ms() - t0, res.acts);
+			 now_ms_exact() - t0, res.acts);
 	return true;
 }
 
@@ -323,7 +324,7 @@ int main(int argc, char **argv)
 		return EXIT_BAD_LIST;
 	}
 	klog_open(pc, opt.to_stderr);
-	t0 = klog_now_ms();
+	t0 = now_ms_exact();
 
 	r = path_read_full(pc, &cmdline, NULL, "/proc/cmdline");
 	if (r < 0)
@@ -369,7 +370,7 @@ int main(int argc, char **argv)
 
 	klog(KLOG_INFO, "%u of %zu device%s on vfio-pci%s in %.1f ms", claimed, list.n_entries,
 	     list.n_entries == 1 ? "" : "s", opt.dry_run ? " (dry run)" : "",
-	     klog_now_ms() - t0);
+	     now_ms_exact() - t0);
 	/* A dry run claimed nothing: "status" must not read it as the boot's claim. */
 	if (!opt.dry_run)
 		claim_log_write(pc);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "claimlog.h"
+#include "fd-util.h"
 #include "klog.h"
 #include "strbuf.h"
 
@@ -23,21 +24,6 @@ void claim_log_device(int level, enum claim_result r, const char *address, const
 	klog(level, "%s: %s", address, msg);
 	if (pci_addr_parse(address, &a) == 0)
 		claim_log_format(&records, &a, r, msg);
-}
-
-static int write_all(int fd, const char *s, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, s, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return negative_errno();
-		s += k;
-		n -= (size_t)k;
-	}
-	return 0;
 }
 
 void claim_log_write(struct path_cxt *pc)
@@ -67,10 +53,10 @@ void claim_log_write(struct path_cxt *pc)
 		r = negative_errno();
 		goto fail;
 	}
-	r = write_all(fd, "# gpt-bootcfg-claim: ADDRESS RESULT MESSAGE (claimlist.h)\n",
+	r = fd_write_full(fd, "# gpt-bootcfg-claim: ADDRESS RESULT MESSAGE (claimlist.h)\n",
 		      strlen("# gpt-bootcfg-claim: ADDRESS RESULT MESSAGE (claimlist.h)\n"));
 	if (r >= 0)
-		r = write_all(fd, text, strlen(text));
+		r = fd_write_full(fd, text, strlen(text));
 	if (r >= 0 && rename(tmp, dst) < 0)
 		r = negative_errno();
 	if (r < 0) {

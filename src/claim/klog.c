@@ -2,10 +2,10 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "klog.h"
+#include "strbuf.h"
 
 static int kmsg_fd = -1;
 static bool copy_stderr;
@@ -27,50 +27,33 @@ void klog_close(void)
 	kmsg_fd = -1;
 }
 
-/*
- * Control bytes (a claim list is a file anyone with root can garble) are shown as \xHH,
- * as the CLI's messages do: a newline must not start what looks like another record.
- */
-static void escape_controls(const char *in, char *out, size_t size)
-{
-	size_t o = 0;
-
-	for (; *in && o + 5 < size; in++) {
-		unsigned char c = (unsigned char)*in;
-
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
-}
-
 void klog(int level, const char *fmt, ...)
 {
-	char raw[900], msg[900], rec[1000];
+	_cleanup_strbuf_ struct strbuf esc = STRBUF_INIT;
+	char raw[900], rec[1000];
+	const char *msg;
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	escape_controls(raw, msg, sizeof(msg));
+	/*
+	 * A claim list is a file anyone with root can garble: a newline in a message must not
+	 * start what looks like another record.
+	 */
+	strbuf_put_escaped(&esc, raw);
+	msg = strbuf_str(&esc);
+	if (!msg)
+		msg = "(out of memory formatting a message)";
 
 	if (kmsg_fd >= 0) {
 		/* One write is one record; the <N> prefix sets its level. */
 		n = snprintf(rec, sizeof(rec), "<%d>gpt-bootcfg: %s\n", level, msg);
 		if (n > 0)
-			(void)!write(kmsg_fd, rec, (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec) - 1);
+			(void)!write(kmsg_fd, rec,
+				     (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec) - 1);
 	}
 	if (copy_stderr || kmsg_fd < 0)
 		fprintf(stderr, "gpt-bootcfg: %s\n", msg);
-}
-
-double klog_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }

@@ -23,6 +23,3 @@ void klog_close(void);
 
 /* Log one line at a syslog level. */
 void klog(int level, const char *fmt, ...) _printf_(2, 3);
-
-/* Milliseconds since an arbitrary fixed point (CLOCK_MONOTONIC), for action durations. */
-double klog_now_ms(void);

@@ -114,10 +114,8 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
-	if (optind < argc) {
-		log_error("apply takes no arguments.");
+	if (verb_extra_operand(argc, argv))
 		return EXIT_ERROR;
-	}
 	/* A JSON consumer is a program: it cannot answer the prompt, so it must say --yes. */
 	if (json && !yes) {
 		log_error("apply --json does not ask: add --yes (after reviewing 'gpt-bootcfg plan').");

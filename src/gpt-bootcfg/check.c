@@ -55,10 +55,8 @@ int verb_check(struct cli *cli, int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
-	if (optind < argc) {
-		log_error("'check' takes no arguments, got '%s'.", argv[optind]);
+	if (verb_extra_operand(argc, argv))
 		return EXIT_ERROR;
-	}
 
 	r = host_load(cli->pc, &h);
 	if (r < 0) {

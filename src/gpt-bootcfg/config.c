@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "fd-util.h"
 #include "vm-gamedev.h"
 #include "parse-util.h"
 #include "safeword.h"
@@ -570,9 +571,8 @@ static int read_checked(struct path_cxt *pc, const char *path, char **ret, size_
 			char **ret_error)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
 	struct stat st;
-	size_t n = 0;
+	int r;
 
 	/*
 	 * O_NONBLOCK: opening a FIFO for reading waits for a writer, forever (issue 14); the
@@ -606,37 +606,14 @@ static int read_checked(struct path_cxt *pc, const char *path, char **ret, size_
 			return -ENOMEM;
 		return -EPERM;
 	}
-	if ((uint64_t)st.st_size > CONFIG_MAX_SIZE) {
-		if (asprintf(ret_error, "%s: larger than %u bytes", path, CONFIG_MAX_SIZE) < 0)
-			return -ENOMEM;
-		return -EFBIG;
-	}
-
-	buf = malloc(CONFIG_MAX_SIZE + 1);
-	if (!buf)
+	/* fd_read_full() checks the size again: the file may grow after fstat(). */
+	r = -EFBIG;
+	if ((uint64_t)st.st_size <= CONFIG_MAX_SIZE)
+		r = fd_read_full(fd, CONFIG_MAX_SIZE, ret, ret_size);
+	if (r == -EFBIG &&
+	    asprintf(ret_error, "%s: larger than %u bytes", path, CONFIG_MAX_SIZE) < 0)
 		return -ENOMEM;
-	for (;;) {
-		ssize_t k = read(fd, buf + n, CONFIG_MAX_SIZE + 1 - n);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-		if (n > CONFIG_MAX_SIZE) {
-			if (asprintf(ret_error, "%s: larger than %u bytes", path,
-				     CONFIG_MAX_SIZE) < 0)
-				return -ENOMEM;
-			return -EFBIG;
-		}
-	}
-	buf[n] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_size = n;
-	return 0;
+	return r;
 }
 
 int config_parse_string(const char *path, const char *text, size_t size, struct config **ret,

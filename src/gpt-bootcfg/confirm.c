@@ -203,10 +203,8 @@ int verb_confirm(struct cli *cli, int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
-	if (optind < argc) {
-		log_error("Unexpected argument '%s'.", argv[optind]);
+	if (verb_extra_operand(argc, argv))
 		return EXIT_ERROR;
-	}
 	if (force && boot) {
 		log_error("--force and --boot exclude each other.");
 		return EXIT_ERROR;

@@ -1,22 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
-#include <stdio.h>
-#include <sys/file.h>
+#include <stdlib.h>
 #include <sys/stat.h>
-#include <time.h>
+#include <unistd.h>
 
 #include "lock.h"
+#include "lockfile.h"
 #include "log.h"
 #include "path.h"
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+#include "time-util.h"
 
 static unsigned wait_ms(void)
 {
@@ -31,24 +24,6 @@ static unsigned wait_ms(void)
 	if (errno || *end || v > 600000)
 		return LOCK_WAIT_MS;
 	return (unsigned)v;
-}
-
-/* The pid the holder wrote, 0 when there is none (yet). */
-static long holder_pid(int fd)
-{
-	char buf[32];
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-	long v;
-	char *end = NULL;
-
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	if (errno || end == buf || v <= 0)
-		return 0;
-	return v;
 }
 
 /* Whether fd is still the file at LOCK_PATH (not one a cleanup removed under us). */
@@ -80,51 +55,42 @@ static int open_lock_file(struct path_cxt *pc)
 
 int bootcfg_lock(struct cli *cli)
 {
-	uint64_t deadline = now_ms() + wait_ms();
-	char pid[32];
-	int fd = -1, r, n;
+	long long deadline = now_ms() + wait_ms();
+	int fd, r;
 
 	for (;;) {
-		if (fd < 0) {
-			fd = open_lock_file(cli->pc);
-			if (fd < 0)
-				return log_error_errno(fd,
-						       "Failed to open the lock file '%s' below "
-						       "'%s': %m",
-						       LOCK_PATH, cli->root);
-		}
-		if (flock(fd, LOCK_EX | LOCK_NB) >= 0) {
-			if (still_linked(cli->pc, fd))
-				break;
+		fd = open_lock_file(cli->pc);
+		if (fd < 0)
+			return log_error_errno(fd,
+					       "Failed to open the lock file '%s' below '%s': %m",
+					       LOCK_PATH, cli->root);
+		r = lock_fd_wait(fd, (int)(deadline > now_ms() ? deadline - now_ms() : 0));
+		if (r >= 0 && still_linked(cli->pc, fd))
+			break;
+		if (r >= 0) {
 			/* Someone removed the file: lock the one at the path now. */
 			close(fd);
-			fd = -1;
 			continue;
 		}
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			r = negative_errno();
-			close(fd);
-			return log_error_errno(r, "Failed to lock '%s': %m", LOCK_PATH);
-		}
-		if (now_ms() >= deadline) {
-			long holder = holder_pid(fd);
+		if (r == -EBUSY) {
+			pid_t holder = lock_fd_holder(fd);
 
 			close(fd);
 			if (holder > 0)
 				log_error(
 				    "Another gpt-bootcfg is running (pid %ld); try again when it "
 				    "has finished.",
-				    holder);
+				    (long)holder);
 			else
 				log_error("Another gpt-bootcfg is running; try again when it has "
 					  "finished.");
 			return -EBUSY;
 		}
-		usleep(50 * 1000);
+		close(fd);
+		return log_error_errno(r, "Failed to lock '%s': %m", LOCK_PATH);
 	}
-	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
-		log_debug_errno(errno, "Failed to write the pid into '%s', ignoring: %m",
-				LOCK_PATH);
+	r = lock_fd_mark(fd);
+	if (r < 0)
+		log_debug_errno(r, "Failed to write the pid into '%s', ignoring: %m", LOCK_PATH);
 	return fd;
 }

@@ -45,10 +45,8 @@ int verb_plan(struct cli *cli, int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
-	if (optind < argc) {
-		log_error("plan takes no arguments.");
+	if (verb_extra_operand(argc, argv))
 		return EXIT_ERROR;
-	}
 
 	r = gen_load(cli, allow, &g);
 	if (r == EXIT_OK) {

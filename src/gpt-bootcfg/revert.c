@@ -55,10 +55,8 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
-	if (optind < argc) {
-		log_error("revert takes no arguments.");
+	if (verb_extra_operand(argc, argv))
 		return EXIT_ERROR;
-	}
 
 	lock = bootcfg_lock(cli);
 	if (lock < 0)

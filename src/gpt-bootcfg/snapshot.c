@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "fd-util.h"
 #include "fileio.h"
 #include "host.h"
 #include "log.h"
@@ -110,15 +111,7 @@ static int dst_write(struct stager *s, const char *host_path, const char *data, 
 	fd = path_open(s->dst, O_WRONLY | O_CREAT | O_TRUNC, 0644, "%s", host_path);
 	if (fd < 0)
 		return fd;
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0)
-			return negative_errno();
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return fd_write_full(fd, data, len);
 }
 
 static bool never_follow(const char *host_path)

@@ -120,10 +120,8 @@ int verb_status(struct cli *cli, int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
-	if (optind < argc) {
-		log_error("status takes no arguments.");
+	if (verb_extra_operand(argc, argv))
 		return EXIT_ERROR;
-	}
 
 	r = gen_load(cli, NULL, &g);
 	if (r != EXIT_OK) {

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "stopsig.h"
 
-void stop_request_init(struct stop_request *ret, const siginfo_t *si, long long now_ms)
+void stop_request_init(struct stop_request *ret, const siginfo_t *si, long long at_ms)
 {
 	/* SI_USER, SI_QUEUE and SI_TKILL are all <= 0: a process sent it and si_pid is valid. */
 	*ret = (struct stop_request){
 	    .sig = si->si_signo,
 	    .from_process = si->si_code <= 0,
 	    .pid = si->si_code <= 0 ? si->si_pid : 0,
-	    .at_ms = now_ms,
+	    .at_ms = at_ms,
 	};
 }
 

@@ -23,11 +23,11 @@ struct stop_request {
 	int sig;
 	bool from_process; /* sent by kill(2)/sigqueue(2)/tgkill(2): pid is the sender */
 	pid_t pid;
-	long long at_ms; /* CLOCK_MONOTONIC, when it was taken */
+	long long at_ms; /* now_ms() when it was taken */
 };
 
-/* Describe the signal of si taken at now_ms. */
-void stop_request_init(struct stop_request *ret, const siginfo_t *si, long long now_ms);
+/* Describe the signal of si, taken at at_ms (now_ms()). */
+void stop_request_init(struct stop_request *ret, const siginfo_t *si, long long at_ms);
 
 /*
  * Whether req is first sent once more (see above): less than window_ms after it (window_ms < 0:

@@ -7,8 +7,10 @@
  * usage or operational errors) after logging.
  */
 
+#include <getopt.h>
 #include <stdbool.h>
 
+#include "log.h"
 #include "path.h"
 
 struct cli {
@@ -34,3 +36,15 @@ int verb_revert(struct cli *cli, int argc, char **argv);
 int verb_status(struct cli *cli, int argc, char **argv);
 int verb_confirm(struct cli *cli, int argc, char **argv);
 int verb_vm(struct cli *cli, int argc, char **argv);
+
+/*
+ * For a verb that takes options only, after its getopt_long() loop: true, having logged
+ * "'VERB' takes no arguments, got 'X'.", when an operand follows the options.
+ */
+static inline bool verb_extra_operand(int argc, char **argv)
+{
+	if (optind >= argc)
+		return false;
+	log_error("'%s' takes no arguments, got '%s'.", argv[0], argv[optind]);
+	return true;
+}

@@ -1,38 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/file.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "fileio.h"
+#include "lockfile.h"
 #include "qemucmd.h"
 #include "vm-lock.h"
 
-static int read_holder(int fd, pid_t *ret)
+static int vm_lock(struct path_cxt *pc, const char *name, int timeout_ms, pid_t *ret_holder)
 {
-	char buf[32];
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-	long v;
-	char *end;
-
-	*ret = 0;
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	if (!errno && end != buf && (*end == '\n' || !*end) && v > 0 && v <= INT32_MAX)
-		*ret = (pid_t)v;
-	return 0;
-}
-
-int vm_lock_take(struct path_cxt *pc, const char *name, pid_t *ret_holder)
-{
-	char buf[32];
-	int fd, r, n;
+	int fd, r;
 
 	r = path_mkdir_p(pc, VM_RUN_DIR, 0755);
 	if (r < 0)
@@ -42,35 +20,25 @@ int vm_lock_take(struct path_cxt *pc, const char *name, pid_t *ret_holder)
 		       name);
 	if (fd < 0)
 		return fd;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		r = negative_errno();
-		if (r == -EWOULDBLOCK) {
-			if (ret_holder)
-				(void)read_holder(fd, ret_holder);
-			r = -EBUSY;
-		}
-		close(fd);
-		return r;
-	}
+	r = lock_fd_wait(fd, timeout_ms);
+	if (r == -EBUSY && ret_holder)
+		*ret_holder = lock_fd_holder(fd);
 	/* Who holds it, for the refusal of a second "vm run" (informational only). */
-	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
-		r = negative_errno();
+	if (r >= 0)
+		r = lock_fd_mark(fd);
+	if (r < 0) {
 		close(fd);
 		return r;
 	}
 	return fd;
 }
 
+int vm_lock_take(struct path_cxt *pc, const char *name, pid_t *ret_holder)
+{
+	return vm_lock(pc, name, 0, ret_holder);
+}
+
 int vm_lock_wait(struct path_cxt *pc, const char *name, int timeout_ms)
 {
-	struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000 * 1000};
-
-	for (int waited = 0;; waited += 100) {
-		int r = vm_lock_take(pc, name, NULL);
-
-		if (r != -EBUSY || waited >= timeout_ms)
-			return r;
-		nanosleep(&ts, NULL);
-	}
+	return vm_lock(pc, name, timeout_ms, NULL);
 }

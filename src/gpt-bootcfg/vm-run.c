@@ -21,6 +21,7 @@
 #include "qmp.h"
 #include "sdnotify.h"
 #include "stopsig.h"
+#include "time-util.h"
 #include "vm-gamedev-run.h"
 #include "vm-hooks.h"
 #include "vm-internal.h"
@@ -87,14 +88,6 @@ static int pin_identity(struct vm_ctx *x)
 
 #define MAX_LL(a, b) ((a) > (b) ? (a) : (b))
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /*
  * Signals of "vm run": SIGTERM, SIGINT and SIGHUP stop the VM, SIGCHLD says QEMU ended.
  * All four stay blocked from the fork on and are taken with sigtimedwait(), so one arriving
@@ -115,8 +108,7 @@ static void run_signals(sigset_t *set)
  */
 static int next_signal_info(const sigset_t *set, int timeout_ms, siginfo_t *ret_info)
 {
-	struct timespec ts = {.tv_sec = timeout_ms / 1000,
-			      .tv_nsec = (long)(timeout_ms % 1000) * 1000000L};
+	struct timespec ts = timespec_from_ms(timeout_ms < 0 ? 0 : timeout_ms);
 	int sig;
 
 	do

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "time-util.h"
 #include "vm-start.h"
 
 /*
@@ -16,14 +17,6 @@
  * take to show (it closes its descriptors before it becomes a zombie).
  */
 #define RESET_EXIT_GRACE_MS (10 * 1000)
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /*
  * QEMU's pidfd (readable once it has exited), or -1 where the kernel has none (before
@@ -67,8 +60,7 @@ static bool reap_within(pid_t pid, int timeout_ms, int *ret_status)
 		left = deadline - now_ms();
 		if (left <= 0)
 			return false;
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (left % 1000) * 1000000L;
+		ts = timespec_from_ms(left);
 		(void)sigtimedwait(&chld, NULL, &ts);
 	}
 }

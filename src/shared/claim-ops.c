@@ -4,18 +4,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "claim-ops.h"
 #include "pci.h"
-
-double claim_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
+#include "time-util.h"
 
 int claim_check_identity(struct path_cxt *pc, const struct claim_entry *e, char *why,
 			 size_t why_size)
@@ -182,25 +174,25 @@ int claim_bind_vfio(struct path_cxt *pc, const char *a, unsigned flags,
 	*res = (struct claim_bind_result){};
 	read_driver(pc, a, res->before, sizeof(res->before));
 
-	t = claim_now_ms();
+	t = now_ms_exact();
 	r = path_write_string(pc, CLAIM_VFIO_DRIVER, "/sys/bus/pci/devices/%s/driver_override", a);
 	if (r < 0)
 		return bind_failed(pc, a, flags, res, CLAIM_STEP_OVERRIDE, r);
-	al = acts_add(res, al, "override %.2f ms", claim_now_ms() - t);
+	al = acts_add(res, al, "override %.2f ms", now_ms_exact() - t);
 
 	if (res->before[0]) {
-		t = claim_now_ms();
+		t = now_ms_exact();
 		r = path_write_string(pc, a, "/sys/bus/pci/devices/%s/driver/unbind", a);
 		if (r < 0)
 			return bind_failed(pc, a, flags, res, CLAIM_STEP_UNBIND, r);
-		al = acts_add(res, al, ", unbind %s %.2f ms", res->before, claim_now_ms() - t);
+		al = acts_add(res, al, ", unbind %s %.2f ms", res->before, now_ms_exact() - t);
 	}
 
-	t = claim_now_ms();
+	t = now_ms_exact();
 	r = path_write_string(pc, a, "/sys/bus/pci/drivers_probe");
 	if (r < 0)
 		return bind_failed(pc, a, flags, res, CLAIM_STEP_PROBE, r);
-	(void)acts_add(res, al, ", probe %.2f ms", claim_now_ms() - t);
+	(void)acts_add(res, al, ", probe %.2f ms", now_ms_exact() - t);
 
 	/*
 	 * PCI probing is synchronous in the write to drivers_probe, so one look is enough; a

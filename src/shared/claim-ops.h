@@ -20,9 +20,6 @@
 
 #define CLAIM_VFIO_DRIVER "vfio-pci"
 
-/* Milliseconds since an arbitrary fixed point (CLOCK_MONOTONIC), for step durations. */
-double claim_now_ms(void);
-
 /*
  * Whether the slot of e holds the device the entry describes: vendor, device, subsystem
  * ids and class must all be equal. 0 when they are; -ENODEV (not present), -ESTALE

@@ -350,14 +350,7 @@ void claim_log_format(struct strbuf *sb, const struct pci_addr *a, enum claim_re
 	char addr[PCI_ADDR_STRLEN];
 
 	strbuf_printf(sb, "%s %s ", pci_addr_format(a, addr), strna(claim_result_to_string(r)));
-	for (const char *m = message ? message : ""; *m; m++) {
-		unsigned char c = (unsigned char)*m;
-
-		if (c < 0x20 || c == 0x7f)
-			strbuf_printf(sb, "\\x%02x", c);
-		else
-			strbuf_putc(sb, (char)c);
-	}
+	strbuf_put_escaped(sb, message ? message : "");
 	strbuf_putc(sb, '\n');
 }
 

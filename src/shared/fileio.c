@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "fd-util.h"
 #include "fileio.h"
 
 static unsigned long fault_counter;
@@ -183,8 +184,6 @@ static int write_atomic(struct path_cxt *pc, const char *path, const void *data,
 {
 	_cleanup_free_ char *p = NULL, *d = NULL, *tmp = NULL, *ptmp = NULL, *hostdir = NULL;
 	_cleanup_close_ int fd = -1;
-	const char *q = data;
-	size_t left = len;
 	int r;
 
 	r = dirname_of(path, &hostdir);
@@ -219,18 +218,8 @@ static int write_atomic(struct path_cxt *pc, const char *path, const void *data,
 		return negative_errno();
 
 	r = fault_point("write", tmp);
-	while (r >= 0 && left > 0) {
-		ssize_t n = write(fd, q, left);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = negative_errno();
-			break;
-		}
-		q += n;
-		left -= (size_t)n;
-	}
+	if (r >= 0)
+		r = fd_write_full(fd, data, len);
 	if (r >= 0 && (uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0)
 		r = negative_errno();
 	/* After fchown, which clears the set-id bits. */

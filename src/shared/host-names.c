@@ -9,7 +9,11 @@ static void pci_quiet(char *msg _unused_, ...)
 {
 }
 
-static _Noreturn void pci_fatal(char *msg _unused_, ...)
+/*
+ * The attribute, not _Noreturn: clang makes only the attribute part of the function type
+ * libpci declares.
+ */
+static void __attribute__((noreturn)) pci_fatal(char *msg _unused_, ...)
 {
 	/* libpci calls this only when malloc fails inside it and cannot unwind. */
 	abort();

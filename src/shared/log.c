@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "log.h"
+#include "strbuf.h"
 
 static int max_level = LOG_LEVEL_INFO;
 static const char *program = "gpt-bootcfg";
@@ -25,6 +26,7 @@ void log_set_program(const char *name)
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...)
 {
 	int e = error < 0 ? -error : error;
+	_cleanup_strbuf_ struct strbuf esc = STRBUF_INIT;
 	_cleanup_free_ char *msg = NULL;
 	va_list ap;
 
@@ -47,14 +49,9 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 	/*
 	 * Messages quote configuration values, file names and sysfs contents: a control byte
 	 * in one of them must not reach the terminal (escape sequences) or start a line that
-	 * looks like another message (issue 14). Shown as \xHH.
+	 * looks like another message (issue 14).
 	 */
-	for (const unsigned char *c = (const unsigned char *)msg; *c; c++) {
-		if (*c < 0x20 || *c == 0x7f)
-			fprintf(stderr, "\\x%02x", *c);
-		else
-			fputc(*c, stderr);
-	}
-	fputc('\n', stderr);
+	strbuf_put_escaped(&esc, msg);
+	fprintf(stderr, "%s\n", strbuf_str(&esc) ?: "(out of memory formatting a message)");
 	return -e;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "fd-util.h"
 #include "path-internal.h"
 
 #define READ_FULL_MAX (64u * 1024 * 1024)
@@ -168,49 +169,6 @@ int path_open(struct path_cxt *pc, int flags, mode_t mode, const char *fmt, ...)
 	return fd;
 }
 
-static int read_fd_full(int fd, char **ret, size_t *ret_size)
-{
-	size_t size = 0, alloc = 4096;
-	char *buf = malloc(alloc);
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (size + 1 >= alloc) {
-			char *nb;
-
-			if (alloc >= READ_FULL_MAX) {
-				free(buf);
-				return -EFBIG;
-			}
-			alloc *= 2;
-			nb = realloc(buf, alloc);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + size, alloc - size - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			free(buf);
-			return negative_errno();
-		}
-		if (n == 0)
-			break;
-		size += (size_t)n;
-	}
-	buf[size] = '\0';
-	*ret = buf;
-	if (ret_size)
-		*ret_size = size;
-	return 0;
-}
-
 int path_read_full(struct path_cxt *pc, char **ret, size_t *ret_size, const char *fmt, ...)
 {
 	_cleanup_close_ int fd = -1;
@@ -220,7 +178,7 @@ int path_read_full(struct path_cxt *pc, char **ret, size_t *ret_size, const char
 	if (fd < 0)
 		return negative_errno();
 	record(pc, p_host);
-	return read_fd_full(fd, ret, ret_size);
+	return fd_read_full(fd, READ_FULL_MAX, ret, ret_size);
 }
 
 static int vread_string(struct path_cxt *pc, char **ret, const char *fmt, va_list ap)
@@ -238,7 +196,7 @@ static int vread_string(struct path_cxt *pc, char **ret, const char *fmt, va_lis
 	if (fd < 0)
 		return negative_errno();
 	record(pc, p_host);
-	r = read_fd_full(fd, &buf, &n);
+	r = fd_read_full(fd, READ_FULL_MAX, &buf, &n);
 	if (r < 0)
 		return r;
 	buf[strcspn(buf, "\n")] = '\0';

@@ -7,11 +7,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 
 #include "json.h"
 #include "qmp.h"
 #include "strbuf.h"
+#include "time-util.h"
 
 /* ---- JSON reader ---- */
 
@@ -410,14 +410,6 @@ struct qmp {
 	const int *watch;
 	size_t n_watch;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void set_error(struct qmp *q, const char *fmt, ...) _printf_(2, 3);
 static void set_error(struct qmp *q, const char *fmt, ...)

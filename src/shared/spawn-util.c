@@ -7,12 +7,12 @@
 #include <spawn.h>
 #include <stdbool.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "macro.h"
 #include "spawn-util.h"
 #include "strbuf.h"
+#include "time-util.h"
 
 int spawn_wait_status(pid_t pid, int *ret_status)
 {
@@ -43,14 +43,6 @@ int spawn_wait(pid_t pid)
 	return exit_code(status);
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /*
  * Read the child's output until end of file: 0, or -ETIMEDOUT at deadline_ms (< 0: none),
  * -EFBIG past max with fail_big; past max without it the rest is read and dropped.
@@ -63,7 +55,7 @@ static int read_output(int fd, struct strbuf *sb, size_t max, bool fail_big, lon
 		ssize_t n;
 
 		if (deadline_ms >= 0) {
-			long long left = deadline_ms - mono_ms();
+			long long left = deadline_ms - now_ms();
 			int k;
 
 			if (left <= 0)
@@ -101,7 +93,7 @@ static int wait_deadline(pid_t pid, long long deadline_ms)
 			return exit_code(status);
 		if (w < 0 && errno != EINTR)
 			return negative_errno();
-		if (mono_ms() >= deadline_ms)
+		if (now_ms() >= deadline_ms)
 			return -ETIMEDOUT;
 		usleep(10 * 1000);
 	}
@@ -119,7 +111,7 @@ int spawn_run_opts(char *const *argv, const struct spawn_opts *opts, char **ret_
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
 	posix_spawn_file_actions_t fa;
 	unsigned flags = opts->flags;
-	long long deadline = opts->timeout_ms > 0 ? mono_ms() + opts->timeout_ms : -1;
+	long long deadline = opts->timeout_ms > 0 ? now_ms() + opts->timeout_ms : -1;
 	int pipefd[2] = {-1, -1}, r;
 	pid_t pid;
 

@@ -69,6 +69,21 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 }
 
+void strbuf_put_escaped(struct strbuf *sb, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
+
+		if (c < 0x20 || c == 0x7f)
+			strbuf_putn(sb, esc, sizeof(esc));
+		else
+			strbuf_putc(sb, (char)c);
+	}
+}
+
 int strbuf_steal(struct strbuf *sb, char **ret)
 {
 	char *s;

@@ -23,6 +23,13 @@ void strbuf_putc(struct strbuf *sb, char c);
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...) _printf_(2, 3);
 void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
 
+/*
+ * Append s with each control byte (below 0x20, and 0x7f) shown as \xHH: what every log
+ * line and the claim log do with text that quotes files anyone with root can garble, so
+ * that it reaches no terminal as an escape sequence and starts no line of its own.
+ */
+void strbuf_put_escaped(struct strbuf *sb, const char *s);
+
 /* Hand the NUL-terminated contents to the caller; -ENOMEM if any append failed. */
 int strbuf_steal(struct strbuf *sb, char **ret);
 

@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: qmp-query SOCKET COMMAND...\n");
 		return 1;
 	}
-	strcpy(sa.sun_path, argv[1]);
+	memcpy(sa.sun_path, argv[1], strlen(argv[1]) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return perror("socket"), 1;

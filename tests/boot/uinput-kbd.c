@@ -37,12 +37,16 @@
 #define UI_GET_SYSNAME(len) _IOC(_IOC_READ, UINPUT_IOCTL_BASE, 44, len)
 #define EVIOCGRAB _IOW('E', 0x90, int)
 
+/* Read by the kernel through UI_DEV_SETUP, which cppcheck does not see as a use. */
 struct input_id {
+	// cppcheck-suppress unusedStructMember
 	uint16_t bustype, vendor, product, version;
 };
 struct uinput_setup {
+	// cppcheck-suppress unusedStructMember
 	struct input_id id;
 	char name[80];
+	// cppcheck-suppress unusedStructMember
 	uint32_t ff_effects_max;
 };
 

@@ -10,17 +10,7 @@ command -v grub-editenv >/dev/null ||
 	{ echo "Bail out! grub-editenv is missing: apt-get install grub-common (tests/deps.txt)"; exit 1; }
 
 R=$(fixture_copy guide-server)
-mkdir -p "$R/etc/gpt-bootcfg"
-cat >"$R/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
-[device gpu]
-address = 0000:65:00.0
-[device gpu-audio]
-address = 0000:65:00.1
-[vm win]
-devices = gpu gpu-audio
-memory = 8G
-autostart = yes
-CONF
+gpu_pair_conf 8G "autostart = yes" | write_conf "$R"
 tree_listing "$R" >"$TAP_TMP/before"
 
 run_gen "$R" apply --yes

@@ -10,18 +10,7 @@
 need_fixture guide-server
 
 conf() { # conf ROOT [NETWORK]: the GPU and its audio for a VM on a bridge
-	mkdir -p "$1/etc/gpt-bootcfg"
-	cat >"$1/etc/gpt-bootcfg/gpt-bootcfg.conf" <<CONF
-[device gpu]
-address = 0000:65:00.0
-[device gpu-audio]
-address = 0000:65:00.1
-[vm win]
-devices = gpu gpu-audio
-memory = 4G
-hugepage-size = none
-network = ${2:-bridge:br0}
-CONF
+	gpu_pair_conf 4G "hugepage-size = none" "network = ${2:-bridge:br0}" | write_conf "$1"
 }
 acl=etc/qemu/bridge.conf
 

@@ -8,20 +8,10 @@
 need_fixture guide-server
 
 conf() { # conf ROOT [EXTRA [host] LINE]
-	mkdir -p "$1/etc/gpt-bootcfg"
 	{
 		if [ -n "${2:-}" ]; then printf '[host]\n%s\n' "$2"; fi
-		cat <<'CONF'
-[device gpu]
-address = 0000:65:00.0
-[device gpu-audio]
-address = 0000:65:00.1
-[vm win]
-devices = gpu gpu-audio
-memory = 8G
-CONF
-	} >"$1/etc/gpt-bootcfg/gpt-bootcfg.conf"
-	chmod 0644 "$1/etc/gpt-bootcfg/gpt-bootcfg.conf"
+		gpu_pair_conf 8G
+	} | write_conf "$1"
 }
 
 # 1. The issue's [host] cmdline values: refused by the parser, with the column, and apply

@@ -8,23 +8,12 @@
 . "$TOP/tests/lib/generator.sh"
 . "$TOP/tests/lib/initramfs.sh"
 need_fixture guide-server
-for t in cpio zstd gzip xz jq; do
-	command -v $t >/dev/null || { echo "Bail out! $t is missing (tests/deps.txt)"; exit 1; }
-done
+need_tools cpio zstd gzip xz jq
 
 K=6.1.0-56-amd64
 R=$(fixture_copy guide-server)
 IMG=$R/boot/initrd.img-$K
-mkdir -p "$R/etc/gpt-bootcfg"
-cat >"$R/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
-[device gpu]
-address = 0000:65:00.0
-[device gpu-audio]
-address = 0000:65:00.1
-[vm win]
-devices = gpu gpu-audio
-memory = 4G
-CONF
+gpu_pair_conf 4G | write_conf "$R"
 run_gen "$R" apply --yes --no-trial
 is "$rc" 0 "apply (rebuild skipped: not a full system)"
 ok "apply checks no image it did not rebuild" -- sh -c "! grep -q 'Initramfs images' '$TAP_TMP/out.txt'"

@@ -14,15 +14,7 @@ R="$SHM/root"
 mkdir "$R"
 cp -a "$TOP/tests/fixtures/guide-server/." "$R/"
 mkdir -p "$R/etc/gpt-bootcfg" "$R/etc/default/grub.d"
-cat >"$R/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
-[device gpu]
-address = 0000:65:00.0
-[device gpu-audio]
-address = 0000:65:00.1
-[vm win]
-devices = gpu gpu-audio
-memory = 8G
-CONF
+gpu_pair_conf 8G | write_conf "$R"
 USER_FILE="$R/etc/default/grub.d/gpt-bootcfg.cfg"
 printf '# the user'"'"'s own drop-in\nGRUB_TIMEOUT=3\n' >"$USER_FILE"
 chmod 0640 "$USER_FILE"

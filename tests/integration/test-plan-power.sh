@@ -9,8 +9,7 @@
 need_fixture guide-server
 
 R=$(fixture_copy guide-server)
-echo 0-35 >"$R/sys/devices/system/cpu/possible"
-echo 0-35 >"$R/sys/devices/system/cpu/online"
+set_cpus "$R" 0-35
 for c in 12 13 14 15 16 17 32 33 34 35; do
 	mkdir -p "$R/sys/devices/system/cpu/cpu$c/cpufreq"
 	echo powersave >"$R/sys/devices/system/cpu/cpu$c/cpufreq/scaling_governor"

@@ -11,16 +11,7 @@ OUT="$TAP_TMP/outside"
 
 conf() { # conf FILE
 	mkdir -p "$(dirname "$1")"
-	cat >"$1" <<'CONF'
-[device gpu]
-address = 0000:65:00.0
-[device gpu-audio]
-address = 0000:65:00.1
-[vm win]
-devices = gpu gpu-audio
-memory = 8G
-autostart = yes
-CONF
+	gpu_pair_conf 8G "autostart = yes" >"$1"
 	chmod 0644 "$1"
 }
 

@@ -15,16 +15,7 @@ good_image() {
 }
 
 R=$(fixture_copy guide-server)
-mkdir -p "$R/etc/gpt-bootcfg"
-cat >"$R/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
-[device gpu]
-address = 0000:65:00.0
-[device gpu-audio]
-address = 0000:65:00.1
-[vm win]
-devices = gpu gpu-audio
-memory = 4G
-CONF
+gpu_pair_conf 4G | write_conf "$R"
 
 # Direct: the default entry carries the parameters (a trial's status: test-trial-confirm.sh).
 run_gen "$R" apply --yes --no-trial

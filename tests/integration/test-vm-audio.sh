@@ -17,27 +17,15 @@
 . "$TOP/tests/lib/setup.sh"
 
 fx=guide-server
-if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
-	ok "fixture $fx exists" -- false
-	done_testing; exit
-fi
-for t in qemu-system-x86_64 python3 jq unshare; do
-	if ! command -v $t >/dev/null; then
-		ok "$t is installed (tests/deps.txt)" -- false
-		done_testing; exit
-	fi
-done
+need_fixture $fx
+need_tools qemu-system-x86_64 python3 jq unshare
+need_cpus 2
 ncpu=$(nproc)
-if [ "$ncpu" -lt 2 ]; then
-	ok "at least 2 CPUs to pin to" -- false
-	done_testing; exit
-fi
 
 # ---- vm command: the guide's final VM with each audio mode ----
 make_root() {
 	_r=$(fixture_copy $fx)
-	echo 0-35 >"$_r/sys/devices/system/cpu/possible"
-	echo 0-35 >"$_r/sys/devices/system/cpu/online"
+	set_cpus "$_r" 0-35
 	mkdir -p "$_r/data/img" "$_r/data/drv" "$_r/usr/share/OVMF" "$_r/etc/gpt-bootcfg"
 	: >"$_r/data/img/win10-nvme0-os.img"
 	: >"$_r/data/drv/virtio-win.iso"
@@ -170,8 +158,7 @@ bad "spice audio without SPICE" "$C:23:9: audio: spice needs spice = unix or loo
 # ---- vm run: a small VM, QEMU as nobody, alice's sound server ----
 r=$(fixture_copy $fx)
 chmod 0711 "$TAP_TMP" "$r"
-echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/possible"
-echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/online"
+set_cpus "$r" "0-$((ncpu - 1))"
 mkdir -p "$r/etc/gpt-bootcfg" "$r/var/lib" && chmod 0755 "$r/var" "$r/var/lib"
 printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:Alice:/home/alice:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' >"$r/etc/passwd"
 printf 'root:x:0:\nkvm:x:104:nobody\nalice:x:1000:\nnogroup:x:65534:\n' >"$r/etc/group"

@@ -12,18 +12,11 @@
 # card as QEMU reports them over QMP, and the machine type and UUID pinned in the VM's
 # state directory (shown by `vm status`, kept by `vm command`).
 . "$(dirname "$0")/../lib/tap.sh"
+. "$TOP/tests/lib/setup.sh"
 
 fx=guide-server
-if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
-	ok "fixture $fx exists" -- false
-	done_testing; exit
-fi
-for t in qemu-system-x86_64 python3 jq grub-mkstandalone mformat mmd mcopy; do
-	if ! command -v $t >/dev/null; then
-		ok "$t is installed (tests/deps.txt)" -- false
-		done_testing; exit
-	fi
-done
+need_fixture $fx
+need_tools qemu-system-x86_64 python3 jq grub-mkstandalone mformat mmd mcopy
 if [ ! -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || [ ! -d /usr/lib/grub/x86_64-efi ]; then
 	ok "OVMF and GRUB's x86_64-efi modules are installed (ovmf, grub-efi-amd64-bin)" -- false
 	done_testing; exit
@@ -200,18 +193,7 @@ vcpus = 1
 spice = unix
 audio = spice
 CONF
-cat >"$TAP_TMP/qmp.py" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(30)
-s.connect(sys.argv[1])
-f = s.makefile("rw")
-def reply():
-    while True:
-        m = json.loads(f.readline())
-        if "event" not in m:
-            return m
-reply()
+{ qmp_py_prelude; cat <<'PY'
 out = {}
 for cmd in ["qmp_capabilities"] + sys.argv[2:]:
     args = {}
@@ -221,6 +203,7 @@ for cmd in ["qmp_capabilities"] + sys.argv[2:]:
     out[cmd] = reply()["return"]
 print(json.dumps(out))
 PY
+} >"$TAP_TMP/qmp.py"
 GPT_BOOTCFG_TEST_ACCEL=tcg timeout -k 10 300 "$GPT_BOOTCFG" --root "$r" vm run s \
 	>"$TAP_TMP/run-s.out" 2>&1 &
 run_pid=$!

@@ -14,9 +14,7 @@
 need_fixture guide-server
 
 if [ "${GPT_BOOTCFG_IN_NETNS:-}" != 1 ]; then
-	for t in unshare ip qemu-system-x86_64 python3 jq; do
-		command -v $t >/dev/null || { ok "$t is installed (tests/deps.txt)" -- false; done_testing; exit; }
-	done
+	need_tools unshare ip qemu-system-x86_64 python3 jq
 	rm -rf "$TAP_TMP"
 	# The whole test again inside the new namespaces (TAP output passes through).
 	exec unshare --net --mount env GPT_BOOTCFG_IN_NETNS=1 sh "$0" "$@"
@@ -35,8 +33,7 @@ ok "no /etc/qemu to begin with (nothing allows any bridge)" -- test ! -e /etc/qe
 
 r=$(fixture_copy guide-server)
 ncpu=$(nproc)
-echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/possible"
-echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/online"
+set_cpus "$r" "0-$((ncpu - 1))"
 # The tree stands for this namespace's host: it has the bridge too.
 mkdir -p "$r/sys/class/net/br0/bridge" "$r/etc/gpt-bootcfg"
 cat >"$r/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
@@ -75,18 +72,7 @@ mount --bind "$r/etc/qemu" /etc/qemu
 ok "the helper's /etc/qemu/bridge.conf is the one apply wrote" -- cmp /etc/qemu/bridge.conf "$r/etc/qemu/bridge.conf"
 
 # vm run in the background; READY=1 comes once QEMU is up (its QMP answered) and pinned.
-cat >"$TAP_TMP/notify.py" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(float(sys.argv[3]))
-open(sys.argv[1] + ".bound", "w").close()
-try:
-    data = s.recv(4096).decode()
-except socket.timeout:
-    data = "TIMEOUT"
-open(sys.argv[2], "w").write(data)
-PY
+write_notify_py "$TAP_TMP/notify.py"
 python3 "$TAP_TMP/notify.py" "$TAP_TMP/notify" "$TAP_TMP/ready" 240 &
 notify_pid=$!
 for _i in $(seq 50); do [ -e "$TAP_TMP/notify.bound" ] && break; sleep 0.1; done

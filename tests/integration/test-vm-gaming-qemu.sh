@@ -23,22 +23,13 @@
 . "$TOP/tests/lib/setup.sh"
 
 fx=guide-server
-if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
-	ok "fixture $fx exists" -- false
-	done_testing; exit
-fi
-for t in qemu-system-x86_64 python3 jq unshare; do
-	if ! command -v $t >/dev/null; then
-		ok "$t is installed (tests/deps.txt)" -- false
-		done_testing; exit
-	fi
-done
+need_fixture $fx
+need_tools qemu-system-x86_64 python3 jq unshare
 
 CONF=/etc/gpt-bootcfg/gpt-bootcfg.conf
 r=$(fixture_copy $fx)
 ncpu=$(nproc)
-echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/possible"
-echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/online"
+set_cpus "$r" "0-$((ncpu - 1))"
 mkdir -p "$r/etc/gpt-bootcfg" "$r/dev/shm" "$r/dev/input/by-id"
 chmod 1777 "$r/dev/shm"
 # The Looking Glass client's user.

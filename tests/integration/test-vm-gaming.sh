@@ -3,12 +3,10 @@
 # arguments of looking-glass, input and usb-devices (golden vm command outputs, one per
 # key), and bad values: one error line with FILE:LINE:COL, exit 2, QEMU never started.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$TOP/tests/lib/setup.sh"
 
 fx=guide-server
-if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
-	ok "fixture $fx exists" -- false
-	done_testing; exit
-fi
+need_fixture $fx
 command -v jq >/dev/null || { ok "jq is installed (tests/deps.txt)" -- false; done_testing; exit; }
 
 KBD=/dev/input/by-id/usb-Logitech_USB_Receiver-event-kbd
@@ -17,8 +15,7 @@ CONF=/etc/gpt-bootcfg/gpt-bootcfg.conf
 
 make_root() {
 	_r=$(fixture_copy $fx)
-	echo 0-35 >"$_r/sys/devices/system/cpu/possible"
-	echo 0-35 >"$_r/sys/devices/system/cpu/online"
+	set_cpus "$_r" 0-35
 	mkdir -p "$_r/data/img" "$_r/usr/share/OVMF" "$_r/etc/gpt-bootcfg" "$_r/var/lib/gpt-bootcfg/win10"
 	: >"$_r/data/img/win10.img"
 	: >"$_r/usr/share/OVMF/OVMF_CODE_4M.fd"

@@ -17,25 +17,13 @@
 . "$TOP/tests/lib/setup.sh"
 
 fx=guide-server
-if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
-	ok "fixture $fx exists" -- false
-	done_testing; exit
-fi
-for t in qemu-system-x86_64 python3 jq; do
-	if ! command -v $t >/dev/null; then
-		ok "$t is installed (tests/deps.txt)" -- false
-		done_testing; exit
-	fi
-done
+need_fixture $fx
+need_tools qemu-system-x86_64 python3 jq
+need_cpus 2
 ncpu=$(nproc)
-if [ "$ncpu" -lt 2 ]; then
-	ok "at least 2 CPUs to pin to" -- false
-	done_testing; exit
-fi
 
 r=$(fixture_copy $fx)
-echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/possible"
-echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/online"
+set_cpus "$r" "0-$((ncpu - 1))"
 mkdir -p "$r/etc/gpt-bootcfg"
 cpu=$r/sys/devices/system/cpu
 for c in 0 1 2 3; do

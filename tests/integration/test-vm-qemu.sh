@@ -50,24 +50,14 @@ write_notify_py "$TAP_TMP/notify.py"
 # A QMP client: the queries named on the command line as one JSON document. query-pci
 # is repeated until the firmware has numbered the root ports' secondary buses (QEMU lists
 # the devices behind a bridge only then; OVMF under TCG takes a while), at most 120 s.
-cat >"$TAP_TMP/qmp.py" <<'PY'
-import json, socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(30)
-s.connect(sys.argv[1])
-f = s.makefile("rw")
-def reply():
-    while True:
-        m = json.loads(f.readline())
-        if "event" not in m:
-            return m
+{ qmp_py_prelude; cat <<'PY'
+import time
 def execute(cmd):
     f.write(json.dumps({"execute": cmd}) + "\n"); f.flush()
     return reply()["return"]
 def enumerated(buses):
     return all("devices" in d["pci_bridge"]
                for b in buses for d in b["devices"] if "pci_bridge" in d)
-reply()
 out = {}
 for cmd in ["qmp_capabilities"] + sys.argv[2:]:
     out[cmd] = execute(cmd)
@@ -77,6 +67,7 @@ for cmd in ["qmp_capabilities"] + sys.argv[2:]:
         out[cmd] = execute(cmd)
 print(json.dumps(out))
 PY
+} >"$TAP_TMP/qmp.py"
 
 start_vm() { # NAME: vm run in the background, wait for READY=1
 	rm -f "$TAP_TMP/notify" "$TAP_TMP/notify.bound" "$TAP_TMP/ready"

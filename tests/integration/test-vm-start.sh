@@ -7,23 +7,15 @@
 # runs under timeout(1) only to bound a hang: a hang fails the case (status 124), no result
 # depends on how long anything takes.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$TOP/tests/lib/setup.sh"
 
 fx=guide-server
-if [ ! -d "$TOP/tests/fixtures/$fx/sys" ]; then
-	ok "fixture $fx exists" -- false
-	done_testing; exit
-fi
-for t in python3 timeout; do
-	if ! command -v $t >/dev/null; then
-		ok "$t is installed (tests/deps.txt)" -- false
-		done_testing; exit
-	fi
-done
+need_fixture $fx
+need_tools python3 timeout
 
 r=$(fixture_copy $fx)
 ncpu=$(nproc)
-echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/possible"
-echo "0-$((ncpu - 1))" >"$r/sys/devices/system/cpu/online"
+set_cpus "$r" "0-$((ncpu - 1))"
 mkdir -p "$r/etc/gpt-bootcfg"
 cat >"$r/etc/gpt-bootcfg/gpt-bootcfg.conf" <<CONF
 [vm s1]

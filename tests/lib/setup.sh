@@ -5,6 +5,8 @@
 #
 # Checks (each failure is one "not ok" and the end of the test, never a skip):
 #   need_fixture NAME           tests/fixtures/NAME must exist
+#   need_tools COMMAND...       each COMMAND is on PATH (a package of tests/deps.txt)
+#   need_cpus N                 at least N CPUs (to pin vCPUs and the emulator apart)
 #   need_qemu_run               qemu-system-x86_64, python3, jq, OVMF and 2 CPUs to pin to
 #
 # Configurations, printed on stdout (the caller redirects or pipes into write_conf):
@@ -16,6 +18,10 @@
 #                               the guide's four devices and its final VM "win10" (1G pages,
 #                               8 pinned vCPUs, Hyper-V, NVMe disk, cdrom CDROM), LINEs
 #                               appended to [vm win10] (its "devices =" line among them)
+#   gpu_pair_conf MEMORY [LINE...]
+#                               the guide's GPU and its audio function (gpu, gpu-audio: no
+#                               ids) and VM "win" that passes both, memory MEMORY; each LINE
+#                               is appended to the [vm win] section
 #   standin_devices_conf        the three devices QEMU's stand-ins replace (gpu, gpu-audio,
 #                               usb: no ids), each followed by a blank line
 #   standin_vm_conf NAME        VM NAME on them: 256M of 2M pages, 2 vCPUs (threads 2) pinned
@@ -31,6 +37,8 @@
 #                               (64M), /data/data.img (16M), /data/virtio-win.iso (2M)
 #   write_notify_py FILE        a systemd stand-in for $NOTIFY_SOCKET:
 #                               python3 FILE SOCKET OUT TIMEOUT writes the datagram to OUT
+#   qmp_py_prelude              the start of a python3 QMP client on stdout (connected to
+#                               argv[1], greeting read, reply() skips events), to extend
 #   write_qmp_py FILE           python3 FILE SOCKET QUERY... prints {QUERY: return, ...}
 #   write_qmp_args_py FILE      python3 FILE SOCKET COMMAND... where COMMAND is "NAME" or
 #                               "NAME {JSON arguments}": the replies as one JSON array
@@ -43,21 +51,29 @@ need_fixture() {
 	fi
 }
 
-need_qemu_run() {
-	for _t in qemu-system-x86_64 python3 jq; do
-		if ! command -v $_t >/dev/null; then
+need_tools() {
+	for _t in "$@"; do
+		if ! command -v "$_t" >/dev/null; then
 			ok "$_t is installed (tests/deps.txt)" -- false
 			done_testing; exit
 		fi
 	done
+}
+
+need_cpus() {
+	if [ "$(nproc)" -lt "$1" ]; then
+		ok "at least $1 CPUs to pin to" -- false
+		done_testing; exit
+	fi
+}
+
+need_qemu_run() {
+	need_tools qemu-system-x86_64 python3 jq
 	if [ ! -f /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
 		ok "OVMF is installed (package ovmf, tests/deps.txt)" -- false
 		done_testing; exit
 	fi
-	if [ "$(nproc)" -lt 2 ]; then
-		ok "at least 2 CPUs to pin to" -- false
-		done_testing; exit
-	fi
+	need_cpus 2
 }
 
 guide_conf() {
@@ -111,6 +127,20 @@ device-options = usb x-no-kvm-intx=on
 disk = /data/img/win10-nvme0-os.img bus=nvme
 cdrom = $1
 autostart = yes
+CONF
+	shift
+	for _l in "$@"; do echo "$_l"; done
+}
+
+gpu_pair_conf() {
+	cat <<CONF
+[device gpu]
+address = 0000:65:00.0
+[device gpu-audio]
+address = 0000:65:00.1
+[vm win]
+devices = gpu gpu-audio
+memory = $1
 CONF
 	shift
 	for _l in "$@"; do echo "$_l"; done
@@ -192,8 +222,10 @@ open(sys.argv[2], "w").write(data)
 PY
 }
 
-write_qmp_py() {
-	cat >"$1" <<'PY'
+# The start of both QMP clients: connected to SOCKET (argv[1]), greeting read, reply()
+# returns the next message that is not an event.
+qmp_py_prelude() {
+	cat <<'PY'
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.settimeout(30)
@@ -205,27 +237,22 @@ def reply():
         if "event" not in m:
             return m
 reply()
+PY
+}
+
+write_qmp_py() {
+	{ qmp_py_prelude; cat <<'PY'
 out = {}
 for cmd in ["qmp_capabilities"] + sys.argv[2:]:
     f.write(json.dumps({"execute": cmd}) + "\n"); f.flush()
     out[cmd] = reply()["return"]
 print(json.dumps(out))
 PY
+	} >"$1"
 }
 
 write_qmp_args_py() {
-	cat >"$1" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(30)
-s.connect(sys.argv[1])
-f = s.makefile("rw")
-def reply():
-    while True:
-        m = json.loads(f.readline())
-        if "event" not in m:
-            return m
-reply()
+	{ qmp_py_prelude; cat <<'PY'
 out = []
 for c in ["qmp_capabilities"] + sys.argv[2:]:
     name, _, args = c.partition(" ")
@@ -236,4 +263,5 @@ for c in ["qmp_capabilities"] + sys.argv[2:]:
     out.append(reply())
 print(json.dumps(out[1:]))
 PY
+	} >"$1"
 }
