@@ -543,14 +543,19 @@ int vm_usb_udev_rules(struct path_cxt *pc, const struct config *c, char **ret)
 			vm_user_done(&u);
 			continue;
 		}
-		strbuf_printf(&b, "%s# [vm %s]: usb-devices for QEMU's user %s\n", any ? "\n" : "",
-			      vm->name, u.name);
+		/*
+		 * Numbers, as /etc/passwd has them now: udev resolves no names where it runs with
+		 * --resolve-names=never (initramfs-tools' udev does); apply again after a change.
+		 */
+		strbuf_printf(&b, "%s# [vm %s]: usb-devices for QEMU's user %s (uid %u, gid %u)\n",
+			      any ? "\n" : "", vm->name, u.name, (unsigned)u.uid, (unsigned)u.gid);
 		for (size_t j = 0; j < g->n_usb; j++)
 			strbuf_printf(&b,
 				      "SUBSYSTEM==\"usb\", ENV{DEVTYPE}==\"usb_device\", "
 				      "ATTR{idVendor}==\"%04x\", ATTR{idProduct}==\"%04x\", "
-				      "OWNER=\"%s\"\n",
-				      g->usb[j].vendor, g->usb[j].product, u.name);
+				      "OWNER=\"%u\", GROUP=\"%u\"\n",
+				      g->usb[j].vendor, g->usb[j].product, (unsigned)u.uid,
+				      (unsigned)u.gid);
 		any = true;
 		vm_user_done(&u);
 	}

@@ -94,7 +94,8 @@ int vm_usb_nodes(struct path_cxt *pc, const struct vm_options *o, char ***ret);
 /*
  * The body of VM_USB_RULES_PATH: for each VM with usb-devices whose QEMU runs unprivileged
  * (vm_user_resolve(): user =, or VM_USER_DEFAULT when it exists), one rule per id making
- * the /dev/bus/usb node of such a device, whenever it is plugged in, that user's. After
+ * the /dev/bus/usb node of such a device, whenever it is plugged in, that user's (by uid
+ * and gid: udev may run without resolving names). After
  * udev's 50-udev-default.rules (which sets the mode). *ret is NULL when no VM needs one.
  */
 int vm_usb_udev_rules(struct path_cxt *pc, const struct config *c, char **ret);

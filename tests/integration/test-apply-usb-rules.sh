@@ -1,7 +1,7 @@
 #!/bin/sh
 # apply's udev rule for usb-devices (docs/vm.md, "USB devices"): a managed file,
 # /etc/udev/rules.d/70-gpt-bootcfg-usb.rules, giving the /dev/bus/usb node of each configured
-# id to the unprivileged user QEMU runs as, so a device plugged in while the VM runs can be
+# id to the unprivileged user QEMU runs as (its uid and gid: udev may resolve no names), so a device plugged in while the VM runs can be
 # attached. Written when a VM with usb-devices runs QEMU unprivileged (user =, or
 # gpt-bootcfg-qemu when it exists), not for QEMU as root; updated and removed with the
 # configuration; a hand edit is kept as .bak; revert leaves the tree as it was.
@@ -33,9 +33,9 @@ ok "plan lists the rule file" -- grep -qE "^  create +$RULES\$" "$TAP_TMP/out.tx
 run_gen "$R" apply --yes
 is "$rc" 0 "apply exits 0"
 cat >"$TAP_TMP/want" <<'WANT'
-# [vm win]: usb-devices for QEMU's user gpt-bootcfg-qemu
-SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ATTR{idVendor}=="046d", ATTR{idProduct}=="c52b", OWNER="gpt-bootcfg-qemu"
-SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ATTR{idVendor}=="1532", ATTR{idProduct}=="0084", OWNER="gpt-bootcfg-qemu"
+# [vm win]: usb-devices for QEMU's user gpt-bootcfg-qemu (uid 120, gid 120)
+SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ATTR{idVendor}=="046d", ATTR{idProduct}=="c52b", OWNER="120", GROUP="120"
+SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ATTR{idVendor}=="1532", ATTR{idProduct}=="0084", OWNER="120", GROUP="120"
 WANT
 body >"$TAP_TMP/got"
 ok "a rule per id for the default user; none for lin (QEMU as root)" -- diff -u "$TAP_TMP/want" "$TAP_TMP/got"
@@ -47,8 +47,8 @@ run_gen "$R" apply --yes
 is "$rc" 0 "lin with user = alice: apply exits 0"
 cat >>"$TAP_TMP/want" <<'WANT'
 
-# [vm lin]: usb-devices for QEMU's user alice
-SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ATTR{idVendor}=="045e", ATTR{idProduct}=="0b12", OWNER="alice"
+# [vm lin]: usb-devices for QEMU's user alice (uid 1000, gid 1000)
+SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ATTR{idVendor}=="045e", ATTR{idProduct}=="0b12", OWNER="1000", GROUP="1000"
 WANT
 body >"$TAP_TMP/got"
 ok "lin's rule added for alice" -- diff -u "$TAP_TMP/want" "$TAP_TMP/got"
@@ -61,7 +61,7 @@ conf "user = alice" "usb-devices = 045e:0b12 045e:0b13"
 run_gen "$R" apply --yes
 is "$rc" 0 "after a hand edit: apply exits 0"
 ok "the edited file kept as .bak" -- grep -q '^# mine' "$R$RULES.bak"
-ok "the new id has its rule" -- grep -qF 'ATTR{idProduct}=="0b13", OWNER="alice"' "$R$RULES"
+ok "the new id has its rule" -- grep -qF 'ATTR{idProduct}=="0b13", OWNER="1000", GROUP="1000"' "$R$RULES"
 rm "$R$RULES.bak"
 
 # No VM with usb-devices left: apply removes the file.
