@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "fd-util.h"
+#include "vm-gamedev.h"
 #include "parse-util.h"
 #include "safeword.h"
 #include "reasons.h"
@@ -546,6 +547,12 @@ static int parse_typed(struct parser *p)
 		}
 		c->vms = n;
 		c->vms[c->n_vms++] = vm;
+		r = vm_gaming_check_shared(c, (const struct vm_config *const *)c->vms, c->n_vms - 1,
+					   vm, &err);
+		if (r < 0) {
+			p->error = err;
+			return r;
+		}
 
 		STRV_FOREACH(dev, vm->devices) {
 			if (config_find_device(c, *dev))

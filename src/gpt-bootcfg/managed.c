@@ -10,6 +10,7 @@
 #include "managed.h"
 #include "safeword.h"
 #include "trial.h"
+#include "vm-shm.h"
 #include "strbuf.h"
 #include "strv-util.h"
 
@@ -486,6 +487,26 @@ int managed_compute(struct path_cxt *pc, const struct config *c, const struct pl
 		if (known)
 			continue;
 		r = add_file(pc, &s, *l, NULL, true, MANAGED_REBUILD_NONE);
+		if (r < 0)
+			goto fail;
+	}
+
+	/* Nodes of usb-devices plugged in while a VM runs, for its unprivileged QEMU. */
+	{
+		_cleanup_free_ char *body = NULL;
+		char *rules = NULL;
+
+		r = vm_usb_udev_rules(pc, c, &body);
+		if (r < 0)
+			goto fail;
+		if (body) {
+			rules = managed_wrap(body);
+			if (!rules) {
+				r = -ENOMEM;
+				goto fail;
+			}
+		}
+		r = add_file(pc, &s, VM_USB_RULES_PATH, rules, false, MANAGED_REBUILD_NONE);
 		if (r < 0)
 			goto fail;
 	}

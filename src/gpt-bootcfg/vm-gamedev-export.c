@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 
+#include "macro.h"
 #include "vm-gamedev.h"
 #include "vmconfig.h"
 #include "xml.h"
@@ -16,9 +17,11 @@ void vm_gaming_export_libvirt(struct xml_writer *w, const struct vm_options *o)
 	if (!g)
 		return;
 	if (g->lg_size) {
+		const char *name = g->lg_file ? startswith(g->lg_file, "/dev/shm/") : NULL;
+
 		/* libvirt creates /dev/shm/NAME for the QEMU user it runs; kvmfr it cannot say. */
 		xml_begin(w, "shmem");
-		xml_attr(w, "name", "looking-glass");
+		xml_attr(w, "name", name ? name : "looking-glass");
 		xml_empty(w, "model", "type", "ivshmem-plain");
 		xml_begin(w, "size");
 		xml_attr(w, "unit", "M");

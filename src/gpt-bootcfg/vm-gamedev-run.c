@@ -6,6 +6,7 @@
 #include "macro.h"
 #include "qemucmd.h"
 #include "vm-gamedev-run.h"
+#include "vm-lock.h"
 #include "vm-shm.h"
 #include "vm-user.h"
 
@@ -32,6 +33,18 @@ int vm_gaming_run_check(struct path_cxt *pc, const char *config_path, const stru
 					       "exist (/etc/passwd)",
 					       config_path, g->lg_user_line, g->lg_user_col,
 					       g->lg_user);
+	}
+	if (g->lg_size) {
+		_cleanup_free_ char *why = NULL;
+		const char *path = vm_lg_path(g, vm_lg_kvmfr(pc));
+
+		r = vm_lg_kvmfr_check(pc, vm, path, &why);
+		if (r < 0 && why)
+			return log_error_errno(r, "%s:%u:%u: looking-glass: %s", config_path,
+					       g->lg_file ? g->lg_file_line : g->lg_line,
+					       g->lg_file ? g->lg_file_col : g->lg_col, why);
+		if (r < 0)
+			return log_error_errno(r, "Failed to read " VM_KVMFR_SIZE_PARAM ": %m");
 	}
 	r = vm_input_missing(pc, o, &gone);
 	if (r < 0)
@@ -62,7 +75,7 @@ int vm_gaming_run_prepare(struct path_cxt *pc, const char *config_path, const st
 
 	if (!g || !g->lg_size)
 		return 0;
-	r = vm_lg_prepare(pc, vm, vm_lg_kvmfr(pc), qemu_gid, &err);
+	r = vm_lg_prepare(pc, vm, vm_lg_path(g, vm_lg_kvmfr(pc)), qemu_gid, &err);
 	if (r == -ENOMEM)
 		return log_oom();
 	if (r < 0) {
@@ -72,6 +85,44 @@ int vm_gaming_run_prepare(struct path_cxt *pc, const char *config_path, const st
 		return log_error_errno(r, "%s:%u:%u: looking-glass: %m", config_path, g->lg_line,
 				       g->lg_col);
 	}
+	return 0;
+}
+
+int vm_gaming_run_lock(struct path_cxt *pc, const char *config_path, const struct vm_config *vm,
+		       int *ret_fd)
+{
+	const struct vm_gaming *g = vm_gaming(vm_options(vm));
+	_cleanup_free_ char *name = NULL;
+	const char *path;
+	pid_t holder = 0;
+	int r;
+
+	*ret_fd = -1;
+	if (!g || !g->lg_size)
+		return 0;
+	path = vm_lg_path(g, vm_lg_kvmfr(pc));
+	/* '@' is in no VM name: this lock cannot be a VM's own. */
+	if (asprintf(&name, "looking-glass@%s", path + strlen("/dev/")) < 0)
+		return log_oom();
+	for (char *p = name; *p; p++)
+		if (*p == '/')
+			*p = '-';
+	r = vm_lock_take(pc, name, &holder);
+	if (r == -EBUSY) {
+		char by[48] = "";
+
+		if (holder > 0)
+			snprintf(by, sizeof(by), " (vm run pid %d)", (int)holder);
+		return log_error_errno(
+		    r,
+		    "%s:%u:%u: looking-glass: %s is in use by another running VM%s: VM '%s' "
+		    "would overwrite its frames; give each VM its own looking-glass-file",
+		    config_path, g->lg_file ? g->lg_file_line : g->lg_line,
+		    g->lg_file ? g->lg_file_col : g->lg_col, path, by, vm->name);
+	}
+	if (r < 0)
+		return log_error_errno(r, "Failed to lock '" VM_RUN_DIR "/%s.lock': %m", name);
+	*ret_fd = r;
 	return 0;
 }
 

@@ -29,6 +29,16 @@ int vm_gaming_run_prepare(struct path_cxt *pc, const char *config_path, const st
 			  gid_t qemu_gid);
 
 /*
+ * After the VM's own lock: the lock of its Looking Glass memory (VM_RUN_DIR/
+ * looking-glass@shm-NAME.lock, @kvmfrN.lock), so no two running VMs share it, whatever
+ * configuration each was started from. *ret_fd: the descriptor (O_CLOEXEC; QEMU inherits
+ * it like the VM's lock, so it is held while QEMU lives), -1 without looking-glass.
+ * Logs and returns -EBUSY when another VM holds it, or another negative errno.
+ */
+int vm_gaming_run_lock(struct path_cxt *pc, const char *config_path, const struct vm_config *vm,
+		       int *ret_fd);
+
+/*
  * vm status: the Looking Glass memory (path, size, owner, mode), as a "looking_glass"
  * object into w, or as a text line when w is NULL. Nothing without looking-glass.
  */

@@ -13,6 +13,7 @@
 #include "qemucmd.h"
 #include "strv-util.h"
 #include "vm-gamedev.h"
+#include "vmconfig.h"
 
 #define MIB (UINT64_C(1) << 20)
 /* Looking Glass' smallest useful buffer and the largest a "resolution" can ask for. */
@@ -59,6 +60,7 @@ void vm_gaming_free(struct vm_options *o)
 	if (!g)
 		return;
 	free(g->lg_user);
+	free(g->lg_file);
 	for (size_t i = 0; i < g->n_inputs; i++)
 		free(g->inputs[i].path);
 	free(g->inputs);
@@ -158,6 +160,66 @@ static int parse_resolution(const struct config *c, const struct config_entry *e
 			   x + 1, LG_MAX_DIM);
 	g->lg_width = width;
 	g->lg_height = height;
+	return 0;
+}
+
+/* The name of a kvmfr device: /dev/kvmfrN (the module numbers them from 0). */
+bool vm_lg_path_kvmfr(const char *path, unsigned *ret_index)
+{
+	const char *n = startswith(path, "/dev/kvmfr");
+	unsigned idx;
+
+	if (!n || parse_uint(n, 255, &idx) < 0)
+		return false;
+	if (ret_index)
+		*ret_index = idx;
+	return true;
+}
+
+const char *vm_lg_path(const struct vm_gaming *g, bool kvmfr0)
+{
+	if (g->lg_file)
+		return g->lg_file;
+	return kvmfr0 ? VM_LG_KVMFR_PATH : VM_LG_SHM_PATH;
+}
+
+/*
+ * looking-glass-file: a file name in /dev/shm (what the client's -f takes, after the
+ * directory), or a kvmfr device. No slash, no comma (QEMU's option separator), no dot
+ * first: one plain file directly in /dev/shm.
+ */
+static int parse_lg_file(const struct config *c, const struct config_entry *e, struct vm_gaming *g,
+			 char **ret_error)
+{
+	const char *v = e->value;
+	char *p;
+
+	if (startswith(v, "/dev/kvmfr")) {
+		if (!vm_lg_path_kvmfr(v, NULL) || (v[10] == '0' && v[11]))
+			GM_FAIL_AT(e, 0,
+				   "looking-glass-file: '%s' is not a kvmfr device (/dev/kvmfr0, "
+				   "/dev/kvmfr1, ...)",
+				   v);
+		p = strdup(v);
+	} else {
+		if (!*v || strlen(v) > 64 || v[0] == '.' ||
+		    strspn(v,
+			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+			strlen(v))
+			GM_FAIL_AT(e, 0,
+				   "looking-glass-file: '%s' is not a file name for /dev/shm "
+				   "(letters, digits, '-', '_', '.'; at most 64) or a /dev/kvmfrN "
+				   "device",
+				   v);
+		if (asprintf(&p, "/dev/shm/%s", v) < 0)
+			p = NULL;
+	}
+	if (!p)
+		return -ENOMEM;
+	free(g->lg_file);
+	g->lg_file = p;
+	g->lg_file_line = e->line;
+	g->lg_file_col = e->col_value;
 	return 0;
 }
 
@@ -305,8 +367,8 @@ int vm_gaming_parse_key(const struct config *c, const struct config_entry *e, st
 	int r;
 
 	if (!streq(k, "looking-glass") && !streq(k, "looking-glass-user") &&
-	    !streq(k, "resolution") && !streq(k, "input") && !streq(k, "input-grab-toggle") &&
-	    !streq(k, "usb-devices"))
+	    !streq(k, "looking-glass-file") && !streq(k, "resolution") && !streq(k, "input") &&
+	    !streq(k, "input-grab-toggle") && !streq(k, "usb-devices"))
 		return 0;
 	r = gaming_get(o, &g);
 	if (r < 0)
@@ -316,6 +378,8 @@ int vm_gaming_parse_key(const struct config *c, const struct config_entry *e, st
 		r = parse_looking_glass(c, e, g, ret_error);
 	else if (streq(k, "resolution"))
 		r = parse_resolution(c, e, g, ret_error);
+	else if (streq(k, "looking-glass-file"))
+		r = parse_lg_file(c, e, g, ret_error);
 	else if (streq(k, "looking-glass-user")) {
 		if (!valid_user_name(e->value))
 			GM_FAIL_AT(e, 0, "looking-glass-user: invalid user name '%s'", e->value);
@@ -368,6 +432,9 @@ int vm_gaming_check(const struct config *c, const struct config_section *s, stru
 	e = gm_find(s, "looking-glass-user");
 	if (e && !lg)
 		GM_FAIL_AT(e, 0, "looking-glass-user: only used with looking-glass");
+	e = gm_find(s, "looking-glass-file");
+	if (e && !lg)
+		GM_FAIL_AT(e, 0, "looking-glass-file: only used with looking-glass");
 	if (lg && !g->lg_user)
 		GM_FAIL_AT(lg, 0,
 			   "looking-glass: needs looking-glass-user = NAME (the user who runs the "
@@ -393,6 +460,46 @@ int vm_gaming_check(const struct config *c, const struct config_section *s, stru
 			   "usb-devices: %zu devices and %u usb-redirect channels are more than "
 			   "the %u ports of the xHCI controller",
 			   g->n_usb, o->usb_redirect, XHCI_MAX_PORTS);
+	return 0;
+}
+
+/* The paths the VM's memory may be: its own file, or either default (host-dependent). */
+static bool lg_same(const struct vm_gaming *a, const struct vm_gaming *b)
+{
+	if (a->lg_file && b->lg_file)
+		return streq(a->lg_file, b->lg_file);
+	if (!a->lg_file && !b->lg_file)
+		return true;
+	return streq(a->lg_file ? a->lg_file : b->lg_file, VM_LG_SHM_PATH) ||
+	       streq(a->lg_file ? a->lg_file : b->lg_file, VM_LG_KVMFR_PATH);
+}
+
+int vm_gaming_check_shared(const struct config *c, const struct vm_config *const *prev,
+			   size_t n_prev, const struct vm_config *vm, char **ret_error)
+{
+	const struct vm_gaming *g = vm_gaming(vm_options(vm));
+
+	if (!g || !g->lg_size)
+		return 0;
+	for (size_t i = 0; i < n_prev; i++) {
+		const struct vm_gaming *o = vm_gaming(vm_options(prev[i]));
+		unsigned line = g->lg_file ? g->lg_file_line : g->lg_line;
+		unsigned col = g->lg_file ? g->lg_file_col : g->lg_col;
+
+		if (!o || !o->lg_size || !lg_same(g, o))
+			continue;
+		*ret_error = config_error(
+		    c, line, col,
+		    "looking-glass: VM '%s' would use the same shared memory (%s) as VM '%s', "
+		    "and overwrite its frames; give each VM its own looking-glass-file (a name "
+		    "in /dev/shm, or /dev/kvmfrN)",
+		    vm->name,
+		    g->lg_file	 ? g->lg_file
+		    : o->lg_file ? o->lg_file
+				 : VM_LG_SHM_PATH " or " VM_LG_KVMFR_PATH,
+		    prev[i]->name);
+		return *ret_error ? -EINVAL : -ENOMEM;
+	}
 	return 0;
 }
 
@@ -444,7 +551,7 @@ int vm_gaming_args(const struct qemu_cmd_input *in, char ***ret)
 		add_arg(&l,
 			"memory-backend-file,id=looking-glass,share=on,mem-path=%s%s,size=%" PRIu64
 			"M",
-			root, in->lg_kvmfr ? VM_LG_KVMFR_PATH : VM_LG_SHM_PATH, g->lg_size / MIB);
+			root, vm_lg_path(g, in->lg_kvmfr), g->lg_size / MIB);
 		add_arg(&l, "-device");
 		add_arg(&l, "ivshmem-plain,id=looking-glass0,memdev=looking-glass");
 	}

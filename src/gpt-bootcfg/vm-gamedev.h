@@ -7,6 +7,7 @@
  *   looking-glass = SIZE|auto      an ivshmem-plain device over /dev/shm/looking-glass (or
  *   looking-glass-user = NAME      /dev/kvmfr0 when the kvmfr module made it), the file
  *   resolution = WxH               owned by the client's user; "auto" sizes it for WxH
+ *   looking-glass-file = NAME|DEV  /dev/shm/NAME or /dev/kvmfrN instead: one per VM
  *   input = PATH...                evdev keyboards and mice (input-linux objects)
  *   input-grab-toggle = KEYS       the key combination that moves them host <-> guest
  *   usb-devices = VID:PID...       usb-host devices on the VM's xHCI controller
@@ -21,6 +22,7 @@
 
 #include "config.h"
 
+struct vm_config;
 struct vm_options;
 struct qemu_cmd_input;
 
@@ -49,7 +51,10 @@ struct vm_gaming {
 	bool lg_auto;
 	unsigned lg_width, lg_height; /* the resolution "auto" was sized for */
 	char *lg_user;
+	/* looking-glass-file: "/dev/shm/NAME" or "/dev/kvmfrN"; NULL: the default. */
+	char *lg_file;
 	unsigned lg_line, lg_col;
+	unsigned lg_file_line, lg_file_col;
 	unsigned lg_user_line, lg_user_col;
 
 	struct vm_input *inputs;
@@ -70,6 +75,26 @@ int vm_gaming_parse_key(const struct config *c, const struct config_entry *e, st
 /* Checks across keys once the section is read; sizes "looking-glass = auto". */
 int vm_gaming_check(const struct config *c, const struct config_section *s, struct vm_options *o,
 		    char **ret_error);
+
+/*
+ * Two VMs of one configuration must not share the Looking Glass memory (the second would
+ * overwrite the first one's frames): called for each VM with the ones parsed before it,
+ * -EINVAL with "FILE:LINE:COL: ..." (vm's looking-glass-file, else its looking-glass) in
+ * *ret_error when vm would use the memory of one of them. The default counts as
+ * /dev/kvmfr0 as well as /dev/shm/looking-glass: which one it is depends on the host.
+ */
+int vm_gaming_check_shared(const struct config *c, const struct vm_config *const *prev,
+			   size_t n_prev, const struct vm_config *vm, char **ret_error);
+
+/*
+ * The host path of the VM's Looking Glass memory: looking-glass-file when given, else
+ * VM_LG_KVMFR_PATH when kvmfr0 exists (the caller looks, through the path layer), else
+ * VM_LG_SHM_PATH.
+ */
+const char *vm_lg_path(const struct vm_gaming *g, bool kvmfr0);
+
+/* path is a kvmfr device ("/dev/kvmfrN"); *ret_index (may be NULL) receives N. */
+bool vm_lg_path_kvmfr(const char *path, unsigned *ret_index);
 
 /* Free what the parser allocated in o (o->gaming may be NULL). */
 void vm_gaming_free(struct vm_options *o);

@@ -39,6 +39,7 @@ struct vm_ctx {
 
 	/* vm run: the instance lock, and what was handed to QEMU's user (vm-user.h). */
 	int lock_fd;
+	int lg_lock_fd; /* the Looking Glass memory's lock (vm-gamedev-run.h) */
 	struct vm_user user;
 	bool owners_recorded;
 	char *mem_path;

@@ -13,6 +13,8 @@
 #include "parse-util.h"
 #include "strbuf.h"
 #include "strv-util.h"
+#include "qemucmd.h"
+#include "vm-lock.h"
 #include "vm-power.h"
 
 #define CPUFREQ "/sys/devices/system/cpu/cpu%u/cpufreq/%s"
@@ -260,9 +262,104 @@ static int parse_record_line(char *line, unsigned *ret_cpu, char **ret_gov)
 	return 0;
 }
 
-int vm_power_restore(struct path_cxt *pc, const char *name, char **ret_what)
+/* The governors the other VMs' records hold: CPU i has govs[i], NULL when none holds it. */
+struct held {
+	char **govs;
+	size_t n;
+};
+
+static void held_done(struct held *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		free(h->govs[i]);
+	free(h->govs);
+	*h = (struct held){0};
+}
+
+static const char *held_gov(const struct held *h, unsigned cpu)
+{
+	return cpu < h->n ? h->govs[cpu] : NULL;
+}
+
+static int held_add(struct held *h, unsigned cpu, const char *gov)
+{
+	if (cpu >= h->n) {
+		char **n = realloc(h->govs, (cpu + 1) * sizeof(char *));
+
+		if (!n)
+			return -ENOMEM;
+		for (size_t i = h->n; i <= cpu; i++)
+			n[i] = NULL;
+		h->govs = n;
+		h->n = cpu + 1;
+	}
+	/* The first record read wins: each holds the same original (see vm_power_apply()). */
+	if (!h->govs[cpu]) {
+		h->govs[cpu] = strdup(gov);
+		if (!h->govs[cpu])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Every record but that of VM self. A record exists from before a VM's first governor write
+ * until all of its CPUs are given back, so its CPUs are held by a VM that runs (or whose
+ * runner was killed and whose record is not played back yet). One that cannot be read or
+ * parsed is not counted: it is that VM's own run or stop that refuses it.
+ */
+static int held_load(struct path_cxt *pc, const char *self, struct held *ret)
+{
+	_cleanup_strv_free_ char **names = NULL;
+	struct held h = {0};
+	int r;
+
+	r = path_list_dir(pc, &names, VM_RUN_DIR);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	STRV_FOREACH (n, names) {
+		_cleanup_free_ char *text = NULL, *vm = NULL;
+		const char *dot = strrchr(*n, '.');
+		char *save = NULL;
+
+		if (**n == '.' || !dot || !streq(dot, ".cpufreq"))
+			continue;
+		vm = strndup(*n, (size_t)(dot - *n));
+		if (!vm) {
+			held_done(&h);
+			return -ENOMEM;
+		}
+		if (streq(vm, self) || path_read_full(pc, &text, NULL, VM_RUN_DIR "/%s", *n) < 0)
+			continue;
+		for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			unsigned cpu;
+			char *gov;
+
+			if (parse_record_line(l, &cpu, &gov) < 0)
+				continue;
+			r = held_add(&h, cpu, gov);
+			if (r < 0) {
+				held_done(&h);
+				return r;
+			}
+		}
+	}
+	*ret = h;
+	return 0;
+}
+
+/*
+ * Records of several VMs are read and written under one lock, so two runners starting or
+ * ending together see each other's records whole. The lock's name has an '@', which no
+ * VM name has.
+ */
+#define GOVERNORS_LOCK	  "cpufreq@governors"
+#define GOVERNORS_WAIT_MS (10 * 1000)
+
+static int restore_locked(struct path_cxt *pc, const char *name, char **ret_what)
 {
 	_cleanup_free_ char *record = NULL, *text = NULL;
+	struct held held = {0};
 	char *save = NULL;
 	int r, first = 0;
 
@@ -275,15 +372,24 @@ int vm_power_restore(struct path_cxt *pc, const char *name, char **ret_what)
 		*ret_what = TAKE_PTR(record);
 		return r;
 	}
+	r = held_load(pc, name, &held);
+	if (r < 0) {
+		*ret_what = TAKE_PTR(record);
+		return r;
+	}
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		unsigned cpu;
 		char *gov;
 
 		r = parse_record_line(l, &cpu, &gov);
 		if (r < 0) {
+			held_done(&held);
 			*ret_what = TAKE_PTR(record);
 			return r;
 		}
+		/* Another VM still runs on it: its record gives the original back later. */
+		if (held_gov(&held, cpu))
+			continue;
 		r = set_governor(pc, cpu, gov);
 		/* An offline CPU has no policy now; it keeps its own when it comes back. */
 		if (r < 0 && r != -ENOENT && first == 0) {
@@ -292,6 +398,7 @@ int vm_power_restore(struct path_cxt *pc, const char *name, char **ret_what)
 				*ret_what = NULL;
 		}
 	}
+	held_done(&held);
 	/* Kept on failure: the next vm run or vm stop tries again. */
 	if (first < 0)
 		return first;
@@ -303,12 +410,27 @@ int vm_power_restore(struct path_cxt *pc, const char *name, char **ret_what)
 	return 1;
 }
 
+int vm_power_restore(struct path_cxt *pc, const char *name, char **ret_what)
+{
+	_cleanup_close_ int lock = -1;
+
+	lock = vm_lock_wait(pc, GOVERNORS_LOCK, GOVERNORS_WAIT_MS);
+	if (lock < 0) {
+		if (asprintf(ret_what, VM_RUN_DIR "/%s.lock", GOVERNORS_LOCK) < 0)
+			*ret_what = NULL;
+		return lock;
+	}
+	return restore_locked(pc, name, ret_what);
+}
+
 int vm_power_apply(struct path_cxt *pc, const struct vm_config *vm, const char *governor,
 		   char **ret_what)
 {
 	_cleanup_strbuf_ struct strbuf rec = STRBUF_INIT;
 	_cleanup_free_ unsigned *cpus = NULL;
 	_cleanup_free_ char *record = NULL;
+	_cleanup_close_ int lock = -1;
+	struct held held = {0};
 	size_t n = 0;
 	int r;
 
@@ -320,23 +442,44 @@ int vm_power_apply(struct path_cxt *pc, const struct vm_config *vm, const char *
 		return 0;
 	if (asprintf(&record, VM_POWER_RECORD, vm->name) < 0)
 		return -ENOMEM;
+	lock = vm_lock_wait(pc, GOVERNORS_LOCK, GOVERNORS_WAIT_MS);
+	if (lock < 0) {
+		if (asprintf(ret_what, VM_RUN_DIR "/%s.lock", GOVERNORS_LOCK) < 0)
+			*ret_what = NULL;
+		return lock;
+	}
+	r = held_load(pc, vm->name, &held);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *cur = NULL;
+		const char *orig = held_gov(&held, cpus[i]);
 
+		/*
+		 * A CPU another running VM set: what it found there is the original; what is
+		 * there now is that VM's governor, not the one to give back.
+		 */
+		if (orig) {
+			strbuf_printf(&rec, "%u %s\n", cpus[i], orig);
+			continue;
+		}
 		r = path_read_string(pc, &cur, CPUFREQ, cpus[i], "scaling_governor");
 		if (r < 0) {
+			held_done(&held);
 			if (asprintf(ret_what, CPUFREQ, cpus[i], "scaling_governor") < 0)
 				*ret_what = NULL;
 			return r;
 		}
 		chomp(cur);
 		if (!governor_name_valid(cur)) {
+			held_done(&held);
 			if (asprintf(ret_what, CPUFREQ, cpus[i], "scaling_governor") < 0)
 				*ret_what = NULL;
 			return -EBADMSG;
 		}
 		strbuf_printf(&rec, "%u %s\n", cpus[i], cur);
 	}
+	held_done(&held);
 	if (rec.err)
 		return rec.err;
 	/* Record first: from here on a kill at any point leaves what to play back. */
@@ -353,7 +496,7 @@ int vm_power_apply(struct path_cxt *pc, const struct vm_config *vm, const char *
 			if (asprintf(ret_what, CPUFREQ, cpus[i], "scaling_governor") < 0)
 				*ret_what = NULL;
 			/* Undo what was set; a failing undo keeps the record for the next try. */
-			(void)vm_power_restore(pc, vm->name, &ignored);
+			(void)restore_locked(pc, vm->name, &ignored);
 			return r;
 		}
 	}

@@ -17,6 +17,13 @@
  * instant leaves the record; the next vm run (before it sets anything) or vm stop (once QEMU
  * is gone) plays it back. The record lives in /run: after a reboot the kernel has reset the
  * governors itself, and the record is gone with it.
+ *
+ * VMs sharing a CPU: a CPU in another VM's record is that VM's, set by it. A VM starting on
+ * it records the governor the other record holds (the original), not the one it finds (the
+ * other VM's); a VM ending leaves it alone while another record holds it, and the last
+ * record to go gives the original back. All records are read and written under one lock
+ * (VM_RUN_DIR/cpufreq@governors.lock), so two runners starting or ending at once each see
+ * the other's record whole.
  */
 
 #include <stdbool.h>
@@ -52,7 +59,8 @@ int vm_power_check(struct path_cxt *pc, const struct vm_config *vm, const char *
 		   char **ret_why);
 
 /*
- * Record the current governors of the VM's CPUs, then set governor on each. On failure
+ * Record the current governors of the VM's CPUs (for a CPU in another VM's record, that
+ * record's), then set governor on each. On failure
  * the CPUs set so far get their governor back, the record is removed (if that worked),
  * and *ret_what names the file that failed. Returns the number of CPUs set.
  */
@@ -62,7 +70,7 @@ int vm_power_apply(struct path_cxt *pc, const struct vm_config *vm, const char *
 /*
  * Play back the record of VM name, if any, and remove it. 1 when there was a record, 0
  * when not, -errno (the record is kept; *ret_what names the file) on failure. A CPU whose
- * cpufreq policy is gone (offline) is skipped.
+ * cpufreq policy is gone (offline) is skipped, and so is one in another VM's record.
  */
 int vm_power_restore(struct path_cxt *pc, const char *name, char **ret_what);
 

@@ -264,6 +264,8 @@ int vm_run(struct cli *cli, const char *name)
 		return EXIT_ERROR;
 	/* Before anything is touched: a second instance must not disturb the first. */
 	r = vm_run_lock(&x);
+	if (r >= 0)
+		r = vm_gaming_run_lock(cli->pc, vm_cfg_path(&x), x.vm, &x.lg_lock_fd);
 	if (r < 0)
 		return EXIT_ERROR;
 	/* Recorded first; vm_ctx_done() gives them back on every way out from here. */
@@ -383,6 +385,7 @@ int vm_run(struct cli *cli, const char *name)
 			fprintf(stderr, "gpt-bootcfg: cannot set the emulator CPUs: %m\n");
 		/* QEMU inherits the lock (held while it lives) and its QMP socket. */
 		if (fcntl(x.lock_fd, F_SETFD, 0) < 0 ||
+		    (x.lg_lock_fd >= 0 && fcntl(x.lg_lock_fd, F_SETFD, 0) < 0) ||
 		    (x.in.qmp_by_fd && fcntl(x.in.qmp_fd, F_SETFD, 0) < 0)) {
 			fprintf(stderr, "gpt-bootcfg: cannot pass descriptors to QEMU: %m\n");
 			_exit(127);

@@ -12,13 +12,27 @@
 
 #include "fileio.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "path.h"
+#include "strbuf.h"
 #include "strv-util.h"
 #include "config.h"
 #include "vm-shm.h"
 #include "vm-user.h"
 
 #define LG_MODE 0660
+
+/* One static_size_mb entry: MiB, a plain decimal number. */
+static int parse_size_mb(const char *s, uint64_t *ret)
+{
+	unsigned v;
+	int r = parse_uint(s, 1u << 20, &v);
+
+	if (r < 0)
+		return r;
+	*ret = v;
+	return 0;
+}
 
 bool vm_lg_kvmfr(struct path_cxt *pc)
 {
@@ -44,42 +58,41 @@ static int lg_user(struct path_cxt *pc, const struct vm_gaming *g, uid_t *ret_ui
 	return 0;
 }
 
-static int lg_kvmfr_prepare(struct path_cxt *pc, uid_t uid, gid_t gid, char **ret_error)
+static int lg_kvmfr_prepare(struct path_cxt *pc, const char *dev, uid_t uid, gid_t gid,
+			    char **ret_error)
 {
 	_cleanup_free_ char *p = NULL;
 	struct stat st;
 	int r;
 
-	r = path_lstat(pc, &st, VM_LG_KVMFR_PATH);
+	r = path_lstat(pc, &st, dev);
 	if (r < 0)
-		return asprintf(ret_error, "%s: %s", VM_LG_KVMFR_PATH, strerror(-r)) < 0 ? -ENOMEM
-											 : r;
+		return asprintf(ret_error, "%s: %s", dev, strerror(-r)) < 0 ? -ENOMEM : r;
 	if (!S_ISCHR(st.st_mode))
 		return asprintf(ret_error,
 				"%s is not a character device (the kvmfr module makes it); "
 				"refusing to use it",
-				VM_LG_KVMFR_PATH) < 0
+				dev) < 0
 			   ? -ENOMEM
 			   : -ENODEV;
-	r = path_prefix(pc, &p, VM_LG_KVMFR_PATH);
+	r = path_prefix(pc, &p, "%s", dev);
 	if (r < 0)
 		return r;
 	/* /dev is root's: checked above, the node cannot turn into a link under us. */
 	if (lchown(p, uid, gid) < 0 || chmod(p, LG_MODE) < 0) {
 		r = -errno;
-		return asprintf(ret_error, "%s: %s", VM_LG_KVMFR_PATH, strerror(-r)) < 0 ? -ENOMEM
-											 : r;
+		return asprintf(ret_error, "%s: %s", dev, strerror(-r)) < 0 ? -ENOMEM : r;
 	}
 	return 0;
 }
 
 /* A new file, whole (owner, mode, size) before anyone can see it under its name. */
-static int lg_shm_create(struct path_cxt *pc, uid_t uid, gid_t gid, uint64_t size)
+static int lg_shm_create(struct path_cxt *pc, const char *path, uid_t uid, gid_t gid, uint64_t size)
 {
 	_cleanup_free_ char *tmp = NULL;
 	int r;
 
-	r = path_tmp_name(VM_LG_SHM_PATH, &tmp);
+	r = path_tmp_name(path, &tmp);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int fd =
@@ -91,13 +104,13 @@ static int lg_shm_create(struct path_cxt *pc, uid_t uid, gid_t gid, uint64_t siz
 		(void)path_unlink_durable(pc, tmp);
 		return r;
 	}
-	r = path_rename_noreplace_durable(pc, tmp, VM_LG_SHM_PATH);
+	r = path_rename_noreplace_durable(pc, tmp, path);
 	if (r < 0)
 		(void)path_unlink_durable(pc, tmp);
 	return r;
 }
 
-int vm_lg_prepare(struct path_cxt *pc, const struct vm_config *vm, bool kvmfr, gid_t qemu_gid,
+int vm_lg_prepare(struct path_cxt *pc, const struct vm_config *vm, const char *path, gid_t qemu_gid,
 		  char **ret_error)
 {
 	const struct vm_gaming *g = vm_gaming(vm_options(vm));
@@ -109,21 +122,21 @@ int vm_lg_prepare(struct path_cxt *pc, const struct vm_config *vm, bool kvmfr, g
 	r = lg_user(pc, g, &uid, ret_error);
 	if (r < 0)
 		return r;
-	if (kvmfr)
-		return lg_kvmfr_prepare(pc, uid, qemu_gid, ret_error);
+	if (vm_lg_path_kvmfr(path, NULL))
+		return lg_kvmfr_prepare(pc, path, uid, qemu_gid, ret_error);
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		struct stat st;
 		/* O_NONBLOCK: a FIFO put there must not hang the start; it is refused below. */
 		_cleanup_close_ int fd =
-		    path_open(pc, O_RDWR | O_NOFOLLOW | O_NONBLOCK, 0, VM_LG_SHM_PATH);
+		    path_open(pc, O_RDWR | O_NOFOLLOW | O_NONBLOCK, 0, "%s", path);
 		if (fd == -ENOENT) {
-			r = lg_shm_create(pc, uid, qemu_gid, g->lg_size);
+			r = lg_shm_create(pc, path, uid, qemu_gid, g->lg_size);
 			if (r == -EEXIST)
 				continue; /* made meanwhile: check it as anyone's file */
 			if (r < 0)
-				return asprintf(ret_error, "creating %s: %s", VM_LG_SHM_PATH,
-						strerror(-r)) < 0
+				return asprintf(ret_error, "creating %s: %s", path, strerror(-r)) <
+					       0
 					   ? -ENOMEM
 					   : r;
 			return 0;
@@ -131,18 +144,17 @@ int vm_lg_prepare(struct path_cxt *pc, const struct vm_config *vm, bool kvmfr, g
 		if (fd == -ELOOP)
 			return asprintf(ret_error,
 					"%s is a symbolic link; refusing to follow it (remove it)",
-					VM_LG_SHM_PATH) < 0
+					path) < 0
 				   ? -ENOMEM
 				   : -ELOOP;
 		if (fd < 0)
-			return asprintf(ret_error, "%s: %s", VM_LG_SHM_PATH, strerror(-fd)) < 0
-				   ? -ENOMEM
-				   : fd;
+			return asprintf(ret_error, "%s: %s", path, strerror(-fd)) < 0 ? -ENOMEM
+										      : fd;
 		if (fstat(fd, &st) < 0)
 			return -errno;
 		if (!S_ISREG(st.st_mode))
 			return asprintf(ret_error, "%s is not a regular file; refusing to use it",
-					VM_LG_SHM_PATH) < 0
+					path) < 0
 				   ? -ENOMEM
 				   : -EINVAL;
 		/* /dev/shm is everyone's: a file someone else made there is not ours to use. */
@@ -150,23 +162,86 @@ int vm_lg_prepare(struct path_cxt *pc, const struct vm_config *vm, bool kvmfr, g
 			return asprintf(ret_error,
 					"%s belongs to uid %u, not to looking-glass-user %s (uid "
 					"%u); refusing to use it (remove it if it is a leftover)",
-					VM_LG_SHM_PATH, (unsigned)st.st_uid, g->lg_user,
-					(unsigned)uid) < 0
+					path, (unsigned)st.st_uid, g->lg_user, (unsigned)uid) < 0
 				   ? -ENOMEM
 				   : -EPERM;
 		if ((st.st_gid != qemu_gid && fchown(fd, (uid_t)-1, qemu_gid) < 0) ||
 		    ((st.st_mode & 07777) != LG_MODE && fchmod(fd, LG_MODE) < 0) ||
 		    ((uint64_t)st.st_size != g->lg_size && ftruncate(fd, (off_t)g->lg_size) < 0)) {
 			r = -errno;
-			return asprintf(ret_error, "%s: %s", VM_LG_SHM_PATH, strerror(-r)) < 0
-				   ? -ENOMEM
-				   : r;
+			return asprintf(ret_error, "%s: %s", path, strerror(-r)) < 0 ? -ENOMEM : r;
 		}
 		return 0;
 	}
-	return asprintf(ret_error, "%s keeps changing; refusing to use it", VM_LG_SHM_PATH) < 0
-		   ? -ENOMEM
-		   : -EBUSY;
+	return asprintf(ret_error, "%s keeps changing; refusing to use it", path) < 0 ? -ENOMEM
+										      : -EBUSY;
+}
+
+int vm_kvmfr_sizes(struct path_cxt *pc, char ***ret)
+{
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	r = path_read_string(pc, &text, VM_KVMFR_SIZE_PARAM);
+	if (r < 0)
+		return r;
+	return split_words(text, ", \t\n", ret);
+}
+
+int vm_lg_kvmfr_check(struct path_cxt *pc, const struct vm_config *vm, const char *path,
+		      char **ret_why)
+{
+	const struct vm_gaming *g = vm_gaming(vm_options(vm));
+	const uint64_t want = g ? g->lg_size >> 20 : 0;
+	_cleanup_strv_free_ char **sizes = NULL;
+	_cleanup_strbuf_ struct strbuf fix = STRBUF_INIT;
+	size_t n;
+	unsigned idx;
+	uint64_t have = 0;
+	int r;
+
+	*ret_why = NULL;
+	if (!want || !vm_lg_path_kvmfr(path, &idx))
+		return 0;
+	r = vm_kvmfr_sizes(pc, &sizes);
+	if (r == -ENOENT) {
+		r = asprintf(ret_why,
+			     "%s: the kvmfr module's static_size_mb (" VM_KVMFR_SIZE_PARAM
+			     ") cannot be read: is the module loaded? It needs 'options kvmfr "
+			     "static_size_mb=%" PRIu64 "' for looking-glass's %" PRIu64 " MiB",
+			     path, want, want);
+		return r < 0 ? -ENOMEM : -ENOENT;
+	}
+	if (r < 0)
+		return r;
+	n = strv_length(sizes);
+	if (idx < n && parse_size_mb(sizes[idx], &have) < 0)
+		have = 0;
+	if (have >= want)
+		return 0;
+	/* The fix keeps the other devices' sizes: the module numbers devices by position. */
+	for (size_t i = 0; i < n || i <= idx; i++)
+		if (i == idx)
+			strbuf_printf(&fix, "%s%" PRIu64, i ? "," : "", want);
+		else
+			strbuf_printf(&fix, "%s%s", i ? "," : "", i < n ? sizes[i] : "0");
+	if (fix.err)
+		return fix.err;
+	if (idx < n)
+		r = asprintf(ret_why,
+			     "%s is %" PRIu64 " MiB (kvmfr static_size_mb), smaller than "
+			     "looking-glass's %" PRIu64
+			     " MiB; set 'options kvmfr static_size_mb=%s' "
+			     "in /etc/modprobe.d/ and reload the kvmfr module (or reboot)",
+			     path, have, want, strbuf_str(&fix));
+	else
+		r = asprintf(ret_why,
+			     "%s has no size in kvmfr's static_size_mb (%zu device%s), "
+			     "looking-glass needs %" PRIu64 " MiB; set 'options kvmfr "
+			     "static_size_mb=%s' in /etc/modprobe.d/ and reload the kvmfr module "
+			     "(or reboot)",
+			     path, n, n == 1 ? "" : "s", want, strbuf_str(&fix));
+	return r < 0 ? -ENOMEM : -ENOSPC;
 }
 
 int vm_lg_info(struct path_cxt *pc, const struct vm_config *vm, struct vm_lg_info *ret)
@@ -180,7 +255,7 @@ int vm_lg_info(struct path_cxt *pc, const struct vm_config *vm, struct vm_lg_inf
 
 	if (!g || !g->lg_size)
 		return -ENOENT;
-	info.path = vm_lg_kvmfr(pc) ? VM_LG_KVMFR_PATH : VM_LG_SHM_PATH;
+	info.path = vm_lg_path(g, vm_lg_kvmfr(pc));
 	r = path_lstat(pc, &st, "%s", info.path);
 	if (r < 0 && r != -ENOENT)
 		return r;
@@ -286,8 +361,9 @@ static int plan_vm(struct path_cxt *pc, const struct vm_config *vm, char ***warn
 	if (!g)
 		return 0;
 	if (g->lg_size) {
-		bool kvmfr = vm_lg_kvmfr(pc);
-		_cleanup_free_ char *why = NULL;
+		const char *path = vm_lg_path(g, vm_lg_kvmfr(pc));
+		bool kvmfr = vm_lg_path_kvmfr(path, NULL);
+		_cleanup_free_ char *why = NULL, *small = NULL;
 		uid_t uid;
 		gid_t gid;
 
@@ -300,14 +376,25 @@ static int plan_vm(struct path_cxt *pc, const struct vm_config *vm, char ***warn
 			r = asprintf(&why, "as given");
 		if (r < 0)
 			return -ENOMEM;
-		r = strv_addf(notes,
-			 "[vm %s] looking-glass: an ivshmem-plain device over %" PRIu64
-			 " MiB of shared memory (%s) in %s%s; vm run makes it %s's (the client "
-			 "reads it), QEMU's group, mode 0660, and keeps it across VM restarts",
-			 vm->name, g->lg_size >> 20, why, kvmfr ? VM_LG_KVMFR_PATH : VM_LG_SHM_PATH,
-			 kvmfr ? " (the kvmfr module's device)" : "", g->lg_user);
+		r = strv_addf(
+		    notes,
+		    "[vm %s] looking-glass: an ivshmem-plain device over %" PRIu64
+		    " MiB of shared memory (%s) in %s%s; vm run makes it %s's (the client "
+		    "reads it), QEMU's group, mode 0660, and keeps it across VM restarts",
+		    vm->name, g->lg_size >> 20, why, path,
+		    kvmfr ? " (the kvmfr module's device)" : "", g->lg_user);
 		if (r < 0)
 			return r;
+		r = vm_lg_kvmfr_check(pc, vm, path, &small);
+		if (r < 0 && !small)
+			return r;
+		if (small) {
+			r = strv_addf(warnings,
+				      "[vm %s] looking-glass: %s; vm run refuses to start the VM",
+				      vm->name, small);
+			if (r < 0)
+				return r;
+		}
 		r = vm_user_lookup(pc, g->lg_user, &uid, &gid);
 		if (r < 0)
 			return r;
@@ -423,4 +510,59 @@ int vm_usb_nodes(struct path_cxt *pc, const struct vm_options *o, char ***ret)
 	}
 	*ret = TAKE_PTR(nodes);
 	return 0;
+}
+
+/* What may stand between the quotes of a udev rule: a user name as the parser took it. */
+static bool udev_safe_name(const char *s)
+{
+	return *s && strlen(s) <= 32 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+		   strlen(s);
+}
+
+int vm_usb_udev_rules(struct path_cxt *pc, const struct config *c, char **ret)
+{
+	_cleanup_strbuf_ struct strbuf b = STRBUF_INIT;
+	bool any = false;
+
+	for (size_t i = 0; i < c->n_vms; i++) {
+		const struct vm_config *vm = c->vms[i];
+		const struct vm_gaming *g = vm_gaming(vm_options(vm));
+		struct vm_user u = {0};
+		int r;
+
+		if (!g || !g->n_usb)
+			continue;
+		/* Whom vm run would start QEMU as; a missing user is vm run's refusal to make. */
+		r = vm_user_resolve(pc, vm, &u, NULL);
+		if (r == -ENOENT || r == -EPERM)
+			continue;
+		if (r < 0)
+			return r;
+		if (u.uid == 0 || !udev_safe_name(u.name)) {
+			vm_user_done(&u);
+			continue;
+		}
+		/*
+		 * Numbers, as /etc/passwd has them now: udev resolves no names where it runs with
+		 * --resolve-names=never (initramfs-tools' udev does); apply again after a change.
+		 */
+		strbuf_printf(&b, "%s# [vm %s]: usb-devices for QEMU's user %s (uid %u, gid %u)\n",
+			      any ? "\n" : "", vm->name, u.name, (unsigned)u.uid, (unsigned)u.gid);
+		for (size_t j = 0; j < g->n_usb; j++)
+			strbuf_printf(&b,
+				      "SUBSYSTEM==\"usb\", ENV{DEVTYPE}==\"usb_device\", "
+				      "ATTR{idVendor}==\"%04x\", ATTR{idProduct}==\"%04x\", "
+				      "OWNER=\"%u\", GROUP=\"%u\"\n",
+				      g->usb[j].vendor, g->usb[j].product, (unsigned)u.uid,
+				      (unsigned)u.gid);
+		any = true;
+		vm_user_done(&u);
+	}
+	if (b.err)
+		return b.err;
+	*ret = NULL;
+	if (!any)
+		return 0;
+	return strbuf_steal(&b, ret);
 }

@@ -63,6 +63,9 @@ static void vm_release_run(struct vm_ctx *x)
 				  x->qmp_made);
 	free(x->qmp_made);
 	x->qmp_made = NULL;
+	if (x->lg_lock_fd >= 0)
+		close(x->lg_lock_fd);
+	x->lg_lock_fd = -1;
 	if (x->lock_fd >= 0)
 		close(x->lock_fd);
 	x->lock_fd = -1;
@@ -116,6 +119,7 @@ int vm_load(struct cli *cli, const char *name, struct vm_ctx *x)
 	memset(x, 0, sizeof(*x));
 	x->cli = cli;
 	x->lock_fd = -1;
+	x->lg_lock_fd = -1;
 	x->in.qmp_fd = -1;
 	r = config_load(cli->pc, cli->config, &x->config, &err);
 	if (r < 0) {
@@ -299,7 +303,7 @@ static int vm_command(struct cli *cli, const char *name, bool json, bool run_pat
 static int vm_export(struct cli *cli, const char *name, bool libvirt)
 {
 	/* Initialized: the format check below returns before vm_load() fills it. */
-	_cleanup_(vm_ctx_done) struct vm_ctx x = {.lock_fd = -1, .in.qmp_fd = -1};
+	_cleanup_(vm_ctx_done) struct vm_ctx x = {.lock_fd = -1, .lg_lock_fd = -1, .in.qmp_fd = -1};
 	_cleanup_free_ char *xml = NULL, *pw = NULL;
 	const struct vm_options *o;
 	int r;

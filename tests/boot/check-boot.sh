@@ -588,13 +588,24 @@ print(" ".join(str(json.loads(l)["reply"]["return"]) for l in open(sys.argv[1]))
 		guest_modules "$ov" xhci_pci usbhid hid_generic
 		echo "# usbhost: modules for the guest: $(tr '\n' ' ' <"$ov/gbtest/modules" 2>/dev/null)"
 		cp "$here/usbhost-guest.sh" "$ov/gbtest/scenario" && chmod +x "$ov/gbtest/scenario"
-		# QEMU's user, and the udev rule that gives it the device plugged in later.
+		# QEMU's user, and the udev rule that gives it the device plugged in later: the one
+		# "apply" writes (a fixture host root with the guest's user and the VM's two ids not
+		# plugged in at the start, the absent one and usb-serial's).
 		printf 'root:x:0:0:root:/root:/bin/sh\ngbqemu:x:64055:64055:gbtest QEMU:/nonexistent:/bin/false\n' \
 			>"$ov/etc/passwd"
 		printf 'root:x:0:\ngbqemu:x:64055:\n' >"$ov/etc/group"
+		ufx=$(fixture_copy guide-server)
+		mkdir -p "$ufx/etc/gpt-bootcfg"
+		cp "$ov/etc/passwd" "$ufx/etc/passwd"
+		printf '[vm usb]\nmemory = 64M\nhugepage-size = none\nuser = gbqemu\nusb-devices = 046d:c52b 0403:6001\n' \
+			>"$ufx/etc/gpt-bootcfg/gpt-bootcfg.conf"
+		"$build/gpt-bootcfg" --root "$ufx" apply --yes >"$TAP_TMP/usb-apply.out" 2>&1 ||
+			sed 's/^/# apply: /' "$TAP_TMP/usb-apply.out"
+		ok "$K usbhost: apply wrote the udev rule for usb-devices" -- \
+			grep -qF 'ATTR{idVendor}=="0403", ATTR{idProduct}=="6001", OWNER="64055", GROUP="64055"' \
+			"$ufx/etc/udev/rules.d/70-gpt-bootcfg-usb.rules"
 		mkdir -p "$ov/etc/udev/rules.d"
-		echo 'SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ATTR{idVendor}=="0403", ATTR{idProduct}=="6001", OWNER="64055", GROUP="64055"' \
-			>"$ov/etc/udev/rules.d/70-gbtest-usb.rules"
+		cp "$ufx/etc/udev/rules.d/70-gpt-bootcfg-usb.rules" "$ov/etc/udev/rules.d/"
 		overlay usbhost "$ov" || bail "usbhost overlay failed"
 		# The guest asks on its console once its VM runs: then the outer QEMU's monitor plugs a
 		# usb-serial into the guest's xHCI (the serial log is removed first: an old one
@@ -705,7 +716,7 @@ for l in out.splitlines():
         print(m.group(1))' "$TAP_TMP/usbhost-plug-info.json" 2>&1)" \
 			"$(sed -n 's/^STEP PLUGGED product //p' "$r")" "$K usbhost: info usb: usbhost2 has the plugged device's product string"
 		is "$(sed -n 's/^STEP PLUGGED node //p' "$r")" "$pnode 64055 64055" \
-			"$K usbhost: the udev rule gave its node $pnode to QEMU's user"
+			"$K usbhost: apply's udev rule gave its node $pnode to QEMU's user"
 		is "$(sed -n 's/^STEP QEMU FD2 //p' "$r" | LC_ALL=C sort | tr '\n' ' ')" "$(printf '%s\n' "$node" "$pnode" | LC_ALL=C sort | tr '\n' ' ')" \
 			"$K usbhost: QEMU holds both nodes open, and no other"
 		ok "$K usbhost: vm stop exits 0" -- has usbhost "STEP vm stop exit 0"

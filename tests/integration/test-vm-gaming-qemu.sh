@@ -7,7 +7,11 @@
 #  - usb-devices: usb-host devices by id on QEMU's xHCI controller (qom-get), one of them
 #    "plugged in" (a fixture /sys/bus/usb/devices entry) and one not: QEMU starts with
 #    both, vm run warns about the absent one only;
-#  - QEMU as an unprivileged user (nobody): it maps the memory through the file's group,
+#  - looking-glass: a second VM (of another configuration file, so the configuration check
+#    cannot see both) refused while g1 holds /dev/shm/looking-glass, also once g1's runner
+#    is killed and only its QEMU holds it;
+#  - QEMU as an unprivileged user (nobody): it maps its own memory file (looking-glass-file)
+#    through the file's group,
 #    and the /dev/bus/usb node of the device plugged in is handed to it and back;
 #  - input: QEMU takes the input-linux properties as vm run writes them (a plain file as
 #    the node: QEMU gets as far as "not an evdev device"), on any machine;
@@ -64,6 +68,7 @@ stop-timeout = 2
 user = nobody
 looking-glass = 32M
 looking-glass-user = lgtest
+looking-glass-file = lg-g4
 usb-devices = 046d:c52b
 
 [vm g3]
@@ -157,6 +162,31 @@ ok "g1: vm status shows the Looking Glass memory" -- grep -qxF \
 is "$(jq -r '.looking_glass | [.path, .size, .uid, .mode, .owner_ok] | map(tostring) | join(" ")' "$TAP_TMP/status.json")" \
 	"/dev/shm/looking-glass 33554432 4242 0660 true" "g1: vm status --json"
 
+# Another VM on the same file, from a second configuration file: refused, nothing started.
+cat >"$r/etc/gpt-bootcfg/other.conf" <<'CONFEOF'
+[vm g5]
+memory = 128M
+hugepage-size = none
+vcpus = 1
+firmware = bios
+looking-glass = 64M
+looking-glass-user = lgtest
+CONFEOF
+chmod 0644 "$r/etc/gpt-bootcfg/other.conf"
+lglock=$r/run/gpt-bootcfg/looking-glass@shm-looking-glass.lock
+g1_runner=$(cat "$lglock")
+ok "g1: the memory's lock names its vm run" -- grep -qx "gpt-bootcfg" "/proc/$g1_runner/comm"
+second_refused() { # DESCRIPTION
+	"$GPT_BOOTCFG" --root "$r" --config /etc/gpt-bootcfg/other.conf vm run g5 \
+		>"$TAP_TMP/run-g5.out" 2>"$TAP_TMP/err-g5"
+	is "$?" 2 "$1: vm run g5 exits 2"
+	is "$(cat "$TAP_TMP/err-g5")" "gpt-bootcfg: /etc/gpt-bootcfg/other.conf:6:17: looking-glass: /dev/shm/looking-glass is in use by another running VM (vm run pid $g1_runner): VM 'g5' would overwrite its frames; give each VM its own looking-glass-file" \
+		"$1: one line naming the file, the holder and the fix"
+	ok "$1: no QEMU started for g5" -- test ! -e "$r/run/gpt-bootcfg/g5.pid"
+	is "$(stat -c %s "$lg")" 33554432 "$1: g1's memory keeps its size"
+}
+second_refused "g5 on g1's memory"
+
 # What the client would see survives a VM restart: contents, inode.
 printf 'frame-from-before' | dd of="$lg" conv=notrunc status=none
 ino=$(stat -c %i "$lg")
@@ -168,9 +198,18 @@ start_vm g1
 is "$(head -n1 "$TAP_TMP/ready")" "READY=1" "g1 again: READY=1 sent"
 is "$(stat -c %i "$lg")" "$ino" "g1 again: the same file (inode)"
 is "$(head -c 17 "$lg")" "frame-from-before" "g1 again: its contents kept"
-stop_vm g1
+# The runner killed: its QEMU still holds the memory's lock.
+g1_runner=$(cat "$lglock")
+kill -KILL "$g1_runner"
+wait $run_pid
+second_refused "g1's runner killed, its QEMU running"
+stop_vm_killed() { # NAME: vm stop after the runner was killed
+	"$GPT_BOOTCFG" --root "$r" vm stop "$1" >"$TAP_TMP/stop.out" 2>&1
+	is "$?" 0 "$1: vm stop exits 0"
+}
 
-# ---- g4: QEMU as nobody: it maps the Looking Glass memory through its group, and the
+# ---- g4 (g1 still running): QEMU as nobody: it maps its own Looking Glass memory through
+# its group, and the
 # node of the USB device plugged in at the start is handed to it while it runs ----
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\nlgtest:x:4242:4242::/nonexistent:/usr/sbin/nologin\n' >"$r/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
@@ -182,12 +221,17 @@ is "$(head -n1 "$TAP_TMP/ready")" "READY=1" "g4 (QEMU as nobody): READY=1 sent"
 sed 's/^/# vm run: /' "$TAP_TMP/run-g4.out" | grep -v Pinned
 qpid=$(cat "$r/run/gpt-bootcfg/g4.pid")
 is "$(awk '/^Uid:/ {print $2}' "/proc/$qpid/status")" 65534 "g4: QEMU runs as nobody"
-is "$(stat -c '%u:%g:%a' "$lg")" "4242:65534:660" "g4: the memory is lgtest's, in nobody's group"
-ok "g4: QEMU has it mapped" -- grep -qF "$lg" "/proc/$qpid/maps"
+lg4=$r/dev/shm/lg-g4
+is "$(stat -c '%u:%g:%a:%s' "$lg4")" "4242:65534:660:33554432" \
+	"g4: its own memory (looking-glass-file = lg-g4): lgtest's, in nobody's group, 32 MiB"
+ok "g4: QEMU has it mapped" -- grep -qF "$lg4" "/proc/$qpid/maps"
+ok "g4: and not g1's" -- sh -c "! grep -qF '$lg' /proc/$qpid/maps"
+ok "g4: started while g1's QEMU holds /dev/shm/looking-glass" -- kill -0 "$(cat "$r/run/gpt-bootcfg/g1.pid")"
 is "$(stat -c '%u:%g' "$r/dev/bus/usb/001/002")" "65534:65534" "g4: the present USB device's node is nobody's while QEMU runs"
 stop_vm g4
 is "$(stat -c '%u:%g:%a' "$r/dev/bus/usb/001/002")" "0:0:664" "g4: and root's again after"
-is "$(stat -c '%u:%g:%a' "$lg")" "4242:65534:660" "g4: the memory stays as it was"
+is "$(stat -c '%u:%g:%a' "$lg4")" "4242:65534:660" "g4: the memory stays as it was"
+stop_vm_killed g1
 
 # ---- g3: QEMU takes the input-linux options as vm run writes them (any machine) ----
 # The node is a plain file here, so QEMU stops at "not an evdev device": after it parsed

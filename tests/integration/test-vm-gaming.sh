@@ -219,6 +219,71 @@ bad "USB id twice" command "$CONF:14:25: usb-devices: '046D:C52B' is listed twic
 	"usb-devices = 046d:c52b 046D:C52B"
 bad "USB vendor 0" command "$CONF:14:15: usb-devices: vendor id 0000 matches any device" \
 	"usb-devices = 0000:0001"
+bad "looking-glass-file with a slash" command \
+	"$CONF:16:22: looking-glass-file: '../lg' is not a file name for /dev/shm (letters, digits, '-', '_', '.'; at most 64) or a /dev/kvmfrN device" \
+	"looking-glass = 32M" "looking-glass-user = alice" "looking-glass-file = ../lg"
+bad "looking-glass-file not kvmfr" command \
+	"$CONF:16:22: looking-glass-file: '/dev/kvmfrx' is not a kvmfr device (/dev/kvmfr0, /dev/kvmfr1, ...)" \
+	"looking-glass = 32M" "looking-glass-user = alice" "looking-glass-file = /dev/kvmfrx"
+bad "looking-glass-file without looking-glass" command \
+	"$CONF:14:22: looking-glass-file: only used with looking-glass" "looking-glass-file = lg"
+# A second VM on the first one's memory: plan and apply refuse the configuration (exit 2,
+# FILE:LINE:COL of the second VM's key), apply writes nothing.
+SECOND="[vm lin]|memory = 2G|hugepage-size = none|looking-glass = 64M|looking-glass-user = alice"
+two_vms() { # ROOT [EXTRA-LINES-OF-THE-SECOND...]
+	_r2=$1; shift
+	write_config "$_r2" "looking-glass = 32M" "looking-glass-user = alice" ""
+	echo "$SECOND" | tr '|' '\n' >>"$_r2$CONF"
+	for _l in "$@"; do echo "$_l" >>"$_r2$CONF"; done
+}
+r=$(make_root)
+two_vms "$r"
+# (apply's own lock, /run/gpt-bootcfg/bootcfg.lock, is taken before the configuration is read.)
+find "$r" -path "$r/run" -prune -o -printf '%p %s %T@\n' | sort >"$TAP_TMP/tree-before"
+for verb in plan "apply --yes"; do
+	# shellcheck disable=SC2086 # the verb's words
+	"$GPT_BOOTCFG" --root "$r" $verb >"$TAP_TMP/out" 2>"$TAP_TMP/err"; _rc=$?
+	is "$_rc" 2 "two VMs, one file: $verb exits 2"
+	is "$(cat "$TAP_TMP/err")" "gpt-bootcfg: $CONF:20:17: looking-glass: VM 'lin' would use the same shared memory (/dev/shm/looking-glass or /dev/kvmfr0) as VM 'win10', and overwrite its frames; give each VM its own looking-glass-file (a name in /dev/shm, or /dev/kvmfrN)" \
+		"two VMs, one file: $verb names the second VM's key"
+done
+find "$r" -path "$r/run" -prune -o -printf '%p %s %T@\n' | sort >"$TAP_TMP/tree-after"
+ok "two VMs, one file: nothing written" -- cmp -s "$TAP_TMP/tree-before" "$TAP_TMP/tree-after"
+r=$(make_root)
+two_vms "$r" "looking-glass-file = /dev/kvmfr0"
+"$GPT_BOOTCFG" --root "$r" plan >"$TAP_TMP/out" 2>"$TAP_TMP/err"
+is "$?" 2 "the default and /dev/kvmfr0: plan exits 2 (the default is kvmfr0 where the module is)"
+ok "the default and /dev/kvmfr0: at looking-glass-file" -- \
+	grep -qF "$CONF:22:22: looking-glass: VM 'lin' would use the same shared memory (/dev/kvmfr0) as VM 'win10'" "$TAP_TMP/err"
+r=$(make_root)
+two_vms "$r" "looking-glass-file = looking-glass-lin"
+: >"$r/dev/kvmfr0"
+"$GPT_BOOTCFG" --root "$r" plan >"$TAP_TMP/plan.txt" 2>"$TAP_TMP/err"
+is "$?" 0 "a file of its own: plan accepts the two VMs"
+ok "a file of its own: plan names it" -- grep -qF \
+	"Note: [vm lin] looking-glass: an ivshmem-plain device over 64 MiB of shared memory (as given) in /dev/shm/looking-glass-lin; vm run" "$TAP_TMP/plan.txt"
+"$GPT_BOOTCFG" --root "$r" vm command --json lin >"$TAP_TMP/cmd.json"
+ok "a file of its own: the memory there, even with /dev/kvmfr0 on the host" -- \
+	has_arg "memory-backend-file,id=looking-glass,share=on,mem-path=/dev/shm/looking-glass-lin,size=64M"
+"$GPT_BOOTCFG" --root "$r" vm command --json win10 >"$TAP_TMP/cmd.json"
+ok "a file of its own: the other VM keeps the default (kvmfr0 here)" -- \
+	has_arg "memory-backend-file,id=looking-glass,share=on,mem-path=/dev/kvmfr0,size=32M"
+"$GPT_BOOTCFG" --root "$r" vm export lin --libvirt >"$TAP_TMP/lin.xml" 2>"$TAP_TMP/err"
+ok "a file of its own: libvirt's <shmem> takes its name" -- grep -qF "<shmem name='looking-glass-lin'>" "$TAP_TMP/lin.xml"
+
+# ---- kvmfr: the module's static_size_mb must hold looking-glass ----
+r=$(make_root)
+write_config "$r" "looking-glass = 64M" "looking-glass-user = alice" "looking-glass-file = /dev/kvmfr1"
+echo 'alice:x:1000:1000::/home/alice:/bin/sh' >>"$r/etc/passwd"
+mkdir -p "$r/sys/module/kvmfr/parameters"
+echo 128,32 >"$r/sys/module/kvmfr/parameters/static_size_mb"
+KVMFR_SMALL="/dev/kvmfr1 is 32 MiB (kvmfr static_size_mb), smaller than looking-glass's 64 MiB; set 'options kvmfr static_size_mb=128,64' in /etc/modprobe.d/ and reload the kvmfr module (or reboot)"
+"$GPT_BOOTCFG" --root "$r" plan >"$TAP_TMP/plan.txt" 2>"$TAP_TMP/err"
+ok "kvmfr too small: plan warns with both sizes and the fix" -- grep -qxF \
+	"Warning: [vm win10] looking-glass: $KVMFR_SMALL; vm run refuses to start the VM" "$TAP_TMP/plan.txt"
+echo 128,64 >"$r/sys/module/kvmfr/parameters/static_size_mb"
+"$GPT_BOOTCFG" --root "$r" plan >"$TAP_TMP/plan.txt" 2>"$TAP_TMP/err"
+ok "kvmfr large enough: no warning" -- sh -c "! grep -q 'static_size_mb' '$TAP_TMP/plan.txt'"
 
 # ---- vm run: what the host lacks refuses the start before QEMU (fake QEMU, no devices) ----
 # run_bad DESCRIPTION WANT SETUP EXTRA-LINES...: SETUP is run with $r set.
@@ -256,5 +321,11 @@ run_bad "/dev/shm/looking-glass is someone else's" \
 	"truncate -s 1M \"\$r/dev/shm/looking-glass\"; chown 4000 \"\$r/dev/shm/looking-glass\"" \
 	"looking-glass = 32M" "looking-glass-user = alice"
 is "$(stat -c %s:%u "$r/dev/shm/looking-glass")" "1048576:4000" "someone else's file is left as it was"
+run_bad "kvmfr1 smaller than looking-glass" "$CONF:10:22: looking-glass: $KVMFR_SMALL" \
+	"mkdir -p \"\$r/sys/module/kvmfr/parameters\"; echo 128,32 >\"\$r/sys/module/kvmfr/parameters/static_size_mb\"" \
+	"looking-glass = 64M" "looking-glass-user = alice" "looking-glass-file = /dev/kvmfr1"
+run_bad "kvmfr module not loaded" \
+	"$CONF:8:17: looking-glass: /dev/kvmfr0: the kvmfr module's static_size_mb (/sys/module/kvmfr/parameters/static_size_mb) cannot be read: is the module loaded? It needs 'options kvmfr static_size_mb=32' for looking-glass's 32 MiB" \
+	"mknod \"\$r/dev/kvmfr0\" c 1 3" "looking-glass = 32M" "looking-glass-user = alice"
 
 done_testing

@@ -10,7 +10,9 @@
 #    gone too: the next vm run restores before it sets anything;
 #  - the runner killed at every fault point from the lock to the last governor write
 #    (GPT_BOOTCFG_FAULT_MODE=kill): no governor is ever changed without the record, and vm
-#    stop puts every CPU back.
+#    stop puts every CPU back;
+#  - two VMs on one CPU: the one ending first leaves it set, the last one gives back the
+#    original (also when a runner was killed).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$TOP/tests/lib/setup.sh"
 
@@ -54,7 +56,9 @@ write_config() { # GOVERNOR [EXTRA-VM-LINES...]
 shm=$(mktemp -d /dev/shm/gpt-bootcfg-test.XXXXXX)
 export GPT_BOOTCFG_TEST_ACCEL=tcg GPT_BOOTCFG_TEST_MEM_PATH="$shm"
 cleanup() {
-	[ -f "$r/run/gpt-bootcfg/p.pid" ] && kill -9 "$(cat "$r/run/gpt-bootcfg/p.pid")" 2>/dev/null
+	for _p in "$r"/run/gpt-bootcfg/*.pid; do
+		[ -f "$_p" ] && kill -9 "$(cat "$_p")" 2>/dev/null
+	done
 	rm -rf "$shm"
 }
 trap cleanup EXIT
@@ -84,17 +88,18 @@ refused "malformed governor" \
 
 # ---- set while QEMU runs, restored after ----
 write_notify_py "$TAP_TMP/notify.py"
-start_vm() { # vm run in the background until READY=1; $vm_pid is vm run itself
+start_vm() { # [NAME]: vm run in the background until READY=1; $vm_pid is vm run itself
+	_vm=${1:-p}
 	rm -f "$TAP_TMP/notify" "$TAP_TMP/notify.bound" "$TAP_TMP/ready" "$TAP_TMP/vm.pid"
 	python3 "$TAP_TMP/notify.py" "$TAP_TMP/notify" "$TAP_TMP/ready" 180 &
 	_np=$!
 	for _i in $(seq 50); do [ -e "$TAP_TMP/notify.bound" ] && break; sleep 0.1; done
 	NOTIFY_SOCKET=$TAP_TMP/notify timeout 300 sh -c 'echo $$ >"$1"; shift; exec "$@"' sh \
-		"$TAP_TMP/vm.pid" "$GPT_BOOTCFG" --root "$r" vm run p >"$TAP_TMP/run.out" 2>&1 &
+		"$TAP_TMP/vm.pid" "$GPT_BOOTCFG" --root "$r" vm run "$_vm" >"$TAP_TMP/run.out" 2>&1 &
 	run_pid=$!
 	wait $_np
 	vm_pid=$(cat "$TAP_TMP/vm.pid")
-	qpid=$(cat "$r/run/gpt-bootcfg/p.pid" 2>/dev/null)
+	qpid=$(cat "$r/run/gpt-bootcfg/$_vm.pid" 2>/dev/null)
 	[ "$(head -n1 "$TAP_TMP/ready")" = READY=1 ] || sed 's/^/# vm run: /' "$TAP_TMP/run.out"
 }
 SET="0:performance 1:performance 2:ondemand 3:schedutil"
@@ -186,5 +191,42 @@ while [ -n "$last" ] && [ "$n" -le $((last + 1)) ]; do
 	n=$((n + 1))
 done
 is "$bad" "" "killed at each of fault points 1..$((last + 1)) (one after the last write): never a change without the record; vm stop restores all"
+
+# ---- two VMs on CPU 1: p (vCPU 1, emulator 0) and q (vCPU 1) ----
+# Whichever ends first leaves CPU 1 on performance while the other runs; the last one gives
+# back CPU 1's original (powersave), not the performance the second VM found there.
+write_config performance "" "[vm q]" "memory = 128M" "hugepage-size = none" "vcpus = 1" \
+	"vcpu-pins = 1" "firmware = bios" "user = root" "stop-timeout = 2"
+qrecord=$r/run/gpt-bootcfg/q.cpufreq
+reset_governors
+start_vm p; p_run=$run_pid
+start_vm q; q_run=$run_pid
+is "$(governors)" "$SET" "p and q: CPUs 0 and 1 on performance"
+is "$(tr '\n' ' ' <"$qrecord")" "1 powersave " "q records CPU 1's original, not p's performance"
+"$GPT_BOOTCFG" --root "$r" vm stop p >"$TAP_TMP/stop.out" 2>&1
+is "$?" 0 "p stops first: vm stop exits 0"
+wait $p_run
+is "$(governors)" "0:schedutil 1:performance 2:ondemand 3:schedutil" \
+	"p stops first: its CPU 0 back, CPU 1 stays on performance while q runs"
+"$GPT_BOOTCFG" --root "$r" vm stop q >"$TAP_TMP/stop.out" 2>&1
+is "$?" 0 "then q: vm stop exits 0"
+wait $q_run
+is "$(governors)" "$ORIG" "then q: CPU 1's original back"
+ok "no record left" -- sh -c "! ls '$r/run/gpt-bootcfg/' | grep -q cpufreq\$"
+
+# q first, then p, with q's runner killed (SIGKILL) while its QEMU runs on.
+start_vm q; q_run=$run_pid; q_vm=$vm_pid
+start_vm p; p_run=$run_pid
+is "$(tr '\n' ' ' <"$record")" "0 schedutil 1 powersave " "p records CPU 1's original from q's record"
+kill -KILL "$q_vm"
+wait $q_run
+"$GPT_BOOTCFG" --root "$r" vm stop p >"$TAP_TMP/stop.out" 2>&1
+wait $p_run
+is "$(governors)" "0:schedutil 1:performance 2:ondemand 3:schedutil" \
+	"q's runner killed, p stops: CPU 1 stays, q's QEMU still runs on it"
+"$GPT_BOOTCFG" --root "$r" vm stop q >"$TAP_TMP/stop.out" 2>&1
+is "$?" 0 "q (runner killed): vm stop exits 0"
+is "$(governors)" "$ORIG" "q (runner killed): vm stop gives CPU 1's original back"
+ok "q (runner killed): no record left" -- test ! -e "$qrecord"
 
 done_testing

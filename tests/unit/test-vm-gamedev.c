@@ -140,7 +140,7 @@ static void test_lg_file(struct path_cxt *pc)
 		return;
 	snprintf(p, sizeof(p), "%s" VM_LG_SHM_PATH, root);
 
-	r = vm_lg_prepare(pc, c->vms[0], false, 999, &err);
+	r = vm_lg_prepare(pc, c->vms[0], VM_LG_SHM_PATH, 999, &err);
 	is_int(r, 0, "missing file: created");
 	ok(stat(p, &st) == 0 && st.st_uid == 1234 && st.st_gid == 999 &&
 	       (st.st_mode & 07777) == 0660 && (uint64_t)st.st_size == 32 * MIB,
@@ -158,7 +158,7 @@ static void test_lg_file(struct path_cxt *pc)
 	}
 	(void)!chmod(p, 0644);
 	(void)!chown(p, 1234, 5);
-	r = vm_lg_prepare(pc, c->vms[0], false, 999, &err);
+	r = vm_lg_prepare(pc, c->vms[0], VM_LG_SHM_PATH, 999, &err);
 	is_int(r, 0, "existing file of alice's: used");
 	ok(stat(p, &st) == 0 && st.st_ino == ino && st.st_gid == 999 &&
 	       (st.st_mode & 07777) == 0660,
@@ -171,11 +171,11 @@ static void test_lg_file(struct path_cxt *pc)
 		is_str(b, "frame", "contents kept");
 		close(fd);
 	}
-	is_int(vm_lg_prepare(pc, c64->vms[0], false, 999, &err), 0, "64M configured");
+	is_int(vm_lg_prepare(pc, c64->vms[0], VM_LG_SHM_PATH, 999, &err), 0, "64M configured");
 	ok(stat(p, &st) == 0 && (uint64_t)st.st_size == 64 * MIB, "the file grows to 64 MiB");
 
 	(void)!chown(p, 0, 999);
-	r = vm_lg_prepare(pc, c->vms[0], false, 999, &err);
+	r = vm_lg_prepare(pc, c->vms[0], VM_LG_SHM_PATH, 999, &err);
 	is_int(r, -EPERM, "someone else's file: refused");
 	ok(err && strstr(err, "belongs to uid 0, not to looking-glass-user alice"),
 	   "says whose: %s", err ? err : "");
@@ -186,7 +186,7 @@ static void test_lg_file(struct path_cxt *pc)
 	unlink(p);
 	put("victim", "precious");
 	(void)!symlink("../../victim", p);
-	r = vm_lg_prepare(pc, c->vms[0], false, 999, &err);
+	r = vm_lg_prepare(pc, c->vms[0], VM_LG_SHM_PATH, 999, &err);
 	is_int(r, -ELOOP, "a symlink: refused");
 	ok(err && strstr(err, "symbolic link"), "says so: %s", err ? err : "");
 	free(err), err = NULL;
@@ -197,13 +197,13 @@ static void test_lg_file(struct path_cxt *pc)
 
 	(void)!mkfifo(p, 0660);
 	(void)!chown(p, 1234, 999);
-	r = vm_lg_prepare(pc, c->vms[0], false, 999, &err);
+	r = vm_lg_prepare(pc, c->vms[0], VM_LG_SHM_PATH, 999, &err);
 	is_int(r, -EINVAL, "a FIFO: refused (and no hang)");
 	free(err), err = NULL;
 	unlink(p);
 
 	put("etc/passwd", "root:x:0:0::/root:/bin/sh\n");
-	r = vm_lg_prepare(pc, c->vms[0], false, 999, &err);
+	r = vm_lg_prepare(pc, c->vms[0], VM_LG_SHM_PATH, 999, &err);
 	is_int(r, -ENOENT, "looking-glass-user not in /etc/passwd: refused");
 	ok(err && strstr(err, "user 'alice' does not exist"), "says so: %s", err ? err : "");
 	free(err), err = NULL;
@@ -214,12 +214,13 @@ static void test_lg_file(struct path_cxt *pc)
 	snprintf(p, sizeof(p), "%s" VM_LG_KVMFR_PATH, root);
 	put("dev/kvmfr0", "");
 	ok(vm_lg_kvmfr(pc), "kvmfr0 found below the root");
-	r = vm_lg_prepare(pc, c->vms[0], true, 999, &err);
+	r = vm_lg_prepare(pc, c->vms[0], VM_LG_KVMFR_PATH, 999, &err);
 	is_int(r, -ENODEV, "kvmfr0 that is not a character device: refused");
 	free(err), err = NULL;
 	unlink(p);
 	if (ok(mknod(p, S_IFCHR | 0600, makedev(1, 3)) == 0, "a character device for kvmfr0")) {
-		is_int(vm_lg_prepare(pc, c->vms[0], true, 999, &err), 0, "kvmfr0: used");
+		is_int(vm_lg_prepare(pc, c->vms[0], VM_LG_KVMFR_PATH, 999, &err), 0,
+		       "kvmfr0: used");
 		ok(stat(p, &st) == 0 && st.st_uid == 1234 && st.st_gid == 999 &&
 		       (st.st_mode & 07777) == 0660,
 		   "kvmfr0: alice's, QEMU's group, 0660");
@@ -275,6 +276,133 @@ static void test_presence(struct path_cxt *pc)
 	config_free(c);
 }
 
+/* Two VMs from text; the error (or "") in *ret_err. */
+static struct config *load2(const char *a_lines, const char *b_lines, char **ret_err)
+{
+	struct config *c = NULL;
+	char *err = NULL, *text = NULL;
+
+	if (asprintf(&text,
+		     "[vm a]\nmemory = 1G\nlooking-glass = 32M\nlooking-glass-user = alice\n%s"
+		     "[vm b]\nmemory = 1G\nlooking-glass = 64M\nlooking-glass-user = alice\n%s",
+		     a_lines, b_lines) < 0)
+		return NULL;
+	if (config_parse_string("/etc/gpt-bootcfg/gpt-bootcfg.conf", text, strlen(text), &c, &err) <
+	    0)
+		c = NULL;
+	*ret_err = err ? err : strdup("");
+	free(text);
+	return c;
+}
+
+static void test_shared(void)
+{
+	static const struct {
+		const char *a, *b, *err; /* err: NULL when accepted */
+	} cases[] = {
+	    {"", "",
+	     ":7:17: looking-glass: VM 'b' would use the same shared memory "
+	     "(/dev/shm/looking-glass or /dev/kvmfr0) as VM 'a'"},
+	    {"", "looking-glass-file = lg-b\n", NULL},
+	    {"looking-glass-file = lg-a\n", "", NULL},
+	    {"looking-glass-file = x\n", "looking-glass-file = x\n",
+	     ":10:22: looking-glass: VM 'b' would use the same shared memory (/dev/shm/x) as VM "
+	     "'a'"},
+	    /* The default is kvmfr0 on a host with the module: refused whatever the host. */
+	    {"", "looking-glass-file = /dev/kvmfr0\n",
+	     ":9:22: looking-glass: VM 'b' would use the same shared memory (/dev/kvmfr0)"},
+	    {"looking-glass-file = looking-glass\n", "",
+	     ":8:17: looking-glass: VM 'b' would use the same shared memory "
+	     "(/dev/shm/looking-glass)"},
+	    {"looking-glass-file = /dev/kvmfr1\n", "looking-glass-file = /dev/kvmfr2\n", NULL},
+	    {"", "looking-glass-file = .hidden\n", ":9:22: looking-glass-file: '.hidden' is not"},
+	    {"", "looking-glass-file = a/b\n", ":9:22: looking-glass-file: 'a/b' is not"},
+	    {"", "looking-glass-file = a,b\n", ":9:22: looking-glass-file: 'a,b' is not"},
+	    {"", "looking-glass-file = /dev/kvmfr\n",
+	     ":9:22: looking-glass-file: '/dev/kvmfr' is not a kvmfr"},
+	    {"", "looking-glass-file = /dev/kvmfr07\n",
+	     ":9:22: looking-glass-file: '/dev/kvmfr07' is not a kvmfr"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *err = NULL;
+		struct config *c = load2(cases[i].a, cases[i].b, &err);
+
+		if (cases[i].err)
+			ok(!c && err && strstr(err, cases[i].err), "refused (%s): %s", cases[i].err,
+			   err ? err : "");
+		else
+			ok(c != NULL, "accepted: a '%.*s', b '%.*s' (%s)",
+			   (int)strcspn(cases[i].a, "\n"), cases[i].a,
+			   (int)strcspn(cases[i].b, "\n"), cases[i].b, err ? err : "");
+		free(err);
+		config_free(c);
+	}
+}
+
+/* A VM's own file: vm_lg_path() and vm_lg_prepare() make it, not the default one. */
+static void test_own_file(struct path_cxt *pc)
+{
+	struct config *c = load("looking-glass = 32M\nlooking-glass-user = alice\n"
+				"looking-glass-file = lg-win10\n");
+	const struct vm_gaming *g = c ? vm_gaming(vm_options(c->vms[0])) : NULL;
+	char p[512], *err = NULL;
+	struct stat st;
+
+	if (!ok(g, "looking-glass-file parses"))
+		return;
+	is_str(vm_lg_path(g, true), "/dev/shm/lg-win10", "its own file, even with kvmfr0 there");
+	snprintf(p, sizeof(p), "%s/dev/shm/lg-win10", root);
+	is_int(vm_lg_prepare(pc, c->vms[0], vm_lg_path(g, false), 999, &err), 0, "prepared");
+	ok(stat(p, &st) == 0 && st.st_size == (off_t)(32 * MIB) && st.st_uid == 1234,
+	   "/dev/shm/lg-win10: 32 MiB, alice's");
+	unlink(p);
+	free(err);
+	config_free(c);
+}
+
+static void test_kvmfr_size(struct path_cxt *pc)
+{
+	struct config *c = load("looking-glass = 64M\nlooking-glass-user = alice\n"
+				"looking-glass-file = /dev/kvmfr1\n");
+	char *why = NULL;
+
+	if (!ok(c, "looking-glass-file = /dev/kvmfr1 parses"))
+		return;
+	is_int(vm_lg_kvmfr_check(pc, c->vms[0], VM_LG_SHM_PATH, &why), 0, "/dev/shm: no check");
+	is_int(vm_lg_kvmfr_check(pc, c->vms[0], "/dev/kvmfr1", &why), -ENOENT,
+	       "module not loaded: refused");
+	ok(why && strstr(why, "static_size_mb=64'"), "says what to set: %s", why ? why : "");
+	free(why), why = NULL;
+
+	sh("mkdir -p %s/sys/module/kvmfr/parameters%s", "");
+	put("sys/module/kvmfr/parameters/static_size_mb", "128,32\n");
+	is_int(vm_lg_kvmfr_check(pc, c->vms[0], "/dev/kvmfr1", &why), -ENOSPC,
+	       "kvmfr1 of 32 MiB for 64M: refused");
+	is_str(why,
+	       "/dev/kvmfr1 is 32 MiB (kvmfr static_size_mb), smaller than looking-glass's 64 MiB; "
+	       "set 'options kvmfr static_size_mb=128,64' in /etc/modprobe.d/ and reload the kvmfr "
+	       "module (or reboot)",
+	       "names both sizes and the fix, kvmfr0's size kept");
+	free(why), why = NULL;
+	is_int(vm_lg_kvmfr_check(pc, c->vms[0], "/dev/kvmfr0", &why), 0,
+	       "kvmfr0 of 128 MiB: enough");
+	ok(!why, "no message when it fits");
+	is_int(vm_lg_kvmfr_check(pc, c->vms[0], "/dev/kvmfr3", &why), -ENOSPC,
+	       "kvmfr3: no entry, refused");
+	ok(why && strstr(why, "static_size_mb=128,32,0,64'") && strstr(why, "(2 devices)"),
+	   "the fix adds the entries up to it: %s", why ? why : "");
+	free(why), why = NULL;
+	put("sys/module/kvmfr/parameters/static_size_mb", "64\n");
+	is_int(vm_lg_kvmfr_check(pc, c->vms[0], "/dev/kvmfr0", &why), 0, "exactly 64 MiB: enough");
+	put("sys/module/kvmfr/parameters/static_size_mb", "junk\n");
+	is_int(vm_lg_kvmfr_check(pc, c->vms[0], "/dev/kvmfr0", &why), -ENOSPC,
+	       "an entry that is no number: refused, not taken as big enough");
+	free(why);
+	sh("rm -rf %s/sys%s", "");
+	config_free(c);
+}
+
 int main(void)
 {
 	struct path_cxt *pc = NULL;
@@ -292,6 +420,9 @@ int main(void)
 	test_parse();
 	test_lg_file(pc);
 	test_presence(pc);
+	test_shared();
+	test_own_file(pc);
+	test_kvmfr_size(pc);
 
 	path_cxt_free(pc);
 	sh("rm -rf %s%s", "");

@@ -240,6 +240,23 @@ static char *get(const char *root, const char *rel)
 	return strdup(buf);
 }
 
+/* The whole file (a record), or "(missing)". */
+static char *get_all(const char *root, const char *rel)
+{
+	char p[4200], buf[1024] = "";
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s%s", root, rel);
+	f = fopen(p, "re");
+	if (!f)
+		return strdup("(missing)");
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return strdup(buf);
+}
+
 #define GOV(n) "/sys/devices/system/cpu/cpu" #n "/cpufreq/scaling_governor"
 
 static unsigned long count_lines(const char *path)
@@ -395,6 +412,51 @@ static void test_governor(void)
 	put(root, "/run/gpt-bootcfg/w.cpufreq", "7 powersave\n2 schedutil\n");
 	is_int(vm_power_restore(pc, "w", &what), 1, "offline CPU skipped");
 	s = get(root, GOV(2)), is_str(s, "schedutil", "the others restored"), free(s);
+	config_free(c);
+
+	/*
+	 * Two VMs on CPU 2: w (1-3) and v (2, 0). Whichever ends first leaves CPU 2 on
+	 * performance; the last one gives back the original, not the other VM's performance.
+	 */
+	c = parse_ok(DEVICES "[vm w]\nmemory = 1G\nvcpu-pins = 2,1\nemulator-cpus = 3\n"
+			     "[vm v]\nmemory = 1G\nvcpu-pins = 2\nemulator-cpus = 0\n",
+		     "two vms");
+	if (!c)
+		goto out;
+	put(root, GOV(0), "ondemand\n");
+	put(root, GOV(1), "schedutil\n");
+	put(root, GOV(2), "powersave\n");
+	put(root, GOV(3), "schedutil\n");
+	for (int order = 0; order < 2; order++) {
+		const char *first = order ? "v" : "w", *last = order ? "w" : "v";
+
+		is_int(vm_power_apply(pc, c->vms[0], "performance", &what), 3, "w set");
+		is_int(vm_power_apply(pc, c->vms[1], "performance", &what), 2, "v set");
+		s = get_all(root, "/run/gpt-bootcfg/v.cpufreq");
+		is_str(s, "0 ondemand\n2 powersave\n",
+		       "v records CPU 2's original, not w's performance");
+		free(s);
+		is_int(vm_power_restore(pc, first, &what), 1, "the first VM ends");
+		s = get(root, GOV(2)),
+		is_str(s, "performance", "CPU 2 stays set: the other VM runs on it"), free(s);
+		s = get(root, order ? GOV(0) : GOV(1)),
+		is_str(s, order ? "ondemand" : "schedutil", "its own CPU back"), free(s);
+		/* It starts again while the other runs: CPU 2's original, again. */
+		is_int(vm_power_apply(pc, c->vms[order], "performance", &what), order ? 2 : 3,
+		       "the first VM starts again");
+		s = get_all(root,
+			    order ? "/run/gpt-bootcfg/v.cpufreq" : "/run/gpt-bootcfg/w.cpufreq");
+		ok(s && strstr(s, "2 powersave"), "it records CPU 2's original again"), free(s);
+		is_int(vm_power_restore(pc, last, &what), 1, "the other VM ends");
+		s = get(root, GOV(2)), is_str(s, "performance", "CPU 2 still set"), free(s);
+		is_int(vm_power_restore(pc, first, &what), 1, "the last VM ends");
+		s = get(root, GOV(2)), is_str(s, "powersave", "CPU 2: the original back"), free(s);
+		s = get(root, GOV(0)), is_str(s, "ondemand", "CPU 0 back"), free(s);
+		s = get(root, GOV(1)), is_str(s, "schedutil", "CPU 1 back"), free(s);
+		s = get(root, GOV(3)), is_str(s, "schedutil", "CPU 3 back"), free(s);
+	}
+	free(what);
+	what = NULL;
 	config_free(c);
 out:
 	unsetenv("GPT_BOOTCFG_FAULT_LOG");
