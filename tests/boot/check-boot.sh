@@ -130,7 +130,7 @@ guest_tools() {
 	# vapic option ROM (it only warns without it).
 	cp /usr/share/seabios/bios-256k.bin "$1/usr/share/seabios/"
 	mkdir -p "$1/usr/share/qemu" && cp /usr/share/qemu/kvmvapic.bin "$1/usr/share/qemu/"
-	cp "$build/boot/qmp-query" "$1/usr/lib/gbtest/"
+	cp "$build/boot/qmp-query" "$here/guest-lib.sh" "$1/usr/lib/gbtest/"
 	# Shared libraries by their sonames; /lib is a symlink to usr/lib in the image.
 	for _l in $(ldd "$_q" $_mods "$build/gpt-bootcfg" |
 		awk '$2 == "=>" && $3 ~ /^\// {print $3}' | sort -u); do
@@ -272,25 +272,14 @@ CONF
 export GPT_BOOTCFG_TEST_ACCEL=tcg
 d=/run/gbtest qmp=/run/gpt-bootcfg/nest.qmp
 mkdir -p $d
-up() { cut -d' ' -f1 /proc/uptime; }
+. /usr/lib/gbtest/guest-lib.sh
 t0=$(up)
 echo "conf $(ls -ln /etc/gpt-bootcfg/gpt-bootcfg.conf | awk '{print $1, $3}')"
 timeout 30 gpt-bootcfg vm command nest >$d/command.txt 2>&1
 echo "vm command exit $?"
 sed 's/^/CMD /' $d/command.txt
 
-timeout 180 gpt-bootcfg vm run nest >$d/run.log 2>&1 &
-run=$!
-# Running once "vm status" sees the guest CPUs going: the runner has pinned, sent cont
-# and left the monitor (QMP serves one client at a time).
-running=no
-for i in $(seq 90); do
-	timeout 20 gpt-bootcfg vm status nest --json >$d/status.json 2>$d/status.err &&
-		grep -q '"state": "running"' $d/status.json && { running=yes; break; }
-	kill -0 $run 2>/dev/null || break
-	sleep 1
-done
-echo "vm running: $running at $(up) s"
+vm_start nest
 echo "STATUS $(tr -d '\n' <$d/status.json)"
 sed 's/^/STATUS-ERR /' $d/status.err
 if [ $running = yes ]; then
@@ -312,15 +301,7 @@ if [ $running = yes ]; then
 	done
 fi
 
-timeout 60 gpt-bootcfg vm stop nest --timeout 3 >$d/stop.log 2>&1
-echo "vm stop exit $?"
-# The runner ends with QEMU; should it not, SIGTERM must make it end QEMU and exit.
-for i in $(seq 30); do kill -0 $run 2>/dev/null || break; sleep 1; done
-kill -0 $run 2>/dev/null && { echo "vm run still there: SIGTERM"; kill $run; }
-wait $run
-echo "vm run exit $?"
-left=$(pidof qemu-system-x86_64)
-if [ -n "$left" ]; then echo "qemu left: $left"; kill -9 $left; else echo "no qemu left"; fi
+vm_stop_wait nest
 sed 's/^/RUN /' $d/run.log
 sed 's/^/STOP /' $d/stop.log
 

@@ -8,21 +8,16 @@ export GPT_BOOTCFG_TEST_ACCEL=tcg
 d=/run/gbtest qmp=/run/gpt-bootcfg/kbd.qmp kbd=/usr/lib/gbtest/uinput-kbd
 link=/dev/input/by-id/gbtest-virtual-keyboard-event-kbd
 mkdir -p $d
-while read -r n; do
-	if [ -d /sys/module/$n ]; then
-		echo "module $n was loaded"
-	else
-		insmod /gbtest/mod/$n.ko
-		echo "insmod $n exit $?"
-	fi
-done </gbtest/modules
+# shellcheck source=tests/boot/guest-lib.sh
+. /usr/lib/gbtest/guest-lib.sh
+load_modules
 for n in uinput evdev; do [ -d /sys/module/$n ] && echo "module $n loaded"; done
 [ -c /dev/uinput ] && echo "uinput node ok"
 # The keyboard lives as long as its stdin (the sleep) or until SIGTERM. The sleep must not
 # hold the report's output open (the report waits for its end), and is ended with the tool.
 sh -c 'echo $$ >/run/gbtest/sleep.pid; exec sleep 600' 2>/dev/null | $kbd create >$d/kbd.node 2>$d/kbd.err &
 kbdpid=$!
-for i in $(seq 30); do [ -s $d/kbd.node ] && break; sleep 1; done
+for _ in $(seq 30); do [ -s $d/kbd.node ] && break; sleep 1; done
 node=$(cat $d/kbd.node)
 echo "kbd node $node"
 sed 's/^/KBD-ERR /' $d/kbd.err
@@ -31,16 +26,7 @@ mkdir -p /dev/input/by-id && ln -s "../${node##*/}" $link
 echo "link $(readlink -f $link)"
 echo "GRAB before $($kbd grab "$node")"
 
-timeout 180 gpt-bootcfg vm run kbd >$d/run.log 2>&1 &
-run=$!
-running=no
-for i in $(seq 90); do
-	timeout 20 gpt-bootcfg vm status kbd --json >$d/status.json 2>$d/status.err &&
-		grep -q '"state": "running"' $d/status.json && { running=yes; break; }
-	kill -0 $run 2>/dev/null || break
-	sleep 1
-done
-echo "vm running: $running"
+vm_start kbd
 if [ $running = yes ]; then
 	pid=$(cat /run/gpt-bootcfg/kbd.pid)
 	echo "HELD $($kbd held "$pid" "$node" 2>&1)"
@@ -54,23 +40,9 @@ if [ $running = yes ]; then
 	sed 's/^/QMP-ERR /' $d/qom.err
 	echo "GRAB running $($kbd grab "$node" 2>&1)"
 fi
-timeout 60 gpt-bootcfg vm stop kbd --timeout 3 >$d/stop.log 2>&1
-echo "vm stop exit $?"
-for i in $(seq 30); do kill -0 $run 2>/dev/null || break; sleep 1; done
-kill -0 $run 2>/dev/null && { echo "vm run still there: SIGTERM"; kill $run; }
-wait $run
-echo "vm run exit $?"
-left=$(pidof qemu-system-x86_64)
-if [ -n "$left" ]; then echo "qemu left: $left"; kill -9 $left; else echo "no qemu left"; fi
+vm_stop_wait kbd
 # The last steps poll with kill -0 and read files: a hanging tool must not keep the guest
 # from its report.
-gone() { # PID: 0 once it has ended (20 s at most)
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-		kill -0 $1 2>/dev/null || return 0
-		sleep 1
-	done
-	return 1
-}
 $kbd grab "$node" >$d/grab2.out 2>&1 &
 g=$!
 gone $g || { echo "grab hangs"; kill -9 $g; }

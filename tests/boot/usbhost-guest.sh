@@ -10,16 +10,10 @@
 export GPT_BOOTCFG_TEST_ACCEL=tcg
 d=/run/gbtest qmp=/run/gpt-bootcfg/usb.qmp absent=046d:c52b later=0403:6001
 mkdir -p $d
-up() { cut -d' ' -f1 /proc/uptime; }
+# shellcheck source=tests/boot/guest-lib.sh
+. /usr/lib/gbtest/guest-lib.sh
 t0=$(up)
-while read -r n; do
-	if [ -d /sys/module/$n ]; then
-		echo "module $n was loaded"
-	else
-		insmod /gbtest/mod/$n.ko
-		echo "insmod $n exit $?"
-	fi
-done </gbtest/modules
+load_modules
 for n in xhci_pci usbhid hid_generic; do [ -d /sys/module/$n ] && echo "module $n loaded"; done
 
 # The first device behind the root hub of 00:08.0 (its bus is whatever number the kernel
@@ -66,16 +60,7 @@ timeout 30 gpt-bootcfg vm command usb >$d/command.txt 2>&1
 echo "vm command exit $?"
 sed 's/^/CMD /' $d/command.txt
 
-timeout 180 gpt-bootcfg vm run usb >$d/run.log 2>&1 &
-run=$!
-running=no
-for _ in $(seq 90); do
-	timeout 20 gpt-bootcfg vm status usb --json >$d/status.json 2>$d/status.err &&
-		grep -q '"state": "running"' $d/status.json && { running=yes; break; }
-	kill -0 $run 2>/dev/null || break
-	sleep 1
-done
-echo "vm running: $running at $(up) s"
+vm_start usb
 if [ $running = yes ]; then
 	pid=$(cat /run/gpt-bootcfg/usb.pid)
 	echo "QEMU user $(awk '/^Uid:/ {print $2}' /proc/$pid/status)"
@@ -144,14 +129,7 @@ if [ $running = yes ]; then
 		l=$(readlink $f) && case $l in /dev/bus/usb/*) echo "QEMU FD2 $l" ;; esac
 	done
 fi
-timeout 60 gpt-bootcfg vm stop usb --timeout 3 >$d/stop.log 2>&1
-echo "vm stop exit $?"
-for _ in $(seq 30); do kill -0 $run 2>/dev/null || break; sleep 1; done
-kill -0 $run 2>/dev/null && { echo "vm run still there: SIGTERM"; kill $run; }
-wait $run
-echo "vm run exit $?"
-left=$(pidof qemu-system-x86_64)
-if [ -n "$left" ]; then echo "qemu left: $left"; kill -9 $left; else echo "no qemu left"; fi
+vm_stop_wait usb
 # QEMU gives the interface back as it quits; probing is asynchronous.
 for _ in $(seq 20); do [ "$(ifdrv $intf)" = usbhid ] && break; sleep 1; done
 echo "IFDRV after $(ifdrv $intf)"
