@@ -32,7 +32,7 @@ LIB_PKGS := libkmod blkid libpci libzstd zlib liblzma
 LIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)
 LIB_LIBS = $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) 2>/dev/null)
 
-BASE_CFLAGS := -std=gnu17 -Wall -Wextra $(WERROR) -D_GNU_SOURCE -Isrc/shared \
+BASE_CFLAGS := -std=gnu17 -Wall -Wextra -Wformat-security $(WERROR) -D_GNU_SOURCE -Isrc/shared \
 	-DVERSION='"$(VERSION)"' -DPKGLIBDIR='"$(PKGLIBDIR)"' -MMD -MP
 
 SHARED_SRC := $(sort $(wildcard src/shared/*.c))
@@ -87,7 +87,7 @@ $(BUILD)/gpt-bootcfg: $(CLI_OBJ) $(BUILD)/libshared.a
 
 # Static, libc only, small: musl when available, glibc static otherwise.
 CLAIM_CC := $(shell command -v $(MUSL_CC) >/dev/null 2>&1 && echo $(MUSL_CC) || echo $(CC))
-CLAIM_CFLAGS := -std=gnu17 -Wall -Wextra $(WERROR) -D_GNU_SOURCE -Isrc/shared -Os \
+CLAIM_CFLAGS := -std=gnu17 -Wall -Wextra -Wformat-security $(WERROR) -D_GNU_SOURCE -Isrc/shared -Os \
 	-ffunction-sections -fdata-sections -DVERSION='"$(VERSION)"' -MMD -MP
 
 $(BUILD)/claim-obj/%.o: src/%.c

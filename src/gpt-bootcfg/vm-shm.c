@@ -65,7 +65,7 @@ static int lg_kvmfr_prepare(struct path_cxt *pc, const char *dev, uid_t uid, gid
 	struct stat st;
 	int r;
 
-	r = path_lstat(pc, &st, dev);
+	r = path_lstat(pc, &st, "%s", dev);
 	if (r < 0)
 		return asprintf(ret_error, "%s: %s", dev, strerror(-r)) < 0 ? -ENOMEM : r;
 	if (!S_ISCHR(st.st_mode))

@@ -46,7 +46,7 @@ static void test_claim_log(void)
 		strbuf_release(&sb);
 		claim_log_format(&sb, &gpu, (enum claim_result)i, "text: with spaces");
 		is_int(claim_log_find(sb.buf, sb.len, &gpu, &r, &m), 1, "round trip found");
-		is_int(r, i, claim_result_to_string((enum claim_result)i));
+		is_int(r, i, "%s", claim_result_to_string((enum claim_result)i));
 		is_str(m, "text: with spaces", "round trip message");
 		free(m);
 	}

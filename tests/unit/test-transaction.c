@@ -16,7 +16,7 @@ static void parses(const char *text, bool want_trial, unsigned want_rebuild)
 	bool trial = !want_trial;
 	unsigned rebuild = ~want_rebuild;
 
-	is_int(transaction_pending_parse(text, &trial, &rebuild), 0, text);
+	is_int(transaction_pending_parse(text, &trial, &rebuild), 0, "%s", text);
 	ok(trial == want_trial && rebuild == want_rebuild, "  mode and rebuilds");
 }
 
@@ -25,7 +25,7 @@ static void refuses(const char *text, const char *why)
 	bool trial = true;
 	unsigned rebuild = 42;
 
-	is_int(transaction_pending_parse(text, &trial, &rebuild), -EINVAL, why);
+	is_int(transaction_pending_parse(text, &trial, &rebuild), -EINVAL, "%s", why);
 	ok(trial && rebuild == 42, "  results untouched");
 }
 
