@@ -359,7 +359,9 @@ int path_link_durable(struct path_cxt *pc, const char *from, const char *to)
 	return path_fsync_parent(pc, to);
 }
 
-int path_unlink_durable(struct path_cxt *pc, const char *path)
+/* Remove path below the root with remove_fn (unlink, rmdir), then make that durable. */
+static int remove_durable(struct path_cxt *pc, const char *path, const char *op,
+			  int (*remove_fn)(const char *))
 {
 	_cleanup_free_ char *p = NULL;
 	int r;
@@ -367,26 +369,21 @@ int path_unlink_durable(struct path_cxt *pc, const char *path)
 	r = path_prefix(pc, &p, "%s", path);
 	if (r < 0)
 		return r;
-	r = fault_point("unlink", path);
+	r = fault_point(op, path);
 	if (r < 0)
 		return r;
-	if (unlink(p) < 0)
-		return negative_errno();
+	/* rmdir(2) may say EEXIST for a directory that is not empty. */
+	if (remove_fn(p) < 0)
+		return errno == EEXIST ? -ENOTEMPTY : negative_errno();
 	return path_fsync_parent(pc, path);
+}
+
+int path_unlink_durable(struct path_cxt *pc, const char *path)
+{
+	return remove_durable(pc, path, "unlink", unlink);
 }
 
 int path_rmdir_durable(struct path_cxt *pc, const char *path)
 {
-	_cleanup_free_ char *p = NULL;
-	int r;
-
-	r = path_prefix(pc, &p, "%s", path);
-	if (r < 0)
-		return r;
-	r = fault_point("rmdir", path);
-	if (r < 0)
-		return r;
-	if (rmdir(p) < 0)
-		return errno == EEXIST ? -ENOTEMPTY : negative_errno();
-	return path_fsync_parent(pc, path);
+	return remove_durable(pc, path, "rmdir", rmdir);
 }

@@ -14,17 +14,6 @@
 #include "conf/vm-hw.h"
 #include "features/table.h"
 
-static bool hw_device_section_exists(const struct config *c, const char *name)
-{
-	if (!c)
-		return false;
-	for (size_t i = 0; i < c->n_sections; i++)
-		if (streq_ptr(c->sections[i].type, "device") &&
-		    streq_ptr(c->sections[i].name, name))
-			return true;
-	return false;
-}
-
 bool vm_machine_type_valid(const char *s)
 {
 	const char *v = startswith(s, "pc-q35-");
@@ -292,7 +281,7 @@ static int hw_parse_device_options(const struct config *c, const struct config_e
 						   "one at the start or end)");
 		}
 	}
-	if (!hw_device_section_exists(c, dev))
+	if (!config_has_device_section(c, dev))
 		return config_fail(c, e, 0, ret_error, "device-options: no [device %s] section",
 				   dev);
 	for (size_t i = 0; i < o->n_devopts; i++)
@@ -340,7 +329,7 @@ static int hw_parse_boot(const struct config *c, const struct config_entry *e, s
 			break;
 		}
 		if ((streq(w, "disk") || streq(w, "cdrom") || streq(w, "network")) &&
-		    hw_device_section_exists(c, w)) {
+		    config_has_device_section(c, w)) {
 			/* Either reading would surprise someone: make the name unique. */
 			*ret_error = config_error(c, e->line, e->col_value + (unsigned)off,
 						  "boot: '%s' is both a keyword and a [device %s] "
@@ -355,7 +344,7 @@ static int hw_parse_boot(const struct config *c, const struct config_entry *e, s
 			it.kind = VM_BOOT_CDROM;
 		else if (streq(w, "network"))
 			it.kind = VM_BOOT_NETWORK;
-		else if (hw_device_section_exists(c, w))
+		else if (config_has_device_section(c, w))
 			it.kind = VM_BOOT_DEVICE;
 		else {
 			*ret_error =

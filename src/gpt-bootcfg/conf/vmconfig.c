@@ -120,17 +120,6 @@ static bool valid_path(const char *s)
 	return true;
 }
 
-static bool raw_device_exists(const struct config *c, const char *name)
-{
-	if (!c)
-		return false;
-	for (size_t i = 0; i < c->n_sections; i++)
-		if (streq_ptr(c->sections[i].type, "device") &&
-		    streq_ptr(c->sections[i].name, name))
-			return true;
-	return false;
-}
-
 static int parse_cpus(const struct config *c, const struct config_entry *e,
 		      struct cpu_set_list *ret, char **ret_error)
 {
@@ -498,7 +487,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s, stru
 			if (r < 0)
 				return r;
 			STRV_FOREACH (d, l) {
-				if (!raw_device_exists(c, *d))
+				if (!config_has_device_section(c, *d))
 					return config_fail(c, e, 0, ret_error,
 							   "devices: no [device %s] section", *d);
 				for (char *const *d2 = l; d2 < d; d2++)

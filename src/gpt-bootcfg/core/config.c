@@ -88,3 +88,14 @@ const struct vm_config *config_find_vm(const struct config *c, const char *name)
 			return c->vms[i];
 	return NULL;
 }
+
+bool config_has_device_section(const struct config *c, const char *name)
+{
+	if (!c)
+		return false;
+	for (size_t i = 0; i < c->n_sections; i++)
+		if (streq_ptr(c->sections[i].type, "device") &&
+		    streq_ptr(c->sections[i].name, name))
+			return true;
+	return false;
+}

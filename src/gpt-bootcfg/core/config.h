@@ -76,6 +76,12 @@ struct config {
 /* The last entry for key in a section, NULL if absent. */
 const struct config_entry *config_section_get(const struct config_section *s, const char *key);
 
+/*
+ * A [device NAME] section in the raw layer (c may be NULL: none), for the [vm] keys that
+ * name devices before the typed [device] sections are read.
+ */
+bool config_has_device_section(const struct config *c, const char *name);
+
 /* Lookups by name; NULL if absent. */
 const struct device_config *config_find_device(const struct config *c, const char *name);
 const struct vm_config *config_find_vm(const struct config *c, const char *name);

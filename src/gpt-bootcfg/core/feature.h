@@ -12,12 +12,23 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "basic/path.h"
 #include "core/config.h"
 #include "core/qemu-input.h"
 
+struct json_writer;
 struct xml_writer;
+
+/* What a feature's vm run hooks get: the VM and the user its QEMU runs as. */
+struct feature_run {
+	struct path_cxt *pc;
+	const char *config_path; /* for FILE:LINE:COL in messages */
+	const struct vm_config *vm;
+	uid_t uid; /* QEMU's user (0: root); 0 in vm stop, where it is not resolved */
+	gid_t gid;
+};
 
 struct feature_ops {
 	const char *name; /* "audio", for messages: "Failed to check the VMs' %s" */
@@ -67,4 +78,19 @@ struct feature_ops {
 
 	/* The feature's elements inside the libvirt domain's <devices>. */
 	void (*export_libvirt)(struct xml_writer *w, const struct qemu_cmd_input *in);
+
+	/*
+	 * vm run. run_check: read-only, before the instance lock. run_start: under the lock,
+	 * once QEMU's files are its user's and before QEMU starts (a helper process such as a
+	 * TPM emulator, host state recorded first). run_stop: after QEMU has ended on every
+	 * way out of vm run, and from vm stop and before the next run_start for a runner that
+	 * was killed; so it must be idempotent and find what to undo from its own records.
+	 * < 0: the hook logged why; vm run stops (run_stop undoes what run_start did).
+	 */
+	int (*run_check)(const struct feature_run *fr);
+	int (*run_start)(const struct feature_run *fr);
+	void (*run_stop)(const struct feature_run *fr);
+
+	/* vm status: the feature's lines (w NULL) or its JSON members (running or not). */
+	void (*status)(struct path_cxt *pc, const struct vm_config *vm, struct json_writer *w);
 };

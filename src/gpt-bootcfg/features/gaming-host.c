@@ -567,30 +567,3 @@ int vm_usb_udev_rules(struct path_cxt *pc, const struct config *c, char **ret)
 		return 0;
 	return strbuf_steal(&b, ret);
 }
-
-static int usb_rules_file(struct path_cxt *pc, const struct config *c, bool block_created,
-			  char **ret_current, char **ret_wanted)
-{
-	(void)block_created;
-	(void)ret_current;
-	return vm_usb_udev_rules(pc, c, ret_wanted);
-}
-
-static void gaming_export(struct xml_writer *w, const struct qemu_cmd_input *in)
-{
-	vm_gaming_export_libvirt(w, vm_options(in->vm));
-}
-
-const struct feature_ops feature_gaming = {
-    .name = "gaming",
-    .what = "gaming devices",
-    .vm_parse_key = vm_gaming_parse_key,
-    .vm_check = vm_gaming_check,
-    .vms_check = vm_gaming_check_shared,
-    .vm_free = vm_gaming_free,
-    .qemu_args = vm_gaming_args,
-    .plan_findings = vm_gaming_plan_findings,
-    .managed_path = VM_USB_RULES_PATH,
-    .managed_file = usb_rules_file,
-    .export_libvirt = gaming_export,
-};

@@ -13,7 +13,6 @@
 #include <sys/types.h>
 
 #include "basic/path.h"
-#include "core/feature.h"
 #include "core/qemu-input.h"
 #include "core/vm-paths.h"
 #include "features/gaming.h"
@@ -101,9 +100,3 @@ int vm_usb_nodes(struct path_cxt *pc, const struct vm_options *o, char ***ret);
  * udev's 50-udev-default.rules (which sets the mode). *ret is NULL when no VM needs one.
  */
 int vm_usb_udev_rules(struct path_cxt *pc, const struct config *c, char **ret);
-
-/*
- * The gaming devices feature (core/feature.h): Looking Glass, input, usb-devices; its
- * keys and QEMU arguments in gaming.c, its libvirt elements in gaming-export.c.
- */
-extern const struct feature_ops feature_gaming;

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include "core/feature.h"
 #include "basic/json.h"
 #include "basic/path.h"
 #include "core/vm-options.h"
@@ -43,3 +44,9 @@ int vm_gaming_run_lock(struct path_cxt *pc, const char *config_path, const struc
  * object into w, or as a text line when w is NULL. Nothing without looking-glass.
  */
 void vm_gaming_status(struct path_cxt *pc, const struct vm_config *vm, struct json_writer *w);
+
+/*
+ * The gaming devices feature (core/feature.h): Looking Glass, input, usb-devices; its
+ * keys and QEMU arguments in gaming.c, its libvirt elements in gaming-export.c.
+ */
+extern const struct feature_ops feature_gaming;

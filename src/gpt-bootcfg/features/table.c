@@ -2,7 +2,7 @@
 #include "basic/macro.h"
 #include "features/audio.h"
 #include "features/bridge.h"
-#include "features/gaming-host.h"
+#include "features/gaming-run.h"
 #include "features/power.h"
 #include "features/table.h"
 

@@ -225,14 +225,7 @@ int now_claim(struct cli *cli, const struct gen *g, struct now_result *ret)
 	for (size_t i = 0; i < res.n; i++) {
 		const struct pci_device *d = g->plan->claims[i];
 		struct now_device *nd = &res.devices[i];
-		struct claim_entry e = {
-		    .addr = d->addr,
-		    .vendor = d->vendor,
-		    .device = d->device,
-		    .subvendor = d->subsystem_vendor,
-		    .subdevice = d->subsystem_device,
-		    .class = d->class,
-		};
+		struct claim_entry e = plan_claim_entry(d);
 		char why[256];
 
 		snprintf(nd->address, sizeof(nd->address), "%s", d->address);

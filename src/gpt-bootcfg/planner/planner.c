@@ -157,3 +157,15 @@ int plan_build(const struct host *h, const struct config *c, struct kmodres *k,
 	*ret = TAKE_PTR(p);
 	return 0;
 }
+
+struct claim_entry plan_claim_entry(const struct pci_device *d)
+{
+	return (struct claim_entry){
+	    .addr = d->addr,
+	    .vendor = d->vendor,
+	    .device = d->device,
+	    .subvendor = d->subsystem_vendor,
+	    .subdevice = d->subsystem_device,
+	    .class = d->class,
+	};
+}

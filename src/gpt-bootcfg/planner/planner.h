@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "claimproto/claimlist.h"
 #include "conf/config.h"
 #include "core/reasons.h"
 #include "planner/kmodres.h"
@@ -95,3 +96,6 @@ char *plan_params_join(const struct plan_params *p);
 
 /* "nvme0n1: mounted on / (nvme0n1p2), swap (nvme0n1p3)" for a disk in use, into sb. */
 struct strbuf;
+
+/* The claim list's entry for a device the plan claims: its address and identity. */
+struct claim_entry plan_claim_entry(const struct pci_device *d);

@@ -55,6 +55,8 @@ struct vm_ctx {
 	char *audio_runtime_dir;
 	struct vm_audio_cookie audio_cookie;
 	bool power_recorded;
+	/* The features' run_start hooks ran: their run_stop hooks go with the rest. */
+	bool features_started;
 };
 
 /*

@@ -22,6 +22,7 @@
 #include "core/vm-lock.h"
 #include "features/bridge.h"
 #include "features/gaming-run.h"
+#include "features/table.h"
 #include "features/users.h"
 #include "vm/hooks.h"
 #include "vm/owners.h"
@@ -35,9 +36,53 @@
 #include "vm/preflight.h"
 #include "vm/run.h"
 
+/* The VM and QEMU's user as the features' run hooks see them (core/feature.h). */
+static struct feature_run feature_run_of(const struct vm_ctx *x)
+{
+	return (struct feature_run){
+	    .pc = x->cli->pc,
+	    .config_path = vm_cfg_path(x),
+	    .vm = x->vm,
+	    .uid = x->user.uid,
+	    .gid = x->user.gid,
+	};
+}
+
+/* Every feature's run_stop: after QEMU, and before a start for a killed runner's leftovers. */
+static void features_run_stop(const struct vm_ctx *x)
+{
+	struct feature_run fr = feature_run_of(x);
+
+	FOREACH_FEATURE (f)
+		if ((*f)->run_stop)
+			(*f)->run_stop(&fr);
+}
+
+/* Each feature's run_start (start) or run_check hook, in table order: the first failure. */
+static int features_run(const struct vm_ctx *x, bool start)
+{
+	struct feature_run fr = feature_run_of(x);
+
+	FOREACH_FEATURE (f) {
+		int (*hook)(const struct feature_run *) = start ? (*f)->run_start : (*f)->run_check;
+		int r;
+
+		if (!hook)
+			continue;
+		r = hook(&fr);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* What vm run handed to QEMU's user goes back once QEMU is gone; then the lock. */
 static void vm_release_run(struct vm_ctx *x)
 {
+	if (x->features_started) {
+		features_run_stop(x);
+		x->features_started = false;
+	}
 	vm_power_release(x);
 	if (x->owners_recorded) {
 		_cleanup_free_ char *what = NULL;
@@ -311,6 +356,8 @@ int vm_run(struct cli *cli, const char *name)
 	/* input devices, the Looking Glass client's user, USB devices (vm-gamedev-run.h) */
 	if (r >= 0)
 		r = vm_gaming_run_check(cli->pc, vm_cfg_path(&x), x.vm);
+	if (r >= 0)
+		r = features_run(&x, false);
 	if (r < 0)
 		return EXIT_ERROR;
 	/* Before anything is touched: a second instance must not disturb the first. */
@@ -364,6 +411,14 @@ int vm_run(struct cli *cli, const char *name)
 	if (r < 0)
 		return EXIT_ERROR;
 	if (x.user.uid != 0 && vm_run_hand_over(&x) < 0) {
+		(void)vm_run_hooks(cli, x.vm, "release");
+		return EXIT_ERROR;
+	}
+	/* The features' helpers (vm_release_run() stops them on every way out from here). */
+	features_run_stop(&x);
+	x.features_started = true;
+	r = features_run(&x, true);
+	if (r < 0) {
 		(void)vm_run_hooks(cli, x.vm, "release");
 		return EXIT_ERROR;
 	}
@@ -644,7 +699,7 @@ static int kill_qemu(struct cli *cli, const char *name, struct qmp *q)
  * vm stop plays back the record of what was handed to QEMU's user. While a runner lives
  * (systemd's ExecStop runs beside it) the lock stays held and the runner does it.
  */
-static int vm_stop_restore(struct cli *cli, const char *name)
+static int vm_stop_restore(struct cli *cli, const char *name, const struct vm_ctx *x)
 {
 	_cleanup_free_ char *what = NULL;
 	_cleanup_close_ int fd = -1;
@@ -656,6 +711,7 @@ static int vm_stop_restore(struct cli *cli, const char *name)
 	if (fd < 0)
 		return log_error_errno(fd, "Failed to lock '" VM_RUN_DIR "/%s.lock': %m", name);
 	governors = vm_power_stop_restore(cli, name);
+	features_run_stop(x);
 	r = vm_owner_restore(cli->pc, name, &what);
 	if (r < 0)
 		return log_error_errno(r, "Failed to restore the owner of '%s': %m",
@@ -712,7 +768,7 @@ int vm_stop(struct cli *cli, const char *name, int timeout)
 		}
 		log_info("VM '%s' %s.", name, quit ? "stopped" : "powered off");
 	}
-	restored = vm_stop_restore(cli, name);
+	restored = vm_stop_restore(cli, name, &x);
 	r = vm_run_hooks(cli, x.vm, "release");
 	return r < 0 || restored < 0 ? EXIT_ERROR : EXIT_OK;
 }

@@ -32,7 +32,7 @@
 #include "core/verbs.h"
 #include "features/bridge.h"
 #include "features/gaming-host.h"
-#include "features/gaming-run.h"
+#include "features/table.h"
 #include "features/users.h"
 #include "shared/host.h"
 #include "vm/export.h"
@@ -200,6 +200,14 @@ static int vm_export(struct cli *cli, const char *name, bool libvirt)
 }
 
 /* The machine type and UUID, and whether they are pinned yet: into w, or as text when w is NULL. */
+/* Each feature's part of vm status (features/table.h). */
+static void features_status(struct path_cxt *pc, const struct vm_config *vm, struct json_writer *w)
+{
+	FOREACH_FEATURE (f)
+		if ((*f)->status)
+			(*f)->status(pc, vm, w);
+}
+
 static void status_identity(struct json_writer *w, const struct vm_identity *id)
 {
 	if (w) {
@@ -266,13 +274,13 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 			json_string(&w, "name", name);
 			json_bool(&w, "running", false);
 			status_identity(&w, &x.id);
-			vm_gaming_status(cli->pc, x.vm, &w);
+			features_status(cli->pc, x.vm, &w);
 			json_object_end(&w);
 			puts(strbuf_str(&sb) ? strbuf_str(&sb) : "");
 		} else {
 			printf("%s: not running\n", name);
 			status_identity(NULL, &x.id);
-			vm_gaming_status(cli->pc, x.vm, NULL);
+			features_status(cli->pc, x.vm, NULL);
 		}
 		return EXIT_PROBLEMS;
 	}
@@ -294,12 +302,12 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 		json_bool(&w, "running", true);
 		json_string(&w, "state", state);
 		status_identity(&w, &x.id);
-		vm_gaming_status(cli->pc, x.vm, &w);
+		features_status(cli->pc, x.vm, &w);
 		json_array_begin(&w, "vcpus");
 	} else {
 		printf("%s: %s\n", name, state ? state : "unknown");
 		status_identity(NULL, &x.id);
-		vm_gaming_status(cli->pc, x.vm, NULL);
+		features_status(cli->pc, x.vm, NULL);
 		printf("  vCPU  thread    affinity      on CPU  cur/MHz  governor\n");
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -132,14 +132,7 @@ char *managed_claim_list_body(const struct plan *p, uint64_t generation)
 	l.generation = generation;
 	for (size_t i = 0; i < p->n_claims && r >= 0; i++) {
 		const struct pci_device *d = p->claims[i];
-		struct claim_entry e = {
-		    .addr = d->addr,
-		    .vendor = d->vendor,
-		    .device = d->device,
-		    .subvendor = d->subsystem_vendor,
-		    .subdevice = d->subsystem_device,
-		    .class = d->class,
-		};
+		struct claim_entry e = plan_claim_entry(d);
 
 		r = claim_list_add(&l, &e);
 	}
