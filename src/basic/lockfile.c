@@ -8,6 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include "basic/lockfile.h"
 #include "basic/macro.h"
 #include "basic/time-util.h"
@@ -98,6 +101,39 @@ out_mask:
 	return r;
 }
 
+/*
+ * The pid that holds fd's flock(): /proc/locks lists each lock with its pid and the file's
+ * device and inode ("1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"). Locks are the
+ * running kernel's, whatever root the file was opened below, so this is the live /proc.
+ */
+static pid_t holder_from_proc_locks(int fd)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	struct stat st;
+	char line[256];
+
+	if (fstat(fd, &st) < 0)
+		return 0;
+	f = fopen("/proc/locks", "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned maj, min;
+		unsigned long long ino;
+		long pid;
+		char type[16];
+
+		if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%llu", type, &pid, &maj, &min,
+			   &ino) != 5 ||
+		    !streq(type, "FLOCK"))
+			continue;
+		if (ino == (unsigned long long)st.st_ino && maj == major(st.st_dev) &&
+		    min == minor(st.st_dev) && pid > 0 && pid <= INT32_MAX)
+			return (pid_t)pid;
+	}
+	return 0;
+}
+
 pid_t lock_fd_holder(int fd)
 {
 	char buf[32];
@@ -106,12 +142,12 @@ pid_t lock_fd_holder(int fd)
 	long v;
 
 	if (n <= 0)
-		return 0;
+		return holder_from_proc_locks(fd);
 	buf[n] = '\0';
 	errno = 0;
 	v = strtol(buf, &end, 10);
 	if (errno || end == buf || (*end && *end != '\n') || v <= 0 || v > INT32_MAX)
-		return 0;
+		return holder_from_proc_locks(fd);
 	return (pid_t)v;
 }
 

@@ -373,6 +373,20 @@ int path_open_dir(struct path_cxt *pc, const char *fmt, ...)
 {
 	int fd;
 
+	if (pc->root[0] != '\0') {
+		_cleanup_free_ char *host = NULL;
+		va_list ap;
+		int r;
+
+		va_start(ap, fmt);
+		r = vasprintf(&host, fmt, ap);
+		va_end(ap);
+		if (r < 0)
+			return -ENOMEM;
+		fd = path_open_dir_in_root(pc, host);
+		if (fd != -EAGAIN)
+			return fd;
+	}
 	BUILD_PATH(pc, p, fmt);
 	fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -408,6 +422,12 @@ int path_openat(struct path_cxt *pc, int dirfd, const char *dir, const char *nam
 	if (!path_cxt_is_host(pc) && !(flags & O_NOFOLLOW)) {
 		struct stat st;
 
+		fd = path_openat_beneath(dirfd, name, flags);
+		if (fd >= 0 || fd != -EAGAIN) {
+			if (fd >= 0)
+				record_at(pc, dir, name);
+			return fd;
+		}
 		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISLNK(st.st_mode))
 			return path_open(pc, flags, 0, "%s/%s", dir, name);
 	}
@@ -418,11 +438,9 @@ int path_openat(struct path_cxt *pc, int dirfd, const char *dir, const char *nam
 	return fd;
 }
 
-int path_readlinkat_basename(struct path_cxt *pc, int dirfd, const char *dir, const char *name,
-			     char **ret)
+int path_readlinkat(struct path_cxt *pc, int dirfd, const char *dir, const char *name, char **ret)
 {
 	char buf[PATH_MAX];
-	const char *b;
 	ssize_t n;
 	char *s;
 
@@ -433,8 +451,26 @@ int path_readlinkat_basename(struct path_cxt *pc, int dirfd, const char *dir, co
 		return negative_errno();
 	record_at(pc, dir, name);
 	buf[n] = '\0';
-	b = strrchr(buf, '/');
-	b = b ? b + 1 : buf;
+	s = strdup(buf);
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
+int path_readlinkat_basename(struct path_cxt *pc, int dirfd, const char *dir, const char *name,
+			     char **ret)
+{
+	_cleanup_free_ char *t = NULL;
+	const char *b;
+	char *s;
+	int r;
+
+	r = path_readlinkat(pc, dirfd, dir, name, &t);
+	if (r < 0)
+		return r;
+	b = strrchr(t, '/');
+	b = b ? b + 1 : t;
 	if (!*b)
 		return -EBADMSG;
 	s = strdup(b);

@@ -73,12 +73,13 @@ char **host_strv_new_empty(void)
 }
 
 /* Host path of the directory a sysfs link (DIR/NAME) points to. */
-int host_sysfs_link_path(struct path_cxt *pc, const char *dir, const char *name, char **ret)
+int host_sysfs_link_path(struct path_cxt *pc, int dirfd, const char *dir, const char *name,
+			 char **ret)
 {
 	_cleanup_free_ char *target = NULL;
 	int r;
 
-	r = path_readlink(pc, &target, "%s/%s", dir, name);
+	r = path_readlinkat(pc, dirfd, dir, name, &target);
 	if (r == -EINVAL)
 		/* A plain directory (hand-made trees): its own path is the canonical one. */
 		return asprintf(ret, "%s/%s", dir, name) < 0 ? -ENOMEM : 0;

@@ -38,7 +38,16 @@ static bool still_linked(struct path_cxt *pc, int fd)
 static int open_lock_file(struct path_cxt *pc)
 {
 	static const char *const dirs[] = {"/run", LOCK_DIR};
+	int fd;
 
+	/*
+	 * An existing lock file is opened read-only (flock() needs no more) and left as it
+	 * is: an apply with nothing to do writes nothing, not even here (issue 31). The
+	 * holder's pid comes from /proc/locks (lock_fd_holder()).
+	 */
+	fd = path_open(pc, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0, LOCK_PATH);
+	if (fd != -ENOENT)
+		return fd;
 	/* Not a managed file: no fault points, no state line, nothing for revert to undo. */
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		_cleanup_free_ char *p = NULL;
@@ -89,8 +98,5 @@ int bootcfg_lock(struct cli *cli)
 		close(fd);
 		return log_error_errno(r, "Failed to lock '%s': %m", LOCK_PATH);
 	}
-	r = lock_fd_mark(fd);
-	if (r < 0)
-		log_debug_errno(r, "Failed to write the pid into '%s', ignoring: %m", LOCK_PATH);
 	return fd;
 }
