@@ -13,6 +13,7 @@
 
 #include "basic/lockfile.h"
 #include "basic/macro.h"
+#include "basic/parse-util.h"
 #include "basic/time-util.h"
 
 /*
@@ -138,15 +139,15 @@ pid_t lock_fd_holder(int fd)
 {
 	char buf[32];
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-	char *end = NULL;
-	long v;
+	const char *end;
+	uint64_t v;
 
 	if (n <= 0)
 		return holder_from_proc_locks(fd);
 	buf[n] = '\0';
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n') || v <= 0 || v > INT32_MAX)
+	/* "PID\n" as lock_fd_mark() writes it; what follows the newline is not looked at. */
+	if (safe_atou64_prefix(buf, 10, &v, &end) < 0 || (*end && *end != '\n') || v == 0 ||
+	    v > INT32_MAX)
 		return holder_from_proc_locks(fd);
 	return (pid_t)v;
 }

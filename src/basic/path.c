@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <ctype.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -8,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "basic/fd-util.h"
+#include "basic/parse-util.h"
 #include "basic/path-internal.h"
 
 #define READ_FULL_MAX (64u * 1024 * 1024)
@@ -218,36 +218,6 @@ int path_read_string(struct path_cxt *pc, char **ret, const char *fmt, ...)
 	return r;
 }
 
-static int parse_number(const char *s, int base, bool is_signed, uint64_t *ret)
-{
-	char *end = NULL;
-
-	/*
-	 * strto*() skip leading blanks of any kind, and strtoull() then takes "\t-1" for
-	 * UINT64_MAX: an attribute starts with its number (found by fuzz-path-read).
-	 */
-	if (!*s || isspace((unsigned char)*s))
-		return -EBADMSG;
-	errno = 0;
-	if (is_signed) {
-		long long v = strtoll(s, &end, base);
-
-		if (errno || !end || *end)
-			return -EBADMSG;
-		*ret = (uint64_t)v;
-	} else {
-		unsigned long long v;
-
-		if (*s == '-')
-			return -EBADMSG;
-		v = strtoull(s, &end, base);
-		if (errno || !end || *end)
-			return -EBADMSG;
-		*ret = v;
-	}
-	return 0;
-}
-
 int path_read_u64(struct path_cxt *pc, uint64_t *ret, const char *fmt, ...)
 {
 	_cleanup_free_ char *s = NULL;
@@ -260,9 +230,9 @@ int path_read_u64(struct path_cxt *pc, uint64_t *ret, const char *fmt, ...)
 	va_end(ap);
 	if (r < 0)
 		return r;
-	r = parse_number(s, 10, false, &v);
-	if (r < 0)
-		return r;
+	/* No blanks and no sign: strtoull() took "\t-1" for UINT64_MAX (fuzz-path-read). */
+	if (safe_atou64(s, &v) < 0)
+		return -EBADMSG;
 	*ret = v;
 	return 0;
 }
@@ -270,8 +240,8 @@ int path_read_u64(struct path_cxt *pc, uint64_t *ret, const char *fmt, ...)
 int path_read_s64(struct path_cxt *pc, int64_t *ret, const char *fmt, ...)
 {
 	_cleanup_free_ char *s = NULL;
-	uint64_t v;
 	va_list ap;
+	int64_t v;
 	int r;
 
 	va_start(ap, fmt);
@@ -279,10 +249,9 @@ int path_read_s64(struct path_cxt *pc, int64_t *ret, const char *fmt, ...)
 	va_end(ap);
 	if (r < 0)
 		return r;
-	r = parse_number(s, 10, true, &v);
-	if (r < 0)
-		return r;
-	*ret = (int64_t)v;
+	if (safe_atoi64(s, &v) < 0)
+		return -EBADMSG;
+	*ret = v;
 	return 0;
 }
 
@@ -302,11 +271,8 @@ int path_read_hex(struct path_cxt *pc, uint64_t *ret, const char *fmt, ...)
 	q = s;
 	if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
 		q += 2;
-	if (!*q || *q == '-' || *q == '+')
+	if (safe_atox64(q, &v) < 0)
 		return -EBADMSG;
-	r = parse_number(q, 16, false, &v);
-	if (r < 0)
-		return r;
 	*ret = v;
 	return 0;
 }

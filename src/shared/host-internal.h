@@ -30,9 +30,9 @@ char **host_strv_new_empty(void);
 /* Host path of the directory a sysfs link (DIR/NAME) points to. */
 int host_sysfs_link_path(struct path_cxt *pc, int dirfd, const char *dir, const char *name,
 			 char **ret);
-/* "0x10de" or "10de"; no sign, no blanks, nothing after the digits. -EBADMSG otherwise. */
+/* "0x10de" or "10de"; no sign, no blanks, nothing after (safe_atox64()). -EBADMSG otherwise. */
 int host_parse_hex(const char *s, uint64_t *ret);
-/* A decimal number in min..max, nothing around it. -EBADMSG otherwise. */
+/* A decimal number in min..max, nothing around it (safe_atoi64()). -EBADMSG otherwise. */
 int host_parse_int(const char *s, long min, long max, long *ret);
 
 /*

@@ -10,6 +10,7 @@
 #include "basic/parse-util.h"
 #include "basic/safeword.h"
 #include "basic/strbuf.h"
+#include "basic/strv-util.h"
 #include "conf/config.h"
 #include "conf/vmconfig.h"
 #include "core/reasons.h"

@@ -7,6 +7,7 @@
 
 #include "basic/lockfile.h"
 #include "basic/log.h"
+#include "basic/parse-util.h"
 #include "basic/path.h"
 #include "basic/time-util.h"
 #include "write/lock.h"
@@ -14,16 +15,11 @@
 static unsigned wait_ms(void)
 {
 	const char *e = getenv("GPT_BOOTCFG_LOCK_WAIT_MS");
-	unsigned long v;
-	char *end = NULL;
+	unsigned v;
 
-	if (!e || !*e)
+	if (!e || safe_atou_range(e, 0, 600000, &v) < 0)
 		return LOCK_WAIT_MS;
-	errno = 0;
-	v = strtoul(e, &end, 10);
-	if (errno || *end || v > 600000)
-		return LOCK_WAIT_MS;
-	return (unsigned)v;
+	return v;
 }
 
 /* Whether fd is still the file at LOCK_PATH (not one a cleanup removed under us). */
