@@ -525,8 +525,10 @@ int vm_config_parse(const struct config *c, const struct config_section *s, stru
 				    v);
 			if (strv_add(&o->cdroms, v) < 0)
 				return -ENOMEM;
-			if (!o->cdroms_line)
+			if (!o->cdroms_line) {
 				o->cdroms_line = e->line;
+				o->cdroms_col = e->col_value;
+			}
 		} else if (streq(k, "firmware")) {
 			if (streq(v, "ovmf"))
 				o->firmware = VM_FIRMWARE_OVMF;
@@ -542,6 +544,10 @@ int vm_config_parse(const struct config *c, const struct config_section *s, stru
 			if (set_string(streq(k, "ovmf-code") ? &o->ovmf_code : &o->ovmf_vars, v) <
 			    0)
 				return -ENOMEM;
+			if (streq(k, "ovmf-code")) {
+				o->ovmf_code_line = e->line;
+				o->ovmf_code_col = e->col_value;
+			}
 		} else if (streq(k, "network")) {
 			r = parse_network(c, e, o, ret_error);
 			if (r < 0)
@@ -590,6 +596,8 @@ int vm_config_parse(const struct config *c, const struct config_section *s, stru
 				    "spice-password-file: '%s' is not an absolute path", v);
 			if (set_string(&o->spice_password_file, v) < 0)
 				return -ENOMEM;
+			o->spice_password_line = e->line;
+			o->spice_password_col = e->col_value;
 			spice_pw_e = e;
 		} else if (streq(k, "usb-redirect")) {
 			if (parse_uint(v, 8, &o->usb_redirect) < 0)

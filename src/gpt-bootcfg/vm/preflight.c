@@ -95,7 +95,7 @@ int vm_check_files(struct vm_ctx *x)
 			return r;
 	}
 	STRV_FOREACH (cd, o->cdroms) {
-		r = check_file(x, "cdrom", *cd, o->cdroms_line, 1);
+		r = check_file(x, "cdrom", *cd, o->cdroms_line, o->cdroms_col);
 		if (r < 0)
 			return r;
 	}
@@ -107,28 +107,39 @@ int vm_check_files(struct vm_ctx *x)
 	return 0;
 }
 
-/* A disk that is (a partition of) a disk the host uses never reaches QEMU (vm-disk.h). */
+/*
+ * A disk, cdrom or any other path QEMU opens (vm_host_paths()) that is (a partition of) a
+ * disk the host uses never reaches QEMU.
+ */
 int vm_check_host_disks(struct vm_ctx *x)
 {
-	const struct vm_options *o = vm_options(x->vm);
+	_cleanup_free_ struct vm_host_path *paths = NULL;
+	size_t n = 0;
+	int r;
 
-	for (size_t i = 0; i < o->n_disks; i++) {
-		const struct vm_disk *d = &o->disks[i];
+	r = vm_host_paths(x->vm, &paths, &n);
+	if (r < 0)
+		return log_oom();
+	for (size_t i = 0; i < n; i++) {
+		const struct vm_host_path *hp = &paths[i];
 		_cleanup_free_ char *detail = NULL;
-		int r;
 
-		if (d->nvme_host || !d->path)
-			continue;
-		r = vm_disk_host_use(x->host, d->path, &detail);
+		r = vm_disk_host_use(x->host, hp->path, &detail);
 		if (r < 0)
-			return log_error_errno(r, "%s:%u:%u: disk '%s': %m", vm_cfg_path(x),
-					       d->line, d->col, d->path);
+			return log_error_errno(r, "%s:%u:%u: %s '%s': %m", vm_cfg_path(x), hp->line,
+					       hp->col, hp->key, hp->path);
+		if (r > 0 && hp->line == 0)
+			return log_error_errno(-EBUSY,
+					       "%s: %s '%s' (the default) is a disk the host uses "
+					       "(%s); refusing to give it to VM '%s'",
+					       vm_cfg_path(x), hp->key, hp->path, detail,
+					       x->vm->name);
 		if (r > 0)
 			return log_error_errno(-EBUSY,
-					       "%s:%u:%u: disk '%s' is a disk the host uses (%s); "
+					       "%s:%u:%u: %s '%s' is a disk the host uses (%s); "
 					       "refusing to give it to VM '%s'",
-					       vm_cfg_path(x), d->line, d->col, d->path, detail,
-					       x->vm->name);
+					       vm_cfg_path(x), hp->line, hp->col, hp->key, hp->path,
+					       detail, x->vm->name);
 	}
 	return 0;
 }
