@@ -13,6 +13,7 @@
 #include "conf/vmconfig.h"
 #include "planner/disk-policy.h"
 #include "shared/host.h"
+#include "vm/owners.h"
 #include "vm/qemucmd.h"
 #include "vm/preflight.h"
 
@@ -107,6 +108,32 @@ int vm_check_files(struct vm_ctx *x)
 	return 0;
 }
 
+/* An input device QEMU's user gets: an evdev node, not what a planted link names. */
+static int check_evdev(struct vm_ctx *x, const struct vm_host_path *hp)
+{
+	_cleanup_free_ char *canon = NULL, *why = NULL;
+	struct stat st;
+	int r;
+
+	r = path_canonicalize(x->cli->pc, &canon, "%s", hp->path);
+	if (r >= 0)
+		r = path_lstat(x->cli->pc, &st, "%s", canon);
+	if (r == -ENOENT)
+		return 0; /* vm run says it is missing (vm_gaming_run_check()) */
+	if (r >= 0)
+		r = vm_handover_allowed(x->host, canon, &st, VM_HANDOVER_EVDEV, &why);
+	if (r < 0 && why)
+		return log_error_errno(r,
+				       "%s:%u:%u: input '%s' (%s) is %s; refusing to give it to "
+				       "VM '%s'",
+				       vm_cfg_path(x), hp->line, hp->col, hp->path, canon, why,
+				       x->vm->name);
+	if (r < 0)
+		return log_error_errno(r, "%s:%u:%u: input '%s': %m", vm_cfg_path(x), hp->line,
+				       hp->col, hp->path);
+	return 0;
+}
+
 /*
  * A disk, cdrom or any other path QEMU opens (vm_host_paths()) that is (a partition of) a
  * disk the host uses never reaches QEMU.
@@ -128,6 +155,12 @@ int vm_check_host_disks(struct vm_ctx *x)
 		if (r < 0)
 			return log_error_errno(r, "%s:%u:%u: %s '%s': %m", vm_cfg_path(x), hp->line,
 					       hp->col, hp->key, hp->path);
+		if (r == 0 && streq(hp->key, "input")) {
+			r = check_evdev(x, hp);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (r > 0 && hp->line == 0)
 			return log_error_errno(-EBUSY,
 					       "%s: %s '%s' (the default) is a disk the host uses "
