@@ -126,6 +126,17 @@ static int record_save(struct path_cxt *pc, char *const *record)
 	return path_write_atomic(pc, NOW_RECORD_PATH, sb.buf, sb.len, 0644);
 }
 
+/* Drop the record's last entry (the one just added for a bind that was rolled back). */
+static void record_pop(char **record)
+{
+	size_t n = strv_length(record);
+
+	if (n > 0) {
+		free(record[n - 1]);
+		record[n - 1] = NULL;
+	}
+}
+
 /* vfio-pci registered, or loaded here on the running host (never under --root). */
 static int ensure_vfio(struct cli *cli, const struct host *h, char **ret_why)
 {
@@ -254,6 +265,7 @@ int now_claim(struct cli *cli, const struct gen *g, struct now_result *ret)
 		struct now_device *nd = &res.devices[i];
 		struct claim_bind_result br;
 		char why[256];
+		bool added;
 
 		if (nd->verdict != NOW_CLAIMED)
 			continue;
@@ -281,12 +293,52 @@ int now_claim(struct cli *cli, const struct gen *g, struct now_result *ret)
 			continue;
 		}
 
+		/*
+		 * Recorded first (issue 30, item 7), as the governors are: a kill between the
+		 * bind and the record must not leave a device on vfio-pci that revert --now
+		 * does not know. An entry for a device that is not on vfio-pci is forgotten
+		 * by revert --now.
+		 */
+		added = false;
+		if (!now_record_find(record, nd->address, NULL)) {
+			_cleanup_free_ char *entry = NULL;
+
+			if (asprintf(&entry, "%s\t%s", nd->address, nd->before) < 0 ||
+			    strv_consume(&record, TAKE_PTR(entry)) < 0)
+				goto oom;
+			added = true;
+		}
+		r = record_save(cli->pc, record);
+		if (r < 0) {
+			log_error_errno(r, "Failed to write '%s' before claiming %s: %m",
+					NOW_RECORD_PATH, nd->address);
+			/* None is tried: revert --now could not give them back. */
+			for (size_t j = i; j < res.n; j++)
+				if (res.devices[j].verdict == NOW_CLAIMED) {
+					res.devices[j].verdict = NOW_REFUSED;
+					free(res.devices[j].reason);
+					res.devices[j].reason =
+					    strdup("not tried: the record of runtime "
+						   "claims cannot be written");
+				}
+			*ret = res;
+			return r;
+		}
+
 		log_debug("%s: claiming for vfio-pci (from %s).", nd->address,
 			  nd->before[0] ? nd->before : "no driver");
 		r = claim_bind_vfio(cli->pc, nd->address, CLAIM_BIND_ROLLBACK, &br);
 		if (r < 0) {
 			nd->verdict = NOW_FAILED;
 			nd->rollback_failed = br.rollback_error < 0;
+			/* Back on its driver: nothing for revert --now to give back. */
+			if (added && !nd->rollback_failed) {
+				record_pop(record);
+				r = record_save(cli->pc, record);
+				if (r < 0)
+					log_warning_errno(r, "Failed to update '%s': %m",
+							  NOW_RECORD_PATH);
+			}
 			if (asprintf(&nd->reason, "%s (driver %s after it); %s %s",
 				     br.failed == CLAIM_STEP_VERIFY ? "vfio-pci did not bind"
 				     : br.failed == CLAIM_STEP_OVERRIDE
@@ -305,30 +357,6 @@ int now_claim(struct cli *cli, const struct gen *g, struct now_result *ret)
 		log_info("%s: claimed for vfio-pci (%s).", nd->address, br.acts);
 		if (asprintf(&nd->reason, "from %s", nd->before[0] ? nd->before : "no driver") < 0)
 			goto oom;
-		/* Recorded at once: a later failure must not forget a device moved already. */
-		if (!now_record_find(record, nd->address, NULL)) {
-			_cleanup_free_ char *entry = NULL;
-
-			if (asprintf(&entry, "%s\t%s", nd->address, nd->before) < 0 ||
-			    strv_consume(&record, TAKE_PTR(entry)) < 0)
-				goto oom;
-		}
-		r = record_save(cli->pc, record);
-		if (r < 0) {
-			log_error_errno(r, "%s is on vfio-pci now, but writing '%s' failed: %m",
-					nd->address, NOW_RECORD_PATH);
-			/* The rest are not tried: revert --now could not give them back. */
-			for (size_t j = i + 1; j < res.n; j++)
-				if (res.devices[j].verdict == NOW_CLAIMED) {
-					res.devices[j].verdict = NOW_REFUSED;
-					free(res.devices[j].reason);
-					res.devices[j].reason =
-					    strdup("not tried: the record of runtime "
-						   "claims cannot be written");
-				}
-			*ret = res;
-			return r;
-		}
 	}
 	*ret = res;
 	return 0;
