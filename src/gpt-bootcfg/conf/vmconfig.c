@@ -279,6 +279,15 @@ static int parse_network(const struct config *c, const struct config_entry *e, s
 		if (!*ifname || strlen(ifname) > 15 || !valid_runtime_name(ifname))
 			return config_fail(c, e, 0, ret_error,
 					   "network: invalid interface name '%s'", ifname);
+		/*
+		 * apply writes "allow BRIDGE" into /etc/qemu/bridge.conf, where
+		 * qemu-bridge-helper reads "all" as every bridge (issue 30, item 8).
+		 */
+		if (o->network == VM_NET_BRIDGE && streq(ifname, "all"))
+			return config_fail(
+			    c, e, (size_t)(ifname - v), ret_error,
+			    "network: 'all' is no bridge name: qemu-bridge-helper "
+			    "reads 'allow all' in /etc/qemu/bridge.conf as every bridge");
 		free(o->net_ifname);
 		o->net_ifname = strdup(ifname);
 		if (!o->net_ifname)
