@@ -119,16 +119,25 @@ static pid_t holder_from_proc_locks(int fd)
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned maj, min;
-		unsigned long long ino;
-		long pid;
-		char type[16];
+		/* "N: FLOCK ADVISORY WRITE PID MAJ:MIN:INO START END"; waiters have "->" first. */
+		char *field[6], *save = NULL, *mm, *ino;
+		uint64_t pid, maj, min, inode;
+		size_t n = 0;
 
-		if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%llu", type, &pid, &maj, &min,
-			   &ino) != 5 ||
-		    !streq(type, "FLOCK"))
+		for (char *t = strtok_r(line, " \t\n", &save); t && n < ARRAY_SIZE(field);
+		     t = strtok_r(NULL, " \t\n", &save))
+			field[n++] = t;
+		if (n < 6 || !streq(field[1], "FLOCK"))
 			continue;
-		if (ino == (unsigned long long)st.st_ino && maj == major(st.st_dev) &&
+		mm = strchr(field[5], ':');
+		ino = mm ? strchr(mm + 1, ':') : NULL;
+		if (!ino)
+			continue;
+		*mm = *ino = '\0';
+		if (safe_atou64(field[4], &pid) < 0 || safe_atox64(field[5], &maj) < 0 ||
+		    safe_atox64(mm + 1, &min) < 0 || safe_atou64(ino + 1, &inode) < 0)
+			continue;
+		if (inode == (uint64_t)st.st_ino && maj == major(st.st_dev) &&
 		    min == minor(st.st_dev) && pid > 0 && pid <= INT32_MAX)
 			return (pid_t)pid;
 	}

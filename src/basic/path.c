@@ -389,7 +389,7 @@ int path_openat(struct path_cxt *pc, int dirfd, const char *dir, const char *nam
 		struct stat st;
 
 		fd = path_openat_beneath(dirfd, name, flags);
-		if (fd >= 0 || fd != -EAGAIN) {
+		if (fd != -EAGAIN) {
 			if (fd >= 0)
 				record_at(pc, dir, name);
 			return fd;
