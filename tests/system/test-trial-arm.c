@@ -11,8 +11,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "path.h"
-#include "trial.h"
+#include "basic/path.h"
+#include "trial/trial.h"
 
 int main(int argc, char **argv)
 {
