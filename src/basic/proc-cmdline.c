@@ -28,6 +28,13 @@ int proc_cmdline_next(const char **p, struct proc_cmdline_word *ret)
 	for (i = 0; s[i]; i++) {
 		if (is_space(s[i]) && !in_quote)
 			break;
+		/*
+		 * The newline /proc/cmdline appends is not part of the command line the
+		 * kernel parsed: an unterminated quote ends before it, as next_arg() ends
+		 * it at the end of the string (issue 30, item 11).
+		 */
+		if (s[i] == '\n' && s[i + 1] == '\0')
+			break;
 		/* As in the kernel, '=' as the first character does not start a value. */
 		if (equals == 0 && s[i] == '=')
 			equals = i;

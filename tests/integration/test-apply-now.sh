@@ -205,8 +205,9 @@ is "$rc" 0 "plain revert: exit 0"
 ok "plain revert: points to revert --now" -- grep -q "4 devices claimed by 'apply --now' stay on vfio-pci until the next boot; 'gpt-bootcfg revert --now' gives them back now." "$TAP_TMP/err.txt"
 is "$(drv "$R" $NVME)" vfio-pci "plain revert: the device stays"
 
-# 9. The record cannot be written (fault injection at its first write step): the device
-# stays on vfio-pci, never unbound, and the run says so with exit 2.
+# 9. The record cannot be written (fault injection at its first write step): it is written
+# before the bind (issue 30, item 7), so the device is not moved, and the run says so
+# with exit 2.
 R=$(host)
 run_gen "$R" apply --yes --no-trial
 cp -a "$R" "$TAP_TMP/count"
@@ -219,8 +220,8 @@ export GPT_BOOTCFG_FAULT_AT="$n"
 now "$R" apply --yes --now
 unset GPT_BOOTCFG_FAULT_AT
 is "$rc" 2 "record write failed: exit 2"
-ok "record write failed: said, naming the device" -- grep -q "0000:65:00.0 is on vfio-pci now, but writing '/var/lib/gpt-bootcfg/runtime-claims' failed" "$TAP_TMP/err.txt"
-is "$(drv "$R" $GPU)" vfio-pci "record write failed: the device is not left unbound"
+ok "record write failed: said, naming the device" -- grep -q "Failed to write '/var/lib/gpt-bootcfg/runtime-claims' before claiming 0000:65:00.0" "$TAP_TMP/err.txt"
+is "$(drv "$R" $GPU)" nouveau "record write failed: the device is not moved (recorded first, issue 30 #7)"
 ok "record write failed: the others are not tried, and the table says so" -- \
 	grep -q "^  refused now         0000:b4:00.0 \[device usb\]: not tried: the record of runtime claims cannot be written$" "$TAP_TMP/out.txt"
 is "$(drv "$R" $USB)" xhci_hcd "record write failed: the next device untouched"

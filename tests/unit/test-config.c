@@ -49,7 +49,8 @@ static void test_good(void)
 	const struct device_config *d;
 	const struct config_entry *e;
 
-	is_int(config_parse_string("/etc/t.conf", text, sizeof(text) - 1, &c, &err), 0, "good config");
+	is_int(config_parse_string("/etc/t.conf", text, sizeof(text) - 1, &c, &err), 0,
+	       "good config");
 	if (!c) {
 		printf("# %s\n", err);
 		free(err);
@@ -86,7 +87,8 @@ static void test_errors(void)
 {
 	char longline[5000];
 
-	expect_error("[frob]\n", "/etc/t.conf:1:2: unknown section type 'frob' (expected host, device or vm)",
+	expect_error("[frob]\n",
+		     "/etc/t.conf:1:2: unknown section type 'frob' (expected host, device or vm)",
 		     "bad section type");
 	expect_error("[device gpu\n", "/etc/t.conf:1:1: section header without closing ']'",
 		     "unclosed section");
@@ -96,7 +98,8 @@ static void test_errors(void)
 	expect_error("[device g/u]\n",
 		     "/etc/t.conf:1:9: invalid name (use up to 64 letters, digits, '-', '_', '.')",
 		     "bad name");
-	expect_error("[host]\n[host]\n", "/etc/t.conf:2:1: duplicate [host] section (first at line 1)",
+	expect_error("[host]\n[host]\n",
+		     "/etc/t.conf:2:1: duplicate [host] section (first at line 1)",
 		     "duplicate host");
 	expect_error("[device a]\naddress=65:00.0\n[device a]\naddress=66:00.0\n",
 		     "/etc/t.conf:3:1: duplicate section [device a] (first at line 1)",
@@ -109,9 +112,10 @@ static void test_errors(void)
 		     "/etc/t.conf:2:11: invalid PCI address '65:0.0x' (expected DDDD:BB:DD.F, "
 		     "e.g. 0000:65:00.0)",
 		     "bad address");
-	expect_error("[device a]\n  colour = red\naddress=65:00.0\n",
-		     "/etc/t.conf:2:3: unknown key 'colour' in [device a] (see gpt-bootcfg.conf(5))",
-		     "unknown device key");
+	expect_error(
+	    "[device a]\n  colour = red\naddress=65:00.0\n",
+	    "/etc/t.conf:2:3: unknown key 'colour' in [device a] (see gpt-bootcfg.conf(5))",
+	    "unknown device key");
 	expect_error("[host]\nfoo = 1\n",
 		     "/etc/t.conf:2:1: unknown key 'foo' in [host] (see gpt-bootcfg.conf(5))",
 		     "unknown host key");
@@ -121,15 +125,34 @@ static void test_errors(void)
 		     "/etc/t.conf:1:1: key outside of a section (start with [host], [device NAME] "
 		     "or [vm NAME])",
 		     "key before section");
-	expect_error("[host]\njust words\n", "/etc/t.conf:2:1: expected 'key = value'", "no equals");
+	expect_error("[host]\njust words\n", "/etc/t.conf:2:1: expected 'key = value'",
+		     "no equals");
 	expect_error("[host]\nisolate-cpus = maybe\n",
 		     "/etc/t.conf:2:16: isolate-cpus: expected yes or no, not 'maybe'", "bad bool");
 	expect_error("[host]\nisolate-cpus = yes\nisolate-cpus = no\n",
-		     "/etc/t.conf:3:1: duplicate key 'isolate-cpus' (first at line 2)", "duplicate key");
+		     "/etc/t.conf:3:1: duplicate key 'isolate-cpus' (first at line 2)",
+		     "duplicate key");
 	expect_error("[host]\ncmdline = quiet selinux=0\n",
-		     "/etc/t.conf:2:11: cmdline: 'selinux=0' is not needed for passthrough and is "
+		     "/etc/t.conf:2:17: cmdline: 'selinux=0' is not needed for passthrough and is "
 		     "refused",
 		     "selinux=0 refused");
+	/* Issue 30, item 12: the kernel's name rule, and the kill switch. */
+	expect_error("[host]\ncmdline = quiet gpt-bootcfg.generation=99\n",
+		     "/etc/t.conf:2:17: cmdline: 'gpt-bootcfg.generation=99' is managed by "
+		     "gpt-bootcfg (the kernel reads '-' and '_' in a name alike)",
+		     "a managed parameter in its '-' spelling refused");
+	expect_error("[host]\ncmdline = gpt_bootcfg.trial=1\n",
+		     "/etc/t.conf:2:11: cmdline: 'gpt_bootcfg.trial=1' is managed by gpt-bootcfg "
+		     "(the kernel reads '-' and '_' in a name alike)",
+		     "a managed parameter refused");
+	expect_error("[host]\ncmdline = quiet gpt_bootcfg=off\n",
+		     "/etc/t.conf:2:17: cmdline: 'gpt_bootcfg=off' is gpt-bootcfg's kill switch: "
+		     "every boot would claim nothing (give it at the boot menu, for one boot)",
+		     "the kill switch refused");
+	expect_error("[host]\ncmdline = gpt-bootcfg=off\n",
+		     "/etc/t.conf:2:11: cmdline: 'gpt-bootcfg=off' is gpt-bootcfg's kill switch: "
+		     "every boot would claim nothing (give it at the boot menu, for one boot)",
+		     "the kill switch in its '-' spelling refused");
 	expect_error("[device a]\naddress=65:00.0\noverride = frob\n",
 		     "/etc/t.conf:3:12: override: unknown reason 'frob'", "unknown override");
 	expect_error("[device a]\naddress=65:00.0\noverride = not-found\n",
@@ -143,19 +166,21 @@ static void test_errors(void)
 	expect_error("[device a]\naddress=65:00.0\nid = 10de\n",
 		     "/etc/t.conf:3:6: invalid id '10de' (expected VENDOR:DEVICE, e.g. 10de:1c03)",
 		     "bad id");
-	expect_error_n("[host]\n\0x\n", 10, "/etc/t.conf:2: file contains a NUL byte (not a text file?)",
-		     "NUL byte");
+	expect_error_n("[host]\n\0x\n", 10,
+		       "/etc/t.conf:2: file contains a NUL byte (not a text file?)", "NUL byte");
 
 	memset(longline, 'a', sizeof(longline) - 1);
 	longline[sizeof(longline) - 1] = '\0';
-	expect_error(longline, "/etc/t.conf:1:4097: line too long (at most 4096 bytes)", "long line");
+	expect_error(longline, "/etc/t.conf:1:4097: line too long (at most 4096 bytes)",
+		     "long line");
 }
 
 /* Every prefix of a valid file must parse or fail cleanly: a cheap fuzz under ASan. */
 static void test_prefixes(void)
 {
-	static const char text[] = "[host]\nisolate-cpus = yes\n[device gpu]\naddress = 65:00.0\n"
-				   "id = 10de:1c03\noverride = \"boot-vga\"\n[device x]\naddress=1:2.3\n";
+	static const char text[] =
+	    "[host]\nisolate-cpus = yes\n[device gpu]\naddress = 65:00.0\n"
+	    "id = 10de:1c03\noverride = \"boot-vga\"\n[device x]\naddress=1:2.3\n";
 	int bad = 0;
 
 	for (size_t n = 0; n <= sizeof(text) - 1; n++) {
@@ -182,7 +207,8 @@ static void test_file(void)
 
 	ok(root != NULL, "temporary root");
 	is_int(path_cxt_new(root, &pc), 0, "context");
-	is_int(path_write_atomic(pc, "/etc/gpt-bootcfg/gpt-bootcfg.conf", text, sizeof(text) - 1, 0644),
+	is_int(path_write_atomic(pc, "/etc/gpt-bootcfg/gpt-bootcfg.conf", text, sizeof(text) - 1,
+				 0644),
 	       0, "config written");
 	is_int(config_load(pc, "/etc/gpt-bootcfg/gpt-bootcfg.conf", &c, &err), 0, "loads");
 	ok(c && c->n_devices == 1, "one device");

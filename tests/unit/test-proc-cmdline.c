@@ -122,6 +122,12 @@ int main(void)
 	ok(c.off, "quoted kill switch word");
 	claim_cmdline_parse("gpt-bootcfg=off", &c);
 	ok(c.off, "dash spelling of the kill switch (kernel name rule)");
+	/* Issue 30, item 11: /proc/cmdline's newline is not inside an unterminated quote. */
+	claim_cmdline_parse("ro gpt_bootcfg=\"off\n", &c);
+	ok(c.off, "unterminated quoted kill switch, last word of /proc/cmdline");
+	claim_cmdline_parse("ro \"gpt_bootcfg=off\n", &c);
+	ok(c.off, "unterminated quoted kill switch word, last of /proc/cmdline");
+	is_str(split("a \"b c\n"), "a|b c", "an unterminated quote ends before the final newline");
 	claim_cmdline_parse("ro -- gpt_bootcfg=off", &c);
 	ok(!c.off, "kill switch after -- is init's argument, not a parameter");
 	claim_cmdline_parse("gpt_bootcfg.generation=123456789012345678901234567890", &c);

@@ -482,16 +482,19 @@ static void put_bytes(const char *root, const char *rel, unsigned char fill, siz
 /* The audio user's PulseAudio cookie below a root, and the memfd QEMU gets it in. */
 static void test_audio_cookie(void)
 {
-	char tmpl[] = "/tmp/test-vm-audio.XXXXXX", p[4200];
+	char tmpl[] = "/tmp/test-vm-audio.XXXXXX", p[4200], buf2[4200];
 	char *root = mkdtemp(tmpl);
 	struct vm_audio_cookie k = {0};
 	struct path_cxt *pc = NULL;
 	struct config *c;
 	unsigned char buf[VM_AUDIO_COOKIE_SIZE + 1];
+	char *what = NULL;
 	int fd;
 
 	if (!ok(root != NULL, "cookie: temporary root"))
 		return;
+	/* The cookie is read as its user (alice, 1000): she reaches her home. */
+	chmod(root, 0711);
 	snprintf(p, sizeof(p), "%s/home/alice/.config/pulse", root);
 	path_cxt_new("/", &pc);
 	path_mkdir_p(pc, p, 0755);
@@ -511,18 +514,18 @@ static void test_audio_cookie(void)
 		     "cookie: vms");
 	if (!c)
 		goto out;
-	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[0]), &k), 0, "cookie: none yet");
+	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[0]), &k, &what), 0, "cookie: none yet");
 	ok(k.path == NULL, "cookie: no path without one");
 	put_bytes(root, "/home/alice/.config/pulse/cookie", 0xa5, VM_AUDIO_COOKIE_SIZE - 1);
-	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[0]), &k), 0,
+	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[0]), &k, &what), 0,
 	       "cookie: a file of 255 bytes is none");
 	put_bytes(root, "/home/alice/.pulse-cookie", 0x5a, VM_AUDIO_COOKIE_SIZE);
-	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[0]), &k), 1,
+	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[0]), &k, &what), 1,
 	       "cookie: ~/.pulse-cookie when ~/.config/pulse/cookie is not one");
 	is_str(k.path, "/home/alice/.pulse-cookie", "cookie: its host path");
 	vm_audio_cookie_done(&k);
 	put_bytes(root, "/home/alice/.config/pulse/cookie", 0xa5, VM_AUDIO_COOKIE_SIZE);
-	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[0]), &k), 1, "cookie: found");
+	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[0]), &k, &what), 1, "cookie: found");
 	is_str(k.path, "/home/alice/.config/pulse/cookie", "cookie: ~/.config/pulse/cookie first");
 	ok(k.data[0] == 0xa5 && k.data[VM_AUDIO_COOKIE_SIZE - 1] == 0xa5, "cookie: its bytes");
 
@@ -539,11 +542,35 @@ static void test_audio_cookie(void)
 	vm_audio_cookie_done(&k);
 	ok(k.path == NULL && k.data[0] == 0, "cookie: wiped");
 
-	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[1]), &k), 0,
+	/* Issue 30, item 3: read as alice, never blocking, a regular file only. */
+	snprintf(p, sizeof(p), "%s/home/alice/.config/pulse/cookie", root);
+	unlink(p);
+	put_bytes(root, "/secret", 0x77, VM_AUDIO_COOKIE_SIZE);
+	snprintf(buf2, sizeof(buf2), "%s/secret", root);
+	chmod(buf2, 0600);
+	ok(symlink("/secret", p) == 0, "cookie: a link to a file only root may read");
+	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[0]), &k, &what), -EACCES,
+	       "cookie: refused, read as alice");
+	is_str(what, "/home/alice/.config/pulse/cookie", "cookie: the failing path is named");
+	free(what);
+	what = NULL;
+	vm_audio_cookie_done(&k);
+	unlink(p);
+	ok(mkfifo(p, 0644) == 0, "cookie: a FIFO in its place");
+	alarm(30); /* a read that blocks fails the test instead of hanging it */
+	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[0]), &k, &what), -EBADFD,
+	       "cookie: a FIFO is refused without blocking");
+	alarm(0);
+	is_str(what, "/home/alice/.config/pulse/cookie", "cookie: the FIFO's path is named");
+	free(what);
+	what = NULL;
+	unlink(p);
+
+	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[1]), &k, &what), 0,
 	       "cookie: a passwd line without a home has none");
-	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[2]), &k), 0,
+	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[2]), &k, &what), 0,
 	       "cookie: a relative home is no home");
-	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[3]), &k), 0,
+	is_int(vm_audio_cookie_load(pc, vm_options(c->vms[3]), &k, &what), 0,
 	       "cookie: an unknown user has none");
 	config_free(c);
 out:

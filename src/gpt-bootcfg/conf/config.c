@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "basic/proc-cmdline.h"
 #include "basic/fd-util.h"
 #include "basic/parse-util.h"
 #include "basic/safeword.h"
@@ -323,6 +324,42 @@ static int check_duplicates(struct parser *p, const struct config_section *s)
 	return 0;
 }
 
+/*
+ * Parameters [host] cmdline may not carry, by the kernel's name rule ('-' and '_' alike,
+ * the one parser of basic/proc-cmdline.h; issue 30, item 12): gpt-bootcfg's own (the kill
+ * switch too: a boot with it claims nothing) and selinux=, never needed for passthrough.
+ */
+static int check_cmdline_words(struct parser *p, const struct config_entry *e)
+{
+	static const char prefix[] = "gpt_bootcfg.";
+	const size_t plen = sizeof(prefix) - 1;
+	struct proc_cmdline_word w;
+	const char *q = e->value;
+
+	while (proc_cmdline_next(&q, &w) > 0) {
+		unsigned col = e->col_value + (unsigned)(w.key - e->value);
+		int len = (int)(q - w.key);
+
+		if (w.value && proc_cmdline_key_eq(w.key, w.key_len, "selinux"))
+			return config_fail_at(p->c, e->line, col, &p->error,
+					      "cmdline: '%.*s' is not needed for passthrough and "
+					      "is refused",
+					      len, w.key);
+		if (proc_cmdline_key_eq(w.key, w.key_len, "gpt_bootcfg"))
+			return config_fail_at(p->c, e->line, col, &p->error,
+					      "cmdline: '%.*s' is gpt-bootcfg's kill switch: every "
+					      "boot would claim nothing (give it at the boot menu, "
+					      "for one boot)",
+					      len, w.key);
+		if (w.key_len > plen && proc_cmdline_key_eq(w.key, plen, prefix))
+			return config_fail_at(p->c, e->line, col, &p->error,
+					      "cmdline: '%.*s' is managed by gpt-bootcfg (the "
+					      "kernel reads '-' and '_' in a name alike)",
+					      len, w.key);
+	}
+	return 0;
+}
+
 static int parse_host(struct parser *p, const struct config_section *s)
 {
 	struct host_config *h;
@@ -378,20 +415,9 @@ static int parse_host(struct parser *p, const struct config_section *s)
 			r = split_words(e->value, " \t", &h->extra_cmdline);
 			if (r < 0)
 				return r;
-			STRV_FOREACH (w, h->extra_cmdline) {
-				/* Never needed for passthrough, and it silently weakens the host.
-				 */
-				if (startswith(*w, "selinux="))
-					return config_fail_at(
-					    p->c, e->line, e->col_value, &p->error,
-					    "cmdline: '%s' is not needed for passthrough "
-					    "and is refused",
-					    *w);
-				if (startswith(*w, "gpt_bootcfg."))
-					return config_fail_at(
-					    p->c, e->line, e->col_value, &p->error,
-					    "cmdline: '%s' is managed by gpt-bootcfg", *w);
-			}
+			r = check_cmdline_words(p, e);
+			if (r < 0)
+				return r;
 		} else if ((r = feature_host_parse_key(p->c, e, h, &err)) != 0) {
 			/* the features' keys: cpu-governor, max-cstate (features/power.c), ... */
 			if (r < 0) {

@@ -201,6 +201,8 @@ static int hw_parse_vfio_option(const struct config *c, const struct config_entr
 				return config_fail(
 				    c, e, voff, ret_error,
 				    "device-options: %s '%s' is not an absolute path", k, v);
+		dopt->romfile_line = e->line;
+		dopt->romfile_col = e->col_value + (unsigned)voff;
 		return asprintf(ret_opt, "%s=%s", k, v) < 0 ? -ENOMEM : 0;
 	case HW_OPT_ENUM:
 		for (const char *const *x = def->values; *x; x++)

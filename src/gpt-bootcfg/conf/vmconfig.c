@@ -274,6 +274,15 @@ static int parse_network(const struct config *c, const struct config_entry *e, s
 		if (!*ifname || strlen(ifname) > 15 || !valid_runtime_name(ifname))
 			return config_fail(c, e, 0, ret_error,
 					   "network: invalid interface name '%s'", ifname);
+		/*
+		 * apply writes "allow BRIDGE" into /etc/qemu/bridge.conf, where
+		 * qemu-bridge-helper reads "all" as every bridge (issue 30, item 8).
+		 */
+		if (o->network == VM_NET_BRIDGE && streq(ifname, "all"))
+			return config_fail(
+			    c, e, (size_t)(ifname - v), ret_error,
+			    "network: 'all' is no bridge name: qemu-bridge-helper "
+			    "reads 'allow all' in /etc/qemu/bridge.conf as every bridge");
 		free(o->net_ifname);
 		o->net_ifname = strdup(ifname);
 		if (!o->net_ifname)
@@ -522,8 +531,10 @@ int vm_config_parse(const struct config *c, const struct config_section *s, stru
 				    v);
 			if (strv_add(&o->cdroms, v) < 0)
 				return -ENOMEM;
-			if (!o->cdroms_line)
+			if (!o->cdroms_line) {
 				o->cdroms_line = e->line;
+				o->cdroms_col = e->col_value;
+			}
 		} else if (streq(k, "firmware")) {
 			if (streq(v, "ovmf"))
 				o->firmware = VM_FIRMWARE_OVMF;
@@ -539,6 +550,10 @@ int vm_config_parse(const struct config *c, const struct config_section *s, stru
 			if (set_string(streq(k, "ovmf-code") ? &o->ovmf_code : &o->ovmf_vars, v) <
 			    0)
 				return -ENOMEM;
+			if (streq(k, "ovmf-code")) {
+				o->ovmf_code_line = e->line;
+				o->ovmf_code_col = e->col_value;
+			}
 		} else if (streq(k, "network")) {
 			r = parse_network(c, e, o, ret_error);
 			if (r < 0)
@@ -587,6 +602,8 @@ int vm_config_parse(const struct config *c, const struct config_section *s, stru
 				    "spice-password-file: '%s' is not an absolute path", v);
 			if (set_string(&o->spice_password_file, v) < 0)
 				return -ENOMEM;
+			o->spice_password_line = e->line;
+			o->spice_password_col = e->col_value;
 			spice_pw_e = e;
 		} else if (streq(k, "usb-redirect")) {
 			if (parse_uint(v, 8, &o->usb_redirect) < 0)

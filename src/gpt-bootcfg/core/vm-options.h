@@ -75,6 +75,7 @@ struct vm_device_options {
 	char **options;	    /* "x-vga=on", validated names and values (bootindex not here) */
 	unsigned bootindex; /* from bootindex=N; 0 = none */
 	unsigned line, col; /* of the bootindex option, for messages */
+	unsigned romfile_line, romfile_col; /* of the romfile value, 0 when none */
 };
 
 /* One entry of "boot = ...": what the firmware tries, in this order. */
@@ -116,12 +117,13 @@ struct vm_options {
 
 	struct vm_disk *disks;
 	size_t n_disks;
-	char **cdroms; /* strv of ISO paths */
-	unsigned cdroms_line;
+	char **cdroms;			  /* strv of ISO paths */
+	unsigned cdroms_line, cdroms_col; /* of the first cdrom = */
 
 	enum vm_firmware firmware;
 	char *ovmf_code; /* read-only code image */
 	char *ovmf_vars; /* template copied once to VM_STATE_DIR/NAME/OVMF_VARS.fd */
+	unsigned ovmf_code_line, ovmf_code_col; /* 0: the default */
 
 	enum vm_network network;
 	char *net_ifname; /* bridge or tap name */
@@ -131,6 +133,7 @@ struct vm_options {
 	enum vm_spice spice;
 	unsigned spice_port;
 	char *spice_password_file;
+	unsigned spice_password_line, spice_password_col;
 	unsigned usb_redirect; /* number of SPICE usbredir channels */
 
 	struct vm_device_options *devopts;

@@ -202,12 +202,100 @@ int vm_audio_runtime_dir(struct path_cxt *pc, const struct vm_options *o, char *
 	return asprintf(ret, "/run/user/%u", (unsigned)uid) < 0 ? -ENOMEM : 0;
 }
 
+/*
+ * In a child that became the audio user: open path (never blocking: a FIFO planted there
+ * would hang the runner), a regular file only, at most one byte more than a cookie. The
+ * user's own permissions decide: a cookie linked to a file only root may read is not sent
+ * to the user's server (issue 30, item 3).
+ */
+static _Noreturn void cookie_child(int fd, struct path_cxt *pc, const struct vm_user *u,
+				   const char *path)
+{
+	uint8_t buf[VM_AUDIO_COOKIE_SIZE + 1];
+	int res[2] = {0, 0};
+	_cleanup_close_ int f = -1;
+	struct stat st;
+	ssize_t n = 0;
+	int r;
+
+	/* A runner that is not root reads with its own rights, which are no more. */
+	r = geteuid() == 0 ? vm_user_drop(u) : 0;
+	if (r >= 0) {
+		f = path_open(pc, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0, "%s", path);
+		r = f;
+	}
+	if (r >= 0 && fstat(f, &st) < 0)
+		r = negative_errno();
+	else if (r >= 0 && !S_ISREG(st.st_mode))
+		r = -EBADFD;
+	if (r >= 0) {
+		do
+			n = read(f, buf, sizeof(buf));
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			r = negative_errno();
+	}
+	res[0] = r < 0 ? -r : 0;
+	res[1] = r < 0 ? 0 : (int)n;
+	if (write(fd, res, sizeof(res)) != (ssize_t)sizeof(res) ||
+	    (res[1] > 0 && write(fd, buf, (size_t)res[1]) != (ssize_t)res[1]))
+		_exit(1);
+	explicit_bzero(buf, sizeof(buf));
+	_exit(0);
+}
+
+/* Read path as u (cookie_child()): its size in *ret_n (up to one byte more), or -errno. */
+static int cookie_read_as(struct path_cxt *pc, const struct vm_user *u, const char *path,
+			  uint8_t buf[VM_AUDIO_COOKIE_SIZE + 1], size_t *ret_n)
+{
+	_cleanup_close_ int rfd = -1;
+	int p[2], res[2] = {0, 0}, r;
+	ssize_t n, m = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return negative_errno();
+	pid = fork();
+	if (pid < 0) {
+		r = negative_errno();
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		cookie_child(p[1], pc, u, path);
+	}
+	close(p[1]);
+	rfd = p[0];
+	do
+		n = read(rfd, res, sizeof(res));
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(res) && res[0] == 0 && res[1] > 0 &&
+	    res[1] <= VM_AUDIO_COOKIE_SIZE + 1)
+		do
+			m = read(rfd, buf, (size_t)res[1]);
+		while (m < 0 && errno == EINTR);
+	r = spawn_wait(pid);
+	if (r < 0)
+		return r;
+	if (n != (ssize_t)sizeof(res) || r != 0)
+		return -EPROTO;
+	if (res[0] != 0)
+		return -res[0];
+	if (res[1] < 0 || res[1] > VM_AUDIO_COOKIE_SIZE + 1 || m != res[1])
+		return -EPROTO;
+	*ret_n = (size_t)res[1];
+	return 0;
+}
+
 int vm_audio_cookie_load(struct path_cxt *pc, const struct vm_options *o,
-			 struct vm_audio_cookie *ret)
+			 struct vm_audio_cookie *ret, char **ret_what)
 {
 	static const char *const names[] = {"/.config/pulse/cookie", "/.pulse-cookie"};
 	const char *name = vm_audio_user(o);
 	_cleanup_free_ char *home = NULL;
+	struct vm_user u = {0};
 	int r;
 
 	if (!name)
@@ -217,23 +305,31 @@ int vm_audio_cookie_load(struct path_cxt *pc, const struct vm_options *o,
 		return 0;
 	if (r < 0)
 		return r;
+	r = vm_user_lookup(pc, name, &u.uid, &u.gid);
+	if (r <= 0)
+		return r < 0 ? r : -ENOENT;
 	/* PulseAudio's own order; XDG_CONFIG_HOME belongs to the user's session, unknown here. */
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		_cleanup_free_ char *data = NULL, *path = NULL;
-		size_t n;
+		_cleanup_free_ char *path = NULL;
+		uint8_t data[VM_AUDIO_COOKIE_SIZE + 1];
+		size_t n = 0;
 
 		if (asprintf(&path, "%s%s", streq(home, "/") ? "" : home, names[i]) < 0)
 			return -ENOMEM;
-		r = path_read_full(pc, &data, &n, "%s", path);
+		r = cookie_read_as(pc, &u, path, data, &n);
 		if (r == -ENOENT || r == -ENOTDIR)
 			continue;
-		if (r < 0)
+		if (r < 0) {
+			*ret_what = TAKE_PTR(path);
 			return r;
+		}
 		/* PulseAudio takes exactly this size; anything else it would replace. */
-		if (n != VM_AUDIO_COOKIE_SIZE)
+		if (n != VM_AUDIO_COOKIE_SIZE) {
+			explicit_bzero(data, sizeof(data));
 			continue;
+		}
 		memcpy(ret->data, data, VM_AUDIO_COOKIE_SIZE);
-		explicit_bzero(data, n);
+		explicit_bzero(data, sizeof(data));
 		ret->path = TAKE_PTR(path);
 		return 1;
 	}

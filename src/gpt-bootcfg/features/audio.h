@@ -80,10 +80,12 @@ struct vm_audio_cookie {
  * The audio user's PulseAudio cookie below the root, where PulseAudio keeps it:
  * HOME/.config/pulse/cookie, else HOME/.pulse-cookie (HOME from ROOT/etc/passwd). 1 with
  * ret filled, 0 when there is none (pipewire-pulse makes none; a file of another size is
- * not a cookie), -errno. Release ret with vm_audio_cookie_done().
+ * not a cookie), -errno (*ret_what: the cookie's path, when reading it failed; -EBADFD: not
+ * a regular file). Read as the audio user, never blocking (issue 30, item 3). Release ret
+ * with vm_audio_cookie_done().
  */
 int vm_audio_cookie_load(struct path_cxt *pc, const struct vm_options *o,
-			 struct vm_audio_cookie *ret);
+			 struct vm_audio_cookie *ret, char **ret_what);
 
 /* Wipe the cookie and free its path; c may be zeroed or loaded. */
 void vm_audio_cookie_done(struct vm_audio_cookie *c);

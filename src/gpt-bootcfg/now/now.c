@@ -126,6 +126,85 @@ static int record_save(struct path_cxt *pc, char *const *record)
 	return path_write_atomic(pc, NOW_RECORD_PATH, sb.buf, sb.len, 0644);
 }
 
+/* Drop the record's last entry (the one just added for a bind that was rolled back). */
+static void record_pop(char **record)
+{
+	size_t n = strv_length(record);
+
+	if (n > 0) {
+		free(record[n - 1]);
+		record[n - 1] = NULL;
+	}
+}
+
+/* Drop address's entry from the record (a device given back in this run). */
+static void record_remove(char **record, const char *address)
+{
+	size_t n = strlen(address), j = 0;
+
+	for (size_t i = 0; record && record[i]; i++) {
+		if (strncmp(record[i], address, n) == 0 && record[i][n] == '\t') {
+			free(record[i]);
+			continue;
+		}
+		record[j++] = record[i];
+	}
+	if (record)
+		record[j] = NULL;
+}
+
+/*
+ * A bind in group failed (issue 30, item 6): a group goes whole or not at all, so its
+ * members bound in this run go back to their drivers and those not tried yet are not.
+ */
+static int group_rollback(struct cli *cli, const struct gen *g, struct now_result *res,
+			  const bool *bound, size_t failed, char **record)
+{
+	int group = g->plan->claims[failed]->iommu_group;
+	const char *addr = res->devices[failed].address;
+
+	if (group < 0)
+		return 0;
+	for (size_t j = 0; j < res->n; j++) {
+		struct now_device *md = &res->devices[j];
+		struct claim_release_result rr = {};
+		char why[256];
+		int r;
+
+		if (j == failed || g->plan->claims[j]->iommu_group != group)
+			continue;
+		if (md->verdict == NOW_CLAIMED && !bound[j]) {
+			md->verdict = NOW_REFUSED;
+			free(md->reason);
+			if (asprintf(&md->reason, "not tried: %s of its IOMMU group did not bind",
+				     addr) < 0)
+				return -ENOMEM;
+			continue;
+		}
+		if (!bound[j] || md->verdict != NOW_CLAIMED)
+			continue;
+		r = claim_release_vfio(cli->pc, md->address, md->before, &rr, why, sizeof(why));
+		md->verdict = NOW_FAILED;
+		md->rollback_failed = r < 0;
+		free(md->reason);
+		if (r < 0)
+			r = asprintf(&md->reason,
+				     "%s of its IOMMU group did not bind; rollback FAILED, the "
+				     "device is on %s (%s)",
+				     addr, rr.after[0] ? rr.after : "no driver", why);
+		else
+			r = asprintf(&md->reason,
+				     "%s of its IOMMU group did not bind; rolled back to %s", addr,
+				     md->before[0] ? md->before : "no driver");
+		if (r < 0)
+			return -ENOMEM;
+		log_warning("%s: %s", md->address, md->reason);
+		if (!md->rollback_failed)
+			record_remove(record, md->address);
+	}
+	return 0;
+}
+
 /* vfio-pci registered, or loaded here on the running host (never under --root). */
 static int ensure_vfio(struct cli *cli, const struct host *h, char **ret_why)
 {
@@ -195,7 +274,7 @@ static const char *device_name(const struct gen *g, const char *address)
 int now_claim(struct cli *cli, const struct gen *g, struct now_result *ret)
 {
 	_cleanup_strv_free_ char **open_nodes = NULL, **record = NULL;
-	_cleanup_free_ bool *eligible = NULL;
+	_cleanup_free_ bool *eligible = NULL, *bound = NULL;
 	_cleanup_free_ char *vfio_why = NULL;
 	struct now_result res = {};
 	struct claim_ctx ctx;
@@ -203,7 +282,8 @@ int now_claim(struct cli *cli, const struct gen *g, struct now_result *ret)
 
 	res.devices = calloc(g->plan->n_claims + 1, sizeof(*res.devices));
 	eligible = calloc(g->plan->n_claims + 1, sizeof(bool));
-	if (!res.devices || !eligible) {
+	bound = calloc(g->plan->n_claims + 1, sizeof(bool));
+	if (!res.devices || !eligible || !bound) {
 		free(res.devices);
 		return log_oom();
 	}
@@ -254,6 +334,7 @@ int now_claim(struct cli *cli, const struct gen *g, struct now_result *ret)
 		struct now_device *nd = &res.devices[i];
 		struct claim_bind_result br;
 		char why[256];
+		bool added;
 
 		if (nd->verdict != NOW_CLAIMED)
 			continue;
@@ -281,12 +362,52 @@ int now_claim(struct cli *cli, const struct gen *g, struct now_result *ret)
 			continue;
 		}
 
+		/*
+		 * Recorded first (issue 30, item 7), as the governors are: a kill between the
+		 * bind and the record must not leave a device on vfio-pci that revert --now
+		 * does not know. An entry for a device that is not on vfio-pci is forgotten
+		 * by revert --now.
+		 */
+		added = false;
+		if (!now_record_find(record, nd->address, NULL)) {
+			_cleanup_free_ char *entry = NULL;
+
+			if (asprintf(&entry, "%s\t%s", nd->address, nd->before) < 0 ||
+			    strv_consume(&record, TAKE_PTR(entry)) < 0)
+				goto oom;
+			added = true;
+		}
+		r = record_save(cli->pc, record);
+		if (r < 0) {
+			log_error_errno(r, "Failed to write '%s' before claiming %s: %m",
+					NOW_RECORD_PATH, nd->address);
+			/* None is tried: revert --now could not give them back. */
+			for (size_t j = i; j < res.n; j++)
+				if (res.devices[j].verdict == NOW_CLAIMED) {
+					res.devices[j].verdict = NOW_REFUSED;
+					free(res.devices[j].reason);
+					res.devices[j].reason =
+					    strdup("not tried: the record of runtime "
+						   "claims cannot be written");
+				}
+			*ret = res;
+			return r;
+		}
+
 		log_debug("%s: claiming for vfio-pci (from %s).", nd->address,
 			  nd->before[0] ? nd->before : "no driver");
 		r = claim_bind_vfio(cli->pc, nd->address, CLAIM_BIND_ROLLBACK, &br);
 		if (r < 0) {
 			nd->verdict = NOW_FAILED;
 			nd->rollback_failed = br.rollback_error < 0;
+			/* Back on its driver: nothing for revert --now to give back. */
+			if (added && !nd->rollback_failed) {
+				record_pop(record);
+				r = record_save(cli->pc, record);
+				if (r < 0)
+					log_warning_errno(r, "Failed to update '%s': %m",
+							  NOW_RECORD_PATH);
+			}
 			if (asprintf(&nd->reason, "%s (driver %s after it); %s %s",
 				     br.failed == CLAIM_STEP_VERIFY ? "vfio-pci did not bind"
 				     : br.failed == CLAIM_STEP_OVERRIDE
@@ -299,36 +420,18 @@ int now_claim(struct cli *cli, const struct gen *g, struct now_result *ret)
 				     br.rollback_driver[0] ? br.rollback_driver : "no driver") < 0)
 				goto oom;
 			log_warning("%s: %s", nd->address, nd->reason);
+			if (group_rollback(cli, g, &res, bound, i, record) < 0)
+				goto oom;
+			r = record_save(cli->pc, record);
+			if (r < 0)
+				log_warning_errno(r, "Failed to update '%s': %m", NOW_RECORD_PATH);
 			continue;
 		}
+		bound[i] = true;
 		/* The durations go to the log (stderr), the table stays the same for each run. */
 		log_info("%s: claimed for vfio-pci (%s).", nd->address, br.acts);
 		if (asprintf(&nd->reason, "from %s", nd->before[0] ? nd->before : "no driver") < 0)
 			goto oom;
-		/* Recorded at once: a later failure must not forget a device moved already. */
-		if (!now_record_find(record, nd->address, NULL)) {
-			_cleanup_free_ char *entry = NULL;
-
-			if (asprintf(&entry, "%s\t%s", nd->address, nd->before) < 0 ||
-			    strv_consume(&record, TAKE_PTR(entry)) < 0)
-				goto oom;
-		}
-		r = record_save(cli->pc, record);
-		if (r < 0) {
-			log_error_errno(r, "%s is on vfio-pci now, but writing '%s' failed: %m",
-					nd->address, NOW_RECORD_PATH);
-			/* The rest are not tried: revert --now could not give them back. */
-			for (size_t j = i + 1; j < res.n; j++)
-				if (res.devices[j].verdict == NOW_CLAIMED) {
-					res.devices[j].verdict = NOW_REFUSED;
-					free(res.devices[j].reason);
-					res.devices[j].reason =
-					    strdup("not tried: the record of runtime "
-						   "claims cannot be written");
-				}
-			*ret = res;
-			return r;
-		}
 	}
 	*ret = res;
 	return 0;

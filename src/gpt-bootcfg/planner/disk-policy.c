@@ -6,6 +6,8 @@
 #include <sys/sysmacros.h>
 
 #include "basic/strbuf.h"
+#include "core/vm-options.h"
+#include "features/gaming.h"
 #include "planner/disk-policy.h"
 
 void plan_describe_uses(const struct block_device *b, struct strbuf *sb)
@@ -79,5 +81,64 @@ int vm_disk_host_use(const struct host *h, const char *path, char **ret_detail)
 		STRV_FOREACH (s, h->swaps)
 			if (streq(*s, canon))
 				return asprintf(ret_detail, "%s: swap", canon) < 0 ? -ENOMEM : 1;
+	return 0;
+}
+
+static int add_path(struct vm_host_path **a, size_t *n, const char *key, const char *path,
+		    unsigned line, unsigned col)
+{
+	struct vm_host_path *na;
+
+	if (!path)
+		return 0;
+	na = realloc(*a, (*n + 1) * sizeof(**a));
+	if (!na)
+		return -ENOMEM;
+	*a = na;
+	na[(*n)++] = (struct vm_host_path){key, path, line, col};
+	return 0;
+}
+
+int vm_host_paths(const struct vm_config *vm, struct vm_host_path **ret, size_t *ret_n)
+{
+	const struct vm_options *o = vm_options(vm);
+	const struct vm_gaming *g = vm_gaming(o);
+	_cleanup_free_ struct vm_host_path *a = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < o->n_disks; i++)
+		if (!o->disks[i].nvme_host)
+			r = add_path(&a, &n, "disk", o->disks[i].path, o->disks[i].line,
+				     o->disks[i].col);
+	STRV_FOREACH (cd, o->cdroms)
+		if (r >= 0)
+			r = add_path(&a, &n, "cdrom", *cd, o->cdroms_line, o->cdroms_col);
+	if (r >= 0 && o->firmware == VM_FIRMWARE_OVMF)
+		r = add_path(&a, &n, "ovmf-code", o->ovmf_code, o->ovmf_code_line,
+			     o->ovmf_code_col);
+	for (size_t i = 0; r >= 0 && i < o->n_devopts; i++)
+		STRV_FOREACH (opt, o->devopts[i].options) {
+			const char *rom = startswith(*opt, "romfile=");
+
+			if (rom && r >= 0)
+				r = add_path(&a, &n, "romfile", rom, o->devopts[i].romfile_line,
+					     o->devopts[i].romfile_col);
+		}
+	if (r >= 0 && o->spice == VM_SPICE_LOOPBACK)
+		r = add_path(&a, &n, "spice-password-file", o->spice_password_file,
+			     o->spice_password_line, o->spice_password_col);
+	if (g) {
+		if (r >= 0 && g->lg_file)
+			r = add_path(&a, &n, "looking-glass-file", g->lg_file, g->lg_file_line,
+				     g->lg_file_col);
+		for (size_t i = 0; r >= 0 && i < g->n_inputs; i++)
+			r = add_path(&a, &n, "input", g->inputs[i].path, g->inputs[i].line,
+				     g->inputs[i].col);
+	}
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(a);
+	*ret_n = n;
 	return 0;
 }

@@ -19,4 +19,22 @@
  */
 int vm_disk_host_use(const struct host *h, const char *path, char **ret_detail);
 
+struct vm_config;
+
+/* One host path QEMU opens for a VM, and where the configuration names it. */
+struct vm_host_path {
+	const char *key;    /* "disk", "cdrom", "ovmf-code", "romfile", ... */
+	const char *path;   /* borrowed from the VM's options */
+	unsigned line, col; /* of the value; 0 for a default (ovmf-code) */
+};
+
+/*
+ * Every host path QEMU opens for vm, whatever key names it (disk, cdrom, ovmf-code,
+ * romfile of device-options, spice-password-file, looking-glass-file, input): one list,
+ * so plan, vm command and vm run check each of them against what the host uses in one
+ * place (issue 30, item 1). *ret is a new array of *ret_n entries (free() it; the strings
+ * are borrowed); 0 or -ENOMEM.
+ */
+int vm_host_paths(const struct vm_config *vm, struct vm_host_path **ret, size_t *ret_n);
+
 void plan_describe_uses(const struct block_device *b, struct strbuf *sb);

@@ -189,31 +189,32 @@ int plan_check_device(struct plan *p, const struct host *h, const struct config 
 }
 
 /*
- * A VM disk that is a block device the host uses (issue 14): refused like a storage
- * controller holding the root disk, but never overridable, since no VM can share a mounted
- * file system with the host.
+ * A VM disk, cdrom or any other host path QEMU opens that is a block device the host uses
+ * (issues 14 and 30): refused like a storage controller holding the root disk, but never
+ * overridable, since no VM can share a mounted file system with the host.
  */
 int plan_check_vm_disks(struct plan *p, const struct host *h, const struct config *c,
 			const struct plan_options *o)
 {
 	for (size_t i = 0; i < c->n_vms; i++) {
-		const struct vm_options *vo = vm_options(c->vms[i]);
+		_cleanup_free_ struct vm_host_path *paths = NULL;
+		size_t n = 0;
+		int r;
 
-		for (size_t j = 0; j < vo->n_disks; j++) {
-			const struct vm_disk *d = &vo->disks[j];
+		r = vm_host_paths(c->vms[i], &paths, &n);
+		if (r < 0)
+			return r;
+		for (size_t j = 0; j < n; j++) {
 			_cleanup_free_ char *detail = NULL;
-			int r;
 
-			if (d->nvme_host || !d->path)
-				continue;
-			r = vm_disk_host_use(h, d->path, &detail);
+			r = vm_disk_host_use(h, paths[j].path, &detail);
 			if (r < 0)
 				return r;
 			if (r == 0)
 				continue;
 			r = plan_add_refusal(p, o, REFUSE_ROOT_DISK, NULL, NULL,
-					     "VM '%s': disk '%s' is a disk the host uses: %s",
-					     c->vms[i]->name, d->path, detail);
+					     "VM '%s': %s '%s' is a disk the host uses: %s",
+					     c->vms[i]->name, paths[j].key, paths[j].path, detail);
 			if (r < 0)
 				return r;
 			p->refusals[p->n_refusals - 1].overridden = false;

@@ -53,7 +53,7 @@ int vm_check_audio(struct vm_ctx *x)
 {
 	const struct vm_options *o = vm_options(x->vm);
 	const char *driver = vm_audio_driver(&x->in);
-	_cleanup_free_ char *why = NULL;
+	_cleanup_free_ char *why = NULL, *what = NULL;
 	int r;
 
 	if (!vm_audio_is_host(o))
@@ -65,8 +65,18 @@ int vm_check_audio(struct vm_ctx *x)
 	if (r < 0)
 		return log_error_errno(
 		    r, "Failed to ask '%s -audiodev help' for its audio drivers: %m", x->in.qemu);
-	/* Read as root (the user's 0700 home), handed to QEMU by descriptor (vm-audio.h). */
-	r = vm_audio_cookie_load(x->cli->pc, o, &x->audio_cookie);
+	/* Read as the audio user, handed to QEMU by descriptor (vm-audio.h). */
+	r = vm_audio_cookie_load(x->cli->pc, o, &x->audio_cookie, &what);
+	if (r == -EBADFD)
+		return log_error_errno(r,
+				       "The PulseAudio cookie of '%s' ('%s') is not a regular "
+				       "file; refusing to read it",
+				       vm_audio_user(o), what);
+	if (r < 0 && what)
+		return log_error_errno(r,
+				       "Failed to read the PulseAudio cookie of '%s' ('%s') as "
+				       "that user: %m",
+				       vm_audio_user(o), what);
 	if (r < 0)
 		return log_error_errno(r, "Failed to read the PulseAudio cookie of '%s': %m",
 				       vm_audio_user(o));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "basic/fileio.h"
@@ -20,6 +21,7 @@
 #include "basic/strv-util.h"
 #include "core/vm-paths.h"
 #include "features/gaming-host.h"
+#include "planner/disk-policy.h"
 #include "vm/owners.h"
 
 /* The record of changes, below the VM's own state directory. */
@@ -29,7 +31,8 @@
 
 struct owners {
 	struct path_cxt *pc;
-	struct strbuf rec; /* the record's text */
+	const struct host *h; /* what the host uses: never handed over */
+	struct strbuf rec;    /* the record's text */
 };
 
 static int add_chown(struct owners *w, const char *path, const struct stat *st)
@@ -39,28 +42,78 @@ static int add_chown(struct owners *w, const char *path, const struct stat *st)
 	return w->rec.err;
 }
 
-/* The object a configured path names, by its canonical path (the record never follows). */
-static int plan_chown(struct owners *w, const char *path, bool write, char **ret_what)
+int vm_handover_allowed(const struct host *h, const char *canon, const struct stat *st,
+			enum vm_handover kind, char **ret_why)
 {
-	_cleanup_free_ char *canon = NULL;
+	_cleanup_free_ char *detail = NULL;
+	int r;
+
+	switch (kind) {
+	case VM_HANDOVER_FILE:
+		if (S_ISREG(st->st_mode)) {
+			/* A second name elsewhere would be handed over too (a planted hard link).
+			 */
+			if (st->st_nlink > 1)
+				return asprintf(ret_why, "a file with %ju names (hard links)",
+						(uintmax_t)st->st_nlink) < 0
+					   ? -ENOMEM
+					   : -EMLINK;
+			return 0;
+		}
+		if (!S_ISBLK(st->st_mode))
+			return asprintf(ret_why, "neither a file nor a block device") < 0 ? -ENOMEM
+											  : -EPERM;
+		r = vm_disk_host_use(h, canon, &detail);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			return asprintf(ret_why, "a disk the host uses (%s)", detail) < 0 ? -ENOMEM
+											  : -EBUSY;
+		return 0;
+	case VM_HANDOVER_EVDEV:
+		/* evdev's minors start at 64 (below: joydev, mousedev). */
+		if (S_ISCHR(st->st_mode) && major(st->st_rdev) == 13 && minor(st->st_rdev) >= 64 &&
+		    startswith(canon, "/dev/input/"))
+			return 0;
+		return asprintf(ret_why, "not an evdev character device (major 13) under "
+					 "/dev/input") < 0
+			   ? -ENOMEM
+			   : -EPERM;
+	case VM_HANDOVER_USB:
+		if (S_ISCHR(st->st_mode) && major(st->st_rdev) == 189 &&
+		    startswith(canon, "/dev/bus/usb/"))
+			return 0;
+		return asprintf(ret_why, "not a USB device node (major 189) under /dev/bus/usb") < 0
+			   ? -ENOMEM
+			   : -EPERM;
+	case VM_HANDOVER_VFIO:
+		if (S_ISCHR(st->st_mode) && startswith(canon, "/dev/vfio/"))
+			return 0;
+		return asprintf(ret_why, "not a vfio group node under /dev/vfio") < 0 ? -ENOMEM
+										      : -EPERM;
+	}
+	return -EINVAL;
+}
+
+/* The object a configured path names, by its canonical path (the record never follows). */
+static int plan_chown(struct owners *w, const char *path, bool write, enum vm_handover kind,
+		      char **ret_what)
+{
+	_cleanup_free_ char *canon = NULL, *why = NULL;
 	struct stat st;
 	int r;
 
 	r = path_canonicalize(w->pc, &canon, "%s", path);
 	if (r >= 0)
 		r = path_lstat(w->pc, &st, "%s", canon);
+	if (r >= 0)
+		r = vm_handover_allowed(w->h, canon, &st, kind, &why);
 	if (r < 0) {
-		*ret_what = strdup(path);
+		if (why)
+			r = asprintf(ret_what, "%s (%s)", path, why) < 0 ? -ENOMEM : r;
+		else
+			*ret_what = strdup(path);
 		return r;
-	}
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode) && !S_ISCHR(st.st_mode)) {
-		*ret_what = strdup(path);
-		return -EINVAL;
-	}
-	/* A second name elsewhere would be handed over too (a planted hard link). */
-	if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
-		*ret_what = strdup(path);
-		return -EMLINK;
 	}
 	if (!write && (st.st_mode & S_IROTH))
 		return 0;
@@ -279,7 +332,7 @@ static int plan_gaming_nodes(struct owners *w, const struct vm_options *o, char 
 	if (!g)
 		return 0;
 	for (size_t i = 0; i < g->n_inputs; i++) {
-		r = plan_chown(w, g->inputs[i].path, true, ret_what);
+		r = plan_chown(w, g->inputs[i].path, true, VM_HANDOVER_EVDEV, ret_what);
 		if (r < 0)
 			return r;
 	}
@@ -290,7 +343,7 @@ static int plan_gaming_nodes(struct owners *w, const struct vm_options *o, char 
 		/* Unplugged since: QEMU attaches it when it comes back, if it can then. */
 		if (path_exists(w->pc, "%s", *n) <= 0)
 			continue;
-		r = plan_chown(w, *n, true, ret_what);
+		r = plan_chown(w, *n, true, VM_HANDOVER_USB, ret_what);
 		if (r < 0)
 			return r;
 	}
@@ -305,7 +358,7 @@ int vm_owner_prepare(struct path_cxt *pc, const struct host *h, struct qemu_cmd_
 	_cleanup_free_ char *rec = NULL, *dir = NULL, *mem = NULL, *qmp = NULL, *pid = NULL,
 			    *text = NULL;
 	_cleanup_path_cxt_ struct path_cxt *live = NULL;
-	struct owners w = {.pc = pc, .rec = STRBUF_INIT};
+	struct owners w = {.pc = pc, .h = h, .rec = STRBUF_INIT};
 	int groups[64];
 	size_t n_groups = 0;
 	bool mem_live = false;
@@ -341,24 +394,24 @@ int vm_owner_prepare(struct path_cxt *pc, const struct host *h, struct qemu_cmd_
 		/* Stand-ins (tests) do not open the node; a real run needs it. */
 		if (in->standins && path_exists(pc, "%s", node) <= 0)
 			continue;
-		r = plan_chown(&w, node, true, ret_what);
+		r = plan_chown(&w, node, true, VM_HANDOVER_VFIO, ret_what);
 		if (r < 0)
 			goto fail;
 	}
 	for (size_t i = 0; i < o->n_disks; i++) {
 		if (o->disks[i].nvme_host)
 			continue;
-		r = plan_chown(&w, o->disks[i].path, true, ret_what);
+		r = plan_chown(&w, o->disks[i].path, true, VM_HANDOVER_FILE, ret_what);
 		if (r < 0)
 			goto fail;
 	}
 	STRV_FOREACH (cd, o->cdroms) {
-		r = plan_chown(&w, *cd, false, ret_what);
+		r = plan_chown(&w, *cd, false, VM_HANDOVER_FILE, ret_what);
 		if (r < 0)
 			goto fail;
 	}
 	if (o->spice == VM_SPICE_LOOPBACK) {
-		r = plan_chown(&w, o->spice_password_file, false, ret_what);
+		r = plan_chown(&w, o->spice_password_file, false, VM_HANDOVER_FILE, ret_what);
 		if (r < 0)
 			goto fail;
 	}
@@ -370,7 +423,7 @@ int vm_owner_prepare(struct path_cxt *pc, const struct host *h, struct qemu_cmd_
 
 		if (vm_vars_path(vm->name, &vars) < 0)
 			return -ENOMEM;
-		r = plan_chown(&w, vars, true, ret_what);
+		r = plan_chown(&w, vars, true, VM_HANDOVER_FILE, ret_what);
 		if (r < 0)
 			goto fail;
 	}

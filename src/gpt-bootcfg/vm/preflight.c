@@ -13,6 +13,7 @@
 #include "conf/vmconfig.h"
 #include "planner/disk-policy.h"
 #include "shared/host.h"
+#include "vm/owners.h"
 #include "vm/qemucmd.h"
 #include "vm/preflight.h"
 
@@ -95,7 +96,7 @@ int vm_check_files(struct vm_ctx *x)
 			return r;
 	}
 	STRV_FOREACH (cd, o->cdroms) {
-		r = check_file(x, "cdrom", *cd, o->cdroms_line, 1);
+		r = check_file(x, "cdrom", *cd, o->cdroms_line, o->cdroms_col);
 		if (r < 0)
 			return r;
 	}
@@ -107,28 +108,71 @@ int vm_check_files(struct vm_ctx *x)
 	return 0;
 }
 
-/* A disk that is (a partition of) a disk the host uses never reaches QEMU (vm-disk.h). */
+/* An input device QEMU's user gets: an evdev node, not what a planted link names. */
+static int check_evdev(struct vm_ctx *x, const struct vm_host_path *hp)
+{
+	_cleanup_free_ char *canon = NULL, *why = NULL;
+	struct stat st;
+	int r;
+
+	r = path_canonicalize(x->cli->pc, &canon, "%s", hp->path);
+	if (r >= 0)
+		r = path_lstat(x->cli->pc, &st, "%s", canon);
+	if (r == -ENOENT)
+		return 0; /* vm run says it is missing (vm_gaming_run_check()) */
+	if (r >= 0)
+		r = vm_handover_allowed(x->host, canon, &st, VM_HANDOVER_EVDEV, &why);
+	if (r < 0 && why)
+		return log_error_errno(r,
+				       "%s:%u:%u: input '%s' (%s) is %s; refusing to give it to "
+				       "VM '%s'",
+				       vm_cfg_path(x), hp->line, hp->col, hp->path, canon, why,
+				       x->vm->name);
+	if (r < 0)
+		return log_error_errno(r, "%s:%u:%u: input '%s': %m", vm_cfg_path(x), hp->line,
+				       hp->col, hp->path);
+	return 0;
+}
+
+/*
+ * A disk, cdrom or any other path QEMU opens (vm_host_paths()) that is (a partition of) a
+ * disk the host uses never reaches QEMU.
+ */
 int vm_check_host_disks(struct vm_ctx *x)
 {
-	const struct vm_options *o = vm_options(x->vm);
+	_cleanup_free_ struct vm_host_path *paths = NULL;
+	size_t n = 0;
+	int r;
 
-	for (size_t i = 0; i < o->n_disks; i++) {
-		const struct vm_disk *d = &o->disks[i];
+	r = vm_host_paths(x->vm, &paths, &n);
+	if (r < 0)
+		return log_oom();
+	for (size_t i = 0; i < n; i++) {
+		const struct vm_host_path *hp = &paths[i];
 		_cleanup_free_ char *detail = NULL;
-		int r;
 
-		if (d->nvme_host || !d->path)
-			continue;
-		r = vm_disk_host_use(x->host, d->path, &detail);
+		r = vm_disk_host_use(x->host, hp->path, &detail);
 		if (r < 0)
-			return log_error_errno(r, "%s:%u:%u: disk '%s': %m", vm_cfg_path(x),
-					       d->line, d->col, d->path);
+			return log_error_errno(r, "%s:%u:%u: %s '%s': %m", vm_cfg_path(x), hp->line,
+					       hp->col, hp->key, hp->path);
+		if (r == 0 && streq(hp->key, "input")) {
+			r = check_evdev(x, hp);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (r > 0 && hp->line == 0)
+			return log_error_errno(-EBUSY,
+					       "%s: %s '%s' (the default) is a disk the host uses "
+					       "(%s); refusing to give it to VM '%s'",
+					       vm_cfg_path(x), hp->key, hp->path, detail,
+					       x->vm->name);
 		if (r > 0)
 			return log_error_errno(-EBUSY,
-					       "%s:%u:%u: disk '%s' is a disk the host uses (%s); "
+					       "%s:%u:%u: %s '%s' is a disk the host uses (%s); "
 					       "refusing to give it to VM '%s'",
-					       vm_cfg_path(x), d->line, d->col, d->path, detail,
-					       x->vm->name);
+					       vm_cfg_path(x), hp->line, hp->col, hp->key, hp->path,
+					       detail, x->vm->name);
 	}
 	return 0;
 }

@@ -94,10 +94,20 @@ int managed_apply(struct path_cxt *pc, const struct managed_set *s)
 			continue;
 		}
 		if (f->backup) {
-			/* Never over another backup: that one may hold the user's only copy. */
-			r = path_rename_noreplace_durable(pc, f->path, f->backup);
-			if (r < 0)
-				return r;
+			const char *bak = managed_state_backup_of(lines, f->path);
+
+			/*
+			 * A second name first, then the new file renamed over the path: there
+			 * is no moment without the admin's file at its path (issue 30, item 9;
+			 * a rename to the backup left none until the new one was in place).
+			 * Never over another backup (link(2) does not replace): that one may
+			 * hold the user's only copy. A retry finds the link made.
+			 */
+			if (!(bak && managed_same_file(pc, f->path, bak))) {
+				r = path_link_durable(pc, f->path, f->backup);
+				if (r < 0)
+					return r;
+			}
 		}
 		dir = strdup(f->path);
 		if (!dir)
