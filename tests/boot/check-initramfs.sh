@@ -30,9 +30,10 @@ done
 need_fixture guide-server
 mkdir -p "$work"
 if [ $# -eq 0 ]; then
-	# The kernels check-boot boots (GPT_BOOTCFG_KERNELS, fetch-kernel.sh SUITE).
-	for suite in ${GPT_BOOTCFG_KERNELS:-bookworm bookworm-backports}; do
-		kdir=$("$here/fetch-kernel.sh" "$suite") || bail "cannot fetch Debian's kernel ($suite)"
+	# The kernels check-boot boots (kernels.sh, GPT_BOOTCFG_KERNELS: fetch-kernel.sh SUITE).
+	. "$here/kernels.sh"
+	for kspec in $BOOT_KERNELS; do
+		kdir=$("$here/fetch-kernel.sh" "${kspec%%:*}") || bail "cannot fetch Debian's kernel (${kspec%%:*})"
 		set -- "$@" "$kdir"
 	done
 fi
