@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "basic/strbuf.h"
+#include "shared/kmod-compat.h"
 #include "shared/platform.h"
 
 static __thread char last_error[1024];
