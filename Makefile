@@ -29,10 +29,7 @@ Q := @
 endif
 
 LIB_PKGS := libkmod blkid libpci libzstd zlib liblzma
-# libkmod 30 added kmod_module_new_from_name_lookup(); before it (Debian 11, Ubuntu 22.04)
-# src/shared/kmod-compat.h supplies it.
-LIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null; \
-	$(PKG_CONFIG) --atleast-version=30 libkmod 2>/dev/null && echo -DHAVE_KMOD_NAME_LOOKUP)
+LIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)
 # timer_create() (lockfile.c) is in librt before glibc 2.34 (Debian 11's 2.31); linked only
 # where something needs it, so a newer glibc's binary names no librt.
 LIB_LIBS = $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) 2>/dev/null) \
