@@ -48,8 +48,8 @@ cached() {
 
 case $suite in
 bookworm)
-	apt_get=apt-get
-	apt_cache=apt-cache
+	apt_get="apt-get"
+	apt_cache="apt-cache"
 	pkg=$(resolve apt-cache)
 	if [ -z "$pkg" ]; then
 		# An old cache may still serve when the package lists are not available.

@@ -9,4 +9,5 @@
 #   bullseye            Debian 11's 5.10: vfio_virqfd a module of its own, no vfio_pci_core
 #                       (as on Ubuntu 22.04's 5.15 GA kernel, which has vfio_pci_core)
 #   forky               Debian testing's 7.x, files under /usr/lib/modules
+# shellcheck disable=SC2034 # read by the scripts that source this file
 BOOT_KERNELS=${GPT_BOOTCFG_KERNELS:-bookworm bookworm-backports bullseye:real,builtin,vfio-builtin,mismatch,off forky:real,builtin,vfio-builtin,mismatch,off}
