@@ -30,7 +30,10 @@ endif
 
 LIB_PKGS := libkmod blkid libpci libzstd zlib liblzma
 LIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)
-LIB_LIBS = $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) 2>/dev/null)
+# timer_create() (lockfile.c) is in librt before glibc 2.34 (Debian 11's 2.31); linked only
+# where something needs it, so a newer glibc's binary names no librt.
+LIB_LIBS = $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) 2>/dev/null) \
+	-Wl,--push-state,--as-needed -lrt -Wl,--pop-state
 
 BASE_CFLAGS := -std=gnu17 -Wall -Wextra -Wformat-security $(WERROR) -D_GNU_SOURCE -Isrc -Isrc/gpt-bootcfg \
 	-DVERSION='"$(VERSION)"' -DPKGLIBDIR='"$(PKGLIBDIR)"' -MMD -MP

@@ -3,8 +3,11 @@
 #   make install DESTDIR=... [PREFIX=/usr]   also installs what install-extra lists below
 #   make deb              build/…/deb/gpt-bootcfg_VERSION_ARCH.deb (dpkg-buildpackage on a copy
 #                         of the tree, so debian/ in the tree stays clean), then lintian
+#   make deb DIST=bullseye   the same in a debootstrapped Debian 11, into build/deb-bullseye:
+#                         the package for Debian 11 and Ubuntu 22.04/24.04 (docs/install.md)
+#   make check-dist       the build and unit tests in that Debian 11, then its package
 #   make check-system     the whole-system test: a Debian 12 image booted under QEMU
-#                         (tests/system/run.sh; docs/install.md)
+#                         (tests/system/run.sh; docs/install.md); SUITE=trixie: Debian 13
 
 INITRAMFSDIR ?= $(DATADIR)/initramfs-tools
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
@@ -46,13 +49,33 @@ install: install-extra
 # committed tree (HEAD), so half-edited files never end up in a package; DEB_FROM=worktree
 # packages the working tree instead (also used outside git, e.g. from a release tarball).
 DEB_FROM ?= $(if $(wildcard .git),head,worktree)
-DEB_DIR := $(BUILD)/deb
+# DIST=SUITE builds the package for another Debian suite: in a debootstrapped SUITE
+# (tests/dist/run.sh) unless this machine runs SUITE, into $(BUILD)/deb-SUITE. A build for
+# an older suite gets a version that sorts before the main one (0.1.0~deb11 < 0.1.0), so an
+# upgrade of the system to a newer suite moves to that suite's build.
+DIST ?=
+HOST_DIST := $(shell . /etc/os-release 2>/dev/null && echo "$$VERSION_CODENAME")
+DEB_SUFFIX_bullseye := ~deb11
+# Debian 11's lintian still wants unit files in /lib/systemd/system; systemd reads
+# /usr/lib/systemd/system on every system, and the package puts them there (apply links VM
+# units to that path).
+LINTIAN_SUPPRESS_bullseye := --suppress-tags systemd-service-file-outside-lib
+DEB_VERSION := $(VERSION)$(DEB_SUFFIX_$(DIST))
+DEB_DIR := $(BUILD)/deb$(if $(DIST),-$(DIST))
 DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
-DEB_FILE := $(DEB_DIR)/gpt-bootcfg_$(VERSION)_$(DEB_ARCH).deb
+DEB_FILE := $(DEB_DIR)/gpt-bootcfg_$(DEB_VERSION)_$(DEB_ARCH).deb
 DEB_EXCLUDE := --exclude=./.git --exclude=./build --exclude=./.cache \
 	--exclude=./$(patsubst $(CURDIR)/%,%,$(abspath $(BUILD))) --exclude=./debian/build
 
-deb:
+deb: $(if $(filter-out $(HOST_DIST),$(DIST)),deb-chroot,deb-native)
+
+deb-chroot:
+	$(if $(Q),@echo "  DEB     $(DEB_FILE) (in a debootstrapped $(DIST))")
+	$(Q)GPT_BOOTCFG_DIST_OUT=$(abspath $(DEB_DIR)) DEB_FROM=$(DEB_FROM) \
+		tests/dist/run.sh $(DIST) "make deb DIST=$(DIST)"
+	$(Q)test -f $(DEB_FILE) || { echo "deb: $(DEB_FILE) was not produced" >&2; exit 1; }
+
+deb-native:
 	$(Q)for t in dpkg-buildpackage dh lintian; do command -v $$t >/dev/null || \
 		{ echo "deb: $$t is missing (apt-get install $$(case $$t in dh) echo debhelper;; \
 		dpkg-buildpackage) echo dpkg-dev;; *) echo $$t;; esac))" >&2; exit 1; }; done
@@ -62,15 +85,34 @@ ifeq ($(DEB_FROM),head)
 else
 	$(Q)tar -cf - $(DEB_EXCLUDE) . | tar -xf - -C $(DEB_DIR)/gpt-bootcfg-$(VERSION)
 endif
+ifneq ($(DEB_SUFFIX_$(DIST)),)
+	@# The suite's own changelog entry, signed as the one it builds on, a second later. The
+	@# lintian of older suites (Debian 11's 2.104) reads override contexts without brackets.
+	$(Q)cd $(DEB_DIR)/gpt-bootcfg-$(VERSION)/debian && \
+		last=$$(sed -n '/^ -- /{p;q}' changelog) && \
+		{ printf 'gpt-bootcfg (%s) %s; urgency=medium\n\n  * Built for %s.\n\n%s  %s\n\n' \
+		'$(DEB_VERSION)' '$(DIST)' '$(DIST)' "$${last%%>*}>" \
+		"$$(LC_ALL=C date -R -u -d "$${last#*>  } + 1 second")"; \
+		cat changelog; } >changelog.new && mv changelog.new changelog && \
+		sed -i 's/ \[\([^]]*\)\]$$/ \1/' gpt-bootcfg.lintian-overrides
+endif
 	$(if $(Q),@echo "  DEB     $(DEB_FILE)")
 	$(Q)cd $(DEB_DIR)/gpt-bootcfg-$(VERSION) && dpkg-buildpackage -b -us -uc \
 		>../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; }
 	$(Q)test -f $(DEB_FILE) || { echo "deb: $(DEB_FILE) was not produced" >&2; exit 1; }
 	$(if $(Q),@echo "  LINTIAN $(DEB_FILE)")
-	$(Q)lintian --fail-on error --tag-display-limit 0 $(DEB_FILE)
+	$(Q)lintian --fail-on error --tag-display-limit 0 $(LINTIAN_SUPPRESS_$(DIST)) $(DEB_FILE)
+
+# The build and the unit tests on the oldest suite gpt-bootcfg supports, then its package
+# (build/deb-bullseye); needs root (debootstrap) and minutes, so "make check" leaves it out.
+check-dist:
+	$(Q)GPT_BOOTCFG_DIST_OUT=$(abspath $(BUILD))/deb-$(or $(DIST),bullseye) DEB_FROM=$(DEB_FROM) \
+		tests/dist/run.sh $(or $(DIST),bullseye) "make check-unit" "make deb DIST=$(or $(DIST),bullseye)"
 
 # The whole-system test; needs root (debootstrap) and takes minutes (cached runs: fewer).
+# SUITE=trixie: on Debian 13, with the same package (its Depends hold there; docs/install.md).
+SUITE ?= bookworm
 check-system: deb
-	$(Q)BUILD=$(abspath $(BUILD)) DEB=$(abspath $(DEB_FILE)) tests/system/run.sh
+	$(Q)BUILD=$(abspath $(BUILD)) DEB=$(abspath $(DEB_FILE)) SYSTEM_SUITE=$(SUITE) tests/system/run.sh
 
-.PHONY: install-extra deb check-system
+.PHONY: install-extra deb deb-chroot deb-native check-dist check-system

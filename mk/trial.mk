@@ -9,6 +9,6 @@ $(BUILD)/test-trial-arm: tests/system/test-trial-arm.c $(TRIAL_OBJ) $(BUILD)/lib
 		$(TRIAL_OBJ) $(BUILD)/libshared.a $(LIB_LIBS)
 
 check-trial-system: all $(BUILD)/test-trial-arm
-	$(Q)BUILD=$(abspath $(BUILD)) tests/system/test-trial.sh
+	$(Q)BUILD=$(abspath $(BUILD)) SYSTEM_SUITE=$(SUITE) tests/system/test-trial.sh
 
 .PHONY: check-trial-system

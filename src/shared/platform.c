@@ -413,19 +413,31 @@ static int check_vfio_pci(const struct host *h, struct check_report *rep)
 	if (!ctx)
 		return -ENOMEM;
 	kmod_set_log_fn(ctx, kmod_quiet, NULL);
-	r = kmod_module_new_from_name_lookup(ctx, "vfio_pci", &mod);
-	if (r < 0 || !mod) {
+	/*
+	 * A module has a path in modules.dep; a built-in one is in modules.builtin, which
+	 * get_initstate() consults (in this root's index) before it would read /sys. Not
+	 * kmod_module_new_from_name_lookup(): libkmod 30 exports it as LIBKMOD_5 and 31 on as
+	 * LIBKMOD_30, so a binary linked against one fails to start with the other (Debian 12
+	 * against Debian 13 and Ubuntu 24.04), and libkmod before 30 lacks it.
+	 */
+	r = kmod_module_new_from_name(ctx, "vfio_pci", &mod);
+	if (r < 0) {
 		kmod_unref(ctx);
-		if (r < 0 && r != -ENOENT)
-			return fail(h, r, dir, "cannot read the module index: %s", strerror(-r));
+		return fail(h, r, dir, "cannot read the module index: %s", strerror(-r));
+	}
+	if (kmod_module_get_path(mod))
+		where = "a module of";
+	else if (kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN)
+		where = "built into";
+	else
+		where = NULL;
+	kmod_module_unref(mod);
+	kmod_unref(ctx);
+	if (!where)
 		return add(rep, "vfio-pci", CHECK_FAIL,
 			   "Use a kernel with CONFIG_VFIO_PCI (Debian's linux-image-amd64 has it).",
 			   "vfio-pci is neither built into kernel %s nor a module",
 			   h->kernel_release);
-	}
-	where = kmod_module_get_path(mod) ? "a module of" : "built into";
-	kmod_module_unref(mod);
-	kmod_unref(ctx);
 
 	loaded = path_exists(h->pc, "/sys/module/vfio_pci");
 	if (loaded < 0)

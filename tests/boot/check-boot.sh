@@ -1,7 +1,7 @@
 #!/bin/sh
 # check-boot.sh BUILD_DIR [SCENARIO...]: the boot-time claim proven on Debian's own kernel
-# under QEMU (TAP). Scenarios: real builtin mismatch off nested bridge groupmate runtime
-# input usbhost (default: all).
+# under QEMU (TAP). Scenarios: real builtin vfio-builtin mismatch off nested bridge groupmate
+# runtime input usbhost (default: all).
 # Each boots the demo host of qemu-run.sh with the real initramfs made by mkinitramfs with
 # our hook; a scenario differs by kernel arguments and by a small cpio appended to the
 # image (later archives override files of earlier ones). Assertions read the GBTEST lines
@@ -14,7 +14,7 @@ cache=${GPT_BOOTCFG_CACHE:-$TOP/.cache}
 # Per build directory (its whole path: every checkout has a "build"), so that several
 # checkouts or build dirs can run at once.
 work_top=$cache/boot/$(basename "$build")-$(printf '%s' "$build" | cksum | cut -d' ' -f1)
-scenarios=${*:-real builtin mismatch off nested bridge groupmate runtime input usbhost}
+scenarios=${*:-real builtin vfio-builtin mismatch off nested bridge groupmate runtime input usbhost}
 limit=${GPT_BOOTCFG_BOOT_TIMEOUT:-240}
 
 bail() { echo "Bail out! $*"; exit 1; }
@@ -29,7 +29,7 @@ esac
 case " $scenarios " in *" input "*)
 	[ -x "$build/boot/uinput-kbd" ] || bail "$build/boot/uinput-kbd not built" ;;
 esac
-kernels=${GPT_BOOTCFG_KERNELS:-bookworm bookworm-backports}
+. "$here/kernels.sh"
 
 # The list the generator would write: three targets, bound to generation 3.
 NVME_T="0000:00:03.0 1b36:0010 1af4:1100 010802"
@@ -63,9 +63,25 @@ print("order ok:", ", ".join(order))
 PY
 }
 
-# Every scenario runs on each kernel of $kernels (fetch-kernel.sh SUITE); the scenario loop
-# below is the body of this loop (not indented, to keep its history readable).
-for suite in $kernels; do
+# Every scenario runs on each kernel of $BOOT_KERNELS (kernels.sh: fetch-kernel.sh SUITE, or
+# SUITE:SCENARIO,... for the scenarios of that kernel); the scenario loop below is the body of
+# this loop (not indented, to keep its history readable). A kernel that cannot be fetched
+# bails out: it is never skipped.
+for kspec in $BOOT_KERNELS; do
+suite=${kspec%%:*}
+kscen=$scenarios
+case $kspec in
+*:*)
+	kscen=
+	for s in $scenarios; do
+		case ",${kspec#*:}," in *",$s,"*) kscen="$kscen $s" ;; esac
+	done
+	if [ -z "$kscen" ]; then
+		echo "# $suite: none of the scenarios asked for ($scenarios) runs on it (${kspec#*:})"
+		continue
+	fi
+	;;
+esac
 kdir=$("$here/fetch-kernel.sh" "$suite") || bail "cannot fetch Debian's kernel ($suite)"
 kver=$(cat "$kdir/version")
 K="[$kver]"
@@ -170,7 +186,7 @@ targets_claimed() { # NAME
 	is "$(grep -c ' driver=nvme' "$TAP_TMP/$1")" 1 "$K $1: nvme holds only the control device"
 }
 
-for s in $scenarios; do
+for s in $kscen; do
 	case $s in
 	real)
 		boot real "$base" "$ARGS"
@@ -214,6 +230,42 @@ PRE
 		ok "$K builtin: unbind logged" -- has builtin ", unbind nvme "
 		ok "$K builtin: xhci unbind logged" -- has builtin ", unbind xhci_hcd "
 		finish builtin
+		;;
+	vfio-builtin)
+		# vfio-pci built into the kernel (CONFIG_VFIO_PCI=y, as Ubuntu's kernels have it):
+		# registered before any initramfs script, and not in modules.dep. Stand in for it by
+		# loading vfio-pci's chain (this kernel's modules, from modprobe --show-depends) from
+		# rdinit before the real /init starts, and by an image whose modules.dep has no
+		# vfio-pci line (modules.builtin names it instead): the claim must bind through
+		# driver_override alone, loading nothing.
+		ov=$TAP_TMP/ov
+		rm -rf "$ov" && mkdir -p "$ov/usr/lib/modules/$kver"
+		guest_modules "$ov" vfio-pci
+		grep -v '/vfio-pci\.ko[^:]*:' "$kdir/lib/modules/$kver/modules.dep" >"$ov/usr/lib/modules/$kver/modules.dep"
+		{ cat "$kdir/lib/modules/$kver/modules.builtin" &&
+			echo kernel/drivers/vfio/pci/vfio-pci.ko; } >"$ov/usr/lib/modules/$kver/modules.builtin"
+		cat >"$ov/gbtest-preinit" <<'PRE'
+#!/bin/sh
+mkdir -p /proc /sys
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+while read -r m; do insmod /gbtest/mod/$m.ko; done </gbtest/modules
+[ -d /sys/bus/pci/drivers/vfio-pci ] && echo "GBTEST PREVFIO registered" || echo "GBTEST PREVFIO absent"
+umount /sys /proc
+exec /init "$@"
+PRE
+		chmod +x "$ov/gbtest-preinit"
+		overlay vfio-builtin "$ov"
+		boot vfio-builtin "$work/vfio-builtin.img" "$ARGS rdinit=/gbtest-preinit"
+		is "$(sed -n 's/^PREVFIO //p' "$TAP_TMP/vfio-builtin")" registered \
+			"$K vfio-builtin: vfio-pci registered before /init ($(tr '\n' ' ' <"$ov/gbtest/modules"))"
+		targets_claimed vfio-builtin
+		is "$(grep -c 'gpt-bootcfg: loaded' "$TAP_TMP/vfio-builtin")" 0 \
+			"$K vfio-builtin: the claim binary loaded no module"
+		ok "$K vfio-builtin: summary" -- has vfio-builtin "LOG gpt-bootcfg: 3 of 3 devices on vfio-pci in"
+		is "$(claimlog vfio-builtin)" "0000:00:03.0 claimed 0000:00:04.0 claimed 0000:00:05.0 claimed " \
+			"$K vfio-builtin: the claim log records each device"
+		finish vfio-builtin
 		;;
 	mismatch)
 		rm -rf "$TAP_TMP/ov" && mkdir -p "$TAP_TMP/ov/etc/gpt-bootcfg"

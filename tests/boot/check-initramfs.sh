@@ -1,7 +1,7 @@
 #!/bin/sh
 # check-initramfs.sh BUILD_DIR [KERNEL_DIR...]: the image check of status and apply
 # (src/gpt-bootcfg/write/initrdcheck.c) on images built by the real mkinitramfs (TAP; no QEMU).
-# For each kernel (default: Debian 12's and bookworm-backports', from fetch-kernel.sh; a
+# For each kernel (default: the list of tests/boot/kernels.sh, from fetch-kernel.sh; a
 # KERNEL_DIR is laid out as fetch-kernel.sh lays it out), build-initramfs.sh builds
 #   good   the image as check-boot boots it;
 #   nohook the same with a hook that removes our init-top script after ours ran, as an
@@ -30,9 +30,10 @@ done
 need_fixture guide-server
 mkdir -p "$work"
 if [ $# -eq 0 ]; then
-	# The kernels check-boot boots (GPT_BOOTCFG_KERNELS, fetch-kernel.sh SUITE).
-	for suite in ${GPT_BOOTCFG_KERNELS:-bookworm bookworm-backports}; do
-		kdir=$("$here/fetch-kernel.sh" "$suite") || bail "cannot fetch Debian's kernel ($suite)"
+	# The kernels check-boot boots (kernels.sh, GPT_BOOTCFG_KERNELS: fetch-kernel.sh SUITE).
+	. "$here/kernels.sh"
+	for kspec in $BOOT_KERNELS; do
+		kdir=$("$here/fetch-kernel.sh" "${kspec%%:*}") || bail "cannot fetch Debian's kernel (${kspec%%:*})"
 		set -- "$@" "$kdir"
 	done
 fi

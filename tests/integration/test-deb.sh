@@ -68,6 +68,13 @@ ok "the claim binary is static" -- \
 ok "the hook and init-top script are executable" -- \
 	sh -c "for f in '$TAP_TMP/root/usr/share/initramfs-tools/hooks/'* '$TAP_TMP/root/usr/share/initramfs-tools/scripts/init-top/'*; do [ -x \"\$f\" ] || exit 1; done"
 ok "the packaged command runs" -- sh -c "'$TAP_TMP/root/usr/sbin/gpt-bootcfg' --version | grep -q '^gpt-bootcfg '"
+# libkmod 30 exported kmod_module_new_from_name_lookup() as LIBKMOD_5, 31 on as LIBKMOD_30
+# only: a build that used it did not start on Debian 13 or Ubuntu 24.04 (make check-system
+# SUITE=trixie found it). Every libkmod symbol must be one that libkmod 22 to 34 all export.
+readelf -W --dyn-syms "$TAP_TMP/root/usr/sbin/gpt-bootcfg" |
+	awk '$7 == "UND" && $8 ~ /@LIBKMOD_/ { print $8 }' | sort >"$TAP_TMP/kmod-syms"
+ok "the command's libkmod symbols are all of version LIBKMOD_5 ($(wc -l <"$TAP_TMP/kmod-syms") of them)" -- \
+	sh -c "[ -s '$TAP_TMP/kmod-syms' ] && ! grep -v '@LIBKMOD_5\$' '$TAP_TMP/kmod-syms'"
 
 # make install from the working tree installs the package's files (the build tree aside).
 if make -C "$TOP" --no-print-directory BUILD="$BUILD" DESTDIR="$TAP_TMP/stage" PREFIX=/usr \

@@ -77,6 +77,12 @@ stage_install() {
 	mkdir -p /etc/systemd/system/gpt-bootcfg-vm@test.service.d
 	printf '[Service]\nEnvironment=GPT_BOOTCFG_TEST_ACCEL=tcg\n' \
 		>/etc/systemd/system/gpt-bootcfg-vm@test.service.d/systest-tcg.conf
+	# Ubuntu's cloud images set the default entry's parameters in a drop-in of their own,
+	# 50-cloudimg-settings.cfg, which sorts (and is sourced) before ours: apply's drop-in
+	# appends to GRUB_CMDLINE_LINUX_DEFAULT, so both reach the kernel (checked in verify).
+	# Not ours: purge must leave it alone.
+	mkdir -p /etc/default/grub.d
+	echo 'GRUB_CMDLINE_LINUX_DEFAULT="gbtest.cloudimg=1"' >/etc/default/grub.d/50-cloudimg-settings.cfg
 	record check gpt-bootcfg check
 	record plan gpt-bootcfg plan
 	# The host's first apply: a trial boot (docs/trial-boot.md), as a user gets it.
@@ -173,13 +179,14 @@ stage_verify() {
 	# This boot is the trial (GRUB's next_entry): the health unit, ordered after
 	# multi-user.target like this stage, must find it healthy (VM running) and promote it.
 	check trial-entry-booted grep -q 'gpt_bootcfg.trial=1' /proc/cmdline
+	check earlier-dropin-kept grep -q 'gbtest.cloudimg=1 .*intel_iommu=on' /proc/cmdline
 	timeout 300 systemctl start gpt-bootcfg-health.service
 	record health-journal journalctl -b --no-pager -u gpt-bootcfg-health.service
 	check trial-promoted grep -qx 'state=confirmed' /var/lib/gpt-bootcfg/trial
 	check default-entry-generation-1 grep -q 'gpt_bootcfg.generation=1' \
 		/etc/default/grub.d/gpt-bootcfg.cfg
 	check grub-cfg-default-claims sh -c "grep -v 'gpt_bootcfg.trial=1' /boot/grub/grub.cfg |
-		grep -q 'gpt_bootcfg.generation=1'"
+		grep -q 'gbtest.cloudimg=1 .*gpt_bootcfg.generation=1'"
 
 	_t0=$(date +%s)
 	systemctl stop gpt-bootcfg-vm@test
@@ -238,6 +245,8 @@ stage_reverted() {
 	check cmdline-clean sh -c '! grep -E "gpt_bootcfg|vfio" /proc/cmdline'
 	rm -rf /etc/systemd/system/gpt-bootcfg-vm@test.service.d
 	check dpkg-purge dpkg --purge gpt-bootcfg
+	check purge-keeps-foreign-dropin grep -qx 'GRUB_CMDLINE_LINUX_DEFAULT="gbtest.cloudimg=1"' \
+		/etc/default/grub.d/50-cloudimg-settings.cfg
 	find / -xdev \( -name '*gpt-bootcfg*' -o -name '*gpt_bootcfg*' \) \
 		! -path '/run/*' ! -path '/var/log/*' >"$R/purge-leftovers.txt" 2>/dev/null
 	if [ -s "$R/purge-leftovers.txt" ]; then

@@ -1,7 +1,9 @@
 # shellcheck shell=bash
-# The whole-system harness: a Debian 12 image built with debootstrap, assembled into a raw disk
+# The whole-system harness: a Debian image built with debootstrap, assembled into a raw disk
 # without loop devices, booted under QEMU (TCG) either directly (-kernel/-initrd taken from the
-# image) or through GRUB installed into the image's MBR gap.
+# image) or through GRUB installed into the image's MBR gap. The suite is $SYSTEM_SUITE:
+# bookworm (Debian 12, the default) or trixie (Debian 13: merged /usr, systemd 257, GRUB 2.12);
+# each suite's images are cached in a directory of their own.
 #
 # Source it from bash. Functions:
 #   build_rootfs            -> prints the cached rootfs tarball (built once per package list)
@@ -24,7 +26,9 @@
 
 SYS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SYS_CACHE=${GPT_BOOTCFG_CACHE:-$SYS_TOP/.cache}
-SYS_SUITE=bookworm
+SYS_SUITE=${SYSTEM_SUITE:-bookworm}
+# Debian 12's images keep the directory they always had.
+SYS_DIR=$SYS_CACHE/system$([ "$SYS_SUITE" = bookworm ] || echo "-$SYS_SUITE")
 SYS_MIRROR=${GPT_BOOTCFG_MIRROR:-http://deb.debian.org/debian}
 # The image: a kernel, the initramfs and boot stack, systemd, QEMU for the nested VM (TCG module
 # and SeaBIOS come with it), the runtime libraries of gpt-bootcfg, socat to speak QMP, and
@@ -40,11 +44,11 @@ sys_die() { echo "system: error: $*" >&2; exit 1; }
 # Every tool the harness needs, named when missing.
 sys_require_tools() {
 	local t missing=
-	for t in debootstrap zstd tar sfdisk mke2fs debugfs e2fsck grub-mkimage qemu-system-x86_64 \
+	# GRUB's tools and modules come from the image (sys_install_grub).
+	for t in debootstrap zstd tar sfdisk mke2fs debugfs e2fsck chroot qemu-system-x86_64 \
 		timeout flock sha256sum dpkg-deb; do
 		command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
 	done
-	[ -d /usr/lib/grub/i386-pc ] || missing="$missing grub-pc-bin(/usr/lib/grub/i386-pc)"
 	[ -z "$missing" ] || sys_die "missing tools:$missing (see tests/deps.txt)"
 }
 
@@ -53,16 +57,16 @@ sys_require_tools() {
 build_rootfs() {
 	local key tarball tmp rc
 	key=$(printf '%s\n' "v1" "$SYS_SUITE" "$SYS_PACKAGES" | sha256sum | cut -c1-16)
-	mkdir -p "$SYS_CACHE/system"
-	tarball="$SYS_CACHE/system/rootfs-$SYS_SUITE-$key.tar.zst"
-	exec 8>"$SYS_CACHE/system/rootfs.lock"
+	mkdir -p "$SYS_DIR"
+	tarball="$SYS_DIR/rootfs-$SYS_SUITE-$key.tar.zst"
+	exec 8>"$SYS_DIR/rootfs.lock"
 	flock 8
 	if [ -s "$tarball" ]; then
 		exec 8>&-
 		echo "$tarball"
 		return 0
 	fi
-	tmp=$(mktemp -d "$SYS_CACHE/system/debootstrap.XXXXXX")
+	tmp=$(mktemp -d "$SYS_DIR/debootstrap.XXXXXX")
 	sys_log "debootstrap $SYS_SUITE into $tmp (takes a few minutes; cached afterwards)"
 	DEBIAN_FRONTEND=noninteractive debootstrap --variant=minbase \
 		--include="$SYS_PACKAGES" "$SYS_SUITE" "$tmp/root" "$SYS_MIRROR" \
@@ -82,7 +86,7 @@ build_rootfs() {
 	mv "$tmp/rootfs.tar.zst" "$tarball"
 	rm -rf "$tmp"
 	# Older builds of other package lists are garbage now.
-	find "$SYS_CACHE/system" -maxdepth 1 -name "rootfs-*.tar.zst" ! -name "${tarball##*/}" -delete
+	find "$SYS_DIR" -maxdepth 1 -name "rootfs-*.tar.zst" ! -name "${tarball##*/}" -delete
 	exec 8>&-
 	echo "$tarball"
 }
@@ -185,13 +189,13 @@ sys_overlay() {
 build_image() {
 	local disk=$1 rootfs key base tmp size_mb
 	rootfs=$(build_rootfs) || return 1
-	key=$({ declare -f sys_overlay sys_install_grub; echo "$SYS_ROOT_UUID $SYS_KCMDLINE"; } |
+	key=$({ declare -f sys_overlay sys_install_grub sys_mke2fs_features; echo "$SYS_ROOT_UUID $SYS_KCMDLINE"; } |
 		sha256sum | cut -c1-8)
 	base="${rootfs%.tar.zst}-image-$key.img"
-	exec 8>"$SYS_CACHE/system/rootfs.lock"
+	exec 8>"$SYS_DIR/rootfs.lock"
 	flock 8
 	if [ ! -s "$base" ]; then
-		tmp=$(mktemp -d "$SYS_CACHE/system/image.XXXXXX")
+		tmp=$(mktemp -d "$SYS_DIR/image.XXXXXX")
 		sys_log "assembling the base image $base"
 		mkdir "$tmp/root"
 		zstd -dc "$rootfs" | tar -C "$tmp/root" --numeric-owner --xattrs -xf - ||
@@ -201,12 +205,12 @@ build_image() {
 		size_mb=$((size_mb * 1024))
 		truncate -s "${size_mb}M" "$tmp/disk.img"
 		echo 'start=2048, type=83, bootable' | sfdisk -q "$tmp/disk.img" >/dev/null &&
-			mke2fs -q -t ext4 -U "$SYS_ROOT_UUID" -L systest -E offset=$SYS_OFFSET \
-				-d "$tmp/root" "$tmp/disk.img" "$((size_mb - 1))M" &&
+			mke2fs -q -t ext4 $(sys_mke2fs_features) -U "$SYS_ROOT_UUID" -L systest \
+				-E offset=$SYS_OFFSET -d "$tmp/root" "$tmp/disk.img" "$((size_mb - 1))M" &&
 			sys_install_grub "$tmp/disk.img" "$tmp/root" ||
 			{ rm -rf "$tmp"; exec 8>&-; sys_die "cannot assemble the image"; }
 		# Base images of older rootfs builds or overlays are garbage now.
-		rm -f "$SYS_CACHE/system/"rootfs-*-image-*.img
+		rm -f "$SYS_DIR/"rootfs-*-image-*.img
 		mv "$tmp/disk.img" "$base"
 		rm -rf "$tmp"
 	fi
@@ -214,12 +218,27 @@ build_image() {
 	cp --sparse=always "$base" "$disk"
 }
 
+# The ext4 features of the image, the same whatever this machine's mke2fs.conf enables:
+# Debian 13's enables orphan_file (and metadata_csum_seed), Debian 12's does not. Older GRUBs
+# are reported to refuse an ext4 with orphan_file; grub-fstest of Debian 12's GRUB 2.06 and
+# Debian 13's 2.12 both read one (clean, and with orphan_present set), but the image has no
+# use for it, so it is always off. An mke2fs that does not know the feature cannot enable it.
+sys_mke2fs_features() {
+	local t
+	t=$(mktemp)
+	truncate -s 16M "$t"
+	if mke2fs -q -F -n -t ext4 -O ^orphan_file "$t" >/dev/null 2>&1; then echo "-O ^orphan_file"; fi
+	rm -f "$t"
+}
+
 # GRUB without grub-install (which wants a block device): core.img at sector 1, boot.img's
-# 440 bytes of code in the MBR, the partition table left alone. Modules come from the image.
+# 440 bytes of code in the MBR, the partition table left alone. core.img is made by the
+# image's own grub-mkimage from its own modules (GRUB 2.12 on Debian 13): a core of another
+# GRUB version would load modules of a different build.
 sys_install_grub() {
-	local disk=$1 root=$2 mods=$2/usr/lib/grub/i386-pc core
-	core=$(mktemp)
-	grub-mkimage -d "$mods" -O i386-pc -o "$core" -p '(hd0,msdos1)/boot/grub' \
+	local disk=$1 root=$2 mods=$2/usr/lib/grub/i386-pc core=$2/tmp/gbtest-core.img
+	chroot "$root" grub-mkimage -d /usr/lib/grub/i386-pc -O i386-pc -o /tmp/gbtest-core.img \
+		-p '(hd0,msdos1)/boot/grub' \
 		biosdisk part_msdos ext2 normal linux configfile loadenv search search_fs_uuid \
 		serial terminal echo test || return 1
 	[ "$(stat -c %s "$core")" -lt $((SYS_OFFSET - 512)) ] || { rm -f "$core"; return 1; }

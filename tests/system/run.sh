@@ -1,6 +1,7 @@
 #!/bin/bash
-# The whole-system test (make check-system): a Debian 12 image, the built .deb installed in it,
-# four boots under QEMU TCG with an emulated IOMMU and emulated target devices:
+# The whole-system test (make check-system [SUITE=trixie]): a Debian 12 (or 13) image, the built
+# .deb installed in it, four boots under QEMU TCG with an emulated IOMMU and emulated target
+# devices:
 #   1 install    dpkg -i, write the config, gpt-bootcfg apply   (direct kernel boot, original hw)
 #   2 verify     targets on vfio-pci, control on its driver, status, the VM and its QMP, stop
 #   3 swap       the NVMe slot holds a sound card: skipped, host boots, status says so; revert
@@ -8,7 +9,8 @@
 # Every assertion prints PASS or FAIL; a failing boot prints the guest's serial log.
 #
 # Environment: DEB (the package, default: the newest under $BUILD/deb), BUILD (default build),
-# GPT_BOOTCFG_CACHE (image cache), SYSTEM_BUDGET (seconds for the whole test, default 1500),
+# SYSTEM_SUITE (bookworm, the default, or trixie: the image's Debian, tests/system/lib.sh),
+# GPT_BOOTCFG_CACHE (image cache), SYSTEM_BUDGET (seconds for the boots, default 1500),
 # SYSTEM_STAGES (default "install verify swap reverted"), SYSTEM_KEEP=1 keeps the work dir.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +24,7 @@ DEB=${DEB:-$(ls -t "$BUILD"/deb/gpt-bootcfg_*.deb 2>/dev/null | head -n1)}
 [ -n "$DEB" ] && [ -f "$DEB" ] || sys_die "no package: run 'make deb' first (or set DEB=)"
 BUDGET=${SYSTEM_BUDGET:-1500}
 STAGES=${SYSTEM_STAGES:-install verify swap reverted}
-WORK=$BUILD/system
+WORK=$BUILD/system$([ "$SYS_SUITE" = bookworm ] || echo "-$SYS_SUITE")
 START=$(date +%s)
 
 rm -rf "$WORK"
@@ -35,6 +37,9 @@ cp "$DEB" "$WORK/gpt-bootcfg.deb" || sys_die "cannot copy $DEB"
 DEB=$WORK/gpt-bootcfg.deb
 build_image "$WORK/disk.img" || sys_die "cannot build the image"
 sys_log "image ready after $(($(date +%s) - START)) s"
+# The budget bounds the boots: a first run's debootstrap (minutes, more on a busy host) is
+# not theirs to pay for.
+BOOTS_START=$(date +%s)
 truncate -s 64M "$WORK/nvme.img"
 
 # The emulated hardware: two targets and a control device of the same type as one of them,
@@ -79,7 +84,7 @@ total_fail=0
 # run_stage NAME HARDWARE TIMEOUT BOOT: BOOT is --grub or --direct
 run_stage() {
 	local name=$1 hw=$2 tmo=$3 how=$4 left rc d=$WORK/$1
-	left=$((BUDGET - ($(date +%s) - START)))
+	left=$((BUDGET - ($(date +%s) - BOOTS_START)))
 	[ "$left" -lt "$tmo" ] && tmo=$left
 	if [ "$tmo" -le 30 ]; then
 		echo "FAIL $name: the time budget of $BUDGET s is used up"
@@ -150,6 +155,6 @@ for s in $STAGES; do
 done
 
 elapsed=$(($(date +%s) - START))
-echo "system test: $total_pass passed, $total_fail failed in $elapsed s (budget $BUDGET s)"
+echo "system test ($SYS_SUITE): $total_pass passed, $total_fail failed in $elapsed s, boots $(($(date +%s) - BOOTS_START)) s (budget $BUDGET s)"
 [ "${SYSTEM_KEEP:-0}" = 1 ] || [ $total_fail != 0 ] || rm -rf "$WORK"
 [ $total_fail = 0 ]
