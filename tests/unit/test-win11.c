@@ -9,12 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "conf/config.h"
 #include "features/fwdesc.h"
-#include "features/win11.h"
-#include "path.h"
-#include "strbuf.h"
-#include "strv-util.h"
+#include "core/qemu-input.h"
+#include "features/win11-keys.h"
+#include "basic/path.h"
+#include "basic/strbuf.h"
+#include "basic/strv-util.h"
 #include "tap.h"
 
 static char root[] = "/tmp/gpt-bootcfg-unit-win11.XXXXXX";
@@ -227,8 +228,9 @@ static void test_desc_load_and_select(struct path_cxt *pc)
 	{
 		char cmd[600];
 
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s/etc/qemu' '%s/usr/share/qemu' '%s/usr/share/OVMF'",
-			 root, root, root);
+		snprintf(cmd, sizeof(cmd),
+			 "rm -rf '%s/etc/qemu' '%s/usr/share/qemu' '%s/usr/share/OVMF'", root, root,
+			 root);
 		if (system(cmd) != 0)
 			printf("# rm failed\n");
 	}
@@ -252,7 +254,8 @@ static void test_desc_load_and_select(struct path_cxt *pc)
 	fw_desc_free_array(d, n);
 }
 
-static struct config *base_config(const char *vm_lines)
+/* A [vm w] section from text: the config, or NULL with the error in *ret_err (may be NULL). */
+static struct config *parse_vm(const char *vm_lines, char **ret_err)
 {
 	struct config *c = NULL;
 	char *err = NULL, *text = NULL;
@@ -260,83 +263,56 @@ static struct config *base_config(const char *vm_lines)
 	if (asprintf(&text, "[vm w]\nmemory = 2G\nhugepage-size = none\n%s", vm_lines) < 0)
 		return NULL;
 	if (config_parse_string("/etc/gpt-bootcfg/gpt-bootcfg.conf", text, strlen(text), &c, &err) <
-	    0) {
-		printf("# %s\n", err ? err : "parse failed");
+	    0)
 		c = NULL;
-	}
-	free(err);
+	if (ret_err)
+		*ret_err = err;
+	else
+		free(err);
 	free(text);
 	return c;
 }
 
-/* One entry as the config parser makes it: key at column 1, value at column len+4. */
-static int key(const struct config *c, const char *k, const char *v, unsigned line,
-	       struct vm_win11 **w, char **err)
+/* The error a [vm w] with these lines gives (NULL when it parses). */
+static char *vm_error(const char *vm_lines)
 {
-	struct config_entry e = {.key = (char *)k,
-				 .value = (char *)v,
-				 .line = line,
-				 .col_key = 1,
-				 .col_value = (unsigned)strlen(k) + 4};
+	char *err = NULL;
+	struct config *c = parse_vm(vm_lines, &err);
 
-	return vm_win11_parse_key(c, &e, w, err);
+	config_free(c);
+	return err;
 }
 
 static void test_keys(void)
 {
-	struct config *c = base_config("vcpus = 1\n");
-	struct vm_win11 *w = NULL;
-	char *err = NULL;
+	struct config *c = parse_vm("vcpus = 1\ntpm = yes\nsecure-boot = on\nos = windows11\n", NULL);
+	const struct vm_win11 *w = c ? vm_win11(vm_options(c->vms[0])) : NULL;
+	char *err;
 
-	if (!ok(c, "base config parses"))
+	if (!ok(w, "tpm, secure-boot and os parse"))
 		return;
-	is_int(key(c, "memory", "4G", 3, &w, &err), 0, "another key is not ours");
-	ok(!w, "and allocates nothing");
-	is_int(key(c, "tpm", "yes", 4, &w, &err), 1, "tpm = yes");
-	ok(w && w->tpm && w->tpm_line == 4 && w->tpm_col == 7, "tpm set, at 4:7");
-	is_int(key(c, "secure-boot", "on", 5, &w, &err), 1, "secure-boot = on (a boolean)");
-	is_int(key(c, "os", "windows11", 6, &w, &err), 1, "os = windows11");
-	ok(w && w->secure_boot && w->os == VM_OS_WINDOWS11, "both set");
-	is_int(key(c, "tpm", "maybe", 7, &w, &err), -EINVAL, "tpm = maybe refused");
-	is_str(err, "/etc/gpt-bootcfg/gpt-bootcfg.conf:7:7: tpm: expected yes or no, not 'maybe'",
-	       "with FILE:LINE:COL");
-	free(err);
-	err = NULL;
-	is_int(key(c, "secure-boot", "", 8, &w, &err), -EINVAL, "secure-boot without a value");
-	is_str(err,
-	       "/etc/gpt-bootcfg/gpt-bootcfg.conf:8:15: secure-boot: expected yes or no, not ''",
-	       "its message");
-	free(err);
-	err = NULL;
-	is_int(key(c, "os", "Windows11", 9, &w, &err), -EINVAL, "os is case-sensitive");
-	is_str(err,
-	       "/etc/gpt-bootcfg/gpt-bootcfg.conf:9:6: os: expected windows11, windows10, linux or "
-	       "other, not 'Windows11'",
-	       "its message lists the values");
-	free(err);
-	err = NULL;
-	for (enum vm_os o = VM_OS_OTHER; o <= VM_OS_LINUX; o++) {
-		struct vm_win11 *w2 = NULL;
+	ok(w->tpm && w->tpm_line == 5 && w->tpm_col == 7, "tpm = yes at 5:7");
+	ok(w->secure_boot && w->sb_line == 6, "secure-boot = on (a boolean)");
+	is_int(w->os, VM_OS_WINDOWS11, "os = windows11");
+	ok(!w->ovmf_code_set && !w->ovmf_vars_set, "no ovmf-code/ovmf-vars");
 
-		is_int(key(c, "os", vm_os_to_string(o), 2, &w2, &err), 1, "os = %s",
-		       vm_os_to_string(o));
-		ok(w2 && w2->os == o, "round trip of %s", vm_os_to_string(o));
-		vm_win11_free(w2);
-	}
-
-	/* Windows 11 with 1 vCPU and 2 GiB: four requirements missed, then none. */
+	/* Windows 11 with 1 vCPU and 2 GiB: the vCPUs and memory missed. */
 	{
 		_cleanup_strv_free_ char **warn = calloc(1, sizeof(char *));
 		struct vm_win11 bare = {.os = VM_OS_WINDOWS11};
 
-		is_int(vm_win11_requirements(c->vms[0], &bare, &warn), 0, "requirements checked");
-		is_int(strv_length(warn), 4, "vCPUs, memory, TPM and Secure Boot missed");
+		is_int(vm_win11_requirements(c->vms[0], w, &warn), 0, "requirements checked");
+		is_int(strv_length(warn), 2, "vCPUs and memory missed");
 		is_str(warn[0], "VM 'w': Windows 11 needs at least 2 vCPUs, this VM has 1 (vcpus)",
 		       "the vCPU warning");
 		is_str(warn[1],
 		       "VM 'w': Windows 11 needs at least 4 GiB of memory, this VM has 2048 MiB "
 		       "(memory)",
 		       "the memory warning");
+		strv_free(warn);
+		warn = calloc(1, sizeof(char *));
+		vm_win11_requirements(c->vms[0], &bare, &warn);
+		is_int(strv_length(warn), 4, "without TPM and Secure Boot: four");
 		ok(warn[2] && strstr(warn[2], "set tpm = yes"), "the TPM warning says what to set");
 		ok(warn[3] && strstr(warn[3], "set secure-boot = yes"), "so does Secure Boot's");
 	}
@@ -351,93 +327,105 @@ static void test_keys(void)
 	}
 	config_free(c);
 
-	c = base_config("vcpus = 2\nfirmware = bios\n");
-	if (ok(c, "a SeaBIOS VM parses")) {
-		struct config_entry e = {.key = (char *)"secure-boot",
-					 .value = (char *)"yes",
-					 .line = 5,
-					 .col_key = 1,
-					 .col_value = 15};
-		struct config_section s = {.type = (char *)"vm",
-					   .name = (char *)"w",
-					   .line = 1,
-					   .entries = &e,
-					   .n_entries = 1};
-		_cleanup_strv_free_ char **warn = calloc(1, sizeof(char *));
-		struct vm_win11 *w2 = NULL;
+	c = parse_vm("vcpus = 2\n", NULL);
+	ok(c && !vm_win11(vm_options(c->vms[0])), "none of the keys: no state");
+	config_free(c);
+	c = parse_vm("secure-boot = yes\novmf-code = /opt/C.fd\n", NULL);
+	ok(c && vm_win11(vm_options(c->vms[0]))->ovmf_code_set &&
+	       !vm_win11(vm_options(c->vms[0]))->ovmf_vars_set,
+	   "ovmf-code recorded as set");
+	config_free(c);
+	for (enum vm_os o = VM_OS_OTHER; o <= VM_OS_LINUX; o++) {
+		char line[32];
 
-		is_int(vm_win11_parse_key(c, &e, &w2, &err), 1, "secure-boot = yes");
-		is_int(vm_win11_check_config(c, &s, c->vms[0], w2, &err), -EINVAL,
-		       "with firmware = bios: refused");
-		is_str(err,
-		       "/etc/gpt-bootcfg/gpt-bootcfg.conf:5:15: secure-boot: needs firmware = ovmf "
-		       "(SeaBIOS has no Secure Boot)",
-		       "at the secure-boot value");
-		free(err);
-		err = NULL;
-		w2->secure_boot = false;
-		w2->os = VM_OS_WINDOWS11;
-		vm_win11_requirements(c->vms[0], w2, &warn);
+		snprintf(line, sizeof(line), "os = %s\n", vm_os_to_string(o));
+		c = parse_vm(line, NULL);
+		ok(c && vm_win11(vm_options(c->vms[0]))->os == o, "os = %s round trip",
+		   vm_os_to_string(o));
+		config_free(c);
+	}
+
+	err = vm_error("tpm = maybe\n");
+	is_str(err, "/etc/gpt-bootcfg/gpt-bootcfg.conf:4:7: tpm: expected yes or no, not 'maybe'",
+	       "tpm = maybe: FILE:LINE:COL");
+	free(err);
+	err = vm_error("secure-boot = 2\n");
+	is_str(err, "/etc/gpt-bootcfg/gpt-bootcfg.conf:4:15: secure-boot: expected yes or no, not '2'",
+	       "secure-boot = 2");
+	free(err);
+	err = vm_error("os = Windows11\n");
+	is_str(err,
+	       "/etc/gpt-bootcfg/gpt-bootcfg.conf:4:6: os: expected windows11, windows10, linux or "
+	       "other, not 'Windows11'",
+	       "os is case-sensitive, its message lists the values");
+	free(err);
+	err = vm_error("tpm = yes\ntpm = no\n");
+	is_str(err, "/etc/gpt-bootcfg/gpt-bootcfg.conf:5:1: 'tpm' is already set on line 4",
+	       "tpm twice");
+	free(err);
+	err = vm_error("firmware = bios\nsecure-boot = yes\n");
+	is_str(err,
+	       "/etc/gpt-bootcfg/gpt-bootcfg.conf:5:15: secure-boot: needs firmware = ovmf (SeaBIOS "
+	       "has no Secure Boot)",
+	       "Secure Boot on SeaBIOS: refused at the secure-boot value");
+	free(err);
+	err = vm_error("firmware = bios\ntpm = yes\n");
+	ok(!err, "a TPM on SeaBIOS is fine");
+	free(err);
+
+	c = parse_vm("vcpus = 2\nfirmware = bios\nos = windows11\n", NULL);
+	if (ok(c, "Windows 11 on SeaBIOS parses")) {
+		_cleanup_strv_free_ char **warn = calloc(1, sizeof(char *));
+
+		vm_win11_requirements(c->vms[0], vm_win11(vm_options(c->vms[0])), &warn);
 		is_int(strv_length(warn), 3, "memory, TPM, Secure Boot");
 		ok(warn[2] && strstr(warn[2], "set secure-boot = yes and firmware = ovmf"),
 		   "Windows 11 on SeaBIOS: the warning names firmware = ovmf too");
-		vm_win11_free(w2);
 	}
 	config_free(c);
-	vm_win11_free(w);
 }
 
 static void test_qemu_and_libvirt(void)
 {
-	struct vm_win11 both = {.tpm = true, .secure_boot = true}, tpm = {.tpm = true};
+	struct config *c = parse_vm("tpm = yes\nsecure-boot = yes\n", NULL);
+	struct qemu_cmd_input in = {.vm = c ? c->vms[0] : NULL};
+	struct vm_win11 tpm = {.tpm = true}, sb = {.secure_boot = true};
 	_cleanup_strv_free_ char **a = NULL, **b = NULL, **none = NULL;
 	_cleanup_free_ char *ja = NULL, *jb = NULL;
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sbuf = STRBUF_INIT;
 	struct xml_writer w;
 
-	is_int(vm_win11_qemu_args(&both, "", "win11", &a), 0, "arguments with TPM and SB");
+	if (!ok(c, "a TPM and Secure Boot VM parses"))
+		return;
+	is_int(vm_win11_qemu_args(&in, &a), 0, "the feature's arguments");
 	ja = strv_join(a, " ");
 	is_str(ja,
-	       "-global driver=cfi.pflash01,property=secure,value=on "
-	       "-chardev socket,id=chrtpm,path=/run/gpt-bootcfg/win11.swtpm "
+	       "-chardev socket,id=chrtpm,path=/run/gpt-bootcfg/w.swtpm "
 	       "-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-crb,tpmdev=tpm0",
-	       "pflash secure, the chardev on swtpm's socket, the emulator, a CRB TPM");
-	is_int(vm_win11_qemu_args(&tpm, "/tmp/r", "v", &b), 0, "arguments with a TPM only");
+	       "the chardev on swtpm's socket, the emulator backend, a CRB TPM");
+	is_int(vm_win11_tpm_args(&tpm, "/tmp/r", "v", &b), 0, "arguments below a run root");
 	jb = strv_join(b, " ");
 	is_str(jb,
 	       "-chardev socket,id=chrtpm,path=/tmp/r/run/gpt-bootcfg/v.swtpm "
 	       "-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-crb,tpmdev=tpm0",
-	       "the socket below the run root, no pflash property");
-	is_int(vm_win11_qemu_args(NULL, "", "v", &none), 0, "no keys");
-	is_int(strv_length(none), 0, "no arguments");
-	is_str(vm_win11_machine_props(&both), ",smm=on", "smm=on with Secure Boot");
-	is_str(vm_win11_machine_props(&tpm), "", "not without");
+	       "the socket below the root");
+	is_int(vm_win11_tpm_args(&sb, "", "v", &none), 0, "Secure Boot only");
+	is_int(strv_length(none), 0, "no arguments of the feature (the firmware's are qemucmd's)");
 
-	xml_init(&w, &sb);
-	xml_begin(&w, "domain");
-	xml_begin(&w, "features");
-	vm_win11_export_features(&w, &both);
-	vm_win11_export_features(&w, &tpm);
-	xml_end(&w);
+	xml_init(&w, &sbuf);
 	xml_begin(&w, "devices");
-	vm_win11_export_devices(&w, &both);
-	vm_win11_export_devices(&w, NULL);
+	vm_win11_export_libvirt(&w, &in);
 	xml_end(&w);
-	xml_end(&w);
-	is_int(xml_finish(&w), 0, "libvirt elements written");
-	is_str(strbuf_str(&sb),
-	       "<domain>\n"
-	       "  <features>\n"
-	       "    <smm state='on'/>\n"
-	       "  </features>\n"
-	       "  <devices>\n"
-	       "    <tpm model='tpm-crb'>\n"
-	       "      <backend type='emulator' version='2.0'/>\n"
-	       "    </tpm>\n"
-	       "  </devices>\n"
-	       "</domain>\n",
-	       "<smm state='on'/> and a tpm-crb with an emulated TPM 2.0");
-	strbuf_release(&sb);
+	is_int(xml_finish(&w), 0, "libvirt element written");
+	is_str(strbuf_str(&sbuf),
+	       "<devices>\n"
+	       "  <tpm model='tpm-crb'>\n"
+	       "    <backend type='emulator' version='2.0'/>\n"
+	       "  </tpm>\n"
+	       "</devices>\n",
+	       "a tpm-crb with an emulated TPM 2.0");
+	strbuf_release(&sbuf);
+	config_free(c);
 }
 
 static void test_vars_rule(void)

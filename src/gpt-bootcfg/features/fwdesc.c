@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "fwdesc.h"
-#include "macro.h"
-#include "qmp.h"
-#include "strv-util.h"
+#include "features/fwdesc.h"
+#include "basic/macro.h"
+#include "basic/qmp.h"
+#include "basic/strv-util.h"
 
 /* A descriptor is a few hundred bytes; anything far larger is not one. */
 #define FW_DESC_MAX_SIZE (64 * 1024)

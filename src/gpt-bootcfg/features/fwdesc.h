@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "path.h"
+#include "basic/path.h"
 
 /* Where QEMU looks for descriptors, highest priority first (no per-user directory). */
 #define FW_DESC_DIR_ETC	  "/etc/qemu/firmware"

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "path.h"
+#include "basic/path.h"
 
 /* A pidfd of pid (readable once it has exited), or -1 where the kernel has none (< 5.3). */
 int swtpm_pidfd_open(pid_t pid);

@@ -16,15 +16,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fileio.h"
-#include "macro.h"
-#include "qemucmd.h"
-#include "qmp.h"
-#include "spawn-util.h"
-#include "strv-util.h"
-#include "swtpm.h"
-#include "swtpm-internal.h"
-#include "time-util.h"
+#include "basic/fileio.h"
+#include "basic/macro.h"
+#include "core/vm-paths.h"
+#include "basic/qmp.h"
+#include "basic/spawn-util.h"
+#include "basic/strv-util.h"
+#include "features/swtpm.h"
+#include "features/swtpm-internal.h"
+#include "basic/time-util.h"
 
 /* swtpm's control channel (its tpm_ioctl.h): big-endian words, a result word first. */
 #define SWTPM_CMD_INIT 2

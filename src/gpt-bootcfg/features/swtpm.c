@@ -16,15 +16,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fileio.h"
-#include "macro.h"
-#include "qemucmd.h"
-#include "qmp.h"
-#include "spawn-util.h"
-#include "strv-util.h"
-#include "swtpm.h"
-#include "swtpm-internal.h"
-#include "time-util.h"
+#include "basic/fileio.h"
+#include "basic/macro.h"
+#include "core/vm-paths.h"
+#include "basic/qmp.h"
+#include "basic/spawn-util.h"
+#include "basic/strv-util.h"
+#include "features/swtpm.h"
+#include "features/swtpm-internal.h"
+#include "basic/time-util.h"
 
 /* swtpm's control channel (its tpm_ioctl.h): big-endian words, a result word first. */
 #define SWTPM_CMD_INIT 2
@@ -438,6 +438,9 @@ int vm_tpm_reap(struct path_cxt *pc, const char *name, int grace_ms, pid_t *ret_
 	if (r < 0)
 		return r;
 	pid = read_record(pc, record);
+	/* The runner's own swtpm, ended with QEMU, is its child: not left a zombie. */
+	if (pid > 0)
+		(void)waitpid(pid, NULL, WNOHANG);
 	/* A record that names no process (any more), or another one, is only removed. */
 	if (pid > 0 && is_swtpm_of(pid, arg)) {
 		pidfd = swtpm_pidfd_open(pid);

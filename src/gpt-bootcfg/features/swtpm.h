@@ -27,8 +27,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "path.h"
-#include "vm-user.h"
+#include "basic/path.h"
+#include "features/users.h"
 
 /* Below VM_STATE_DIR/NAME. */
 #define VM_TPM_STATE_DIR "tpm"

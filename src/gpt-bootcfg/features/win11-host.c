@@ -5,11 +5,11 @@
  */
 #include <stdio.h>
 
-#include "macro.h"
-#include "qemucmd.h"
-#include "strv-util.h"
-#include "swtpm.h"
-#include "win11-host.h"
+#include "basic/macro.h"
+#include "core/vm-paths.h"
+#include "basic/strv-util.h"
+#include "features/swtpm.h"
+#include "features/win11-host.h"
 
 int vm_win11_firmware(struct path_cxt *pc, const struct vm_config *vm, const struct vm_win11 *w,
 		      const char *machine, struct fw_choice *ret, char **ret_why)

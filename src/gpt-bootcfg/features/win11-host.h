@@ -7,10 +7,10 @@
  * nothing is printed, messages come back as strings.
  */
 
-#include "fwdesc.h"
-#include "path.h"
-#include "platform.h"
-#include "win11.h"
+#include "features/fwdesc.h"
+#include "basic/path.h"
+#include "shared/platform.h"
+#include "features/win11-keys.h"
 
 /*
  * The firmware of a VM with secure-boot = yes, below the root: ovmf-code and ovmf-vars

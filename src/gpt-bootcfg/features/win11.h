@@ -2,140 +2,51 @@
 #pragma once
 
 /*
- * Windows 11 guests (issue 24): "tpm = yes|no", "secure-boot = yes|no" and "os = windows11"
- * of [vm NAME]. Windows 11 setup refuses a machine without a TPM 2.0 and a Secure Boot
- * capable UEFI; this feature gives a VM both, the way libvirt does:
+ * Windows 11 guests (issue 24) as a feature of the table (core/feature.h): "tpm",
+ * "secure-boot" and "os" of [vm NAME] (features/win11-keys.h), a TPM 2.0 from swtpm around
+ * every run (features/swtpm.h), the Secure Boot firmware from QEMU's descriptors
+ * (features/fwdesc.h), plan's and check's findings (features/win11-host.h).
  *
- *   - tpm = yes: a TPM 2.0 emulated by swtpm (Debian: swtpm, swtpm-tools), its state made
- *     once by swtpm_setup in VM_STATE_DIR/NAME/tpm (swtpm.h) and kept; "vm run" starts
- *     swtpm as QEMU's user on VM_RUN_DIR/NAME.swtpm before QEMU and stops it after;
- *     QEMU gets "-chardev socket -tpmdev emulator -device tpm-crb".
- *   - secure-boot = yes: OVMF's Secure Boot build with a variable template that holds
- *     Microsoft's keys, chosen from QEMU's firmware descriptors (fwdesc.h) unless
- *     ovmf-code/ovmf-vars say otherwise; QEMU gets smm=on on the machine and the pflash
- *     "secure" property, so only SMM code may write the variable store.
- *   - os = windows11: no QEMU option of its own; plan and check warn when the VM misses
- *     one of Windows 11's requirements (2 vCPUs, 4 GiB, a TPM 2.0, Secure Boot), and init
- *     writes tpm = yes and secure-boot = yes for such a VM.
- *
- * This header is the feature's pure part: keys, checks across keys, QEMU arguments,
- * libvirt elements, the rule for an existing variable store. The host-facing parts are in
- * win11-host.h (firmware choice, plan, check, status) and swtpm.h (the process).
+ * Besides its hooks, the runner calls the functions below: vm/context.c chooses the
+ * firmware when it loads a VM, vm/run.c records which template made the VM's UEFI
+ * variable store. CLI code: these log, one line per refusal ("FILE:LINE:COL: ..." for
+ * what the configuration asks), and return -errno.
  */
 
-#include <stdbool.h>
-#include <stdint.h>
+#include "basic/json.h"
+#include "basic/path.h"
+#include "core/feature.h"
+#include "features/fwdesc.h"
+#include "features/win11-keys.h"
 
-#include "config.h"
-#include "vmconfig.h"
-#include "xml.h"
-
-/* The guest OS "os =" names: only checks and init's defaults depend on it. */
-enum vm_os {
-	VM_OS_OTHER,
-	VM_OS_WINDOWS11,
-	VM_OS_WINDOWS10,
-	VM_OS_LINUX,
-};
-
-/* Windows 11's minimum hardware (Microsoft's system requirements). */
-#define WIN11_MIN_VCPUS	 2
-#define WIN11_MIN_MEMORY (UINT64_C(4) << 30)
-
-/* The keys of one [vm] section. */
-struct vm_win11 {
-	bool tpm;
-	bool secure_boot;
-	enum vm_os os;
-	/* Where each key was set (0: not set), for FILE:LINE:COL messages found later. */
-	unsigned tpm_line, tpm_col;
-	unsigned sb_line, sb_col;
-	unsigned os_line, os_col;
-	/* ovmf-code / ovmf-vars were written in the section: they choose the firmware. */
-	bool ovmf_code_set, ovmf_vars_set;
-};
+extern const struct feature_ops feature_win11;
 
 /*
- * Parse one [vm] entry if it is "tpm", "secure-boot" or "os": 1 when handled (*w is
- * allocated on the first one), 0 when the key is not one of them, -EINVAL with
- * "FILE:LINE:COL: ..." in *ret_error on a bad value, -ENOMEM.
+ * vm command, run, export, status, stop: the firmware of a VM with secure-boot = yes for
+ * machine type machine (NULL: not known yet, any pc-q35-*): 1 with *ret_fw filled, 0
+ * without Secure Boot (untouched), -errno after logging why there is none.
  */
-int vm_win11_parse_key(const struct config *c, const struct config_entry *e, struct vm_win11 **w,
-		       char **ret_error);
+int vm_win11_load(struct path_cxt *pc, const char *config_path, const struct vm_config *vm,
+		  const char *machine, struct fw_choice *ret_fw);
 
 /*
- * The checks across keys once section s is read into vm: secure-boot = yes needs
- * firmware = ovmf. Records whether ovmf-code/ovmf-vars were set. w may be NULL (none of
- * the keys set; nothing to check). 0 or -EINVAL with *ret_error.
+ * vm run, when it makes the VM's variable store from template: the origin record
+ * (features/win11-keys.h) that tells a later run whether the store holds Secure Boot's
+ * keys. Written before the store. Logs; -errno.
  */
-int vm_win11_check_config(const struct config *c, const struct config_section *s,
-			  const struct vm_config *vm, struct vm_win11 *w, char **ret_error);
+int vm_win11_vars_made(struct path_cxt *pc, const struct vm_config *vm, const char *template);
 
-void vm_win11_free(struct vm_win11 *w);
-
-/* "windows11", ... */
-const char *vm_os_to_string(enum vm_os os);
-
-/* w may be NULL: no TPM, no Secure Boot. */
-bool vm_win11_tpm(const struct vm_win11 *w);
-bool vm_win11_secure_boot(const struct vm_win11 *w);
+/* vm run, when the store exists: a warning when it holds keys and secure-boot = no. */
+void vm_win11_vars_warn(struct path_cxt *pc, const struct vm_config *vm);
 
 /*
- * Windows 11's requirements this VM misses, as plan/check warnings ("VM 'w': Windows 11
- * needs ..."), appended to *warnings; nothing unless os = windows11.
+ * The hooks, for the table and for tests: vm run's check (swtpm and swtpm_setup offer a
+ * TPM 2.0; a store made without keys is refused when secure-boot = yes, with the command
+ * that moves it aside), its start (a leftover swtpm ended, the TPM state made once for
+ * QEMU's user, swtpm started and ready: a failure is one line, nothing left running), its
+ * stop (swtpm ended, from its record: also a killed runner's, from vm stop), vm status.
  */
-int vm_win11_requirements(const struct vm_config *vm, const struct vm_win11 *w, char ***warnings);
-
-/* What the machine option gets: ",smm=on" with Secure Boot, else "". */
-const char *vm_win11_machine_props(const struct vm_win11 *w);
-
-/* The TPM's chardev, backend and device ids in the QEMU command (and libvirt's alias). */
-#define VM_TPM_CHARDEV "chrtpm"
-#define VM_TPM_ID      "tpm0"
-
-/*
- * The QEMU options of the feature, appended to the argv after the firmware: the pflash
- * "secure" property with Secure Boot, and with a TPM its chardev on the socket swtpm
- * listens on (root prefix + VM_RUN_DIR/NAME.swtpm), the emulator backend and a CRB
- * interface device (what Windows and libvirt use for TPM 2.0). Pure; an empty strv when
- * neither is set.
- */
-int vm_win11_qemu_args(const struct vm_win11 *w, const char *root, const char *name, char ***ret);
-
-/* libvirt's <smm state='on'/> in <features>, with Secure Boot. */
-void vm_win11_export_features(struct xml_writer *w, const struct vm_win11 *win);
-
-/* libvirt's <tpm model='tpm-crb'> with an emulated TPM 2.0, in <devices>. */
-void vm_win11_export_devices(struct xml_writer *w, const struct vm_win11 *win);
-
-/*
- * The VM's UEFI variable store and Secure Boot. A store is made once from a template and
- * then holds the guest's boot entries (and, made from a Secure Boot template, the keys
- * that decide what may boot): it is never replaced silently. VM_STATE_DIR/NAME/
- * VARS_ORIGIN_FILE records which template made it.
- */
-#define VM_VARS_ORIGIN_FILE "OVMF_VARS.origin"
-
-enum vm_vars_verdict {
-	VM_VARS_CREATE,	      /* no store yet: copy the template, write the origin */
-	VM_VARS_KEEP,	      /* the store fits the configuration */
-	VM_VARS_REFUSE_SB_ON, /* secure-boot = yes, the store was made without keys */
-	VM_VARS_WARN_SB_OFF,  /* secure-boot = no, the store has keys (harmless, but BitLocker
-				 sees another boot chain) */
-};
-
-/*
- * The rule, pure: want_sb from the configuration, exists whether the store exists,
- * origin the text of the origin record (NULL: none, e.g. a store made before this feature,
- * which had no Secure Boot).
- */
-enum vm_vars_verdict vm_vars_verdict(bool want_sb, bool exists, const char *origin);
-
-/* The origin record's text for a store made from template with or without Secure Boot. */
-int vm_vars_origin_text(bool secure_boot, const char *template, char **ret);
-
-/*
- * The refusal of VM_VARS_REFUSE_SB_ON for VM name (without FILE:LINE:COL): what is wrong
- * and the command that moves the store aside so the next start makes a new one.
- */
-int vm_vars_refusal(const char *name, char **ret);
+int vm_win11_run_check(const struct feature_run *fr);
+int vm_win11_run_start(const struct feature_run *fr);
+void vm_win11_run_stop(const struct feature_run *fr);
+void vm_win11_status(struct path_cxt *pc, const struct vm_config *vm, struct json_writer *jw);
