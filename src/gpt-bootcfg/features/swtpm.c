@@ -250,7 +250,7 @@ static int remove_runtime(struct path_cxt *pc, const char *name)
  * or its exit seen when the connection closes): 0 initialised; the TPM's nonzero result in
  * *ret_result and -EPROTO; -ECHILD when swtpm ended first; -ETIMEDOUT.
  */
-static int probe_init(const char *path, pid_t pid, int pidfd, uint32_t *ret_result)
+static int probe_init(const char *path, int pidfd, uint32_t *ret_result)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	uint32_t req[2] = {htonl(SWTPM_CMD_INIT), 0}, res = 0;
@@ -288,10 +288,11 @@ static int probe_init(const char *path, pid_t pid, int pidfd, uint32_t *ret_resu
 		n = recv(s, (char *)&res + got, sizeof(res) - got, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return swtpm_wait_gone(pid, pidfd, true, 0, NULL) || n == 0
-				   ? -ECHILD
-				   : negative_errno();
+		/* Closed: swtpm has gone (the caller reaps it and reports its status). */
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return -ECHILD;
+		if (n < 0)
+			return negative_errno();
 		got += (size_t)n;
 	}
 	*ret_result = ntohl(res);
@@ -381,7 +382,7 @@ int vm_tpm_start(struct path_cxt *pc, const char *name, const struct vm_user *u,
 	if (r < 0) {
 		snprintf(how, sizeof(how), "could not be recorded in %s: %s", record, strerror(-r));
 	} else {
-		r = probe_init(full_sock, pid, pidfd, &result);
+		r = probe_init(full_sock, pidfd, &result);
 		if (r == -ECHILD && swtpm_wait_gone(pid, pidfd, true, 10 * 1000, &status))
 			swtpm_describe_status(status, how);
 		else if (r == -ETIMEDOUT)

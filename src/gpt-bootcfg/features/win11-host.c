@@ -55,8 +55,8 @@ int vm_win11_vars_state(struct path_cxt *pc, const struct vm_config *vm, const s
 	if (r < 0)
 		return r;
 	if (r > 0) {
-		int o = path_read_string(pc, &origin, VM_STATE_DIR "/%s/" VM_VARS_ORIGIN_FILE,
-					 vm->name);
+		int o = path_read_full(pc, &origin, NULL, VM_STATE_DIR "/%s/" VM_VARS_ORIGIN_FILE,
+				       vm->name);
 
 		if (o < 0 && o != -ENOENT)
 			return o;
