@@ -304,7 +304,7 @@ int vm_tpm_start(struct path_cxt *pc, const char *name, const struct vm_user *u,
 {
 	_cleanup_free_ char *sock = NULL, *full_sock = NULL, *record = NULL, *log = NULL,
 			    *arg = NULL, *ctrl = NULL, *pidtext = NULL, *last = NULL;
-	_cleanup_close_ int lfd = -1, logfd = -1, nullfd = -1, gate_r = -1, gate_w = -1;
+	_cleanup_close_ int lfd = -1, logfd = -1, nullfd = -1;
 	const char *swtpm = vm_tpm_swtpm();
 	int gate[2], pidfd = -1, status = 0, r;
 	uint32_t result = 0;
@@ -337,14 +337,16 @@ int vm_tpm_start(struct path_cxt *pc, const char *name, const struct vm_user *u,
 		(void)remove_runtime(pc, name);
 		return r;
 	}
-	gate_r = gate[0];
-	gate_w = gate[1];
 	if (asprintf(&ctrl, "type=unixio,fd=%d", lfd) < 0)
-		return -ENOMEM;
-
-	pid = fork();
-	if (pid < 0)
-		return negative_errno();
+		r = -ENOMEM;
+	else if ((pid = fork()) < 0)
+		r = negative_errno();
+	if (r < 0) {
+		close(gate[0]);
+		close(gate[1]);
+		(void)remove_runtime(pc, name);
+		return r;
+	}
 	if (pid == 0) {
 		const char *argv[] = {swtpm,	"socket", "--tpm2",	 "--tpmstate", arg,
 				      "--ctrl", ctrl,	  "--terminate", NULL};
@@ -352,8 +354,8 @@ int vm_tpm_start(struct path_cxt *pc, const char *name, const struct vm_user *u,
 		char c;
 
 		/* Only once the record names this process: no swtpm the next run cannot find. */
-		close(gate_w);
-		if (read(gate_r, &c, 1) != 1)
+		close(gate[1]);
+		if (read(gate[0], &c, 1) != 1)
 			_exit(1);
 		sigemptyset(&none);
 		if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || dup2(nullfd, 0) < 0 ||
@@ -370,15 +372,15 @@ int vm_tpm_start(struct path_cxt *pc, const char *name, const struct vm_user *u,
 	}
 	/* swtpm holds the only listening copy: its exit resets a queued connection. */
 	close(TAKE_FD(lfd));
-	close(TAKE_FD(gate_r));
+	close(gate[0]);
 	pidfd = swtpm_pidfd_open(pid);
 	if (asprintf(&pidtext, "%d\n", (int)pid) < 0)
 		r = -ENOMEM;
 	else
 		r = path_write_atomic(pc, record, pidtext, strlen(pidtext), 0644);
-	if (r >= 0 && write(gate_w, "x", 1) != 1)
+	if (r >= 0 && write(gate[1], "x", 1) != 1)
 		r = negative_errno();
-	close(TAKE_FD(gate_w));
+	close(gate[1]);
 	if (r < 0) {
 		snprintf(how, sizeof(how), "could not be recorded in %s: %s", record, strerror(-r));
 	} else {

@@ -135,7 +135,7 @@ int vm_win11_run_start(const struct feature_run *fr)
 		return log_oom();
 	}
 	r = vm_tpm_setup(fr->pc, name, &u, &certs, &why);
-	if (r >= 0 && r > 0)
+	if (r > 0)
 		log_info("VM '%s': made its TPM 2.0 in %s for user '%s'%s.", name, state, u.name,
 			 certs ? ", with EK and platform certificates"
 			       : " (no certificates: swtpm_localca is not installed)");
