@@ -18,6 +18,7 @@
 
 #include "basic/fileio.h"
 #include "basic/macro.h"
+#include "basic/parse-util.h"
 #include "core/vm-paths.h"
 #include "basic/qmp.h"
 #include "basic/spawn-util.h"
@@ -201,18 +202,16 @@ static bool is_swtpm_of(pid_t pid, const char *arg)
 static pid_t read_record(struct path_cxt *pc, const char *record)
 {
 	_cleanup_free_ char *text = NULL;
-	char *end;
-	long v;
+	unsigned v;
 	int r;
 
+	/* The first line, its newline stripped: one pid, and never init's. */
 	r = path_read_string(pc, &text, "%s", record);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
 		return r;
-	errno = 0;
-	v = strtol(text, &end, 10);
-	if (errno || end == text || (*end && *end != '\n') || v <= 1 || v > INT32_MAX)
+	if (safe_atou_range(text, 2, INT32_MAX, &v) < 0)
 		return -EBADMSG;
 	return (pid_t)v;
 }
