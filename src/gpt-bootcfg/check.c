@@ -8,6 +8,7 @@
 #include "conf/config.h"
 #include "core/verbs.h"
 #include "features/bridge.h"
+#include "features/win11-host.h"
 #include "shared/host.h"
 #include "shared/platform.h"
 
@@ -77,10 +78,14 @@ int verb_check(struct cli *cli, int argc, char **argv)
 		r = config_load(cli->pc, cli->config, &conf, &err);
 		if (r >= 0) {
 			r = bridge_check(cli->pc, conf, &rep);
+			/* Their TPM (swtpm), Secure Boot firmware, Windows 11's requirements. */
+			for (size_t i = 0; r >= 0 && i < conf->n_vms; i++)
+				r = vm_win11_check(cli->pc, conf->vms[i],
+						   vm_win11(vm_options(conf->vms[i])), &rep);
 			config_free(conf);
 			if (r < 0) {
 				check_report_done(&rep);
-				log_error_errno(r, "Failed to check the VMs' bridges: %m");
+				log_error_errno(r, "Failed to check the VMs' bridges and firmware: %m");
 				return EXIT_ERROR;
 			}
 		} else if (r != -ENOENT)

@@ -13,7 +13,7 @@
 static void help(void)
 {
 	printf("Usage: gpt-bootcfg [--root DIR] init --gpu ADDR [--usb ADDR] [--nvme ADDR]\n"
-	       "                   [--vm NAME] [--force]\n\n"
+	       "                   [--vm NAME [--os windows11|windows10|linux|other]] [--force]\n\n"
 	       "Write a starter configuration (" CONFIG_PATH ") for the chosen\n"
 	       "devices: identities pinned, the other devices of each IOMMU group listed, each\n"
 	       "line explained. Review it, then run 'gpt-bootcfg plan'.\n\n"
@@ -21,6 +21,7 @@ static void help(void)
 	       "  --usb ADDR    a USB controller for the VM\n"
 	       "  --nvme ADDR   an NVMe disk (controller) for the VM\n"
 	       "  --vm NAME     also write a [vm NAME] section using these devices\n"
+	       "  --os OS       the VM's guest OS; windows11 gives it a TPM 2.0 and Secure Boot\n"
 	       "  --force       overwrite an existing configuration\n");
 }
 
@@ -113,11 +114,12 @@ int verb_init(struct cli *cli, int argc, char **argv)
 	    {"usb", required_argument, NULL, 'u'},
 	    {"nvme", required_argument, NULL, 'n'},
 	    {"vm", required_argument, NULL, 'v'},
+	    {"os", required_argument, NULL, 'o'},
 	    {"force", no_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	const char *addr[3] = {}, *vm = NULL;
+	const char *addr[3] = {}, *vm = NULL, *os = NULL;
 	static const char *const roles[3] = {"gpu", "usb", "nvme"};
 	_cleanup_host_ struct host *h = NULL;
 	_cleanup_strv_free_ char **names = NULL, **done = NULL;
@@ -140,6 +142,9 @@ int verb_init(struct cli *cli, int argc, char **argv)
 		case 'v':
 			vm = optarg;
 			break;
+		case 'o':
+			os = optarg;
+			break;
 		case 'f':
 			force = true;
 			break;
@@ -152,6 +157,15 @@ int verb_init(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc || !addr[0]) {
 		log_error("init needs --gpu ADDRESS (see 'gpt-bootcfg init --help').");
+		return EXIT_ERROR;
+	}
+	if (os && !vm) {
+		log_error("--os describes the VM of --vm NAME; give both.");
+		return EXIT_ERROR;
+	}
+	if (os && !streq(os, "windows11") && !streq(os, "windows10") && !streq(os, "linux") &&
+	    !streq(os, "other")) {
+		log_error("--os: expected windows11, windows10, linux or other, not '%s'.", os);
 		return EXIT_ERROR;
 	}
 	if (vm) {
@@ -287,6 +301,23 @@ int verb_init(struct cli *cli, int argc, char **argv)
 			      "# Start the VM at boot (gpt-bootcfg-vm@%s.service).\n"
 			      "autostart = no\n",
 			      vm, list ? list : "", vm);
+		if (os)
+			strbuf_printf(&sb,
+				      "# The guest OS: plan and check warn when the VM misses "
+				      "one of its requirements.\nos = %s\n",
+				      os);
+		if (os && startswith(os, "windows"))
+			strbuf_puts(&sb, "# Hyper-V enlightenments: Windows' cheaper timers and "
+					 "interrupts.\nhyperv = yes\n");
+		/* Windows 11 setup refuses a machine without a TPM 2.0 and Secure Boot. */
+		if (os && streq(os, "windows11"))
+			strbuf_printf(
+			    &sb,
+			    "# Windows 11 needs a TPM 2.0 (swtpm: apt install swtpm "
+			    "swtpm-tools; its state,\n# with BitLocker's keys, is kept in "
+			    "/var/lib/gpt-bootcfg/%s/tpm) and UEFI\n# with Secure Boot "
+			    "(OVMF with Microsoft's keys).\ntpm = yes\nsecure-boot = yes\n",
+			    vm);
 	}
 
 	if (!strbuf_str(&sb))

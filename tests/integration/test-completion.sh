@@ -36,4 +36,6 @@ is "$(comp gpt-bootcfg --root "$root" init --gpu 0000:0)" "0000:01:00.0 0000:02:
 is "$(comp gpt-bootcfg list --j)" "--json " "verb options from list --help"
 is "$(comp gpt-bootcfg apply --j)" "--json " "apply --json"
 is "$(comp gpt-bootcfg vm --l)" "--libvirt " "vm --libvirt"
+is "$(comp gpt-bootcfg init --gpu 0000:01:00.0 --vm w --o)" "--os " "init --os, from init --help"
+is "$(comp gpt-bootcfg init --vm w --os win)" "windows10 windows11 " "the guest OS of init --os"
 done_testing

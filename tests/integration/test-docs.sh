@@ -23,12 +23,12 @@ host_dev_keys=$(grep -o 'streq(e->key, "[a-z0-9_-]*")' "$src/conf/config.c" "$sr
 # feature's vm_*_parse_key() in features/ its own (audio, looking-glass, input, ...).
 vm_keys=$( (sed -n '/^int vm_config_parse(/,/^}/p' "$src/conf/vmconfig.c"
 	sed -n '/^int vm_hw_parse_key(/,/^}/p' "$src/conf/vm-hw.c"
-	sed -n '/^int vm_[a-z]*_parse_key(/,/^}/p' "$src"/features/*.c) |
+	sed -n '/^int vm_[a-z0-9]*_parse_key(/,/^}/p' "$src"/features/*.c) |
 	grep -o 'streq(k, "[a-z0-9_-]*")' | sed 's/.*"\(.*\)")/\1/')
 keys=$(printf '%s\n%s\n' "$host_dev_keys" "$vm_keys" | sort -u | sed '/^$/d')
 ok "the parser has at least 40 keys (extraction works)" -- test "$(echo "$keys" | wc -l)" -ge 40
 for k in address cmdline memory vcpu-pins extra-args device-options boot machine audio \
-	audio-user cpu-governor max-cstate looking-glass usb-devices; do
+	audio-user cpu-governor max-cstate looking-glass usb-devices tpm secure-boot os; do
 	ok "extracted key list has '$k'" -- sh -c "echo '$keys' | grep -qx -- '$k'"
 done
 

@@ -39,4 +39,27 @@ ok "unchanged" -- cmp "$TAP_TMP/first" "$C"
 run_gen "$R" init --gpu 65:00.0 --force
 is "$rc" 0 "--force overwrites"
 ok "now without the VM" -- sh -c "! grep -q '^\[vm' '$C'"
+
+# A Windows 11 VM (issue 24): a TPM 2.0 and Secure Boot, which its setup insists on.
+cp "$C" "$TAP_TMP/first"
+run_gen "$R" init --gpu 65:00.0 --os windows11 --force
+is "$rc" 2 "--os without --vm is refused"
+ok "says so" -- grep -q -- "--os describes the VM of --vm NAME" "$TAP_TMP/err.txt"
+run_gen "$R" init --gpu 65:00.0 --vm w --os windows12 --force
+is "$rc" 2 "an unknown --os is refused"
+ok "naming the values" -- grep -q -- "--os: expected windows11, windows10, linux or other, not 'windows12'" "$TAP_TMP/err.txt"
+ok "nothing written by the refusals" -- cmp "$TAP_TMP/first" "$C"
+run_gen "$R" init --gpu 65:00.0 --usb b4:00.0 --nvme b3:00.0 --vm win11 --os windows11 --force
+is "$rc" 0 "init --vm win11 --os windows11"
+golden init/guide-server-win11.conf "$C"
+ok "tpm = yes, secure-boot = yes, os = windows11" -- sh -c "
+	grep -qx 'tpm = yes' '$C' && grep -qx 'secure-boot = yes' '$C' && grep -qx 'os = windows11' '$C'"
+run_gen "$R" plan --json
+is "$rc" 0 "the Windows 11 configuration plans"
+is "$(jq '[.warnings[] | select(test("Windows 11 needs"))] | length' "$TAP_TMP/out.txt")" 0 \
+	"and meets Windows 11's requirements (no warning names one)"
+ok "plan says what this root lacks: swtpm" -- \
+	jq -e '[.warnings[] | select(test("VM .win11. will not start: tpm = yes needs swtpm and swtpm_setup"))] | length == 1' "$TAP_TMP/out.txt"
+ok "and the Secure Boot firmware" -- \
+	jq -e '[.warnings[] | select(test("VM .win11. will not start: secure-boot = yes, but no Secure Boot firmware"))] | length == 1' "$TAP_TMP/out.txt"
 done_testing

@@ -53,31 +53,8 @@ make_root() {
 	echo "$_r"
 }
 
-# The swap: every vfio-pci device becomes an emulated device of its class on the same root
-# port, function and multifunction flag; vfio-only properties go, bootindex stays. The NVMe
-# gets a drive, the ESP. Input: the JSON of `vm command`; output: the argv, one per line.
-cat >"$TAP_TMP/swap.py" <<'PY'
-import json, sys
-argv = json.load(open(sys.argv[1]))["argv"]
-esp, serial, root = sys.argv[2], sys.argv[3], sys.argv[4]
-standin = {"0300": "bochs-display", "0403": "ich9-intel-hda", "0c03": "qemu-xhci",
-           "0108": "nvme,serial=standin,drive=standin-nvme"}
-out, swapped = [], 0
-for a in argv:
-    if a.startswith("vfio-pci,"):
-        props = dict(p.split("=", 1) for p in a.split(",")[1:])
-        cls = open("%s/sys/bus/pci/devices/%s/class" % (root, props["host"])).read()
-        dev = standin.get(cls[2:6], "pci-testdev")
-        keep = [k + "=" + props[k] for k in ("id", "bus", "addr", "multifunction", "bootindex")
-                if k in props]
-        a = ",".join([dev] + keep)
-        swapped += 1
-    out.append(a)
-out += ["-drive", "file=%s,if=none,id=standin-nvme,format=raw" % esp,
-        "-serial", "file:" + serial]
-print("\n".join(out))
-print("swapped %d" % swapped, file=sys.stderr)
-PY
+# The swap (tests/lib/vm-standins.py): every vfio-pci device becomes an emulated device of
+# its class on the same root port; the NVMe's gets the ESP.
 
 # boot CASE ROOT VM: run the swapped argv until the guest halts (at most 180 s).
 boot() {
@@ -86,7 +63,7 @@ boot() {
 	GPT_BOOTCFG_TEST_ACCEL=tcg "$GPT_BOOTCFG" --root "$_r" vm command --json --run-paths "$3" \
 		>"$TAP_TMP/$1.json" 2>"$TAP_TMP/$1.err"
 	is "$?" 0 "$1: vm command exits 0"
-	python3 "$TAP_TMP/swap.py" "$TAP_TMP/$1.json" "$TAP_TMP/nvme.img" "$TAP_TMP/$1.serial" \
+	python3 "$TOP/tests/lib/vm-standins.py" "$TAP_TMP/$1.json" "$TAP_TMP/nvme.img" "$TAP_TMP/$1.serial" \
 		"$_r" >"$TAP_TMP/$1.argv" 2>"$TAP_TMP/$1.swap"
 	mkdir -p "$_r/var/lib/gpt-bootcfg/$3"
 	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$_r/var/lib/gpt-bootcfg/$3/OVMF_VARS.fd"

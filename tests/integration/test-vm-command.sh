@@ -79,6 +79,29 @@ ok "private OVMF variables" -- grep_arg "if=pflash,format=raw,file=/var/lib/gpt-
 ok "--run-paths prefixes the QMP socket" -- \
 	jq -e --arg a "unix:$r/run/gpt-bootcfg/win10.qmp,server=on,wait=off" '.argv | index($a) != null' "$TAP_TMP/run.json"
 
+# The guide's VM as a Windows 11 guest (issue 24): a TPM 2.0 from swtpm and Secure Boot, the
+# firmware from a firmware descriptor as Debian ships it.
+r11=$(make_root)
+mkdir -p "$r11/usr/share/qemu/firmware"
+: >"$r11/usr/share/OVMF/OVMF_CODE_4M.secboot.fd"
+: >"$r11/usr/share/OVMF/OVMF_VARS_4M.ms.fd"
+cat >"$r11/usr/share/qemu/firmware/40-edk2-x86_64-secure-enrolled.json" <<'JSON'
+{ "interface-types": [ "uefi" ],
+  "mapping": { "device": "flash",
+    "executable": { "filename": "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "format": "raw" },
+    "nvram-template": { "filename": "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", "format": "raw" } },
+  "targets": [ { "architecture": "x86_64", "machines": [ "pc-q35-*" ] } ],
+  "features": [ "enrolled-keys", "requires-smm", "secure-boot" ] }
+JSON
+write_config "$r11" "devices = gpu gpu-audio usb nvme" "os = windows11" "tpm = yes" "secure-boot = yes"
+"$GPT_BOOTCFG" --root "$r11" vm command win10 >"$TAP_TMP/cmd-win11.txt" 2>"$TAP_TMP/err"
+is "$?" 0 "Windows 11: vm command exits 0"
+is "$(cat "$TAP_TMP/err")" "" "Windows 11: nothing on stderr"
+golden vm/guide-server-win11.txt "$TAP_TMP/cmd-win11.txt"
+ok "Windows 11: the same command with smm=on, the Secure Boot firmware and the TPM" -- sh -c "
+	diff '$TAP_TMP/cmd.txt' '$TAP_TMP/cmd-win11.txt' | grep '^[<>]' >'$TAP_TMP/win11.diff'
+	test \$(grep -c '^<' '$TAP_TMP/win11.diff') = 3 && test \$(grep -c '^>' '$TAP_TMP/win11.diff') = 7"
+
 # ---- bad input: exit 2, one line on stderr naming the problem, nothing started ----
 fake_qemu=$TAP_TMP/fake-qemu
 printf '#!/bin/sh\ntouch "%s/qemu-was-run"\nexit 1\n' "$TAP_TMP" >"$fake_qemu"

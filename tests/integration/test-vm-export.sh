@@ -23,7 +23,8 @@ make_root() {
 		"$_r/etc/gpt-bootcfg"
 	for f in "/data/img/win10-nvme0-os.img" "/data/iso/virtio-win.iso" "/data/iso/debian.iso" \
 		"/data/img/lab's<scratch>&more.qcow2" "/dev/vg0/lab-data" "/data/rom/gp&u.rom" \
-		"/usr/share/OVMF/OVMF_CODE_4M.fd" "/usr/share/OVMF/OVMF_VARS_4M.fd"; do
+		"/usr/share/OVMF/OVMF_CODE_4M.fd" "/usr/share/OVMF/OVMF_VARS_4M.fd" \
+		"/usr/share/OVMF/OVMF_CODE_4M.secboot.fd" "/usr/share/OVMF/OVMF_VARS_4M.ms.fd"; do
 		: >"$_r$f"
 	done
 	# The guide's final VM (as in test-vm-command.sh), then VMs that use the other keys.
@@ -83,11 +84,22 @@ make_root() {
 	spice-password-file = /etc/gpt-bootcfg/spice.pw
 	display = qxl-vga
 	boot = usb network
+
+	# Windows 11 (issue 24): a TPM 2.0 from swtpm and Secure Boot (no firmware descriptors
+	# in this root: Debian's Secure Boot OVMF by its file names).
+	[vm win11]
+	memory = 8G
+	vcpus = 4
+	devices = gpu gpu-audio
+	hyperv = yes
+	os = windows11
+	tpm = yes
+	secure-boot = yes
 	CONF
 	} | write_conf "$_r"
 	# The machine type and UUID a first vm run pinned (vm-state.h): the XML and the argv
 	# do not depend on this machine's QEMU, and both carry the same identity.
-	for _vm in win10 lab solo legacy; do
+	for _vm in win10 lab solo legacy win11; do
 		mkdir -p "$_r/var/lib/gpt-bootcfg/$_vm"
 		echo pc-q35-7.2 >"$_r/var/lib/gpt-bootcfg/$_vm/machine"
 	done
@@ -100,7 +112,9 @@ make_root() {
 }
 
 r=$(make_root)
-VMS="win10 lab legacy"
+VMS="win10 lab legacy win11"
+# The Secure Boot code the win11 VM gets: Debian's by name (no descriptors in the root).
+FW_CODE=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
 for vm in $VMS; do
 	"$GPT_BOOTCFG" --root "$r" vm export "$vm" --libvirt >"$TAP_TMP/$vm.xml" 2>"$TAP_TMP/err"
 	is "$?" 0 "$vm: vm export --libvirt exits 0"
@@ -242,7 +256,8 @@ elif [ ! -c /dev/kvm ] || [ ! -w /dev/kvm ]; then
 elif [ ! -d /sys/kernel/mm/hugepages/hugepages-1048576kB ]; then
 	why="this kernel has no 1 GiB hugepages to mount a hugetlbfs of"
 fi
-for vm in $VMS; do
+# win11 is compared below without KVM (its Secure Boot and TPM options).
+for vm in win10 lab legacy; do
 	if [ -n "$why" ]; then
 		skip "$vm: domxml-to-native comparison" "$why"
 		continue
@@ -265,6 +280,60 @@ for vm in $VMS; do
 		>"$TAP_TMP/$vm.differences"
 	golden "vm/libvirt/$vm.differences" "$TAP_TMP/$vm.differences"
 done
+
+# win11's Secure Boot and TPM as libvirt starts them: domxml-to-native of the exported XML
+# with what needs KVM made TCG's (type='qemu', a named CPU model), so this runs without
+# /dev/kvm. libvirt's SMM, secure pflash, loader and TPM must be vm command's.
+x=$TAP_TMP/win11.xml
+is "$(xp "$x" "./os/loader" secure)/$(xp "$x" "./os/loader")" yes/"$FW_CODE" "win11: the Secure Boot loader, secure='yes'"
+is "$(xp "$x" "./os/nvram" template)" /usr/share/OVMF/OVMF_VARS_4M.ms.fd "win11: NVRAM from the template with Microsoft's keys"
+is "$(xp "$x" "./features/smm" state)" on "win11: <smm state='on'/>"
+is "$(xp "$x" "./devices/tpm" model)/$(xp "$x" "./devices/tpm/backend" type)/$(xp "$x" "./devices/tpm/backend" version)" \
+	tpm-crb/emulator/2.0 "win11: <tpm model='tpm-crb'> with an emulated TPM 2.0"
+why_tcg=""
+if ! command -v virsh >/dev/null 2>&1; then
+	why_tcg="virsh not installed (libvirt-clients, tests/deps.txt)"
+elif [ ! -e /usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so ]; then
+	why_tcg="libvirt's QEMU driver not installed (libvirt-daemon-driver-qemu, tests/deps.txt)"
+elif [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
+	why_tcg="needs root for a private mount namespace"
+fi
+if [ -n "$why_tcg" ]; then
+	skip "win11: domxml-to-native of Secure Boot and the TPM" "$why_tcg"
+else
+	sed -e "s/<domain type='kvm'/<domain type='qemu'/" \
+		-e "s|<cpu mode='host-passthrough' check='none'>|<cpu mode='custom' match='exact' check='none'><model fallback='forbid'>qemu64</model>|" \
+		-e '/<hyperv mode=/,/<\/hyperv>/d' -e '/hypervclock/d' -e '/<hugepages>/,/<\/hugepages>/d' \
+		"$x" >"$TAP_TMP/win11-tcg.xml"
+	# As native() (above), without the hugetlbfs mounts: this variant has no hugepages.
+	_e=$TAP_TMP/embed
+	mkdir -p "$_e/root/etc"
+	printf 'user = "root"\ngroup = "root"\nsecurity_driver = "none"\n' >"$_e/root/etc/qemu.conf"
+	cp /etc/passwd "$_e/passwd"
+	cp /etc/group "$_e/group"
+	grep -q '^libvirt-qemu:' "$_e/passwd" ||
+		echo 'libvirt-qemu:x:64055:64055::/var/lib/libvirt:/usr/sbin/nologin' >>"$_e/passwd"
+	grep -q '^libvirt-qemu:' "$_e/group" || echo 'libvirt-qemu:x:64055:' >>"$_e/group"
+	if unshare -m --propagation private sh -ec '
+		mount --bind "$1/passwd" /etc/passwd
+		mount --bind "$1/group" /etc/group
+		exec virsh -q -c "qemu:///embed?root=$1/root" domxml-to-native qemu-argv "$2"
+	' - "$_e" "$TAP_TMP/win11-tcg.xml" >"$TAP_TMP/win11-tcg.native" 2>"$TAP_TMP/win11-tcg.native-err"; then
+		"$GPT_BOOTCFG" --root "$r" vm command --json win11 >"$TAP_TMP/win11.json"
+		sel='^(machine smm|-global driver=cfi.pflash01|pflash0 |tpmdev |device tpm-crb)'
+		python3 "$TOP/tests/lib/argv-facts.py" gpt "$TAP_TMP/win11.json" | grep -E "$sel" >"$TAP_TMP/win11.sel-gpt"
+		python3 "$TOP/tests/lib/argv-facts.py" libvirt "$TAP_TMP/win11-tcg.native" | grep -E "$sel" >"$TAP_TMP/win11.sel-libvirt"
+		is "$(cat "$TAP_TMP/win11.sel-gpt")" "-global driver=cfi.pflash01,property=secure,value=on
+device tpm-crb tpmdev=yes
+machine smm=on
+pflash0 $FW_CODE read-only
+tpmdev emulator" "win11: vm command's Secure Boot and TPM options"
+		ok "win11: libvirt's are the same (domxml-to-native, TCG)" -- \
+			diff "$TAP_TMP/win11.sel-gpt" "$TAP_TMP/win11.sel-libvirt"
+	else
+		ok "win11: virsh domxml-to-native qemu-argv (TCG)" -- sh -c 'cat "$1"; false' - "$TAP_TMP/win11-tcg.native-err"
+	fi
+fi
 
 # Usage errors.
 "$GPT_BOOTCFG" --root "$r" vm export win10 >"$TAP_TMP/out" 2>"$TAP_TMP/err"

@@ -185,6 +185,8 @@ def facts(kind, argv, scrub):
                 d["iothread"] = "yes"  # its own; the ids differ
             if "audiodev" in d:
                 d["audiodev"] = "yes"  # the -audiodev above; the ids differ
+            if "tpmdev" in d:
+                d["tpmdev"] = "yes"  # the -tpmdev below; the ids differ
             out.append("device %s %s" % (drv, " ".join("%s=%s" % (k, d[k]) for k in sorted(d))))
         elif o in ("-drive", "-blockdev"):
             continue
@@ -194,6 +196,9 @@ def facts(kind, argv, scrub):
         elif o == "-chardev" and v.startswith("spiceport,"):
             d = opts(v)
             out.append("-chardev spiceport name=%s" % d.get("name"))
+        elif o == "-tpmdev":
+            d = opts(v)
+            out.append("tpmdev %s" % d["_"])  # its id and chardev's are each side's own
         elif o == "-netdev":
             d = opts(v)
             d.pop("id", None)

@@ -31,9 +31,10 @@ SYS_SUITE=${SYSTEM_SUITE:-bookworm}
 SYS_DIR=$SYS_CACHE/system$([ "$SYS_SUITE" = bookworm ] || echo "-$SYS_SUITE")
 SYS_MIRROR=${GPT_BOOTCFG_MIRROR:-http://deb.debian.org/debian}
 # The image: a kernel, the initramfs and boot stack, systemd, QEMU for the nested VM (TCG module
-# and SeaBIOS come with it), the runtime libraries of gpt-bootcfg, socat to speak QMP, and
+# and SeaBIOS come with it) with OVMF and swtpm (its VM has Secure Boot and a TPM 2.0, as a
+# Windows 11 guest needs), the runtime libraries of gpt-bootcfg, socat to speak QMP, and
 # pciutils for lspci in the assertions.
-SYS_PACKAGES=linux-image-amd64,initramfs-tools,systemd-sysv,udev,kmod,grub-pc,qemu-system-x86,libkmod2,libblkid1,libpci3,pci.ids,pciutils,socat,e2fsprogs,procps
+SYS_PACKAGES=linux-image-amd64,initramfs-tools,systemd-sysv,udev,kmod,grub-pc,qemu-system-x86,ovmf,swtpm,swtpm-tools,libkmod2,libblkid1,libpci3,pci.ids,pciutils,socat,e2fsprogs,procps
 # ext4 starts at 1 MiB, as sfdisk puts it.
 SYS_OFFSET=1048576
 SYS_IMAGE_SIZE=${SYS_IMAGE_SIZE:-3G}
@@ -44,9 +45,9 @@ sys_die() { echo "system: error: $*" >&2; exit 1; }
 # Every tool the harness needs, named when missing.
 sys_require_tools() {
 	local t missing=
-	# GRUB's tools and modules come from the image (sys_install_grub).
+	# GRUB's tools and modules come from the image (sys_install_grub); mtools for the ESP.
 	for t in debootstrap zstd tar sfdisk mke2fs debugfs e2fsck chroot qemu-system-x86_64 \
-		timeout flock sha256sum dpkg-deb; do
+		timeout flock sha256sum dpkg-deb mformat mmd mcopy; do
 		command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
 	done
 	[ -z "$missing" ] || sys_die "missing tools:$missing (see tests/deps.txt)"

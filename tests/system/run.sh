@@ -3,7 +3,8 @@
 # .deb installed in it, four boots under QEMU TCG with an emulated IOMMU and emulated target
 # devices:
 #   1 install    dpkg -i, write the config, gpt-bootcfg apply   (direct kernel boot, original hw)
-#   2 verify     targets on vfio-pci, control on its driver, status, the VM and its QMP, stop
+#   2 verify     targets on vfio-pci, control on its driver, status, the VM (Secure Boot, a
+#                TPM 2.0 from swtpm) and its QMP, stop
 #   3 swap       the NVMe slot holds a sound card: skipped, host boots, status says so; revert
 #   4 reverted   nothing claimed, managed files and hook gone; dpkg --purge leaves nothing
 # Every assertion prints PASS or FAIL; a failing boot prints the guest's serial log.
@@ -72,11 +73,19 @@ acpi_off_disk() { # FILE MARKER: a 1 MiB disk that boots the sector above
 	boot_sector "$1" "$2" && truncate -s 1M "$1"
 }
 
-# The passed-through NVMe is the nested VM's OS disk: its own marker. The VM's default boot
-# order (docs/config.md, "boot") puts it before the VM's disk image, which says "DISK".
-boot_sector "$WORK/nvme.sector" GPT-BOOTCFG-VM-BOOTED-NVME &&
-	dd if="$WORK/nvme.sector" of="$WORK/nvme.img" conv=notrunc status=none ||
-	sys_die "cannot write the NVMe boot sector"
+# The passed-through NVMe is the nested VM's OS disk, booted under Secure Boot: an EFI system
+# partition (a whole-disk FAT, which OVMF boots through its removable-media path) with
+# Debian's signed shim as \EFI\BOOT\BOOTX64.EFI and the signed GRUB beside it
+# (tests/boot/fetch-secureboot.sh: never installed here). GRUB prints the marker and waits.
+# The VM's default boot order (docs/config.md, "boot") puts the NVMe before the disk image.
+sb=$("$SYS_TOP/tests/boot/fetch-secureboot.sh") || sys_die "cannot fetch the signed shim and GRUB"
+printf 'serial --unit=0 --speed=115200\nterminal_output serial console\necho GPT-BOOTCFG-VM-BOOTED-NVME\nsleep 100000\n' \
+	>"$WORK/grub.cfg"
+{ mformat -i "$WORK/nvme.img" :: && mmd -i "$WORK/nvme.img" ::/EFI ::/EFI/BOOT &&
+	mcopy -i "$WORK/nvme.img" "$sb/shimx64.efi" ::/EFI/BOOT/BOOTX64.EFI &&
+	mcopy -i "$WORK/nvme.img" "$sb/grubx64.efi" ::/EFI/BOOT/grubx64.efi &&
+	mcopy -i "$WORK/nvme.img" "$WORK/grub.cfg" ::/EFI/BOOT/grub.cfg; } ||
+	sys_die "cannot write the NVMe's EFI system partition"
 
 total_pass=0
 total_fail=0

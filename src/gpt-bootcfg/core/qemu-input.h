@@ -75,4 +75,15 @@ struct qemu_cmd_input {
 	 */
 	const char *audio_runtime_dir;
 	const char *test_audiodev;
+
+	/*
+	 * The firmware a VM with secure-boot = yes boots (features/win11.h chooses it from
+	 * QEMU's firmware descriptors): the code, the template of its variable store, and
+	 * that it is a Secure Boot build, which needs SMM (-machine smm=on) and the pflash
+	 * "secure" property (libvirt: secure='yes'). NULL: ovmf-code and ovmf-vars as
+	 * configured, no Secure Boot.
+	 */
+	const char *ovmf_code;
+	const char *ovmf_vars;
+	bool ovmf_secure;
 };

@@ -163,6 +163,7 @@ struct vm_options {
 	unsigned user_line, user_col; /* 0 when "user" is not set */
 
 	struct vm_gaming *gaming; /* Looking Glass, input, usb-devices (vm-gamedev.h); NULL: none */
+	struct vm_win11 *win11;	  /* tpm, secure-boot, os (features/win11-keys.h); NULL: none */
 };
 
 static inline const struct vm_options *vm_options(const struct vm_config *vm)

@@ -5,13 +5,14 @@
 #include "features/gaming-run.h"
 #include "features/power.h"
 #include "features/table.h"
+#include "features/win11.h"
 
 /*
  * The order is the order of their QEMU arguments and libvirt elements (the goldens pin it)
  * and of their notes in plan.
  */
 const struct feature_ops *const features[] = {
-    &feature_gaming, &feature_audio, &feature_bridge, &feature_power, NULL,
+    &feature_gaming, &feature_audio, &feature_bridge, &feature_power, &feature_win11, NULL,
 };
 
 const struct feature_ops *feature_by_managed_path(const char *path)

@@ -8,6 +8,7 @@
 #include "conf/config.h"
 #include "features/bridge.h"
 #include "features/gaming-host.h"
+#include "features/win11.h"
 #include "vm/context.h"
 
 void vm_ctx_done(struct vm_ctx *x)
@@ -18,6 +19,7 @@ void vm_ctx_done(struct vm_ctx *x)
 	free(x->audio_runtime_dir);
 	vm_audio_cookie_done(&x->audio_cookie);
 	vm_identity_done(&x->id);
+	fw_choice_done(&x->fw);
 	free(x->pt);
 	if (x->host)
 		host_free(x->host);
@@ -109,5 +111,14 @@ int vm_load(struct cli *cli, const char *name, struct vm_ctx *x)
 	x->in.vhost_net = bridge_vhost_net(cli->pc);
 	x->in.lg_kvmfr = vm_lg_kvmfr(cli->pc);
 	apply_overrides(&x->in);
+	/* secure-boot = yes: the firmware from QEMU's descriptors, or ovmf-code/ovmf-vars. */
+	r = vm_win11_load(cli->pc, vm_cfg_path(x), x->vm, NULL, &x->fw);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		x->in.ovmf_code = x->fw.code;
+		x->in.ovmf_vars = x->fw.vars;
+		x->in.ovmf_secure = true;
+	}
 	return 0;
 }

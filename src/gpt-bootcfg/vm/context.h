@@ -16,6 +16,7 @@
 #include "conf/config.h"
 #include "core/verbs.h"
 #include "features/audio.h"
+#include "features/fwdesc.h"
 #include "features/users.h"
 #include "shared/host.h"
 #include "vm/qemucmd.h"
@@ -57,6 +58,8 @@ struct vm_ctx {
 	bool power_recorded;
 	/* The features' run_start hooks ran: their run_stop hooks go with the rest. */
 	bool features_started;
+	/* secure-boot = yes: the firmware chosen for it (in.ovmf_* point into it). */
+	struct fw_choice fw;
 };
 
 /*

@@ -154,15 +154,18 @@ static void write_os(struct xml_writer *w, const struct qemu_cmd_input *in)
 
 		xml_begin(w, "loader");
 		xml_attr(w, "readonly", "yes");
+		/* The Secure Boot build: libvirt adds smm=on and the pflash secure property. */
+		if (in->ovmf_secure)
+			xml_attr(w, "secure", "yes");
 		xml_attr(w, "type", "pflash");
-		xml_text(w, o->ovmf_code);
+		xml_text(w, in->ovmf_code ? in->ovmf_code : o->ovmf_code);
 		xml_end(w);
 		if (asprintf(&nvram, VM_EXPORT_NVRAM_DIR "/%s_VARS.fd", in->vm->name) < 0) {
 			w->err = w->err ?: -ENOMEM;
 			return;
 		}
 		xml_begin(w, "nvram");
-		xml_attr(w, "template", o->ovmf_vars);
+		xml_attr(w, "template", in->ovmf_vars ? in->ovmf_vars : o->ovmf_vars);
 		xml_text(w, nvram);
 		xml_end(w);
 	}
@@ -175,7 +178,7 @@ static void state_on(struct xml_writer *w, const char *name)
 }
 
 /* HYPERV_FLAGS and HIDE_KVM_FLAGS of qemucmd.c; vmport=off. */
-static void write_features(struct xml_writer *w, const struct vm_options *o)
+static void write_features(struct xml_writer *w, const struct vm_options *o, bool secure)
 {
 	static const char *const hv[] = {"relaxed", "vapic"};
 	static const char *const hv2[] = {"vpindex",	 "runtime",  "synic", "stimer",
@@ -208,6 +211,9 @@ static void write_features(struct xml_writer *w, const struct vm_options *o)
 		xml_end(w);
 	}
 	xml_empty(w, "vmport", "state", "off");
+	/* -machine smm=on: the Secure Boot OVMF keeps its variable store in SMM. */
+	if (secure)
+		xml_empty(w, "smm", "state", "on");
 	xml_end(w);
 }
 
@@ -685,7 +691,7 @@ int vm_export_libvirt(const struct qemu_cmd_input *in, const char *spice_passwor
 	if (r < 0)
 		return r;
 	write_os(&w, in);
-	write_features(&w, o);
+	write_features(&w, o, in->ovmf_secure);
 	write_cpu_clock(&w, in);
 
 	xml_begin(&w, "devices");

@@ -101,7 +101,8 @@ int vm_check_files(struct vm_ctx *x)
 			return r;
 	}
 	if (o->firmware == VM_FIRMWARE_OVMF) {
-		r = check_file(x, "OVMF firmware", o->ovmf_code, 0, 0);
+		r = check_file(x, "OVMF firmware", x->in.ovmf_code ? x->in.ovmf_code : o->ovmf_code,
+			       0, 0);
 		if (r < 0)
 			return r;
 	}

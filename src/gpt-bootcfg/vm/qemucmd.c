@@ -435,11 +435,13 @@ int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv)
 	 * A versioned machine type (vm-state.h) keeps the guest's hardware when QEMU is
 	 * upgraded. No HPET: Windows then uses the Hyper-V or TSC clock, as libvirt sets it.
 	 */
-	add2(&b, "-machine", "%s,accel=%s,vmport=off,hpet=off,memory-backend=mem0",
+	add2(&b, "-machine", "%s,accel=%s,vmport=off,hpet=off%s,memory-backend=mem0",
 	     in->machine  ? in->machine
 	     : o->machine ? o->machine
 			  : "q35",
-	     in->accel ? in->accel : "kvm");
+	     in->accel ? in->accel : "kvm",
+	     /* A Secure Boot OVMF keeps its variable store in SMM (features/win11.h). */
+	     in->ovmf_secure ? ",smm=on" : "");
 	add_cpu(&b, in, tcg);
 	add2(&b, "-smp", "%u,sockets=%u,cores=%u,threads=%u", vm->vcpus, vm->sockets, vm->cores,
 	     vm->threads);
@@ -473,9 +475,12 @@ int qemu_cmd_build(const struct qemu_cmd_input *in, char ***ret_argv)
 	     o->network == VM_NET_BRIDGE ? "" : ",spawn=deny");
 	if (o->firmware == VM_FIRMWARE_OVMF) {
 		add2(&b, "-drive", "if=pflash,format=raw,readonly=on,file=%s%s", R(in),
-		     o->ovmf_code);
+		     in->ovmf_code ? in->ovmf_code : o->ovmf_code);
 		add2(&b, "-drive", "if=pflash,format=raw,file=%s" VM_STATE_DIR "/%s/OVMF_VARS.fd",
 		     R(in), vm->name);
+		/* Only code running in SMM may write the flash: the OS cannot edit db or dbx. */
+		if (in->ovmf_secure)
+			add2(&b, "-global", "driver=cfi.pflash01,property=secure,value=on");
 	}
 	add_passthrough(&b, in, &bo, &chassis);
 	add_disks(&b, in, &bo);

@@ -25,6 +25,7 @@
 #include "features/gaming-run.h"
 #include "features/table.h"
 #include "features/users.h"
+#include "features/win11.h"
 #include "vm/hooks.h"
 #include "vm/owners.h"
 #include "vm/qemucmd.h"
@@ -123,10 +124,15 @@ static void vm_run_ctx_done(struct vm_ctx *x)
 	vm_ctx_done(x);
 }
 
-/* A private copy of the OVMF variable store per VM: the guest writes its boot entries. */
+/*
+ * A private copy of the OVMF variable store per VM: the guest writes its boot entries. Made
+ * once from the template (Secure Boot's with secure-boot = yes, features/win11.h), which
+ * is recorded first: a later switch of secure-boot is recognised, never silently undone.
+ */
 static int ensure_vars(struct vm_ctx *x)
 {
 	const struct vm_options *o = vm_options(x->vm);
+	const char *template = x->in.ovmf_vars ? x->in.ovmf_vars : o->ovmf_vars;
 	_cleanup_free_ char *vars = NULL, *dir = NULL, *data = NULL;
 	size_t size = 0;
 	int r;
@@ -137,20 +143,26 @@ static int ensure_vars(struct vm_ctx *x)
 	if (r < 0)
 		return log_oom();
 	r = path_exists(x->cli->pc, "%s", vars);
-	if (r > 0)
+	if (r > 0) {
+		vm_win11_vars_warn(x->cli->pc, x->vm);
 		return 0;
-	r = path_read_full(x->cli->pc, &data, &size, "%s", o->ovmf_vars);
+	}
+	r = path_read_full(x->cli->pc, &data, &size, "%s", template);
 	if (r < 0)
 		return log_error_errno(r, "Failed to read the OVMF variable template '%s': %m",
-				       o->ovmf_vars);
+				       template);
 	if (asprintf(&dir, VM_STATE_DIR "/%s", x->vm->name) < 0)
 		return log_oom();
 	r = path_mkdir_p(x->cli->pc, dir, 0700);
-	if (r >= 0)
-		r = path_write_atomic(x->cli->pc, vars, data, size, 0600);
+	if (r < 0)
+		return log_error_errno(r, "Failed to create '%s': %m", dir);
+	r = vm_win11_vars_made(x->cli->pc, x->vm, template);
+	if (r < 0)
+		return r;
+	r = path_write_atomic(x->cli->pc, vars, data, size, 0600);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create '%s': %m", vars);
-	log_info("Created '%s' from '%s'.", vars, o->ovmf_vars);
+	log_info("Created '%s' from '%s'.", vars, template);
 	return 0;
 }
 
