@@ -32,30 +32,32 @@ LIB_PKGS := libkmod blkid libpci libzstd zlib liblzma
 LIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)
 LIB_LIBS = $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) 2>/dev/null)
 
-BASE_CFLAGS := -std=gnu17 -Wall -Wextra -Wformat-security $(WERROR) -D_GNU_SOURCE -Isrc/shared \
+BASE_CFLAGS := -std=gnu17 -Wall -Wextra -Wformat-security $(WERROR) -D_GNU_SOURCE -Isrc -Isrc/gpt-bootcfg \
 	-DVERSION='"$(VERSION)"' -DPKGLIBDIR='"$(PKGLIBDIR)"' -MMD -MP
 
-SHARED_SRC := $(sort $(wildcard src/shared/*.c))
-CLI_SRC := $(sort $(wildcard src/gpt-bootcfg/*.c))
+# Folders are link rules (docs/architecture.md): src/basic is libc-only and every binary may
+# link it; src/claimproto is the claim protocol both binaries share (libc-only too);
+# src/shared is the host model and what needs libblkid/libpci/libkmod/zstd (the CLI only).
+BASIC_SRC := $(sort $(wildcard src/basic/*.c))
+CLAIMPROTO_SRC := $(sort $(wildcard src/claimproto/*.c))
+SHARED_SRC := $(BASIC_SRC) $(CLAIMPROTO_SRC) $(sort $(wildcard src/shared/*.c))
+CLI_SRC := $(sort $(shell find src/gpt-bootcfg -name '*.c'))
 CLAIM_SRC := $(sort $(wildcard src/claim/*.c))
-# The claim binary is libc-only: it may use only these shared files.
-CLAIM_SHARED_SRC := src/shared/path.c src/shared/path-root.c src/shared/pci.c src/shared/strbuf.c \
-	src/shared/proc-cmdline.c src/shared/strv-util.c src/shared/claim-ops.c src/shared/time-util.c src/shared/fd-util.c \
-	$(wildcard src/shared/claimlist.c)
+# The claim binary is libc-only: the folders it may link, as an archive (only what it uses).
+CLAIM_LIB_SRC := $(BASIC_SRC) $(CLAIMPROTO_SRC)
 UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
 
 # Normal build.
 OBJ := $(BUILD)/obj
 SHARED_OBJ := $(SHARED_SRC:src/%.c=$(OBJ)/%.o)
-# The CLI checks images against the claim binary's own module resolver (initrdcheck.c).
-CLI_OBJ := $(CLI_SRC:src/%.c=$(OBJ)/%.o) $(OBJ)/claim/modload.o
-CLAIM_OBJ := $(CLAIM_SRC:src/%.c=$(BUILD)/claim-obj/%.o) \
-	$(CLAIM_SHARED_SRC:src/%.c=$(BUILD)/claim-obj/%.o)
+CLI_OBJ := $(CLI_SRC:src/%.c=$(OBJ)/%.o)
+CLAIM_OBJ := $(CLAIM_SRC:src/%.c=$(BUILD)/claim-obj/%.o)
+CLAIM_LIB_OBJ := $(CLAIM_LIB_SRC:src/%.c=$(BUILD)/claim-obj/%.o)
 
 # Sanitizer build for tests.
 AOBJ := $(BUILD)/asan/obj
 ASHARED_OBJ := $(SHARED_SRC:src/%.c=$(AOBJ)/%.o)
-ACLI_OBJ := $(CLI_SRC:src/%.c=$(AOBJ)/%.o) $(AOBJ)/claim/modload.o
+ACLI_OBJ := $(CLI_SRC:src/%.c=$(AOBJ)/%.o)
 ACLAIM_OBJ := $(CLAIM_SRC:src/%.c=$(AOBJ)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/asan/tests/%)
 
@@ -87,7 +89,7 @@ $(BUILD)/gpt-bootcfg: $(CLI_OBJ) $(BUILD)/libshared.a
 
 # Static, libc only, small: musl when available, glibc static otherwise.
 CLAIM_CC := $(shell command -v $(MUSL_CC) >/dev/null 2>&1 && echo $(MUSL_CC) || echo $(CC))
-CLAIM_CFLAGS := -std=gnu17 -Wall -Wextra -Wformat-security $(WERROR) -D_GNU_SOURCE -Isrc/shared -Os \
+CLAIM_CFLAGS := -std=gnu17 -Wall -Wextra -Wformat-security $(WERROR) -D_GNU_SOURCE -Isrc -Os \
 	-ffunction-sections -fdata-sections -DVERSION='"$(VERSION)"' -MMD -MP
 
 $(BUILD)/claim-obj/%.o: src/%.c
@@ -95,7 +97,10 @@ $(BUILD)/claim-obj/%.o: src/%.c
 	$(if $(Q),@echo "  CC      $@ (static)")
 	$(Q)$(CLAIM_CC) $(CLAIM_CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
-$(BUILD)/gpt-bootcfg-claim: $(CLAIM_OBJ)
+$(BUILD)/claim-obj/libclaim.a: $(CLAIM_LIB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/gpt-bootcfg-claim: $(CLAIM_OBJ) $(BUILD)/claim-obj/libclaim.a
 	$(if $(Q),@echo "  CCLD    $@ (static)")
 	$(Q)$(CLAIM_CC) -static -Wl,--gc-sections -s $(LDFLAGS) -o $@ $^
 
@@ -126,7 +131,7 @@ $(BUILD)/asan/libgpt-bootcfg.a: $(filter-out $(AOBJ)/gpt-bootcfg/main.o,$(ACLI_O
 $(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libgpt-bootcfg.a $(BUILD)/asan/libshared.a
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CCLD    $@")
-	$(Q)$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -Itests/unit -Isrc/gpt-bootcfg -O1 -g $(SANITIZE) \
+	$(Q)$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -Itests/unit -O1 -g $(SANITIZE) \
 		-o $@ $< $(BUILD)/asan/libgpt-bootcfg.a $(BUILD)/asan/libshared.a $(LIB_LIBS)
 
 asan: $(BUILD)/asan/gpt-bootcfg $(if $(CLAIM_SRC),$(BUILD)/asan/gpt-bootcfg-claim) $(UNIT_BIN)

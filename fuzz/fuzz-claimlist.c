@@ -6,7 +6,7 @@
  * claim_list_format() what the claim binary reads. The same input as a claim log: a record
  * found is one line of a known result, and what claim_log_format() writes reads back.
  */
-#include "claimlist.h"
+#include "claimproto/claimlist.h"
 #include "fuzz.h"
 
 static void count_error(void *userdata, unsigned line, unsigned column, const char *message)

@@ -7,10 +7,10 @@
  * every device and VM found by name, every VM's devices configured ones, and a
  * PATH:LINE[:COL] prefix on every rejection.
  */
-#include "config.h"
+#include "conf/config.h"
 #include "fuzz.h"
-#include "qemucmd.h"
-#include "vm-gamedev.h"
+#include "vm/qemucmd.h"
+#include "features/gaming.h"
 
 #define PATH "/etc/gpt-bootcfg/gpt-bootcfg.conf"
 

@@ -3,7 +3,7 @@
  * Kernel CPU lists (cpulist.h) from sysfs and the configuration: the result must be
  * sorted, free of duplicates and bounded, and cpulist_count() must agree with it.
  */
-#include "cpulist.h"
+#include "basic/cpulist.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

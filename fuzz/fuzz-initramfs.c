@@ -7,7 +7,7 @@
  * parsed image must be found again by its own name, and lookups through symlinks must end.
  */
 #include "fuzz.h"
-#include "initramfs.h"
+#include "shared/initramfs.h"
 #include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

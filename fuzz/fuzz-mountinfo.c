@@ -4,8 +4,8 @@
  * host-critical, so a line they misread could hand the root disk to a VM.
  */
 #include "fuzz.h"
-#include "mountinfo.h"
-#include "path.h"
+#include "basic/mountinfo.h"
+#include "basic/path.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -4,7 +4,7 @@
  * or unusual sysfs/procfs attribute would present them: string, u64, s64, hex, full.
  */
 #include "fuzz.h"
-#include "path.h"
+#include "basic/path.h"
 
 #define ATTR "/sys/fuzz/attr"
 

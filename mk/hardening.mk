@@ -25,7 +25,7 @@ FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=al
 	-fno-omit-frame-pointer
 # Other areas' code is still landing; clang warnings in it must not stop the fuzzers, lint
 # reports them. fuzz/ itself is held to -Werror.
-FUZZ_CFLAGS := -std=gnu17 -Wall -Wextra -D_GNU_SOURCE -Isrc/shared -Isrc/gpt-bootcfg \
+FUZZ_CFLAGS := -std=gnu17 -Wall -Wextra -D_GNU_SOURCE -Isrc -Isrc/gpt-bootcfg \
 	-Ifuzz -DVERSION='"$(VERSION)"' -DPKGLIBDIR='"$(PKGLIBDIR)"' -MMD -MP -O1 -g $(FUZZ_SAN)
 FUZZ_SHARED_OBJ := $(SHARED_SRC:src/%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_CLI_OBJ := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(filter-out src/gpt-bootcfg/main.c,$(CLI_SRC)))
@@ -87,7 +87,7 @@ CLANG_TIDY ?= clang-tidy
 # The C test tools are held to the same rules: they run as root inside the boot guests
 # (qmp-query, uinput-kbd) or inside every apply --now test (fakesysfs, LD_PRELOAD).
 LINT_TOOLS := tests/boot/qmp-query.c tests/boot/uinput-kbd.c tests/lib/fakesysfs.c
-LINT_SRC = $(sort $(wildcard src/*/*.c)) $(LINT_TOOLS)
+LINT_SRC = $(sort $(shell find src -name "*.c")) $(LINT_TOOLS)
 LINT_DEFS := -D_GNU_SOURCE -DVERSION='"$(VERSION)"' -DPKGLIBDIR='"$(PKGLIBDIR)"'
 # cppcheck suppressions, all by id and each for a reason:
 # - memleak, resourceLeak: cppcheck 2.10 does not run __attribute__((cleanup)) handlers, so
@@ -96,12 +96,18 @@ LINT_DEFS := -D_GNU_SOURCE -DVERSION='"$(VERSION)"' -DPKGLIBDIR='"$(PKGLIBDIR)"'
 # - variableScope: the house (kernel) style declares locals at the top of a block.
 # - missingIncludeSystem: cppcheck is not given the system include path on purpose.
 CPPCHECK_FLAGS := -q --std=c11 --enable=warning,style,performance,portability \
-	--inline-suppr --error-exitcode=1 $(LINT_DEFS) -Isrc/shared -Isrc/gpt-bootcfg \
+	--inline-suppr --error-exitcode=1 $(LINT_DEFS) -Isrc -Isrc/gpt-bootcfg \
 	--suppress=memleak --suppress=resourceLeak --suppress=variableScope \
 	--suppress=missingIncludeSystem \
 	--template='{file}:{line}:{column}: {severity}: {message} [{id}]'
 
-lint: lint-cppcheck lint-clang-tidy
+lint: lint-includes lint-cppcheck lint-clang-tidy
+
+# The include graph of src/ runs one way, with no cycle between modules or folders, no include
+# across the link rules and no file over 800 lines (docs/architecture.md).
+lint-includes:
+	$(if $(Q),@echo "  INCLUDES src/")
+	$(Q)python3 tests/lint/include-graph.py .
 
 lint-cppcheck:
 	$(if $(Q),@echo "  CPPCHECK src/ fuzz/ $(LINT_TOOLS)")
@@ -113,9 +119,9 @@ lint-clang-tidy:
 	$(if $(Q),@echo "  CLANG-TIDY src/ $(LINT_TOOLS)")
 	$(Q)command -v $(CLANG_TIDY) >/dev/null || { echo "lint: $(CLANG_TIDY) not installed" >&2; exit 1; }
 	$(Q)printf '%s\n' $(LINT_SRC) | xargs -P$$(nproc) -I{} $(CLANG_TIDY) --quiet {} -- \
-		-std=gnu17 -Wall -Wextra $(LINT_DEFS) -Isrc/shared $(LIB_CFLAGS) 2>/dev/null
+		-std=gnu17 -Wall -Wextra $(LINT_DEFS) -Isrc -Isrc/gpt-bootcfg $(LIB_CFLAGS) 2>/dev/null
 
-.PHONY: lint lint-cppcheck lint-clang-tidy
+.PHONY: lint lint-includes lint-cppcheck lint-clang-tidy
 
 # --- Coverage ---------------------------------------------------------------------------
 # The unit and integration tests once more, with the test build's sanitizers replaced by

@@ -9,17 +9,17 @@
 #include <stdio.h>
 #include <sys/utsname.h>
 
-#include "claim-ops.h"
-#include "claimlist.h"
-#include "claimlog.h"
-#include "klog.h"
-#include "modload.h"
-#include "path.h"
-#include "pci.h"
-#include "time-util.h"
+#include "basic/path.h"
+#include "basic/pci.h"
+#include "basic/time-util.h"
+#include "claim/claimlog.h"
+#include "claim/klog.h"
+#include "claimproto/claim-ops.h"
+#include "claimproto/claimlist.h"
+#include "claimproto/modload.h"
 
 #define DEFAULT_LIST "/etc/gpt-bootcfg/claim.list"
-#define VFIO_DRIVER "vfio-pci"
+#define VFIO_DRIVER  "vfio-pci"
 
 enum {
 	EXIT_ALL_CLAIMED = 0,
@@ -63,14 +63,10 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{ "list", required_argument, NULL, 'l' },
-		{ "root", required_argument, NULL, 'r' },
-		{ "kver", required_argument, NULL, 'k' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "stderr", no_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{},
+	    {"list", required_argument, NULL, 'l'}, {"root", required_argument, NULL, 'r'},
+	    {"kver", required_argument, NULL, 'k'}, {"dry-run", no_argument, NULL, 'n'},
+	    {"stderr", no_argument, NULL, 'e'},	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},    {},
 	};
 	int c;
 
@@ -155,7 +151,8 @@ static bool ensure_vfio(struct claim_state *st)
 	t0 = now_ms_exact();
 	r = modload_resolve(st->pc, st->opt->kver, VFIO_DRIVER, &order);
 	if (r < 0) {
-		klog(KLOG_ERR, "vfio-pci is not registered and not in /lib/modules/%s/modules.dep: %s",
+		klog(KLOG_ERR,
+		     "vfio-pci is not registered and not in /lib/modules/%s/modules.dep: %s",
 		     st->opt->kver, strerror(-r));
 		return false;
 	}
@@ -195,7 +192,8 @@ static bool identify(struct claim_state *st, const struct claim_entry *e)
 	pci_addr_format(&e->addr, a);
 	if (pci_class_is_bridge(e->class)) {
 		claim_log_device(KLOG_WARNING, CLAIM_RESULT_SKIPPED, a,
-				 "skipped: class %06x is a bridge; bridges are never claimed", e->class);
+				 "skipped: class %06x is a bridge; bridges are never claimed",
+				 e->class);
 		return false;
 	}
 	if (claim_check_identity(st->pc, e, why, sizeof(why)) < 0) {
@@ -261,8 +259,8 @@ static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 		return false;
 	case CLAIM_STEP_VERIFY:
 		claim_log_device(KLOG_WARNING, CLAIM_RESULT_FAILED, a,
-				 "not claimed (driver is %s): %s", res.after[0] ? res.after : "none",
-				 res.acts);
+				 "not claimed (driver is %s): %s",
+				 res.after[0] ? res.after : "none", res.acts);
 		return false;
 	}
 	claim_log_device(KLOG_INFO, CLAIM_RESULT_CLAIMED, a, "claimed for vfio-pci in %.2f ms (%s)",
@@ -276,18 +274,24 @@ static bool generation_allows(const struct claim_list *l, const struct claim_cmd
 	if (!l->has_generation)
 		return true;
 	if (!c->has_generation) {
-		klog(KLOG_NOTICE, "claiming nothing: no generation on the command line, list is "
-				  "generation %" PRIu64, l->generation);
+		klog(KLOG_NOTICE,
+		     "claiming nothing: no generation on the command line, list is "
+		     "generation %" PRIu64,
+		     l->generation);
 		return false;
 	}
 	if (!c->generation_valid) {
-		klog(KLOG_NOTICE, "claiming nothing: invalid gpt_bootcfg.generation= on the command "
-				  "line, list is generation %" PRIu64, l->generation);
+		klog(KLOG_NOTICE,
+		     "claiming nothing: invalid gpt_bootcfg.generation= on the command "
+		     "line, list is generation %" PRIu64,
+		     l->generation);
 		return false;
 	}
 	if (c->generation != l->generation) {
-		klog(KLOG_NOTICE, "claiming nothing: entry boots generation %" PRIu64
-				  ", list is generation %" PRIu64, c->generation, l->generation);
+		klog(KLOG_NOTICE,
+		     "claiming nothing: entry boots generation %" PRIu64
+		     ", list is generation %" PRIu64,
+		     c->generation, l->generation);
 		return false;
 	}
 	return true;
@@ -295,7 +299,7 @@ static bool generation_allows(const struct claim_list *l, const struct claim_cmd
 
 int main(int argc, char **argv)
 {
-	struct options opt = { .list = DEFAULT_LIST };
+	struct options opt = {.list = DEFAULT_LIST};
 	_cleanup_(claim_list_done) struct claim_list list = CLAIM_LIST_INIT;
 	_cleanup_path_cxt_ struct path_cxt *pc = NULL;
 	_cleanup_free_ char *cmdline = NULL, *buf = NULL;
@@ -360,7 +364,7 @@ int main(int argc, char **argv)
 		klog_close();
 		return EXIT_BAD_LIST;
 	}
-	st = (struct claim_state){ .pc = pc, .opt = &opt, .list = &list, .identified = identified };
+	st = (struct claim_state){.pc = pc, .opt = &opt, .list = &list, .identified = identified};
 	/* Every identity first: a group is complete only with members that will be claimed. */
 	for (size_t i = 0; i < list.n_entries; i++)
 		identified[i] = identify(&st, &list.entries[i]);
@@ -369,8 +373,7 @@ int main(int argc, char **argv)
 			claimed++;
 
 	klog(KLOG_INFO, "%u of %zu device%s on vfio-pci%s in %.1f ms", claimed, list.n_entries,
-	     list.n_entries == 1 ? "" : "s", opt.dry_run ? " (dry run)" : "",
-	     now_ms_exact() - t0);
+	     list.n_entries == 1 ? "" : "s", opt.dry_run ? " (dry run)" : "", now_ms_exact() - t0);
 	/* A dry run claimed nothing: "status" must not read it as the boot's claim. */
 	if (!opt.dry_run)
 		claim_log_write(pc);

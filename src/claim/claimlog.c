@@ -5,10 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "claimlog.h"
-#include "fd-util.h"
-#include "klog.h"
-#include "strbuf.h"
+#include "basic/fd-util.h"
+#include "basic/strbuf.h"
+#include "claim/claimlog.h"
+#include "claim/klog.h"
 
 static struct strbuf records = STRBUF_INIT;
 
@@ -54,7 +54,7 @@ void claim_log_write(struct path_cxt *pc)
 		goto fail;
 	}
 	r = fd_write_full(fd, "# gpt-bootcfg-claim: ADDRESS RESULT MESSAGE (claimlist.h)\n",
-		      strlen("# gpt-bootcfg-claim: ADDRESS RESULT MESSAGE (claimlist.h)\n"));
+			  strlen("# gpt-bootcfg-claim: ADDRESS RESULT MESSAGE (claimlist.h)\n"));
 	if (r >= 0)
 		r = fd_write_full(fd, text, strlen(text));
 	if (r >= 0 && rename(tmp, dst) < 0)

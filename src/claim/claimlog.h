@@ -7,13 +7,13 @@
  * "status" reads after boot. Records are collected and written once, at the end.
  */
 
-#include "claimlist.h"
-#include "macro.h"
-#include "path.h"
+#include "basic/macro.h"
+#include "basic/path.h"
+#include "claimproto/claimlist.h"
 
 /* Log "ADDRESS: MESSAGE" at a syslog level (klog.h) and record it with result r. */
 void claim_log_device(int level, enum claim_result r, const char *address, const char *fmt, ...)
-	_printf_(4, 5);
+    _printf_(4, 5);
 
 /*
  * Write the records to ROOT/run/gpt-bootcfg/claim.log (created, or replaced whole by a

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "klog.h"
-#include "strbuf.h"
+#include "basic/strbuf.h"
+#include "claim/klog.h"
 
 static int kmsg_fd = -1;
 static bool copy_stderr;

@@ -10,8 +10,8 @@
 
 #include <stdbool.h>
 
-#include "macro.h"
-#include "path.h"
+#include "basic/macro.h"
+#include "basic/path.h"
 
 enum { KLOG_ERR = 3, KLOG_WARNING = 4, KLOG_NOTICE = 5, KLOG_INFO = 6, KLOG_DEBUG = 7 };
 

@@ -3,9 +3,9 @@
 #include <stdio.h>
 
 #include "apply-json.h"
-#include "json.h"
-#include "reasons.h"
-#include "trial.h"
+#include "basic/json.h"
+#include "core/reasons.h"
+#include "trial/trial.h"
 
 int apply_json_begin(struct apply_json *j)
 {

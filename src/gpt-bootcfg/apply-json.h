@@ -18,19 +18,22 @@
 
 #include <stdbool.h>
 
-#include "gen.h"
-#include "now.h"
+#include "now/now.h"
+#include "write/gen.h"
 
 struct apply_json {
-	int fd;               /* the real stdout while in JSON mode, else -1 */
-	bool written;         /* managed files were written in this run */
-	bool reboot_required; /* what was written takes effect at the next boot */
-	bool trial;           /* armed as a trial boot */
+	int fd;				       /* the real stdout while in JSON mode, else -1 */
+	bool written;			       /* managed files were written in this run */
+	bool reboot_required;		       /* what was written takes effect at the next boot */
+	bool trial;			       /* armed as a trial boot */
 	const struct managed_file *trial_grub; /* recorded only; the trial drop-in was written */
-	const struct now_result *now;          /* apply --now ran: "now" (now.h); else absent */
+	const struct now_result *now;	       /* apply --now ran: "now" (now.h); else absent */
 };
 
-#define APPLY_JSON_INIT {.fd = -1}
+#define APPLY_JSON_INIT                                                                            \
+	{                                                                                          \
+		.fd = -1                                                                           \
+	}
 
 /* Save stdout and send everything else printed there to stderr. 0 or -errno. */
 int apply_json_begin(struct apply_json *j);

@@ -4,14 +4,14 @@
 #include <stdio.h>
 
 #include "apply-json.h"
-#include "gen.h"
-#include "lock.h"
-#include "now.h"
-#include "log.h"
-#include "strv-util.h"
-#include "transaction.h"
-#include "trial.h"
-#include "verbs.h"
+#include "basic/log.h"
+#include "basic/strv-util.h"
+#include "core/verbs.h"
+#include "now/now.h"
+#include "trial/trial.h"
+#include "write/gen.h"
+#include "write/lock.h"
+#include "write/transaction.h"
 
 static void help(void)
 {
@@ -65,15 +65,15 @@ static bool confirm(void)
 int verb_apply(struct cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"yes", no_argument, NULL, 'y'},
-		{"no-rebuild", no_argument, NULL, 'n'},
-		{"allow", required_argument, NULL, 'a'},
-		{"trial", no_argument, NULL, 't'},
-		{"no-trial", no_argument, NULL, 'T'},
-		{"json", no_argument, NULL, 'j'},
-		{"now", no_argument, NULL, 'N'},
-		{"help", no_argument, NULL, 'h'},
-		{},
+	    {"yes", no_argument, NULL, 'y'},
+	    {"no-rebuild", no_argument, NULL, 'n'},
+	    {"allow", required_argument, NULL, 'a'},
+	    {"trial", no_argument, NULL, 't'},
+	    {"no-trial", no_argument, NULL, 'T'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"now", no_argument, NULL, 'N'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	_cleanup_strv_free_ char **allow = NULL;
 	_cleanup_(now_result_done) struct now_result nr = {};
@@ -118,12 +118,14 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		return EXIT_ERROR;
 	/* A JSON consumer is a program: it cannot answer the prompt, so it must say --yes. */
 	if (json && !yes) {
-		log_error("apply --json does not ask: add --yes (after reviewing 'gpt-bootcfg plan').");
+		log_error(
+		    "apply --json does not ask: add --yes (after reviewing 'gpt-bootcfg plan').");
 		return EXIT_ERROR;
 	}
 	if (!yes && !isatty(STDIN_FILENO)) {
-		log_error("Not asking for confirmation without a terminal: run 'gpt-bootcfg plan' to "
-			  "review, then 'gpt-bootcfg apply --yes'.");
+		log_error(
+		    "Not asking for confirmation without a terminal: run 'gpt-bootcfg plan' to "
+		    "review, then 'gpt-bootcfg apply --yes'.");
 		return EXIT_ERROR;
 	}
 
@@ -198,14 +200,15 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 			       "is confirmed)\n",
 			       TRIAL_DROPIN_PATH, f->path);
 		else if (f->action != MANAGED_UNCHANGED)
-			printf("%s %s\n", f->action == MANAGED_CREATE   ? "Created"
-					  : f->action == MANAGED_UPDATE ? "Updated"
-									: "Removed",
+			printf("%s %s\n",
+			       f->action == MANAGED_CREATE   ? "Created"
+			       : f->action == MANAGED_UPDATE ? "Updated"
+							     : "Removed",
 			       f->path);
 	}
-	STRV_FOREACH(w, g.plan->params.warnings)
+	STRV_FOREACH (w, g.plan->params.warnings)
 		log_warning("%s", *w);
-	STRV_FOREACH(n, g.plan->notes)
+	STRV_FOREACH (n, g.plan->notes)
 		log_notice("%s", *n);
 	fflush(stdout);
 
@@ -219,7 +222,8 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 	else
 		printf("Applied generation %" PRIu64 ".%s\n", g.files.generation,
 		       now ? "" : " Reboot to claim the devices.");
-	/* After the transaction committed: the boot configuration is complete whatever happens now. */
+	/* After the transaction committed: the boot configuration is complete whatever happens now.
+	 */
 	r = now ? claim_now(cli, &g, &nr, &aj) : EXIT_OK;
 out:
 	if (json) {

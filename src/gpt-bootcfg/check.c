@@ -2,19 +2,19 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "bridge.h"
-#include "config.h"
-#include "host.h"
-#include "json.h"
-#include "log.h"
-#include "platform.h"
-#include "strbuf.h"
-#include "verbs.h"
+#include "basic/json.h"
+#include "basic/log.h"
+#include "basic/strbuf.h"
+#include "conf/config.h"
+#include "core/verbs.h"
+#include "features/bridge.h"
+#include "shared/host.h"
+#include "shared/platform.h"
 
-#define ANSI_GREEN "\033[32m"
+#define ANSI_GREEN  "\033[32m"
 #define ANSI_YELLOW "\033[33m"
-#define ANSI_RED "\033[31m"
-#define ANSI_RESET "\033[0m"
+#define ANSI_RED    "\033[31m"
+#define ANSI_RESET  "\033[0m"
 
 static const char *status_color(enum check_status s)
 {
@@ -32,9 +32,9 @@ static const char *status_color(enum check_status s)
 int verb_check(struct cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	_cleanup_host_ struct host *h = NULL;
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
@@ -109,8 +109,8 @@ int verb_check(struct cli *cli, int argc, char **argv)
 
 			strbuf_printf(&sb, "%s%s%s  %-20s %s\n",
 				      cli->color ? status_color(res->status) : "",
-				      check_status_to_string(res->status), cli->color ? ANSI_RESET : "",
-				      res->id, res->detail);
+				      check_status_to_string(res->status),
+				      cli->color ? ANSI_RESET : "", res->id, res->detail);
 			if (res->remedy)
 				strbuf_printf(&sb, "      %-20s -> %s\n", "", res->remedy);
 		}

@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "host.h"
-#include "lock.h"
-#include "log.h"
-#include "trial.h"
-#include "verbs.h"
+#include "basic/log.h"
+#include "core/verbs.h"
+#include "shared/host.h"
+#include "trial/trial.h"
+#include "write/lock.h"
 
 struct unit_ctx {
 	struct path_cxt *pc;
@@ -78,7 +78,7 @@ static int fail(struct cli *cli, struct trial *t, char **reasons)
 {
 	int r;
 
-	STRV_FOREACH(f, reasons)
+	STRV_FOREACH (f, reasons)
 		log_error("Trial generation %" PRIu64 " failed: %s", t->generation, *f);
 	r = trial_fail(cli->pc, t, reasons);
 	if (r < 0)
@@ -125,12 +125,15 @@ static int decide_missed_trial(struct cli *cli, struct trial *t, const char *boo
 	int r;
 
 	if (other)
-		r = asprintf(&reasons[n], "this boot (%s) runs trial generation %" PRIu64
-					  ", not the pending %" PRIu64, strna(boot_id), other,
-			     t->generation);
+		r = asprintf(&reasons[n],
+			     "this boot (%s) runs trial generation %" PRIu64
+			     ", not the pending %" PRIu64,
+			     strna(boot_id), other, t->generation);
 	else
-		r = asprintf(&reasons[n], "the trial boot never confirmed; this boot (%s) is the "
-					  "default entry", strna(boot_id));
+		r = asprintf(&reasons[n],
+			     "the trial boot never confirmed; this boot (%s) is the "
+			     "default entry",
+			     strna(boot_id));
 	if (r < 0) {
 		reasons[n] = NULL;
 		return log_oom();
@@ -164,11 +167,11 @@ static int decide_missed_trial(struct cli *cli, struct trial *t, const char *boo
 int verb_confirm(struct cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"force", no_argument, NULL, 'f'},
-		{"boot", no_argument, NULL, 'b'},
-		{"timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{},
+	    {"force", no_argument, NULL, 'f'},
+	    {"boot", no_argument, NULL, 'b'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	_cleanup_(trial_freep) struct trial *t = NULL;
 	_cleanup_free_ char *error = NULL, *cmdline = NULL, *boot_id = NULL;
@@ -192,7 +195,8 @@ int verb_confirm(struct cli *cli, int argc, char **argv)
 			errno = 0;
 			timeout = (unsigned)strtoul(optarg, &end, 10);
 			if (errno || !*optarg || *end || timeout > 3600) {
-				log_error("Invalid --timeout '%s': expected seconds (0-3600).", optarg);
+				log_error("Invalid --timeout '%s': expected seconds (0-3600).",
+					  optarg);
 				return EXIT_ERROR;
 			}
 			break;
@@ -255,10 +259,11 @@ int verb_confirm(struct cli *cli, int argc, char **argv)
 	}
 	if (r == 0) {
 		if (!boot) {
-			log_error("The running boot is not the trial of generation %" PRIu64
-				  " (no gpt_bootcfg.generation=%" PRIu64 " gpt_bootcfg.trial=1 on "
-				  "/proc/cmdline). Reboot into it, or use --force to promote unchecked.",
-				  t->generation, t->generation);
+			log_error(
+			    "The running boot is not the trial of generation %" PRIu64
+			    " (no gpt_bootcfg.generation=%" PRIu64 " gpt_bootcfg.trial=1 on "
+			    "/proc/cmdline). Reboot into it, or use --force to promote unchecked.",
+			    t->generation, t->generation);
 			return EXIT_ERROR;
 		}
 		/* The boot that armed the trial (no reboot yet) has nothing to decide. */
@@ -275,7 +280,7 @@ int verb_confirm(struct cli *cli, int argc, char **argv)
 		return EXIT_ERROR;
 	if (r == 0) {
 		if (!boot) {
-			STRV_FOREACH(f, failures)
+			STRV_FOREACH (f, failures)
 				log_error("Trial check failed: %s", *f);
 			log_error("Not confirming; use --force to promote anyway.");
 			return EXIT_PROBLEMS;

@@ -3,12 +3,12 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "fileio.h"
-#include "host.h"
-#include "log.h"
-#include "strbuf.h"
-#include "strv-util.h"
-#include "verbs.h"
+#include "basic/fileio.h"
+#include "basic/log.h"
+#include "basic/strbuf.h"
+#include "basic/strv-util.h"
+#include "core/verbs.h"
+#include "shared/host.h"
 
 static void help(void)
 {
@@ -79,9 +79,10 @@ static void write_device(struct strbuf *sb, const char *name, const struct pci_d
 	strbuf_printf(sb, ", driver now: %s.\n", d->driver ? d->driver : "none");
 	strbuf_printf(sb, "[device %s]\naddress = %s\n", name, d->address);
 	if (explain_identity)
-		strbuf_puts(sb, "# id, subsystem and class pin the identity: they are checked at every "
-				"plan, apply\n# and boot, so if another card sits at this address after "
-				"a hardware change,\n# it is not claimed.\n");
+		strbuf_puts(
+		    sb, "# id, subsystem and class pin the identity: they are checked at every "
+			"plan, apply\n# and boot, so if another card sits at this address after "
+			"a hardware change,\n# it is not claimed.\n");
 	strbuf_printf(sb, "id = %04x:%04x\nsubsystem = %04x:%04x\nclass = %06x\n", d->vendor,
 		      d->device, d->subsystem_vendor, d->subsystem_device, d->class);
 }
@@ -108,13 +109,13 @@ static int add_name(char ***names, const char *base, char **ret)
 int verb_init(struct cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"gpu", required_argument, NULL, 'g'},
-		{"usb", required_argument, NULL, 'u'},
-		{"nvme", required_argument, NULL, 'n'},
-		{"vm", required_argument, NULL, 'v'},
-		{"force", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{},
+	    {"gpu", required_argument, NULL, 'g'},
+	    {"usb", required_argument, NULL, 'u'},
+	    {"nvme", required_argument, NULL, 'n'},
+	    {"vm", required_argument, NULL, 'v'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	const char *addr[3] = {}, *vm = NULL;
 	static const char *const roles[3] = {"gpu", "usb", "nvme"};
@@ -187,8 +188,8 @@ int verb_init(struct cli *cli, int argc, char **argv)
 		if (!addr[i])
 			continue;
 		if (pci_addr_parse(addr[i], &a) < 0) {
-			log_error("--%s: invalid PCI address '%s' (expected DDDD:BB:DD.F).", roles[i],
-				  addr[i]);
+			log_error("--%s: invalid PCI address '%s' (expected DDDD:BB:DD.F).",
+				  roles[i], addr[i]);
 			return EXIT_ERROR;
 		}
 		chosen[i].role = roles[i];
@@ -207,20 +208,20 @@ int verb_init(struct cli *cli, int argc, char **argv)
 		}
 	}
 
-	strbuf_puts(&sb,
-		    "# gpt-bootcfg configuration, written by 'gpt-bootcfg init'.\n"
-		    "# Every key is described in gpt-bootcfg.conf(5). After editing, review with\n"
-		    "# 'gpt-bootcfg plan', then 'gpt-bootcfg apply' and reboot.\n"
-		    "\n[host]\n"
-		    "# Keep host tasks off the CPUs the VMs' vCPUs are pinned to (isolcpus,\n"
-		    "# nohz_full, rcu_nocbs from the [vm] vcpu-pins).\n"
-		    "isolate-cpus = no\n"
-		    "# Split IOMMU groups with pcie_acs_override: needs a patched kernel and gives\n"
-		    "# up isolation the hardware does not provide.\n"
-		    "acs-override = no\n"
-		    "# Pass devices through even without interrupt remapping: a guest could then\n"
-		    "# inject interrupts into the host. Only for guests you trust.\n"
-		    "allow-unsafe-interrupts = no\n");
+	strbuf_puts(
+	    &sb, "# gpt-bootcfg configuration, written by 'gpt-bootcfg init'.\n"
+		 "# Every key is described in gpt-bootcfg.conf(5). After editing, review with\n"
+		 "# 'gpt-bootcfg plan', then 'gpt-bootcfg apply' and reboot.\n"
+		 "\n[host]\n"
+		 "# Keep host tasks off the CPUs the VMs' vCPUs are pinned to (isolcpus,\n"
+		 "# nohz_full, rcu_nocbs from the [vm] vcpu-pins).\n"
+		 "isolate-cpus = no\n"
+		 "# Split IOMMU groups with pcie_acs_override: needs a patched kernel and gives\n"
+		 "# up isolation the hardware does not provide.\n"
+		 "acs-override = no\n"
+		 "# Pass devices through even without interrupt remapping: a guest could then\n"
+		 "# inject interrupts into the host. Only for guests you trust.\n"
+		 "allow-unsafe-interrupts = no\n");
 
 	for (size_t i = 0; i < 3; i++) {
 		const struct pci_device *d = chosen[i].dev;
@@ -234,7 +235,10 @@ int verb_init(struct cli *cli, int argc, char **argv)
 		if (r < 0)
 			return log_oom(), EXIT_ERROR;
 		snprintf(why, sizeof(why), "The %s for the VM (--%s).",
-			 i == 0 ? "GPU" : i == 1 ? "USB controller" : "NVMe controller", chosen[i].role);
+			 i == 0	  ? "GPU"
+			 : i == 1 ? "USB controller"
+				  : "NVMe controller",
+			 chosen[i].role);
 		write_device(&sb, name, d, why, i == 0);
 		if (strv_add(&done, d->address) < 0)
 			return log_oom(), EXIT_ERROR;
@@ -263,9 +267,10 @@ int verb_init(struct cli *cli, int argc, char **argv)
 				return log_oom(), EXIT_ERROR;
 		}
 		if (d->iommu_group < 0)
-			strbuf_puts(&sb, "# The IOMMU is off, so its group is not known yet: after "
-					 "'apply' and a reboot,\n# 'gpt-bootcfg plan' names the devices "
-					 "that share it.\n");
+			strbuf_puts(&sb,
+				    "# The IOMMU is off, so its group is not known yet: after "
+				    "'apply' and a reboot,\n# 'gpt-bootcfg plan' names the devices "
+				    "that share it.\n");
 	}
 
 	if (vm) {

@@ -2,16 +2,16 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "host.h"
-#include "json.h"
-#include "log.h"
-#include "strbuf.h"
-#include "verbs.h"
+#include "basic/json.h"
+#include "basic/log.h"
+#include "basic/strbuf.h"
+#include "core/verbs.h"
+#include "shared/host.h"
 
-#define ANSI_BOLD "\033[1m"
+#define ANSI_BOLD   "\033[1m"
 #define ANSI_YELLOW "\033[33m"
-#define ANSI_RED "\033[31m"
-#define ANSI_RESET "\033[0m"
+#define ANSI_RED    "\033[31m"
+#define ANSI_RESET  "\033[0m"
 
 static const char *use_kind_str(enum block_use_kind k)
 {
@@ -61,7 +61,7 @@ static void json_device(struct json_writer *w, const struct host *h, const struc
 	json_string(w, "revision", buf);
 	json_string(w, "driver_override", d->driver_override);
 	json_array_begin(w, "reset_methods");
-	STRV_FOREACH(m, d->reset_methods)
+	STRV_FOREACH (m, d->reset_methods)
 		json_string(w, NULL, *m);
 	json_array_end(w);
 	json_int(w, "numa_node", d->numa_node);
@@ -103,7 +103,7 @@ static void json_device(struct json_writer *w, const struct host *h, const struc
 
 		json_array_begin(w, "net");
 		if (host_pci_net_interfaces(h, d, &ifs) >= 0)
-			STRV_FOREACH(i, ifs)
+			STRV_FOREACH (i, ifs)
 				json_string(w, NULL, *i);
 		json_array_end(w);
 	}
@@ -156,7 +156,7 @@ static void text_device(struct strbuf *sb, const struct host *h, const struct pc
 		strbuf_printf(sb, "; %sholds storage in use%s", bad, off);
 	if (d->reset_methods && d->reset_methods[0]) {
 		strbuf_puts(sb, "; reset:");
-		STRV_FOREACH(m, d->reset_methods)
+		STRV_FOREACH (m, d->reset_methods)
 			strbuf_printf(sb, " %s", *m);
 	}
 	if (pci_class_is_network(d->class)) {
@@ -164,10 +164,10 @@ static void text_device(struct strbuf *sb, const struct host *h, const struct pc
 
 		if (host_pci_net_interfaces(h, d, &ifs) >= 0 && ifs[0]) {
 			strbuf_puts(sb, "; net:");
-			STRV_FOREACH(i, ifs)
-				strbuf_printf(sb, " %s%s", *i,
-					      streq_ptr(*i, h->default_route_dev) ? " (default route)"
-										  : "");
+			STRV_FOREACH (i, ifs)
+				strbuf_printf(
+				    sb, " %s%s", *i,
+				    streq_ptr(*i, h->default_route_dev) ? " (default route)" : "");
 		}
 	}
 	strbuf_putc(sb, '\n');
@@ -183,9 +183,9 @@ static void text_device(struct strbuf *sb, const struct host *h, const struct pc
 int verb_list(struct cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	_cleanup_host_ struct host *h = NULL;
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
@@ -253,8 +253,9 @@ int verb_list(struct cli *cli, int argc, char **argv)
 		}
 		if (any_ungrouped) {
 			strbuf_printf(&sb, "%s%s%s\n", bold,
-				      h->n_groups ? "Devices without an IOMMU group"
-						  : "No IOMMU groups (the IOMMU is off): all devices",
+				      h->n_groups
+					  ? "Devices without an IOMMU group"
+					  : "No IOMMU groups (the IOMMU is off): all devices",
 				      off);
 			for (size_t i = 0; i < h->n_pci; i++)
 				if (h->pci[i].iommu_group < 0)

@@ -2,8 +2,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "log.h"
-#include "verbs.h"
+#include "basic/log.h"
+#include "core/verbs.h"
 
 #ifndef VERSION
 #define VERSION "0"
@@ -16,16 +16,16 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{"list", verb_list, "Show IOMMU groups and their devices"},
-	{"check", verb_check, "Check the platform for passthrough (CPU, IOMMU, firmware, kernel)"},
-	{"snapshot", verb_snapshot, "Save what gpt-bootcfg reads from this host into a tar file"},
-	{"init", verb_init, "Write a starter configuration for the chosen devices"},
-	{"plan", verb_plan, "Show what apply would change, and why"},
-	{"apply", verb_apply, "Write the boot configuration and rebuild the initramfs"},
-	{"revert", verb_revert, "Remove everything apply wrote"},
-	{"status", verb_status, "Compare the running host with the configuration"},
-	{"confirm", verb_confirm, "Make a trial configuration the default"},
-	{"vm", verb_vm, "Build, run, stop and inspect the configured VMs"},
+    {"list", verb_list, "Show IOMMU groups and their devices"},
+    {"check", verb_check, "Check the platform for passthrough (CPU, IOMMU, firmware, kernel)"},
+    {"snapshot", verb_snapshot, "Save what gpt-bootcfg reads from this host into a tar file"},
+    {"init", verb_init, "Write a starter configuration for the chosen devices"},
+    {"plan", verb_plan, "Show what apply would change, and why"},
+    {"apply", verb_apply, "Write the boot configuration and rebuild the initramfs"},
+    {"revert", verb_revert, "Remove everything apply wrote"},
+    {"status", verb_status, "Compare the running host with the configuration"},
+    {"confirm", verb_confirm, "Make a trial configuration the default"},
+    {"vm", verb_vm, "Build, run, stop and inspect the configured VMs"},
 };
 
 static void help(void)
@@ -35,24 +35,22 @@ static void help(void)
 	       "Verbs:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		printf("  %-10s %s\n", verbs[i].name, verbs[i].help);
-	printf("\nOptions:\n"
-	       "  -r, --root DIR     operate on the host tree below DIR (tests, chroots, snapshots)\n"
-	       "  -c, --config FILE  configuration file (default " CONFIG_PATH " under the root)\n"
-	       "  -v, --verbose      log debug messages\n"
-	       "  -h, --help         show this help\n"
-	       "      --version      show the version\n\n"
-	       "See gpt-bootcfg(8) and gpt-bootcfg.conf(5).\n");
+	printf(
+	    "\nOptions:\n"
+	    "  -r, --root DIR     operate on the host tree below DIR (tests, chroots, snapshots)\n"
+	    "  -c, --config FILE  configuration file (default " CONFIG_PATH " under the root)\n"
+	    "  -v, --verbose      log debug messages\n"
+	    "  -h, --help         show this help\n"
+	    "      --version      show the version\n\n"
+	    "See gpt-bootcfg(8) and gpt-bootcfg.conf(5).\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"root", required_argument, NULL, 'r'},
-		{"config", required_argument, NULL, 'c'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{},
+	    {"root", required_argument, NULL, 'r'}, {"config", required_argument, NULL, 'c'},
+	    {"verbose", no_argument, NULL, 'v'},    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},    {},
 	};
 	_cleanup_path_cxt_ struct path_cxt *pc = NULL;
 	struct cli cli = {.root = "/", .config = CONFIG_PATH};

@@ -2,9 +2,9 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "gen.h"
-#include "log.h"
-#include "verbs.h"
+#include "basic/log.h"
+#include "core/verbs.h"
+#include "write/gen.h"
 
 static void help(void)
 {
@@ -19,10 +19,10 @@ static void help(void)
 int verb_plan(struct cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"allow", required_argument, NULL, 'a'},
-		{"help", no_argument, NULL, 'h'},
-		{},
+	    {"json", no_argument, NULL, 'j'},
+	    {"allow", required_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	_cleanup_strv_free_ char **allow = NULL;
 	struct gen g;

@@ -2,12 +2,12 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "lock.h"
-#include "log.h"
-#include "now.h"
-#include "strv-util.h"
-#include "transaction.h"
-#include "verbs.h"
+#include "basic/log.h"
+#include "basic/strv-util.h"
+#include "core/verbs.h"
+#include "now/now.h"
+#include "write/lock.h"
+#include "write/transaction.h"
 
 static void help(void)
 {
@@ -25,11 +25,11 @@ static void help(void)
 int verb_revert(struct cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"dry-run", no_argument, NULL, 'n'},
-		{"no-rebuild", no_argument, NULL, 'R'},
-		{"now", no_argument, NULL, 'N'},
-		{"help", no_argument, NULL, 'h'},
-		{},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"no-rebuild", no_argument, NULL, 'R'},
+	    {"now", no_argument, NULL, 'N'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	_cleanup_(transaction_rollback_done) struct transaction_rollback rb = {};
 	bool dry_run = false, no_rebuild = false, found = false, now = false;
@@ -73,9 +73,10 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 		_cleanup_strv_free_ char **record = NULL;
 
 		if (now_record_load(cli->pc, &record) >= 0 && record[0])
-			log_notice("%zu device%s claimed by 'apply --now' stay%s on vfio-pci until the "
-				   "next boot; 'gpt-bootcfg revert --now' gives them back now.",
-				   strv_length(record), record[1] ? "s" : "", record[1] ? "" : "s");
+			log_notice(
+			    "%zu device%s claimed by 'apply --now' stay%s on vfio-pci until the "
+			    "next boot; 'gpt-bootcfg revert --now' gives them back now.",
+			    strv_length(record), record[1] ? "s" : "", record[1] ? "" : "s");
 	}
 	r = transaction_rollback_begin(cli, dry_run, &rb, &found);
 	if (r != EXIT_OK)
@@ -85,9 +86,9 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 		printf("Nothing to revert: apply has not written anything here.\n");
 		return now_st;
 	}
-	STRV_FOREACH(s, rb.steps)
+	STRV_FOREACH (s, rb.steps)
 		printf("%s%s\n", dry_run ? "Would " : "", *s);
-	STRV_FOREACH(k, rb.kept)
+	STRV_FOREACH (k, rb.kept)
 		log_warning("Kept %s.", *k);
 	fflush(stdout);
 	if (dry_run)
@@ -96,9 +97,9 @@ int verb_revert(struct cli *cli, int argc, char **argv)
 	r = transaction_rollback_commit(&rb, no_rebuild);
 	if (r != EXIT_OK)
 		return r;
-	STRV_FOREACH(s, rb.steps)
+	STRV_FOREACH (s, rb.steps)
 		printf("%s\n", *s);
-	STRV_FOREACH(k, rb.kept)
+	STRV_FOREACH (k, rb.kept)
 		log_warning("Kept %s.", *k);
 	printf("Reverted.\n");
 	return now_st;

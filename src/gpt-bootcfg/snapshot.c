@@ -11,14 +11,14 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "fd-util.h"
-#include "fileio.h"
-#include "host.h"
-#include "log.h"
-#include "platform.h"
-#include "spawn-util.h"
-#include "strbuf.h"
-#include "verbs.h"
+#include "basic/fd-util.h"
+#include "basic/fileio.h"
+#include "basic/log.h"
+#include "basic/spawn-util.h"
+#include "basic/strbuf.h"
+#include "core/verbs.h"
+#include "shared/host.h"
+#include "shared/platform.h"
 
 /* Symlink hops allowed while following one recorded path. */
 #define MAX_HOPS 40
@@ -132,8 +132,7 @@ static int stage_children(struct stager *s, const char *dir)
 	r = path_list_dir(s->src, &names, "%s", dir);
 	if (r < 0)
 		return r == -EACCES || r == -EPERM ? 0 : r;
-	STRV_FOREACH(n, names)
-	{
+	STRV_FOREACH (n, names) {
 		_cleanup_free_ char *child = NULL, *target = NULL;
 		struct stat st;
 
@@ -300,8 +299,9 @@ static int rm_entry(const char *p, const struct stat *st _unused_, int flag _unu
 static int run_tar(const char *staging, const char *out)
 {
 	char *argv[] = {
-		"tar",	       "--sort=name", "--owner=0", "--group=0", "--numeric-owner",
-		"--mtime=@0", "-C",	      (char *)staging, "-cf", (char *)out, ".", NULL,
+	    "tar",	  "--sort=name", "--owner=0",	  "--group=0", "--numeric-owner",
+	    "--mtime=@0", "-C",		 (char *)staging, "-cf",       (char *)out,
+	    ".",	  NULL,
 	};
 	int r;
 
@@ -314,8 +314,8 @@ static int run_tar(const char *staging, const char *out)
 int verb_snapshot(struct cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"help", no_argument, NULL, 'h'},
-		{},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	_cleanup_host_ struct host *h = NULL;
 	_cleanup_path_cxt_ struct path_cxt *dst = NULL;

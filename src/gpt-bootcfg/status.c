@@ -3,17 +3,16 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "bridge.h"
-#include "claimlist.h"
-#include "gen.h"
-#include "initrdcheck.h"
-#include "json.h"
-#include "log.h"
-#include "now.h"
-#include "strbuf.h"
-#include "trial.h"
-#include "verbs.h"
-
+#include "basic/json.h"
+#include "basic/log.h"
+#include "basic/strbuf.h"
+#include "claimproto/claimlist.h"
+#include "core/verbs.h"
+#include "features/bridge.h"
+#include "now/now.h"
+#include "trial/trial.h"
+#include "write/gen.h"
+#include "write/initrdcheck.h"
 
 static void help(void)
 {
@@ -68,7 +67,7 @@ static bool hugepage_pool(const struct host *h, struct json_writer *w, struct st
 {
 	const struct host_hugepages *hp;
 	const struct hugepage_count *pool =
-		host_hugepages(h, &hp) >= 0 ? host_hugepage_count(hp, size, -1) : NULL;
+	    host_hugepages(h, &hp) >= 0 ? host_hugepage_count(hp, size, -1) : NULL;
 	uint64_t allocated = pool ? pool->nr : 0;
 	bool have = pool != NULL;
 
@@ -93,9 +92,9 @@ static bool hugepage_pool(const struct host *h, struct json_writer *w, struct st
 int verb_status(struct cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	_cleanup_strbuf_ struct strbuf text = STRBUF_INIT, jbuf = STRBUF_INIT;
 	_cleanup_free_ char *log = NULL;
@@ -171,7 +170,9 @@ int verb_status(struct cli *cli, int argc, char **argv)
 		}
 		strbuf_printf(out, "  %-4s %s [device %s]  driver: %s  claimed at boot: %s\n",
 			      dev_ok ? "ok" : "GAP", pd->cfg->address, pd->cfg->name,
-			      !pd->dev ? "(device not found)" : drv ? drv : "none",
+			      !pd->dev ? "(device not found)"
+			      : drv    ? drv
+				       : "none",
 			      bc == BOOT_CLAIM_YES  ? "yes"
 			      : bc == BOOT_CLAIM_NO ? "no"
 			      : have_log	    ? "not in the claim log"
@@ -179,8 +180,9 @@ int verb_status(struct cli *cli, int argc, char **argv)
 		if (msg && bc == BOOT_CLAIM_NO)
 			strbuf_printf(out, "       claim log: %s\n", msg);
 		if (rt)
-			strbuf_printf(out, "       claimed at runtime by apply --now (from %s); the "
-					   "next boot claims it in the initramfs\n",
+			strbuf_printf(out,
+				      "       claimed at runtime by apply --now (from %s); the "
+				      "next boot claims it in the initramfs\n",
 				      rt_from[0] ? rt_from : "no driver");
 	}
 	json_array_end(&w);
@@ -227,7 +229,7 @@ int verb_status(struct cli *cli, int argc, char **argv)
 			strbuf_puts(out, "\nNot applied yet: run 'gpt-bootcfg apply'.\n");
 		else if (managed_set_changes(&g.files))
 			strbuf_puts(out, "\nThe configuration changed since the last apply: run "
-					  "'gpt-bootcfg plan' and 'gpt-bootcfg apply'.\n");
+					 "'gpt-bootcfg plan' and 'gpt-bootcfg apply'.\n");
 	}
 	if (managed_set_changes(&g.files))
 		ok = false;
@@ -235,7 +237,8 @@ int verb_status(struct cli *cli, int argc, char **argv)
 	/* The images the next boot loads must hold what the claim needs (initrdcheck.h). */
 	r = initrd_check(cli->pc, &images);
 	if (r < 0) {
-		log_error_errno(r, "Failed to check the initramfs images below '%s': %m", cli->root);
+		log_error_errno(r, "Failed to check the initramfs images below '%s': %m",
+				cli->root);
 		gen_done(&g);
 		return EXIT_ERROR;
 	}
@@ -260,8 +263,8 @@ int verb_status(struct cli *cli, int argc, char **argv)
 			log_warning("Failed to read the trial state, ignoring: %s",
 				    terr ? terr : strerror(-r));
 		/* An apply --no-trial is no trial: nothing to say about it. */
-		shown = r >= 0 && t->state != TRIAL_NONE &&
-			!(t->state == TRIAL_CONFIRMED && t->direct);
+		shown =
+		    r >= 0 && t->state != TRIAL_NONE && !(t->state == TRIAL_CONFIRMED && t->direct);
 		if (json && shown)
 			trial_json(t, &w, "trial");
 		else if (json)
@@ -281,7 +284,7 @@ int verb_status(struct cli *cli, int argc, char **argv)
 		strbuf_printf(out, "\n%s\n",
 			      ok && images_ok ? "Everything is in place."
 			      : images_ok     ? "There are gaps (GAP)."
-			      : ok ? "The initramfs would not claim the devices (FAIL)."
+			      : ok	      ? "The initramfs would not claim the devices (FAIL)."
 				   : "There are gaps (GAP), and the initramfs would not claim the "
 				     "devices (FAIL).");
 	}

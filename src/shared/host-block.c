@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "host-internal.h"
-#include "mountinfo.h"
-#include "strv-util.h"
+#include "basic/mountinfo.h"
+#include "basic/strv-util.h"
+#include "shared/host-internal.h"
 
 struct block_device *host_find_block(const struct host *h, const char *name)
 {
@@ -204,7 +204,7 @@ static int add_holders(struct path_cxt *pc, struct block_device *b, const char *
 			return -ENOMEM;
 		return host_fail_errno(pc, r, p);
 	}
-	STRV_FOREACH(x, holders) {
+	STRV_FOREACH (x, holders) {
 		r = add_use(b, BLOCK_USE_HOLDER, *x, partition);
 		if (r < 0)
 			return r;
@@ -230,7 +230,7 @@ static int add_mount_uses(struct host *h, struct block_device *b, const char *no
 				return r;
 		}
 	}
-	STRV_FOREACH(s, h->swaps) {
+	STRV_FOREACH (s, h->swaps) {
 		if (streq(*s, dev)) {
 			r = add_use(b, BLOCK_USE_SWAP, *s, partition);
 			if (r < 0)
@@ -267,7 +267,7 @@ static int load_block_device(struct host *h, const char *name, struct block_devi
 	r = path_list_dir(h->pc, &entries, "%s", b->syspath);
 	if (r < 0)
 		return host_fail_errno(h->pc, r, b->syspath);
-	STRV_FOREACH(e, entries) {
+	STRV_FOREACH (e, entries) {
 		_cleanup_free_ char *dir = NULL;
 		struct block_partition *np, *part;
 

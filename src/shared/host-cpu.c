@@ -3,10 +3,10 @@
 #include <ctype.h>
 #include <stdio.h>
 
-#include "cpulist.h"
-#include "host-internal.h"
-#include "parse-util.h"
-#include "proc-cmdline.h"
+#include "basic/cpulist.h"
+#include "basic/parse-util.h"
+#include "basic/proc-cmdline.h"
+#include "shared/host-internal.h"
 
 int host_load_cpu(struct host *h)
 {
@@ -169,7 +169,7 @@ int host_load_kernel(struct host *h)
 
 bool host_has_cpu_flag(const struct host *h, const char *flag)
 {
-	STRV_FOREACH(f, h->cpu_flags)
+	STRV_FOREACH (f, h->cpu_flags)
 		if (streq(*f, flag))
 			return true;
 	return false;

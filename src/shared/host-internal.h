@@ -8,12 +8,18 @@
 
 #include <stdint.h>
 
-#include "host.h"
+#include "shared/host.h"
 
 /*
  * Remember "ROOT/host/path: problem" for host_last_error() and return r. The prefixed path
  * is named because it is the file the user can look at (with --root, the fixture's copy).
  */
+/* Clear the error host_last_error() reports (host_load() starts with it). */
+void host_error_reset(void);
+
+/* The error of a load that failed without saying why: strerror(-r). */
+void host_error_default(int r);
+
 int host_fail(struct path_cxt *pc, int r, const char *host_path, const char *fmt, ...)
     _printf_(4, 5);
 /* The same with strerror(-r), or "unexpected contents" for -EBADMSG. */
@@ -42,7 +48,7 @@ int host_load_mounts(struct host *h);
 int host_load_blocks(struct host *h);
 int host_load_cpu(struct host *h);
 int host_load_kernel(struct host *h);
-int host_load_iommu(struct host *h);     /* deferred: host_iommu() */
+int host_load_iommu(struct host *h);	 /* deferred: host_iommu() */
 int host_load_hugepages(struct host *h); /* deferred: host_hugepages() */
 int host_load_nodes(struct host *h);
 

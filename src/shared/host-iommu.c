@@ -5,7 +5,7 @@
  */
 #include <stdio.h>
 
-#include "host-internal.h"
+#include "shared/host-internal.h"
 
 static int cmp_unit(const void *a, const void *b)
 {

@@ -3,8 +3,8 @@
 #include <ctype.h>
 #include <stdio.h>
 
-#include "cpulist.h"
-#include "host-internal.h"
+#include "basic/cpulist.h"
+#include "shared/host-internal.h"
 
 int host_load_nodes(struct host *h)
 {
@@ -67,7 +67,7 @@ static int node_number(const char *name)
 static int load_node_pools(struct host *h, char **nodes, const char *size_dir,
 			   struct hugepage_pool *pool)
 {
-	STRV_FOREACH(nd, nodes) {
+	STRV_FOREACH (nd, nodes) {
 		struct hugepage_node_pool *np;
 		char dir[PATH_MAX];
 		int node = node_number(*nd), r;
@@ -114,7 +114,7 @@ static int load_pools(struct host *h)
 	if (!hp->pools)
 		return -ENOMEM;
 	/* path_list_dir() sorts in version order: 2048kB before 1048576kB. */
-	STRV_FOREACH(s, sizes) {
+	STRV_FOREACH (s, sizes) {
 		const char *num = startswith(*s, "hugepages-");
 		struct hugepage_pool *pool;
 		char dir[PATH_MAX];

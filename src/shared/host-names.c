@@ -2,7 +2,7 @@
 /* Device and class names of the host model's PCI devices from libpci's pci.ids. */
 #include <pci/pci.h>
 
-#include "host-internal.h"
+#include "shared/host-internal.h"
 
 /* libpci wants these; we only look names up, so its messages are of no use to the user. */
 static void pci_quiet(char *msg _unused_, ...)

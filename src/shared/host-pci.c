@@ -5,9 +5,9 @@
 #include <limits.h>
 #include <stdio.h>
 
-#include "host-internal.h"
-#include "parse-util.h"
-#include "strv-util.h"
+#include "basic/parse-util.h"
+#include "basic/strv-util.h"
+#include "shared/host-internal.h"
 
 struct iommu_group *host_find_group(const struct host *h, int id)
 {

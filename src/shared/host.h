@@ -20,29 +20,30 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "path.h"
-#include "pci.h"
+#include "basic/path.h"
+#include "basic/pci.h"
 
 struct block_device;
 
 struct pci_device {
 	char address[PCI_ADDR_STRLEN]; /* "0000:65:00.0" */
 	struct pci_addr addr;
-	char *syspath; /* canonical host path, "/sys/devices/pci0000:64/0000:64:00.0/0000:65:00.0" */
+	char
+	    *syspath; /* canonical host path, "/sys/devices/pci0000:64/0000:64:00.0/0000:65:00.0" */
 
 	uint16_t vendor, device;
 	uint16_t subsystem_vendor, subsystem_device;
 	uint32_t class; /* 24-bit, 0x030000 */
 	uint8_t revision;
 
-	char *driver;          /* bound driver name, NULL when unbound */
+	char *driver;	       /* bound driver name, NULL when unbound */
 	char *driver_override; /* NULL when unset ("(null)" in sysfs) */
-	char *modalias;        /* "pci:v000010DEd00001C03sv...", as the kernel builds it */
-	bool boot_vga;         /* boot_vga attribute is 1 */
+	char *modalias;	       /* "pci:v000010DEd00001C03sv...", as the kernel builds it */
+	bool boot_vga;	       /* boot_vga attribute is 1 */
 	char **reset_methods;  /* strv from reset_method, empty when none/absent */
-	int numa_node;         /* -1 when the host has no NUMA information */
+	int numa_node;	       /* -1 when the host has no NUMA information */
 	int iommu_group;       /* -1 without an IOMMU */
-	bool is_bridge;        /* class 06xxxx */
+	bool is_bridge;	       /* class 06xxxx */
 
 	struct pci_device *parent; /* upstream PCI bridge, NULL on the root bus */
 
@@ -63,7 +64,7 @@ struct iommu_group {
 /* One use of a block device that makes it host-critical or at least "in use". */
 enum block_use_kind {
 	BLOCK_USE_MOUNT,  /* mounted filesystem; "what" is the mount point */
-	BLOCK_USE_SWAP,   /* active swap */
+	BLOCK_USE_SWAP,	  /* active swap */
 	BLOCK_USE_HOLDER, /* held by dm/md/LVM; "what" is the holder name ("dm-0") */
 };
 
@@ -82,8 +83,8 @@ struct block_partition {
 };
 
 struct block_device {
-	char *name;      /* "nvme0n1" (whole disks only; partitions are folded in) */
-	char *syspath;   /* canonical host path */
+	char *name;    /* "nvme0n1" (whole disks only; partitions are folded in) */
+	char *syspath; /* canonical host path */
 	unsigned major, minor;
 	struct pci_device *pci; /* nearest PCI ancestor, NULL for virtual devices */
 
@@ -137,8 +138,8 @@ struct host_iommu {
 };
 
 struct hugepage_count {
-	uint64_t nr;      /* nr_hugepages: the pool's size */
-	uint64_t free;    /* free_hugepages */
+	uint64_t nr;	  /* nr_hugepages: the pool's size */
+	uint64_t free;	  /* free_hugepages */
 	uint64_t surplus; /* surplus_hugepages; 0 when the file is absent */
 };
 
@@ -148,14 +149,14 @@ struct hugepage_node_pool {
 };
 
 struct hugepage_pool {
-	uint64_t size_kb;            /* page size, from the directory name "hugepages-2048kB" */
+	uint64_t size_kb;	     /* page size, from the directory name "hugepages-2048kB" */
 	struct hugepage_count pages; /* /sys/kernel/mm/hugepages/hugepages-SIZEkB */
 	struct hugepage_node_pool *nodes; /* the nodes that have this size, by node number */
 	size_t n_nodes;
 };
 
 struct host_hugepages {
-	bool supported;              /* /sys/kernel/mm/hugepages exists (CONFIG_HUGETLBFS) */
+	bool supported;		     /* /sys/kernel/mm/hugepages exists (CONFIG_HUGETLBFS) */
 	struct hugepage_pool *pools; /* in the kernel's directory order (smallest first) */
 	size_t n_pools;
 };
@@ -173,13 +174,14 @@ struct host {
 	size_t n_mounts;
 	char **swaps; /* device paths from /proc/swaps */
 
-	char *cpu_vendor; /* "GenuineIntel", "AuthenticAMD", NULL if unknown */
-	char **cpu_flags; /* flags of the first processor in /proc/cpuinfo */
-	unsigned n_cpus;  /* possible CPUs (/sys/devices/system/cpu/possible) */
-	char *cmdline;    /* /proc/cmdline, stripped */
+	char *cpu_vendor;     /* "GenuineIntel", "AuthenticAMD", NULL if unknown */
+	char **cpu_flags;     /* flags of the first processor in /proc/cpuinfo */
+	unsigned n_cpus;      /* possible CPUs (/sys/devices/system/cpu/possible) */
+	char *cmdline;	      /* /proc/cmdline, stripped */
 	char *kernel_release; /* /proc/sys/kernel/osrelease */
 	uint64_t mem_total;   /* bytes, MemTotal of /proc/meminfo; 0 if unknown */
-	char *default_route_dev; /* interface of the IPv4 default route (/proc/net/route), or NULL */
+	char
+	    *default_route_dev; /* interface of the IPv4 default route (/proc/net/route), or NULL */
 
 	/*
 	 * Online CPUs as the kernel writes them ("0-7"): /sys/devices/system/cpu/online, or
@@ -324,9 +326,10 @@ enum intremap_state {
 
 struct intremap_verdict {
 	enum intremap_state state;
-	size_t n_dmar; /* DMAR units */
-	size_t n_ir;   /* of which with the IR bit */
-	char reason[128]; /* one line for "check": "supported by all 2 DMAR units (ecap IR bit) ..." */
+	size_t n_dmar;	  /* DMAR units */
+	size_t n_ir;	  /* of which with the IR bit */
+	char reason[128]; /* one line for "check": "supported by all 2 DMAR units (ecap IR bit) ..."
+			   */
 };
 
 /* The verdict; -errno when the IOMMU units could not be read (host_iommu()). */

@@ -10,12 +10,12 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "initramfs.h"
-#include "macro.h"
-#include "strbuf.h"
+#include "basic/macro.h"
+#include "basic/strbuf.h"
+#include "shared/initramfs.h"
 
 #define CPIO_HEADER_SIZE 110
-#define CPIO_TRAILER "TRAILER!!!"
+#define CPIO_TRAILER	 "TRAILER!!!"
 /* The kernel ignores names and link targets longer than this (do_header()). */
 #define CPIO_PATH_MAX 4096
 /* The contents of a wanted file: a claim list or ORDER, never a module. */
@@ -23,7 +23,7 @@
 /* Symlink hops before a lookup gives up, as the kernel's MAXSYMLINKS. */
 #define MAX_LINKS 40
 /* Unpacking goes in steps of at least this much free space. */
-#define CHUNK ((size_t)64 * 1024)
+#define CHUNK	  ((size_t)64 * 1024)
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 struct parser {
@@ -62,7 +62,8 @@ static size_t find(const struct initramfs *img, const char *name)
 {
 	if (img->table_size == 0)
 		return SIZE_MAX;
-	for (size_t i = hash_name(name) & (img->table_size - 1);; i = (i + 1) & (img->table_size - 1)) {
+	for (size_t i = hash_name(name) & (img->table_size - 1);;
+	     i = (i + 1) & (img->table_size - 1)) {
 		size_t e = img->table[i];
 
 		if (e == 0)
@@ -334,15 +335,16 @@ static int parse_cpio(struct parser *p, const uint8_t *buf, size_t size, size_t 
 		if (h[0] != '0' || (*pos & 3)) {
 			if (raw)
 				return 0;
-			return fail(p, -EBADMSG, "junk within compressed archive at offset %zu", *pos);
+			return fail(p, -EBADMSG, "junk within compressed archive at offset %zu",
+				    *pos);
 		}
 		if (size - *pos < CPIO_HEADER_SIZE)
 			return fail(p, -EBADMSG, "truncated cpio header at offset %zu", *pos);
 		if (memcmp(h, "070701", 6) != 0 && memcmp(h, "070702", 6) != 0)
 			return fail(p, -EBADMSG,
 				    memcmp(h, "070707", 6) == 0
-					    ? "old cpio format (not newc) at offset %zu"
-					    : "no cpio magic at offset %zu",
+					? "old cpio format (not newc) at offset %zu"
+					: "no cpio magic at offset %zu",
 				    *pos);
 		for (size_t i = 0; i < ARRAY_SIZE(f); i++)
 			if (!parse_hex8(h + 6 + 8 * i, &f[i]))
@@ -353,7 +355,8 @@ static int parse_cpio(struct parser *p, const uint8_t *buf, size_t size, size_t 
 		uint32_t mode = f[1], filesize = f[6], namesize = f[11];
 
 		name_at = *pos + CPIO_HEADER_SIZE;
-		if (namesize == 0 || namesize > size - name_at || h[CPIO_HEADER_SIZE + namesize - 1])
+		if (namesize == 0 || namesize > size - name_at ||
+		    h[CPIO_HEADER_SIZE + namesize - 1])
 			return fail(p, -EBADMSG, "bad or truncated name in the entry at offset %zu",
 				    *pos);
 		data_at = align4(name_at + namesize);
@@ -375,12 +378,12 @@ static int parse_cpio(struct parser *p, const uint8_t *buf, size_t size, size_t 
 			continue;
 
 		struct initramfs_entry n = {
-			.mode = mode,
-			.size = filesize,
-			.nlink = f[4],
-			.ino = f[0],
-			.devmajor = f[7],
-			.devminor = f[8],
+		    .mode = mode,
+		    .size = filesize,
+		    .nlink = f[4],
+		    .ino = f[0],
+		    .devmajor = f[7],
+		    .devminor = f[8],
 		};
 		r = resolve(p->img, raw_name, false, &n.name);
 		if (r == -ELOOP)
@@ -561,9 +564,8 @@ static const struct {
 	uint8_t magic[2];
 	const char *name;
 } formats[] = {
-	{{0x1f, 0x8b}, "gzip"}, {{0x1f, 0x9e}, "gzip"}, {{0x42, 0x5a}, "bzip2"},
-	{{0x5d, 0x00}, "lzma"}, {{0xfd, 0x37}, "xz"},	{{0x89, 0x4c}, "lzo"},
-	{{0x02, 0x21}, "lz4"},	{{0x28, 0xb5}, "zstd"},
+    {{0x1f, 0x8b}, "gzip"}, {{0x1f, 0x9e}, "gzip"}, {{0x42, 0x5a}, "bzip2"}, {{0x5d, 0x00}, "lzma"},
+    {{0xfd, 0x37}, "xz"},   {{0x89, 0x4c}, "lzo"},  {{0x02, 0x21}, "lz4"},   {{0x28, 0xb5}, "zstd"},
 };
 
 static const char *compression_of(const uint8_t *buf, size_t size)
@@ -657,8 +659,8 @@ int initramfs_parse(const void *buf, size_t size, char *const *want, size_t max_
 		    struct initramfs **ret, char **ret_error)
 {
 	struct parser p = {
-		.want = want,
-		.max_unpacked = max_unpacked ? max_unpacked : INITRAMFS_MAX_UNPACKED,
+	    .want = want,
+	    .max_unpacked = max_unpacked ? max_unpacked : INITRAMFS_MAX_UNPACKED,
 	};
 	const uint8_t *b = buf;
 	size_t pos = 0;
@@ -683,8 +685,9 @@ int initramfs_parse(const void *buf, size_t size, char *const *want, size_t max_
 		}
 		comp = compression_of(b + pos, size - pos);
 		if (!comp) {
-			r = fail(&p, -EBADMSG, "neither a cpio archive nor known compressed data at "
-					       "offset %zu",
+			r = fail(&p, -EBADMSG,
+				 "neither a cpio archive nor known compressed data at "
+				 "offset %zu",
 				 pos);
 			break;
 		}

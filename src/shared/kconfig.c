@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kconfig.h"
-#include "macro.h"
+#include "basic/macro.h"
+#include "shared/kconfig.h"
 
 int kconfig_get(const char *text, const char *option, char **ret_value)
 {

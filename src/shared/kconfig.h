@@ -8,7 +8,7 @@
  * as unknown when the file is missing.
  */
 
-#include "path.h"
+#include "basic/path.h"
 
 /* What the Intel IOMMU (VT-d) does when the command line does not say. */
 enum kconfig_intel_iommu {

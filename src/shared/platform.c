@@ -5,8 +5,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "platform.h"
-#include "strbuf.h"
+#include "basic/strbuf.h"
+#include "shared/platform.h"
 
 static __thread char last_error[1024];
 
@@ -16,7 +16,7 @@ const char *platform_last_error(void)
 }
 
 static int fail(const struct host *h, int r, const char *host_path, const char *fmt, ...)
-	_printf_(4, 5);
+    _printf_(4, 5);
 static int fail(const struct host *h, int r, const char *host_path, const char *fmt, ...)
 {
 	char what[512];
@@ -25,8 +25,7 @@ static int fail(const struct host *h, int r, const char *host_path, const char *
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	snprintf(last_error, sizeof(last_error), "%s%s: %s", path_cxt_root(h->pc), host_path,
-		 what);
+	snprintf(last_error, sizeof(last_error), "%s%s: %s", path_cxt_root(h->pc), host_path, what);
 	return r;
 }
 
@@ -38,9 +37,10 @@ static int fail_host(int r)
 }
 
 const char *const platform_kmod_index_files[] = {
-	"modules.dep",	   "modules.dep.bin",	 "modules.alias",	  "modules.alias.bin",
-	"modules.softdep", "modules.symbols.bin", "modules.builtin",	  "modules.builtin.bin",
-	"modules.builtin.alias.bin", "modules.devname", "modules.order", NULL,
+    "modules.dep",	 "modules.dep.bin",	"modules.alias",
+    "modules.alias.bin", "modules.softdep",	"modules.symbols.bin",
+    "modules.builtin",	 "modules.builtin.bin", "modules.builtin.alias.bin",
+    "modules.devname",	 "modules.order",	NULL,
 };
 
 const char *check_status_to_string(enum check_status s)
@@ -75,10 +75,10 @@ bool check_report_failed(const struct check_report *r)
 	return false;
 }
 
-static int add(struct check_report *rep, const char *id, enum check_status st,
-	       const char *remedy, const char *fmt, ...) _printf_(5, 6);
-static int add(struct check_report *rep, const char *id, enum check_status st,
-	       const char *remedy, const char *fmt, ...)
+static int add(struct check_report *rep, const char *id, enum check_status st, const char *remedy,
+	       const char *fmt, ...) _printf_(5, 6);
+static int add(struct check_report *rep, const char *id, enum check_status st, const char *remedy,
+	       const char *fmt, ...)
 {
 	struct check_result *n, *c;
 	va_list ap;
@@ -130,12 +130,14 @@ static bool is_intel(const struct host *h)
 static int check_cpu(const struct host *h, struct check_report *rep)
 {
 	if (host_has_cpu_flag(h, "vmx"))
-		return add(rep, "cpu-virt", CHECK_PASS, NULL, "Intel VT-x: the CPU has the vmx flag");
+		return add(rep, "cpu-virt", CHECK_PASS, NULL,
+			   "Intel VT-x: the CPU has the vmx flag");
 	if (host_has_cpu_flag(h, "svm"))
 		return add(rep, "cpu-virt", CHECK_PASS, NULL, "AMD-V: the CPU has the svm flag");
 	return add(rep, "cpu-virt", CHECK_FAIL,
 		   "Enable VT-x (Intel) or SVM (AMD) in the firmware setup, then power-cycle.",
-		   "no vmx or svm flag in /proc/cpuinfo (%s)", h->cpu_vendor ? h->cpu_vendor : "unknown CPU");
+		   "no vmx or svm flag in /proc/cpuinfo (%s)",
+		   h->cpu_vendor ? h->cpu_vendor : "unknown CPU");
 }
 
 /*
@@ -153,8 +155,8 @@ static int check_kvm(const struct host *h, struct check_report *rep)
 		return add(rep, "kvm", CHECK_PASS, NULL, "/dev/kvm exists");
 	return add(rep, "kvm", CHECK_FAIL,
 		   host_cpu_is_amd(h)
-			   ? "Load kvm_amd (modprobe kvm_amd) after enabling SVM in the firmware."
-			   : "Load kvm_intel (modprobe kvm_intel) after enabling VT-x in the firmware.",
+		       ? "Load kvm_amd (modprobe kvm_amd) after enabling SVM in the firmware."
+		       : "Load kvm_intel (modprobe kvm_intel) after enabling VT-x in the firmware.",
 		   "/dev/kvm is missing: KVM is not available");
 }
 
@@ -184,10 +186,10 @@ static int check_iommu_kernel(const struct host *h, struct check_report *rep)
 			   "the IOMMU is active: %zu IOMMU groups", h->n_groups);
 	return add(rep, "iommu-kernel", CHECK_FAIL,
 		   host_cpu_is_amd(h)
-			   ? "Remove amd_iommu=off or iommu=off from the kernel command line and "
-			     "enable the IOMMU in the firmware."
-			   : "Add intel_iommu=on to the kernel command line (gpt-bootcfg apply "
-			     "does) and enable VT-d in the firmware.",
+		       ? "Remove amd_iommu=off or iommu=off from the kernel command line and "
+			 "enable the IOMMU in the firmware."
+		       : "Add intel_iommu=on to the kernel command line (gpt-bootcfg apply "
+			 "does) and enable VT-d in the firmware.",
 		   "no IOMMU groups: the kernel is not using an IOMMU");
 }
 
@@ -215,16 +217,18 @@ static int check_intremap(const struct host *h, struct check_report *rep)
 			   "Remove intremap=off / nointremap from the kernel command line.", "%s",
 			   ir.reason);
 	case INTREMAP_UNSUPPORTED:
-		return add(rep, "interrupt-remapping", unsafe ? CHECK_WARN : CHECK_FAIL,
-			   "Use hardware with interrupt remapping; "
-			   "vfio_iommu_type1.allow_unsafe_interrupts=1 works but only for trusted guests.",
-			   "%s%s", ir.reason,
-			   unsafe ? "; allow_unsafe_interrupts=1 lets vfio assign devices anyway" : "");
+		return add(
+		    rep, "interrupt-remapping", unsafe ? CHECK_WARN : CHECK_FAIL,
+		    "Use hardware with interrupt remapping; "
+		    "vfio_iommu_type1.allow_unsafe_interrupts=1 works but only for trusted guests.",
+		    "%s%s", ir.reason,
+		    unsafe ? "; allow_unsafe_interrupts=1 lets vfio assign devices anyway" : "");
 	case INTREMAP_NO_IOMMU:
 		break;
 	}
 	return add(rep, "interrupt-remapping", CHECK_FAIL,
-		   "Enable the IOMMU first (see iommu-firmware and iommu-kernel).", "%s", ir.reason);
+		   "Enable the IOMMU first (see iommu-firmware and iommu-kernel).", "%s",
+		   ir.reason);
 }
 
 static int check_uefi(const struct host *h, struct check_report *rep)
@@ -259,10 +263,11 @@ static int check_boot_vga(const struct host *h, struct check_report *rep)
 			boot = &h->pci[i];
 	}
 	if (!boot)
-		return add(rep, "boot-vga", CHECK_WARN,
-			   "Set the firmware's primary display (VGA priority) to the onboard device "
-			   "if the host needs a console.",
-			   "no device is marked as the boot VGA device (%zu display devices)", n_display);
+		return add(
+		    rep, "boot-vga", CHECK_WARN,
+		    "Set the firmware's primary display (VGA priority) to the onboard device "
+		    "if the host needs a console.",
+		    "no device is marked as the boot VGA device (%zu display devices)", n_display);
 	return add(rep, "boot-vga", CHECK_PASS, NULL,
 		   "%s [%04x:%04x] is the boot VGA device (driver %s); %zu display devices",
 		   boot->address, boot->vendor, boot->device, boot->driver ? boot->driver : "none",
@@ -270,9 +275,20 @@ static int check_boot_vga(const struct host *h, struct check_report *rep)
 }
 
 static const char *const cmdline_keys[] = {
-	"intel_iommu", "amd_iommu", "iommu", "intremap", "vfio_pci.ids",
-	"vfio_iommu_type1.allow_unsafe_interrupts", "pcie_acs_override", "modprobe.blacklist",
-	"default_hugepagesz", "hugepagesz", "hugepages", "isolcpus", "kvm.ignore_msrs", NULL,
+    "intel_iommu",
+    "amd_iommu",
+    "iommu",
+    "intremap",
+    "vfio_pci.ids",
+    "vfio_iommu_type1.allow_unsafe_interrupts",
+    "pcie_acs_override",
+    "modprobe.blacklist",
+    "default_hugepagesz",
+    "hugepagesz",
+    "hugepages",
+    "isolcpus",
+    "kvm.ignore_msrs",
+    NULL,
 };
 
 static int check_cmdline(const struct host *h, struct check_report *rep)
@@ -301,8 +317,9 @@ static int check_cmdline(const struct host *h, struct check_report *rep)
 	if ((intel && strstr(intel, "off")) || (amd && streq(amd, "off")) ||
 	    (iommu && streq(iommu, "off"))) {
 		st = CHECK_FAIL;
-		remedy = "Remove intel_iommu=off, amd_iommu=off or iommu=off from the kernel command "
-			 "line.";
+		remedy =
+		    "Remove intel_iommu=off, amd_iommu=off or iommu=off from the kernel command "
+		    "line.";
 	} else if (host_cmdline_get(h, "pcie_acs_override", NULL) > 0) {
 		st = CHECK_WARN;
 		remedy = "Drop pcie_acs_override: it splits IOMMU groups without real isolation, "
@@ -347,11 +364,12 @@ static int check_hugepages(const struct host *h, struct check_report *rep)
 	if (!strbuf_str(&sb))
 		return -ENOMEM;
 	if (any == 0)
-		return add(rep, "hugepages", CHECK_WARN,
-			   "Reserve hugepages for VM memory (hugepagesz=1G hugepages=N on the kernel "
-			   "command line; gpt-bootcfg apply sets them from the configuration).",
-			   "no hugepages reserved%s%s%s", sb.len ? " (" : "",
-			   sb.len ? strbuf_str(&sb) : "", sb.len ? ")" : "");
+		return add(
+		    rep, "hugepages", CHECK_WARN,
+		    "Reserve hugepages for VM memory (hugepagesz=1G hugepages=N on the kernel "
+		    "command line; gpt-bootcfg apply sets them from the configuration).",
+		    "no hugepages reserved%s%s%s", sb.len ? " (" : "",
+		    sb.len ? strbuf_str(&sb) : "", sb.len ? ")" : "");
 	return add(rep, "hugepages", CHECK_PASS, NULL, "%s", strbuf_str(&sb));
 }
 
@@ -372,16 +390,17 @@ static int check_vfio_pci(const struct host *h, struct check_report *rep)
 	int r, loaded;
 
 	if (!h->kernel_release)
-		return add(rep, "vfio-pci", CHECK_FAIL,
-			   "Check that /proc is mounted.",
-			   "cannot tell: the kernel release (/proc/sys/kernel/osrelease) is unknown");
+		return add(
+		    rep, "vfio-pci", CHECK_FAIL, "Check that /proc is mounted.",
+		    "cannot tell: the kernel release (/proc/sys/kernel/osrelease) is unknown");
 	r = path_exists(h->pc, "/lib/modules/%s/modules.dep.bin", h->kernel_release);
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return add(rep, "vfio-pci", CHECK_FAIL,
-			   "Install the running kernel's modules (linux-image package) and run depmod.",
-			   "no module index in /lib/modules/%s", h->kernel_release);
+		return add(
+		    rep, "vfio-pci", CHECK_FAIL,
+		    "Install the running kernel's modules (linux-image package) and run depmod.",
+		    "no module index in /lib/modules/%s", h->kernel_release);
 	if (path_prefix_follow(h->pc, &dir, "/lib/modules/%s", h->kernel_release) < 0 ||
 	    path_prefix_follow(h->pc, &c1, "/etc/modprobe.d") < 0 ||
 	    path_prefix_follow(h->pc, &c2, "/lib/modprobe.d") < 0)
@@ -401,7 +420,8 @@ static int check_vfio_pci(const struct host *h, struct check_report *rep)
 			return fail(h, r, dir, "cannot read the module index: %s", strerror(-r));
 		return add(rep, "vfio-pci", CHECK_FAIL,
 			   "Use a kernel with CONFIG_VFIO_PCI (Debian's linux-image-amd64 has it).",
-			   "vfio-pci is neither built into kernel %s nor a module", h->kernel_release);
+			   "vfio-pci is neither built into kernel %s nor a module",
+			   h->kernel_release);
 	}
 	where = kmod_module_get_path(mod) ? "a module of" : "built into";
 	kmod_module_unref(mod);
@@ -418,9 +438,8 @@ static int check_vfio_pci(const struct host *h, struct check_report *rep)
 int platform_check(const struct host *h, struct check_report *ret)
 {
 	static int (*const checks[])(const struct host *, struct check_report *) = {
-		check_cpu,	    check_kvm,	    check_iommu_firmware, check_iommu_kernel,
-		check_intremap,	    check_uefi,	    check_boot_vga,	  check_cmdline,
-		check_hugepages,    check_vfio_pci,
+	    check_cpu,	check_kvm,	check_iommu_firmware, check_iommu_kernel, check_intremap,
+	    check_uefi, check_boot_vga, check_cmdline,	      check_hugepages,	  check_vfio_pci,
 	};
 	struct check_report rep = {};
 

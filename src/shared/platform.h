@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "host.h"
+#include "shared/host.h"
 
 enum check_status {
 	CHECK_PASS,

@@ -1,6 +1,6 @@
 #!/bin/sh
 # check-initramfs.sh BUILD_DIR [KERNEL_DIR...]: the image check of status and apply
-# (src/gpt-bootcfg/initrdcheck.c) on images built by the real mkinitramfs (TAP; no QEMU).
+# (src/gpt-bootcfg/write/initrdcheck.c) on images built by the real mkinitramfs (TAP; no QEMU).
 # For each kernel (default: Debian 12's and bookworm-backports', from fetch-kernel.sh; a
 # KERNEL_DIR is laid out as fetch-kernel.sh lays it out), build-initramfs.sh builds
 #   good   the image as check-boot boots it;

@@ -15,16 +15,15 @@ for f in "$md" "$man8" "$man5"; do
 	ok "${f#"$TOP"/} exists" -- test -s "$f"
 done
 
-# Keys: [host] and [device] compare e->key in config.c, [vm] compares k in vmconfig.c
-# ([host] cpu-governor and max-cstate in vm-power.c, [vm] audio and audio-user in vm-audio.c.)
-host_dev_keys=$(grep -o 'streq(e->key, "[a-z0-9_-]*")' "$src/config.c" "$src/vm-power.c" \
-	"$src/vm-audio.c" | sed 's/.*"\(.*\)")/\1/')
+# Keys: [host] and [device] compare e->key in conf/config.c, [vm] compares k in
+# conf/vmconfig.c; the features (features/*.c: cpu-governor, max-cstate, audio, ...) own theirs.
+host_dev_keys=$(grep -o 'streq(e->key, "[a-z0-9_-]*")' "$src/conf/config.c" "$src"/features/*.c | sed 's/.*"\(.*\)")/\1/')
 # (only in vm_config_parse(): other functions use k for device-options names).
-# vm_hw_parse_key() in vmhw.c takes the hardware keys (boot, display, ...), and
-# vm_gaming_parse_key() in vm-gamedev.c the gaming ones (looking-glass, input, ...).
-vm_keys=$( (sed -n '/^int vm_config_parse(/,/^}/p' "$src/vmconfig.c"
-	sed -n '/^int vm_hw_parse_key(/,/^}/p' "$src/vmhw.c"
-	sed -n '/^int vm_gaming_parse_key(/,/^}/p' "$src/vm-gamedev.c") |
+# vm_hw_parse_key() in conf/vm-hw.c takes the hardware keys (boot, display, ...), and each
+# feature's vm_*_parse_key() in features/ its own (audio, looking-glass, input, ...).
+vm_keys=$( (sed -n '/^int vm_config_parse(/,/^}/p' "$src/conf/vmconfig.c"
+	sed -n '/^int vm_hw_parse_key(/,/^}/p' "$src/conf/vm-hw.c"
+	sed -n '/^int vm_[a-z]*_parse_key(/,/^}/p' "$src"/features/*.c) |
 	grep -o 'streq(k, "[a-z0-9_-]*")' | sed 's/.*"\(.*\)")/\1/')
 keys=$(printf '%s\n%s\n' "$host_dev_keys" "$vm_keys" | sort -u | sed '/^$/d')
 ok "the parser has at least 40 keys (extraction works)" -- test "$(echo "$keys" | wc -l)" -ge 40
@@ -52,7 +51,7 @@ is "$missing_md" "" "every parser key has a table row in docs/config.md"
 is "$missing_man" "" "every parser key is a .TP entry in gpt-bootcfg.conf(5)"
 
 # Refusal reasons (override = ..., --allow) from reasons.h.
-reasons=$(sed -n '/refusal_reason_names\[/,/^};/p' "$TOP/src/gpt-bootcfg/reasons.h" |
+reasons=$(sed -n '/refusal_reason_names\[/,/^};/p' "$src/core/reasons.h" |
 	grep -o '= "[a-z-]*"' | tr -d '="' | tr -d ' ')
 ok "reasons.h has reasons (extraction works)" -- test -n "$reasons"
 missing_md="" missing_man=""
@@ -72,8 +71,8 @@ for v in $verbs; do
 done
 is "$missing" "" "every verb of main.c has a section in gpt-bootcfg(8)"
 
-# vm subcommands: streq(sub, "...") in vm.c.
-subs=$(grep -o 'streq(sub, "[a-z-]*")' "$src/vm.c" | sed 's/.*"\(.*\)")/\1/')
+# vm subcommands: the table of vm/vm.c ({"NAME", VM_OPT_..., sub_...}).
+subs=$(grep -o '{"[a-z-]*", [A-Z_0-9 |]*, sub_' "$src/vm/vm.c" | sed 's/{"\([a-z-]*\)".*/\1/')
 ok "vm.c has subcommands (extraction works)" -- test -n "$subs"
 missing=""
 for s in $subs; do

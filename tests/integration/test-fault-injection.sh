@@ -1,7 +1,7 @@
 #!/bin/sh
 # Crash safety of apply and revert (issue 7): fail, or kill, each write step in turn.
 #
-# Every step that changes the tree goes through fault_point() (src/shared/fileio.h):
+# Every step that changes the tree goes through fault_point() (src/basic/fileio.h):
 # GPT_BOOTCFG_FAULT_LOG lists the steps of a run, GPT_BOOTCFG_FAULT_AT=N makes the Nth
 # one fail with EIO, or, with GPT_BOOTCFG_FAULT_MODE=kill, kills the process with SIGKILL
 # right before it (a crash or power cut at that point; fsync is always ahead of it).

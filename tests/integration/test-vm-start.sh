@@ -1,5 +1,5 @@
 #!/bin/sh
-# vm run's start of QEMU (issue 18, src/gpt-bootcfg/vm-start.c): the runner makes QEMU's
+# vm run's start of QEMU (issue 18, src/gpt-bootcfg/vm/start.c): the runner makes QEMU's
 # listening QMP socket itself, passes it as "-chardev socket,fd=N", connects at once and
 # waits for the greeting while watching QEMU's exit and the stop signals, with no polling.
 # Stand-ins for QEMU (GPT_BOOTCFG_QEMU) that exit at once, are killed, never greet, or

@@ -4,7 +4,7 @@
 # need_fixture and the other setup blocks: tests/lib/setup.sh.
 . "$TOP/tests/lib/setup.sh"
 
-# The lock of apply/revert/confirm (src/gpt-bootcfg/lock.h) is runtime state, not part of
+# The lock of apply/revert/confirm (src/gpt-bootcfg/write/lock.h) is runtime state, not part of
 # the configuration: /run is a tmpfs on a real host. The listings leave it (and its
 # directory entry) out.
 _NOT_LOCK='! ( -path ./run/gpt-bootcfg -o -path ./run/gpt-bootcfg/bootcfg.lock )'

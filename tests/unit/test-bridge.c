@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bridge.h"
+#include "features/bridge.h"
 #include "tap.h"
 
 static struct path_cxt *pc;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdlib.h>
 
-#include "claimlist.h"
+#include "claimproto/claimlist.h"
 #include "tap.h"
 
 struct errs {

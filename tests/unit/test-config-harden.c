@@ -6,9 +6,9 @@
  */
 #include <stdlib.h>
 
-#include "config.h"
-#include "diff.h"
-#include "safeword.h"
+#include "conf/config.h"
+#include "write/diff.h"
+#include "basic/safeword.h"
 #include "tap.h"
 
 static void expect_error(const char *text, const char *want, const char *what)

@@ -3,8 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "fileio.h"
+#include "conf/config.h"
+#include "basic/fileio.h"
 #include "tap.h"
 
 /* Parse text; on success return 0 and free; on failure compare the message. */

@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fd-util.h"
-#include "macro.h"
+#include "basic/fd-util.h"
+#include "basic/macro.h"
 #include "tap.h"
 
 static char path[] = "/tmp/test-fd-util.XXXXXX";

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "host.h"
-#include "path.h"
-#include "platform.h"
+#include "shared/host.h"
+#include "basic/path.h"
+#include "shared/platform.h"
 #include "tap.h"
 
 static char root[64];

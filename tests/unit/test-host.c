@@ -5,10 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cpulist.h"
-#include "host.h"
-#include "mountinfo.h"
-#include "path.h"
+#include "basic/cpulist.h"
+#include "shared/host.h"
+#include "basic/mountinfo.h"
+#include "basic/path.h"
 #include "tap.h"
 
 static char root[64];

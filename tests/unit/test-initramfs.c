@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#include "initramfs.h"
-#include "strbuf.h"
+#include "shared/initramfs.h"
+#include "basic/strbuf.h"
 #include "tap.h"
 
 /* One newc entry; ino distinguishes hard links. */

@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kconfig.h"
-#include "macro.h"
+#include "shared/kconfig.h"
+#include "basic/macro.h"
 #include "tap.h"
 
 static const char text[] = "# Automatically generated file; DO NOT EDIT.\n"

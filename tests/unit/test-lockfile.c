@@ -16,10 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lockfile.h"
-#include "macro.h"
+#include "basic/lockfile.h"
+#include "basic/macro.h"
 #include "tap.h"
-#include "time-util.h"
+#include "basic/time-util.h"
 
 static char path[] = "/tmp/test-lockfile.XXXXXX";
 

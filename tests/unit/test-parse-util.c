@@ -6,9 +6,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "parse-util.h"
-#include "path.h"
-#include "strv-util.h"
+#include "basic/parse-util.h"
+#include "basic/path.h"
+#include "basic/strv-util.h"
 #include "tap.h"
 
 static const char *joined(const char *s, const char *sep)

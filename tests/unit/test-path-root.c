@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
-#include "path.h"
+#include "basic/fileio.h"
+#include "basic/path.h"
 #include "tap.h"
 
 static char top[256], root[512], out[512];

@@ -4,9 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
-#include "path.h"
-#include "pci.h"
+#include "basic/fileio.h"
+#include "basic/path.h"
+#include "basic/pci.h"
 #include "tap.h"
 
 static char recorded[4096];

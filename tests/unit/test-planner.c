@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "config.h"
-#include "managed.h"
-#include "planner-internal.h"
-#include "cpulist.h"
-#include "strv-util.h"
+#include "conf/config.h"
+#include "write/managed.h"
+#include "planner/planner-internal.h"
+#include "basic/cpulist.h"
+#include "basic/strv-util.h"
 #include "tap.h"
-#include "vm-numa.h"
+#include "core/numa.h"
 
 enum { VGA, ROOTNVME, NIC, GPU, AUDIO, WINNVME, SH_GPU, SH_NIC, N_DEV };
 

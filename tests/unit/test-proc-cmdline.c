@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The one kernel command line parser (src/shared/proc-cmdline.c) against the kernel's own
+ * The one kernel command line parser (src/basic/proc-cmdline.c) against the kernel's own
  * rules: next_arg() in lib/cmdline.c, parse_args() and parameq() in kernel/params.c.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "claimlist.h"
-#include "macro.h"
-#include "proc-cmdline.h"
+#include "claimproto/claimlist.h"
+#include "basic/macro.h"
+#include "basic/proc-cmdline.h"
 #include "tap.h"
 
 /* The value of key: "(absent)", "(error)", or the value ("" for a bare flag). */

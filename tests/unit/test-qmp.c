@@ -12,8 +12,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
-#include "qmp.h"
-#include "sdnotify.h"
+#include "basic/qmp.h"
+#include "basic/sdnotify.h"
 #include "tap.h"
 
 static int parses(const char *s)

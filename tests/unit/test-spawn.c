@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "macro.h"
-#include "spawn-util.h"
+#include "basic/macro.h"
+#include "basic/spawn-util.h"
 #include "tap.h"
 
 /*

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Which stop signal of "vm run" repeats the first one (stopsig.h). */
-#include "../../src/gpt-bootcfg/stopsig.c"
+#include "vm/stopsig.h"
 #include "tap.h"
 
 static struct stop_request req(int sig, int code, pid_t pid, long long at)

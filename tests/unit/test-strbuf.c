@@ -4,7 +4,7 @@
  * (the CLI's messages), klog.c (the claim binary's kmsg records) and claimlist.c (the
  * claim log's records).
  */
-#include "strbuf.h"
+#include "basic/strbuf.h"
 #include "tap.h"
 
 static void check(const char *in, const char *want, const char *what)

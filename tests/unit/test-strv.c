@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strv-util.h"
+#include "basic/strv-util.h"
 #include "tap.h"
 
 int main(void)

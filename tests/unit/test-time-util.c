@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "tap.h"
-#include "time-util.h"
+#include "basic/time-util.h"
 
 int main(void)
 {

@@ -7,9 +7,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "managed.h"
+#include "write/managed.h"
 #include "tap.h"
-#include "transaction.h"
+#include "write/transaction.h"
 
 static void parses(const char *text, bool want_trial, unsigned want_rebuild)
 {

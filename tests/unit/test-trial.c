@@ -3,9 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include "basic/fileio.h"
 #include "tap.h"
-#include "trial.h"
+#include "trial/trial.h"
 
 static char root[64];
 

@@ -3,10 +3,10 @@
  * vm_config_parse() and qemu_cmd_build() on [vm] sections built by hand: the raw config
  * layer is another file's business, so these tests only need its data types.
  */
-#include "vmconfig.h"
-#include "qemucmd.h"
-#include "vmhw.h"
-#include "vm-state.h"
+#include "conf/vmconfig.h"
+#include "vm/qemucmd.h"
+#include "conf/vm-hw.h"
+#include "vm/state.h"
 #include "tap.h"
 
 #define MAX_ENTRIES 64

@@ -12,12 +12,12 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "path.h"
-#include "qemucmd.h"
-#include "strv-util.h"
-#include "vm-gamedev.h"
-#include "vm-shm.h"
+#include "conf/config.h"
+#include "basic/path.h"
+#include "vm/qemucmd.h"
+#include "basic/strv-util.h"
+#include "features/gaming.h"
+#include "features/gaming-host.h"
 #include "tap.h"
 
 #define MIB (UINT64_C(1) << 20)

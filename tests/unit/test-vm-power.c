@@ -14,13 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "fileio.h"
-#include "qemucmd.h"
-#include "strv-util.h"
+#include "conf/config.h"
+#include "basic/fileio.h"
+#include "vm/qemucmd.h"
+#include "basic/strv-util.h"
 #include "tap.h"
-#include "vm-audio.h"
-#include "vm-power.h"
+#include "features/audio.h"
+#include "features/power.h"
 
 #define DEVICES "[device gpu]\naddress = 0000:65:00.0\n"
 

@@ -3,9 +3,9 @@
 #include <errno.h>
 #include <stdarg.h>
 
-#include "strbuf.h"
+#include "basic/strbuf.h"
 #include "tap.h"
-#include "xml.h"
+#include "basic/xml.h"
 
 static void test_layout(void)
 {

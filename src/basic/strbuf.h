@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* A growable string buffer. On allocation failure it remembers -ENOMEM in "err". */
+
+#include <stddef.h>
+#include <stdarg.h>
+
+#include "basic/macro.h"
+
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t alloc;
+	int err;
+};
+
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		0                                                                                  \
+	}
+
+void strbuf_putn(struct strbuf *sb, const char *s, size_t n);
+void strbuf_puts(struct strbuf *sb, const char *s);
+void strbuf_putc(struct strbuf *sb, char c);
+void strbuf_printf(struct strbuf *sb, const char *fmt, ...) _printf_(2, 3);
+void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
+
+/*
+ * Append s with each control byte (below 0x20, and 0x7f) shown as \xHH: what every log
+ * line and the claim log do with text that quotes files anyone with root can garble, so
+ * that it reaches no terminal as an escape sequence and starts no line of its own.
+ */
+void strbuf_put_escaped(struct strbuf *sb, const char *s);
+
+/* Hand the NUL-terminated contents to the caller; -ENOMEM if any append failed. */
+int strbuf_steal(struct strbuf *sb, char **ret);
+
+/* Contents as a C string ("" when empty). NULL only after an allocation failure. */
+const char *strbuf_str(struct strbuf *sb);
+
+void strbuf_release(struct strbuf *sb);
+#define _cleanup_strbuf_ _cleanup_(strbuf_release)

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The planner's entry point: plan_build() puts the device decisions (planner-devices.c)
+ * and the kernel parameters (planner-cmdline.c) together.
+ */
+#include "basic/strbuf.h"
+#include "basic/strv-util.h"
+#include "features/users.h"
+#include "planner/planner-internal.h"
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_devices; i++) {
+		strv_free(p->devices[i].drivers);
+		free(p->devices[i].disks);
+	}
+	free(p->devices);
+	free(p->claims);
+	for (size_t i = 0; i < p->n_refusals; i++) {
+		free(p->refusals[i].device);
+		free(p->refusals[i].detail);
+	}
+	free(p->refusals);
+	plan_params_done(&p->params);
+	strv_free(p->softdeps);
+	strv_free(p->blacklist);
+	strv_free(p->notes);
+	free(p);
+}
+
+bool plan_is_refused(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n_refusals; i++)
+		if (!p->refusals[i].overridden)
+			return true;
+	return false;
+}
+
+/* The firmware describes an IOMMU (read with the tables even when a unit was garbage). */
+static bool plan_has_iommu_table(const struct host *h)
+{
+	return h->iommu.acpi_dmar || h->iommu.acpi_ivrs;
+}
+
+int plan_build(const struct host *h, const struct config *c, struct kmodres *k,
+	       const struct plan_options *o, struct plan **ret)
+{
+	_cleanup_plan_ struct plan *p = NULL;
+	int r;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->devices = calloc(c->n_devices + 1, sizeof(*p->devices));
+	p->claims = calloc(c->n_devices + 1, sizeof(*p->claims));
+	if (!p->devices || !p->claims)
+		return -ENOMEM;
+
+	if (h->n_groups == 0) {
+		_cleanup_free_ char *v = NULL;
+		bool asked = host_cmdline_get(h, "intel_iommu", &v) > 0 && streq(v, "on");
+
+		if (!plan_has_iommu_table(h) || asked) {
+			r = plan_add_refusal(
+			    p, o, REFUSE_NO_IOMMU, NULL, NULL,
+			    asked ? "intel_iommu=on is set, but the kernel made no IOMMU "
+				    "groups: is VT-d/AMD-Vi enabled in the firmware setup?"
+				  : "the firmware describes no IOMMU (no ACPI DMAR or IVRS "
+				    "table): enable VT-d or AMD-Vi (IOMMU) in the firmware "
+				    "setup");
+			if (r < 0)
+				return r;
+		} else {
+			p->iommu_pending = true;
+			r = strv_add(&p->notes,
+				     "the IOMMU is present but off: this apply turns it on; after "
+				     "the reboot, IOMMU groups are known and a second apply claims "
+				     "the devices");
+			if (r < 0)
+				return r;
+		}
+	}
+
+	for (size_t i = 0; i < c->n_devices; i++) {
+		struct plan_device *pd = &p->devices[p->n_devices++];
+
+		pd->cfg = &c->devices[i];
+		pd->dev = host_find_pci(h, &c->devices[i].addr);
+		r = plan_check_device(p, h, c, o, pd);
+		if (r < 0)
+			return r;
+		if (pd->dev && pd->dev->n_disks > 0) {
+			_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+
+			for (size_t j = 0; j < pd->dev->n_disks; j++) {
+				strbuf_puts(&sb, j ? "; " : "");
+				plan_describe_content(pd->dev->disks[j], &sb);
+			}
+			if (strbuf_steal(&sb, &pd->disks) < 0)
+				return -ENOMEM;
+		}
+		/* Refused devices stay in the list: plan shows what the claim would be. */
+		if (pd->dev && h->n_groups > 0)
+			p->claims[p->n_claims++] = pd->dev;
+	}
+	qsort(p->claims, p->n_claims, sizeof(*p->claims), plan_cmp_dev_ptr);
+
+	r = plan_check_groups(p, h, c, o);
+	if (r < 0)
+		return r;
+
+	r = plan_check_vm_disks(p, h, c, o);
+	if (r < 0)
+		return r;
+
+	if (p->n_claims > 0 && h->n_groups > 0 && !c->host.allow_unsafe_interrupts &&
+	    plan_lacks_intremap(h)) {
+		r = plan_add_refusal(
+		    p, o, REFUSE_UNSAFE_INTERRUPTS, NULL, NULL,
+		    "this IOMMU has no interrupt remapping: a device in the VM could "
+		    "forge MSI writes and inject interrupts into the host (an MSI "
+		    "attack). Set allow-unsafe-interrupts = yes in [host] only if you "
+		    "trust every guest");
+		if (r < 0)
+			return r;
+	}
+
+	r = plan_cmdline(h, c, &p->params);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < c->n_vms; i++) {
+		_cleanup_free_ char *msg = NULL;
+
+		r = vm_user_plan_warning(h->pc, c->vms[i], &msg);
+		if (r > 0)
+			r = strv_add(&p->params.warnings, msg);
+		if (r < 0)
+			return r;
+	}
+	p->hugepages = plan_hugepages(c, GIB);
+	p->hugepages_2m = plan_hugepages(c, MIB2);
+
+	if (k) {
+		r = plan_resolve_drivers(p, h, k);
+		if (r < 0)
+			return r;
+	} else {
+		r = strv_add(&p->notes,
+			     "no kernel module index under /lib/modules: drivers of "
+			     "the claimed devices cannot be resolved, no softdeps written");
+		if (r < 0)
+			return r;
+	}
+
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+struct claim_entry plan_claim_entry(const struct pci_device *d)
+{
+	return (struct claim_entry){
+	    .addr = d->addr,
+	    .vendor = d->vendor,
+	    .device = d->device,
+	    .subvendor = d->subsystem_vendor,
+	    .subdevice = d->subsystem_device,
+	    .class = d->class,
+	};
+}

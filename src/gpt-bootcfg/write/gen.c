@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <inttypes.h>
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include "basic/json.h"
+#include "basic/log.h"
+#include "basic/spawn-util.h"
+#include "basic/strbuf.h"
+#include "basic/strv-util.h"
+#include "features/table.h"
+#include "write/diff.h"
+#include "write/gen.h"
+
+int gen_load_config(struct cli *cli, struct config **ret)
+{
+	_cleanup_free_ char *err = NULL;
+	int r;
+
+	r = config_load(cli->pc, cli->config, ret, &err);
+	if (r == -ENOENT) {
+		log_error(
+		    "No configuration at %s; write one with 'gpt-bootcfg init --gpu ADDRESS'.",
+		    cli->config);
+		return EXIT_ERROR;
+	}
+	if (r < 0) {
+		if (err)
+			log_error("%s", err);
+		else
+			log_error_errno(r, "Failed to read '%s': %m", cli->config);
+		return EXIT_ERROR;
+	}
+	return EXIT_OK;
+}
+
+int gen_load(struct cli *cli, char *const *allow, struct gen *g)
+{
+	struct plan_options o = {.allow = allow};
+	_cleanup_free_ char *err = NULL;
+	int r;
+
+	*g = (struct gen){};
+	r = gen_load_config(cli, &g->config);
+	if (r != EXIT_OK)
+		return r;
+
+	r = host_load(cli->pc, &g->host);
+	if (r < 0) {
+		log_error_errno(r, "Failed to read the host below '%s': %s", cli->root,
+				host_last_error());
+		return EXIT_ERROR;
+	}
+
+	/* Names make refusals readable; without pci.ids the class code stands in. */
+	(void)host_load_names(g->host);
+
+	r = kmodres_new(cli->pc, &g->kmod);
+	if (r < 0 && r != -ENOENT) {
+		log_error_errno(r, "Failed to open the kernel module index below '%s': %m",
+				cli->root);
+		return EXIT_ERROR;
+	}
+
+	r = plan_build(g->host, g->config, g->kmod, &o, &g->plan);
+	if (r < 0) {
+		log_error_errno(r, "Failed to plan: %m");
+		return EXIT_ERROR;
+	}
+
+	FOREACH_FEATURE (f) {
+		if (!(*f)->plan_findings)
+			continue;
+		r = (*f)->plan_findings(cli->pc, g->config, &g->plan->params.warnings,
+					&g->plan->notes);
+		if (r < 0) {
+			log_error_errno(r, "Failed to check the VMs' %s: %m", (*f)->what);
+			return EXIT_ERROR;
+		}
+	}
+
+	r = managed_compute(cli->pc, g->config, g->plan, &g->files, &err);
+	if (r < 0) {
+		if (err)
+			log_error("%s", err);
+		else
+			log_error_errno(r, "Failed to read the managed files: %m");
+		return EXIT_ERROR;
+	}
+	return EXIT_OK;
+}
+
+void gen_done(struct gen *g)
+{
+	managed_set_done(&g->files);
+	plan_free(g->plan);
+	kmodres_free(g->kmod);
+	host_free(g->host);
+	config_free(g->config);
+	*g = (struct gen){};
+}
+
+int gen_parse_allow(const char *arg, char ***allow)
+{
+	_cleanup_free_ char *copy = strdup(arg);
+	char *save = NULL;
+
+	if (!copy)
+		return log_oom();
+	for (char *w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
+		int reason = refusal_reason_from_string(w);
+
+		if (reason < 0) {
+			log_error("--allow: unknown reason '%s'.", w);
+			return -EINVAL;
+		}
+		if (!refusal_reason_overridable(reason)) {
+			log_error("--allow: '%s' cannot be overridden.", w);
+			return -EINVAL;
+		}
+		if (strv_add_unique(allow, w) < 0)
+			return log_oom();
+	}
+	return 0;
+}
+
+static const struct plan_device *plan_device_of(const struct plan *p, const struct pci_device *d)
+{
+	for (size_t i = 0; i < p->n_devices; i++)
+		if (p->devices[i].dev == d)
+			return &p->devices[i];
+	return NULL;
+}
+
+static void print_json(const struct gen *g, struct strbuf *out)
+{
+	const struct plan *p = g->plan;
+	struct json_writer w;
+
+	json_init(&w, out);
+	json_object_begin(&w, NULL);
+	json_array_begin(&w, "claim");
+	for (size_t i = 0; i < p->n_claims; i++)
+		json_string(&w, NULL, p->claims[i]->address);
+	json_array_end(&w);
+	json_array_begin(&w, "refused");
+	for (size_t i = 0; i < p->n_refusals; i++) {
+		const struct plan_refusal *r = &p->refusals[i];
+
+		json_object_begin(&w, NULL);
+		if (r->address[0])
+			json_string(&w, "address", r->address);
+		else
+			json_null(&w, "address");
+		json_string(&w, "device", r->device);
+		json_string(&w, "reason", refusal_reason_to_string(r->reason));
+		json_string(&w, "detail", r->detail);
+		json_bool(&w, "overridden", r->overridden);
+		json_object_end(&w);
+	}
+	json_array_end(&w);
+	json_array_begin(&w, "cmdline");
+	for (size_t i = 0; i < p->params.n; i++)
+		json_string(&w, NULL, p->params.items[i].param);
+	{
+		char gen[64];
+
+		snprintf(gen, sizeof(gen), "gpt_bootcfg.generation=%" PRIu64, g->files.generation);
+		json_string(&w, NULL, gen);
+	}
+	json_array_end(&w);
+	json_array_begin(&w, "parameters");
+	for (size_t i = 0; i < p->params.n; i++) {
+		json_object_begin(&w, NULL);
+		json_string(&w, "param", p->params.items[i].param);
+		json_string(&w, "why", p->params.items[i].why);
+		json_object_end(&w);
+	}
+	json_array_end(&w);
+	json_uint(&w, "generation", g->files.generation);
+	json_uint(&w, "hugepages_1g", p->hugepages);
+	json_uint(&w, "hugepages_2m", p->hugepages_2m);
+	json_array_begin(&w, "softdep");
+	STRV_FOREACH (m, p->softdeps)
+		json_string(&w, NULL, *m);
+	json_array_end(&w);
+	json_array_begin(&w, "blacklist");
+	STRV_FOREACH (m, p->blacklist)
+		json_string(&w, NULL, *m);
+	json_array_end(&w);
+	json_array_begin(&w, "files");
+	for (size_t i = 0; i < g->files.n; i++) {
+		const struct managed_file *f = &g->files.files[i];
+
+		json_object_begin(&w, NULL);
+		json_string(&w, "path", f->path);
+		json_string(&w, "action", managed_action_to_string(f->action));
+		if (f->backup)
+			json_string(&w, "backup", f->backup);
+		json_object_end(&w);
+	}
+	json_array_end(&w);
+	json_array_begin(&w, "warnings");
+	STRV_FOREACH (s, p->params.warnings)
+		json_string(&w, NULL, *s);
+	json_array_end(&w);
+	json_array_begin(&w, "notes");
+	STRV_FOREACH (s, p->notes)
+		json_string(&w, NULL, *s);
+	json_array_end(&w);
+	json_object_end(&w);
+	strbuf_putc(out, '\n');
+}
+
+static void print_text(const struct gen *g, bool diffs, struct strbuf *out)
+{
+	const struct plan *p = g->plan;
+
+	strbuf_puts(out, "Devices to claim for vfio-pci at boot:\n");
+	if (p->n_claims == 0)
+		strbuf_puts(out, "  (none)\n");
+	for (size_t i = 0; i < p->n_claims; i++) {
+		const struct pci_device *d = p->claims[i];
+		const struct plan_device *pd = plan_device_of(p, d);
+
+		strbuf_printf(out, "  %s  [device %s]  %04x:%04x class %06x", d->address,
+			      pd ? pd->cfg->name : "?", d->vendor, d->device, d->class);
+		if (d->iommu_group >= 0)
+			strbuf_printf(out, "  IOMMU group %d", d->iommu_group);
+		strbuf_printf(out, "  now: %s\n", d->driver ? d->driver : "no driver");
+		if (pd && pd->drivers && pd->drivers[0]) {
+			_cleanup_free_ char *l = strv_join(pd->drivers, ", ");
+
+			strbuf_printf(out, "      held back: %s\n", l ? l : "?");
+		}
+		if (pd && pd->disks)
+			strbuf_printf(out, "      gives the VM: %s\n", pd->disks);
+	}
+
+	if (p->n_refusals > 0) {
+		strbuf_puts(out, "\nRefused:\n");
+		for (size_t i = 0; i < p->n_refusals; i++) {
+			const struct plan_refusal *r = &p->refusals[i];
+
+			strbuf_printf(out, "  %s%s", r->address[0] ? r->address : "host",
+				      r->overridden ? " (overridden)" : "");
+			if (r->device)
+				strbuf_printf(out, " [device %s]", r->device);
+			strbuf_printf(out, " %s: %s\n", refusal_reason_to_string(r->reason),
+				      r->detail);
+		}
+	}
+
+	strbuf_puts(out, "\nKernel parameters:\n");
+	for (size_t i = 0; i < p->params.n; i++)
+		strbuf_printf(out, "  %s\n      %s\n", p->params.items[i].param,
+			      p->params.items[i].why);
+	strbuf_printf(out,
+		      "  gpt_bootcfg.generation=%" PRIu64 "\n"
+		      "      ties this boot entry to the claim list; older entries claim nothing\n",
+		      g->files.generation);
+
+	strbuf_puts(out, "\nDrivers (modprobe.d):\n");
+	if (!p->softdeps || !p->softdeps[0])
+		strbuf_puts(out, "  (none)\n");
+	STRV_FOREACH (m, p->softdeps)
+		strbuf_printf(out, "  softdep %s pre: vfio-pci\n", *m);
+	STRV_FOREACH (m, p->blacklist)
+		strbuf_printf(out, "  blacklist %s\n", *m);
+
+	if ((p->params.warnings && p->params.warnings[0]) || (p->notes && p->notes[0])) {
+		strbuf_puts(out, "\n");
+		STRV_FOREACH (s, p->params.warnings)
+			strbuf_printf(out, "Warning: %s\n", *s);
+		STRV_FOREACH (s, p->notes)
+			strbuf_printf(out, "Note: %s\n", *s);
+	}
+
+	strbuf_printf(out, "\nFiles (generation %" PRIu64 "):\n", g->files.generation);
+	for (size_t i = 0; i < g->files.n; i++) {
+		const struct managed_file *f = &g->files.files[i];
+		const struct feature_ops *ft;
+
+		strbuf_printf(out, "  %-9s %s", managed_action_to_string(f->action), f->path);
+		if (f->is_link && f->content)
+			strbuf_printf(out, " -> %s", f->content);
+		if (f->shared && f->content && (ft = feature_by_managed_path(f->path)) &&
+		    ft->block_begin && strstr(f->content, ft->block_begin))
+			strbuf_puts(out,
+				    " (gpt-bootcfg's block of lines; the rest stays as it is)");
+		if (f->backup)
+			strbuf_printf(out, " (%s file kept as %s)",
+				      f->state == MANAGED_STATE_EDITED ? "hand-edited" : "existing",
+				      f->backup);
+		strbuf_putc(out, '\n');
+	}
+	if (!diffs)
+		return;
+	for (size_t i = 0; i < g->files.n; i++) {
+		const struct managed_file *f = &g->files.files[i];
+		_cleanup_free_ char *a = NULL, *b = NULL;
+
+		if (f->action == MANAGED_UNCHANGED || f->is_link)
+			continue;
+		if (asprintf(&a, "a%s", f->path) < 0 || asprintf(&b, "b%s", f->path) < 0) {
+			out->err = -ENOMEM;
+			return;
+		}
+		strbuf_putc(out, '\n');
+		diff_unified(out, f->current, f->content, a, b);
+	}
+}
+
+int gen_print_plan(const struct gen *g, bool json, bool diffs)
+{
+	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
+
+	if (json)
+		print_json(g, &out);
+	else
+		print_text(g, diffs, &out);
+	if (!strbuf_str(&out))
+		return log_oom();
+	fputs(out.buf, stdout);
+	fflush(stdout);
+	return 0;
+}
+
+/* Run argv, output shown; 0 on exit status 0, -EIO otherwise. */
+static int run(char *const argv[])
+{
+	_cleanup_free_ char *cmd = strv_join(argv, " ");
+	int status, r;
+
+	log_info("Running: %s", cmd ? cmd : argv[0]);
+	fflush(stdout);
+	r = spawn_run_status(argv, &status);
+	if (r < 0)
+		return log_error_errno(r, "Failed to execute %s: %m", argv[0]);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		log_error("%s failed (%s %d).", cmd ? cmd : argv[0],
+			  WIFEXITED(status) ? "exit status" : "signal",
+			  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		return -EIO;
+	}
+	return 0;
+}
+
+int gen_rebuild(struct cli *cli, unsigned what, bool no_rebuild)
+{
+	const char *root = path_cxt_root(cli->pc);
+	bool host = path_cxt_is_host(cli->pc), grub_mkconfig = false;
+	int r, rebuilt = 0;
+
+	if (what == MANAGED_REBUILD_NONE)
+		return 0;
+
+	/* The distro's tool when it has one; grub-mkconfig is what update-grub wraps. */
+	if ((what & MANAGED_REBUILD_GRUB) && path_exists(cli->pc, "/usr/sbin/update-grub") <= 0 &&
+	    path_exists(cli->pc, "/usr/sbin/grub-mkconfig") > 0)
+		grub_mkconfig = true;
+
+	if (no_rebuild || (!host && path_exists(cli->pc, "/usr/sbin/update-initramfs") <= 0)) {
+		const char *pre = host ? "" : "chroot ";
+
+		if (no_rebuild)
+			log_notice(
+			    "Skipping the rebuild (--no-rebuild). Run these before rebooting:");
+		else
+			log_notice(
+			    "Rebuild skipped: %s is not a full system (no "
+			    "/usr/sbin/update-initramfs there). Run these before booting it:",
+			    root);
+		if (what & MANAGED_REBUILD_INITRAMFS)
+			printf("  %s%s%supdate-initramfs -u -k all\n", pre, host ? "" : root,
+			       host ? "" : " ");
+		if (what & MANAGED_REBUILD_GRUB)
+			printf("  %s%s%s%s\n", pre, host ? "" : root, host ? "" : " ",
+			       grub_mkconfig ? "grub-mkconfig -o /boot/grub/grub.cfg"
+					     : "update-grub");
+		fflush(stdout);
+		return 0;
+	}
+
+	if (what & MANAGED_REBUILD_INITRAMFS) {
+		char *const h[] = {"update-initramfs", "-u", "-k", "all", NULL};
+		char *const c[] = {"chroot", (char *)root, "update-initramfs", "-u", "-k",
+				   "all",    NULL};
+
+		r = run(host ? h : c);
+		if (r < 0)
+			return r;
+		rebuilt = 1;
+	}
+	if (what & MANAGED_REBUILD_GRUB) {
+		char *const h[] = {"update-grub", NULL};
+		char *const c[] = {"chroot", (char *)root, "update-grub", NULL};
+		char *const hm[] = {"grub-mkconfig", "-o", "/boot/grub/grub.cfg", NULL};
+		char *const cm[] = {"chroot", (char *)root,	     "grub-mkconfig",
+				    "-o",     "/boot/grub/grub.cfg", NULL};
+
+		r = run(grub_mkconfig ? (host ? hm : cm) : (host ? h : c));
+		if (r < 0)
+			return r;
+	}
+	return rebuilt;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * What plan, apply and status share: load the configuration, the host and the module
+ * index, build the plan and the managed files, print them, and rebuild the initramfs and
+ * GRUB's configuration. These are verb helpers: they log.
+ */
+
+#include <stdbool.h>
+
+#include "conf/config.h"
+#include "core/verbs.h"
+#include "planner/kmodres.h"
+#include "planner/planner.h"
+#include "shared/host.h"
+#include "write/managed.h"
+
+struct gen {
+	struct config *config;
+	struct host *host;
+	struct kmodres *kmod; /* NULL without a module index */
+	struct plan *plan;
+	struct managed_set files;
+};
+
+/*
+ * Load everything and plan. Returns EXIT_OK or, after logging the problem, EXIT_ERROR
+ * (bad configuration, unreadable host tree).
+ */
+int gen_load(struct cli *cli, char *const *allow, struct gen *ret);
+void gen_done(struct gen *g);
+
+/* Only the configuration, with the FILE:LINE:COL error logged. EXIT_OK or EXIT_ERROR. */
+int gen_load_config(struct cli *cli, struct config **ret);
+
+/* Print the plan: text (with diffs when diffs is set) or JSON, to stdout. */
+int gen_print_plan(const struct gen *g, bool json, bool diffs);
+
+/*
+ * Run update-initramfs and/or update-grub as what asks (enum managed_rebuild flags): on the
+ * running host directly, under --root chrooted when ROOT is a full system; otherwise (or
+ * with no_rebuild) say that it was skipped and print the commands to run. Their output is
+ * shown. Returns 1 when update-initramfs ran (the images are new: initrdcheck.h), 0 when
+ * it did not (not asked, or skipped), or -errno / a failing command's status as -EIO after
+ * logging.
+ */
+int gen_rebuild(struct cli *cli, unsigned what, bool no_rebuild);
+
+/* Parse a --allow value (comma-separated reason names) into *allow; logs bad names. */
+int gen_parse_allow(const char *arg, char ***allow);
