@@ -127,13 +127,16 @@ sd_overlay() {
 # tree's own bootctl and kernel-install in a chroot (a private mount namespace). bootctl
 # checks that the ESP is a FAT partition; here it is a directory that becomes one, so the
 # check is relaxed (SYSTEMD_RELAX_ESP_CHECKS), and no EFI variable is written (--no-variables:
-# OVMF boots the removable-media path /EFI/BOOT/BOOTX64.EFI, which bootctl installs too).
+# OVMF boots the removable-media path /EFI/BOOT/BOOTX64.EFI, which bootctl installs too); a
+# bind mount makes the directory a mount point, which bootctl wants.
 sd_install_boot() {
 	unshare -m --propagation private sh -euc '
 		r=$1
 		mount -t proc proc "$r/proc"
 		mount --rbind /dev "$r/dev"
 		mount -t tmpfs sdtmp "$r/tmp"
+		# bootctl wants the ESP to be a mount point (the FAT checks are relaxed).
+		mount --bind "$r/boot/efi" "$r/boot/efi"
 		chroot "$r" env SYSTEMD_RELAX_ESP_CHECKS=1 bootctl install --esp-path=/boot/efi \
 			--no-variables --make-machine-id-directory=yes
 		for k in "$r"/boot/vmlinuz-*; do
