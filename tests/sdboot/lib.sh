@@ -76,12 +76,13 @@ sd_overlay() {
 		udevadm settle -t 30
 		mkdir -p /run/systest /run/systest-results
 		{
-			echo "cmdline $(cat /proc/cmdline)"
+			printf 'cmdline %s\n' "$(cat /proc/cmdline)"
 			echo "multi-user $(systemctl is-active multi-user.target)"
 			# systemd-boot's variables (UTF-16 after 4 bytes of attributes).
 			for v in LoaderInfo LoaderEntrySelected LoaderEntryOneShot; do
 				f=/sys/firmware/efi/efivars/$v-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f
-				[ -r "$f" ] && echo "efivar $v $(tail -c +5 "$f" | tr -d '\000')"
+				# efivarfs may give its files no size: read, not seek.
+				[ -r "$f" ] && printf 'efivar %s %s\n' "$v" "$(cat "$f" | tail -c +5 | tr -d '\000')"
 			done
 			bootctl status --no-pager 2>&1
 		} >/run/systest-results/boot.txt
@@ -123,20 +124,21 @@ sd_overlay() {
 	passwd -R "$d" -d root >/dev/null 2>&1 || sed -i 's/^root:[^:]*:/root::/' "$d/etc/shadow"
 }
 
-# sd_install_boot DIR: systemd-boot and the entry of every kernel onto DIR/boot/efi, by the
-# tree's own bootctl and kernel-install in a chroot (a private mount namespace). bootctl
-# checks that the ESP is a FAT partition; here it is a directory that becomes one, so the
-# check is relaxed (SYSTEMD_RELAX_ESP_CHECKS), and no EFI variable is written (--no-variables:
-# OVMF boots the removable-media path /EFI/BOOT/BOOTX64.EFI, which bootctl installs too); a
-# bind mount makes the directory a mount point, which bootctl wants.
+# sd_install_boot DIR ESPDIR: systemd-boot and the entry of every kernel onto the ESP, by the
+# tree's own bootctl and kernel-install in a chroot (a private mount namespace), then the
+# ESP's files into ESPDIR. bootctl checks that the ESP is a FAT partition; here it is a tmpfs
+# on DIR/boot/efi that becomes one, so the check is relaxed (SYSTEMD_RELAX_ESP_CHECKS), and no
+# EFI variable is written (--no-variables: OVMF boots the removable-media path
+# /EFI/BOOT/BOOTX64.EFI, which bootctl installs too). A file system of its own, because
+# kernel-install names the files in the entries relative to the mount point it finds
+# (stat -c %m, by the device number).
 sd_install_boot() {
 	unshare -m --propagation private sh -euc '
-		r=$1
+		r=$1 espdir=$2
 		mount -t proc proc "$r/proc"
 		mount --rbind /dev "$r/dev"
 		mount -t tmpfs sdtmp "$r/tmp"
-		# bootctl wants the ESP to be a mount point (the FAT checks are relaxed).
-		mount --bind "$r/boot/efi" "$r/boot/efi"
+		mount -t tmpfs -o mode=0755 sdesp "$r/boot/efi"
 		chroot "$r" env SYSTEMD_RELAX_ESP_CHECKS=1 bootctl install --esp-path=/boot/efi \
 			--no-variables --make-machine-id-directory=yes
 		for k in "$r"/boot/vmlinuz-*; do
@@ -149,7 +151,9 @@ sd_install_boot() {
 		sed -i "s/^#*timeout.*/timeout 1/" "$r/boot/efi/loader/loader.conf"
 		grep -q "^timeout" "$r/boot/efi/loader/loader.conf" ||
 			echo "timeout 1" >>"$r/boot/efi/loader/loader.conf"
-	' sh "$1"
+		mkdir -p "$espdir"
+		cp -a "$r/boot/efi/." "$espdir/"
+	' sh "$1" "$2"
 }
 
 # sd_build_image DISK: the bootable raw image, cached as a sparse base image keyed by the
@@ -167,8 +171,9 @@ sd_build_image() {
 		sys_log "assembling the base image $base"
 		mkdir "$tmp/root"
 		if ! zstd -dc "$rootfs" | tar -C "$tmp/root" --numeric-owner --xattrs -xf - ||
-			! sd_overlay "$tmp/root" || ! sd_install_boot "$tmp/root" >"$tmp/install.log" 2>&1 ||
-			! sd_assemble "$tmp/root" "$tmp/disk.img" >>"$tmp/install.log" 2>&1; then
+			! sd_overlay "$tmp/root" ||
+			! sd_install_boot "$tmp/root" "$tmp/esp" >"$tmp/install.log" 2>&1 ||
+			! sd_assemble "$tmp/root" "$tmp/esp" "$tmp/disk.img" >>"$tmp/install.log" 2>&1; then
 			tail -n 30 "$tmp/install.log" >&2
 			rm -rf "$tmp"
 			exec 8>&-
@@ -182,10 +187,10 @@ sd_build_image() {
 	cp --sparse=always "$base" "$disk"
 }
 
-# sd_assemble ROOT DISK: GPT with the ESP (ROOT/boot/efi's files, FAT32 by mtools) and the
-# root ext4 (the rest of ROOT, /boot/efi left as the empty mount point).
+# sd_assemble ROOT ESPDIR DISK: GPT with the ESP (ESPDIR's files, FAT32 by mtools) and the
+# root ext4 (ROOT, /boot/efi the empty mount point).
 sd_assemble() {
-	local root=$1 disk=$2 esp_sectors=$((SD_ESP_MB * 2048))
+	local root=$1 espdir=$2 disk=$3 esp_sectors=$((SD_ESP_MB * 2048))
 	truncate -s "${SD_IMAGE_MB}M" "$disk"
 	sfdisk -q "$disk" <<-EOF || return 1
 		label: gpt
@@ -193,8 +198,7 @@ sd_assemble() {
 		start=$((2048 + esp_sectors)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=root
 	EOF
 	mformat -i "$disk@@$SD_ESP_OFFSET" -T "$esp_sectors" -h 64 -s 32 -F -v ESP :: || return 1
-	mcopy -s -p -i "$disk@@$SD_ESP_OFFSET" "$root"/boot/efi/* :: || return 1
-	rm -rf "${root:?}"/boot/efi/* "$root"/boot/efi/.[!.]* 2>/dev/null
+	mcopy -s -p -i "$disk@@$SD_ESP_OFFSET" "$espdir"/* :: || return 1
 	# The last 1 MiB holds GPT's backup header.
 	mke2fs -q -t ext4 -U "$SD_ROOT_UUID" -L sdroot -E offset=$SD_ROOT_OFFSET -d "$root" \
 		"$disk" "$((SD_IMAGE_MB - 1 - SD_ESP_MB - 1))M"
