@@ -131,8 +131,7 @@ void boot_entries_free(struct boot_entry *e, size_t n)
 	free(e);
 }
 
-int boot_entries_load(struct path_cxt *pc, const char *esp, struct boot_entry **ret,
-		      size_t *ret_n)
+int boot_entries_load(struct path_cxt *pc, const char *esp, struct boot_entry **ret, size_t *ret_n)
 {
 	_cleanup_strv_free_ char **names = NULL;
 	struct boot_entry *v;

@@ -14,17 +14,17 @@
 #include "basic/path.h"
 
 struct boot_entry {
-	char *file;	   /* name on disk: "abc-6.1.0-57-amd64+2-1.conf" */
-	char *id;	   /* without the counter: "abc-6.1.0-57-amd64.conf" */
-	int tries_left;	   /* the counter's LEFT, -1 without a counter */
-	int tries_done;	   /* its DONE, 0 when absent */
-	char *title;	   /* NULL when absent, as every key */
+	char *file;	/* name on disk: "abc-6.1.0-57-amd64+2-1.conf" */
+	char *id;	/* without the counter: "abc-6.1.0-57-amd64.conf" */
+	int tries_left; /* the counter's LEFT, -1 without a counter */
+	int tries_done; /* its DONE, 0 when absent */
+	char *title;	/* NULL when absent, as every key */
 	char *version;
 	char *machine_id;
 	char *sort_key;
-	char *options;	   /* every "options" line, joined by one blank */
-	char *linux_path;  /* "/abc/6.1.0-57-amd64/linux" */
-	char **initrds;	   /* every "initrd" line in order, strv (NULL: none) */
+	char *options;	  /* every "options" line, joined by one blank */
+	char *linux_path; /* "/abc/6.1.0-57-amd64/linux" */
+	char **initrds;	  /* every "initrd" line in order, strv (NULL: none) */
 };
 
 /*
@@ -38,8 +38,7 @@ void boot_entry_done(struct boot_entry *e);
  * Every entry in ESP/loader/entries/ below the root (esp: "/boot/efi"), by file name; an
  * unreadable file is skipped. 0 and none when the directory does not exist.
  */
-int boot_entries_load(struct path_cxt *pc, const char *esp, struct boot_entry **ret,
-		      size_t *ret_n);
+int boot_entries_load(struct path_cxt *pc, const char *esp, struct boot_entry **ret, size_t *ret_n);
 void boot_entries_free(struct boot_entry *e, size_t n);
 
 /* The kernel release of an entry: "version", else the directory of "linux" (TOKEN/KVER/linux). */

@@ -20,10 +20,13 @@
 static const char *const dracut_files[] = {"/usr/bin/dracut", "/usr/sbin/dracut", NULL};
 static const char *const itools_files[] = {"/usr/sbin/mkinitramfs", "/usr/sbin/update-initramfs",
 					   NULL};
-static const char *const grub_files[] = {
-    "/usr/sbin/update-grub", "/usr/sbin/grub-mkconfig", "/usr/sbin/grub2-mkconfig",
-    "/boot/grub/grub.cfg",   "/boot/grub2/grub.cfg",    "/etc/default/grub",
-    NULL};
+static const char *const grub_files[] = {"/usr/sbin/update-grub",
+					 "/usr/sbin/grub-mkconfig",
+					 "/usr/sbin/grub2-mkconfig",
+					 "/boot/grub/grub.cfg",
+					 "/boot/grub2/grub.cfg",
+					 "/etc/default/grub",
+					 NULL};
 /* Where the ESP (or XBOOTLDR) with systemd-boot's loader.conf is mounted, in bootctl's order. */
 static const char *const esp_dirs[] = {"/efi", "/boot/efi", "/boot", NULL};
 
@@ -134,16 +137,15 @@ static int detect_initramfs(struct path_cxt *pc, const char *kver, struct host_b
 			     dracut_files[0]);
 	} else if (!itools) {
 		b->initramfs = INITRAMFS_GEN_TOOLS;
-		r = asprintf(&b->initramfs_why,
-			     "assumed: neither %s nor %s is installed", itools_files[0],
-			     dracut_files[0]);
+		r = asprintf(&b->initramfs_why, "assumed: neither %s nor %s is installed",
+			     itools_files[0], dracut_files[0]);
 	} else {
 		/* Both: the one that built the running kernel's image builds the next one too. */
 		r = image_generator(pc, kver, &built, &image);
 		if (r < 0)
 			return r;
-		b->initramfs = built == INITRAMFS_GEN_DRACUT ? INITRAMFS_GEN_DRACUT
-							     : INITRAMFS_GEN_TOOLS;
+		b->initramfs =
+		    built == INITRAMFS_GEN_DRACUT ? INITRAMFS_GEN_DRACUT : INITRAMFS_GEN_TOOLS;
 		if (built != INITRAMFS_GEN_UNKNOWN)
 			r = asprintf(&b->initramfs_why,
 				     "both %s and %s are installed; %s (the running kernel's) was "
@@ -201,9 +203,10 @@ static int detect_loader(struct path_cxt *pc, struct host_boot *b)
 	if (esp && !grub) {
 		b->loader = BOOT_LOADER_SYSTEMD_BOOT;
 		r = asprintf(&b->loader_why, "%s/loader/loader.conf is there%s; GRUB is not: no %s",
-			     esp, b->kernel_cmdline ? " and " KERNEL_CMDLINE_PATH " holds the "
-						      "kernel parameters"
-						    : "",
+			     esp,
+			     b->kernel_cmdline ? " and " KERNEL_CMDLINE_PATH " holds the "
+						 "kernel parameters"
+					       : "",
 			     "/etc/default/grub, update-grub or grub.cfg");
 	} else if (grub && !esp) {
 		b->loader = BOOT_LOADER_GRUB;

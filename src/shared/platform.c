@@ -471,9 +471,9 @@ static int check_vfio_pci(const struct host *h, struct check_report *rep)
 int platform_check(const struct host *h, struct check_report *ret)
 {
 	static int (*const checks[])(const struct host *, struct check_report *) = {
-	    check_cpu,	check_kvm,	check_iommu_firmware, check_iommu_kernel, check_intremap,
-	    check_uefi, check_boot_vga, check_cmdline,	      check_hugepages,	  check_vfio_pci,
-	    check_initramfs, check_bootloader,
+	    check_cpu,	     check_kvm,	     check_iommu_firmware, check_iommu_kernel,
+	    check_intremap,  check_uefi,     check_boot_vga,	   check_cmdline,
+	    check_hugepages, check_vfio_pci, check_initramfs,	   check_bootloader,
 	};
 	struct check_report rep = {};
 

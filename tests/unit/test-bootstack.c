@@ -22,8 +22,8 @@ static void round_trip(const char *admin, const char *want_set, const char *what
 	char *set = NULL, *back = NULL, *again = NULL, *line = NULL;
 	bool found = false;
 
-	is_int(kcmdline_block_set(admin, "gpt_bootcfg.generation=3 iommu=pt", &set), 0,
-	       "%s: set", what);
+	is_int(kcmdline_block_set(admin, "gpt_bootcfg.generation=3 iommu=pt", &set), 0, "%s: set",
+	       what);
 	is_str(set, want_set, "%s: our line added", what);
 	is_int(kcmdline_block_get(set, &line), 1, "%s: our line found", what);
 	is_str(line, "gpt_bootcfg.generation=3 iommu=pt", "%s: our line read back", what);
@@ -32,8 +32,8 @@ static void round_trip(const char *admin, const char *want_set, const char *what
 	is_str(back, admin, "%s: the admin's bytes again", what);
 	free(line);
 	line = NULL;
-	is_int(kcmdline_block_set(set, "gpt_bootcfg.generation=4 iommu=pt hugepages=8", &again),
-	       0, "%s: set again", what);
+	is_int(kcmdline_block_set(set, "gpt_bootcfg.generation=4 iommu=pt hugepages=8", &again), 0,
+	       "%s: set again", what);
 	free(back);
 	back = NULL;
 	is_int(kcmdline_block_strip(again, &back, &found), 0, "%s: strip the new line", what);
@@ -52,9 +52,11 @@ static void test_kcmdline(void)
 	is_int(kcmdline_line(7, params, &s), 0, "kcmdline_line");
 	is_str(s, "gpt_bootcfg.generation=7 intel_iommu=on iommu=pt", "the mark, then the params");
 	free(s);
-	round_trip("root=UUID=x ro quiet\n", "root=UUID=x ro quiet\ngpt_bootcfg.generation=3 iommu=pt\n",
+	round_trip("root=UUID=x ro quiet\n",
+		   "root=UUID=x ro quiet\ngpt_bootcfg.generation=3 iommu=pt\n",
 		   "a file ending in a newline");
-	round_trip("root=UUID=x ro quiet", "root=UUID=x ro quiet\ngpt_bootcfg.generation=3 iommu=pt",
+	round_trip("root=UUID=x ro quiet",
+		   "root=UUID=x ro quiet\ngpt_bootcfg.generation=3 iommu=pt",
 		   "a file without its last newline");
 	round_trip("", "gpt_bootcfg.generation=3 iommu=pt\n", "an empty file");
 	round_trip("root=/dev/sda1\n\nquiet\n",

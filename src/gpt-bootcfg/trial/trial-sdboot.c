@@ -79,8 +79,8 @@ static int write_oneshot_file(struct path_cxt *pc, const char *value)
 	buf[0] = 0x07;
 	for (size_t i = 0; i < n; i++)
 		buf[4 + 2 * i] = value[i];
-	return path_write_atomic(pc, "/sys/firmware/efi/efivars/" ONESHOT_VAR "-" SYSTEMD_EFI_VENDOR,
-				 buf, size, 0644);
+	return path_write_atomic(
+	    pc, "/sys/firmware/efi/efivars/" ONESHOT_VAR "-" SYSTEMD_EFI_VENDOR, buf, size, 0644);
 }
 
 static int set_oneshot(struct path_cxt *pc, const char *id)
@@ -119,7 +119,8 @@ static int clear_oneshot(struct path_cxt *pc)
 			return r;
 		return r == 0 ? 1 : -EIO;
 	}
-	r = path_unlink_durable(pc, "/sys/firmware/efi/efivars/" ONESHOT_VAR "-" SYSTEMD_EFI_VENDOR);
+	r = path_unlink_durable(pc,
+				"/sys/firmware/efi/efivars/" ONESHOT_VAR "-" SYSTEMD_EFI_VENDOR);
 	return r < 0 && r != -ENOENT ? r : 1;
 }
 
@@ -176,8 +177,9 @@ int trial_sdboot_arm(struct path_cxt *pc, const char *esp, const char *cmdline)
 		return -ENOENT;
 	}
 	kver = boot_entry_kernel(d);
-	strbuf_puts(&sb, "# Written by gpt-bootcfg apply --trial (docs/trial-boot.md): booted once\n"
-			 "# through LoaderEntryOneShot, removed when the trial is decided.\n");
+	strbuf_puts(&sb,
+		    "# Written by gpt-bootcfg apply --trial (docs/trial-boot.md): booted once\n"
+		    "# through LoaderEntryOneShot, removed when the trial is decided.\n");
 	strbuf_printf(&sb, "title      gpt-bootcfg trial (%s)\n", d->title ? d->title : "Linux");
 	strbuf_printf(&sb, "version    %s\n", kver ? kver : "");
 	if (d->machine_id)

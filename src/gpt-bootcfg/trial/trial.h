@@ -31,11 +31,11 @@
 #include "basic/strbuf.h"
 #include "shared/host.h"
 
-#define TRIAL_STATE_PATH   "/var/lib/gpt-bootcfg/trial"
-#define TRIAL_DROPIN_PATH  "/var/lib/gpt-bootcfg/trial-grub.cfg"
-#define TRIAL_CMDLINE_PATH "/etc/gpt-bootcfg/trial.cmdline"
-#define GRUB_DROPIN_PATH   "/etc/default/grub.d/gpt-bootcfg.cfg"
-#define GRUBENV_PATH	   "/boot/grub/grubenv"
+#define TRIAL_STATE_PATH    "/var/lib/gpt-bootcfg/trial"
+#define TRIAL_DROPIN_PATH   "/var/lib/gpt-bootcfg/trial-grub.cfg"
+#define TRIAL_CMDLINE_PATH  "/etc/gpt-bootcfg/trial.cmdline"
+#define GRUB_DROPIN_PATH    "/etc/default/grub.d/gpt-bootcfg.cfg"
+#define GRUBENV_PATH	    "/boot/grub/grubenv"
 #define TRIAL_KCMDLINE_PATH "/var/lib/gpt-bootcfg/trial-kernel-cmdline"
 /* systemd-boot's trial entry (ESP/loader/entries/): its id, and its file with one try left. */
 #define SDBOOT_TRIAL_ID	   "gpt-bootcfg-trial.conf"

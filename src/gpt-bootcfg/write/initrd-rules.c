@@ -244,7 +244,8 @@ static bool unit_before(const char *text, const char *unit)
 
 			if (!words)
 				return false;
-			for (char *w = strtok_r(words, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+			for (char *w = strtok_r(words, " \t", &save); w;
+			     w = strtok_r(NULL, " \t", &save))
 				if (streq(w, unit))
 					return true;
 		}
@@ -273,21 +274,23 @@ static int check_dracut_hook(struct initrd_image *im, const struct initramfs *im
 	unit = initramfs_lookup(img, INITRD_DRACUT_UNIT, true);
 	if (!unit)
 		unit = initramfs_lookup(img, "/lib/systemd/system/dracut-pre-udev.service", true);
-	want = initramfs_lookup(img, "/etc/systemd/system/initrd.target.wants/dracut-pre-udev.service",
-				false);
+	want = initramfs_lookup(
+	    img, "/etc/systemd/system/initrd.target.wants/dracut-pre-udev.service", false);
 	if (!want)
 		want = initramfs_lookup(
 		    img, "/usr/lib/systemd/system/initrd.target.wants/dracut-pre-udev.service",
 		    false);
 	if (!unit || !S_ISREG(unit->mode))
-		return strv_addf(&im->problems,
-				 "a systemd initrd without %s (dracut's dracut-systemd module): the "
-				 "pre-udev hook never runs",
-				 INITRD_DRACUT_UNIT);
+		return strv_addf(
+		    &im->problems,
+		    "a systemd initrd without %s (dracut's dracut-systemd module): the "
+		    "pre-udev hook never runs",
+		    INITRD_DRACUT_UNIT);
 	if (!want)
-		return strv_addf(&im->problems,
-				 "initrd.target does not want dracut-pre-udev.service: the pre-udev "
-				 "hook never runs");
+		return strv_addf(
+		    &im->problems,
+		    "initrd.target does not want dracut-pre-udev.service: the pre-udev "
+		    "hook never runs");
 	if (unit->data && !unit_before(unit->data, "systemd-udevd.service"))
 		return strv_addf(&im->problems,
 				 "%s is not ordered before systemd-udevd.service: host drivers may "
@@ -298,7 +301,8 @@ static int check_dracut_hook(struct initrd_image *im, const struct initramfs *im
 }
 
 char *const initrd_wanted[] = {(char *)INITRD_CLAIM_LIST + 1, (char *)INITRD_ORDER + 1,
-			       (char *)INITRD_DRACUT_UNIT + 1, (char *)"lib/systemd/system/dracut-pre-udev.service", NULL};
+			       (char *)INITRD_DRACUT_UNIT + 1,
+			       (char *)"lib/systemd/system/dracut-pre-udev.service", NULL};
 
 int initrd_rules_check(struct path_cxt *pc, struct initrd_image *im, const struct initramfs *img,
 		       const char *etc, size_t etc_size, bool have_etc)

@@ -46,9 +46,10 @@ static int read_files(struct path_cxt *pc, struct initrd_image *im, struct image
 
 		if (fd == -ENOENT) {
 			if (nfiles > 1)
-				r = strv_addf(&im->problems,
-					      "%s does not exist: kernel %s boots without the claim",
-					      *f, im->kernel);
+				r = strv_addf(
+				    &im->problems,
+				    "%s does not exist: kernel %s boots without the claim", *f,
+				    im->kernel);
 			else
 				r = strv_addf(&im->problems,
 					      "does not exist: kernel %s boots without the claim",
@@ -280,8 +281,9 @@ void initrd_check_text(const struct initrd_check *c, struct strbuf *out)
 	else
 		strbuf_puts(out, "Initramfs images (what GRUB's entries boot):\n");
 	if (c->n == 0 && c->esp)
-		strbuf_printf(out, "  no entry in %s/loader/entries boots an initrd: nothing to "
-				   "check\n",
+		strbuf_printf(out,
+			      "  no entry in %s/loader/entries boots an initrd: nothing to "
+			      "check\n",
 			      c->esp);
 	else if (c->n == 0)
 		strbuf_puts(out, "  no /boot/vmlinuz-*: nothing to check\n");

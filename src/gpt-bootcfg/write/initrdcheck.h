@@ -35,14 +35,14 @@
 #define INITRD_DRACUT_UNIT "/usr/lib/systemd/system/dracut-pre-udev.service"
 
 struct initrd_image {
-	char *kernel;	   /* "6.1.0-18-amd64" */
-	char *path;	   /* "/boot/initrd.img-6.1.0-18-amd64", a host path; several, joined
-			      by " + ", when an entry hands the kernel more than one file */
-	char **files;	   /* those paths, strv */
+	char *kernel; /* "6.1.0-18-amd64" */
+	char *path;   /* "/boot/initrd.img-6.1.0-18-amd64", a host path; several, joined
+			 by " + ", when an entry hands the kernel more than one file */
+	char **files; /* those paths, strv */
 	enum initramfs_gen generator; /* which built it; UNKNOWN when unreadable */
-	char *compression; /* of its parts, "none zstd"; NULL when unreadable */
-	char **problems;   /* what is missing or wrong, one sentence each; NULL when none */
-	char *summary;	   /* what is in place, for the ok line */
+	char *compression;	      /* of its parts, "none zstd"; NULL when unreadable */
+	char **problems; /* what is missing or wrong, one sentence each; NULL when none */
+	char *summary;	 /* what is in place, for the ok line */
 };
 
 struct initrd_check {

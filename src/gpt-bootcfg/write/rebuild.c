@@ -79,9 +79,10 @@ static int commands(struct path_cxt *pc, const struct host_boot *b, unsigned wha
 
 			r = boot_kernel_image(pc, *k, &image);
 			if (r >= 0)
-				r = strv_addf(&ent, "kernel-install add %s /boot/vmlinuz-%s%s%s", *k, *k,
-					      (what & MANAGED_REBUILD_INITRAMFS) || r > 0 ? " " : "",
-					      (what & MANAGED_REBUILD_INITRAMFS) || r > 0 ? image : "");
+				r = strv_addf(
+				    &ent, "kernel-install add %s /boot/vmlinuz-%s%s%s", *k, *k,
+				    (what & MANAGED_REBUILD_INITRAMFS) || r > 0 ? " " : "",
+				    (what & MANAGED_REBUILD_INITRAMFS) || r > 0 ? image : "");
 			if (r < 0)
 				return r;
 		}
@@ -90,7 +91,8 @@ static int commands(struct path_cxt *pc, const struct host_boot *b, unsigned wha
 		bool mkconfig = path_exists(pc, "/usr/sbin/update-grub") <= 0 &&
 				path_exists(pc, "/usr/sbin/grub-mkconfig") > 0;
 
-		r = add_cmd(&ent, mkconfig ? "grub-mkconfig -o /boot/grub/grub.cfg" : "update-grub");
+		r = add_cmd(&ent,
+			    mkconfig ? "grub-mkconfig -o /boot/grub/grub.cfg" : "update-grub");
 		if (r < 0)
 			return r;
 	}

@@ -44,7 +44,8 @@ int transaction_pending_parse(const char *pending, bool *ret_trial, unsigned *re
  * systemd-boot's /etc/kernel/cmdline. */
 static bool is_boot_params(const struct managed_file *f)
 {
-	return streq(f->path, MANAGED_GRUB_PATH) || (f->shared && streq(f->path, KERNEL_CMDLINE_PATH));
+	return streq(f->path, MANAGED_GRUB_PATH) ||
+	       (f->shared && streq(f->path, KERNEL_CMDLINE_PATH));
 }
 
 /* Mark the boot parameters' file to be written again (it is up to date on disk). */
@@ -300,17 +301,20 @@ static int select_trial(struct transaction *t, bool no_rebuild)
 				return log_oom();
 		r = trial_cmdline(t->g->files.generation, params, &cmdline);
 		if (r < 0)
-			return log_error_errno(r, "Failed to put the trial's parameters together: %m");
+			return log_error_errno(r,
+					       "Failed to put the trial's parameters together: %m");
 	}
 	r = trial_sdboot_arm(cli->pc, b->esp, cmdline);
 	if (r == -ENOENT)
-		return log_error_errno(r,
-				       "Failed to write the trial entry: no entry in %s/loader/entries "
-				       "boots the newest kernel in /boot (has kernel-install run?)",
-				       b->esp);
+		return log_error_errno(
+		    r,
+		    "Failed to write the trial entry: no entry in %s/loader/entries "
+		    "boots the newest kernel in /boot (has kernel-install run?)",
+		    b->esp);
 	if (r < 0)
-		return log_error_errno(r, "Failed to select the trial entry in '%s' for the next "
-					  "boot: %m",
+		return log_error_errno(r,
+				       "Failed to select the trial entry in '%s' for the next "
+				       "boot: %m",
 				       b->esp);
 	return 0;
 }
@@ -363,11 +367,13 @@ static int rollback_sdboot(struct cli *cli, struct transaction_rollback *rb)
 	if (b.loader == BOOT_LOADER_SYSTEMD_BOOT && b.esp) {
 		r = trial_sdboot_clear(cli->pc, b.esp);
 		if (r < 0)
-			log_warning_errno(r, "Failed to remove the trial entry from '%s', "
-					     "ignoring: %m",
+			log_warning_errno(r,
+					  "Failed to remove the trial entry from '%s', "
+					  "ignoring: %m",
 					  b.esp);
-		else if (r > 0 && strv_addf(&rb->steps, "remove the trial entry from %s/loader/entries",
-					    b.esp) < 0) {
+		else if (r > 0 &&
+			 strv_addf(&rb->steps, "remove the trial entry from %s/loader/entries",
+				   b.esp) < 0) {
 			host_boot_done(&b);
 			return log_oom();
 		}
