@@ -54,9 +54,11 @@ sd_require_tools() {
 # sd_overlay DIR: what makes the debootstrapped tree a bootable test system with systemd-boot.
 sd_overlay() {
 	local d=$1
+	# Under TCG on a busy machine udev can take longer than systemd's 90 s for the ESP's
+	# device: without the longer wait the boot ends in emergency mode.
 	cat >"$d/etc/fstab" <<-FSTAB
 		UUID=$SD_ROOT_UUID / ext4 errors=remount-ro 0 1
-		PARTUUID=$SD_ESP_PARTUUID /boot/efi vfat umask=0077 0 2
+		PARTUUID=$SD_ESP_PARTUUID /boot/efi vfat umask=0077,x-systemd.device-timeout=600s 0 2
 	FSTAB
 	mkdir -p "$d/boot/efi"
 	echo sdtest >"$d/etc/hostname"
