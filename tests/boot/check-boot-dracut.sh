@@ -1,7 +1,8 @@
 #!/bin/sh
 # check-boot-dracut.sh BUILD_DIR [SCENARIO...]: the boot-time claim in an image built by
 # Debian's real dracut (059) with our module (dracut/90gpt-bootcfg), booted under QEMU on
-# Debian's own kernel (TAP). Scenarios: real mismatch off image (default), nosystemd, builtin.
+# Debian's own kernel (TAP). Scenarios: real mismatch off image (default), nosystemd, builtin,
+# image-zstd.
 # The same demo host, report and assertions as check-boot.sh's initramfs-tools scenarios
 # (tests/boot/boot-lib.sh); what differs is the image: dracut (tests/boot/build-dracut.sh,
 # run in a Debian tree of its own, never on this machine), a systemd initrd as Debian's dracut
@@ -15,8 +16,8 @@
 #              (dracut copies /etc/modprobe.d only into host-only images) loaded vfio-pci
 #   nosystemd  an image without dracut's systemd modules (dracut's own /init, as on hosts
 #              without systemd): the same as real
-#   image      no boot: status' image check on dracut's real images (gzip as built; zstd after
-#              an early microcode archive; stale)
+#   image      no boot: status' image check on dracut's real image (gzip, as built; stale)
+#   image-zstd the same on an image built with --compress zstd after an early microcode archive
 #   builtin    the host drivers bound before /init (as built-in drivers are): unbound by the claim
 # Kernels: $GPT_BOOTCFG_DRACUT_KERNELS (fetch-kernel.sh suites; default bookworm, Debian 12's).
 build=$(cd "${1:?usage: check-boot-dracut.sh BUILD_DIR [SCENARIO...]}" && pwd)
@@ -136,45 +137,44 @@ for s in $scenarios; do
 		ok "$K off: the modprobe.d backstop loaded vfio-pci before the host drivers" -- has off "MOD vfio_pci"
 		finish off
 		;;
-	image)
+	image | image-zstd)
 		# status' image check (src/gpt-bootcfg/write/initrdcheck.c) on dracut's real
-		# images, read by the real binary on a host tree that boots this kernel: the image as
-		# built (gzip, Debian's dracut without pigz), one built with --compress zstd after
-		# an uncompressed early microcode archive, and the first as stale.
+		# images, read by the real binary on a host tree that boots this kernel: image, the
+		# image as built (gzip, Debian's dracut without pigz), then stale; image-zstd, one
+		# built with --compress zstd after an uncompressed early microcode archive.
 		[ -x "$build/gpt-bootcfg" ] || bail "$build/gpt-bootcfg not built (the image scenario runs it)"
-		image systemd
-		gz=$base
-		early=1 && image zstd-early --compress zstd && early=0
-		zs=$base
+		if [ "$s" = image ]; then
+			image systemd
+			comp=gzip
+			ok "$K image: the hook is in dracut's image (cpio's own listing)" -- sh -c \
+				"zcat '$base' | cpio -t --quiet 2>/dev/null | grep -qx 'usr/lib/dracut/hooks/pre-udev/00-gpt-bootcfg-claim.sh'"
+		else
+			early=1 && image zstd-early --compress zstd && early=0
+			comp="none zstd"
+			ok "$K image-zstd: the image starts with an uncompressed early archive" -- sh -c \
+				"head -c 6 '$base' | grep -q 070701"
+		fi
 		vline=$(grep -E '(^|/)vfio[-_]pci\.ko[^:]*:' "$kdir/lib/modules/$kver/modules.dep")
 		n=$(echo "$vline" | tr ':' ' ' | wc -w)
-		ok "$K image: the hook is in dracut's image (cpio's own listing)" -- sh -c \
-			"zcat '$gz' | cpio -t --quiet 2>/dev/null | grep -qx 'usr/lib/dracut/hooks/pre-udev/00-gpt-bootcfg-claim.sh'"
-		ok "$K image: the zstd image starts with an uncompressed early archive" -- sh -c \
-			"head -c 6 '$zs' | grep -q 070701"
-		for v in gz zs; do
-			eval img=\$$v
-			R=$(fixture_copy guide-server)
-			rm -f "$R"/boot/vmlinuz-* "$R"/boot/initrd.img-*
-			mkdir -p "$R/usr/bin" "$R/lib/modules/$kver" "$R/etc/gpt-bootcfg"
-			printf '#!/bin/sh\n' >"$R/usr/bin/dracut"
-			: >"$R/boot/vmlinuz-$kver"
-			cp "$img" "$R/boot/initrd.img-$kver"
-			cp "$kdir/lib/modules/$kver/modules.dep" "$kdir/lib/modules/$kver/modules.builtin" \
-				"$R/lib/modules/$kver/"
-			cp "$work/claim.list" "$R/etc/gpt-bootcfg/claim.list"
-			printf '[device gpu]\naddress = 0000:65:00.0\n' >"$R/etc/gpt-bootcfg/gpt-bootcfg.conf"
-			"$build/gpt-bootcfg" --root "$R" status >"$TAP_TMP/s.txt" 2>&1
-			[ $v = gz ] && comp=gzip || comp="none zstd"
-			ok "$K image: status passes dracut's $comp image, naming what is in it" -- grep -qx \
-				"  ok   /boot/initrd.img-$kver (dracut, $comp): claim binary, pre-udev hook before systemd-udevd, claim list of generation 3, vfio-pci with $n modules" \
-				"$TAP_TMP/s.txt"
-		done
+		R=$(fixture_copy guide-server)
+		rm -f "$R"/boot/vmlinuz-* "$R"/boot/initrd.img-*
+		mkdir -p "$R/usr/bin" "$R/lib/modules/$kver" "$R/etc/gpt-bootcfg"
+		printf '#!/bin/sh\n' >"$R/usr/bin/dracut"
+		: >"$R/boot/vmlinuz-$kver"
+		cp "$base" "$R/boot/initrd.img-$kver"
+		cp "$kdir/lib/modules/$kver/modules.dep" "$kdir/lib/modules/$kver/modules.builtin" \
+			"$R/lib/modules/$kver/"
+		cp "$work/claim.list" "$R/etc/gpt-bootcfg/claim.list"
+		printf '[device gpu]\naddress = 0000:65:00.0\n' >"$R/etc/gpt-bootcfg/gpt-bootcfg.conf"
+		"$build/gpt-bootcfg" --root "$R" status >"$TAP_TMP/s.txt" 2>&1
+		ok "$K $s: status passes dracut's $comp image, naming what is in it" -- grep -qx \
+			"  ok   /boot/initrd.img-$kver (dracut, $comp): claim binary, pre-udev hook before systemd-udevd, claim list of generation 3, vfio-pci with $n modules" \
+			"$TAP_TMP/s.txt"
 		sed -i 's/^generation 3$/generation 4/' "$R/etc/gpt-bootcfg/claim.list"
 		"$build/gpt-bootcfg" --root "$R" status --json >"$TAP_TMP/s.json" 2>/dev/null
 		is "$(jq -r '.initramfs[0].generator + ": " + .initramfs[0].problems[0]' "$TAP_TMP/s.json")" \
 			"dracut: stale claim list: generation 3 in the image, 4 in /etc/gpt-bootcfg/claim.list" \
-			"$K image: a stale list in dracut's image fails, named"
+			"$K $s: a stale list in dracut's image fails, named"
 		[ "$_tap_fail" = 0 ] || sed 's/^/#   /' "$TAP_TMP/s.txt"
 		;;
 	builtin)

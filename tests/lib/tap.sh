@@ -46,7 +46,7 @@ golden() {
 }
 
 # Copy a fixture to a private directory (symlinks kept) and print its path. A fixture with a
-# file .base is an overlay (tests/fixtures/README.md): the fixture it names first, then the
+# file .base is an overlay (docs/fixtures.md, "Overlays"): the fixture it names first, then the
 # paths its .remove lists (one a line) removed, then its own files on top.
 fixture_copy() {
 	_dst=$(mktemp -d "$TAP_TMP/fx.XXXXXX")
