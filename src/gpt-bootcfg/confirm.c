@@ -78,18 +78,18 @@ static char *sdboot_reason(struct cli *cli)
 		host_boot_done(&b);
 		return NULL;
 	}
+	r = trial_sdboot_entry_state(cli->pc, b.esp, &left, &done);
 	if (host_efi_var(cli->pc, "LoaderEntryOneShot", &oneshot) >= 0 &&
 	    streq(oneshot, SDBOOT_TRIAL_ID))
 		reason = strdup("systemd-boot did not consume LoaderEntryOneShot=" SDBOOT_TRIAL_ID
 				" (the boot did not go through systemd-boot?)");
-	else if ((r = trial_sdboot_entry_state(cli->pc, b.esp, &left, &done)) > 0 && left == 0)
-		r = asprintf(&reason,
+	else if (r > 0 && left == 0) {
+		if (asprintf(&reason,
 			     "systemd-boot booted the trial entry (boot counting: its try is used, "
 			     "%d done) and that boot never confirmed",
-			     done) < 0
-			? -ENOMEM
-			: 0;
-	else if (r > 0 && left > 0)
+			     done) < 0)
+			reason = NULL;
+	} else if (r > 0 && left > 0)
 		reason = strdup("the trial entry still has its try (boot counting): systemd-boot "
 				"did not boot it");
 	host_boot_done(&b);
