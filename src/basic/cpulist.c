@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 
 #include "basic/cpulist.h"
+#include "basic/parse-util.h"
 #include "basic/strbuf.h"
 
 static const char *skip_space(const char *p)
@@ -15,18 +15,12 @@ static const char *skip_space(const char *p)
 
 static int parse_cpu(const char **s, unsigned *ret)
 {
-	unsigned long v = 0;
-	const char *p = *s;
+	const char *end;
+	uint64_t v;
 
-	if (!isdigit((unsigned char)*p))
+	if (safe_atou64_prefix(*s, 10, &v, &end) < 0 || v > CPULIST_MAX_CPU)
 		return -EINVAL;
-	while (isdigit((unsigned char)*p)) {
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v > CPULIST_MAX_CPU)
-			return -EINVAL;
-		p++;
-	}
-	*s = p;
+	*s = end;
 	*ret = (unsigned)v;
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include "basic/fd-util.h"
 #include "basic/fileio.h"
 #include "basic/missing-syscall.h"
+#include "basic/parse-util.h"
 
 static unsigned long fault_counter;
 
@@ -15,6 +16,7 @@ int fault_point(const char *op, const char *path)
 	const char *at = getenv("GPT_BOOTCFG_FAULT_AT");
 	const char *logf = getenv("GPT_BOOTCFG_FAULT_LOG");
 	unsigned long n = ++fault_counter;
+	uint64_t at_n;
 
 	if (logf) {
 		FILE *f = fopen(logf, "ae");
@@ -24,7 +26,7 @@ int fault_point(const char *op, const char *path)
 			fclose(f);
 		}
 	}
-	if (!at || strtoul(at, NULL, 10) != n)
+	if (!at || safe_atou64(at, &at_n) < 0 || at_n != n)
 		return 0;
 	if (streq_ptr(getenv("GPT_BOOTCFG_FAULT_MODE"), "kill"))
 		raise(SIGKILL);

@@ -8,8 +8,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include "basic/lockfile.h"
 #include "basic/macro.h"
+#include "basic/parse-util.h"
 #include "basic/time-util.h"
 
 /*
@@ -98,20 +102,62 @@ out_mask:
 	return r;
 }
 
+/*
+ * The pid that holds fd's flock(): /proc/locks lists each lock with its pid and the file's
+ * device and inode ("1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"). Locks are the
+ * running kernel's, whatever root the file was opened below, so this is the live /proc.
+ */
+static pid_t holder_from_proc_locks(int fd)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	struct stat st;
+	char line[256];
+
+	if (fstat(fd, &st) < 0)
+		return 0;
+	f = fopen("/proc/locks", "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		/* "N: FLOCK ADVISORY WRITE PID MAJ:MIN:INO START END"; waiters have "->" first. */
+		char *field[6], *save = NULL, *mm, *ino;
+		uint64_t pid, maj, min, inode;
+		size_t n = 0;
+
+		for (char *t = strtok_r(line, " \t\n", &save); t && n < ARRAY_SIZE(field);
+		     t = strtok_r(NULL, " \t\n", &save))
+			field[n++] = t;
+		if (n < 6 || !streq(field[1], "FLOCK"))
+			continue;
+		mm = strchr(field[5], ':');
+		ino = mm ? strchr(mm + 1, ':') : NULL;
+		if (!ino)
+			continue;
+		*mm = *ino = '\0';
+		if (safe_atou64(field[4], &pid) < 0 || safe_atox64(field[5], &maj) < 0 ||
+		    safe_atox64(mm + 1, &min) < 0 || safe_atou64(ino + 1, &inode) < 0)
+			continue;
+		if (inode == (uint64_t)st.st_ino && maj == major(st.st_dev) &&
+		    min == minor(st.st_dev) && pid > 0 && pid <= INT32_MAX)
+			return (pid_t)pid;
+	}
+	return 0;
+}
+
 pid_t lock_fd_holder(int fd)
 {
 	char buf[32];
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-	char *end = NULL;
-	long v;
+	const char *end;
+	uint64_t v;
 
 	if (n <= 0)
-		return 0;
+		return holder_from_proc_locks(fd);
 	buf[n] = '\0';
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n') || v <= 0 || v > INT32_MAX)
-		return 0;
+	/* "PID\n" as lock_fd_mark() writes it; what follows the newline is not looked at. */
+	if (safe_atou64_prefix(buf, 10, &v, &end) < 0 || (*end && *end != '\n') || v == 0 ||
+	    v > INT32_MAX)
+		return holder_from_proc_locks(fd);
 	return (pid_t)v;
 }
 

@@ -5,6 +5,7 @@
 
 #include "basic/macro.h"
 #include "basic/mountinfo.h"
+#include "basic/parse-util.h"
 #include "basic/path.h"
 
 /* The kernel escapes space, tab, newline and backslash in paths as \ooo. */
@@ -49,16 +50,12 @@ static size_t split(char *line, char **f, size_t max)
 
 static int parse_devno(const char *s, unsigned *ret_major, unsigned *ret_minor)
 {
-	unsigned long ma, mi;
-	char *end;
+	const char *colon;
+	uint64_t ma, mi;
 
-	errno = 0;
-	ma = strtoul(s, &end, 10);
-	if (errno || end == s || *end != ':')
-		return -EBADMSG;
-	s = end + 1;
-	mi = strtoul(s, &end, 10);
-	if (errno || end == s || *end || ma > 0xfff || mi > 0xfffff)
+	/* MAJOR:MINOR, as the kernel's 12 and 20 bits allow. */
+	if (safe_atou64_prefix(s, 10, &ma, &colon) < 0 || *colon != ':' ||
+	    safe_atou64(colon + 1, &mi) < 0 || ma > 0xfff || mi > 0xfffff)
 		return -EBADMSG;
 	*ret_major = (unsigned)ma;
 	*ret_minor = (unsigned)mi;

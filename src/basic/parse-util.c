@@ -3,14 +3,11 @@
 #include <limits.h>
 #include <stdint.h>
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "basic/macro.h"
 #include "basic/parse-util.h"
-#include "basic/path.h"
-#include "basic/strv-util.h"
 
 int parse_bool(const char *s, bool *ret)
 {
@@ -32,42 +29,73 @@ int parse_bool(const char *s, bool *ret)
 
 int parse_uint(const char *s, unsigned max, unsigned *ret)
 {
-	unsigned long v = 0;
+	return safe_atou_range(s, 0, max, ret);
+}
 
-	if (!*s)
-		return -EINVAL;
-	/* v never exceeds max before the next digit, so it cannot overflow. */
-	for (const char *p = s; *p; p++) {
-		if (!isdigit((unsigned char)*p))
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v > max)
-			return -ERANGE;
+/*
+ * The one digit loop: the run of digits of base at s, *ret_end after it even on overflow
+ * (so that the whole-string parsers can tell "too large" from "not a number").
+ */
+static int scan_digits(const char *s, unsigned base, uint64_t *ret, const char **ret_end)
+{
+	bool overflow = false;
+	const char *p = s;
+	uint64_t v = 0;
+
+	assert(base == 8 || base == 10 || base == 16);
+	/* Explicit ranges, not isxdigit(): no locale decides what a digit is. */
+	for (;; p++) {
+		unsigned d;
+
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (*p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a' + 10);
+		else if (*p >= 'A' && *p <= 'F')
+			d = (unsigned)(*p - 'A' + 10);
+		else
+			break;
+		if (d >= base)
+			break;
+		if (overflow || v > (UINT64_MAX - d) / base)
+			overflow = true;
+		else
+			v = v * base + d;
 	}
-	*ret = (unsigned)v;
+	*ret_end = p;
+	if (p == s)
+		return -EINVAL;
+	if (overflow)
+		return -ERANGE;
+	*ret = v;
 	return 0;
 }
 
-/* Digits of base 10 or 16 only, the whole string, into *ret with overflow checked. */
+int safe_atou64_prefix(const char *s, unsigned base, uint64_t *ret, const char **ret_end)
+{
+	const char *end;
+	uint64_t v;
+	int r = scan_digits(s, base, &v, &end);
+
+	if (r < 0)
+		return r;
+	*ret = v;
+	if (ret_end)
+		*ret_end = end;
+	return 0;
+}
+
+/* The whole string: digits and nothing else is the syntax (-EINVAL), then the range. */
 static int digits_u64(const char *s, unsigned base, uint64_t *ret)
 {
-	uint64_t v = 0;
+	const char *end;
+	uint64_t v;
+	int r = scan_digits(s, base, &v, &end);
 
-	if (!*s)
+	if (r == -EINVAL || *end)
 		return -EINVAL;
-	for (const char *p = s; *p; p++) {
-		unsigned d;
-
-		if (isdigit((unsigned char)*p))
-			d = (unsigned)(*p - '0');
-		else if (base == 16 && isxdigit((unsigned char)*p))
-			d = (unsigned)(tolower((unsigned char)*p) - 'a' + 10);
-		else
-			return -EINVAL;
-		if (v > (UINT64_MAX - d) / base)
-			return -ERANGE;
-		v = v * base + d;
-	}
+	if (r < 0)
+		return r;
 	*ret = v;
 	return 0;
 }
@@ -138,27 +166,4 @@ bool user_name_valid(const char *s)
 		    (!isalnum((unsigned char)*p) && !strchr("-_.", *p)))
 			return false;
 	return true;
-}
-
-int split_words(const char *s, const char *sep, char ***ret)
-{
-	_cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
-
-	if (!l)
-		return -ENOMEM;
-	for (const char *p = s;;) {
-		size_t w;
-		int r;
-
-		p += strspn(p, sep);
-		w = strcspn(p, sep);
-		if (w == 0)
-			break;
-		r = strv_addn(&l, p, w);
-		if (r < 0)
-			return r;
-		p += w;
-	}
-	*ret = TAKE_PTR(l);
-	return 0;
 }

@@ -24,3 +24,17 @@ struct path_cxt {
 	void *recorder_data;
 	struct root_cache *cache;
 };
+
+/*
+ * The directory host below pc's root as an O_PATH descriptor, resolved by the kernel
+ * inside the root (openat2 RESOLVE_IN_ROOT) in one call; -EAGAIN when that is not
+ * available (the host itself, an old kernel, a race): the caller resolves the path.
+ */
+int path_open_dir_in_root(const struct path_cxt *pc, const char *host);
+
+/*
+ * openat2() of a plain name below dirfd that is not a symlink: one call instead of a
+ * stat and an open. -EAGAIN when name is a symlink or openat2 is missing: the caller
+ * takes the in-root walk.
+ */
+int path_openat_beneath(int dirfd, const char *name, int flags);

@@ -130,6 +130,8 @@ static int walk_in_root(const char *root, const char *host, bool follow_last, ch
 #define SYS_openat2 437
 #endif
 #define RESOLVE_NO_MAGICLINKS_ 0x02
+#define RESOLVE_NO_SYMLINKS_   0x04
+#define RESOLVE_BENEATH_       0x08
 #define RESOLVE_IN_ROOT_       0x10
 
 /*
@@ -243,4 +245,46 @@ int path_resolve_in_root(const struct path_cxt *pc, const char *host, bool follo
 	if (r != -EAGAIN)
 		return r;
 	return walk_in_root(pc->root, host, follow_last, ret);
+}
+
+int path_open_dir_in_root(const struct path_cxt *pc, const char *host)
+{
+	struct open_how_ how = {
+	    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT_ | RESOLVE_NO_MAGICLINKS_,
+	};
+	const char *rest = host;
+	int fd;
+
+	if (pc->root[0] == '\0' || !root_cache_ready(pc))
+		return -EAGAIN;
+	while (*rest == '/')
+		rest++;
+	/*
+	 * The kernel keeps the walk inside the root (".." stops there, absolute links start
+	 * there) and fails with EAGAIN if a rename races it: the descriptor is the directory
+	 * as the root sees it, with no path to re-resolve.
+	 */
+	fd = (int)syscall(SYS_openat2, pc->cache->fd, *rest ? rest : ".", &how, sizeof(how));
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOSYS) {
+		pc->cache->failed = true;
+		return -EAGAIN;
+	}
+	return errno == EAGAIN ? -EAGAIN : negative_errno();
+}
+
+int path_openat_beneath(int dirfd, const char *name, int flags)
+{
+	struct open_how_ how = {
+	    .flags = (uint64_t)(flags | O_CLOEXEC),
+	    .resolve = RESOLVE_BENEATH_ | RESOLVE_NO_SYMLINKS_ | RESOLVE_NO_MAGICLINKS_,
+	};
+	int fd = (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+
+	if (fd >= 0)
+		return fd;
+	/* ELOOP: name is a symlink, which only the whole in-root walk may follow. */
+	return errno == ENOSYS || errno == ELOOP || errno == EXDEV ? -EAGAIN : negative_errno();
 }

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <ctype.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -8,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "basic/fd-util.h"
+#include "basic/parse-util.h"
 #include "basic/path-internal.h"
 
 #define READ_FULL_MAX (64u * 1024 * 1024)
@@ -218,36 +218,6 @@ int path_read_string(struct path_cxt *pc, char **ret, const char *fmt, ...)
 	return r;
 }
 
-static int parse_number(const char *s, int base, bool is_signed, uint64_t *ret)
-{
-	char *end = NULL;
-
-	/*
-	 * strto*() skip leading blanks of any kind, and strtoull() then takes "\t-1" for
-	 * UINT64_MAX: an attribute starts with its number (found by fuzz-path-read).
-	 */
-	if (!*s || isspace((unsigned char)*s))
-		return -EBADMSG;
-	errno = 0;
-	if (is_signed) {
-		long long v = strtoll(s, &end, base);
-
-		if (errno || !end || *end)
-			return -EBADMSG;
-		*ret = (uint64_t)v;
-	} else {
-		unsigned long long v;
-
-		if (*s == '-')
-			return -EBADMSG;
-		v = strtoull(s, &end, base);
-		if (errno || !end || *end)
-			return -EBADMSG;
-		*ret = v;
-	}
-	return 0;
-}
-
 int path_read_u64(struct path_cxt *pc, uint64_t *ret, const char *fmt, ...)
 {
 	_cleanup_free_ char *s = NULL;
@@ -260,9 +230,9 @@ int path_read_u64(struct path_cxt *pc, uint64_t *ret, const char *fmt, ...)
 	va_end(ap);
 	if (r < 0)
 		return r;
-	r = parse_number(s, 10, false, &v);
-	if (r < 0)
-		return r;
+	/* No blanks and no sign: strtoull() took "\t-1" for UINT64_MAX (fuzz-path-read). */
+	if (safe_atou64(s, &v) < 0)
+		return -EBADMSG;
 	*ret = v;
 	return 0;
 }
@@ -270,8 +240,8 @@ int path_read_u64(struct path_cxt *pc, uint64_t *ret, const char *fmt, ...)
 int path_read_s64(struct path_cxt *pc, int64_t *ret, const char *fmt, ...)
 {
 	_cleanup_free_ char *s = NULL;
-	uint64_t v;
 	va_list ap;
+	int64_t v;
 	int r;
 
 	va_start(ap, fmt);
@@ -279,10 +249,9 @@ int path_read_s64(struct path_cxt *pc, int64_t *ret, const char *fmt, ...)
 	va_end(ap);
 	if (r < 0)
 		return r;
-	r = parse_number(s, 10, true, &v);
-	if (r < 0)
-		return r;
-	*ret = (int64_t)v;
+	if (safe_atoi64(s, &v) < 0)
+		return -EBADMSG;
+	*ret = v;
 	return 0;
 }
 
@@ -302,11 +271,8 @@ int path_read_hex(struct path_cxt *pc, uint64_t *ret, const char *fmt, ...)
 	q = s;
 	if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
 		q += 2;
-	if (!*q || *q == '-' || *q == '+')
+	if (safe_atox64(q, &v) < 0)
 		return -EBADMSG;
-	r = parse_number(q, 16, false, &v);
-	if (r < 0)
-		return r;
 	*ret = v;
 	return 0;
 }
@@ -373,6 +339,20 @@ int path_open_dir(struct path_cxt *pc, const char *fmt, ...)
 {
 	int fd;
 
+	if (pc->root[0] != '\0') {
+		_cleanup_free_ char *host = NULL;
+		va_list ap;
+		int r;
+
+		va_start(ap, fmt);
+		r = vasprintf(&host, fmt, ap);
+		va_end(ap);
+		if (r < 0)
+			return -ENOMEM;
+		fd = path_open_dir_in_root(pc, host);
+		if (fd != -EAGAIN)
+			return fd;
+	}
 	BUILD_PATH(pc, p, fmt);
 	fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -408,6 +388,12 @@ int path_openat(struct path_cxt *pc, int dirfd, const char *dir, const char *nam
 	if (!path_cxt_is_host(pc) && !(flags & O_NOFOLLOW)) {
 		struct stat st;
 
+		fd = path_openat_beneath(dirfd, name, flags);
+		if (fd != -EAGAIN) {
+			if (fd >= 0)
+				record_at(pc, dir, name);
+			return fd;
+		}
 		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISLNK(st.st_mode))
 			return path_open(pc, flags, 0, "%s/%s", dir, name);
 	}
@@ -418,11 +404,9 @@ int path_openat(struct path_cxt *pc, int dirfd, const char *dir, const char *nam
 	return fd;
 }
 
-int path_readlinkat_basename(struct path_cxt *pc, int dirfd, const char *dir, const char *name,
-			     char **ret)
+int path_readlinkat(struct path_cxt *pc, int dirfd, const char *dir, const char *name, char **ret)
 {
 	char buf[PATH_MAX];
-	const char *b;
 	ssize_t n;
 	char *s;
 
@@ -433,8 +417,26 @@ int path_readlinkat_basename(struct path_cxt *pc, int dirfd, const char *dir, co
 		return negative_errno();
 	record_at(pc, dir, name);
 	buf[n] = '\0';
-	b = strrchr(buf, '/');
-	b = b ? b + 1 : buf;
+	s = strdup(buf);
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
+int path_readlinkat_basename(struct path_cxt *pc, int dirfd, const char *dir, const char *name,
+			     char **ret)
+{
+	_cleanup_free_ char *t = NULL;
+	const char *b;
+	char *s;
+	int r;
+
+	r = path_readlinkat(pc, dirfd, dir, name, &t);
+	if (r < 0)
+		return r;
+	b = strrchr(t, '/');
+	b = b ? b + 1 : t;
 	if (!*b)
 		return -EBADMSG;
 	s = strdup(b);

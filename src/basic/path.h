@@ -107,6 +107,9 @@ int path_open_dir(struct path_cxt *pc, const char *fmt, ...) _printf_(2, 3);
  */
 int path_openat(struct path_cxt *pc, int dirfd, const char *dir, const char *name, int flags);
 
+/* path_readlink() of one name below a directory from path_open_dir(). */
+int path_readlinkat(struct path_cxt *pc, int dirfd, const char *dir, const char *name, char **ret);
+
 /* path_readlink_basename() of one name below a directory from path_open_dir(). */
 int path_readlinkat_basename(struct path_cxt *pc, int dirfd, const char *dir, const char *name,
 			     char **ret);

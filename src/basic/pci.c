@@ -3,32 +3,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "basic/parse-util.h"
 #include "basic/pci.h"
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Exactly n hex digits at s. */
+/* Exactly n hex digits at s, then none. */
 static int hexn(const char *s, int n, unsigned *ret)
 {
-	unsigned v = 0;
+	const char *end;
+	uint64_t v;
 
-	for (int i = 0; i < n; i++) {
-		int h = hexval(s[i]);
-
-		if (h < 0)
-			return -EINVAL;
-		v = v * 16 + (unsigned)h;
-	}
-	*ret = v;
+	if (safe_atou64_prefix(s, 16, &v, &end) < 0 || end != s + n)
+		return -EINVAL;
+	*ret = (unsigned)v;
 	return 0;
 }
 
@@ -43,11 +29,9 @@ int pci_addr_parse(const char *s, struct pci_addr *ret)
 		s += 5;
 	} else if (l != 7)
 		return -EINVAL;
-	if (hexn(s, 2, &bus) < 0 || s[2] != ':' || hexn(s + 3, 2, &dev) < 0 || s[5] != '.')
+	if (hexn(s, 2, &bus) < 0 || s[2] != ':' || hexn(s + 3, 2, &dev) < 0 || s[5] != '.' ||
+	    hexn(s + 6, 1, &fn) < 0)
 		return -EINVAL;
-	if (hexval(s[6]) < 0)
-		return -EINVAL;
-	fn = (unsigned)hexval(s[6]);
 	if (dev > 31 || fn > 7)
 		return -EINVAL;
 	ret->domain = (uint16_t)dom;

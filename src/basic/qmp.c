@@ -9,6 +9,7 @@
 #include <sys/un.h>
 
 #include "basic/json.h"
+#include "basic/parse-util.h"
 #include "basic/qmp.h"
 #include "basic/strbuf.h"
 #include "basic/time-util.h"
@@ -170,8 +171,8 @@ static int parse_number(struct reader *r, struct json_value *v)
 	const char *s = r->p;
 	char buf[400];
 	bool integral = true;
+	int64_t i;
 	size_t l;
-	char *endp;
 
 	if (r->p < r->end && *r->p == '-')
 		r->p++;
@@ -206,16 +207,17 @@ static int parse_number(struct reader *r, struct json_value *v)
 	memcpy(buf, s, l);
 	buf[l] = '\0';
 	v->type = JSON_NUMBER;
+	/*
+	 * strtod() stays, the one strto*() outside parse-util: the reader above has held buf
+	 * to JSON's number grammar (no blanks, no '+', no hex, no inf or nan), so none of
+	 * strtod()'s leniency is reachable, and a fraction or an exponent needs its correctly
+	 * rounded decimal-to-double conversion, not a digit loop.
+	 */
 	v->number = strtod(buf, NULL);
-	if (integral) {
-		long long ll;
-
-		errno = 0;
-		ll = strtoll(buf, &endp, 10);
-		if (errno == 0 && *endp == '\0') {
-			v->is_integer = true;
-			v->integer = ll;
-		}
+	/* Integral and within int64_t: the exact value too (QMP's sizes and ids). */
+	if (integral && safe_atoi64(buf, &i) >= 0) {
+		v->is_integer = true;
+		v->integer = i;
 	}
 	return 0;
 }

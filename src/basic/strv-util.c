@@ -107,3 +107,26 @@ char *strv_join(char *const *l, const char *sep)
 		return NULL;
 	return s;
 }
+
+int split_words(const char *s, const char *sep, char ***ret)
+{
+	_cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+
+	if (!l)
+		return -ENOMEM;
+	for (const char *p = s;;) {
+		size_t w;
+		int r;
+
+		p += strspn(p, sep);
+		w = strcspn(p, sep);
+		if (w == 0)
+			break;
+		r = strv_addn(&l, p, w);
+		if (r < 0)
+			return r;
+		p += w;
+	}
+	*ret = TAKE_PTR(l);
+	return 0;
+}

@@ -43,3 +43,9 @@ void strv_sort(char **l);
 
 /* Join with sep into a new string ("" for an empty or NULL list). */
 char *strv_join(char *const *l, const char *sep);
+
+/*
+ * Split s on any run of the characters in sep into a new strv (never NULL: empty when s
+ * has no words). -ENOMEM.
+ */
+int split_words(const char *s, const char *sep, char ***ret);

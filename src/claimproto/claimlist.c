@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/parse-util.h"
 #include "basic/proc-cmdline.h"
 #include "claimproto/claimlist.h"
 
@@ -54,23 +55,6 @@ static const char *tok_str(const struct token *t, char *buf, size_t size)
 	return buf;
 }
 
-static int parse_decimal(const char *s, uint64_t *ret)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		if (v > (UINT64_MAX - 9) / 10)
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*ret = v;
-	return 0;
-}
-
 static void report(claim_list_error_fn fn, void *userdata, unsigned line, unsigned column,
 		   const char *fmt, ...) _printf_(5, 6);
 static void report(claim_list_error_fn fn, void *userdata, unsigned line, unsigned column,
@@ -109,7 +93,7 @@ static int parse_line(struct claim_list *l, const char *line, size_t len, unsign
 			       "expected 'generation N' (one decimal number)");
 			return 1;
 		}
-		if (parse_decimal(tok_str(&t[1], buf, sizeof(buf)), &g) < 0 || t[1].len >= 20) {
+		if (safe_atou64(tok_str(&t[1], buf, sizeof(buf)), &g) < 0 || t[1].len >= 20) {
 			report(fn, userdata, lineno, t[1].column, "invalid generation '%.*s'",
 			       (int)(t[1].len > 24 ? 24 : t[1].len), t[1].s);
 			return 1;
@@ -327,7 +311,7 @@ void claim_cmdline_parse(const char *cmdline, struct claim_cmdline *ret)
 			if (c.generation_valid) {
 				memcpy(v, w.value, w.value_len);
 				v[w.value_len] = '\0';
-				c.generation_valid = parse_decimal(v, &c.generation) == 0;
+				c.generation_valid = safe_atou64(v, &c.generation) == 0;
 			}
 		}
 	}

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "basic/log.h"
+#include "basic/parse-util.h"
 #include "core/verbs.h"
 #include "shared/host.h"
 #include "trial/trial.h"
@@ -222,7 +223,6 @@ int verb_confirm(struct cli *cli, int argc, char **argv)
 	unsigned timeout = 0;
 	uint64_t other = 0;
 	_cleanup_close_ int lock = -1;
-	char *end;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "+ft:h", options, NULL)) >= 0) {
@@ -234,9 +234,7 @@ int verb_confirm(struct cli *cli, int argc, char **argv)
 			boot = true;
 			break;
 		case 't':
-			errno = 0;
-			timeout = (unsigned)strtoul(optarg, &end, 10);
-			if (errno || !*optarg || *end || timeout > 3600) {
+			if (safe_atou_range(optarg, 0, 3600, &timeout) < 0) {
 				log_error("Invalid --timeout '%s': expected seconds (0-3600).",
 					  optarg);
 				return EXIT_ERROR;

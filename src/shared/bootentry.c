@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "basic/parse-util.h"
 #include "basic/strbuf.h"
 #include "basic/strv-util.h"
 #include "shared/bootentry.h"
@@ -12,9 +13,9 @@
 static int parse_counter(const char *file, struct boot_entry *e)
 {
 	size_t l = strlen(file), base;
-	const char *plus, *p;
-	char *end;
-	long left, done = 0;
+	uint64_t left = 0, done = 0;
+	const char *plus, *p = NULL;
+	bool counted;
 
 	if (l <= 5 || strcmp(file + l - 5, ".conf") != 0)
 		return -EINVAL;
@@ -22,19 +23,14 @@ static int parse_counter(const char *file, struct boot_entry *e)
 	e->tries_left = -1;
 	e->tries_done = 0;
 	plus = memrchr(file, '+', base);
-	if (plus && isdigit((unsigned char)plus[1])) {
-		errno = 0;
-		left = strtol(plus + 1, &end, 10);
-		p = end;
-		if (!errno && *p == '-' && isdigit((unsigned char)p[1])) {
-			done = strtol(p + 1, &end, 10);
-			p = end;
-		}
-		if (!errno && p == file + base && left <= 65535 && done <= 65535) {
-			e->tries_left = (int)left;
-			e->tries_done = (int)done;
-			base = (size_t)(plus - file);
-		}
+	/* systemd-boot's counter: "+LEFT" or "+LEFT-DONE" right before ".conf". */
+	counted = plus && safe_atou64_prefix(plus + 1, 10, &left, &p) >= 0;
+	if (counted && *p == '-')
+		counted = safe_atou64_prefix(p + 1, 10, &done, &p) >= 0;
+	if (counted && p == file + base && left <= 65535 && done <= 65535) {
+		e->tries_left = (int)left;
+		e->tries_done = (int)done;
+		base = (size_t)(plus - file);
 	}
 	if (asprintf(&e->id, "%.*s.conf", (int)base, file) < 0) {
 		e->id = NULL;

@@ -240,7 +240,7 @@ static int add_mount_uses(struct host *h, struct block_device *b, const char *no
 	return 0;
 }
 
-static int load_block_device(struct host *h, const char *name, struct block_device *b)
+static int load_block_device(struct host *h, int dirfd, const char *name, struct block_device *b)
 {
 	_cleanup_strv_free_ char **entries = NULL;
 	int r;
@@ -248,7 +248,7 @@ static int load_block_device(struct host *h, const char *name, struct block_devi
 	b->name = strdup(name);
 	if (!b->name)
 		return -ENOMEM;
-	r = host_sysfs_link_path(h->pc, "/sys/block", name, &b->syspath);
+	r = host_sysfs_link_path(h->pc, dirfd, "/sys/block", name, &b->syspath);
 	if (r < 0) {
 		_cleanup_free_ char *p = NULL;
 
@@ -340,6 +340,7 @@ static int load_block_device(struct host *h, const char *name, struct block_devi
 int host_load_blocks(struct host *h)
 {
 	_cleanup_strv_free_ char **names = NULL;
+	_cleanup_close_ int dfd = -1;
 	size_t n;
 	int r;
 
@@ -351,12 +352,15 @@ int host_load_blocks(struct host *h)
 	n = strv_length(names);
 	if (n == 0)
 		return 0;
+	dfd = path_open_dir(h->pc, "/sys/block");
+	if (dfd < 0)
+		return host_fail_errno(h->pc, dfd, "/sys/block");
 	h->blocks = calloc(n, sizeof(struct block_device));
 	if (!h->blocks)
 		return -ENOMEM;
 	/* path_list_dir() sorted the names, so the array is sorted by name. */
 	for (size_t i = 0; i < n; i++) {
-		r = load_block_device(h, names[i], &h->blocks[i]);
+		r = load_block_device(h, dfd, names[i], &h->blocks[i]);
 		h->n_blocks = i + 1;
 		if (r < 0)
 			return r;

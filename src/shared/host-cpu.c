@@ -6,6 +6,7 @@
 #include "basic/cpulist.h"
 #include "basic/parse-util.h"
 #include "basic/proc-cmdline.h"
+#include "basic/strv-util.h"
 #include "shared/host-internal.h"
 
 int host_load_cpu(struct host *h)
@@ -78,9 +79,8 @@ int host_load_cpu(struct host *h)
 static int load_mem_total(struct host *h)
 {
 	_cleanup_free_ char *text = NULL;
-	unsigned long long kb;
-	const char *l;
-	char *end;
+	const char *l, *end;
+	uint64_t kb;
 	int r;
 
 	r = path_read_full(h->pc, &text, NULL, "/proc/meminfo");
@@ -96,13 +96,10 @@ static int load_mem_total(struct host *h)
 	if (!l)
 		return 0;
 	l += strspn(l, " \t");
-	if (!isdigit((unsigned char)*l))
+	if (safe_atou64_prefix(l, 10, &kb, &end) < 0 || !startswith(end, " kB") ||
+	    kb > UINT64_MAX / 1024)
 		return host_fail(h->pc, -EBADMSG, "/proc/meminfo", "MemTotal is not a size in kB");
-	errno = 0;
-	kb = strtoull(l, &end, 10);
-	if (errno || end == l || !startswith(end, " kB") || kb > UINT64_MAX / 1024)
-		return host_fail(h->pc, -EBADMSG, "/proc/meminfo", "MemTotal is not a size in kB");
-	h->mem_total = (uint64_t)kb * 1024;
+	h->mem_total = kb * 1024;
 	return 0;
 }
 
@@ -187,18 +184,12 @@ bool host_cpu_is_amd(const struct host *h)
 
 bool host_kernel_has_node_hugepages(const struct host *h)
 {
-	const char *s = h->kernel_release;
-	unsigned long major, minor;
-	char *end;
+	const char *s = h->kernel_release, *end;
+	uint64_t major, minor;
 
-	if (!s)
-		return false;
-	major = strtoul(s, &end, 10);
-	if (end == s || *end != '.')
-		return false;
-	s = end + 1;
-	minor = strtoul(s, &end, 10);
-	if (end == s)
+	/* "5.14.0-284.el9.x86_64": MAJOR.MINOR, then anything. */
+	if (!s || safe_atou64_prefix(s, 10, &major, &end) < 0 || *end != '.' ||
+	    safe_atou64_prefix(end + 1, 10, &minor, NULL) < 0)
 		return false;
 	return major > 5 || (major == 5 && minor >= 14);
 }

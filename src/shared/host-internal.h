@@ -28,10 +28,11 @@ int host_fail_errno(struct path_cxt *pc, int r, const char *host_path);
 /* A new empty strv, NULL on -ENOMEM. */
 char **host_strv_new_empty(void);
 /* Host path of the directory a sysfs link (DIR/NAME) points to. */
-int host_sysfs_link_path(struct path_cxt *pc, const char *dir, const char *name, char **ret);
-/* "0x10de" or "10de"; no sign, no blanks, nothing after the digits. -EBADMSG otherwise. */
+int host_sysfs_link_path(struct path_cxt *pc, int dirfd, const char *dir, const char *name,
+			 char **ret);
+/* "0x10de" or "10de"; no sign, no blanks, nothing after (safe_atox64()). -EBADMSG otherwise. */
 int host_parse_hex(const char *s, uint64_t *ret);
-/* A decimal number in min..max, nothing around it. -EBADMSG otherwise. */
+/* A decimal number in min..max, nothing around it (safe_atoi64()). -EBADMSG otherwise. */
 int host_parse_int(const char *s, long min, long max, long *ret);
 
 /*

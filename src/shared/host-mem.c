@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "basic/cpulist.h"
+#include "basic/parse-util.h"
 #include "shared/host-internal.h"
 
 int host_load_nodes(struct host *h)
@@ -115,17 +116,12 @@ static int load_pools(struct host *h)
 		return -ENOMEM;
 	/* path_list_dir() sorts in version order: 2048kB before 1048576kB. */
 	STRV_FOREACH (s, sizes) {
-		const char *num = startswith(*s, "hugepages-");
+		const char *num = startswith(*s, "hugepages-"), *end;
 		struct hugepage_pool *pool;
 		char dir[PATH_MAX];
 		uint64_t kb;
-		char *end;
 
-		if (!num || !isdigit((unsigned char)*num))
-			continue;
-		errno = 0;
-		kb = strtoull(num, &end, 10);
-		if (errno || !streq(end, "kB"))
+		if (!num || safe_atou64_prefix(num, 10, &kb, &end) < 0 || !streq(end, "kB"))
 			continue;
 		pool = &hp->pools[hp->n_pools++];
 		pool->size_kb = kb;

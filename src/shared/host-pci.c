@@ -136,7 +136,7 @@ static int read_opt_string(struct path_cxt *pc, int dirfd, const char *dir, cons
 	return *ret ? 1 : -ENOMEM;
 }
 
-static int load_pci_device(struct path_cxt *pc, const char *name, struct pci_device *d)
+static int load_pci_device(struct path_cxt *pc, int devfd, const char *name, struct pci_device *d)
 {
 	_cleanup_free_ char *s = NULL, *p = NULL;
 	_cleanup_close_ int dfd = -1;
@@ -150,7 +150,7 @@ static int load_pci_device(struct path_cxt *pc, const char *name, struct pci_dev
 	d->numa_node = -1;
 	d->iommu_group = -1;
 
-	r = host_sysfs_link_path(pc, "/sys/bus/pci/devices", name, &d->syspath);
+	r = host_sysfs_link_path(pc, devfd, "/sys/bus/pci/devices", name, &d->syspath);
 	if (r < 0) {
 		_cleanup_free_ char *lp = NULL;
 
@@ -331,6 +331,7 @@ static int build_groups(struct host *h)
 int host_load_pci(struct host *h)
 {
 	_cleanup_strv_free_ char **names = NULL;
+	_cleanup_close_ int dfd = -1;
 	size_t n;
 	int r;
 
@@ -341,12 +342,16 @@ int host_load_pci(struct host *h)
 	if (r < 0)
 		return host_fail_errno(h->pc, r, "/sys/bus/pci/devices");
 
+	/* Resolved once: each device's link is read below it, not by its whole path. */
+	dfd = path_open_dir(h->pc, "/sys/bus/pci/devices");
+	if (dfd < 0)
+		return host_fail_errno(h->pc, dfd, "/sys/bus/pci/devices");
 	n = strv_length(names);
 	h->pci = calloc(n ? n : 1, sizeof(struct pci_device));
 	if (!h->pci)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		r = load_pci_device(h->pc, names[i], &h->pci[i]);
+		r = load_pci_device(h->pc, dfd, names[i], &h->pci[i]);
 		h->n_pci = i + 1;
 		if (r < 0)
 			return r;

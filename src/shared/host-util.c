@@ -3,11 +3,11 @@
  * What the host model's loaders share (host-internal.h): the error of the last failed load
  * (host_last_error()), deferred errors, and small sysfs and number parsers.
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "basic/parse-util.h"
 #include "basic/strv-util.h"
 #include "shared/host-internal.h"
 
@@ -73,12 +73,13 @@ char **host_strv_new_empty(void)
 }
 
 /* Host path of the directory a sysfs link (DIR/NAME) points to. */
-int host_sysfs_link_path(struct path_cxt *pc, const char *dir, const char *name, char **ret)
+int host_sysfs_link_path(struct path_cxt *pc, int dirfd, const char *dir, const char *name,
+			 char **ret)
 {
 	_cleanup_free_ char *target = NULL;
 	int r;
 
-	r = path_readlink(pc, &target, "%s/%s", dir, name);
+	r = path_readlinkat(pc, dirfd, dir, name, &target);
 	if (r == -EINVAL)
 		/* A plain directory (hand-made trees): its own path is the canonical one. */
 		return asprintf(ret, "%s/%s", dir, name) < 0 ? -ENOMEM : 0;
@@ -90,32 +91,17 @@ int host_sysfs_link_path(struct path_cxt *pc, const char *dir, const char *name,
 /* "0x10de" or "10de"; no sign, no blanks, nothing after the digits. */
 int host_parse_hex(const char *s, uint64_t *ret)
 {
-	unsigned long long v;
-	char *end;
-
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		s += 2;
-	if (!isxdigit((unsigned char)*s))
-		return -EBADMSG;
-	errno = 0;
-	v = strtoull(s, &end, 16);
-	if (errno || *end)
-		return -EBADMSG;
-	*ret = v;
-	return 0;
+	return safe_atox64(s, ret) < 0 ? -EBADMSG : 0;
 }
 
 int host_parse_int(const char *s, long min, long max, long *ret)
 {
-	char *end;
-	long v;
+	int64_t v;
 
-	if (!*s || isspace((unsigned char)*s))
+	if (safe_atoi64(s, &v) < 0 || v < min || v > max)
 		return -EBADMSG;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -EBADMSG;
-	*ret = v;
+	*ret = (long)v;
 	return 0;
 }

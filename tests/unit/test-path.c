@@ -57,6 +57,33 @@ int main(void)
 	is_int(path_read_u64(pc, &u, "/sys/bus/pci/devices/0000:00:01.0/count"), 0, "u64 trailing space");
 	is_int(u, 12, "u64 value");
 	is_int(path_read_u64(pc, &u, "/sys/bus/pci/devices/0000:00:01.0/numa_node"), -EBADMSG, "u64 rejects -1");
+
+	/* The readers parse with the safe_ato*() family: strto*()'s leniencies are refused. */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/sys/num", root);
+	ok(system(cmd) == 0, "number directory created");
+	write_file(root, "sys/num/plus", "+5\n");
+	write_file(root, "sys/num/tab", "\t-1\n");
+	write_file(root, "sys/num/hex2", "0x0x10\n");
+	write_file(root, "sys/num/hexcase", "0XfF\n");
+	write_file(root, "sys/num/max", "18446744073709551615\n");
+	write_file(root, "sys/num/over", "18446744073709551616\n");
+	write_file(root, "sys/num/smin", "-9223372036854775808\n");
+	u = 7;
+	i = 7;
+	is_int(path_read_u64(pc, &u, "/sys/num/plus"), -EBADMSG, "u64 rejects +5");
+	is_int(path_read_s64(pc, &i, "/sys/num/plus"), -EBADMSG, "s64 rejects +5");
+	is_int(path_read_u64(pc, &u, "/sys/num/tab"), -EBADMSG, "u64 rejects a leading tab");
+	is_int(path_read_s64(pc, &i, "/sys/num/tab"), -EBADMSG, "s64 rejects a leading tab");
+	is_int(path_read_hex(pc, &u, "/sys/num/hex2"), -EBADMSG, "hex rejects 0x twice");
+	is_int(path_read_u64(pc, &u, "/sys/num/over"), -EBADMSG, "u64 rejects UINT64_MAX + 1");
+	is_int(u, 7, "u64 untouched on failure");
+	is_int(i, 7, "s64 untouched on failure");
+	is_int(path_read_hex(pc, &u, "/sys/num/hexcase"), 0, "hex: 0X and either case");
+	is_int(u, 0xff, "hex value 0XfF");
+	is_int(path_read_u64(pc, &u, "/sys/num/max"), 0, "u64 UINT64_MAX");
+	ok(u == UINT64_MAX, "u64 UINT64_MAX value");
+	is_int(path_read_s64(pc, &i, "/sys/num/smin"), 0, "s64 INT64_MIN");
+	ok(i == INT64_MIN, "s64 INT64_MIN value");
 	is_int(path_read_string(pc, &s, "/nonexistent"), -ENOENT, "missing file");
 	is_int(path_read_string(pc, &s, "relative"), -EINVAL, "relative path refused");
 	is_int(path_canonicalize(pc, &s, "/sys/bus/pci/devices/0000:00:01.0"), 0, "canonicalize");

@@ -10,6 +10,7 @@
 #include "basic/parse-util.h"
 #include "basic/safeword.h"
 #include "basic/strbuf.h"
+#include "basic/strv-util.h"
 #include "conf/config.h"
 #include "conf/vmconfig.h"
 #include "core/reasons.h"
@@ -324,9 +325,14 @@ static int check_duplicates(struct parser *p, const struct config_section *s)
 
 static int parse_host(struct parser *p, const struct config_section *s)
 {
-	struct host_config *h = &p->c->host;
+	struct host_config *h;
 	char *err = NULL;
 	int r;
+
+	/* Never NULL here; said so for clang's analyzer, which loses track across the words. */
+	if (!p->c)
+		return -EINVAL;
+	h = &p->c->host;
 
 	r = check_duplicates(p, s);
 	if (r < 0)

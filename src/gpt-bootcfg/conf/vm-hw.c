@@ -5,6 +5,7 @@
  * qemuboot.c's: this file is the config parser's side and does not know the QEMU builder.
  */
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -183,12 +184,13 @@ static int hw_parse_vfio_option(const struct config *c, const struct config_entr
 		return asprintf(ret_opt, "%s=%u", k, u) < 0 ? -ENOMEM : 0;
 	case HW_OPT_PCIID: {
 		const char *h = startswith(v, "0x");
+		uint64_t id;
 
-		if (!h || strlen(h) != 4 || strspn(h, "0123456789abcdefABCDEF") != 4)
+		if (!h || strlen(h) != 4 || safe_atox64(h, &id) < 0)
 			return config_fail(
 			    c, e, voff, ret_error,
 			    "device-options: %s must be a PCI id like 0x10de, not '%s'", k, v);
-		return asprintf(ret_opt, "%s=0x%04lx", k, strtoul(h, NULL, 16)) < 0 ? -ENOMEM : 0;
+		return asprintf(ret_opt, "%s=0x%04" PRIx64, k, id) < 0 ? -ENOMEM : 0;
 	}
 	case HW_OPT_PATH:
 		if (v[0] != '/' || strlen(v) >= 4096 || strcspn(v, ", \t\r\n\v\f") != strlen(v))

@@ -72,17 +72,12 @@ static int parse_size(const char *s, uint64_t *ret)
 	    {"", 0},	 {"B", 0},  {"K", 10},	 {"KiB", 10}, {"M", 20},
 	    {"MiB", 20}, {"G", 30}, {"GiB", 30}, {"T", 40},   {"TiB", 40},
 	};
-	uint64_t v = 0;
-	const char *p = s;
+	const char *p;
+	uint64_t v;
+	int r = safe_atou64_prefix(s, 10, &v, &p);
 
-	if (!isdigit((unsigned char)*p))
-		return -EINVAL;
-	while (isdigit((unsigned char)*p)) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(*p - '0');
-		p++;
-	}
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
 		if (strcasecmp(p, units[i].suffix) != 0)
 			continue;
@@ -289,13 +284,15 @@ static int parse_network(const struct config *c, const struct config_entry *e, s
 
 static bool valid_mac(const char *s)
 {
+	uint64_t first;
+
 	if (strlen(s) != 17)
 		return false;
 	for (int i = 0; i < 17; i++)
 		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
 			return false;
-	/* A multicast address cannot be a NIC's. */
-	return (strtoul(s, NULL, 16) & 1) == 0;
+	/* A multicast address cannot be a NIC's: the low bit of the first octet. */
+	return safe_atou64_prefix(s, 16, &first, NULL) >= 0 && (first & 1) == 0;
 }
 
 static int set_string(char **dst, const char *v)

@@ -88,16 +88,12 @@ static int parse_lg_size(const char *s, uint64_t *ret)
 		unsigned shift;
 	} units[] = {{"", 0},	  {"K", 10}, {"KiB", 10}, {"M", 20},
 		     {"MiB", 20}, {"G", 30}, {"GiB", 30}};
-	uint64_t v = 0;
-	const char *p = s;
+	const char *p;
+	uint64_t v;
+	int r = safe_atou64_prefix(s, 10, &v, &p);
 
-	if (!isdigit((unsigned char)*p))
-		return -EINVAL;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
 		if (strcasecmp(p, units[i].suffix) == 0) {
 			if (v > (UINT64_MAX >> units[i].shift))
@@ -303,9 +299,16 @@ static int parse_input(const struct config *c, const struct config_entry *e, str
 	return 0;
 }
 
-static bool hex4(const char *s, size_t n)
+/* Four hex digits at s, no fifth: one half of a USB id. */
+static bool hex4(const char *s, uint16_t *ret)
 {
-	return n == 4 && strspn(s, "0123456789abcdefABCDEF") >= 4;
+	const char *end;
+	uint64_t v;
+
+	if (safe_atou64_prefix(s, 16, &v, &end) < 0 || end != s + 4)
+		return false;
+	*ret = (uint16_t)v;
+	return true;
 }
 
 static int parse_usb_devices(const struct config *c, const struct config_entry *e,
@@ -324,14 +327,12 @@ static int parse_usb_devices(const struct config *c, const struct config_entry *
 			break;
 		len = strcspn(w, WHITESPACE);
 		/* VVVV:PPPP as lsusb prints it. */
-		if (len != 9 || w[4] != ':' || !hex4(w, 4) || !hex4(w + 5, 4))
+		if (len != 9 || w[4] != ':' || !hex4(w, &id.vendor) || !hex4(w + 5, &id.product))
 			return config_fail(
 			    c, e, off, ret_error,
 			    "usb-devices: '%.*s' is not a USB id like 046d:c52b (lsusb "
 			    "shows them)",
 			    (int)len, w);
-		id.vendor = (uint16_t)strtoul(w, NULL, 16);
-		id.product = (uint16_t)strtoul(w + 5, NULL, 16);
 		id.line = e->line;
 		id.col = e->col_value + (unsigned)off;
 		if (id.vendor == 0)

@@ -8,7 +8,7 @@
 /* NULL-terminated. */
 extern const struct feature_ops *const features[];
 
-#define FOREACH_FEATURE(f) for (const struct feature_ops *const *f = features; *f; f++)
+#define FOREACH_FEATURE(f) for (const struct feature_ops *const *(f) = features; *(f); (f)++)
 
 /* The feature that manages the file at path, or NULL. */
 const struct feature_ops *feature_by_managed_path(const char *path);

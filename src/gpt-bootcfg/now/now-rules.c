@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdio.h>
 
+#include "basic/parse-util.h"
 #include "basic/pci.h"
 #include "basic/strv-util.h"
 #include "now/now.h"
@@ -74,17 +75,14 @@ struct below {
 static bool is_keyboard(struct path_cxt *pc, const char *dir)
 {
 	_cleanup_free_ char *key = NULL;
-	unsigned long long low;
 	const char *last;
-	char *end;
+	uint64_t low;
 
 	if (path_read_string(pc, &key, "%s/capabilities/key", dir) < 0)
 		return false;
 	last = strrchr(key, ' ');
 	last = last ? last + 1 : key;
-	errno = 0;
-	low = strtoull(last, &end, 16);
-	if (errno || end == last)
+	if (safe_atox64(last, &low) < 0)
 		return false;
 	return (low & 0xfffffffeULL) == 0xfffffffeULL;
 }

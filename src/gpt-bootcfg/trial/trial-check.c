@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 
 #include "basic/proc-cmdline.h"
+#include "basic/parse-util.h"
 #include "basic/spawn-util.h"
 #include "basic/strv-util.h"
-#include "trial/trial-internal.h"
 #include "trial/trial.h"
 
 int trial_is_trial_boot(const struct trial *t, const char *cmdline, uint64_t *ret_other_generation)
@@ -27,7 +27,7 @@ int trial_is_trial_boot(const struct trial *t, const char *cmdline, uint64_t *re
 	r = proc_cmdline_get(cmdline, "gpt_bootcfg.generation", &gen);
 	if (r < 0)
 		return r;
-	if (r == 0 || trial_parse_u64(gen, &g) < 0)
+	if (r == 0 || safe_atou64(gen, &g) < 0)
 		return 0;
 	if (g == t->generation && t->state == TRIAL_PENDING)
 		return 1;
@@ -178,10 +178,11 @@ int trial_journal_reason(struct path_cxt *pc, const struct trial *t, char **ret_
 	if (r < 0)
 		return r;
 	for (char *l = strtok(boots, "\n"); l; l = strtok(NULL, "\n")) {
-		char *end;
+		char idx[24];
+		int i;
 
-		/* " -1 BOOT_ID ...": strtol() gives 0, not -1, when there is no number. */
-		if (strtol(l, &end, 10) == -1 && sscanf(end, " %63s", prev_id) == 1)
+		/* " -1 BOOT_ID ...": the index, then the boot id. */
+		if (sscanf(l, "%23s %63s", idx, prev_id) == 2 && safe_atoi(idx, &i) >= 0 && i == -1)
 			break;
 		prev_id[0] = '\0';
 	}

@@ -5,10 +5,10 @@
 #include <time.h>
 
 #include "basic/fileio.h"
+#include "basic/parse-util.h"
 #include "basic/safeword.h"
 #include "basic/strv-util.h"
 #include "core/kcmdline.h"
-#include "trial/trial-internal.h"
 #include "trial/trial.h"
 
 static const char *const state_names[] = {
@@ -36,21 +36,6 @@ void trial_free(struct trial *t)
 	strv_free(t->units);
 	strv_free(t->failures);
 	free(t);
-}
-
-int trial_parse_u64(const char *s, uint64_t *ret)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end)
-		return -EINVAL;
-	*ret = v;
-	return 0;
 }
 
 static int perr(char **ret_error, const char *path, unsigned line, unsigned col, const char *msg,
@@ -110,7 +95,7 @@ int trial_parse(const char *text, const char *path, struct trial **ret, char **r
 			have_state = true;
 		} else if (streq(key, "generation") || streq(key, "previous-generation") ||
 			   streq(key, "armed-time") || streq(key, "decided-time")) {
-			if (trial_parse_u64(val, &u) < 0)
+			if (safe_atou64(val, &u) < 0)
 				return perr(ret_error, path, line, COL, "not a decimal number",
 					    val);
 			if (streq(key, "generation"))

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "basic/macro.h"
+#include "basic/parse-util.h"
 #include "basic/path.h"
 #include "basic/strbuf.h"
 #include "basic/xml.h"
@@ -583,15 +584,16 @@ static void write_commandline(struct xml_writer *w, const struct qemu_cmd_input 
 static void override_property(struct xml_writer *w, const char *name, const char *value)
 {
 	const char *hex = startswith(value, "0x");
+	uint64_t u;
 
 	xml_begin(w, "qemu:property");
 	xml_attr(w, "name", name);
 	if (streq(value, "on") || streq(value, "off")) {
 		xml_attr(w, "type", "bool");
 		xml_attr(w, "value", streq(value, "on") ? "true" : "false");
-	} else if (hex || strspn(value, "0123456789") == strlen(value)) {
+	} else if (hex ? safe_atox64(hex, &u) >= 0 : safe_atou64(value, &u) >= 0) {
 		xml_attr(w, "type", "unsigned");
-		xml_attrf(w, "value", "%lu", strtoul(hex ? hex : value, NULL, hex ? 16 : 10));
+		xml_attrf(w, "value", "%" PRIu64, u);
 	} else {
 		xml_attr(w, "type", "string");
 		xml_attr(w, "value", value);

@@ -17,6 +17,7 @@
 #include "basic/parse-util.h"
 #include "basic/qmp.h"
 #include "basic/strbuf.h"
+#include "basic/strv-util.h"
 #include "core/vm-paths.h"
 #include "features/gaming-host.h"
 #include "vm/owners.h"
@@ -96,18 +97,14 @@ static int do_chown(struct path_cxt *pc, const char *path, uid_t uid, gid_t gid,
 static int parse_chown(const char *l, unsigned *ret_uid, unsigned *ret_gid, unsigned *ret_mode,
 		       const char **ret_path)
 {
-	unsigned long v[3];
-	const char *p = startswith(l, "chown ");
-	char *end;
+	const char *p = startswith(l, "chown "), *end;
+	uint64_t v[3];
 
 	if (!p)
 		return -EBADMSG;
 	for (int i = 0; i < 3; i++) {
-		if (*p < '0' || *p > '9')
-			return -EBADMSG;
-		errno = 0;
-		v[i] = strtoul(p, &end, i == 2 ? 8 : 10);
-		if (errno || *end != ' ' || v[i] >= UINT32_MAX)
+		if (safe_atou64_prefix(p, i == 2 ? 8 : 10, &v[i], &end) < 0 || *end != ' ' ||
+		    v[i] >= UINT32_MAX)
 			return -EBADMSG;
 		p = end + 1;
 	}

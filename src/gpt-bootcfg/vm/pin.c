@@ -10,6 +10,7 @@
 
 #include "basic/json.h"
 #include "basic/log.h"
+#include "basic/parse-util.h"
 #include "basic/qmp.h"
 #include "vm/pin.h"
 
@@ -112,15 +113,16 @@ int vm_pin_threads(struct vm_ctx *x, struct qmp *q, pid_t qemu_pid)
 	if (r < 0)
 		return log_error_errno(r, "Failed to list '/proc/%d/task': %m", (int)qemu_pid);
 	STRV_FOREACH (t, tasks) {
-		char *end;
-		long v = strtol(*t, &end, 10);
-		/* Not a thread id: 0, skipped below. */
-		pid_t tid = *end || v > INT_MAX ? 0 : (pid_t)v;
 		bool is_vcpu = false;
+		unsigned u;
+		pid_t tid;
 
+		if (safe_atou_range(*t, 1, INT_MAX, &u) < 0)
+			continue; /* not a thread id */
+		tid = (pid_t)u;
 		for (size_t i = 0; i < n; i++)
 			is_vcpu = is_vcpu || tids[i] == tid;
-		if (is_vcpu || tid <= 0)
+		if (is_vcpu)
 			continue;
 		r = vm_set_affinity(tid, &vm->emulator_cpus);
 		/* A worker thread may have exited since the listing. */
@@ -138,8 +140,7 @@ int vm_thread_last_cpu(struct path_cxt *live, pid_t tid, int *ret)
 {
 	_cleanup_free_ char *s = NULL;
 	const char *p;
-	char *end;
-	long v;
+	uint64_t v;
 	int r, field = 2;
 
 	r = path_read_string(live, &s, "/proc/%d/stat", (int)tid);
@@ -153,9 +154,8 @@ int vm_thread_last_cpu(struct path_cxt *live, pid_t tid, int *ret)
 			field++;
 	if (field != 39)
 		return -EBADMSG;
-	errno = 0;
-	v = strtol(p, &end, 10);
-	if (errno || end == p || v < 0 || v > INT_MAX)
+	/* The field ends at the next blank: only its digits count. */
+	if (safe_atou64_prefix(p, 10, &v, NULL) < 0 || v > INT_MAX)
 		return -EBADMSG;
 	*ret = (int)v;
 	return 0;

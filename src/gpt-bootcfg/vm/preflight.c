@@ -4,12 +4,12 @@
  * and disks named in [vm NAME], the devices' driver, the hugepage pool and its mount.
  * Each check logs its refusal with FILE:LINE:COL where the config file has one.
  */
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
 #include "basic/log.h"
+#include "basic/parse-util.h"
 #include "conf/vmconfig.h"
 #include "planner/disk-policy.h"
 #include "shared/host.h"
@@ -182,9 +182,8 @@ static int vm_hugepage_dir(struct vm_ctx *x, int node, char **ret)
 /* The pagesize= of hugetlbfs mount options ("rw,pagesize=1024M") in bytes; 0 if absent. */
 static uint64_t mount_pagesize(const char *options)
 {
-	const char *p = options;
-	unsigned long long v;
-	char *end;
+	const char *p = options, *end;
+	uint64_t v;
 
 	for (;;) {
 		p = strstr(p, "pagesize=");
@@ -195,21 +194,17 @@ static uint64_t mount_pagesize(const char *options)
 		p++;
 	}
 	p += strlen("pagesize=");
-	if (!isdigit((unsigned char)*p))
-		return 0;
-	errno = 0;
-	v = strtoull(p, &end, 10);
-	if (errno || v > (UINT64_C(1) << 34))
+	if (safe_atou64_prefix(p, 10, &v, &end) < 0 || v > (UINT64_C(1) << 34))
 		return 0;
 	switch (*end) {
 	case 'K':
-		return (uint64_t)v << 10;
+		return v << 10;
 	case 'M':
-		return (uint64_t)v << 20;
+		return v << 20;
 	case 'G':
-		return (uint64_t)v << 30;
+		return v << 30;
 	default:
-		return (uint64_t)v;
+		return v;
 	}
 }
 

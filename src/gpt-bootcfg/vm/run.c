@@ -16,6 +16,7 @@
 
 #include "basic/fileio.h"
 #include "basic/log.h"
+#include "basic/parse-util.h"
 #include "basic/qmp.h"
 #include "basic/sdnotify.h"
 #include "basic/time-util.h"
@@ -221,14 +222,11 @@ static int next_signal(const sigset_t *set, int timeout_ms)
 static long long repeat_window_ms(void)
 {
 	const char *e = getenv("GPT_BOOTCFG_TEST_REPEAT_MS");
-	char *end;
-	long long v;
+	int64_t v;
 
-	if (!e || !*e)
+	if (!e || safe_atoi64(e, &v) < 0 || v < 0)
 		return STOP_REPEAT_WINDOW_MS;
-	errno = 0;
-	v = strtoll(e, &end, 10);
-	return errno || *end || v < 0 ? STOP_REPEAT_WINDOW_MS : v;
+	return v;
 }
 
 static const char *signame(int sig)
@@ -658,8 +656,8 @@ static int kill_qemu(struct cli *cli, const char *name, struct qmp *q)
 	_cleanup_path_cxt_ struct path_cxt *live = NULL;
 	size_t size = 0;
 	bool ours = false;
+	unsigned u;
 	long pid;
-	char *end;
 	int r;
 
 	if (vm_pid_path(name, &host_pid) < 0 ||
@@ -668,11 +666,11 @@ static int kill_qemu(struct cli *cli, const char *name, struct qmp *q)
 	r = path_read_string(cli->pc, &text, "%s", host_pid);
 	if (r < 0)
 		return log_error_errno(r, "Cannot kill QEMU of VM '%s': '%s': %m", name, host_pid);
-	errno = 0;
-	pid = strtol(text, &end, 10);
-	if (errno || end == text || (*end && *end != '\n') || pid <= 1 || pid > INT32_MAX)
+	/* path_read_string() took the newline. */
+	if (safe_atou_range(text, 2, INT32_MAX, &u) < 0)
 		return log_error_errno(-EBADMSG, "Cannot kill QEMU of VM '%s': '%s' holds no pid",
 				       name, host_pid);
+	pid = (long)u;
 	r = path_read_full(live, &cmdline, &size, "/proc/%ld/cmdline", pid);
 	for (size_t i = 0; r >= 0 && i < size; i += strlen(cmdline + i) + 1)
 		if (streq(cmdline + i, "-pidfile") && i + 9 < size &&

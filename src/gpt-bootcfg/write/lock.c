@@ -7,6 +7,7 @@
 
 #include "basic/lockfile.h"
 #include "basic/log.h"
+#include "basic/parse-util.h"
 #include "basic/path.h"
 #include "basic/time-util.h"
 #include "write/lock.h"
@@ -14,16 +15,11 @@
 static unsigned wait_ms(void)
 {
 	const char *e = getenv("GPT_BOOTCFG_LOCK_WAIT_MS");
-	unsigned long v;
-	char *end = NULL;
+	unsigned v;
 
-	if (!e || !*e)
+	if (!e || safe_atou_range(e, 0, 600000, &v) < 0)
 		return LOCK_WAIT_MS;
-	errno = 0;
-	v = strtoul(e, &end, 10);
-	if (errno || *end || v > 600000)
-		return LOCK_WAIT_MS;
-	return (unsigned)v;
+	return v;
 }
 
 /* Whether fd is still the file at LOCK_PATH (not one a cleanup removed under us). */
@@ -38,7 +34,16 @@ static bool still_linked(struct path_cxt *pc, int fd)
 static int open_lock_file(struct path_cxt *pc)
 {
 	static const char *const dirs[] = {"/run", LOCK_DIR};
+	int fd;
 
+	/*
+	 * An existing lock file is opened read-only (flock() needs no more) and left as it
+	 * is: an apply with nothing to do writes nothing, not even here (issue 31). The
+	 * holder's pid comes from /proc/locks (lock_fd_holder()).
+	 */
+	fd = path_open(pc, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0, LOCK_PATH);
+	if (fd != -ENOENT)
+		return fd;
 	/* Not a managed file: no fault points, no state line, nothing for revert to undo. */
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		_cleanup_free_ char *p = NULL;
@@ -89,8 +94,5 @@ int bootcfg_lock(struct cli *cli)
 		close(fd);
 		return log_error_errno(r, "Failed to lock '%s': %m", LOCK_PATH);
 	}
-	r = lock_fd_mark(fd);
-	if (r < 0)
-		log_debug_errno(r, "Failed to write the pid into '%s', ignoring: %m", LOCK_PATH);
 	return fd;
 }

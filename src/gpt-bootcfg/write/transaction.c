@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "basic/log.h"
+#include "basic/parse-util.h"
 #include "basic/strbuf.h"
 #include "basic/strv-util.h"
 #include "core/kcmdline.h"
@@ -25,18 +26,14 @@ int transaction_pending_parse(const char *pending, bool *ret_trial, unsigned *re
 {
 	const char *flags = startswith(pending, "trial ");
 	bool trial = flags;
-	unsigned long v = 0;
-	char *end = NULL;
+	unsigned v;
 
 	if (!flags)
 		flags = startswith(pending, "direct ");
-	errno = 0;
-	if (flags)
-		v = strtoul(flags, &end, 10);
-	if (!flags || errno || end == flags || *end || v > UINT_MAX)
+	if (!flags || safe_atou(flags, &v) < 0)
 		return -EINVAL;
 	*ret_trial = trial;
-	*ret_rebuild = (unsigned)v;
+	*ret_rebuild = v;
 	return 0;
 }
 
