@@ -65,6 +65,7 @@ ACLAIM_OBJ := $(CLAIM_SRC:src/%.c=$(AOBJ)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/asan/tests/%)
 
 CHECK_TARGETS :=
+WIDE_TARGETS :=
 INSTALL_TARGETS :=
 CLEAN_FILES :=
 
@@ -153,6 +154,10 @@ check-integration: all asan
 check: check-deps
 	$(Q)$(MAKE) --no-print-directory check-unit check-integration $(CHECK_TARGETS)
 
+# What takes too long for CI (README, "Tests"): the areas add to WIDE_TARGETS.
+check-wide: check-deps
+	$(Q)$(MAKE) --no-print-directory $(WIDE_TARGETS)
+
 install: all $(INSTALL_TARGETS)
 	install -Dm0755 $(BUILD)/gpt-bootcfg $(DESTDIR)$(SBINDIR)/gpt-bootcfg
 	install -Dm0755 $(BUILD)/gpt-bootcfg-claim $(DESTDIR)$(PKGLIBDIR)/gpt-bootcfg-claim
@@ -163,5 +168,5 @@ clean:
 -include $(sort $(wildcard mk/*.mk))
 -include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 
-.PHONY: all asan build-deps install check check-deps check-unit check-integration clean
+.PHONY: all asan build-deps install check check-deps check-unit check-integration check-wide clean
 .DELETE_ON_ERROR:

@@ -10,6 +10,8 @@
 #                         (tests/system/run.sh; docs/install.md); SUITE=trixie: Debian 13
 
 INITRAMFSDIR ?= $(DATADIR)/initramfs-tools
+# dracut's modules (Debian, Fedora, openSUSE, Arch: /usr/lib/dracut/modules.d).
+DRACUTMODDIR ?= $(PREFIX)/lib/dracut/modules.d
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 DOCDIR ?= $(DATADIR)/doc/gpt-bootcfg
@@ -17,6 +19,7 @@ DOCDIR ?= $(DATADIR)/doc/gpt-bootcfg
 # Whatever of these exists in the tree is installed; other areas add them as they land.
 INST_HOOKS := $(wildcard initramfs-tools/hooks/*)
 INST_INITTOP := $(wildcard initramfs-tools/scripts/init-top/*)
+INST_DRACUT := $(wildcard dracut/90gpt-bootcfg/*)
 INST_UNITS := $(wildcard systemd/*.service systemd/*.target systemd/*.timer)
 INST_COMPLETION := $(wildcard completion/gpt-bootcfg)
 INST_EXAMPLES := $(wildcard examples/*.conf docs/examples/*.conf)
@@ -32,6 +35,7 @@ install-extra:
 		install -d "$(DESTDIR)$$dir"; install -m "$$mode" "$$@" "$(DESTDIR)$$dir/"; }; \
 	inst 0755 $(INITRAMFSDIR)/hooks $(INST_HOOKS); \
 	inst 0755 $(INITRAMFSDIR)/scripts/init-top $(INST_INITTOP); \
+	inst 0755 $(DRACUTMODDIR)/90gpt-bootcfg $(INST_DRACUT); \
 	inst 0644 $(SYSTEMDUNITDIR) $(INST_UNITS); \
 	inst 0644 $(BASHCOMPDIR) $(INST_COMPLETION); \
 	inst 0644 $(DOCDIR)/examples $(INST_EXAMPLES); \

@@ -92,6 +92,14 @@ static inline const char *startswith(const char *s, const char *prefix)
 	return strncmp(s, prefix, l) == 0 ? s + l : NULL;
 }
 
+/* Where suffix starts at the end of s, or NULL when s does not end with it. */
+static inline const char *endswith(const char *s, const char *suffix)
+{
+	size_t l = strlen(s), m = strlen(suffix);
+
+	return l >= m && strcmp(s + l - m, suffix) == 0 ? s + l - m : NULL;
+}
+
 static inline const char *strna(const char *s)
 {
 	return s ? s : "n/a";

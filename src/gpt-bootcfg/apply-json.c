@@ -35,7 +35,7 @@ static void write_files(struct json_writer *w, const struct apply_json *j, const
 		if (j->trial && f == j->trial_grub) {
 			/* The default entry's drop-in stays; the trial entry gets the new one. */
 			json_object_begin(w, NULL);
-			json_string(w, "path", TRIAL_DROPIN_PATH);
+			json_string(w, "path", f->shared ? TRIAL_KCMDLINE_PATH : TRIAL_DROPIN_PATH);
 			json_string(w, "action", "trial");
 			json_object_end(w);
 			continue;

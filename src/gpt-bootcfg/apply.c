@@ -198,7 +198,7 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		if (t.trial && f == t.grub)
 			printf("Prepared %s for the trial entry (%s stays as it is until the trial "
 			       "is confirmed)\n",
-			       TRIAL_DROPIN_PATH, f->path);
+			       f->shared ? TRIAL_KCMDLINE_PATH : TRIAL_DROPIN_PATH, f->path);
 		else if (f->action != MANAGED_UNCHANGED)
 			printf("%s %s\n",
 			       f->action == MANAGED_CREATE   ? "Created"

@@ -50,14 +50,51 @@ static void help(void)
 
 static int regenerate(struct cli *cli)
 {
-	int r = trial_update_grub(cli->pc);
+	int r = trial_update_entries(cli->pc);
 
 	if (r < 0)
-		return log_error_errno(r, "Failed to regenerate grub.cfg with update-grub: %m");
+		return log_error_errno(r, "Failed to regenerate the boot entries (update-grub, or "
+					  "kernel-install on systemd-boot): %m");
 	if (r == 0)
-		log_notice("Not running update-grub under --root %s (set GPT_BOOTCFG_UPDATE_GRUB).",
+		log_notice("Not regenerating the boot entries under --root %s (set "
+			   "GPT_BOOTCFG_UPDATE_GRUB or GPT_BOOTCFG_KERNEL_INSTALL).",
 			   cli->root);
 	return 0;
+}
+
+/*
+ * systemd-boot: what the trial entry and LoaderEntryOneShot tell of a trial that never
+ * confirmed (trial-sdboot.c), as a reason; NULL when there is nothing to tell.
+ */
+static char *sdboot_reason(struct cli *cli)
+{
+	_cleanup_free_ char *oneshot = NULL;
+	struct host_boot b;
+	int left = -1, done = 0, r;
+	char *reason = NULL;
+
+	if (host_boot_detect(cli->pc, NULL, &b) < 0)
+		return NULL;
+	if (b.loader != BOOT_LOADER_SYSTEMD_BOOT || !b.esp) {
+		host_boot_done(&b);
+		return NULL;
+	}
+	r = trial_sdboot_entry_state(cli->pc, b.esp, &left, &done);
+	if (host_efi_var(cli->pc, "LoaderEntryOneShot", &oneshot) >= 0 &&
+	    streq(oneshot, SDBOOT_TRIAL_ID))
+		reason = strdup("systemd-boot did not consume LoaderEntryOneShot=" SDBOOT_TRIAL_ID
+				" (the boot did not go through systemd-boot?)");
+	else if (r > 0 && left == 0) {
+		if (asprintf(&reason,
+			     "systemd-boot booted the trial entry (boot counting: its try is used, "
+			     "%d done) and that boot never confirmed",
+			     done) < 0)
+			reason = NULL;
+	} else if (r > 0 && left > 0)
+		reason = strdup("the trial entry still has its try (boot counting): systemd-boot "
+				"did not boot it");
+	host_boot_done(&b);
+	return reason;
 }
 
 static int promote(struct cli *cli, struct trial *t)
@@ -110,7 +147,7 @@ static int check_with_timeout(struct cli *cli, struct trial *t, const char *cmdl
 	}
 }
 
-static void free_reasons(char *(*l)[4])
+static void free_reasons(char *(*l)[5])
 {
 	for (size_t i = 0; i < ARRAY_SIZE(*l); i++)
 		free((*l)[i]);
@@ -120,7 +157,7 @@ static void free_reasons(char *(*l)[4])
 static int decide_missed_trial(struct cli *cli, struct trial *t, const char *boot_id,
 			       uint64_t other)
 {
-	_cleanup_(free_reasons) char *reasons[4] = {};
+	_cleanup_(free_reasons) char *reasons[5] = {};
 	_cleanup_free_ char *next = NULL;
 	size_t n = 0;
 	int r;
@@ -147,6 +184,11 @@ static int decide_missed_trial(struct cli *cli, struct trial *t, const char *boo
 	else if (r == 0)
 		reasons[n] = strdup("no journal of the previous boot (no persistent journal, or "
 				    "it stopped before the journal reached the disk)");
+	if (reasons[n])
+		n++;
+
+	/* systemd-boot's view (the removal of our entry comes with fail()'s regeneration). */
+	reasons[n] = sdboot_reason(cli);
 	if (reasons[n])
 		n++;
 

@@ -89,6 +89,45 @@ static bool hugepage_pool(const struct host *h, struct json_writer *w, struct st
 	return needed == 0 || (have && allocated >= needed);
 }
 
+/*
+ * Which way this boot came (host.h): the boot loader systemd-boot's variables name (none:
+ * GRUB or another loader), the entry, and which generator built the running kernel's image;
+ * then what apply works with.
+ */
+static void booted_path(const struct host *h, const struct initrd_check *images,
+			struct json_writer *w, struct strbuf *out)
+{
+	const struct host_boot *b = &h->boot;
+	const char *gen = NULL;
+
+	for (size_t i = 0; i < images->n; i++)
+		if (streq_ptr(images->images[i].kernel, h->kernel_release) &&
+		    images->images[i].compression)
+			gen = initramfs_gen_to_string(images->images[i].generator);
+	if (w) {
+		json_object_begin(w, "boot");
+		json_string(w, "loader_info", b->loader_info);
+		json_string(w, "entry", b->loader_entry);
+		json_string(w, "booted_initramfs", gen);
+		json_string(w, "initramfs", initramfs_gen_to_string(b->initramfs));
+		json_string(w, "bootloader", boot_loader_to_string(b->loader));
+		json_object_end(w);
+		return;
+	}
+	strbuf_puts(out, "\nBoot path:\n");
+	if (b->loader_info)
+		strbuf_printf(out, "  this boot: %s (LoaderInfo), entry %s\n", b->loader_info,
+			      b->loader_entry ? b->loader_entry : "(no LoaderEntrySelected)");
+	else
+		strbuf_puts(out, "  this boot: not started by systemd-boot (no LoaderInfo EFI "
+				 "variable): GRUB or another loader\n");
+	if (gen)
+		strbuf_printf(out, "  the running kernel's image (%s) was built by %s\n",
+			      strna(h->kernel_release), gen);
+	strbuf_printf(out, "  apply works with: %s and %s\n", initramfs_gen_to_string(b->initramfs),
+		      boot_loader_to_string(b->loader));
+}
+
 int verb_status(struct cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -243,6 +282,7 @@ int verb_status(struct cli *cli, int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	images_ok = initrd_check_ok(&images);
+	booted_path(g.host, &images, json ? &w : NULL, out);
 	if (json) {
 		initrd_check_json(&images, &w, "initramfs");
 	} else {

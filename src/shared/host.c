@@ -38,6 +38,8 @@ int host_load(struct path_cxt *pc, struct host **ret)
 		r = host_load_iommu(h);
 	if (r >= 0)
 		r = host_load_hugepages(h);
+	if (r >= 0)
+		r = host_boot_detect(pc, h->kernel_release, &h->boot);
 	if (r < 0) {
 		host_error_default(r);
 		host_free(h);
@@ -79,5 +81,6 @@ void host_free(struct host *h)
 	free(h->iommu_error_msg);
 	host_hugepages_done(&h->hugepages);
 	free(h->hugepages_error_msg);
+	host_boot_done(&h->boot);
 	free(h);
 }

@@ -22,6 +22,7 @@
 
 #include "basic/path.h"
 #include "basic/pci.h"
+#include "shared/initramfs.h"
 
 struct block_device;
 
@@ -161,6 +162,56 @@ struct host_hugepages {
 	size_t n_pools;
 };
 
+/* The boot loader that starts the kernel (docs/trial-boot.md). */
+enum boot_loader {
+	BOOT_LOADER_GRUB,
+	BOOT_LOADER_SYSTEMD_BOOT,
+};
+
+/* systemd's vendor GUID of the boot loader interface's EFI variables (LoaderInfo, ...). */
+#define SYSTEMD_EFI_VENDOR "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
+/* What kernel-install writes into the entries of a systemd-boot host (kernel-install(8)). */
+#define KERNEL_CMDLINE_PATH "/etc/kernel/cmdline"
+
+/*
+ * The boot stack, from the root's files (host_boot_detect()):
+ *  - initramfs: dracut when it is installed (/usr/bin/dracut) and initramfs-tools is not
+ *    (/usr/sbin/mkinitramfs), initramfs-tools the other way round; both installed: the one
+ *    that built the running kernel's image (initramfs_generator()); neither: initramfs-tools;
+ *  - loader: systemd-boot when loader/loader.conf is on /efi, /boot/efi or /boot and GRUB is
+ *    not there (/etc/default/grub, update-grub, grub-mkconfig, grub.cfg), GRUB the other way
+ *    round; both: systemd-boot when the LoaderInfo EFI variable (set by systemd-boot) says it
+ *    started this boot; neither: GRUB.
+ * Each choice comes with its reason, one sentence for plan and check.
+ */
+struct host_boot {
+	enum initramfs_gen initramfs; /* INITRAMFS_GEN_TOOLS or INITRAMFS_GEN_DRACUT */
+	char *initramfs_why;
+	enum boot_loader loader;
+	char *loader_why;
+	char *esp;	     /* the directory with loader/loader.conf ("/boot/efi"), or NULL */
+	bool kernel_cmdline; /* KERNEL_CMDLINE_PATH exists */
+	char *loader_info;   /* LoaderInfo ("systemd-boot 252.39-1~deb12u2"), NULL when unset */
+	char *loader_entry;  /* LoaderEntrySelected: the entry systemd-boot booted, or NULL */
+};
+
+/* "grub", "systemd-boot" (plan --json's "bootloader"). */
+const char *boot_loader_to_string(enum boot_loader l);
+
+/*
+ * Detect the boot stack below the root; kernel_release (may be NULL) names the running
+ * kernel, whose image decides when both generators are installed. -errno on failure.
+ */
+int host_boot_detect(struct path_cxt *pc, const char *kernel_release, struct host_boot *ret);
+void host_boot_done(struct host_boot *b);
+
+/*
+ * One of systemd's boot loader variables (SYSTEMD_EFI_VENDOR) from the root's efivarfs,
+ * as ASCII ('?' for anything else): "LoaderInfo", "LoaderEntrySelected",
+ * "LoaderEntryOneShot". -ENOENT when unset.
+ */
+int host_efi_var(struct path_cxt *pc, const char *name, char **ret);
+
 struct host {
 	struct path_cxt *pc; /* borrowed, must outlive the host */
 
@@ -201,6 +252,8 @@ struct host {
 	struct host_hugepages hugepages;
 	int hugepages_error;
 	char *hugepages_error_msg;
+
+	struct host_boot boot; /* the initramfs generator and the boot loader */
 };
 
 /*

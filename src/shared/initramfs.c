@@ -707,3 +707,33 @@ int initramfs_parse(const void *buf, size_t size, char *const *want, size_t max_
 	*ret = p.img;
 	return 0;
 }
+
+const char *initramfs_gen_to_string(enum initramfs_gen g)
+{
+	switch (g) {
+	case INITRAMFS_GEN_TOOLS:
+		return "initramfs-tools";
+	case INITRAMFS_GEN_DRACUT:
+		return "dracut";
+	case INITRAMFS_GEN_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+enum initramfs_gen initramfs_generator(const struct initramfs *img)
+{
+	const struct initramfs_entry *e;
+
+	/* dracut first: its images have no /scripts, but a hand-made one could have both. */
+	e = initramfs_lookup(img, "/lib/dracut", true);
+	if (e && S_ISDIR(e->mode))
+		return INITRAMFS_GEN_DRACUT;
+	e = initramfs_lookup(img, "/conf/initramfs.conf", true);
+	if (e && S_ISREG(e->mode))
+		return INITRAMFS_GEN_TOOLS;
+	e = initramfs_lookup(img, "/scripts", true);
+	if (e && S_ISDIR(e->mode))
+		return INITRAMFS_GEN_TOOLS;
+	return INITRAMFS_GEN_UNKNOWN;
+}

@@ -69,3 +69,20 @@ static inline void initramfs_freep(struct initramfs **img)
  */
 const struct initramfs_entry *initramfs_lookup(const struct initramfs *img, const char *path,
 					       bool follow);
+
+/* The generator that built an image (docs/boot-claim.md, "The image that boots"). */
+enum initramfs_gen {
+	INITRAMFS_GEN_UNKNOWN,
+	INITRAMFS_GEN_TOOLS,  /* initramfs-tools: /scripts and /conf/initramfs.conf */
+	INITRAMFS_GEN_DRACUT, /* dracut: /lib/dracut, its hooks and scripts */
+};
+
+/* "initramfs-tools", "dracut"; "unknown" for INITRAMFS_GEN_UNKNOWN. */
+const char *initramfs_gen_to_string(enum initramfs_gen g);
+
+/*
+ * Which generator built the image, told by its tree: dracut's images have the directory
+ * /lib/dracut (/usr/lib/dracut behind merged /usr's "lib -> usr/lib"), initramfs-tools'
+ * have /conf/initramfs.conf or /scripts. INITRAMFS_GEN_UNKNOWN when neither.
+ */
+enum initramfs_gen initramfs_generator(const struct initramfs *img);

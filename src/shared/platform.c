@@ -251,6 +251,39 @@ static int check_uefi(const struct host *h, struct check_report *rep)
 		   size ? " (" : "", size ? size : "", size ? "-bit firmware)" : "");
 }
 
+/* The boot stack apply works with (host.h): which initramfs generator, which boot loader. */
+static int check_initramfs(const struct host *h, struct check_report *rep)
+{
+	const struct host_boot *b = &h->boot;
+
+	if (startswith(b->initramfs_why, "assumed"))
+		return add(rep, "initramfs", CHECK_WARN,
+			   "Install initramfs-tools or dracut: apply rebuilds the initramfs with "
+			   "it, and the claim runs from its image.",
+			   "%s: %s", initramfs_gen_to_string(b->initramfs), b->initramfs_why);
+	return add(rep, "initramfs", CHECK_PASS, NULL, "%s: %s",
+		   initramfs_gen_to_string(b->initramfs), b->initramfs_why);
+}
+
+static int check_bootloader(const struct host *h, struct check_report *rep)
+{
+	const struct host_boot *b = &h->boot;
+
+	if (startswith(b->loader_why, "assumed"))
+		return add(rep, "bootloader", CHECK_WARN,
+			   "apply writes the kernel parameters for GRUB (/etc/default/grub.d) or "
+			   "systemd-boot (" KERNEL_CMDLINE_PATH ", kernel-install); install one.",
+			   "%s: %s", boot_loader_to_string(b->loader), b->loader_why);
+	if (b->loader == BOOT_LOADER_SYSTEMD_BOOT && !b->kernel_cmdline)
+		return add(rep, "bootloader", CHECK_FAIL,
+			   "Write the kernel's parameters (root=... and the rest, as in the "
+			   "entries) to " KERNEL_CMDLINE_PATH ": kernel-install takes them from "
+			   "there, and apply adds its own as a line of their own.",
+			   "systemd-boot without " KERNEL_CMDLINE_PATH ": %s", b->loader_why);
+	return add(rep, "bootloader", CHECK_PASS, NULL, "%s: %s", boot_loader_to_string(b->loader),
+		   b->loader_why);
+}
+
 static int check_boot_vga(const struct host *h, struct check_report *rep)
 {
 	const struct pci_device *boot = NULL;
@@ -450,8 +483,9 @@ static int check_vfio_pci(const struct host *h, struct check_report *rep)
 int platform_check(const struct host *h, struct check_report *ret)
 {
 	static int (*const checks[])(const struct host *, struct check_report *) = {
-	    check_cpu,	check_kvm,	check_iommu_firmware, check_iommu_kernel, check_intremap,
-	    check_uefi, check_boot_vga, check_cmdline,	      check_hugepages,	  check_vfio_pci,
+	    check_cpu,	     check_kvm,	     check_iommu_firmware, check_iommu_kernel,
+	    check_intremap,  check_uefi,     check_boot_vga,	   check_cmdline,
+	    check_hugepages, check_vfio_pci, check_initramfs,	   check_bootloader,
 	};
 	struct check_report rep = {};
 

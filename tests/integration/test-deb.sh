@@ -33,6 +33,8 @@ has /usr/sbin/gpt-bootcfg
 has /usr/lib/gpt-bootcfg/gpt-bootcfg-claim
 has /usr/share/initramfs-tools/hooks/gpt-bootcfg initramfs-tools/hooks/gpt-bootcfg
 has /usr/share/initramfs-tools/scripts/init-top/gpt-bootcfg initramfs-tools/scripts/init-top/gpt-bootcfg
+has /usr/lib/dracut/modules.d/90gpt-bootcfg/module-setup.sh dracut/90gpt-bootcfg/module-setup.sh
+has /usr/lib/dracut/modules.d/90gpt-bootcfg/gpt-bootcfg-claim.sh dracut/90gpt-bootcfg/gpt-bootcfg-claim.sh
 has /usr/lib/systemd/system/gpt-bootcfg-vm@.service systemd/gpt-bootcfg-vm@.service
 has /usr/share/man/man8/gpt-bootcfg.8.gz man/gpt-bootcfg.8
 has /usr/share/man/man5/gpt-bootcfg.conf.5.gz man/gpt-bootcfg.conf.5
@@ -65,8 +67,10 @@ ok "postrm and prerm are valid sh" -- sh -n "$TAP_TMP/ctl/postrm" "$TAP_TMP/ctl/
 dpkg-deb -x "$deb" "$TAP_TMP/root"
 ok "the claim binary is static" -- \
 	sh -c "file -L '$TAP_TMP/root/usr/lib/gpt-bootcfg/gpt-bootcfg-claim' | grep -q 'statically linked'"
-ok "the hook and init-top script are executable" -- \
-	sh -c "for f in '$TAP_TMP/root/usr/share/initramfs-tools/hooks/'* '$TAP_TMP/root/usr/share/initramfs-tools/scripts/init-top/'*; do [ -x \"\$f\" ] || exit 1; done"
+ok "the hook, init-top script and dracut module are executable" -- \
+	sh -c "for f in '$TAP_TMP/root/usr/share/initramfs-tools/hooks/'* '$TAP_TMP/root/usr/share/initramfs-tools/scripts/init-top/'* '$TAP_TMP/root/usr/lib/dracut/modules.d/90gpt-bootcfg/'*; do [ -x \"\$f\" ] || exit 1; done"
+ok "depends on initramfs-tools or dracut (either builds the image with the claim)" -- \
+	sh -c "dpkg-deb -f '$deb' Depends | grep -q 'initramfs-tools | dracut'"
 ok "the packaged command runs" -- sh -c "'$TAP_TMP/root/usr/sbin/gpt-bootcfg' --version | grep -q '^gpt-bootcfg '"
 # libkmod 30 exported kmod_module_new_from_name_lookup() as LIBKMOD_5, 31 on as LIBKMOD_30
 # only: a build that used it did not start on Debian 13 or Ubuntu 24.04 (make check-system
@@ -87,6 +91,8 @@ if make -C "$TOP" --no-print-directory BUILD="$BUILD" DESTDIR="$TAP_TMP/stage" P
 	[ -e "$TOP/initramfs-tools/hooks/gpt-bootcfg" ] &&
 		ok "make install puts the initramfs hook" -- \
 			grep -qx /usr/share/initramfs-tools/hooks/gpt-bootcfg "$TAP_TMP/installed"
+	ok "make install puts the dracut module" -- \
+		grep -qx /usr/lib/dracut/modules.d/90gpt-bootcfg/module-setup.sh "$TAP_TMP/installed"
 else
 	ok "make install DESTDIR=" -- sh -c "cat '$TAP_TMP/install.log'; false"
 fi

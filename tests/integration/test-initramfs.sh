@@ -34,12 +34,12 @@ status_image() {
 GOOD=$TAP_TMP/good
 initrd_tree "$R" "$K" "$GOOD"
 gen=$(sed -n 's/^generation //p' "$R/etc/gpt-bootcfg/claim.list")
-ok_line="  ok   /boot/initrd.img-$K (none zstd): claim binary, init-top script before udev, claim list of generation $gen, vfio-pci with 5 modules"
+ok_line="  ok   /boot/initrd.img-$K (initramfs-tools, none zstd): claim binary, init-top script before udev, claim list of generation $gen, vfio-pci with 5 modules"
 initrd_pack "$GOOD" "$IMG" zstd
 is "$(status_image)" "$ok_line" "a good zstd image (Debian 12's default)"
 for c in gzip xz lzma none; do
 	initrd_pack "$GOOD" "$IMG" $c
-	want=$(echo "$ok_line" | sed "s/(none zstd)/(none${c:+ $c})/; s/(none none)/(none)/")
+	want=$(echo "$ok_line" | sed "s/, none zstd)/, none${c:+ $c})/; s/, none none)/, none)/")
 	is "$(status_image)" "$want" "a good $c image"
 done
 
@@ -205,7 +205,7 @@ else
 	run_gen "$R3" apply --yes --no-trial
 	is "$rc" 0 "apply again with a good image: exit 0"
 	ok "finishing the pending apply" -- grep -q "The last apply did not finish" "$TAP_TMP/err.txt"
-	ok "the check's ok line" -- grep -q "^  ok   /boot/initrd.img-$K (gzip): claim binary" "$TAP_TMP/out.txt"
+	ok "the check's ok line" -- grep -q "^  ok   /boot/initrd.img-$K (initramfs-tools, gzip): claim binary" "$TAP_TMP/out.txt"
 	ok "applied" -- grep -q "^Applied generation" "$TAP_TMP/out.txt"
 	ok "nothing pending" -- sh -c "! grep -q '^pending' '$R3/var/lib/gpt-bootcfg/state'"
 
@@ -230,7 +230,7 @@ else
 	is "$rc" 0 "revert"
 	run_gen "$R3" status
 	ok "after revert, an image without a list: ok" -- grep -q \
-		"^  ok   /boot/initrd.img-$K (gzip): no claim list, as in /etc: nothing is claimed$" "$TAP_TMP/out.txt"
+		"^  ok   /boot/initrd.img-$K (initramfs-tools, gzip): no claim list, as in /etc: nothing is claimed$" "$TAP_TMP/out.txt"
 	# An image that still has one would claim devices at the next boot.
 	initrd_pack "$GOOD" "$R3/boot/initrd.img-$K"
 	run_gen "$R3" status

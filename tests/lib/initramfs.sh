@@ -81,3 +81,61 @@ echo "update-initramfs ran"
 STANDIN
 	chmod 755 "$_r/usr/sbin/update-initramfs"
 }
+
+# initrd_tree_dracut ROOT KVER DIR [nosystemd]: the tree of a good image as Debian's dracut
+# lays it out (tests/boot/build-dracut.sh builds real ones): merged /usr, the claim binary,
+# the list and the vfio-pci chain as in initrd_tree, our pre-udev hook in
+# usr/lib/dracut/hooks/pre-udev, and a systemd initrd's /init link, dracut-pre-udev.service
+# (ordered before systemd-udevd.service) and initrd.target's want of it; with "nosystemd",
+# dracut's own /init script instead.
+initrd_tree_dracut() {
+	_r=$1 _k=$2 _d=$3
+	initrd_tree "$_r" "$_k" "$_d"
+	rm -rf "$_d/scripts"
+	mkdir -p "$_d/usr/lib/dracut/hooks/pre-udev" "$_d/usr/lib/dracut/hooks/initqueue" \
+		"$_d/usr/lib/systemd/system" "$_d/etc/systemd/system/initrd.target.wants"
+	cp "$TOP/dracut/90gpt-bootcfg/gpt-bootcfg-claim.sh" \
+		"$_d/usr/lib/dracut/hooks/pre-udev/00-gpt-bootcfg-claim.sh"
+	printf '#!/bin/sh\n# dm-pre-udev stand-in\n' >"$_d/usr/lib/dracut/hooks/pre-udev/30-dm-pre-udev.sh"
+	if [ "${4:-}" = nosystemd ]; then
+		printf '#!/bin/bash\n# dracut init stand-in: sources the hooks\n' >"$_d/init"
+		chmod 755 "$_d/init"
+		return 0
+	fi
+	printf '\177ELF systemd stand-in\n' >"$_d/usr/lib/systemd/systemd"
+	chmod 755 "$_d/usr/lib/systemd/systemd"
+	ln -s usr/lib/systemd/systemd "$_d/init"
+	cat >"$_d/usr/lib/systemd/system/dracut-pre-udev.service" <<'UNIT'
+[Unit]
+Description=dracut pre-udev hook
+DefaultDependencies=no
+Before=systemd-udevd.service dracut-pre-trigger.service
+After=dracut-cmdline.service
+ConditionDirectoryNotEmpty=|/lib/dracut/hooks/pre-udev
+
+[Service]
+Type=oneshot
+ExecStart=-/bin/dracut-pre-udev
+UNIT
+	ln -s /lib/systemd/system/dracut-pre-udev.service \
+		"$_d/etc/systemd/system/initrd.target.wants/dracut-pre-udev.service"
+}
+
+# initrd_pack_dracut DIR OUT [COMPRESS [early]]: as dracut writes it: DIR compressed with
+# COMPRESS (gzip, dracut's default without pigz; zstd, xz), after an uncompressed early
+# microcode archive only when "early" is given (dracut makes one when microcode is there).
+initrd_pack_dracut() {
+	: >"$2"
+	if [ "${4:-}" = early ]; then
+		_e=$(mktemp -d "$TAP_TMP/early.XXXXXX")
+		mkdir -p "$_e/kernel/x86/microcode"
+		echo microcode >"$_e/kernel/x86/microcode/GenuineIntel.bin"
+		initrd_cpio "$_e" >"$2"
+	fi
+	case ${3:-gzip} in
+	gzip) initrd_cpio "$1" | gzip -9 -n -c >>"$2" ;;
+	zstd) initrd_cpio "$1" | zstd -q -15 -c >>"$2" ;;
+	xz) initrd_cpio "$1" | xz --check=crc32 -c >>"$2" ;;
+	*) echo "initrd_pack_dracut: unknown compression $3" >&2; return 1 ;;
+	esac
+}

@@ -4,7 +4,7 @@
 # benchmark sets TOP to the top of the tree first. POSIX sh, safe under "set -eu".
 #
 # Checks (each failure is one "not ok" and the end of the test, never a skip):
-#   need_fixture NAME           tests/fixtures/NAME must exist
+#   need_fixture NAME           tests/fixtures/NAME (or the base of the overlay NAME) must exist
 #   need_tools COMMAND...       each COMMAND is on PATH (a package of tests/deps.txt)
 #   need_cpus N                 at least N CPUs (to pin vCPUs and the emulator apart)
 #   need_qemu_run               qemu-system-x86_64, python3, jq, OVMF and 2 CPUs to pin to
@@ -44,7 +44,9 @@
 #                               "NAME {JSON arguments}": the replies as one JSON array
 
 need_fixture() {
-	if [ ! -d "$TOP/tests/fixtures/$1/sys" ]; then
+	_nf=$1
+	[ -f "$TOP/tests/fixtures/$1/.base" ] && _nf=$(cat "$TOP/tests/fixtures/$1/.base")
+	if [ ! -d "$TOP/tests/fixtures/$_nf/sys" ]; then
 		echo "not ok 1 - fixture tests/fixtures/$1 is missing"
 		echo "1..1"
 		exit 1

@@ -45,10 +45,20 @@ golden() {
 	fi
 }
 
-# Copy a fixture to a private directory (symlinks kept) and print its path.
+# Copy a fixture to a private directory (symlinks kept) and print its path. A fixture with a
+# file .base is an overlay (docs/fixtures.md, "Overlays"): the fixture it names first, then the
+# paths its .remove lists (one a line) removed, then its own files on top.
 fixture_copy() {
 	_dst=$(mktemp -d "$TAP_TMP/fx.XXXXXX")
-	cp -a "$TOP/tests/fixtures/$1/." "$_dst/"
+	_fx=$TOP/tests/fixtures/$1
+	if [ -f "$_fx/.base" ]; then
+		cp -a "$TOP/tests/fixtures/$(cat "$_fx/.base")/." "$_dst/"
+		if [ -f "$_fx/.remove" ]; then
+			while read -r _p; do [ -n "$_p" ] && rm -rf "${_dst:?}/$_p"; done <"$_fx/.remove"
+		fi
+	fi
+	cp -a "$_fx/." "$_dst/"
+	rm -f "$_dst/.base" "$_dst/.remove"
 	echo "$_dst"
 }
 

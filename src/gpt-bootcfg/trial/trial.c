@@ -8,6 +8,7 @@
 #include "basic/parse-util.h"
 #include "basic/safeword.h"
 #include "basic/strv-util.h"
+#include "core/kcmdline.h"
 #include "trial/trial.h"
 
 static const char *const state_names[] = {
@@ -239,6 +240,17 @@ int trial_wanted(struct path_cxt *pc, int requested, bool *ret)
 	r = path_exists(pc, GRUB_DROPIN_PATH);
 	if (r < 0)
 		return r;
+	if (r == 0) {
+		/* systemd-boot: our line in /etc/kernel/cmdline stands for the drop-in. */
+		_cleanup_free_ char *text = NULL, *line = NULL;
+
+		r = path_read_full(pc, &text, NULL, KERNEL_CMDLINE_PATH);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		r = r >= 0 ? kcmdline_block_get(text, &line) : 0;
+		if (r < 0)
+			return r;
+	}
 	*ret = r == 0;
 	return 0;
 }
@@ -357,7 +369,15 @@ int trial_arm(struct path_cxt *pc, const struct trial_arm *arm, struct trial **r
 	if (r < 0)
 		return r;
 
-	r = path_write_atomic(pc, TRIAL_DROPIN_PATH, arm->dropin, strlen(arm->dropin), 0644);
+	if (arm->loader == BOOT_LOADER_SYSTEMD_BOOT) {
+		_cleanup_free_ char *line = NULL;
+
+		if (asprintf(&line, "%s\n", arm->dropin) < 0)
+			return -ENOMEM;
+		r = path_write_atomic(pc, TRIAL_KCMDLINE_PATH, line, strlen(line), 0644);
+	} else
+		r = path_write_atomic(pc, TRIAL_DROPIN_PATH, arm->dropin, strlen(arm->dropin),
+				      0644);
 	if (r < 0)
 		return r;
 	if (arm->restore_dropin) {
@@ -416,9 +436,34 @@ int trial_record_direct(struct path_cxt *pc, uint64_t generation)
 	if (r < 0)
 		return r;
 	r = unlink_if_exists(pc, TRIAL_DROPIN_PATH);
+	if (r >= 0)
+		r = unlink_if_exists(pc, TRIAL_KCMDLINE_PATH);
 	if (r < 0)
 		return r;
 	return trial_save(pc, t);
+}
+
+/* systemd-boot: our kept line into /etc/kernel/cmdline (1), or 0 when none is kept. */
+static int promote_kcmdline(struct path_cxt *pc)
+{
+	_cleanup_free_ char *line = NULL, *cur = NULL, *want = NULL;
+	int r;
+
+	r = path_read_full(pc, &line, NULL, TRIAL_KCMDLINE_PATH);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	line[strcspn(line, "\n")] = '\0';
+	r = path_read_full(pc, &cur, NULL, KERNEL_CMDLINE_PATH);
+	if (r < 0)
+		return r;
+	r = kcmdline_block_set(cur, line, &want);
+	if (r < 0)
+		return r;
+	/* The admin's file: its mode and owner stay. */
+	r = path_write_atomic_keep(pc, KERNEL_CMDLINE_PATH, want, strlen(want), 0644);
+	return r < 0 ? r : 1;
 }
 
 int trial_promote(struct path_cxt *pc, struct trial *t)
@@ -429,16 +474,22 @@ int trial_promote(struct path_cxt *pc, struct trial *t)
 
 	if (t->state != TRIAL_PENDING)
 		return -ESTALE;
-	r = path_read_full(pc, &dropin, &size, TRIAL_DROPIN_PATH);
-	if (r < 0)
-		return r;
 	/*
-	 * Order matters for a crash in between: the default entry gets the new drop-in first;
-	 * the state says pending until the end, so a re-run of confirm finishes the job.
+	 * Order matters for a crash in between: the default entry gets the new drop-in (or
+	 * line) first; the state says pending until the end, so a re-run of confirm finishes
+	 * the job.
 	 */
-	r = path_write_atomic(pc, GRUB_DROPIN_PATH, dropin, size, 0644);
+	r = promote_kcmdline(pc);
 	if (r < 0)
 		return r;
+	if (r == 0) {
+		r = path_read_full(pc, &dropin, &size, TRIAL_DROPIN_PATH);
+		if (r < 0)
+			return r;
+		r = path_write_atomic(pc, GRUB_DROPIN_PATH, dropin, size, 0644);
+		if (r < 0)
+			return r;
+	}
 	r = unlink_if_exists(pc, TRIAL_CMDLINE_PATH);
 	if (r < 0)
 		return r;
@@ -450,7 +501,8 @@ int trial_promote(struct path_cxt *pc, struct trial *t)
 	r = trial_save(pc, t);
 	if (r < 0)
 		return r;
-	return unlink_if_exists(pc, TRIAL_DROPIN_PATH);
+	r = unlink_if_exists(pc, TRIAL_DROPIN_PATH);
+	return r < 0 ? r : unlink_if_exists(pc, TRIAL_KCMDLINE_PATH);
 }
 
 int trial_fail(struct path_cxt *pc, struct trial *t, char *const *reasons)

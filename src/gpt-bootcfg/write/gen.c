@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <inttypes.h>
 #include <stdio.h>
-#include <sys/wait.h>
 
 #include "basic/json.h"
 #include "basic/log.h"
 #include "basic/spawn-util.h"
 #include "basic/strbuf.h"
 #include "basic/strv-util.h"
+#include "core/kcmdline.h"
 #include "features/table.h"
 #include "write/diff.h"
 #include "write/gen.h"
@@ -79,7 +79,7 @@ int gen_load(struct cli *cli, char *const *allow, struct gen *g)
 		}
 	}
 
-	r = managed_compute(cli->pc, g->config, g->plan, &g->files, &err);
+	r = managed_compute(cli->pc, g->config, g->plan, g->host->boot.loader, &g->files, &err);
 	if (r < 0) {
 		if (err)
 			log_error("%s", err);
@@ -188,6 +188,10 @@ static void print_json(const struct gen *g, struct strbuf *out)
 	STRV_FOREACH (m, p->blacklist)
 		json_string(&w, NULL, *m);
 	json_array_end(&w);
+	json_string(&w, "initramfs", initramfs_gen_to_string(g->host->boot.initramfs));
+	json_string(&w, "initramfs_why", g->host->boot.initramfs_why);
+	json_string(&w, "bootloader", boot_loader_to_string(g->host->boot.loader));
+	json_string(&w, "bootloader_why", g->host->boot.loader_why);
 	json_array_begin(&w, "files");
 	for (size_t i = 0; i < g->files.n; i++) {
 		const struct managed_file *f = &g->files.files[i];
@@ -210,6 +214,19 @@ static void print_json(const struct gen *g, struct strbuf *out)
 	json_array_end(&w);
 	json_object_end(&w);
 	strbuf_putc(out, '\n');
+}
+
+/* Which initramfs generator and boot loader apply works with, and why (host.h). */
+static void print_boot(const struct host_boot *b, struct strbuf *out)
+{
+	strbuf_puts(out, "\nBoot:\n");
+	strbuf_printf(out, "  initramfs: %s\n      %s\n", initramfs_gen_to_string(b->initramfs),
+		      b->initramfs_why);
+	strbuf_printf(out, "  boot loader: %s", boot_loader_to_string(b->loader));
+	if (b->loader == BOOT_LOADER_SYSTEMD_BOOT && b->esp)
+		strbuf_printf(out, " (entries on %s, parameters in " KERNEL_CMDLINE_PATH ")",
+			      b->esp);
+	strbuf_printf(out, "\n      %s\n", b->loader_why);
 }
 
 static void print_text(const struct gen *g, bool diffs, struct strbuf *out)
@@ -268,6 +285,8 @@ static void print_text(const struct gen *g, bool diffs, struct strbuf *out)
 	STRV_FOREACH (m, p->blacklist)
 		strbuf_printf(out, "  blacklist %s\n", *m);
 
+	print_boot(&g->host->boot, out);
+
 	if ((p->params.warnings && p->params.warnings[0]) || (p->notes && p->notes[0])) {
 		strbuf_puts(out, "\n");
 		STRV_FOREACH (s, p->params.warnings)
@@ -288,6 +307,9 @@ static void print_text(const struct gen *g, bool diffs, struct strbuf *out)
 		    ft->block_begin && strstr(f->content, ft->block_begin))
 			strbuf_puts(out,
 				    " (gpt-bootcfg's block of lines; the rest stays as it is)");
+		if (f->shared && streq(f->path, KERNEL_CMDLINE_PATH))
+			strbuf_puts(out, " (gpt-bootcfg's line, " KCMDLINE_MARK
+					 "...; the rest stays as it is)");
 		if (f->backup)
 			strbuf_printf(out, " (%s file kept as %s)",
 				      f->state == MANAGED_STATE_EDITED ? "hand-edited" : "existing",
@@ -324,84 +346,4 @@ int gen_print_plan(const struct gen *g, bool json, bool diffs)
 	fputs(out.buf, stdout);
 	fflush(stdout);
 	return 0;
-}
-
-/* Run argv, output shown; 0 on exit status 0, -EIO otherwise. */
-static int run(char *const argv[])
-{
-	_cleanup_free_ char *cmd = strv_join(argv, " ");
-	int status, r;
-
-	log_info("Running: %s", cmd ? cmd : argv[0]);
-	fflush(stdout);
-	r = spawn_run_status(argv, &status);
-	if (r < 0)
-		return log_error_errno(r, "Failed to execute %s: %m", argv[0]);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		log_error("%s failed (%s %d).", cmd ? cmd : argv[0],
-			  WIFEXITED(status) ? "exit status" : "signal",
-			  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-		return -EIO;
-	}
-	return 0;
-}
-
-int gen_rebuild(struct cli *cli, unsigned what, bool no_rebuild)
-{
-	const char *root = path_cxt_root(cli->pc);
-	bool host = path_cxt_is_host(cli->pc), grub_mkconfig = false;
-	int r, rebuilt = 0;
-
-	if (what == MANAGED_REBUILD_NONE)
-		return 0;
-
-	/* The distro's tool when it has one; grub-mkconfig is what update-grub wraps. */
-	if ((what & MANAGED_REBUILD_GRUB) && path_exists(cli->pc, "/usr/sbin/update-grub") <= 0 &&
-	    path_exists(cli->pc, "/usr/sbin/grub-mkconfig") > 0)
-		grub_mkconfig = true;
-
-	if (no_rebuild || (!host && path_exists(cli->pc, "/usr/sbin/update-initramfs") <= 0)) {
-		const char *pre = host ? "" : "chroot ";
-
-		if (no_rebuild)
-			log_notice(
-			    "Skipping the rebuild (--no-rebuild). Run these before rebooting:");
-		else
-			log_notice(
-			    "Rebuild skipped: %s is not a full system (no "
-			    "/usr/sbin/update-initramfs there). Run these before booting it:",
-			    root);
-		if (what & MANAGED_REBUILD_INITRAMFS)
-			printf("  %s%s%supdate-initramfs -u -k all\n", pre, host ? "" : root,
-			       host ? "" : " ");
-		if (what & MANAGED_REBUILD_GRUB)
-			printf("  %s%s%s%s\n", pre, host ? "" : root, host ? "" : " ",
-			       grub_mkconfig ? "grub-mkconfig -o /boot/grub/grub.cfg"
-					     : "update-grub");
-		fflush(stdout);
-		return 0;
-	}
-
-	if (what & MANAGED_REBUILD_INITRAMFS) {
-		char *const h[] = {"update-initramfs", "-u", "-k", "all", NULL};
-		char *const c[] = {"chroot", (char *)root, "update-initramfs", "-u", "-k",
-				   "all",    NULL};
-
-		r = run(host ? h : c);
-		if (r < 0)
-			return r;
-		rebuilt = 1;
-	}
-	if (what & MANAGED_REBUILD_GRUB) {
-		char *const h[] = {"update-grub", NULL};
-		char *const c[] = {"chroot", (char *)root, "update-grub", NULL};
-		char *const hm[] = {"grub-mkconfig", "-o", "/boot/grub/grub.cfg", NULL};
-		char *const cm[] = {"chroot", (char *)root,	     "grub-mkconfig",
-				    "-o",     "/boot/grub/grub.cfg", NULL};
-
-		r = run(grub_mkconfig ? (host ? hm : cm) : (host ? h : c));
-		if (r < 0)
-			return r;
-	}
-	return rebuilt;
 }

@@ -38,12 +38,13 @@ int gen_load_config(struct cli *cli, struct config **ret);
 int gen_print_plan(const struct gen *g, bool json, bool diffs);
 
 /*
- * Run update-initramfs and/or update-grub as what asks (enum managed_rebuild flags): on the
- * running host directly, under --root chrooted when ROOT is a full system; otherwise (or
+ * Rebuild the initramfs and/or the boot entries as what asks (enum managed_rebuild flags),
+ * with the host's generator and boot loader (host.h; rebuild.c lists the commands:
+ * update-initramfs or dracut, update-grub or kernel-install): on the running host directly,
+ * under --root chrooted when ROOT is a full system (it has the generator); otherwise (or
  * with no_rebuild) say that it was skipped and print the commands to run. Their output is
- * shown. Returns 1 when update-initramfs ran (the images are new: initrdcheck.h), 0 when
- * it did not (not asked, or skipped), or -errno / a failing command's status as -EIO after
- * logging.
+ * shown. Returns 1 when the images were rebuilt (they are new: initrdcheck.h), 0 when not
+ * (not asked, or skipped), or -errno / a failing command's status as -EIO after logging.
  */
 int gen_rebuild(struct cli *cli, unsigned what, bool no_rebuild);
 

@@ -5,6 +5,7 @@
 
 #include "basic/fileio.h"
 #include "basic/strv-util.h"
+#include "core/kcmdline.h"
 #include "features/table.h"
 #include "trial/trial.h"
 #include "write/managed-internal.h"
@@ -13,7 +14,8 @@
 
 static unsigned rebuild_for(const char *path)
 {
-	if (streq(path, MANAGED_GRUB_PATH) || streq(path, TRIAL_CMDLINE_PATH))
+	if (streq(path, MANAGED_GRUB_PATH) || streq(path, TRIAL_CMDLINE_PATH) ||
+	    streq(path, KERNEL_CMDLINE_PATH))
 		return MANAGED_REBUILD_GRUB;
 	if (streq(path, MANAGED_MODPROBE_PATH) || streq(path, MANAGED_CLAIM_LIST_PATH))
 		return MANAGED_REBUILD_INITRAMFS;
@@ -75,11 +77,14 @@ static int revert_block(struct path_cxt *pc, const char *path, bool created, boo
 {
 	_cleanup_free_ char *cur = NULL, *user = NULL;
 	const struct feature_ops *ft = feature_by_managed_path(path);
+	int (*block_strip)(const char *, char **, bool *) = ft ? ft->block_strip : NULL;
 	bool is_link = false, found = false;
 	int r;
 
-	/* Only a feature's shared file holds a block of ours (features/table.h). */
-	if (!ft || !ft->block_strip)
+	/* A feature's shared file (features/table.h), or systemd-boot's kernel cmdline. */
+	if (streq(path, KERNEL_CMDLINE_PATH))
+		block_strip = kcmdline_block_strip;
+	if (!block_strip)
 		return -EINVAL;
 	if (!dry_run) {
 		r = path_remove_stale_tmp(pc, path);
@@ -91,7 +96,7 @@ static int revert_block(struct path_cxt *pc, const char *path, bool created, boo
 		return strv_addf_unique(kept, "%s (no longer a file, left alone)", path);
 	if (r < 0 || !cur)
 		return r;
-	r = ft->block_strip(cur, &user, &found);
+	r = block_strip(cur, &user, &found);
 	if (r < 0 || !found)
 		return r;
 	if (created && !*user) {
@@ -139,6 +144,8 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 
 		if (!v)
 			v = startswith(*l, "extra ");
+		if (!v)
+			v = startswith(*l, "block ");
 		if (v)
 			rebuild |= rebuild_for(v);
 	}

@@ -8,6 +8,7 @@
 #include "basic/strbuf.h"
 #include "basic/strv-util.h"
 #include "claimproto/claimlist.h"
+#include "core/kcmdline.h"
 #include "features/table.h"
 #include "trial/trial.h"
 #include "write/managed-internal.h"
@@ -265,17 +266,17 @@ static int add_file(struct path_cxt *pc, struct managed_set *s, const char *path
 	return 0;
 }
 
-/* A shared file (struct managed_file.shared): takes current and content. */
-static int add_shared(struct managed_set *s, const struct feature_ops *ft, char *current,
-		      char *content)
+int managed_add_shared(struct managed_set *s, const char *path,
+		       int (*block_strip)(const char *, char **, bool *), char *current,
+		       char *content)
 {
 	_cleanup_free_ char *user = NULL, *user2 = NULL;
 	struct managed_file *n, *f;
 	bool found = false, wanted = false;
 
 	/* A file of the user's in which we want no block and have none is not ours at all. */
-	if ((current && ft->block_strip(current, &user, &found) < 0) ||
-	    (content && ft->block_strip(content, &user2, &wanted) < 0)) {
+	if ((current && block_strip(current, &user, &found) < 0) ||
+	    (content && block_strip(content, &user2, &wanted) < 0)) {
 		free(current);
 		free(content);
 		return -ENOMEM;
@@ -294,7 +295,7 @@ static int add_shared(struct managed_set *s, const struct feature_ops *ft, char 
 	s->files = n;
 	f = &s->files[s->n++];
 	*f = (struct managed_file){.content = content, .current = current, .shared = true};
-	f->path = strdup(ft->managed_path);
+	f->path = strdup(path);
 	if (!f->path)
 		return -ENOMEM;
 	f->state = !current ? MANAGED_STATE_ABSENT
@@ -374,13 +375,13 @@ static int unsafe_word(char **ret_error, const char *what, const char *word)
 }
 
 int managed_compute(struct path_cxt *pc, const struct config *c, const struct plan *p,
-		    struct managed_set *ret, char **ret_error)
+		    enum boot_loader loader, struct managed_set *ret, char **ret_error)
 {
-	bool name_last = true;
+	bool name_last = true, sdboot = loader == BOOT_LOADER_SYSTEMD_BOOT;
 	const char *grub_path = grub_wanted_path(pc);
 	struct managed_set s = {};
-	_cleanup_free_ char *grub = NULL, *claims = NULL, *modprobe = NULL;
-	_cleanup_strv_free_ char **state_links = NULL, **state = NULL;
+	_cleanup_free_ char *grub = NULL, *claims = NULL, *modprobe = NULL, *line = NULL;
+	_cleanup_strv_free_ char **state_links = NULL, **state = NULL, **words = NULL;
 	uint64_t gen;
 	int r;
 
@@ -404,24 +405,39 @@ int managed_compute(struct path_cxt *pc, const struct config *c, const struct pl
 		if (!safe_word(*m))
 			return unsafe_word(ret_error, "module name", *m);
 
+	/* systemd-boot: our line in /etc/kernel/cmdline carries what the drop-in would. */
+	for (size_t i = 0; sdboot && i < p->params.n; i++)
+		if (strv_add(&words, p->params.items[i].param) < 0)
+			return -ENOMEM;
+
 	/* The generation moves only when what the boot claims, or how it boots, changes. */
 	s.prev_generation = disk_generation(pc);
 	gen = s.prev_generation > 0 ? s.prev_generation : 1;
 	for (int pass = 0; pass < 2; pass++) {
 		_cleanup_free_ char *gb = NULL, *cb = NULL;
+		bool boot_same;
 
 		free(grub);
 		free(claims);
-		gb = managed_grub_body(&p->params, gen);
+		free(line);
+		grub = line = NULL;
 		cb = managed_claim_list_body(p, gen);
-		grub = gb ? managed_wrap(gb) : NULL;
 		claims = cb ? managed_wrap(cb) : NULL;
-		if (!grub || !claims)
-			return -ENOMEM;
+		if (sdboot) {
+			if (!claims || kcmdline_line(gen, words, &line) < 0)
+				return -ENOMEM;
+			boot_same = managed_kcmdline_matches(pc, line);
+		} else {
+			gb = managed_grub_body(&p->params, gen);
+			grub = gb ? managed_wrap(gb) : NULL;
+			if (!grub || !claims)
+				return -ENOMEM;
+			boot_same = same_on_disk(pc, grub_path, grub) ||
+				    same_on_disk(pc, TRIAL_DROPIN_PATH, grub) ||
+				    !grub_dropin_anywhere(pc);
+		}
 		if (s.prev_generation == 0 ||
-		    ((same_on_disk(pc, grub_path, grub) ||
-		      same_on_disk(pc, TRIAL_DROPIN_PATH, grub) || !grub_dropin_anywhere(pc)) &&
-		     same_on_disk(pc, MANAGED_CLAIM_LIST_PATH, claims)))
+		    (boot_same && same_on_disk(pc, MANAGED_CLAIM_LIST_PATH, claims)))
 			break;
 		gen = s.prev_generation + 1;
 	}
@@ -435,10 +451,19 @@ int managed_compute(struct path_cxt *pc, const struct config *c, const struct pl
 			return -ENOMEM;
 	}
 
-	r = add_file(pc, &s, MANAGED_GRUB_PATH, TAKE_PTR(grub), false, MANAGED_REBUILD_GRUB);
-	if (r >= 0 && !streq(grub_path, MANAGED_GRUB_PATH) &&
-	    same_on_disk(pc, grub_path, s.files[s.n - 1].content))
-		s.files[s.n - 1].action = MANAGED_UNCHANGED;
+	if (sdboot) {
+		r = managed_kcmdline_add(pc, &s, line, ret_error);
+		if (r < 0) {
+			managed_set_done(&s);
+			return r;
+		}
+	} else {
+		r = add_file(pc, &s, MANAGED_GRUB_PATH, TAKE_PTR(grub), false,
+			     MANAGED_REBUILD_GRUB);
+		if (r >= 0 && !streq(grub_path, MANAGED_GRUB_PATH) &&
+		    same_on_disk(pc, grub_path, s.files[s.n - 1].content))
+			s.files[s.n - 1].action = MANAGED_UNCHANGED;
+	}
 	if (r >= 0)
 		r = add_file(pc, &s, MANAGED_MODPROBE_PATH, TAKE_PTR(modprobe), false,
 			     MANAGED_REBUILD_INITRAMFS);
@@ -522,7 +547,7 @@ int managed_compute(struct path_cxt *pc, const struct config *c, const struct pl
 			}
 			r = add_file(pc, &s, ft->managed_path, body, false, MANAGED_REBUILD_NONE);
 		} else if (r == 0 && (cur || want)) {
-			r = add_shared(&s, ft, cur, want);
+			r = managed_add_shared(&s, ft->managed_path, ft->block_strip, cur, want);
 		} else {
 			/* 1: not a file apply may edit; plan says so. */
 			free(cur);

@@ -22,6 +22,7 @@
 #include "write/managed-state.h"
 #include "conf/config.h"
 #include "planner/planner.h"
+#include "shared/host.h"
 
 #define MANAGED_GRUB_PATH	"/etc/default/grub.d/gpt-bootcfg.cfg"
 #define MANAGED_MODPROBE_PATH	"/etc/modprobe.d/gpt-bootcfg.conf"
@@ -47,7 +48,7 @@ enum managed_action {
 enum managed_rebuild {
 	MANAGED_REBUILD_NONE = 0,
 	MANAGED_REBUILD_INITRAMFS = 1 << 0,
-	MANAGED_REBUILD_GRUB = 1 << 1,
+	MANAGED_REBUILD_GRUB = 1 << 1, /* the boot entries: update-grub, or kernel-install */
 };
 
 struct managed_file {
@@ -114,13 +115,16 @@ char *managed_claim_list_body(const struct plan *p, uint64_t generation);
 /*
  * Compute every managed file for the plan: wanted contents, what is there now, the action.
  * The generation is the one on disk, bumped when the claim set or the kernel parameters
- * change. VM autostart links come from the [vm] sections' autostart; the block of
+ * change. The kernel parameters go to the boot loader the host uses (host.h): GRUB's drop-in
+ * MANAGED_GRUB_PATH, or systemd-boot's KERNEL_CMDLINE_PATH, of which one line is ours
+ * (core/kcmdline.h; the file must exist: kernel-install would take /proc/cmdline without
+ * it). VM autostart links come from the [vm] sections' autostart; the block of
  * /etc/qemu/bridge.conf from their "network = bridge:NAME" (bridge.h). When a managed path
  * cannot be read (a directory in its place), *ret_error (may be NULL) gets a message
  * naming it; free it.
  */
 int managed_compute(struct path_cxt *pc, const struct config *c, const struct plan *p,
-		    struct managed_set *ret, char **ret_error);
+		    enum boot_loader loader, struct managed_set *ret, char **ret_error);
 
 /* True when any file's action is not MANAGED_UNCHANGED. */
 bool managed_set_changes(const struct managed_set *s);

@@ -7,6 +7,7 @@
 #include "basic/parse-util.h"
 #include "basic/strbuf.h"
 #include "basic/strv-util.h"
+#include "core/kcmdline.h"
 #include "trial/trial.h"
 #include "write/initrdcheck.h"
 #include "write/managed-apply.h"
@@ -36,13 +37,21 @@ int transaction_pending_parse(const char *pending, bool *ret_trial, unsigned *re
 	return 0;
 }
 
-/* Mark the GRUB drop-in to be written again (it is up to date on disk). */
+/* The file that carries the default entry's parameters: GRUB's drop-in, or our line in
+ * systemd-boot's /etc/kernel/cmdline. */
+static bool is_boot_params(const struct managed_file *f)
+{
+	return streq(f->path, MANAGED_GRUB_PATH) ||
+	       (f->shared && streq(f->path, KERNEL_CMDLINE_PATH));
+}
+
+/* Mark the boot parameters' file to be written again (it is up to date on disk). */
 static void grub_write_again(struct managed_set *files, bool only_when_different)
 {
 	for (size_t i = 0; i < files->n; i++) {
 		struct managed_file *f = &files->files[i];
 
-		if (!streq(f->path, MANAGED_GRUB_PATH) || f->action != MANAGED_UNCHANGED)
+		if (!is_boot_params(f) || f->action != MANAGED_UNCHANGED)
 			continue;
 		if (only_when_different && streq_ptr(f->content, f->current))
 			continue;
@@ -106,8 +115,7 @@ int transaction_write(struct transaction *t)
 	/* Decided before writing: the first apply is the one that finds no drop-in of ours. */
 	t->grub = NULL;
 	for (size_t i = 0; i < files->n; i++)
-		if (streq(files->files[i].path, MANAGED_GRUB_PATH) &&
-		    files->files[i].action != MANAGED_UNCHANGED)
+		if (is_boot_params(&files->files[i]) && files->files[i].action != MANAGED_UNCHANGED)
 			t->grub = &files->files[i];
 	r = trial_wanted(cli->pc, t->trial_request, &t->trial);
 	if (r < 0) {
@@ -123,7 +131,7 @@ int transaction_write(struct transaction *t)
 		static const char *const direct[] = {TRIAL_STATE_PATH, NULL};
 		/* HEALTH_WANTS_LINK is one string made of two literals, not a missing comma. */
 		static const char *const armed[] = {
-		    TRIAL_STATE_PATH, TRIAL_DROPIN_PATH,
+		    TRIAL_STATE_PATH, TRIAL_DROPIN_PATH, TRIAL_KCMDLINE_PATH,
 		    // NOLINTNEXTLINE(bugprone-suspicious-missing-comma)
 		    TRIAL_CMDLINE_PATH, HEALTH_WANTS_LINK, GRUBENV_PATH, NULL};
 
@@ -185,8 +193,20 @@ static int arm_trial(struct transaction *t)
 	    .params = params,
 	    .devices = devices,
 	    .units = units,
+	    .loader = g->host->boot.loader,
 	    .dropin = t->grub->content,
 	};
+	_cleanup_free_ char *line = NULL;
+
+	/* systemd-boot: the line of ours waits, not the admin's whole file. */
+	if (t->grub->shared) {
+		r = kcmdline_block_get(t->grub->content, &line);
+		if (r <= 0)
+			return log_error_errno(r < 0 ? r : -EINVAL,
+					       "Failed to find our line in the new %s: %m",
+					       KERNEL_CMDLINE_PATH);
+		arm.dropin = line;
+	}
 	r = trial_arm(t->cli->pc, &arm, NULL);
 	if (r < 0)
 		return log_error_errno(r, "Failed to arm the trial boot below '%s': %m",
@@ -233,6 +253,69 @@ static int verify_images(struct cli *cli, bool trial)
 	return -EBADMSG;
 }
 
+/*
+ * The next boot: the trial entry selected once (GRUB's next_entry; systemd-boot's own entry
+ * and LoaderEntryOneShot), or no trial selected for an apply without one. Only once the
+ * entries are rebuilt: a selection naming a missing entry is useless.
+ */
+static int select_trial(struct transaction *t, bool no_rebuild)
+{
+	const struct host_boot *b = &t->g->host->boot;
+	struct cli *cli = t->cli;
+	_cleanup_free_ char *cmdline = NULL;
+	int r;
+
+	if (b->loader != BOOT_LOADER_SYSTEMD_BOOT || !b->esp) {
+		if (t->trial && no_rebuild) {
+			log_notice("After the rebuild, run 'grub-reboot " TRIAL_ENTRY_ID
+				   "' to boot the trial.");
+			return 0;
+		}
+		r = t->trial ? trial_set_next_entry(cli->pc) : trial_clear_next_entry(cli->pc);
+		if (r < 0)
+			return log_error_errno(r, "Failed to %s next_entry in '%s': %m",
+					       t->trial ? "set" : "unset", GRUBENV_PATH);
+		return 0;
+	}
+	if (!t->trial) {
+		r = trial_sdboot_clear(cli->pc, b->esp);
+		if (r < 0)
+			return log_error_errno(r, "Failed to remove the trial entry from '%s': %m",
+					       b->esp);
+		return 0;
+	}
+	if (no_rebuild) {
+		log_notice("After the rebuild, run 'gpt-bootcfg apply' again: it writes the "
+			   "trial entry and selects it with 'bootctl set-oneshot " SDBOOT_TRIAL_ID
+			   "'.");
+		return 0;
+	}
+	{
+		_cleanup_strv_free_ char **params = NULL;
+
+		for (size_t i = 0; i < t->g->plan->params.n; i++)
+			if (strv_add(&params, t->g->plan->params.items[i].param) < 0)
+				return log_oom();
+		r = trial_cmdline(t->g->files.generation, params, &cmdline);
+		if (r < 0)
+			return log_error_errno(r,
+					       "Failed to put the trial's parameters together: %m");
+	}
+	r = trial_sdboot_arm(cli->pc, b->esp, cmdline);
+	if (r == -ENOENT)
+		return log_error_errno(
+		    r,
+		    "Failed to write the trial entry: no entry in %s/loader/entries "
+		    "boots the newest kernel in /boot (has kernel-install run?)",
+		    b->esp);
+	if (r < 0)
+		return log_error_errno(r,
+				       "Failed to select the trial entry in '%s' for the next "
+				       "boot: %m",
+				       b->esp);
+	return 0;
+}
+
 int transaction_commit(struct transaction *t, bool no_rebuild)
 {
 	struct cli *cli = t->cli;
@@ -256,17 +339,9 @@ int transaction_commit(struct transaction *t, bool no_rebuild)
 	 */
 	if (r > 0 && verify_images(cli, t->trial) < 0)
 		return EXIT_ERROR;
-	/* Only once grub.cfg has the trial entry: next_entry naming a missing one is useless. */
-	if (t->trial && no_rebuild)
-		log_notice("After the rebuild, run 'grub-reboot " TRIAL_ENTRY_ID
-			   "' to boot the trial.");
-	else
-		r = t->trial ? trial_set_next_entry(cli->pc) : trial_clear_next_entry(cli->pc);
-	if (r < 0) {
-		log_error_errno(r, "Failed to %s next_entry in '%s': %m",
-				t->trial ? "set" : "unset", GRUBENV_PATH);
+	r = select_trial(t, no_rebuild);
+	if (r < 0)
 		return EXIT_ERROR;
-	}
 	/* Last: until here a crash leaves the rest pending for the next apply. */
 	r = managed_finish(cli->pc);
 	if (r < 0) {
@@ -274,6 +349,34 @@ int transaction_commit(struct transaction *t, bool no_rebuild)
 		return EXIT_ERROR;
 	}
 	return EXIT_OK;
+}
+
+/* systemd-boot: our trial entry and a LoaderEntryOneShot naming it go as well. */
+static int rollback_sdboot(struct cli *cli, struct transaction_rollback *rb)
+{
+	struct host_boot b;
+	int r;
+
+	r = host_boot_detect(cli->pc, NULL, &b);
+	if (r < 0)
+		return log_error_errno(r, "Failed to find the boot loader below '%s': %m",
+				       cli->root);
+	if (b.loader == BOOT_LOADER_SYSTEMD_BOOT && b.esp) {
+		r = trial_sdboot_clear(cli->pc, b.esp);
+		if (r < 0)
+			log_warning_errno(r,
+					  "Failed to remove the trial entry from '%s', "
+					  "ignoring: %m",
+					  b.esp);
+		else if (r > 0 &&
+			 strv_addf(&rb->steps, "remove the trial entry from %s/loader/entries",
+				   b.esp) < 0) {
+			host_boot_done(&b);
+			return log_oom();
+		}
+	}
+	host_boot_done(&b);
+	return 0;
 }
 
 int transaction_rollback_begin(struct cli *cli, bool dry_run, struct transaction_rollback *ret,
@@ -302,6 +405,11 @@ int transaction_rollback_begin(struct cli *cli, bool dry_run, struct transaction
 		else if (r > 0 && strv_add(&rb.steps, "unset next_entry in " GRUBENV_PATH) < 0) {
 			transaction_rollback_done(&rb);
 			log_oom();
+			return EXIT_ERROR;
+		}
+		r = rollback_sdboot(cli, &rb);
+		if (r < 0) {
+			transaction_rollback_done(&rb);
 			return EXIT_ERROR;
 		}
 	}
