@@ -28,11 +28,12 @@ mkdir -p "$r/var/lib" && chmod 0755 "$r/var" "$r/var/lib"
 # Owners to come back to: a user's image, root's image, a private ISO.
 chown 1234:2345 "$r/data/os.img"; chmod 0640 "$r/data/os.img"
 chmod 0600 "$r/data/data.img" "$r/data/virtio-win.iso"
-# The vfio group nodes of the three functions (regular files here: stand-ins use none).
+# The vfio group nodes of the three functions: character devices, as the hand-over rule wants
+# (/dev/null's numbers: only the node's owner and mode are looked at, nothing opens it).
 groups=
 for a in 0000:65:00.0 0000:65:00.1 0000:b4:00.0; do
 	g=$(basename "$(readlink "$r/sys/bus/pci/devices/$a/iommu_group")")
-	[ -e "$r/dev/vfio/$g" ] || { : >"$r/dev/vfio/$g"; chmod 0600 "$r/dev/vfio/$g"; groups="$groups $g"; }
+	[ -e "$r/dev/vfio/$g" ] || { mknod "$r/dev/vfio/$g" c 1 3; chmod 0600 "$r/dev/vfio/$g"; groups="$groups $g"; }
 done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' >"$r/etc/passwd"
 printf 'root:x:0:\nkvm:x:104:nobody\nnogroup:x:65534:\n' >"$r/etc/group"
