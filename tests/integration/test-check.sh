@@ -24,7 +24,7 @@ for f in $fixtures; do
 	is "$(jq '[.checks[] | select(.status != "pass" and (.remedy == null or .remedy == ""))] | length' "$TAP_TMP/$f.json")" 0 \
 		"every warn/fail on $f has a remedy"
 	is "$(jq -r '[.checks[].id] | join(",")' "$TAP_TMP/$f.json")" \
-		"cpu-virt,kvm,iommu-firmware,iommu-kernel,interrupt-remapping,uefi,boot-vga,cmdline,hugepages,vfio-pci" \
+		"cpu-virt,kvm,iommu-firmware,iommu-kernel,interrupt-remapping,uefi,boot-vga,cmdline,hugepages,vfio-pci,initramfs,bootloader" \
 		"all checks reported on $f, in order"
 done
 
