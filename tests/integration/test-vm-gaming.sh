@@ -306,7 +306,7 @@ run_bad "missing input device" \
 	"$CONF:8:9: input: $KBD does not exist now (is it plugged in? ls -l /dev/input/by-id/ lists the devices there are)" \
 	":" "input = $KBD"
 run_bad "dangling by-id link" "$CONF:8:62: input: $MOUSE does not exist now" \
-	"ln -s ../event4 \"\$r$MOUSE\"; : >\"\$r/dev/input/event3\"; ln -s ../event3 \"\$r$KBD\"" \
+	"ln -s ../event4 \"\$r$MOUSE\"; mknod \"\$r/dev/input/event3\" c 13 67; ln -s ../event3 \"\$r$KBD\"" \
 	"input = $KBD $MOUSE"
 run_bad "looking-glass-user missing" \
 	"$CONF:9:22: looking-glass-user: user 'bob' does not exist (/etc/passwd)" \
