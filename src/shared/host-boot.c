@@ -166,7 +166,6 @@ static int detect_initramfs(struct path_cxt *pc, const char *kver, struct host_b
 
 static int detect_loader(struct path_cxt *pc, struct host_boot *b)
 {
-	_cleanup_free_ char *info = NULL;
 	const char *grub, *esp = NULL;
 	int r;
 

@@ -475,8 +475,8 @@ int managed_compute(struct path_cxt *pc, const struct config *c, const struct pl
 
 	/* Links of VMs that were enabled before but are gone from the config or disabled. */
 	if (managed_state_read(pc, &state) >= 0)
-		STRV_FOREACH (line, state) {
-			const char *v = startswith(*line, "link ");
+		STRV_FOREACH (sl, state) {
+			const char *v = startswith(*sl, "link ");
 
 			if (v && strv_add_unique(&state_links, v) < 0) {
 				r = -ENOMEM;
