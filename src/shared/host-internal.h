@@ -52,9 +52,11 @@ int host_load_kernel(struct host *h);
 int host_load_iommu(struct host *h);	 /* deferred: host_iommu() */
 int host_load_hugepages(struct host *h); /* deferred: host_hugepages() */
 int host_load_nodes(struct host *h);
+int host_load_topology(struct host *h); /* deferred: host_topology(); after the CPUs */
 
 void host_iommu_done(struct host_iommu *io);
 void host_hugepages_done(struct host_hugepages *hp);
+void host_topology_done(struct host_topology *t);
 
 void host_pci_device_done(struct pci_device *d);
 void host_block_device_done(struct block_device *b);

@@ -3,7 +3,7 @@
  * The host model's core: loading in order and freeing. The helpers the per-concern files
  * share (errors, parsing) are in host-util.c, so the loaders never call back into this file. What
  * is read lives beside its parser: host-pci.c, host-block.c (disks, mounts, swaps), host-cpu.c
- * (CPU, kernel, memory), host-iommu.c, host-names.c.
+ * (CPU, kernel, memory), host-topology.c (CPU placement), host-iommu.c, host-names.c.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -34,6 +34,8 @@ int host_load(struct path_cxt *pc, struct host **ret)
 		r = host_load_kernel(h);
 	if (r >= 0)
 		r = host_load_nodes(h);
+	if (r >= 0)
+		r = host_load_topology(h);
 	if (r >= 0)
 		r = host_load_iommu(h);
 	if (r >= 0)
@@ -81,6 +83,8 @@ void host_free(struct host *h)
 	free(h->iommu_error_msg);
 	host_hugepages_done(&h->hugepages);
 	free(h->hugepages_error_msg);
+	host_topology_done(&h->topology);
+	free(h->topology_error_msg);
 	host_boot_done(&h->boot);
 	free(h);
 }

@@ -212,6 +212,30 @@ void host_boot_done(struct host_boot *b);
  */
 int host_efi_var(struct path_cxt *pc, const char *name, char **ret);
 
+/*
+ * One logical CPU of the host (/sys/devices/system/cpu/cpuN), for CPU placement. Offline
+ * CPUs keep their number but the kernel hides most of their topology: what is missing is -1.
+ */
+struct host_cpu {
+	unsigned id;
+	bool online;
+	int package; /* topology/physical_package_id, -1 unknown */
+	int die;     /* topology/die_id (0 on kernels before 5.3 without it), -1 unknown */
+	int core;    /* topology/core_id: unique within a package (and die), not host-wide */
+	int node;    /* the NUMA node whose cpulist has it, -1 without NUMA information */
+	int l3;	     /* the L3 cache's id (cache/indexN with level 3), else the lowest CPU of its
+		      * shared_cpu_list; -1 without an L3 */
+	unsigned *siblings; /* topology/thread_siblings_list, sorted, itself included; just
+			     * itself when unknown */
+	size_t n_siblings;
+};
+
+/* The CPUs of the host, by number (host_topology()). */
+struct host_topology {
+	struct host_cpu *cpus; /* sorted by id: every cpuN directory, online or not */
+	size_t n_cpus;
+};
+
 struct host {
 	struct path_cxt *pc; /* borrowed, must outlive the host */
 
@@ -252,6 +276,9 @@ struct host {
 	struct host_hugepages hugepages;
 	int hugepages_error;
 	char *hugepages_error_msg;
+	struct host_topology topology;
+	int topology_error;
+	char *topology_error_msg;
 
 	struct host_boot boot; /* the initramfs generator and the boot loader */
 };
@@ -341,6 +368,16 @@ bool host_kernel_has_node_hugepages(const struct host *h);
  * them (garbage in an ecap register), with host_last_error() naming the file.
  */
 int host_iommu(const struct host *h, const struct host_iommu **ret);
+
+/*
+ * The CPU topology read at host_load() (host-topology.c), as host_iommu(): garbage in a
+ * topology or cache file fails only the verbs that place CPUs. A tree without cpuN
+ * directories gives an empty topology (n_cpus 0): "unknown", not an error.
+ */
+int host_topology(const struct host *h, const struct host_topology **ret);
+
+/* The CPU numbered id, NULL when the host has no such CPU. */
+const struct host_cpu *host_topology_cpu(const struct host_topology *t, unsigned id);
 
 /* The hugepage pools read at host_load(), as host_iommu(). */
 int host_hugepages(const struct host *h, const struct host_hugepages **ret);
