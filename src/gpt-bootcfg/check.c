@@ -5,7 +5,9 @@
 #include "basic/json.h"
 #include "basic/log.h"
 #include "basic/strbuf.h"
+#include "basic/strv-util.h"
 #include "conf/config.h"
+#include "core/placement-config.h"
 #include "core/verbs.h"
 #include "features/bridge.h"
 #include "features/win11-host.h"
@@ -77,7 +79,29 @@ int verb_check(struct cli *cli, int argc, char **argv)
 
 		r = config_load(cli->pc, cli->config, &conf, &err);
 		if (r >= 0) {
-			r = bridge_check(cli->pc, conf, &rep);
+			/* Explicit pins against the topology; a CPU that is not online is an error.
+			 */
+			_cleanup_strv_free_ char **cpu_warnings = NULL;
+
+			r = config_place_cpus(conf, h, &cpu_warnings, &err);
+			if (r < 0) {
+				config_free(conf);
+				check_report_done(&rep);
+				if (err)
+					log_error("%s", err);
+				else
+					log_oom();
+				return EXIT_ERROR;
+			}
+			STRV_FOREACH (w, cpu_warnings)
+				if (r >= 0)
+					r = check_report_add(
+					    &rep, "cpu-placement", CHECK_WARN,
+					    "vcpu-pins = auto places whole cores on "
+					    "the device's node (docs/vm.md)",
+					    "%s", *w);
+			if (r >= 0)
+				r = bridge_check(cli->pc, conf, &rep);
 			/* Their TPM (swtpm), Secure Boot firmware, Windows 11's requirements. */
 			for (size_t i = 0; r >= 0 && i < conf->n_vms; i++)
 				r = vm_win11_check(cli->pc, conf->vms[i],
@@ -85,7 +109,8 @@ int verb_check(struct cli *cli, int argc, char **argv)
 			config_free(conf);
 			if (r < 0) {
 				check_report_done(&rep);
-				log_error_errno(r, "Failed to check the VMs' bridges and firmware: %m");
+				log_error_errno(
+				    r, "Failed to check the VMs' bridges and firmware: %m");
 				return EXIT_ERROR;
 			}
 		} else if (r != -ENOENT)

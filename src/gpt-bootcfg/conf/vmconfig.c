@@ -52,6 +52,7 @@ void vm_config_free(struct vm_config *vm)
 	free(vm->name);
 	free(vm->vcpu_pins.cpus);
 	free(vm->emulator_cpus.cpus);
+	strv_free(vm->placement_why);
 	strv_free(vm->devices);
 	vm_options_free(vm->options);
 	free(vm);
@@ -425,14 +426,18 @@ int vm_config_parse(const struct config *c, const struct config_section *s, stru
 			}
 			topo_e = e;
 		} else if (streq(k, "vcpu-pins")) {
-			r = parse_cpus(c, e, &vm->vcpu_pins, ret_error);
+			vm->vcpu_pins_auto = streq(v, "auto");
+			r = vm->vcpu_pins_auto ? 0 : parse_cpus(c, e, &vm->vcpu_pins, ret_error);
 			if (r < 0)
 				return r;
 			pins_e = e;
 			o->vcpu_pins_line = e->line;
 			o->vcpu_pins_col = e->col_value;
 		} else if (streq(k, "emulator-cpus")) {
-			r = parse_cpus(c, e, &vm->emulator_cpus, ret_error);
+			vm->emulator_cpus_auto = streq(v, "auto");
+			r = vm->emulator_cpus_auto
+				? 0
+				: parse_cpus(c, e, &vm->emulator_cpus, ret_error);
 			if (r < 0)
 				return r;
 			emu_e = e;
@@ -656,7 +661,7 @@ int vm_config_parse(const struct config *c, const struct config_section *s, stru
 		return config_fail(c, topo_e, 0, ret_error,
 				   "sockets %u x cores %u x threads %u is not vcpus %u",
 				   vm->sockets, vm->cores, vm->threads, vm->vcpus);
-	if (pins_e && vm->vcpu_pins.n != vm->vcpus)
+	if (pins_e && !vm->vcpu_pins_auto && vm->vcpu_pins.n != vm->vcpus)
 		return config_fail(c, pins_e, 0, ret_error,
 				   "vcpu-pins: %zu host CPUs for %u vCPUs (one per vCPU, in order)",
 				   vm->vcpu_pins.n, vm->vcpus);

@@ -27,6 +27,10 @@ struct vm_config {
 	unsigned sockets, cores, threads;
 	struct cpu_set_list vcpu_pins; /* host CPU for vCPU i, empty = no pinning */
 	struct cpu_set_list emulator_cpus;
+	/* "auto": vcpu_pins/emulator_cpus are filled from the host's topology once it is read
+	 * (core/placement-config.h); placement_why says why, for plan. */
+	bool vcpu_pins_auto, emulator_cpus_auto;
+	char **placement_why;
 	char **devices; /* names of [device NAME] sections, strv */
 	bool autostart;
 	/* Further keys (disks, firmware, network, ...): what the VM runner needs. */

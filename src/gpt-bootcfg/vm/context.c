@@ -6,6 +6,7 @@
 #include "basic/log.h"
 #include "basic/strv-util.h"
 #include "conf/config.h"
+#include "core/placement-config.h"
 #include "features/bridge.h"
 #include "features/gaming-host.h"
 #include "features/win11.h"
@@ -78,6 +79,14 @@ int vm_load(struct cli *cli, const char *name, struct vm_ctx *x)
 
 		return log_error_errno(r, "Failed to read the host%s%s: %m", he && *he ? ": " : "",
 				       he ? he : "");
+	}
+
+	/* vcpu-pins = auto: the same cores plan shows, for every VM of the file. */
+	r = config_place_cpus(x->config, x->host, NULL, &err);
+	if (r < 0) {
+		if (err)
+			return log_error_errno(r, "%s", err);
+		return log_oom();
 	}
 
 	x->pt = calloc(strv_length(x->vm->devices) + 1, sizeof(*x->pt));

@@ -142,6 +142,15 @@ static int vm_command(struct cli *cli, const char *name, bool json, bool run_pat
 		STRV_FOREACH (a, argv)
 			json_string(&w, NULL, *a);
 		json_array_end(&w);
+		/* Where vm run pins the threads (vcpu-pins = auto resolved): host CPU per vCPU. */
+		json_array_begin(&w, "vcpu_pins");
+		for (size_t i = 0; i < x.vm->vcpu_pins.n; i++)
+			json_uint(&w, NULL, x.vm->vcpu_pins.cpus[i]);
+		json_array_end(&w);
+		json_array_begin(&w, "emulator_cpus");
+		for (size_t i = 0; i < x.vm->emulator_cpus.n; i++)
+			json_uint(&w, NULL, x.vm->emulator_cpus.cpus[i]);
+		json_array_end(&w);
 		/* What QEMU gets besides the argv (host audio); absent when nothing. */
 		if (env) {
 			json_array_begin(&w, "env");

@@ -8,6 +8,7 @@
 #include "basic/strbuf.h"
 #include "basic/strv-util.h"
 #include "core/kcmdline.h"
+#include "core/placement-config.h"
 #include "features/table.h"
 #include "write/diff.h"
 #include "write/gen.h"
@@ -37,6 +38,7 @@ int gen_load_config(struct cli *cli, struct config **ret)
 int gen_load(struct cli *cli, char *const *allow, struct gen *g)
 {
 	struct plan_options o = {.allow = allow};
+	_cleanup_strv_free_ char **cpu_warnings = NULL;
 	_cleanup_free_ char *err = NULL;
 	int r;
 
@@ -55,6 +57,16 @@ int gen_load(struct cli *cli, char *const *allow, struct gen *g)
 	/* Names make refusals readable; without pci.ids the class code stands in. */
 	(void)host_load_names(g->host);
 
+	/* vcpu-pins = auto before anything reads the pins (isolcpus, hugepages' node). */
+	r = config_place_cpus(g->config, g->host, &cpu_warnings, &err);
+	if (r < 0) {
+		if (err)
+			log_error("%s", err);
+		else
+			log_oom();
+		return EXIT_ERROR;
+	}
+
 	r = kmodres_new(cli->pc, &g->kmod);
 	if (r < 0 && r != -ENOENT) {
 		log_error_errno(r, "Failed to open the kernel module index below '%s': %m",
@@ -67,6 +79,10 @@ int gen_load(struct cli *cli, char *const *allow, struct gen *g)
 		log_error_errno(r, "Failed to plan: %m");
 		return EXIT_ERROR;
 	}
+
+	r = plan_add_cpu_placement(g->config, cpu_warnings, g->plan);
+	if (r < 0)
+		return log_oom();
 
 	FOREACH_FEATURE (f) {
 		if (!(*f)->plan_findings)
@@ -88,6 +104,19 @@ int gen_load(struct cli *cli, char *const *allow, struct gen *g)
 		return EXIT_ERROR;
 	}
 	return EXIT_OK;
+}
+
+int plan_add_cpu_placement(const struct config *c, char *const *warnings, struct plan *p)
+{
+	STRV_FOREACH (w, warnings)
+		if (strv_add(&p->params.warnings, *w) < 0)
+			return -ENOMEM;
+	for (size_t i = 0; i < c->n_vms; i++)
+		STRV_FOREACH (why, c->vms[i]->placement_why)
+			if (strv_addf(&p->notes, "[vm %s] CPU placement: %s", c->vms[i]->name,
+				      *why) < 0)
+				return -ENOMEM;
+	return 0;
 }
 
 void gen_done(struct gen *g)

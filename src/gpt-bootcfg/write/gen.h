@@ -31,6 +31,12 @@ struct gen {
 int gen_load(struct cli *cli, char *const *allow, struct gen *ret);
 void gen_done(struct gen *g);
 
+/*
+ * The CPU placement (core/placement-config.h) into the plan: warnings about explicit pins
+ * as the plan's warnings, each auto VM's reasons as notes. -ENOMEM.
+ */
+int plan_add_cpu_placement(const struct config *c, char *const *warnings, struct plan *p);
+
 /* Only the configuration, with the FILE:LINE:COL error logged. EXIT_OK or EXIT_ERROR. */
 int gen_load_config(struct cli *cli, struct config **ret);
 
