@@ -14,7 +14,9 @@
 #   4. the claim binary's size and linkage;
 #   5. the boot path of our claim against the guide's method, per kernel of BENCH_KERNELS
 #      (bench/boot-bench.sh; BENCH_SKIP_BOOT=1 leaves it out);
-#   6. "vm run" until READY=1 against plain QEMU (bench/vm-bench.sh; BENCH_SKIP_VM=1).
+#   6. "vm run" until READY=1 against plain QEMU (bench/vm-bench.sh; BENCH_SKIP_VM=1);
+#   7. CPU placement quality, vcpu-pins = auto against the guide's pins, on the three
+#      fixture topologies (bench/placement.sh): shares, not times.
 #
 # Rounds: BENCH_RUNS (default 21) for list, lspci and apply; BENCH_SHELL_RUNS (default 3)
 # for the shell function, which takes minutes per round; BENCH_BOOT_RUNS (default 5) boots
@@ -198,6 +200,11 @@ END {
 	printf "| claim binary linkage (`file`) | %s | | | statically linked | %s |\n", \
 		static == "yes" ? "statically linked" : "dynamic", verdict(static == "yes")
 }' "$work/t-list.txt" "$work/t-shell.txt" "$work/t-apply.txt" "$work/claim.txt" | tee "$work/table.md"
+
+# --- 7.: CPU placement quality (a figure, seconds) ----------------------------------------
+echo "bench: CPU placement on the fixture topologies (bench/placement.sh)" >&2
+"$top/bench/placement.sh" "$build" >"$work/placement.md" || die "bench/placement.sh failed"
+tee -a "$work/table.md" <"$work/placement.md"
 
 # --- 5. and 6.: the boot path and the runner's start-up, tables of their own -------------
 if [ "${BENCH_SKIP_BOOT:-0}" != 1 ]; then
