@@ -94,14 +94,14 @@ static int place_one(struct config *c, const struct host *h, const struct host_t
 	}
 	if (r >= 0 && vm->vcpu_pins_auto) {
 		free(vm->vcpu_pins.cpus);
-		vm->vcpu_pins =
-		    (struct cpu_set_list){.cpus = TAKE_PTR(p.vcpu_pins), .n = p.n_vcpu_pins};
+		vm->vcpu_pins.n = p.n_vcpu_pins;
+		vm->vcpu_pins.cpus = TAKE_PTR(p.vcpu_pins);
 		r = add_cpus(taken, n_taken, vm->vcpu_pins.cpus, vm->vcpu_pins.n);
 	}
 	if (r >= 0 && vm->emulator_cpus_auto) {
 		free(vm->emulator_cpus.cpus);
-		vm->emulator_cpus = (struct cpu_set_list){.cpus = TAKE_PTR(p.emulator_cpus),
-							  .n = p.n_emulator_cpus};
+		vm->emulator_cpus.n = p.n_emulator_cpus;
+		vm->emulator_cpus.cpus = TAKE_PTR(p.emulator_cpus);
 		r = add_cpus(taken, n_taken, vm->emulator_cpus.cpus, vm->emulator_cpus.n);
 	}
 	if (r >= 0) {

@@ -241,9 +241,11 @@ static int place_vcpus(struct hcore *cores, size_t n, const struct placement_req
 		return -ENOMEM;
 	for (size_t g = 0; g < nc; g++) {
 		for (size_t th = 0; th < req->threads; th++) {
-			const struct host_cpu *c = chosen[g * k + th / smt]->first;
+			const struct hcore *hc = chosen[g * k + th / smt];
 
-			p->vcpu_pins[p->n_vcpu_pins++] = c->siblings[th % smt];
+			if (!hc) /* take() filled need_v of them; for the analyzer */
+				return -ENOSPC;
+			p->vcpu_pins[p->n_vcpu_pins++] = hc->first->siblings[th % smt];
 		}
 		r = fmt_core(chosen[g * k], buf, sizeof(buf));
 		if (r < 0)
