@@ -81,6 +81,37 @@ is "$(jq -r '[.vcpu_pins[], .emulator_cpus[]] | map(select((. >= 10 and . <= 19)
 	"xeon2s: vCPUs and emulator on node 1's CPUs (10-19,30-39)"
 ok "xeon2s: memory bound to node 1" -- sh -c "jq -r '.argv[]' '$TAP_TMP/cmd.json' | grep -q 'host-nodes=1'"
 
+# No device with a node: the node with the most free cores (node 0 on the tie), and the
+# memory follows the vCPUs there.
+R=$(make_root topo-xeon2s "vcpus = 8" "cores = 4" "threads = 2" "vcpu-pins = auto" "emulator-cpus = auto")
+for f in 0 1; do echo -1 >"$R/sys/devices/pci0000:64/0000:64:00.0/0000:65:00.$f/numa_node"; done
+"$GPT_BOOTCFG" --root "$R" vm command win --json >"$TAP_TMP/cmd.json"
+is "$(jq -r '[.vcpu_pins[] | tostring] | join(",")' "$TAP_TMP/cmd.json")" "6,26,7,27,8,28,9,29" \
+	"xeon2s without a device node: node 0's top cores"
+ok "xeon2s without a device node: memory bound to node 0 with them" -- sh -c "jq -r '.argv[]' '$TAP_TMP/cmd.json' | grep -q 'host-nodes=0'"
+run_gen "$R" plan
+ok "plan says why node 0" -- grep -q "^Note: \[vm win\] CPU placement: node 0: the node with the most free cores (10)" "$TAP_TMP/out.txt"
+
+# Two auto VMs: disjoint cores, the first VM of the file first.
+R=$(make_root topo-xeon18 "vcpus = 4" "threads = 2" "vcpu-pins = auto" "emulator-cpus = auto")
+cat >>"$R/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
+[vm second]
+memory = 512M
+hugepage-size = 2M
+vcpus = 4
+threads = 2
+vcpu-pins = auto
+emulator-cpus = auto
+devices = gpu-audio
+CONF
+"$GPT_BOOTCFG" --root "$R" vm command win --json >"$TAP_TMP/a.json"
+mkdir -p "$R/var/lib/gpt-bootcfg/second"
+echo pc-q35-7.2 >"$R/var/lib/gpt-bootcfg/second/machine"
+echo 0b5e3c1a-7d2f-4e6a-8b9c-1d2e3f4a5b6c >"$R/var/lib/gpt-bootcfg/second/uuid"
+"$GPT_BOOTCFG" --root "$R" vm command second --json >"$TAP_TMP/b.json" 2>"$TAP_TMP/err"
+is "$(jq -r '[.vcpu_pins[], .emulator_cpus[] | tostring] | join(",")' "$TAP_TMP/a.json") / $(jq -r '[.vcpu_pins[], .emulator_cpus[] | tostring] | join(",")' "$TAP_TMP/b.json")" \
+	"16,34,17,35,15,33 / 13,31,14,32,12,30" "two auto VMs get disjoint whole cores"
+
 # The guide's own pins on its Xeon: 4 guest cores split over 8 host cores.
 R=$(make_root topo-xeon18 "vcpus = 8" "cores = 4" "threads = 2" "vcpu-pins = 14-17,32-35" "emulator-cpus = 0-3,18-21")
 run_gen "$R" plan
