@@ -385,7 +385,10 @@ static int parse_host(struct parser *p, const struct config_section *s)
 		else if (streq(e->key, "allow-unsafe-interrupts"))
 			flag = &h->allow_unsafe_interrupts;
 
-		if (flag) {
+		if (flag == &h->isolate_cpus && streq(e->value, "dynamic")) {
+			h->isolate_cpus = false;
+			h->isolate_dynamic = true;
+		} else if (flag) {
 			if (parse_bool(e->value, flag) < 0)
 				return config_fail_at(p->c, e->line, e->col_value, &p->error,
 						      "%s: expected yes or no, not '%s'", e->key,

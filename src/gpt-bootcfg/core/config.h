@@ -47,6 +47,8 @@ struct device_config {
 
 struct host_config {
 	bool isolate_cpus;
+	bool
+	    isolate_dynamic; /* isolate-cpus = dynamic: only while a VM runs (features/isolate.h) */
 	bool acs_override;
 	bool allow_unsafe_interrupts;
 	char **extra_cmdline; /* extra kernel parameters */

@@ -28,6 +28,8 @@ struct feature_run {
 	const struct vm_config *vm;
 	uid_t uid; /* QEMU's user (0: root); 0 in vm stop, where it is not resolved */
 	gid_t gid;
+	const struct host_config *host; /* the file's [host] */
+	const char *cpus_online;	/* the host's online CPUs ("0-35"), NULL when unknown */
 };
 
 struct feature_ops {

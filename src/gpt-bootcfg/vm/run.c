@@ -47,6 +47,8 @@ static struct feature_run feature_run_of(const struct vm_ctx *x)
 	    .vm = x->vm,
 	    .uid = x->user.uid,
 	    .gid = x->user.gid,
+	    .host = &x->config->host,
+	    .cpus_online = x->host ? x->host->cpus_online : NULL,
 	};
 }
 

@@ -111,6 +111,11 @@ int plan_add_cpu_placement(const struct config *c, char *const *warnings, struct
 	STRV_FOREACH (w, warnings)
 		if (strv_add(&p->params.warnings, *w) < 0)
 			return -ENOMEM;
+	if (c->host.isolate_dynamic &&
+	    strv_add(&p->notes, "isolate-cpus = dynamic: no isolcpus at boot; vm run keeps the "
+				"host's slices (AllowedCPUs), IRQs and workqueues off each VM's "
+				"vcpu-pins while it runs") < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < c->n_vms; i++)
 		STRV_FOREACH (why, c->vms[i]->placement_why)
 			if (strv_addf(&p->notes, "[vm %s] CPU placement: %s", c->vms[i]->name,
