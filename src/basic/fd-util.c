@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "basic/fd-util.h"
@@ -47,6 +48,17 @@ int fd_read_full(int fd, size_t max, char **ret, size_t *ret_size)
 	if (ret_size)
 		*ret_size = size;
 	return 0;
+}
+
+int fd_verify_regular(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (S_ISREG(st.st_mode))
+		return 0;
+	return S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
 }
 
 int fd_write_full(int fd, const void *buf, size_t len)

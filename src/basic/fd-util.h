@@ -16,5 +16,12 @@
  */
 int fd_read_full(int fd, size_t max, char **ret, size_t *ret_size);
 
+/*
+ * 0 when fd is a regular file; -EISDIR for a directory, -EBADFD for anything else (a FIFO,
+ * a socket, a device), or -errno from fstat(). Every file this project reads is a regular
+ * file, sysfs and procfs attributes included: anything else is refused, never read.
+ */
+int fd_verify_regular(int fd);
+
 /* Write all len bytes of buf to fd. 0 or -errno (a write of 0 bytes is -EIO). */
 int fd_write_full(int fd, const void *buf, size_t len);

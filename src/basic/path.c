@@ -169,33 +169,76 @@ int path_open(struct path_cxt *pc, int flags, mode_t mode, const char *fmt, ...)
 	return fd;
 }
 
+/* Flags of an open for reading that path_open_regular()'s rule covers. */
+static bool is_plain_read(int flags)
+{
+	return (flags & O_ACCMODE) == O_RDONLY && !(flags & (O_PATH | O_DIRECTORY));
+}
+
+/* open(2) of a prefixed path for reading, a regular file only: path_open_regular(). */
+static int open_regular(const char *p, int flags)
+{
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	fd = open(p, flags | O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	r = fd_verify_regular(fd);
+	if (r < 0)
+		return r;
+	return TAKE_FD(fd);
+}
+
+static int vopen_regular(struct path_cxt *pc, int flags, const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *p = NULL, *p_host = NULL;
+	int fd, r;
+
+	r = build_path(pc, !(flags & O_NOFOLLOW), &p_host, &p, fmt, ap);
+	if (r < 0)
+		return r;
+	fd = open_regular(p, flags);
+	if (fd < 0)
+		return fd;
+	record(pc, p_host);
+	return fd;
+}
+
+int path_open_regular(struct path_cxt *pc, int flags, const char *fmt, ...)
+{
+	va_list ap;
+	int fd;
+
+	va_start(ap, fmt);
+	fd = vopen_regular(pc, flags, fmt, ap);
+	va_end(ap);
+	return fd;
+}
+
 int path_read_full(struct path_cxt *pc, char **ret, size_t *ret_size, const char *fmt, ...)
 {
 	_cleanup_close_ int fd = -1;
+	va_list ap;
 
-	BUILD_PATH(pc, p, fmt);
-	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	va_start(ap, fmt);
+	fd = vopen_regular(pc, 0, fmt, ap);
+	va_end(ap);
 	if (fd < 0)
-		return negative_errno();
-	record(pc, p_host);
+		return fd;
 	return fd_read_full(fd, READ_FULL_MAX, ret, ret_size);
 }
 
 static int vread_string(struct path_cxt *pc, char **ret, const char *fmt, va_list ap)
 {
-	_cleanup_free_ char *p = NULL, *p_host = NULL;
 	_cleanup_close_ int fd = -1;
 	char *buf = NULL;
 	size_t n;
 	int r;
 
-	r = build_path(pc, true, &p_host, &p, fmt, ap);
-	if (r < 0)
-		return r;
-	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = vopen_regular(pc, 0, fmt, ap);
 	if (fd < 0)
-		return negative_errno();
-	record(pc, p_host);
+		return fd;
 	r = fd_read_full(fd, READ_FULL_MAX, &buf, &n);
 	if (r < 0)
 		return r;
@@ -374,12 +417,11 @@ static void record_at(struct path_cxt *pc, const char *dir, const char *name)
 		pc->recorder(pc->recorder_data, p);
 }
 
-int path_openat(struct path_cxt *pc, int dirfd, const char *dir, const char *name, int flags)
+/* openat() of one plain name, resolved as path_openat() says. */
+static int openat_name(struct path_cxt *pc, int dirfd, const char *dir, const char *name, int flags)
 {
 	int fd;
 
-	if (dirfd < 0 || !is_plain_name(name))
-		return -EINVAL;
 	/*
 	 * The directory was resolved below the root, but openat() would follow a symlink
 	 * at name as the host sees it (an absolute one leaves the root): resolve that one
@@ -389,19 +431,33 @@ int path_openat(struct path_cxt *pc, int dirfd, const char *dir, const char *nam
 		struct stat st;
 
 		fd = path_openat_beneath(dirfd, name, flags);
-		if (fd != -EAGAIN) {
-			if (fd >= 0)
-				record_at(pc, dir, name);
+		if (fd != -EAGAIN)
 			return fd;
-		}
 		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISLNK(st.st_mode))
 			return path_open(pc, flags, 0, "%s/%s", dir, name);
 	}
 	fd = openat(dirfd, name, flags | O_CLOEXEC);
+	return fd < 0 ? negative_errno() : fd;
+}
+
+int path_openat(struct path_cxt *pc, int dirfd, const char *dir, const char *name, int flags)
+{
+	_cleanup_close_ int fd = -1;
+	bool rd = is_plain_read(flags);
+	int r;
+
+	if (dirfd < 0 || !is_plain_name(name))
+		return -EINVAL;
+	fd = openat_name(pc, dirfd, dir, name, rd ? flags | O_NONBLOCK | O_NOCTTY : flags);
 	if (fd < 0)
-		return negative_errno();
+		return fd;
+	if (rd) {
+		r = fd_verify_regular(fd);
+		if (r < 0)
+			return r;
+	}
 	record_at(pc, dir, name);
-	return fd;
+	return TAKE_FD(fd);
 }
 
 int path_readlinkat(struct path_cxt *pc, int dirfd, const char *dir, const char *name, char **ret)

@@ -70,7 +70,19 @@ int path_prefix_follow(const struct path_cxt *pc, char **ret, const char *fmt, .
 /* open(2) with the prefix applied (O_CLOEXEC added). Returns the fd or -errno. */
 int path_open(struct path_cxt *pc, int flags, mode_t mode, const char *fmt, ...) _printf_(4, 5);
 
-/* Whole file contents, NUL-terminated; ret_size may be NULL. Fails with -EFBIG above 64 MiB. */
+/*
+ * Open a file for reading: O_RDONLY | O_NONBLOCK | O_NOCTTY plus flags (O_NOFOLLOW...),
+ * and only a regular file (fd_verify_regular(): -EISDIR, -EBADFD otherwise). O_NONBLOCK,
+ * because opening a FIFO waits for a writer forever and a device may block too (issue 30
+ * #13); it changes nothing for a regular file, sysfs and procfs attributes included. Every
+ * read helper below opens this way. Returns the fd or -errno.
+ */
+int path_open_regular(struct path_cxt *pc, int flags, const char *fmt, ...) _printf_(3, 4);
+
+/*
+ * Whole file contents, NUL-terminated; ret_size may be NULL. Fails with -EFBIG above 64 MiB.
+ * A regular file only (path_open_regular()), as every read helper below.
+ */
 int path_read_full(struct path_cxt *pc, char **ret, size_t *ret_size, const char *fmt, ...)
     _printf_(4, 5);
 
@@ -102,8 +114,10 @@ int path_open_dir(struct path_cxt *pc, const char *fmt, ...) _printf_(2, 3);
 
 /*
  * openat(2) of one name (no '/', not "." or "..") below a directory from path_open_dir();
- * dir is that directory's host path, for the recorder. O_CLOEXEC is added. Returns the fd
- * or -errno (-EINVAL for a name that is not a single component).
+ * dir is that directory's host path, for the recorder. O_CLOEXEC is added. An open for
+ * reading (O_RDONLY, neither O_PATH nor O_DIRECTORY) follows path_open_regular()'s rule:
+ * O_NONBLOCK, and a regular file only. Returns the fd or -errno (-EINVAL for a name that
+ * is not a single component).
  */
 int path_openat(struct path_cxt *pc, int dirfd, const char *dir, const char *name, int flags);
 

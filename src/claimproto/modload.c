@@ -93,7 +93,7 @@ static int load_one(struct path_cxt *pc, const char *kver, const char *rel)
 	size_t l = strlen(rel);
 	int flags = 0;
 
-	fd = path_open(pc, O_RDONLY, 0, "/lib/modules/%s/%s", kver, rel);
+	fd = path_open_regular(pc, 0, "/lib/modules/%s/%s", kver, rel);
 	if (fd < 0)
 		return fd;
 	/* Compressed modules are decompressed by the kernel (CONFIG_MODULE_DECOMPRESS). */

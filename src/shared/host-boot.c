@@ -94,7 +94,7 @@ static int image_generator(struct path_cxt *pc, const char *kver, enum initramfs
 
 		if (asprintf(&path, names[i], kver) < 0)
 			return -ENOMEM;
-		fd = path_open(pc, O_RDONLY, 0, "%s", path);
+		fd = path_open_regular(pc, 0, "%s", path);
 		if (fd < 0)
 			continue;
 		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0)

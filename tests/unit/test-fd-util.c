@@ -96,6 +96,20 @@ int main(void)
 	is_int(fd_write_full(p[1], "x", 1), -EPIPE, "a write to a closed pipe is -EPIPE");
 	close(p[1]);
 	is_int(fd_write_full(tmp, "", 0), 0, "nothing to write is 0");
+
+	/* Issue 30 #13: only a regular file is read. */
+	is_int(fd_verify_regular(tmp), 0, "a regular file is regular");
+	ok(pipe(p) == 0, "pipe");
+	is_int(fd_verify_regular(p[0]), -EBADFD, "a pipe is not");
+	close(p[0]);
+	close(p[1]);
+	{
+		int d = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		is_int(fd_verify_regular(d), -EISDIR, "a directory is -EISDIR");
+		close(d);
+	}
+	is_int(fd_verify_regular(-1), -EBADF, "a bad descriptor is -EBADF");
 	unlink(path);
 	return done_testing();
 }

@@ -155,6 +155,40 @@ int main(void)
 	is_int(pci_addr_parse("0000:65:00.0x", &a), -EINVAL, "trailing garbage");
 	is_int(pci_addr_parse("0000:65:00.8", &a), -EINVAL, "function 8");
 
+	/*
+	 * Issue 30 #13: a FIFO at a file or attribute we read blocked the open forever. Every
+	 * read helper refuses it without waiting; the alarm turns a hang into a failure.
+	 */
+	snprintf(cmd, sizeof(cmd), "mkfifo %s/sys/devices/pci0000:00/0000:00:01.0/fifo", root);
+	ok(system(cmd) == 0, "FIFO created");
+	alarm(20);
+	is_int(path_read_full(pc, &s, NULL, "/sys/bus/pci/devices/0000:00:01.0/fifo"), -EBADFD,
+	       "path_read_full refuses a FIFO");
+	is_int(path_read_string(pc, &s, "/sys/bus/pci/devices/0000:00:01.0/fifo"), -EBADFD,
+	       "path_read_string refuses a FIFO");
+	is_int(path_read_u64(pc, &u, "/sys/bus/pci/devices/0000:00:01.0/fifo"), -EBADFD,
+	       "path_read_u64 refuses a FIFO");
+	is_int(path_open_regular(pc, 0, "/sys/bus/pci/devices/0000:00:01.0/fifo"), -EBADFD,
+	       "path_open_regular refuses a FIFO");
+	is_int(path_read_full(pc, &s, NULL, "/sys/bus/pci/devices/0000:00:01.0"), -EISDIR,
+	       "path_read_full refuses a directory");
+	{
+		int dfd = path_open_dir(pc, "/sys/bus/pci/devices/0000:00:01.0");
+		int fd;
+
+		ok(dfd >= 0, "attribute directory");
+		is_int(path_openat(pc, dfd, "/sys/bus/pci/devices/0000:00:01.0", "fifo",
+				   O_RDONLY | O_NOCTTY),
+		       -EBADFD, "path_openat for reading refuses a FIFO");
+		fd = path_openat(pc, dfd, "/sys/bus/pci/devices/0000:00:01.0", "vendor",
+				 O_RDONLY | O_NOCTTY);
+		ok(fd >= 0, "path_openat still opens a regular attribute");
+		if (fd >= 0)
+			close(fd);
+		close(dfd);
+	}
+	alarm(0);
+
 	path_cxt_free(pc);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	(void)!system(cmd);

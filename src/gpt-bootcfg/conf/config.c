@@ -613,20 +613,17 @@ static int read_checked(struct path_cxt *pc, const char *path, char **ret, size_
 	struct stat st;
 	int r;
 
-	/*
-	 * O_NONBLOCK: opening a FIFO for reading waits for a writer, forever (issue 14); the
-	 * type check below then refuses it. It changes nothing for a regular file.
-	 */
-	fd = path_open(pc, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0, "%s", path);
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode)) {
+	/* A FIFO would block the open forever (issue 14): a regular file only. */
+	fd = path_open_regular(pc, 0, "%s", path);
+	if (fd == -EBADFD || fd == -EISDIR) {
 		if (asprintf(ret_error, "%s: not a regular file", path) < 0)
 			return -ENOMEM;
 		return -EINVAL;
 	}
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
 	/* It decides what the initramfs claims and what runs as root at boot. */
 	if (st.st_uid != 0) {
 		if (asprintf(ret_error,

@@ -214,20 +214,15 @@ static _Noreturn void cookie_child(int fd, struct path_cxt *pc, const struct vm_
 	uint8_t buf[VM_AUDIO_COOKIE_SIZE + 1];
 	int res[2] = {0, 0};
 	_cleanup_close_ int f = -1;
-	struct stat st;
 	ssize_t n = 0;
 	int r;
 
 	/* A runner that is not root reads with its own rights, which are no more. */
 	r = geteuid() == 0 ? vm_user_drop(u) : 0;
 	if (r >= 0) {
-		f = path_open(pc, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0, "%s", path);
+		f = path_open_regular(pc, 0, "%s", path);
 		r = f;
 	}
-	if (r >= 0 && fstat(f, &st) < 0)
-		r = negative_errno();
-	else if (r >= 0 && !S_ISREG(st.st_mode))
-		r = -EBADFD;
 	if (r >= 0) {
 		do
 			n = read(f, buf, sizeof(buf));

@@ -157,8 +157,15 @@ int vm_user_resolve(struct path_cxt *pc, const struct vm_config *vm, struct vm_u
 		return 0;
 	}
 	r = lookup_passwd(pc, name, &uid, &gid, NULL);
-	if (r < 0)
+	if (r < 0) {
+		/* A FIFO or a directory there (issue 30 #13): name the file, not only errno. */
+		if (ret_why && r != -ENOMEM &&
+		    asprintf(ret_why, "/etc/passwd cannot be read: %s",
+			     r == -EBADFD || r == -EISDIR ? "not a regular file" : strerror(-r)) <
+			0)
+			return -ENOMEM;
 		return r;
+	}
 	if (r == 0 && o->user) {
 		if (ret_why &&
 		    asprintf(ret_why, "user '%s' does not exist (/etc/passwd)", name) < 0)
@@ -219,7 +226,7 @@ int vm_user_plan_warning(struct path_cxt *pc, const struct vm_config *vm, char *
 	int r;
 
 	r = vm_user_resolve(pc, vm, &u, &why);
-	if (r == -ENOENT || r == -EPERM) {
+	if (r == -ENOENT || r == -EPERM || (r < 0 && r != -ENOMEM && why)) {
 		if (asprintf(ret, "VM '%s' will not start: %s", vm->name, why) < 0)
 			return -ENOMEM;
 		return 1;

@@ -46,7 +46,8 @@ const char *vm_user_root_need(const struct vm_config *vm);
  * it runs as root: then *ret_why (may be NULL) says why, for a warning, unless the
  * configuration asked for root ("user = root"). -ENOENT with *ret_why for a configured
  * user that does not exist, -EPERM with *ret_why when the configured user cannot be used
- * (the VM needs root).
+ * (the VM needs root); another -errno with *ret_why when /etc/passwd cannot be read (a FIFO
+ * there is refused, not waited on).
  */
 int vm_user_resolve(struct path_cxt *pc, const struct vm_config *vm, struct vm_user *ret,
 		    char **ret_why);

@@ -312,6 +312,9 @@ static int vm_run_user(struct vm_ctx *x)
 		return log_error_errno(r, "%s:%u:%u: VM '%s': %s", vm_cfg_path(x),
 				       vm_options(x->vm)->user_line, vm_options(x->vm)->user_col,
 				       x->vm->name, why);
+	if (r < 0 && why)
+		return log_error_errno(r, "Failed to look up the user of VM '%s': %s", x->vm->name,
+				       why);
 	if (r < 0)
 		return log_error_errno(r, "Failed to look up the user of VM '%s': %m", x->vm->name);
 	x->user_why = TAKE_PTR(why);

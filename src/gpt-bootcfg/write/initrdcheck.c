@@ -40,7 +40,7 @@ static int read_files(struct path_cxt *pc, struct initrd_image *im, struct image
 	int r = 0;
 
 	STRV_FOREACH (f, im->files) {
-		_cleanup_close_ int fd = path_open(pc, O_RDONLY, 0, "%s", *f);
+		_cleanup_close_ int fd = path_open_regular(pc, 0, "%s", *f);
 		struct stat st;
 		void *map;
 
