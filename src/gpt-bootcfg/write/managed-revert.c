@@ -71,6 +71,20 @@ static int remove_state_tmps(struct path_cxt *pc, char *const *cands)
 	return 0;
 }
 
+/*
+ * 1 when path is there, as a name: a symlink counts even when it leads nowhere (issue 30
+ * #14: the admin's dangling link, kept as the backup, must come back), 0 when not.
+ */
+static int lexists(struct path_cxt *pc, const char *path)
+{
+	struct stat st;
+	int r = path_lstat(pc, &st, "%s", path);
+
+	if (r == -ENOENT || r == -ENOTDIR)
+		return 0;
+	return r < 0 ? r : 1;
+}
+
 /* Take our block out of the shared file path; created: the file was new with it. */
 static int revert_block(struct path_cxt *pc, const char *path, bool created, bool dry_run,
 			char ***steps, char ***kept)
@@ -269,12 +283,12 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 		if (!path)
 			return -ENOMEM;
 		bak++;
-		e = path_exists(pc, "%s", bak);
+		e = lexists(pc, bak);
 		if (e < 0)
 			return e;
 		if (e == 0) {
 			/* An interrupted revert that got this far put it back already. */
-			e = path_exists(pc, "%s", path);
+			e = lexists(pc, path);
 			if (e < 0)
 				return e;
 			if (e > 0)
