@@ -229,6 +229,30 @@ int path_read_full(struct path_cxt *pc, char **ret, size_t *ret_size, const char
 	return fd_read_full(fd, READ_FULL_MAX, ret, ret_size);
 }
 
+int path_read_text(struct path_cxt *pc, char **ret, const char *fmt, ...)
+{
+	_cleanup_close_ int fd = -1;
+	char *buf = NULL;
+	va_list ap;
+	size_t n;
+	int r;
+
+	va_start(ap, fmt);
+	fd = vopen_regular(pc, 0, fmt, ap);
+	va_end(ap);
+	if (fd < 0)
+		return fd;
+	r = fd_read_full(fd, READ_FULL_MAX, &buf, &n);
+	if (r < 0)
+		return r;
+	if (strlen(buf) != n) {
+		free(buf);
+		return -EBADMSG;
+	}
+	*ret = buf;
+	return 0;
+}
+
 static int vread_string(struct path_cxt *pc, char **ret, const char *fmt, va_list ap)
 {
 	_cleanup_close_ int fd = -1;

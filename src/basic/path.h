@@ -86,6 +86,13 @@ int path_open_regular(struct path_cxt *pc, int flags, const char *fmt, ...) _pri
 int path_read_full(struct path_cxt *pc, char **ret, size_t *ret_size, const char *fmt, ...)
     _printf_(4, 5);
 
+/*
+ * path_read_full() of a text file that will be handled as a C string: -EBADMSG when it
+ * holds a NUL byte, which would end the string there and cut the file at it on an edit
+ * (issue 30 #10).
+ */
+int path_read_text(struct path_cxt *pc, char **ret, const char *fmt, ...) _printf_(3, 4);
+
 /* First line of a file, trailing whitespace stripped. */
 int path_read_string(struct path_cxt *pc, char **ret, const char *fmt, ...) _printf_(3, 4);
 

@@ -189,6 +189,15 @@ int main(void)
 	}
 	alarm(0);
 
+	/* Issue 30 #10: a text file read as a C string refuses a NUL byte. */
+	snprintf(cmd, sizeof(cmd), "printf 'a\\000b\\n' >%s/etc/nul.conf && printf 'ab\\n' >%s/etc/ok.conf",
+		 root, root);
+	ok(system(cmd) == 0, "files with and without a NUL byte");
+	is_int(path_read_text(pc, &s, "/etc/nul.conf"), -EBADMSG, "path_read_text refuses a NUL byte");
+	is_int(path_read_text(pc, &s, "/etc/ok.conf"), 0, "path_read_text reads a text file");
+	is_str(s, "ab\n", "all of it");
+	free(s);
+
 	path_cxt_free(pc);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	(void)!system(cmd);

@@ -212,7 +212,8 @@ int bridge_acl_read(struct path_cxt *pc, bool follow, char **ret_contents, gid_t
 		return -ELOOP;
 	if (!S_ISREG(st.st_mode))
 		return -EISDIR;
-	r = path_read_full(pc, &buf, NULL, BRIDGE_ACL_PATH);
+	/* Edited as a C string: a NUL byte would cut the admin's lines after it (issue 30). */
+	r = path_read_text(pc, &buf, BRIDGE_ACL_PATH);
 	if (r < 0)
 		return r;
 	*ret_contents = buf;
@@ -383,7 +384,8 @@ static int acl_now(struct path_cxt *pc, const char *bridge, struct bridge_acl_re
 	if (r < 0) {
 		ret->verdict = BRIDGE_ACL_BROKEN;
 		return fmt_error(&ret->where, 0, "%s cannot be read: %s", BRIDGE_ACL_PATH,
-				 strerror(-r));
+				 r == -EBADMSG ? "it holds a NUL byte, and apply does not edit it"
+					       : strerror(-r));
 	}
 	return bridge_acl_evaluate(pc, cur, gid, bridge, ret);
 }

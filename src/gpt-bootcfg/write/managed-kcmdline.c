@@ -62,9 +62,10 @@ int managed_kcmdline_add(struct path_cxt *pc, struct managed_set *s, const char 
 			     "parameters there (as the entries have them, without initrd= and "
 			     "systemd.machine_id=), then run the command again",
 			     KERNEL_CMDLINE_PATH,
-			     r == -ENOENT   ? "missing, or not a regular file"
-			     : r == -EISDIR ? "not a regular file"
-					    : strerror(-r)) < 0)
+			     r == -ENOENT    ? "missing, or not a regular file"
+			     : r == -EISDIR  ? "not a regular file"
+			     : r == -EBADMSG ? "holds a NUL byte"
+					     : strerror(-r)) < 0)
 			*ret_error = NULL;
 		return r;
 	}

@@ -108,6 +108,8 @@ static int revert_block(struct path_cxt *pc, const char *path, bool created, boo
 	r = managed_read_current(pc, path, &is_link, &cur);
 	if (r == -EISDIR || (r >= 0 && is_link))
 		return strv_addf_unique(kept, "%s (no longer a file, left alone)", path);
+	if (r == -EBADMSG)
+		return strv_addf_unique(kept, "%s (holds a NUL byte now, left alone)", path);
 	if (r < 0 || !cur)
 		return r;
 	r = block_strip(cur, &user, &found);
@@ -179,6 +181,14 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 				return r;
 		}
 		r = managed_read_current(pc, file ? file : link, &is_link, &cur);
+		if (r == -EBADMSG) {
+			/* Not what apply wrote (ours has no NUL byte): someone else's now. */
+			r = strv_addf_unique(&kept, "%s (holds a NUL byte, left alone)",
+					     file ? file : link);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (r < 0)
 			return r;
 		if (!cur)
@@ -245,9 +255,10 @@ int managed_revert(struct path_cxt *pc, bool dry_run, char ***ret_steps, char **
 				return r;
 		}
 		r = managed_read_current(pc, e, &is_link, &cur);
-		if (r < 0)
+		/* It goes whatever it holds, a NUL byte too. */
+		if (r < 0 && r != -EBADMSG)
 			return r;
-		if (!cur)
+		if (r >= 0 && !cur)
 			continue;
 		r = strv_addf_unique(&steps, "remove %s", e);
 		if (r >= 0 && !dry_run)

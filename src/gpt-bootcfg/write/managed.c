@@ -182,7 +182,8 @@ int managed_read_current(struct path_cxt *pc, const char *path, bool *ret_is_lin
 		return path_readlink(pc, ret, "%s", path);
 	if (!S_ISREG(st.st_mode))
 		return -EISDIR;
-	return path_read_full(pc, ret, NULL, "%s", path);
+	/* Contents are compared and edited as C strings: a NUL byte would cut them short. */
+	return path_read_text(pc, ret, "%s", path);
 }
 
 /* A free name for a backup: PATH.bak, else PATH.bak.1 ... */
@@ -564,7 +565,9 @@ fail:
 	/* The file that could not be read is the last one added (issue 14: name it). */
 	if (ret_error && name_last && s.n > 0 && r != -ENOMEM &&
 	    asprintf(ret_error, "%s: %s%s", s.files[s.n - 1].path,
-		     r == -EISDIR ? "not a regular file or symlink (a directory?)" : strerror(-r),
+		     r == -EISDIR    ? "not a regular file or symlink (a directory?)"
+		     : r == -EBADMSG ? "holds a NUL byte (not a text file gpt-bootcfg edits)"
+				     : strerror(-r),
 		     "; move it away, then run the command again") < 0)
 		*ret_error = NULL;
 	managed_set_done(&s);
