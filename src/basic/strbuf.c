@@ -76,12 +76,31 @@ void strbuf_put_escaped(struct strbuf *sb, const char *s)
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
+		unsigned char n = (unsigned char)s[1];
 
-		if (c < 0x20 || c == 0x7f)
+		if (c == 0xc2 && n >= 0x80 && n <= 0x9f) {
+			char c1[8] = {'\\', 'x', 'c', '2', '\\', 'x', hex[n >> 4], hex[n & 0xf]};
+
+			strbuf_putn(sb, c1, sizeof(c1));
+			s++;
+		} else if (c < 0x20 || c == 0x7f) {
 			strbuf_putn(sb, esc, sizeof(esc));
-		else
+		} else {
 			strbuf_putc(sb, (char)c);
+		}
 	}
+}
+
+int str_escaped(const char *s, char **ret)
+{
+	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+
+	if (!s) {
+		*ret = NULL;
+		return 0;
+	}
+	strbuf_put_escaped(&sb, s);
+	return strbuf_steal(&sb, ret);
 }
 
 int strbuf_steal(struct strbuf *sb, char **ret)

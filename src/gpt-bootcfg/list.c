@@ -112,16 +112,25 @@ static void json_device(struct json_writer *w, const struct host *h, const struc
 
 static void text_storage(struct strbuf *sb, const struct block_device *b)
 {
+	/* Labels are the disk's content (the guest's, perhaps): escaped (issue 30 #4). */
 	strbuf_printf(sb, "%s", b->name);
-	if (b->disk_fstype)
-		strbuf_printf(sb, " %s%s%s%s", b->disk_fstype, b->disk_label ? " \"" : "",
-			      b->disk_label ? b->disk_label : "", b->disk_label ? "\"" : "");
+	if (b->disk_fstype) {
+		strbuf_printf(sb, " %s", b->disk_fstype);
+		if (b->disk_label) {
+			strbuf_puts(sb, " \"");
+			strbuf_put_escaped(sb, b->disk_label);
+			strbuf_puts(sb, "\"");
+		}
+	}
 	for (size_t i = 0; i < b->n_parts; i++) {
 		const struct block_partition *p = &b->parts[i];
 
-		strbuf_printf(sb, "%s %s %s%s%s%s", i ? "," : ":", p->name,
-			      p->fstype ? p->fstype : "-", p->label ? " \"" : "",
-			      p->label ? p->label : "", p->label ? "\"" : "");
+		strbuf_printf(sb, "%s %s %s", i ? "," : ":", p->name, p->fstype ? p->fstype : "-");
+		if (p->label) {
+			strbuf_puts(sb, " \"");
+			strbuf_put_escaped(sb, p->label);
+			strbuf_puts(sb, "\"");
+		}
 	}
 	if (b->n_uses == 0) {
 		strbuf_puts(sb, "; unused");

@@ -40,5 +40,21 @@ int main(void)
 	all[n] = '\0';
 	strbuf_put_escaped(&sb, all);
 	is_int((int)sb.len, 255 + 32 * 3, "all 255 non-NUL bytes: 32 escaped");
+
+	/* Issue 30 #4: C1 controls in UTF-8 (xterm obeys U+009B as CSI), and str_escaped(). */
+	check("a\xc2\x9b" "2Jb", "<a\\xc2\\x9b2Jb>", "U+009B (CSI in UTF-8) is escaped");
+	check("\xc2\x80\xc2\x9f\xc2\xa0", "<\\xc2\\x80\\xc2\\x9f\xc2\xa0>",
+	      "U+0080 and U+009F are, U+00A0 is not");
+	check("\xc2", "<\xc2>", "a lone 0xc2 at the end passes");
+	{
+		char *e = NULL;
+
+		is_int(str_escaped("W\x1b]0;PWN\x07\x1b[2Jx", &e), 0, "str_escaped");
+		is_str(e, "W\\x1b]0;PWN\\x07\\x1b[2Jx", "the issue's label, escaped");
+		free(e);
+		e = (char *)"untouched";
+		is_int(str_escaped(NULL, &e), 0, "str_escaped(NULL)");
+		ok(e == NULL, "gives NULL");
+	}
 	return done_testing();
 }

@@ -9,6 +9,7 @@
 
 #include "basic/parse-util.h"
 #include "basic/pci.h"
+#include "basic/strbuf.h"
 #include "basic/strv-util.h"
 #include "now/now.h"
 
@@ -38,14 +39,17 @@ int now_open_nodes(struct path_cxt *pc, char ***ret)
 		return -ENOMEM;
 	STRV_FOREACH (p, pids) {
 		_cleanup_strv_free_ char **fds = NULL;
-		_cleanup_free_ char *comm = NULL;
+		_cleanup_free_ char *comm = NULL, *raw = NULL;
 
 		if (!all_digits(*p))
 			continue;
 		/* Gone, or another user's without the privilege: nothing to learn. */
 		if (path_list_dir(pc, &fds, "/proc/%s/fd", *p) < 0)
 			continue;
-		(void)path_read_string(pc, &comm, "/proc/%s/comm", *p);
+		/* Any process names itself: escaped for the messages (issue 30 #4). */
+		if (path_read_string(pc, &raw, "/proc/%s/comm", *p) >= 0 &&
+		    str_escaped(raw, &comm) < 0)
+			return -ENOMEM;
 		STRV_FOREACH (f, fds) {
 			_cleanup_free_ char *target = NULL, *entry = NULL;
 
@@ -97,9 +101,11 @@ static int walk(struct path_cxt *pc, const char *dir, unsigned depth, struct bel
 	if (depth > 0 && path_exists(pc, "%s/dev", dir) > 0 && strv_add(&b->nodes, base) < 0)
 		return -ENOMEM;
 	if (startswith(base, "input") && all_digits(base + 5) && is_keyboard(pc, dir)) {
-		_cleanup_free_ char *name = NULL, *k = NULL;
+		_cleanup_free_ char *name = NULL, *k = NULL, *raw = NULL;
 
-		(void)path_read_string(pc, &name, "%s/name", dir);
+		/* The device's own product name (USB descriptors): escaped (issue 30 #4). */
+		if (path_read_string(pc, &raw, "%s/name", dir) >= 0 && str_escaped(raw, &name) < 0)
+			return -ENOMEM;
 		if (asprintf(&k, "%s (%s)", base, name ? name : "no name") < 0)
 			return -ENOMEM;
 		if (strv_consume(&b->keyboards, TAKE_PTR(k)) < 0)

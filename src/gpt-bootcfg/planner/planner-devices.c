@@ -53,6 +53,14 @@ static const struct device_config *config_device_at(const struct config *c,
 	return NULL;
 }
 
+/* " 'LABEL'": a label is the disk's content (the guest's, perhaps), escaped (issue 30 #4). */
+static void put_label(struct strbuf *sb, const char *label)
+{
+	strbuf_puts(sb, " '");
+	strbuf_put_escaped(sb, label);
+	strbuf_puts(sb, "'");
+}
+
 /* "nvme1n1: ntfs 'Windows'" — what the user gives away with a storage controller. */
 void plan_describe_content(const struct block_device *b, struct strbuf *sb)
 {
@@ -62,7 +70,7 @@ void plan_describe_content(const struct block_device *b, struct strbuf *sb)
 	if (b->disk_fstype) {
 		strbuf_printf(sb, " %s", b->disk_fstype);
 		if (b->disk_label)
-			strbuf_printf(sb, " '%s'", b->disk_label);
+			put_label(sb, b->disk_label);
 		return;
 	}
 	for (size_t i = 0; i < b->n_parts; i++) {
@@ -72,12 +80,12 @@ void plan_describe_content(const struct block_device *b, struct strbuf *sb)
 			continue;
 		strbuf_printf(sb, "%s %s", n++ ? "," : "", p->fstype);
 		if (p->label)
-			strbuf_printf(sb, " '%s'", p->label);
+			put_label(sb, p->label);
 	}
 	if (n == 0 && b->fstype) {
 		strbuf_printf(sb, " %s", b->fstype);
 		if (b->label)
-			strbuf_printf(sb, " '%s'", b->label);
+			put_label(sb, b->label);
 	} else if (n == 0) {
 		strbuf_puts(sb, " no filesystem found");
 	}

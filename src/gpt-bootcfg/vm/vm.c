@@ -314,7 +314,12 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 		features_status(cli->pc, x.vm, &w);
 		json_array_begin(&w, "vcpus");
 	} else {
-		printf("%s: %s\n", name, state ? state : "unknown");
+		_cleanup_free_ char *state_esc = NULL;
+
+		/* What QEMU (a process) answers is escaped before a terminal sees it (issue 30). */
+		if (str_escaped(state, &state_esc) < 0)
+			return log_oom(), EXIT_ERROR;
+		printf("%s: %s\n", name, state_esc ? state_esc : "unknown");
 		status_identity(NULL, &x.id);
 		features_status(cli->pc, x.vm, NULL);
 		printf("  vCPU  thread    affinity      on CPU  cur/MHz  governor\n");
@@ -357,12 +362,15 @@ static int vm_status(struct cli *cli, const char *name, bool json)
 				json_null(&w, "governor");
 			json_object_end(&w);
 		} else {
+			_cleanup_free_ char *gov_esc = NULL;
 			char mhz[32] = "-";
 
+			if (str_escaped(gov, &gov_esc) < 0)
+				return log_oom(), EXIT_ERROR;
 			if (have_freq)
 				snprintf(mhz, sizeof(mhz), "%" PRIu64, khz / 1000);
 			printf("  %-5zu %-9d %-13s %-7d %-8s %s\n", i, (int)tids[i],
-			       aff ? aff : "?", cpu, mhz, gov ? gov : "-");
+			       aff ? aff : "?", cpu, mhz, gov_esc ? gov_esc : "-");
 		}
 	}
 	if (json) {
