@@ -10,10 +10,48 @@ void json_init(struct json_writer *w, struct strbuf *out)
 	w->first[0] = true;
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence at p (1 to 4), or 0 when p starts none
+ * (a stray continuation byte, an overlong form, a surrogate, beyond U+10FFFF, cut short):
+ * the table of Unicode's "well-formed byte sequences" (chapter 3, table 3-7).
+ */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
 void json_escape(struct strbuf *sb, const char *s)
 {
 	strbuf_putc(sb, '"');
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		size_t n;
+
 		switch (*p) {
 		case '"':
 			strbuf_puts(sb, "\\\"");
@@ -31,10 +69,23 @@ void json_escape(struct strbuf *sb, const char *s)
 			strbuf_puts(sb, "\\r");
 			break;
 		default:
-			if (*p < 0x20)
+			if (*p < 0x20 || *p == 0x7f) {
 				strbuf_printf(sb, "\\u%04x", *p);
-			else
-				strbuf_putc(sb, (char)*p);
+				break;
+			}
+			n = utf8_len(p);
+			if (n == 0) {
+				/* Not UTF-8 (a label, a path): JSON cannot hold the byte (issue
+				 * 30). */
+				strbuf_puts(sb, "\\ufffd");
+			} else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+				/* A C1 control: escaped, as the C0 ones, for a terminal's sake. */
+				strbuf_printf(sb, "\\u%04x", p[1]);
+				p++;
+			} else {
+				strbuf_putn(sb, (const char *)p, n);
+				p += n - 1;
+			}
 		}
 	}
 	strbuf_putc(sb, '"');

@@ -35,5 +35,11 @@ void json_int(struct json_writer *w, const char *key, int64_t value);
 void json_uint(struct json_writer *w, const char *key, uint64_t value);
 void json_null(struct json_writer *w, const char *key);
 
-/* Write s as a JSON string literal (quotes and escapes) to sb. */
+/*
+ * Write s as a JSON string literal (quotes and escapes) to sb. The output is always valid
+ * JSON in UTF-8: control characters (C0, DEL and the C1 range U+0080-U+009F) are written
+ * as \u00XX, and every byte of s that is not part of a well-formed UTF-8 sequence (a
+ * non-UTF-8 label or path) as \ufffd, the replacement character: one per byte, so the
+ * byte's value is lost but the place it held is kept (issue 30 #5).
+ */
 void json_escape(struct strbuf *sb, const char *s);
