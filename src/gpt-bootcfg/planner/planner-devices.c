@@ -197,6 +197,42 @@ int plan_check_device(struct plan *p, const struct host *h, const struct config 
 }
 
 /*
+ * A disk = nvme://ADDR takes the whole controller from the host (QEMU's userspace driver on
+ * vfio-pci): refused when a disk behind it is in use (issue 30), as a path would be, and
+ * never overridable. vm run refused it already; plan said nothing.
+ */
+static int check_nvme_disks(struct plan *p, const struct host *h, const struct vm_config *vm,
+			    const struct plan_options *o)
+{
+	const struct vm_options *vo = vm_options(vm);
+
+	for (size_t i = 0; i < vo->n_disks; i++) {
+		const struct pci_device *d;
+
+		if (!vo->disks[i].nvme_host)
+			continue;
+		d = host_find_pci_address(h, vo->disks[i].nvme_addr);
+		for (size_t b = 0; d && b < h->n_blocks; b++) {
+			_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+			int r;
+
+			if (h->blocks[b].pci != d || !block_device_in_use(&h->blocks[b]))
+				continue;
+			plan_describe_uses(&h->blocks[b], &sb);
+			r = plan_add_refusal(p, o, REFUSE_ROOT_DISK, NULL, NULL,
+					     "VM '%s': disk 'nvme://%s' takes the controller of a "
+					     "disk the host uses: %s",
+					     vm->name, vo->disks[i].nvme_addr, strbuf_str(&sb));
+			if (r < 0)
+				return r;
+			p->refusals[p->n_refusals - 1].overridden = false;
+			break;
+		}
+	}
+	return 0;
+}
+
+/*
  * A VM disk, cdrom or any other host path QEMU opens that is a block device the host uses
  * (issues 14 and 30): refused like a storage controller holding the root disk, but never
  * overridable, since no VM can share a mounted file system with the host.
@@ -227,6 +263,9 @@ int plan_check_vm_disks(struct plan *p, const struct host *h, const struct confi
 				return r;
 			p->refusals[p->n_refusals - 1].overridden = false;
 		}
+		r = check_nvme_disks(p, h, c->vms[i], o);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
