@@ -34,4 +34,20 @@ run_gen "$R" plan
 ok "control: nvme:// of the unused controller is not refused for it" -- \
 	sh -c "! grep -q 'takes the controller' '$TAP_TMP/out.txt'"
 
+# 2. One USB id, two VMs, two users.
+before=$(tree_listing "$R")
+conf "$R" "[vm a]\n${VM}user = alice\nusb-devices = 046d:c52b\n[vm b]\n${VM}user = bob\nusb-devices = 046d:c52b\n"
+for verb in plan "apply --yes"; do
+	run_gen "$R" $verb
+	is "$rc" 2 "one USB id for alice and bob: $verb exits 2"
+done
+ok "FILE:LINE:COL at the second VM's entry, naming both users" -- grep -qF \
+	"/etc/gpt-bootcfg/gpt-bootcfg.conf:14:15: usb-devices: 046d:c52b is in VM 'a' too, whose QEMU runs as alice, not bob" \
+	"$TAP_TMP/err.txt"
+is "$(tree_listing "$R" | grep -v gpt-bootcfg.conf)" "$(echo "$before" | grep -v gpt-bootcfg.conf)" \
+	"nothing was written"
+conf "$R" "[vm a]\n${VM}user = alice\nusb-devices = 046d:c52b\n[vm b]\n${VM}user = alice\nusb-devices = 046d:c52b\n"
+run_gen "$R" plan
+is "$rc" 0 "the same user for both VMs passes"
+
 done_testing

@@ -15,6 +15,7 @@
 #include "core/vm-options.h"
 #include "core/vm-paths.h"
 #include "features/gaming.h"
+#include "features/users.h"
 
 #define MIB (UINT64_C(1) << 20)
 /* Looking Glass' smallest useful buffer and the largest a "resolution" can ask for. */
@@ -481,11 +482,59 @@ static bool lg_same(const struct vm_gaming *a, const struct vm_gaming *b)
 	       streq(a->lg_file ? a->lg_file : b->lg_file, VM_LG_KVMFR_PATH);
 }
 
+/* "user =" as configured, the default when unset: whom the udev rule hands devices to. */
+static const char *usb_owner(const struct vm_config *vm)
+{
+	const char *u = vm_options(vm)->user;
+
+	return u ? u : VM_USER_DEFAULT;
+}
+
+/*
+ * One USB id in two VMs whose QEMU users differ: apply would write two udev rules for the
+ * same device with different owners, and the last one read wins (issue 30). Refused at
+ * the second VM's usb-devices entry. A VM of root gets no rule, so it conflicts with none.
+ */
+static int check_usb_owners(const struct config *c, const struct vm_config *const *prev,
+			    size_t n_prev, const struct vm_config *vm, char **ret_error)
+{
+	const struct vm_gaming *g = vm_gaming(vm_options(vm));
+
+	if (!g || streq(usb_owner(vm), "root"))
+		return 0;
+	for (size_t i = 0; i < n_prev; i++) {
+		const struct vm_gaming *o = vm_gaming(vm_options(prev[i]));
+
+		if (!o || streq(usb_owner(prev[i]), "root") ||
+		    streq(usb_owner(prev[i]), usb_owner(vm)))
+			continue;
+		for (size_t j = 0; j < g->n_usb; j++)
+			for (size_t k = 0; k < o->n_usb; k++) {
+				if (g->usb[j].vendor != o->usb[k].vendor ||
+				    g->usb[j].product != o->usb[k].product)
+					continue;
+				*ret_error = config_error(
+				    c, g->usb[j].line, g->usb[j].col,
+				    "usb-devices: %04x:%04x is in VM '%s' too, whose QEMU runs as "
+				    "%s, not %s: a USB device has one owner (its udev rule); give "
+				    "both VMs the same user =, or the device to one of them",
+				    g->usb[j].vendor, g->usb[j].product, prev[i]->name,
+				    usb_owner(prev[i]), usb_owner(vm));
+				return *ret_error ? -EINVAL : -ENOMEM;
+			}
+	}
+	return 0;
+}
+
 int vm_gaming_check_shared(const struct config *c, const struct vm_config *const *prev,
 			   size_t n_prev, const struct vm_config *vm, char **ret_error)
 {
 	const struct vm_gaming *g = vm_gaming(vm_options(vm));
+	int r;
 
+	r = check_usb_owners(c, prev, n_prev, vm, ret_error);
+	if (r < 0)
+		return r;
 	if (!g || !g->lg_size)
 		return 0;
 	for (size_t i = 0; i < n_prev; i++) {

@@ -82,6 +82,8 @@ int vm_gaming_check(const struct config *c, const struct config_section *s, stru
  * -EINVAL with "FILE:LINE:COL: ..." (vm's looking-glass-file, else its looking-glass) in
  * *ret_error when vm would use the memory of one of them. The default counts as
  * /dev/kvmfr0 as well as /dev/shm/looking-glass: which one it is depends on the host.
+ * Nor hand one USB id (usb-devices) to QEMU users that differ (user =, its default when
+ * unset; root aside): -EINVAL with FILE:LINE:COL at vm's usb-devices entry.
  */
 int vm_gaming_check_shared(const struct config *c, const struct vm_config *const *prev,
 			   size_t n_prev, const struct vm_config *vm, char **ret_error);
