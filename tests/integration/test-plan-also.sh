@@ -50,4 +50,17 @@ conf "$R" "[vm a]\n${VM}user = alice\nusb-devices = 046d:c52b\n[vm b]\n${VM}user
 run_gen "$R" plan
 is "$rc" 0 "the same user for both VMs passes"
 
+# 3. QEMU's user in group disk, then in group root.
+conf "$R" "[vm d]\n${VM}"
+run_gen "$R" plan
+ok "control: gpt-bootcfg-qemu in kvm only: no group warning" -- \
+	sh -c "! grep -q 'is in group' '$TAP_TMP/out.txt'"
+printf 'root:x:0:\ndisk:x:6:gpt-bootcfg-qemu\nkvm:x:104:gpt-bootcfg-qemu\n' >"$R/etc/group"
+run_gen "$R" plan
+ok "in group disk: plan warns" -- grep -qF \
+	"VM 'd': QEMU's user gpt-bootcfg-qemu is in group disk, so a guest escape reads and writes every disk of the host" \
+	"$TAP_TMP/out.txt"
+printf 'root:x:0:gpt-bootcfg-qemu\ndisk:x:6:\n' >"$R/etc/group"
+run_gen "$R" plan
+ok "in group root: plan warns" -- grep -qF "QEMU's user gpt-bootcfg-qemu is in group root" "$TAP_TMP/out.txt"
 done_testing

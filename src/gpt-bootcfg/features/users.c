@@ -219,6 +219,52 @@ int vm_user_resolve(struct path_cxt *pc, const struct vm_config *vm, struct vm_u
 	return 0;
 }
 
+/* The gid of group name in ROOT/etc/group: 1 and *ret_gid, 0 when there is none, -errno. */
+static int lookup_group_gid(struct path_cxt *pc, const char *name, gid_t *ret_gid)
+{
+	_cleanup_free_ char *text = NULL;
+	char *save = NULL;
+	int r;
+
+	r = path_read_full(pc, &text, NULL, "/etc/group");
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[4];
+		unsigned gid;
+
+		if (split_fields(line, f, 4) >= 3 && streq(f[0], name) &&
+		    parse_uint(f[2], ID_MAX, &gid) >= 0) {
+			*ret_gid = (gid_t)gid;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* "root" or "disk" when one of u's groups is gid 0 or the disk group, else NULL. */
+static int disk_group(struct path_cxt *pc, const struct vm_user *u, const char **ret)
+{
+	gid_t disk = 0;
+	int r;
+
+	*ret = NULL;
+	r = lookup_group_gid(pc, "disk", &disk);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < u->n_groups; i++) {
+		if (u->groups[i] == 0) {
+			*ret = "root";
+			return 0;
+		}
+		if (r > 0 && u->groups[i] == disk)
+			*ret = "disk";
+	}
+	return 0;
+}
+
 int vm_user_plan_warning(struct path_cxt *pc, const struct vm_config *vm, char **ret)
 {
 	_cleanup_free_ char *why = NULL;
@@ -241,6 +287,18 @@ int vm_user_plan_warning(struct path_cxt *pc, const struct vm_config *vm, char *
 			vm->name, why) < 0
 			? -ENOMEM
 			: 1;
+	} else if (u.uid != 0) {
+		const char *grp = NULL;
+
+		r = disk_group(pc, &u, &grp);
+		if (r >= 0 && grp)
+			r = asprintf(ret,
+				     "VM '%s': QEMU's user %s is in group %s, so a guest escape "
+				     "reads and writes every disk of the host: give QEMU a user of "
+				     "its own (user =), outside that group",
+				     vm->name, u.name, grp) < 0
+				? -ENOMEM
+				: 1;
 	}
 	vm_user_done(&u);
 	return r;

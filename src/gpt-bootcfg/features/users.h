@@ -61,7 +61,9 @@ int vm_user_resolve(struct path_cxt *pc, const struct vm_config *vm, struct vm_u
 int vm_user_drop(const struct vm_user *u);
 
 /*
- * For plan: a warning when a VM's QEMU would run as root, and why (NULL when it would not).
+ * For plan: a warning when a VM's QEMU would run as root, and why, or as a user in group
+ * root (gid 0) or disk, which reads and writes every disk of the host (issue 30). 1 with
+ * *ret, 0 when there is nothing to say, or -errno.
  */
 int vm_user_plan_warning(struct path_cxt *pc, const struct vm_config *vm, char **ret);
 
