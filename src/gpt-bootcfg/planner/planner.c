@@ -44,6 +44,47 @@ static bool plan_has_iommu_table(const struct host *h)
 	return h->iommu.acpi_dmar || h->iommu.acpi_ivrs;
 }
 
+/*
+ * A monitor or QMP on a network socket in extra-args (issue 30): QEMU's monitor has no
+ * authentication, so whoever reaches the port can read guest memory, add devices with host
+ * files or quit the VM. Warned, not refused: a trusted network may be what the admin has.
+ */
+static int warn_tcp_monitor(const struct vm_config *vm, char ***warnings)
+{
+	char *const *a = vm_options(vm)->extra_args;
+	bool mon = false, net_chardev = false;
+
+	STRV_FOREACH (w, a) {
+		const char *opt = startswith(*w, "--") ? *w + 1 : *w;
+		const char *v = w[1];
+
+		if (streq(opt, "-mon"))
+			mon = true;
+		if (!v)
+			continue;
+		if (streq(opt, "-chardev") && startswith(v, "socket,") &&
+		    (strstr(v, ",port=") || strstr(v, ",host=")))
+			net_chardev = true;
+		if ((streq(opt, "-monitor") || streq(opt, "-qmp") || streq(opt, "-qmp-pretty")) &&
+		    (startswith(v, "tcp:") || startswith(v, "telnet:") || startswith(v, "udp:")))
+			return strv_addf(
+			    warnings,
+			    "VM '%s': extra-args opens %s on a network socket (%s %s): "
+			    "QEMU's monitor has no password, so anyone who reaches it can "
+			    "read the guest's memory, hand it host files or stop it; use a "
+			    "unix socket (the runner's QMP is one)",
+			    vm->name, opt + 1, *w, v);
+	}
+	if (mon && net_chardev)
+		return strv_addf(
+		    warnings,
+		    "VM '%s': extra-args puts a monitor (-mon) on a network chardev: "
+		    "QEMU's monitor has no password, so anyone who reaches it can read "
+		    "the guest's memory, hand it host files or stop it; use a unix socket",
+		    vm->name);
+	return 0;
+}
+
 int plan_build(const struct host *h, const struct config *c, struct kmodres *k,
 	       const struct plan_options *o, struct plan **ret)
 {
@@ -139,7 +180,13 @@ int plan_build(const struct host *h, const struct config *c, struct kmodres *k,
 		if (r < 0)
 			return r;
 	}
+	for (size_t i = 0; i < c->n_vms; i++) {
+		r = warn_tcp_monitor(c->vms[i], &p->params.warnings);
+		if (r < 0)
+			return r;
+	}
 	p->hugepages = plan_hugepages(c, GIB);
+
 	p->hugepages_2m = plan_hugepages(c, MIB2);
 
 	if (k) {
