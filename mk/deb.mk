@@ -24,7 +24,10 @@ INST_UNITS := $(wildcard systemd/*.service systemd/*.target systemd/*.timer)
 INST_COMPLETION := $(wildcard completion/gpt-bootcfg)
 INST_EXAMPLES := $(wildcard examples/*.conf docs/examples/*.conf)
 INST_GRUBD := $(wildcard grub.d/*)
-INST_DOCS := $(wildcard docs/config.md docs/vm.md docs/trial-boot.md docs/boot-claim.md docs/install.md)
+# Every document the installed ones refer to (docs/X.md, [..](X.md)) is installed too:
+# tests/integration/test-deb-docs.sh follows the references from the installed set.
+INST_DOCS := $(wildcard docs/config.md docs/vm.md docs/trial-boot.md docs/boot-claim.md docs/install.md \
+	docs/runtime-claim.md docs/performance.md docs/fixtures.md docs/fixtures-capture.md)
 # Example VM hooks: documentation, not run from there (copied to /etc/gpt-bootcfg/hooks.d/).
 INST_HOOK_PREPARE := $(wildcard hooks/prepare.d/*)
 INST_HOOK_RELEASE := $(wildcard hooks/release.d/*)
