@@ -146,6 +146,8 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	r = gen_load(cli, allow, &g);
+	if (r == EXIT_OK)
+		r = gen_check_vm_files(cli, g.config);
 	if (r != EXIT_OK)
 		goto out;
 

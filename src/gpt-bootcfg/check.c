@@ -11,6 +11,7 @@
 #include "core/verbs.h"
 #include "features/bridge.h"
 #include "features/win11-host.h"
+#include "planner/disk-policy.h"
 #include "shared/host.h"
 #include "shared/platform.h"
 
@@ -82,6 +83,7 @@ int verb_check(struct cli *cli, int argc, char **argv)
 			/* Explicit pins against the topology; a CPU that is not online is an error.
 			 */
 			_cleanup_strv_free_ char **cpu_warnings = NULL;
+			_cleanup_strv_free_ char **missing = NULL;
 
 			r = config_place_cpus(conf, h, &cpu_warnings, &err);
 			if (r < 0) {
@@ -100,6 +102,14 @@ int verb_check(struct cli *cli, int argc, char **argv)
 					    "vcpu-pins = auto places whole cores on "
 					    "the device's node (docs/vm.md)",
 					    "%s", *w);
+			/* Files the VMs boot from that are not there (plan refuses them too). */
+			if (r >= 0)
+				r = vm_missing_files(cli->pc, conf, &missing);
+			STRV_FOREACH (m, missing)
+				if (r >= 0)
+					r = check_report_add(&rep, "vm-files", CHECK_FAIL,
+							     "create the file, or fix the path",
+							     "%s", *m);
 			if (r >= 0)
 				r = bridge_check(cli->pc, conf, &rep);
 			/* Their TPM (swtpm), Secure Boot firmware, Windows 11's requirements. */

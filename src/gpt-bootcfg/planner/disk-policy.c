@@ -6,6 +6,8 @@
 #include <sys/sysmacros.h>
 
 #include "basic/strbuf.h"
+#include "basic/strv-util.h"
+#include "core/config.h"
 #include "core/vm-options.h"
 #include "features/gaming.h"
 #include "planner/disk-policy.h"
@@ -96,6 +98,38 @@ static int add_path(struct vm_host_path **a, size_t *n, const char *key, const c
 		return -ENOMEM;
 	*a = na;
 	na[(*n)++] = (struct vm_host_path){key, path, line, col};
+	return 0;
+}
+
+int vm_missing_files(struct path_cxt *pc, const struct config *c, char ***errors)
+{
+	static const char *const keys[] = {"disk", "cdrom", "ovmf-code", "romfile"};
+
+	for (size_t i = 0; i < c->n_vms; i++) {
+		_cleanup_free_ struct vm_host_path *paths = NULL;
+		size_t n = 0;
+		int r;
+
+		r = vm_host_paths(c->vms[i], &paths, &n);
+		if (r < 0)
+			return r;
+		for (size_t j = 0; j < n; j++) {
+			bool file = false;
+			char *msg;
+
+			for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+				file |= streq(paths[j].key, keys[k]);
+			/* A default (line 0) is not the configuration's to name. */
+			if (!file || paths[j].line == 0 ||
+			    path_exists(pc, "%s", paths[j].path) != 0)
+				continue;
+			msg = config_error(c, paths[j].line, paths[j].col,
+					   "VM '%s': %s '%s' does not exist", c->vms[i]->name,
+					   paths[j].key, paths[j].path);
+			if (!msg || strv_consume(errors, msg) < 0)
+				return -ENOMEM;
+		}
+	}
 	return 0;
 }
 

@@ -37,4 +37,13 @@ struct vm_host_path {
  */
 int vm_host_paths(const struct vm_config *vm, struct vm_host_path **ret, size_t *ret_n);
 
+/*
+ * The files a VM boots from that do not exist: a disk image, a cdrom's ISO, an ovmf-code
+ * set in the configuration, a device's romfile (issue 30, "plan as a guardrail"). Each is
+ * a "FILE:LINE:COL: VM 'NAME': KEY 'PATH' does not exist" appended to *errors (the default
+ * ovmf-code is the package's business: check's firmware checks). 0 or -ENOMEM.
+ */
+struct config;
+int vm_missing_files(struct path_cxt *pc, const struct config *c, char ***errors);
+
 void plan_describe_uses(const struct block_device *b, struct strbuf *sb);

@@ -10,6 +10,7 @@
 #include "core/kcmdline.h"
 #include "core/placement-config.h"
 #include "features/table.h"
+#include "planner/disk-policy.h"
 #include "write/diff.h"
 #include "write/gen.h"
 
@@ -33,6 +34,19 @@ int gen_load_config(struct cli *cli, struct config **ret)
 		return EXIT_ERROR;
 	}
 	return EXIT_OK;
+}
+
+int gen_check_vm_files(struct cli *cli, const struct config *c)
+{
+	_cleanup_strv_free_ char **errors = NULL;
+	int r;
+
+	r = vm_missing_files(cli->pc, c, &errors);
+	if (r < 0)
+		return log_error_errno(r, "Failed to check the VMs' files: %m"), EXIT_ERROR;
+	STRV_FOREACH (e, errors)
+		log_error("%s", *e);
+	return errors && errors[0] ? EXIT_ERROR : EXIT_OK;
 }
 
 int gen_load(struct cli *cli, char *const *allow, struct gen *g)
