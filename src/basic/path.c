@@ -178,16 +178,17 @@ static bool is_plain_read(int flags)
 /* open(2) of a prefixed path for reading, a regular file only: path_open_regular(). */
 static int open_regular(const char *p, int flags)
 {
-	_cleanup_close_ int fd = -1;
-	int r;
+	int fd, r;
 
 	fd = open(p, flags | O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return negative_errno();
 	r = fd_verify_regular(fd);
-	if (r < 0)
+	if (r < 0) {
+		close(fd);
 		return r;
-	return TAKE_FD(fd);
+	}
+	return fd;
 }
 
 static int vopen_regular(struct path_cxt *pc, int flags, const char *fmt, va_list ap)
@@ -466,9 +467,8 @@ static int openat_name(struct path_cxt *pc, int dirfd, const char *dir, const ch
 
 int path_openat(struct path_cxt *pc, int dirfd, const char *dir, const char *name, int flags)
 {
-	_cleanup_close_ int fd = -1;
 	bool rd = is_plain_read(flags);
-	int r;
+	int fd, r;
 
 	if (dirfd < 0 || !is_plain_name(name))
 		return -EINVAL;
@@ -477,11 +477,13 @@ int path_openat(struct path_cxt *pc, int dirfd, const char *dir, const char *nam
 		return fd;
 	if (rd) {
 		r = fd_verify_regular(fd);
-		if (r < 0)
+		if (r < 0) {
+			close(fd);
 			return r;
+		}
 	}
 	record_at(pc, dir, name);
-	return TAKE_FD(fd);
+	return fd;
 }
 
 int path_readlinkat(struct path_cxt *pc, int dirfd, const char *dir, const char *name, char **ret)
