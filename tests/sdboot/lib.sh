@@ -20,8 +20,10 @@
 # private mount namespace, and everything else happens in the guest.
 
 SD_CACHE_TOP=${GPT_BOOTCFG_CACHE:-$SYS_TOP/.cache}
-# build_rootfs keeps its tarballs below $SYS_CACHE/system: ours are apart from check-system's.
+# build_rootfs keeps its tarballs in $SYS_DIR and deletes the other package lists' there:
+# ours are apart from check-system's (tests/system/lib.sh set SYS_DIR from its own SYS_CACHE).
 SYS_CACHE=$SD_CACHE_TOP/sdboot
+SYS_DIR=$SYS_CACHE/system
 # The image: a kernel with initramfs-tools, systemd with systemd-boot (bootctl, kernel-install's
 # hooks: /etc/kernel/postinst.d/zz-systemd-boot, /etc/initramfs/post-update.d/systemd-boot),
 # dosfstools for the ESP's fsck, and what gpt-bootcfg needs at run time.
