@@ -38,6 +38,10 @@ echo 'lgtest:x:4242:4242:Looking Glass client:/nonexistent:/usr/sbin/nologin' >"
 u=$r/sys/bus/usb/devices/1-2
 mkdir -p "$u" "$r/sys/bus/usb/devices/1-2:1.0"
 echo 046d >"$u/idVendor"; echo c52b >"$u/idProduct"; echo 1 >"$u/busnum"; echo 2 >"$u/devnum"
+# g4's own device (one USB id has one owner: its udev rule names one QEMU user).
+u4=$r/sys/bus/usb/devices/1-3
+mkdir -p "$u4" "$u4:1.0"
+echo 1d6b >"$u4/idVendor"; echo 0104 >"$u4/idProduct"; echo 1 >"$u4/busnum"; echo 3 >"$u4/devnum"
 
 cat >"$r$CONF" <<'CONFEOF'
 [vm g1]
@@ -69,7 +73,7 @@ user = nobody
 looking-glass = 32M
 looking-glass-user = lgtest
 looking-glass-file = lg-g4
-usb-devices = 046d:c52b
+usb-devices = 1d6b:0104
 
 [vm g3]
 memory = 128M
@@ -97,6 +101,9 @@ start_vm() {
 	NOTIFY_SOCKET=$TAP_TMP/notify timeout 400 "$@" "$GPT_BOOTCFG" --root "$r" vm run "$_name" \
 		>"$TAP_TMP/run-$_name.out" 2>&1 &
 	run_pid=$!
+	# A vm run that fails before READY ends the wait at once, not after the listener's 240 s.
+	while kill -0 $notify_pid 2>/dev/null && kill -0 $run_pid 2>/dev/null; do sleep 0.1; done
+	kill $notify_pid 2>/dev/null
 	wait $notify_pid
 }
 stop_vm() { # NAME
@@ -215,7 +222,7 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
 chmod 0711 "$TAP_TMP" "$r" "$shm"
 mkdir -p "$r/dev/bus/usb/001"
-mknod "$r/dev/bus/usb/001/002" c 189 1; chmod 0664 "$r/dev/bus/usb/001/002"
+mknod "$r/dev/bus/usb/001/003" c 189 2; chmod 0664 "$r/dev/bus/usb/001/003"
 start_vm g4
 is "$(head -n1 "$TAP_TMP/ready")" "READY=1" "g4 (QEMU as nobody): READY=1 sent"
 sed 's/^/# vm run: /' "$TAP_TMP/run-g4.out" | grep -v Pinned
@@ -227,9 +234,9 @@ is "$(stat -c '%u:%g:%a:%s' "$lg4")" "4242:65534:660:33554432" \
 ok "g4: QEMU has it mapped" -- grep -qF "$lg4" "/proc/$qpid/maps"
 ok "g4: and not g1's" -- sh -c "! grep -qF '$lg' /proc/$qpid/maps"
 ok "g4: started while g1's QEMU holds /dev/shm/looking-glass" -- kill -0 "$(cat "$r/run/gpt-bootcfg/g1.pid")"
-is "$(stat -c '%u:%g' "$r/dev/bus/usb/001/002")" "65534:65534" "g4: the present USB device's node is nobody's while QEMU runs"
+is "$(stat -c '%u:%g' "$r/dev/bus/usb/001/003")" "65534:65534" "g4: the present USB device's node is nobody's while QEMU runs"
 stop_vm g4
-is "$(stat -c '%u:%g:%a' "$r/dev/bus/usb/001/002")" "0:0:664" "g4: and root's again after"
+is "$(stat -c '%u:%g:%a' "$r/dev/bus/usb/001/003")" "0:0:664" "g4: and root's again after"
 is "$(stat -c '%u:%g:%a' "$lg4")" "4242:65534:660" "g4: the memory stays as it was"
 stop_vm_killed g1
 
