@@ -5,7 +5,8 @@
 # file; the IRQ affinities and the workqueue cpumask are files below the root. Proven here:
 # the hooks narrow all three while QEMU runs (the old values recorded first) and give them
 # back after vm stop, after SIGTERM, when QEMU fails to start, and, for a runner killed with
-# SIGKILL, at vm stop (or the next vm run). Not proven here: systemd applying AllowedCPUs to
+# SIGKILL, at vm stop (or the next vm run); a vm run below a narrowed unit is refused. Not
+# proven here: systemd applying AllowedCPUs to
 # the slices and the kernel moving IRQs (the whole-system test does that).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$TOP/tests/lib/setup.sh"
@@ -87,6 +88,21 @@ start_vm() {
 	qpid=$(cat "$r/run/gpt-bootcfg/p.pid" 2>/dev/null)
 	[ "$(head -n1 "$TAP_TMP/ready")" = READY=1 ] || sed 's/^/# vm run: /' "$TAP_TMP/run.out"
 }
+
+# A runner below a narrowed unit (a login shell's session scope): its QEMU could not run on
+# CPU 1. Refused before anything is changed; the package's unit runs in machine.slice.
+mkdir -p "$r/proc/self"
+for cg in /user.slice/user-0.slice/session-4.scope /system.slice/cron.service /init.scope; do
+	printf '1:name=systemd:/\n0::%s\n' "$cg" >"$r/proc/self/cgroup"
+	unit=${cg#/}; unit=${unit%%/*}
+	"$GPT_BOOTCFG" --root "$r" vm run p >"$TAP_TMP/run.log" 2>&1
+	is "$?" 1 "vm run in $cg: refused"
+	ok "vm run in $cg: says why and what to do" -- grep -qF \
+		"isolate-cpus = dynamic: this vm run is in cgroup $cg, below $unit," "$TAP_TMP/run.log"
+	is "$(state)" "$ORIG" "vm run in $cg: nothing changed"
+	ok "vm run in $cg: no record, no QEMU" -- sh -c "test ! -e '$record' && test ! -e '$r/run/gpt-bootcfg/p.pid'"
+done
+printf '0::/machine.slice/gpt-bootcfg-vm@p.service\n' >"$r/proc/self/cgroup"
 
 start_vm
 is "$(head -n1 "$TAP_TMP/ready")" READY=1 "running: READY=1"

@@ -102,6 +102,89 @@ stage_install() {
 	cp /etc/gpt-bootcfg/claim.list "$R/claim.list" 2>/dev/null
 }
 
+# isolate-cpus = dynamic (issue 28): VM test's vCPU is pinned to CPU 1, so while it runs the
+# host's own work keeps to CPU 0. ISO_REC is vm run's record of the values it found.
+ISO_REC=/run/gpt-bootcfg/test.isolate
+ISO_UNITS="system.slice user.slice init.scope"
+
+cpulist_has() { # LIST CPU: the kernel CPU list LIST holds CPU
+	echo "$1" | tr ',' '\n' | awk -F- -v c="$2" \
+		'{ hi = NF > 1 ? $2 : $1; if (c + 0 >= $1 + 0 && c + 0 <= hi + 0) f = 1 } END { exit !f }'
+}
+
+cpus_allowed() { # PID: its Cpus_allowed_list
+	awk '/^Cpus_allowed_list:/ {print $2}' "/proc/$1/status" 2>/dev/null
+}
+
+# isolation_narrowed TAG: the record is written; the three units' AllowedCPUs is CPU 0 and
+# the kernel applied it (their cgroups' effective cpusets, PID 1's and journald's affinity);
+# the workqueue mask is CPU 0's; every IRQ of the record whose affinity still holds CPU 1 is
+# one the kernel keeps where it was (managed or per-CPU: as recorded), and one at least moved.
+isolation_narrowed() {
+	check "isolate-record-$1" test -s "$ISO_REC"
+	cp "$ISO_REC" "$R/isolate-record-$1.txt" 2>/dev/null
+	for _u in $ISO_UNITS; do
+		check "isolate-$_u-$1" sh -c "[ \"\$(systemctl show -P AllowedCPUs $_u)\" = 0 ] &&
+			[ \"\$(cat /sys/fs/cgroup/$_u/cpuset.cpus.effective)\" = 0 ]"
+	done
+	check "isolate-pid1-affinity-$1" test "$(cpus_allowed 1)" = 0
+	check "isolate-journald-affinity-$1" test \
+		"$(cpus_allowed "$(systemctl show -P MainPID systemd-journald)")" = 0
+	if grep -q '^wq ' "$ISO_REC" 2>/dev/null; then
+		check "isolate-workqueue-$1" sh -c \
+			"[ \"\$(cat /sys/devices/virtual/workqueue/cpumask)\" = 1 ]"
+	fi
+	_moved=0
+	_bad=
+	while read -r _k _irq _orig; do
+		[ "$_k" = irq ] || continue
+		_now=$(cat "/proc/irq/$_irq/smp_affinity_list" 2>/dev/null) || continue
+		echo "irq $_irq: $_orig -> $_now" >>"$R/isolate-irqs-$1.txt"
+		if cpulist_has "$_now" 1; then
+			[ "$_now" = "$_orig" ] || _bad="$_bad $_irq:$_orig>$_now"
+		elif cpulist_has "$_orig" 1; then
+			_moved=$((_moved + 1))
+		fi
+	done <"$R/isolate-record-$1.txt"
+	if [ -z "$_bad" ] && [ "$_moved" -gt 0 ]; then
+		pass "isolate-irqs-$1"
+	else
+		fail "isolate-irqs-$1" "moved $_moved; on CPU 1 and changed:${_bad:- none}"
+	fi
+	# QEMU itself is outside the narrowed units (the unit's Slice=machine.slice).
+	check "isolate-qemu-in-machine-slice-$1" grep -q '^0::/machine.slice/' \
+		"/proc/$(cat /run/gpt-bootcfg/test.pid 2>/dev/null)/cgroup"
+}
+
+# isolation_restored TAG RECORD: RECORD's values are back (the units' AllowedCPUs, the
+# cgroups and PID 1 on both CPUs again, every IRQ, the workqueue mask) and the record is gone.
+isolation_restored() {
+	check "isolate-record-gone-$1" test ! -e "$ISO_REC"
+	_bad=
+	while read -r _k _what _orig; do
+		case $_k in
+		unit)
+			[ "$_orig" = - ] && _orig=
+			_now=$(systemctl show -P AllowedCPUs "$_what")
+			;;
+		irq) _now=$(cat "/proc/irq/$_what/smp_affinity_list" 2>/dev/null) || continue ;;
+		wq)
+			_orig=$_what
+			_now=$(cat /sys/devices/virtual/workqueue/cpumask)
+			;;
+		*) continue ;;
+		esac
+		[ "$_now" = "$_orig" ] || _bad="$_bad $_k:$_what:'$_orig'>'$_now'"
+	done <"$2"
+	if [ -z "$_bad" ]; then pass "isolate-values-back-$1"; else fail "isolate-values-back-$1" "$_bad"; fi
+	# systemd may turn the cpuset controller off again once no unit sets AllowedCPUs.
+	_eff=/sys/fs/cgroup/system.slice/cpuset.cpus.effective
+	check "isolate-cgroup-back-$1" sh -c "[ ! -e $_eff ] || [ \"\$(cat $_eff)\" = 0-1 ]"
+	check "isolate-pid1-affinity-back-$1" test "$(cpus_allowed 1)" = 0-1
+	check "isolate-journald-affinity-back-$1" test \
+		"$(cpus_allowed "$(systemctl show -P MainPID systemd-journald)")" = 0-1
+}
+
 # The QMP socket of the running VM, found rather than assumed.
 vm_qmp_socket() {
 	find /run /var/lib/gpt-bootcfg -type s \( -name '*qmp*' -o -name '*.qmp' \) 2>/dev/null |
@@ -196,6 +279,7 @@ stage_verify() {
 		check vm-qmp-tpm-crb-emulator sh -c "grep -q '\"model\": \"tpm-crb\"' '$R/query-tpm.json' &&
 			grep -q '\"type\": \"emulator\"' '$R/query-tpm.json'"
 	fi
+	isolation_narrowed running
 
 	# This boot is the trial (GRUB's next_entry): the health unit, ordered after
 	# multi-user.target like this stage, must find it healthy (VM running) and promote it.
@@ -229,6 +313,24 @@ stage_verify() {
 	stat -c '%n %u:%g %a' /dev/vfio/* /var/lib/systest/acpi-off.img >"$R/owners-stopped.txt" 2>&1
 	check owners-restored-after-stop sh -c "! grep -v ' 0:0 ' '$R/owners-stopped.txt' | grep -v '^/dev/vfio/vfio '"
 	check owners-record-gone test ! -e /var/lib/gpt-bootcfg/test/owners
+	isolation_restored stop "$R/isolate-record-running.txt"
+
+	# The runner SIGKILLed: QEMU runs on; the unit's ExecStop (vm stop) stops it and plays
+	# the record back.
+	check vm-restart timeout 300 systemctl start gpt-bootcfg-vm@test
+	isolation_narrowed restart
+	kill -KILL "$(systemctl show -P MainPID gpt-bootcfg-vm@test)"
+	_i=0
+	until case $(systemctl show -P ActiveState gpt-bootcfg-vm@test) in inactive | failed) true ;; *) false ;; esac; do
+		_i=$((_i + 1))
+		[ $_i -ge 180 ] && break
+		sleep 1
+	done
+	record vm-sigkill-journal journalctl -b --no-pager -u gpt-bootcfg-vm@test
+	check vm-sigkill-unit-ended sh -c "systemctl show -P ActiveState gpt-bootcfg-vm@test | grep -qxE 'inactive|failed'"
+	check vm-sigkill-qemu-gone sh -c '! pgrep -a qemu-system'
+	isolation_restored sigkill "$R/isolate-record-restart.txt"
+	systemctl reset-failed gpt-bootcfg-vm@test 2>/dev/null
 }
 
 # Boot 3: the NVMe slot now holds a sound card. It must be skipped, the host must boot,

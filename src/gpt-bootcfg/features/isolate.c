@@ -414,6 +414,46 @@ int vm_isolate_apply(struct path_cxt *pc, const char *name, const struct cpu_set
 	return r;
 }
 
+/*
+ * A runner below one of the narrowed units (a shell's user.slice session, a service of
+ * system.slice) would put QEMU there too: cgroup v2 confines a child to its parent's CPUs,
+ * so the vCPU threads could not run on their own CPUs. The package's unit runs in
+ * machine.slice. /proc/self/cgroup's unified line ("0::/PATH") says where this process is;
+ * without it (cgroup v1 only, a --root tree without the file) there is nothing to check.
+ */
+static int isolate_run_check(const struct feature_run *fr)
+{
+	_cleanup_free_ char *text = NULL;
+	const char *cg = NULL;
+	char *save = NULL;
+	int r;
+
+	if (!fr->host || !fr->host->isolate_dynamic || !fr->vm->vcpu_pins.n)
+		return 0;
+	r = path_read_full(fr->pc, &text, NULL, "/proc/self/cgroup");
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return log_error_errno(r, "Failed to read /proc/self/cgroup: %m");
+	for (char *l = strtok_r(text, "\n", &save); l && !cg; l = strtok_r(NULL, "\n", &save))
+		cg = startswith(l, "0::");
+	if (!cg)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		const char *rest = startswith(cg + (*cg == '/'), units[i]);
+
+		if (rest && (*rest == '\0' || *rest == '/'))
+			return log_error_errno(
+			    -EPERM,
+			    "isolate-cpus = dynamic: this vm run is in cgroup %s, below %s, "
+			    "which is kept off VM '%s''s CPUs while it runs: its vCPU threads "
+			    "could not run there; start it as a service: systemctl start "
+			    "gpt-bootcfg-vm@%s (in machine.slice)",
+			    cg, units[i], fr->vm->name, fr->vm->name);
+	}
+	return 0;
+}
+
 static int isolate_run_start(const struct feature_run *fr)
 {
 	_cleanup_free_ char *what = NULL, *list = NULL;
@@ -462,6 +502,7 @@ static void isolate_run_stop(const struct feature_run *fr)
 
 const struct feature_ops feature_isolate = {
     .name = "isolate",
+    .run_check = isolate_run_check,
     .run_start = isolate_run_start,
     .run_stop = isolate_run_stop,
 };
