@@ -315,8 +315,8 @@ stage_verify() {
 	check owners-record-gone test ! -e /var/lib/gpt-bootcfg/test/owners
 	isolation_restored stop "$R/isolate-record-running.txt"
 
-	# The runner SIGKILLed: systemd skips ExecStop after an unclean exit; the unit's
-	# ExecStopPost (vm stop) stops the QEMU it left and plays the records back.
+	# The runner SIGKILLed: systemd skips ExecStop after an unclean exit and kills the QEMU
+	# and swtpm it left; the unit's ExecStopPost (vm stop) plays the records back.
 	check vm-restart timeout 300 systemctl start gpt-bootcfg-vm@test
 	isolation_narrowed restart
 	# The journal from here on: the first stop above logged the same lines.
@@ -331,7 +331,9 @@ stage_verify() {
 	record vm-sigkill-journal journalctl --no-pager --after-cursor="$_cur" -u gpt-bootcfg-vm@test
 	check vm-sigkill-unit-ended sh -c "systemctl show -P ActiveState gpt-bootcfg-vm@test | grep -qxE 'inactive|failed'"
 	check vm-sigkill-qemu-gone sh -c '! pgrep -a qemu-system'
-	check vm-sigkill-stopped-by-vm-stop grep -q "VM 'test' stopped" "$R/vm-sigkill-journal.txt"
+	check vm-sigkill-records-played-back sh -c "grep -q \"VM 'test': the host's slices, IRQs and workqueues have their CPUs back\" '$R/vm-sigkill-journal.txt' &&
+		grep -q \"VM 'test': restored the owners of the files its QEMU used\" '$R/vm-sigkill-journal.txt'"
+	check vm-sigkill-swtpm-gone sh -c '! pgrep -a swtpm'
 	stat -c '%n %u:%g %a' /dev/vfio/* /var/lib/systest/acpi-off.img >"$R/owners-sigkill.txt" 2>&1
 	check owners-restored-after-sigkill sh -c "! grep -v ' 0:0 ' '$R/owners-sigkill.txt' | grep -v '^/dev/vfio/vfio '"
 	isolation_restored sigkill "$R/isolate-record-restart.txt"
