@@ -13,6 +13,11 @@
 /* Debian's path (package qemu-system-common), QEMU's built-in default there too. */
 #define VM_BRIDGE_HELPER "/usr/lib/qemu/qemu-bridge-helper"
 
+/* VM_RUN_DIR/NAME SUFFIX: vm_run_file("win", ".qmp", &p) is /run/gpt-bootcfg/win.qmp. */
+int vm_run_file(const char *name, const char *suffix, char **ret);
+/* VM_STATE_DIR/NAME/FILE: the VM's own state directory's FILE. */
+int vm_state_file(const char *name, const char *file, char **ret);
+
 /* Host paths derived from the VM name. */
 int vm_qmp_path(const char *name, char **ret);
 int vm_pid_path(const char *name, char **ret);

@@ -52,22 +52,22 @@ const char *vm_tpm_swtpm_setup(void)
 
 int vm_tpm_state_path(const char *name, char **ret)
 {
-	return asprintf(ret, VM_STATE_DIR "/%s/" VM_TPM_STATE_DIR, name) < 0 ? -ENOMEM : 0;
+	return vm_state_file(name, VM_TPM_STATE_DIR, ret);
 }
 
 int vm_tpm_socket_path(const char *name, char **ret)
 {
-	return asprintf(ret, VM_RUN_DIR "/%s.swtpm", name) < 0 ? -ENOMEM : 0;
+	return vm_run_file(name, ".swtpm", ret);
 }
 
 int vm_tpm_record_path(const char *name, char **ret)
 {
-	return asprintf(ret, VM_RUN_DIR "/%s.swtpm.pid", name) < 0 ? -ENOMEM : 0;
+	return vm_run_file(name, ".swtpm.pid", ret);
 }
 
 int vm_tpm_log_path(const char *name, char **ret)
 {
-	return asprintf(ret, VM_RUN_DIR "/%s.swtpm.log", name) < 0 ? -ENOMEM : 0;
+	return vm_run_file(name, ".swtpm.log", ret);
 }
 
 /* ---- processes ---- */

@@ -23,12 +23,12 @@ void vm_identity_done(struct vm_identity *id)
 
 int vm_machine_path(const char *name, char **ret)
 {
-	return asprintf(ret, VM_STATE_DIR "/%s/machine", name) < 0 ? -ENOMEM : 0;
+	return vm_state_file(name, "machine", ret);
 }
 
 int vm_uuid_path(const char *name, char **ret)
 {
-	return asprintf(ret, VM_STATE_DIR "/%s/uuid", name) < 0 ? -ENOMEM : 0;
+	return vm_state_file(name, "uuid", ret);
 }
 
 int qemu_machine_help_alias(const char *help, const char *alias, char **ret)
