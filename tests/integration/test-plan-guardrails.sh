@@ -1,0 +1,60 @@
+#!/bin/sh
+# plan as a guardrail (issue 30): a UEFI VM without the default firmware. It is refused by
+# plan and apply (FILE:LINE:COL naming the key, exit 2, nothing written) and shown by check as
+# a failed line; controls pass. The fixture host is the guide's, with Debian's ovmf package (stand-ins).
+. "$(dirname "$0")/../lib/tap.sh"
+. "$TOP/tests/lib/generator.sh"
+need_fixture guide-server
+
+C=/etc/gpt-bootcfg/gpt-bootcfg.conf
+R=$(fixture_copy guide-server)
+mkdir -p "$R/etc/gpt-bootcfg"
+
+# conf LINE...: the configuration, one argument a line.
+conf() {
+	printf '%s\n' "$@" >"$R$C"
+	chmod 0644 "$R$C"
+}
+
+# refused WHAT MESSAGE: plan and apply exit 2 with MESSAGE (a fixed string) on stderr and
+# write nothing.
+refused() {
+	_before=$(tree_listing "$R")
+	for _verb in plan "apply --yes"; do
+		# shellcheck disable=SC2086
+		run_gen "$R" $_verb
+		is "$rc" 2 "$1: $_verb exits 2"
+		ok "$1: $_verb says $2" -- grep -qF -- "$2" "$TAP_TMP/err.txt"
+	done
+	is "$(tree_listing "$R")" "$_before" "$1: nothing written"
+}
+
+# check_fails ID WHAT: check shows a failed line ID naming WHAT.
+check_fails() {
+	run_gen "$R" check
+	ok "check: fail $1 ($2)" -- sh -c "grep -E '^fail +$1 ' '$TAP_TMP/out.txt' | grep -qF -- \"\$1\"" _ "$2"
+}
+
+# passes WHAT: plan exits 0.
+passes() {
+	run_gen "$R" plan
+	is "$rc" 0 "$1: plan exits 0"
+	[ "$rc" = 0 ] || sed 's/^/# /' "$TAP_TMP/err.txt"
+}
+
+# ---- 4. the default ovmf-code (Debian's ovmf package) ----
+rm "$R/usr/share/OVMF/OVMF_CODE_4M.fd"
+conf '[vm d]' 'memory = 1G'
+refused "UEFI VM without the default firmware" \
+	"$C:1: VM 'd': its UEFI firmware '/usr/share/OVMF/OVMF_CODE_4M.fd' (the default ovmf-code) does not exist: install the package that provides it (Debian: apt install ovmf)"
+check_fails vm-files "(the default ovmf-code) does not exist"
+conf '[vm d]' 'memory = 1G' 'firmware = ovmf'
+refused "firmware = ovmf: at its key" "$C:3:12: VM 'd': its UEFI firmware"
+conf '[vm d]' 'memory = 1G' 'firmware = bios'
+passes "control: firmware = bios needs no OVMF"
+conf '[vm d]' 'memory = 1G' 'ovmf-code = /usr/share/OVMF/OVMF_CODE_4M.fd'
+refused "explicit ovmf-code: as before" "$C:3:13: VM 'd': ovmf-code '/usr/share/OVMF/OVMF_CODE_4M.fd' does not exist"
+: >"$R/usr/share/OVMF/OVMF_CODE_4M.fd"
+conf '[vm d]' 'memory = 1G'
+passes "control: the firmware is there"
+done_testing
