@@ -1,7 +1,9 @@
 #!/bin/sh
-# plan as a guardrail (issue 30): a UEFI VM without the default firmware. It is refused by
-# plan and apply (FILE:LINE:COL naming the key, exit 2, nothing written) and shown by check as
-# a failed line; controls pass. The fixture host is the guide's, with Debian's ovmf package (stand-ins).
+# plan as a guardrail (issue 30): VM memory beyond the host's, a UEFI VM without the default
+# firmware. Each is refused by plan and apply (FILE:LINE:COL naming the key, exit 2, nothing
+# written) and shown by check as a failed line; each has a control that passes. The fixture
+# host is the guide's: 62 GiB MemTotal (the host keeps 10 %: 6.3 GiB), Debian's ovmf package
+# (stand-ins).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$TOP/tests/lib/generator.sh"
 need_fixture guide-server
@@ -41,6 +43,28 @@ passes() {
 	is "$rc" 0 "$1: plan exits 0"
 	[ "$rc" = 0 ] || sed 's/^/# /' "$TAP_TMP/err.txt"
 }
+
+# ---- 1. memory: one VM, and the autostarted VMs together ----
+conf '[device gpu]' 'address = 0000:65:00.0' '[device gpu-audio]' 'address = 0000:65:00.1' \
+	'[vm a]' 'devices = gpu gpu-audio' 'memory = 60G'
+refused "one VM beyond the host" \
+	"$C:7:10: VM 'a': memory 60 GiB is more than this host can give a VM: 56.4 GiB of its 62.6 GiB (MemTotal), as the host keeps 6.3 GiB (2 GiB or 10 %, whichever is more)"
+check_fails vm-memory "VM 'a': memory 60 GiB"
+conf '[vm a]' 'memory = 30G' 'autostart = yes' '[vm b]' 'memory = 30G' 'autostart = yes'
+refused "two autostarted VMs together" \
+	"$C:5:10: the autostarted VMs ('a', 'b') start together at boot and need 60 GiB"
+check_fails vm-memory "the autostarted VMs ('a', 'b')"
+conf '[vm a]' 'memory = 30G' 'autostart = yes' '[vm b]' 'memory = 30G' 'autostart = no'
+passes "control: only one of them autostarts"
+conf '[vm a]' 'memory = 56G'
+passes "control: 56 GiB fits"
+cp "$R/proc/meminfo" "$TAP_TMP/meminfo"
+rm "$R/proc/meminfo"
+conf '[vm a]' 'memory = 60G'
+passes "no /proc/meminfo: not checked"
+run_gen "$R" check
+ok "check: a skip line names the missing fact" -- grep -qE "^skip +guardrail +vm-memory: the host's memory is unknown \(no MemTotal in /proc/meminfo\)" "$TAP_TMP/out.txt"
+cp "$TAP_TMP/meminfo" "$R/proc/meminfo"
 
 # ---- 4. the default ovmf-code (Debian's ovmf package) ----
 rm "$R/usr/share/OVMF/OVMF_CODE_4M.fd"

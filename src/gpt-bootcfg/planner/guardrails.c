@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basic/strv-util.h"
+#include "core/config.h"
+#include "core/vm-options.h"
+#include "planner/disk-policy.h"
+#include "planner/guardrails.h"
+#include "planner/planner-internal.h"
+
+uint64_t guard_host_reserve(uint64_t mem_total)
+{
+	uint64_t tenth = mem_total / 10;
+
+	return tenth > 2 * GIB ? tenth : 2 * GIB;
+}
+
+static const struct config_section *vm_section(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_sections; i++)
+		if (streq(c->sections[i].type, "vm") && c->sections[i].name &&
+		    streq(c->sections[i].name, name))
+			return &c->sections[i];
+	return NULL;
+}
+
+/* Where a VM's memory is set: its memory key, or its section for the default. */
+static void memory_pos(const struct config *c, const struct vm_config *vm, unsigned *line,
+		       unsigned *col)
+{
+	const struct vm_options *o = vm_options(vm);
+	const struct config_section *s = vm_section(c, vm->name);
+
+	*line = o->memory_line ? o->memory_line : s ? s->line : 0;
+	*col = o->memory_line ? o->memory_col : 0;
+}
+
+static int add_error(char ***l, char *msg)
+{
+	if (!msg || strv_consume(l, msg) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * Each VM alone, and the autostarted VMs together (they start at boot, all of them), must
+ * fit into MemTotal less the host's reserve: QEMU maps the whole memory of a VM with devices
+ * passed through (VFIO pins it), so what does not fit is not swapped but fails or kills.
+ */
+static int guard_memory(const struct host *h, const struct config *c, struct guardrails *g)
+{
+	uint64_t reserve, avail, sum = 0;
+	const struct vm_config *last = NULL;
+	char t[32], a[32], rs[32], m[32];
+	_cleanup_strv_free_ char **names = NULL;
+	unsigned line, col;
+	int r;
+
+	if (!h->mem_total)
+		return c->n_vms ? strv_add(&g->skips, "vm-memory: the host's memory is unknown "
+						      "(no MemTotal in /proc/meminfo): the VMs' "
+						      "memory is not checked against it")
+				: 0;
+	reserve = guard_host_reserve(h->mem_total);
+	avail = h->mem_total > reserve ? h->mem_total - reserve : 0;
+	plan_format_size(h->mem_total, t, sizeof(t));
+	plan_format_size(avail, a, sizeof(a));
+	plan_format_size(reserve, rs, sizeof(rs));
+
+	for (size_t i = 0; i < c->n_vms; i++) {
+		const struct vm_config *vm = c->vms[i];
+
+		if (vm->autostart) {
+			sum = sum + vm->memory < sum ? UINT64_MAX : sum + vm->memory;
+			last = vm;
+			if (strv_add(&names, vm->name) < 0)
+				return -ENOMEM;
+		}
+		if (vm->memory <= avail)
+			continue;
+		plan_format_size(vm->memory, m, sizeof(m));
+		memory_pos(c, vm, &line, &col);
+		r = add_error(
+		    &g->memory,
+		    config_error(c, line, col,
+				 "VM '%s': memory %s is more than this host can give a "
+				 "VM: %s of its %s (MemTotal), as the host keeps %s (2 GiB "
+				 "or 10 %%, whichever is more)",
+				 vm->name, m, a, t, rs));
+		if (r < 0)
+			return r;
+	}
+	if (strv_length(names) < 2 || sum <= avail)
+		return 0;
+	{
+		_cleanup_free_ char *list = strv_join(names, "', '");
+
+		if (!list)
+			return -ENOMEM;
+		if (sum == UINT64_MAX)
+			snprintf(m, sizeof(m), "more than 16 EiB");
+		else
+			plan_format_size(sum, m, sizeof(m));
+		memory_pos(c, last, &line, &col);
+		return add_error(
+		    &g->memory,
+		    config_error(c, line, col,
+				 "the autostarted VMs ('%s') start together at boot "
+				 "and need %s: more than this host can give its VMs: %s "
+				 "of its %s (MemTotal), as the host keeps %s (2 GiB or "
+				 "10 %%, whichever is more); set autostart = no on some",
+				 list, m, a, t, rs));
+	}
+}
+
+int plan_guardrails(struct path_cxt *pc, const struct host *h, const struct config *c,
+		    struct guardrails *ret)
+{
+	struct guardrails g = {};
+	int r;
+
+	r = vm_missing_files(pc, c, &g.files);
+	if (r >= 0)
+		r = guard_memory(h, c, &g);
+	if (r < 0) {
+		guardrails_done(&g);
+		return r;
+	}
+	*ret = g;
+	return 0;
+}
+
+bool guardrails_refuse(const struct guardrails *g)
+{
+	return strv_length(g->files) + strv_length(g->memory) > 0;
+}
+
+void guardrails_done(struct guardrails *g)
+{
+	strv_free(g->files);
+	strv_free(g->memory);
+	strv_free(g->skips);
+	*g = (struct guardrails){};
+}
