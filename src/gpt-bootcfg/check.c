@@ -118,6 +118,11 @@ int verb_check(struct cli *cli, int argc, char **argv)
 							     "lower the VMs' memory or autostart "
 							     "fewer of them",
 							     "%s", *m);
+			STRV_FOREACH (m, gr.cpus)
+				if (r >= 0)
+					r = check_report_add(&rep, "isolate-cpus", CHECK_FAIL,
+							     "pin the vCPUs to online CPUs", "%s",
+							     *m);
 			STRV_FOREACH (m, gr.skips)
 				if (r >= 0)
 					r = check_report_add(&rep, "guardrail", CHECK_SKIP, NULL,

@@ -1,9 +1,9 @@
 #!/bin/sh
-# plan as a guardrail (issue 30): VM memory beyond the host's, a UEFI VM without the default
-# firmware. Each is refused by plan and apply (FILE:LINE:COL naming the key, exit 2, nothing
-# written) and shown by check as a failed line; each has a control that passes. The fixture
-# host is the guide's: 62 GiB MemTotal (the host keeps 10 %: 6.3 GiB), Debian's ovmf package
-# (stand-ins).
+# plan as a guardrail (issue 30): VM memory beyond the host's, isolate-cpus with CPUs that are
+# not online, a UEFI VM without the default firmware. Each is refused by plan and apply
+# (FILE:LINE:COL naming the key, exit 2, nothing written) and shown by check as a failed line;
+# each has a control that passes. The fixture host is the guide's: 62 GiB MemTotal (the host
+# keeps 10 %: 6.3 GiB), CPUs 0-1 online without a topology, Debian's ovmf package (stand-ins).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$TOP/tests/lib/generator.sh"
 need_fixture guide-server
@@ -65,6 +65,37 @@ passes "no /proc/meminfo: not checked"
 run_gen "$R" check
 ok "check: a skip line names the missing fact" -- grep -qE "^skip +guardrail +vm-memory: the host's memory is unknown \(no MemTotal in /proc/meminfo\)" "$TAP_TMP/out.txt"
 cp "$TAP_TMP/meminfo" "$R/proc/meminfo"
+
+# ---- 2. isolate-cpus: the pinned CPUs must be online (CPUs 0-1 here) ----
+for how in yes dynamic; do
+	conf '[host]' "isolate-cpus = $how" '[vm a]' 'memory = 1G' 'vcpus = 2' 'vcpu-pins = 1,2'
+	refused "isolate-cpus = $how, CPU 2 not online" \
+		"$C:6:13: VM 'a': vcpu-pins: CPU 2 is not online on this host, and isolate-cpus = $how would isolate it"
+	check_fails isolate-cpus "CPU 2 is not online"
+done
+conf '[host]' 'isolate-cpus = yes' '[vm a]' 'memory = 1G' 'vcpus = 2' 'vcpu-pins = 0-1'
+passes "control: CPUs 0-1 are online"
+ok "control: isolcpus= names them" -- grep -q 'isolcpus=0-1' "$TAP_TMP/out.txt"
+# A topology (18 cores, 2 threads each; siblings N and N+18): CPU 3 offline, in the kernel's
+# online list as in its cpu3/online. Explicit pins naming it are refused before placement
+# (core/placement-config.c); vcpu-pins = auto (17 whole cores asked) leaves out its core.
+T=$(fixture_copy topo-xeon18)
+echo 0 >"$T/sys/devices/system/cpu/cpu3/online"
+echo 0-2,4-35 >"$T/sys/devices/system/cpu/online"
+mkdir -p "$T/etc/gpt-bootcfg"
+printf '[host]\nisolate-cpus = yes\n[vm a]\nmemory = 1G\nvcpus = 2\nvcpu-pins = 2-3\n' >"$T$C"
+chmod 0644 "$T$C"
+run_gen "$T" plan
+is "$rc" 2 "topology, CPU 3 offline, explicit pins: refused"
+ok "topology: names the offline CPU" -- grep -qF "$C:6:13: vcpu-pins: CPU 3 is offline on this host" "$TAP_TMP/err.txt"
+printf '[host]\nisolate-cpus = yes\n[vm a]\nmemory = 1G\nvcpus = 34\nsockets = 1\ncores = 17\nthreads = 2\nvcpu-pins = auto\n' >"$T$C"
+run_gen "$T" plan
+is "$rc" 0 "topology, vcpu-pins = auto: plans"
+# The CPUs isolcpus= names, one a line.
+sed -n 's/^  isolcpus=\([0-9,-]*\)$/\1/p' "$TAP_TMP/out.txt" | tr ',' '\n' |
+	awk -F- '{ for (i = $1; i <= (NF > 1 ? $2 : $1); i++) print i }' >"$TAP_TMP/iso.txt"
+is "$(wc -l <"$TAP_TMP/iso.txt")" 34 "vcpu-pins = auto: isolcpus= names 34 CPUs"
+ok "vcpu-pins = auto: isolcpus= leaves out offline CPU 3" -- sh -c "! grep -qx 3 '$TAP_TMP/iso.txt'"
 
 # ---- 4. the default ovmf-code (Debian's ovmf package) ----
 rm "$R/usr/share/OVMF/OVMF_CODE_4M.fd"

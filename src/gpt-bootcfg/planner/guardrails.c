@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/cpulist.h"
 #include "basic/strv-util.h"
 #include "core/config.h"
 #include "core/vm-options.h"
@@ -116,6 +117,67 @@ static int guard_memory(const struct host *h, const struct config *c, struct gua
 	}
 }
 
+/*
+ * isolate-cpus (yes: isolcpus=, nohz_full=, rcu_nocbs= at boot; dynamic: the slices while a
+ * VM runs) takes the VMs' pinned CPUs, explicit or placed by vcpu-pins = auto: each must be
+ * an online CPU of this host. The topology (cpuN/online) decides when the tree has it, the
+ * kernel's online list otherwise; without either nothing is known and nothing is refused.
+ */
+static int guard_isolate(const struct host *h, const struct config *c, struct guardrails *g)
+{
+	const struct host_topology *t = NULL;
+	_cleanup_free_ unsigned *online = NULL;
+	size_t n_online = 0;
+	const char *how = c->host.isolate_dynamic ? "dynamic" : "yes";
+	int r;
+
+	if (!c->host.isolate_cpus && !c->host.isolate_dynamic)
+		return 0;
+	if (host_topology(h, &t) < 0 || t->n_cpus == 0)
+		t = NULL;
+	if (!t && h->cpus_online && cpulist_parse(h->cpus_online, &online, &n_online) < 0)
+		online = NULL, n_online = 0;
+	if (!t && !online)
+		return strv_add(&g->skips, "isolate-cpus: the host's online CPUs are unknown "
+					   "(no /sys/devices/system/cpu/online): the pinned CPUs "
+					   "are not checked against them");
+
+	for (size_t i = 0; i < c->n_vms; i++) {
+		const struct vm_config *vm = c->vms[i];
+		const struct vm_options *o = vm_options(vm);
+
+		for (size_t j = 0; j < vm->vcpu_pins.n; j++) {
+			unsigned cpu = vm->vcpu_pins.cpus[j];
+			const char *why = NULL;
+
+			if (t) {
+				const struct host_cpu *hc = host_topology_cpu(t, cpu);
+
+				why = !hc	    ? "does not exist on"
+				      : !hc->online ? "is offline on"
+						    : NULL;
+			} else {
+				why = "is not online on";
+				for (size_t k = 0; k < n_online; k++)
+					if (online[k] == cpu)
+						why = NULL;
+			}
+			if (!why)
+				continue;
+			r = add_error(&g->cpus,
+				      config_error(c, o->vcpu_pins_line, o->vcpu_pins_col,
+						   "VM '%s': vcpu-pins%s: CPU %u %s this host, and "
+						   "isolate-cpus = %s would isolate it",
+						   vm->name, vm->vcpu_pins_auto ? " = auto" : "",
+						   cpu, why, how));
+			if (r < 0)
+				return r;
+			break; /* one per VM is enough to fix it */
+		}
+	}
+	return 0;
+}
+
 int plan_guardrails(struct path_cxt *pc, const struct host *h, const struct config *c,
 		    struct guardrails *ret)
 {
@@ -125,6 +187,8 @@ int plan_guardrails(struct path_cxt *pc, const struct host *h, const struct conf
 	r = vm_missing_files(pc, c, &g.files);
 	if (r >= 0)
 		r = guard_memory(h, c, &g);
+	if (r >= 0)
+		r = guard_isolate(h, c, &g);
 	if (r < 0) {
 		guardrails_done(&g);
 		return r;
@@ -135,13 +199,14 @@ int plan_guardrails(struct path_cxt *pc, const struct host *h, const struct conf
 
 bool guardrails_refuse(const struct guardrails *g)
 {
-	return strv_length(g->files) + strv_length(g->memory) > 0;
+	return strv_length(g->files) + strv_length(g->memory) + strv_length(g->cpus) > 0;
 }
 
 void guardrails_done(struct guardrails *g)
 {
 	strv_free(g->files);
 	strv_free(g->memory);
+	strv_free(g->cpus);
 	strv_free(g->skips);
 	*g = (struct guardrails){};
 }

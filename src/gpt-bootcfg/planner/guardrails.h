@@ -20,6 +20,7 @@ uint64_t guard_host_reserve(uint64_t mem_total);
 struct guardrails {
 	char **files;	/* vm-files: disk images, ISOs, firmware, romfiles that do not exist */
 	char **memory;	/* vm-memory: a VM, or the autostarted VMs together, beyond the host's */
+	char **cpus;	/* isolate-cpus: a pinned CPU isolcpus= would name that is not online */
 	char **skips;	/* what was not checked, for want of which fact (check's skip lines) */
 };
 
