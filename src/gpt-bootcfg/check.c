@@ -69,6 +69,8 @@ int verb_check(struct cli *cli, int argc, char **argv)
 		log_error("Failed to read the host: %s", host_last_error());
 		return EXIT_ERROR;
 	}
+	/* Names make the guardrails' findings readable; without pci.ids the class stands in. */
+	(void)host_load_names(h);
 	r = platform_check(h, &rep);
 	if (r < 0) {
 		log_error("Failed to check the platform: %s", platform_last_error());
@@ -123,6 +125,13 @@ int verb_check(struct cli *cli, int argc, char **argv)
 					r = check_report_add(&rep, "isolate-cpus", CHECK_FAIL,
 							     "pin the vCPUs to online CPUs", "%s",
 							     *m);
+			STRV_FOREACH (m, gr.cmdline)
+				if (r >= 0)
+					r = check_report_add(
+					    &rep, "cmdline-blacklist", CHECK_FAIL,
+					    "remove the module from the blacklist, "
+					    "or pass the device to a VM",
+					    "%s", *m);
 			STRV_FOREACH (m, gr.skips)
 				if (r >= 0)
 					r = check_report_add(&rep, "guardrail", CHECK_SKIP, NULL,

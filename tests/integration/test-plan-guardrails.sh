@@ -1,9 +1,11 @@
 #!/bin/sh
 # plan as a guardrail (issue 30): VM memory beyond the host's, isolate-cpus with CPUs that are
-# not online, a UEFI VM without the default firmware. Each is refused by plan and apply
-# (FILE:LINE:COL naming the key, exit 2, nothing written) and shown by check as a failed line;
-# each has a control that passes. The fixture host is the guide's: 62 GiB MemTotal (the host
-# keeps 10 %: 6.3 GiB), CPUs 0-1 online without a topology, Debian's ovmf package (stand-ins).
+# not online, a [host] cmdline blacklisting the driver of a device the host keeps, a UEFI VM
+# without the default firmware. Each is refused by plan and apply (FILE:LINE:COL naming the
+# key, exit 2, nothing written) and shown by check as a failed line; each has a control that
+# passes. The fixture host is the guide's: 62 GiB MemTotal (the host keeps 10 %: 6.3 GiB),
+# CPUs 0-1 online without a topology, its own audio 0000:00:1b.0 on snd_hda_intel and USB
+# controller 0000:b4:00.0 on xhci_hcd (module xhci_pci).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$TOP/tests/lib/generator.sh"
 need_fixture guide-server
@@ -96,6 +98,35 @@ sed -n 's/^  isolcpus=\([0-9,-]*\)$/\1/p' "$TAP_TMP/out.txt" | tr ',' '\n' |
 	awk -F- '{ for (i = $1; i <= (NF > 1 ? $2 : $1); i++) print i }' >"$TAP_TMP/iso.txt"
 is "$(wc -l <"$TAP_TMP/iso.txt")" 34 "vcpu-pins = auto: isolcpus= names 34 CPUs"
 ok "vcpu-pins = auto: isolcpus= leaves out offline CPU 3" -- sh -c "! grep -qx 3 '$TAP_TMP/iso.txt'"
+
+# ---- 3. cmdline blacklisting the driver of a device the host keeps ----
+# The guide's own line: nouveau goes with the GPU, but snd_hda_intel also drives the host's
+# audio 0000:00:1b.0.
+conf '[host]' 'cmdline = iommu=pt modprobe.blacklist=nvidiafb,nouveau,snd_hda_intel' \
+	'[device gpu]' 'address = 0000:65:00.0' '[device gpu-audio]' 'address = 0000:65:00.1' \
+	'[vm a]' 'memory = 1G' 'devices = gpu gpu-audio'
+refused "modprobe.blacklist of the host's audio driver" \
+	"$C:2:56: cmdline: 'modprobe.blacklist=nvidiafb,nouveau,snd_hda_intel' blacklists snd_hda_intel, which drives the host's 0000:00:1b.0"
+check_fails cmdline-blacklist "0000:00:1b.0"
+# module_blacklist=, '-' for '_', the module (xhci_pci) not the driver (xhci_hcd).
+conf '[host]' 'cmdline = module_blacklist=xhci-pci' '[vm a]' 'memory = 1G'
+refused "module_blacklist of the host's USB controller" \
+	"$C:2:28: cmdline: 'module_blacklist=xhci-pci' blacklists xhci_pci, which drives the host's 0000:b4:00.0"
+ok "names the bound driver" -- grep -qF "[xhci_hcd]" "$TAP_TMP/err.txt"
+# The root disk's controller (nvme also drives 0000:b3:00.0, passed through here).
+conf '[host]' 'cmdline = modprobe.blacklist=nvme' '[device nvme]' 'address = 0000:b3:00.0' \
+	'[vm a]' 'memory = 1G' 'devices = nvme'
+refused "modprobe.blacklist of the root disk's driver" \
+	"blacklists nvme, which drives the host's 0000:01:00.0"
+ok "says the host uses its disk" -- grep -qF "mounted on / (nvme0n1p2)" "$TAP_TMP/err.txt"
+ok "not the passed-through controller" -- sh -c "! grep -q 'drives the host.s 0000:b3:00.0' '$TAP_TMP/err.txt'"
+conf '[host]' 'cmdline = modprobe.blacklist=nvidiafb,nouveau' \
+	'[device gpu]' 'address = 0000:65:00.0' '[device gpu-audio]' 'address = 0000:65:00.1' \
+	'[vm a]' 'memory = 1G' 'devices = gpu gpu-audio'
+passes "control: nouveau drives only the GPU, which goes to the VM"
+conf '[host]' 'cmdline = module_blacklist=xhci_pci' '[device usb]' 'address = 0000:b4:00.0' \
+	'[vm a]' 'memory = 1G' 'devices = usb'
+passes "control: xhci_pci drives only the USB controller, which goes to the VM"
 
 # ---- 4. the default ovmf-code (Debian's ovmf package) ----
 rm "$R/usr/share/OVMF/OVMF_CODE_4M.fd"

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "basic/cpulist.h"
+#include "basic/proc-cmdline.h"
+#include "basic/strbuf.h"
 #include "basic/strv-util.h"
 #include "core/config.h"
 #include "core/vm-options.h"
@@ -178,6 +180,92 @@ static int guard_isolate(const struct host *h, const struct config *c, struct gu
 	return 0;
 }
 
+static bool module_eq(const char *a, const char *b, size_t b_len)
+{
+	size_t i = 0;
+
+	for (; i < b_len && a[i]; i++)
+		if (a[i] != b[i] && !((a[i] == '-' || a[i] == '_') && (b[i] == '-' || b[i] == '_')))
+			return false;
+	return !a[i] && i == b_len;
+}
+
+static bool passed_through(const struct config *c, const struct pci_device *d)
+{
+	for (size_t i = 0; i < c->n_devices; i++)
+		if (pci_addr_cmp(&c->devices[i].addr, &d->addr) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * modprobe.blacklist= (modprobe's) and module_blacklist= (the kernel's) in [host] cmdline:
+ * a module that drives a host device no VM takes (a [device] section) leaves the host
+ * without its NIC, audio or disk controller after the next boot. The driver bound now, and
+ * its module (host model), decide; a built-in driver cannot be blacklisted.
+ */
+static int guard_cmdline(const struct host *h, const struct config *c, struct guardrails *g)
+{
+	const struct config_entry *e = NULL;
+	struct proc_cmdline_word w;
+	const char *q;
+
+	/* The one [host] section (a second is refused) and its one cmdline key. */
+	for (size_t i = 0; i < c->n_sections; i++) {
+		const struct config_entry *x;
+
+		if (!streq(c->sections[i].type, "host") || c->sections[i].name)
+			continue;
+		x = config_section_get(&c->sections[i], "cmdline");
+		if (x)
+			e = x;
+	}
+	if (!e)
+		return 0;
+	q = e->value;
+	while (proc_cmdline_next(&q, &w) > 0) {
+		const char *v = w.value;
+		size_t left = w.value_len;
+
+		if (!v || (!proc_cmdline_key_eq(w.key, w.key_len, "modprobe.blacklist") &&
+			   !proc_cmdline_key_eq(w.key, w.key_len, "module_blacklist")))
+			continue;
+		while (left > 0) {
+			const char *comma = memchr(v, ',', left);
+			size_t len = comma ? (size_t)(comma - v) : left;
+			unsigned col = e->col_value + (unsigned)(v - e->value);
+
+			for (size_t i = 0; len > 0 && i < h->n_pci; i++) {
+				const struct pci_device *d = &h->pci[i];
+				_cleanup_strbuf_ struct strbuf sb = {};
+				int r;
+
+				if (!d->driver_module || !module_eq(d->driver_module, v, len) ||
+				    passed_through(c, d))
+					continue;
+				plan_describe_member(h, d, &sb);
+				if (!strbuf_str(&sb))
+					return -ENOMEM;
+				r = add_error(
+				    &g->cmdline,
+				    config_error(
+					c, e->line, col,
+					"cmdline: '%.*s=%.*s' blacklists %s, which drives "
+					"the host's %s; no [device] section passes that "
+					"device to a VM, so the host would boot without its "
+					"driver",
+					(int)w.key_len, w.key, (int)w.value_len, w.value,
+					d->driver_module, strbuf_str(&sb)));
+				if (r < 0)
+					return r;
+			}
+			v += len + (comma ? 1 : 0);
+			left -= len + (comma ? 1 : 0);
+		}
+	}
+	return 0;
+}
+
 int plan_guardrails(struct path_cxt *pc, const struct host *h, const struct config *c,
 		    struct guardrails *ret)
 {
@@ -189,6 +277,8 @@ int plan_guardrails(struct path_cxt *pc, const struct host *h, const struct conf
 		r = guard_memory(h, c, &g);
 	if (r >= 0)
 		r = guard_isolate(h, c, &g);
+	if (r >= 0)
+		r = guard_cmdline(h, c, &g);
 	if (r < 0) {
 		guardrails_done(&g);
 		return r;
@@ -199,7 +289,9 @@ int plan_guardrails(struct path_cxt *pc, const struct host *h, const struct conf
 
 bool guardrails_refuse(const struct guardrails *g)
 {
-	return strv_length(g->files) + strv_length(g->memory) + strv_length(g->cpus) > 0;
+	return strv_length(g->files) + strv_length(g->memory) + strv_length(g->cpus) +
+		   strv_length(g->cmdline) >
+	       0;
 }
 
 void guardrails_done(struct guardrails *g)
@@ -207,6 +299,7 @@ void guardrails_done(struct guardrails *g)
 	strv_free(g->files);
 	strv_free(g->memory);
 	strv_free(g->cpus);
+	strv_free(g->cmdline);
 	strv_free(g->skips);
 	*g = (struct guardrails){};
 }

@@ -39,7 +39,7 @@ int plan_add_cpu_placement(const struct config *c, char *const *warnings, struct
 
 /*
  * For plan and apply: the guardrails (planner/guardrails.h: missing files, memory beyond the
- * host's, isolated CPUs that are not online), each
+ * host's, isolated CPUs that are not online, a blacklisted driver the host needs), each
  * logged with FILE:LINE:COL. EXIT_OK, or EXIT_ERROR when there is one: nothing is written.
  */
 int gen_check_guardrails(struct cli *cli, const struct gen *g);
