@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,46 @@ int spawn_wait_status(pid_t pid, int *ret_status)
 			return negative_errno();
 	*ret_status = status;
 	return 0;
+}
+
+int spawn_fork_pipe(int *ret_fd)
+{
+	int p[2], r;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return negative_errno();
+	pid = fork();
+	if (pid < 0) {
+		r = negative_errno();
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	close(p[pid == 0 ? 0 : 1]);
+	*ret_fd = p[pid == 0 ? 1 : 0];
+	return pid;
+}
+
+int spawn_pidfd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	long fd = syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd >= 0)
+		return (int)fd;
+#endif
+	return -1;
+}
+
+ssize_t read_eintr(int fd, void *buf, size_t n)
+{
+	ssize_t k;
+
+	do
+		k = read(fd, buf, n);
+	while (k < 0 && errno == EINTR);
+	return k < 0 ? negative_errno() : k;
 }
 
 /* A wait status as a shell reports it: the exit status, or 128 + the signal. */

@@ -21,6 +21,22 @@ int spawn_wait_status(pid_t pid, int *ret_status);
  */
 int spawn_wait(pid_t pid);
 
+/*
+ * Fork a child that reports back through a pipe (a check run as another user). In the
+ * child: 0, with *ret_fd the pipe's write end. In the parent: the child's pid, with *ret_fd
+ * the read end (wait for the child with spawn_wait()). -errno, nothing open, on failure.
+ */
+int spawn_fork_pipe(int *ret_fd);
+
+/*
+ * A pidfd of process pid (readable once it has exited), or -1 where the kernel has none
+ * (before 5.3) or the process is gone: callers then fall back to another sign of its exit.
+ */
+int spawn_pidfd_open(pid_t pid);
+
+/* read(2), retried on EINTR: the bytes read (0 at the end) or -errno. */
+ssize_t read_eintr(int fd, void *buf, size_t n);
+
 enum {
 	SPAWN_STDIN_NULL = 1 << 0,	  /* stdin from /dev/null */
 	SPAWN_STDOUT_TO_STDERR = 1 << 1,  /* stdout joins stderr (not with ret_output) */

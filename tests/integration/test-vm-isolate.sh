@@ -96,7 +96,7 @@ for cg in /user.slice/user-0.slice/session-4.scope /system.slice/cron.service /i
 	printf '1:name=systemd:/\n0::%s\n' "$cg" >"$r/proc/self/cgroup"
 	unit=${cg#/}; unit=${unit%%/*}
 	"$GPT_BOOTCFG" --root "$r" vm run p >"$TAP_TMP/run.log" 2>&1
-	is "$?" 1 "vm run in $cg: refused"
+	is "$?" 2 "vm run in $cg: refused (exit 2)"
 	ok "vm run in $cg: says why and what to do" -- grep -qF \
 		"isolate-cpus = dynamic: this vm run is in cgroup $cg, below $unit," "$TAP_TMP/run.log"
 	is "$(state)" "$ORIG" "vm run in $cg: nothing changed"

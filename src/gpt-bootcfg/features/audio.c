@@ -244,33 +244,19 @@ static int cookie_read_as(struct path_cxt *pc, const struct vm_user *u, const ch
 			  uint8_t buf[VM_AUDIO_COOKIE_SIZE + 1], size_t *ret_n)
 {
 	_cleanup_close_ int rfd = -1;
-	int p[2], res[2] = {0, 0}, r;
+	int res[2] = {0, 0}, r;
 	ssize_t n, m = 0;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return negative_errno();
-	pid = fork();
-	if (pid < 0) {
-		r = negative_errno();
-		close(p[0]);
-		close(p[1]);
-		return r;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		cookie_child(p[1], pc, u, path);
-	}
-	close(p[1]);
-	rfd = p[0];
-	do
-		n = read(rfd, res, sizeof(res));
-	while (n < 0 && errno == EINTR);
+	pid = spawn_fork_pipe(&rfd);
+	if (pid < 0)
+		return pid;
+	if (pid == 0)
+		cookie_child(TAKE_FD(rfd), pc, u, path);
+	n = read_eintr(rfd, res, sizeof(res));
 	if (n == (ssize_t)sizeof(res) && res[0] == 0 && res[1] > 0 &&
 	    res[1] <= VM_AUDIO_COOKIE_SIZE + 1)
-		do
-			m = read(rfd, buf, (size_t)res[1]);
-		while (m < 0 && errno == EINTR);
+		m = read_eintr(rfd, buf, (size_t)res[1]);
 	r = spawn_wait(pid);
 	if (r < 0)
 		return r;
@@ -503,28 +489,16 @@ static int probe_as_user(const char *dir, const struct vm_user *u, const uint8_t
 			 int *ret_step)
 {
 	_cleanup_close_ int rfd = -1;
-	int p[2], res[2] = {0, 0}, r;
+	int res[2] = {0, 0}, r;
 	ssize_t n;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return negative_errno();
-	pid = fork();
-	if (pid < 0) {
-		r = negative_errno();
-		close(p[0]);
-		close(p[1]);
-		return r;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		probe_child(p[1], dir, u, cookie);
-	}
-	close(p[1]);
-	rfd = p[0];
-	do
-		n = read(rfd, res, sizeof(res));
-	while (n < 0 && errno == EINTR);
+	pid = spawn_fork_pipe(&rfd);
+	if (pid < 0)
+		return pid;
+	if (pid == 0)
+		probe_child(TAKE_FD(rfd), dir, u, cookie);
+	n = read_eintr(rfd, res, sizeof(res));
 	r = spawn_wait(pid);
 	if (r < 0)
 		return r;

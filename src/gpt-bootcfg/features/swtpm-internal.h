@@ -8,9 +8,6 @@
 
 #include "basic/path.h"
 
-/* A pidfd of pid (readable once it has exited), or -1 where the kernel has none (< 5.3). */
-int swtpm_pidfd_open(pid_t pid);
-
 /*
  * Wait up to timeout_ms for process pid to end: our child (child) is reaped, its status in
  * *ret_status (may be NULL); another process is watched through its pidfd. true when it

@@ -355,7 +355,7 @@ int vm_tpm_setup(struct path_cxt *pc, const char *name, const struct vm_user *u,
 		dprintf(2, "cannot execute '%s': %m\n", argv[0]);
 		_exit(127);
 	}
-	pidfd = swtpm_pidfd_open(pid);
+	pidfd = spawn_pidfd_open(pid);
 	if (!swtpm_wait_gone(pid, pidfd, true, VM_TPM_SETUP_TIMEOUT_MS, &status)) {
 		(void)kill(-pid, SIGKILL);
 		(void)swtpm_wait_gone(pid, pidfd, true, 10 * 1000, &status);

@@ -72,17 +72,6 @@ int vm_tpm_log_path(const char *name, char **ret)
 
 /* ---- processes ---- */
 
-int swtpm_pidfd_open(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	long fd = syscall(SYS_pidfd_open, pid, 0);
-
-	if (fd >= 0)
-		return (int)fd;
-#endif
-	return -1;
-}
-
 /*
  * Wait up to timeout_ms for process pid to end: our child is reaped (its status in
  * *ret_status, may be NULL), another process is watched through its pidfd. true when it
@@ -372,7 +361,7 @@ int vm_tpm_start(struct path_cxt *pc, const char *name, const struct vm_user *u,
 	/* swtpm holds the only listening copy: its exit resets a queued connection. */
 	close(TAKE_FD(lfd));
 	close(gate[0]);
-	pidfd = swtpm_pidfd_open(pid);
+	pidfd = spawn_pidfd_open(pid);
 	if (asprintf(&pidtext, "%d\n", (int)pid) < 0)
 		r = -ENOMEM;
 	else
@@ -445,7 +434,7 @@ int vm_tpm_reap(struct path_cxt *pc, const char *name, int grace_ms, pid_t *ret_
 		(void)waitpid(pid, NULL, WNOHANG);
 	/* A record that names no process (any more), or another one, is only removed. */
 	if (pid > 0 && is_swtpm_of(pid, arg)) {
-		pidfd = swtpm_pidfd_open(pid);
+		pidfd = spawn_pidfd_open(pid);
 		r = swtpm_end_process(pid, pidfd, false, grace_ms);
 		if (pidfd >= 0)
 			close(pidfd);

@@ -3,12 +3,12 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "basic/macro.h"
+#include "basic/spawn-util.h"
 #include "basic/time-util.h"
 #include "vm/start.h"
 
@@ -17,21 +17,6 @@
  * take to show (it closes its descriptors before it becomes a zombie).
  */
 #define RESET_EXIT_GRACE_MS (10 * 1000)
-
-/*
- * QEMU's pidfd (readable once it has exited), or -1 where the kernel has none (before
- * 5.3): then the reset of the queued connection is what tells of its exit.
- */
-static int open_pidfd(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	long fd = syscall(SYS_pidfd_open, pid, 0);
-
-	if (fd >= 0)
-		return (int)fd;
-#endif
-	return -1;
-}
 
 /*
  * Reap pid if it ends within timeout_ms (0: only if it has ended already). SIGCHLD is
@@ -75,7 +60,8 @@ int vm_start_connect(const char *qmp_path, pid_t pid, const sigset_t *stop, int 
 
 	/* SIGCHLD would wake the wait for a stopped QEMU too: its pidfd tells of its exit. */
 	sigdelset(&only_stop, SIGCHLD);
-	pidfd = open_pidfd(pid);
+	/* No pidfd (before 5.3): the reset of the queued connection tells of its exit. */
+	pidfd = spawn_pidfd_open(pid);
 	/* The signals stay blocked: the signalfd only shows that one is pending. */
 	sigfd = signalfd(-1, &only_stop, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sigfd < 0)
