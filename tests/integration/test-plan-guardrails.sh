@@ -50,7 +50,7 @@ passes() {
 conf '[device gpu]' 'address = 0000:65:00.0' '[device gpu-audio]' 'address = 0000:65:00.1' \
 	'[vm a]' 'devices = gpu gpu-audio' 'memory = 60G'
 refused "one VM beyond the host" \
-	"$C:7:10: VM 'a': memory 60 GiB is more than this host can give a VM: 56.4 GiB of its 62.6 GiB (MemTotal), as the host keeps 6.3 GiB (2 GiB or 10 %, whichever is more)"
+	"$C:7:10: VM 'a': memory 60 GiB is more than this host can give a VM: 56.4 GiB of its 62.6 GiB (MemTotal), as the host keeps 6.3 GiB (1 GiB or 10 %, whichever is more)"
 check_fails vm-memory "VM 'a': memory 60 GiB"
 conf '[vm a]' 'memory = 30G' 'autostart = yes' '[vm b]' 'memory = 30G' 'autostart = yes'
 refused "two autostarted VMs together" \
@@ -66,6 +66,13 @@ conf '[vm a]' 'memory = 60G'
 passes "no /proc/meminfo: not checked"
 run_gen "$R" check
 ok "check: a skip line names the missing fact" -- grep -qE "^skip +guardrail +vm-memory: the host's memory is unknown \(no MemTotal in /proc/meminfo\)" "$TAP_TMP/out.txt"
+# A small host (a 2 GiB machine: 1.9 GiB MemTotal): the 1 GiB floor, not 10 %.
+sed 's/^MemTotal:.*/MemTotal:        1992324 kB/' "$TAP_TMP/meminfo" >"$R/proc/meminfo"
+conf '[vm a]' 'memory = 1G'
+refused "small host: 1 GiB beyond its 0.9 GiB" \
+	"$C:2:10: VM 'a': memory 1 GiB is more than this host can give a VM: 921 MiB of its 1.9 GiB (MemTotal), as the host keeps 1 GiB (1 GiB or 10 %, whichever is more)"
+conf '[vm a]' 'memory = 768M' 'hugepage-size = 2M'
+passes "small host: 768 MiB fits"
 cp "$TAP_TMP/meminfo" "$R/proc/meminfo"
 
 # ---- 2. isolate-cpus: the pinned CPUs must be online (CPUs 0-1 here) ----

@@ -18,7 +18,7 @@ uint64_t guard_host_reserve(uint64_t mem_total)
 {
 	uint64_t tenth = mem_total / 10;
 
-	return tenth > 2 * GIB ? tenth : 2 * GIB;
+	return tenth > GIB ? tenth : GIB;
 }
 
 static const struct config_section *vm_section(const struct config *c, const char *name)
@@ -90,7 +90,7 @@ static int guard_memory(const struct host *h, const struct config *c, struct gua
 		    &g->memory,
 		    config_error(c, line, col,
 				 "VM '%s': memory %s is more than this host can give a "
-				 "VM: %s of its %s (MemTotal), as the host keeps %s (2 GiB "
+				 "VM: %s of its %s (MemTotal), as the host keeps %s (1 GiB "
 				 "or 10 %%, whichever is more)",
 				 vm->name, m, a, t, rs));
 		if (r < 0)
@@ -113,7 +113,7 @@ static int guard_memory(const struct host *h, const struct config *c, struct gua
 		    config_error(c, line, col,
 				 "the autostarted VMs ('%s') start together at boot "
 				 "and need %s: more than this host can give its VMs: %s "
-				 "of its %s (MemTotal), as the host keeps %s (2 GiB or "
+				 "of its %s (MemTotal), as the host keeps %s (1 GiB or "
 				 "10 %%, whichever is more); set autostart = no on some",
 				 list, m, a, t, rs));
 	}

@@ -11,7 +11,7 @@
 #include "shared/host.h"
 
 /*
- * The host keeps this much of its memory beside the VMs: 2 GiB or 10 % of MemTotal,
+ * The host keeps this much of its memory beside the VMs: 1 GiB or 10 % of MemTotal,
  * whichever is more (docs/config.md, "memory").
  */
 uint64_t guard_host_reserve(uint64_t mem_total);
