@@ -147,7 +147,7 @@ int verb_apply(struct cli *cli, int argc, char **argv)
 	}
 	r = gen_load(cli, allow, &g);
 	if (r == EXIT_OK)
-		r = gen_check_vm_files(cli, g.config);
+		r = gen_check_guardrails(cli, &g);
 	if (r != EXIT_OK)
 		goto out;
 

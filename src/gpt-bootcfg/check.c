@@ -11,7 +11,7 @@
 #include "core/verbs.h"
 #include "features/bridge.h"
 #include "features/win11-host.h"
-#include "planner/disk-policy.h"
+#include "planner/guardrails.h"
 #include "shared/host.h"
 #include "shared/platform.h"
 
@@ -29,6 +29,8 @@ static const char *status_color(enum check_status s)
 		return ANSI_YELLOW;
 	case CHECK_FAIL:
 		return ANSI_RED;
+	case CHECK_SKIP:
+		return "";
 	}
 	return "";
 }
@@ -67,6 +69,8 @@ int verb_check(struct cli *cli, int argc, char **argv)
 		log_error("Failed to read the host: %s", host_last_error());
 		return EXIT_ERROR;
 	}
+	/* Names make the guardrails' findings readable; without pci.ids the class stands in. */
+	(void)host_load_names(h);
 	r = platform_check(h, &rep);
 	if (r < 0) {
 		log_error("Failed to check the platform: %s", platform_last_error());
@@ -83,7 +87,7 @@ int verb_check(struct cli *cli, int argc, char **argv)
 			/* Explicit pins against the topology; a CPU that is not online is an error.
 			 */
 			_cleanup_strv_free_ char **cpu_warnings = NULL;
-			_cleanup_strv_free_ char **missing = NULL;
+			struct guardrails gr = {};
 
 			r = config_place_cpus(conf, h, &cpu_warnings, &err);
 			if (r < 0) {
@@ -102,14 +106,37 @@ int verb_check(struct cli *cli, int argc, char **argv)
 					    "vcpu-pins = auto places whole cores on "
 					    "the device's node (docs/vm.md)",
 					    "%s", *w);
-			/* Files the VMs boot from that are not there (plan refuses them too). */
+			/* What plan refuses (planner/guardrails.h), as failed checks. */
 			if (r >= 0)
-				r = vm_missing_files(cli->pc, conf, &missing);
-			STRV_FOREACH (m, missing)
+				r = plan_guardrails(cli->pc, h, conf, &gr);
+			STRV_FOREACH (m, gr.files)
 				if (r >= 0)
 					r = check_report_add(&rep, "vm-files", CHECK_FAIL,
 							     "create the file, or fix the path",
 							     "%s", *m);
+			STRV_FOREACH (m, gr.memory)
+				if (r >= 0)
+					r = check_report_add(&rep, "vm-memory", CHECK_FAIL,
+							     "lower the VMs' memory or autostart "
+							     "fewer of them",
+							     "%s", *m);
+			STRV_FOREACH (m, gr.cpus)
+				if (r >= 0)
+					r = check_report_add(&rep, "isolate-cpus", CHECK_FAIL,
+							     "pin the vCPUs to online CPUs", "%s",
+							     *m);
+			STRV_FOREACH (m, gr.cmdline)
+				if (r >= 0)
+					r = check_report_add(
+					    &rep, "cmdline-blacklist", CHECK_FAIL,
+					    "remove the module from the blacklist, "
+					    "or pass the device to a VM",
+					    "%s", *m);
+			STRV_FOREACH (m, gr.skips)
+				if (r >= 0)
+					r = check_report_add(&rep, "guardrail", CHECK_SKIP, NULL,
+							     "%s", *m);
+			guardrails_done(&gr);
 			if (r >= 0)
 				r = bridge_check(cli->pc, conf, &rep);
 			/* Their TPM (swtpm), Secure Boot firmware, Windows 11's requirements. */

@@ -50,7 +50,7 @@ int verb_plan(struct cli *cli, int argc, char **argv)
 
 	r = gen_load(cli, allow, &g);
 	if (r == EXIT_OK)
-		r = gen_check_vm_files(cli, g.config);
+		r = gen_check_guardrails(cli, &g);
 	if (r == EXIT_OK) {
 		if (gen_print_plan(&g, json, true) < 0)
 			r = EXIT_ERROR;

@@ -255,6 +255,16 @@ static int load_pci_device(struct path_cxt *pc, int devfd, const char *name, str
 			return -ENOMEM;
 		return host_fail_errno(pc, r, p);
 	}
+	/* What a modprobe.blacklist= names is the module, not the driver (xhci_hcd is in
+	 * xhci_pci): the driver's module link, absent for a built-in driver. */
+	if (d->driver) {
+		r = path_readlink_basename(pc, &d->driver_module, "%s/driver/module", d->syspath);
+		if (r < 0 && r != -ENOENT) {
+			if (asprintf(&p, "%s/driver/module", d->syspath) < 0)
+				return -ENOMEM;
+			return host_fail_errno(pc, r, p);
+		}
+	}
 
 	r = path_readlinkat_basename(pc, dfd, d->syspath, "iommu_group", &s);
 	if (r < 0 && r != -ENOENT) {
@@ -380,6 +390,7 @@ void host_pci_device_done(struct pci_device *d)
 {
 	free(d->syspath);
 	free(d->driver);
+	free(d->driver_module);
 	free(d->driver_override);
 	free(d->modalias);
 	strv_free(d->reset_methods);

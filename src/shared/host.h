@@ -38,6 +38,8 @@ struct pci_device {
 	uint8_t revision;
 
 	char *driver;	       /* bound driver name, NULL when unbound */
+	char *driver_module;   /* the module of that driver ("xhci_pci" for xhci_hcd); NULL
+				* when unbound or built in (no driver/module link) */
 	char *driver_override; /* NULL when unset ("(null)" in sysfs) */
 	char *modalias;	       /* "pci:v000010DEd00001C03sv...", as the kernel builds it */
 	bool boot_vga;	       /* boot_vga attribute is 1 */

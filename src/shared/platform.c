@@ -52,6 +52,8 @@ const char *check_status_to_string(enum check_status s)
 		return "warn";
 	case CHECK_FAIL:
 		return "fail";
+	case CHECK_SKIP:
+		return "skip";
 	}
 	return "unknown";
 }
@@ -99,7 +101,7 @@ static int add(struct check_report *rep, const char *id, enum check_status st, c
 		c->detail = NULL;
 		return -ENOMEM;
 	}
-	if (st != CHECK_PASS && remedy) {
+	if (st != CHECK_PASS && st != CHECK_SKIP && remedy) {
 		c->remedy = strdup(remedy);
 		if (!c->remedy)
 			return -ENOMEM;

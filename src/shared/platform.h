@@ -16,6 +16,7 @@ enum check_status {
 	CHECK_PASS,
 	CHECK_WARN,
 	CHECK_FAIL,
+	CHECK_SKIP, /* not checked: a fact it needs is unknown (the detail names it) */
 };
 
 struct check_result {
@@ -45,7 +46,7 @@ void check_report_done(struct check_report *r);
 int check_report_add(struct check_report *rep, const char *id, enum check_status st,
 		     const char *remedy, const char *fmt, ...) _printf_(5, 6);
 
-/* "pass", "warn", "fail". */
+/* "pass", "warn", "fail", "skip". */
 const char *check_status_to_string(enum check_status s);
 
 /* True if any check failed. */

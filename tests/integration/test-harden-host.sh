@@ -95,6 +95,11 @@ cat >>"$R/etc/gpt-bootcfg/gpt-bootcfg.conf" <<'CONF'
 memory = 8388608T
 CONF
 run_gen "$R" plan
+is "$rc" 2 "two 8 EiB VMs: plan refuses them (more than the host's MemTotal)"
+ok "two 8 EiB VMs: naming the memory" -- grep -qF "VM 'big': memory 8589934592 GiB is more than this host can give a VM" "$TAP_TMP/err.txt"
+# Without MemTotal that guardrail is skipped: the plan is printed, the pools must not wrap.
+rm "$R/proc/meminfo"
+run_gen "$R" plan
 ok "two 8 EiB VMs: plan warns that the hugepages exceed any memory" -- \
 	grep -q "hugepages add up to more than 16 EiB" "$TAP_TMP/out.txt" "$TAP_TMP/err.txt"
 ok "two 8 EiB VMs: the pool is the real sum (2 x 8388608 x 1024 pages)" -- \

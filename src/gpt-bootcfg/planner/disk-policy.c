@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/vm-options.h"
 #include "features/gaming.h"
+#include "features/win11-keys.h"
 #include "planner/disk-policy.h"
 
 void plan_describe_uses(const struct block_device *b, struct strbuf *sb)
@@ -101,6 +102,34 @@ static int add_path(struct vm_host_path **a, size_t *n, const char *key, const c
 	return 0;
 }
 
+/*
+ * The default ovmf-code (no line of its own) is the OVMF package's file: the message points
+ * at the VM's firmware key, or its section when the firmware is the default too, and names
+ * the package, since installing it is the fix, not a path in the configuration.
+ */
+static char *default_firmware_missing(const struct config *c, const struct vm_config *vm,
+				      const char *path)
+{
+	unsigned line = 0, col = 0;
+
+	for (size_t i = 0; i < c->n_sections; i++) {
+		const struct config_section *s = &c->sections[i];
+		const struct config_entry *e;
+
+		if (!streq(s->type, "vm") || !s->name || !streq(s->name, vm->name))
+			continue;
+		e = config_section_get(s, "firmware");
+		line = e ? e->line : s->line;
+		col = e ? e->col_value : 0;
+	}
+	return config_error(
+	    c, line, col,
+	    "VM '%s': its UEFI firmware '%s' (the default ovmf-code) does not "
+	    "exist: install the package that provides it (Debian: apt install ovmf), "
+	    "or set ovmf-code, or firmware = bios",
+	    vm->name, path);
+}
+
 int vm_missing_files(struct path_cxt *pc, const struct config *c, char ***errors)
 {
 	static const char *const keys[] = {"disk", "cdrom", "ovmf-code", "romfile"};
@@ -119,13 +148,19 @@ int vm_missing_files(struct path_cxt *pc, const struct config *c, char ***errors
 
 			for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
 				file |= streq(paths[j].key, keys[k]);
-			/* A default (line 0) is not the configuration's to name. */
-			if (!file || paths[j].line == 0 ||
+			/* Secure Boot picks its firmware from QEMU's descriptors (check's
+			 * firmware checks), not the default ovmf-code. */
+			if (!file ||
+			    (paths[j].line == 0 &&
+			     vm_win11_secure_boot(vm_win11(vm_options(c->vms[i])))) ||
 			    path_exists(pc, "%s", paths[j].path) != 0)
 				continue;
-			msg = config_error(c, paths[j].line, paths[j].col,
-					   "VM '%s': %s '%s' does not exist", c->vms[i]->name,
-					   paths[j].key, paths[j].path);
+			if (paths[j].line == 0)
+				msg = default_firmware_missing(c, c->vms[i], paths[j].path);
+			else
+				msg = config_error(c, paths[j].line, paths[j].col,
+						   "VM '%s': %s '%s' does not exist",
+						   c->vms[i]->name, paths[j].key, paths[j].path);
 			if (!msg || strv_consume(errors, msg) < 0)
 				return -ENOMEM;
 		}

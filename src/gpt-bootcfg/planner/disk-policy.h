@@ -40,8 +40,10 @@ int vm_host_paths(const struct vm_config *vm, struct vm_host_path **ret, size_t 
 /*
  * The files a VM boots from that do not exist: a disk image, a cdrom's ISO, an ovmf-code
  * set in the configuration, a device's romfile (issue 30, "plan as a guardrail"). Each is
- * a "FILE:LINE:COL: VM 'NAME': KEY 'PATH' does not exist" appended to *errors (the default
- * ovmf-code is the package's business: check's firmware checks). 0 or -ENOMEM.
+ * a "FILE:LINE:COL: VM 'NAME': KEY 'PATH' does not exist" appended to *errors. The default
+ * ovmf-code of a UEFI VM too (pointing at its firmware key or its section, naming the
+ * package: Debian's ovmf), unless Secure Boot picks the firmware from QEMU's descriptors.
+ * 0 or -ENOMEM.
  */
 struct config;
 int vm_missing_files(struct path_cxt *pc, const struct config *c, char ***errors);

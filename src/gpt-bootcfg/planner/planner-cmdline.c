@@ -349,8 +349,7 @@ static int warn_hugepage_mounts(struct plan_params *p, const struct config *c)
 /* Memory the host should keep beside the boot-time hugepage pools. */
 #define HOST_KEEP (UINT64_C(2) << 30)
 
-/* "16 GiB", "1.5 GiB" or "955 MiB". */
-static void format_size(uint64_t bytes, char *buf, size_t size)
+void plan_format_size(uint64_t bytes, char *buf, size_t size)
 {
 	if (bytes >= GIB && bytes % GIB == 0)
 		snprintf(buf, size, "%" PRIu64 " GiB", bytes / GIB);
@@ -382,8 +381,8 @@ static int warn_hugepage_memory(struct plan_params *p, const struct host *h, con
 		    "to run on; lower the VMs' memory");
 	if (!want || !h->mem_total)
 		return 0;
-	format_size(want, w, sizeof(w));
-	format_size(h->mem_total, t, sizeof(t));
+	plan_format_size(want, w, sizeof(w));
+	plan_format_size(h->mem_total, t, sizeof(t));
 	if (want >= h->mem_total)
 		r = asprintf(
 		    &msg,
@@ -393,7 +392,7 @@ static int warn_hugepage_memory(struct plan_params *p, const struct host *h, con
 		    "apply --no-trial would not)",
 		    w, t);
 	else if (h->mem_total - want < HOST_KEEP) {
-		format_size(h->mem_total - want, k, sizeof(k));
+		plan_format_size(h->mem_total - want, k, sizeof(k));
 		r = asprintf(&msg,
 			     "the VMs' hugepages (%s) leave this host %s of its %s: reserved at "
 			     "boot, they are gone for the host; keep at least 2 GiB for it",

@@ -91,8 +91,7 @@ void plan_describe_content(const struct block_device *b, struct strbuf *sb)
 	}
 }
 
-/* Why an unconfigured group member matters, for the group-shared detail. */
-static void describe_member(const struct host *h, const struct pci_device *d, struct strbuf *sb)
+void plan_describe_member(const struct host *h, const struct pci_device *d, struct strbuf *sb)
 {
 	_cleanup_strv_free_ char **ifs = NULL;
 
@@ -302,7 +301,7 @@ int plan_check_groups(struct plan *p, const struct host *h, const struct config 
 			if (d->is_bridge || config_device_at(c, d))
 				continue;
 			strbuf_puts(&sb, missing++ ? "; " : "");
-			describe_member(h, d, &sb);
+			plan_describe_member(h, d, &sb);
 		}
 		if (missing == 0)
 			continue;

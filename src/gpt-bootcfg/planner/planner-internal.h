@@ -37,6 +37,16 @@ int plan_resolve_drivers(struct plan *p, const struct host *h, struct kmodres *k
 /* "nvme1n1: ntfs 'Windows'": what the user gives away with a storage controller. */
 void plan_describe_content(const struct block_device *b, struct strbuf *sb);
 
+/*
+ * "0000:00:1b.0 (Audio device) [snd_hda_intel], host NIC ..., host storage in use: ...":
+ * what a host device is and why the host needs it (group-shared refusals, the cmdline
+ * guardrail).
+ */
+void plan_describe_member(const struct host *h, const struct pci_device *d, struct strbuf *sb);
+
+/* "16 GiB", "1.5 GiB" or "955 MiB" into buf. */
+void plan_format_size(uint64_t bytes, char *buf, size_t size);
+
 /* qsort() comparator of struct pci_device pointers by address. */
 int plan_cmp_dev_ptr(const void *a, const void *b);
 

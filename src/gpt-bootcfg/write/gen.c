@@ -10,7 +10,7 @@
 #include "core/kcmdline.h"
 #include "core/placement-config.h"
 #include "features/table.h"
-#include "planner/disk-policy.h"
+#include "planner/guardrails.h"
 #include "write/diff.h"
 #include "write/gen.h"
 
@@ -36,17 +36,27 @@ int gen_load_config(struct cli *cli, struct config **ret)
 	return EXIT_OK;
 }
 
-int gen_check_vm_files(struct cli *cli, const struct config *c)
+int gen_check_guardrails(struct cli *cli, const struct gen *g)
 {
-	_cleanup_strv_free_ char **errors = NULL;
+	struct guardrails gr = {};
+	bool refuse;
 	int r;
 
-	r = vm_missing_files(cli->pc, c, &errors);
+	r = plan_guardrails(cli->pc, g->host, g->config, &gr);
 	if (r < 0)
-		return log_error_errno(r, "Failed to check the VMs' files: %m"), EXIT_ERROR;
-	STRV_FOREACH (e, errors)
+		return log_error_errno(r, "Failed to check the configuration against the host: %m"),
+		       EXIT_ERROR;
+	STRV_FOREACH (e, gr.files)
 		log_error("%s", *e);
-	return errors && errors[0] ? EXIT_ERROR : EXIT_OK;
+	STRV_FOREACH (e, gr.memory)
+		log_error("%s", *e);
+	STRV_FOREACH (e, gr.cpus)
+		log_error("%s", *e);
+	STRV_FOREACH (e, gr.cmdline)
+		log_error("%s", *e);
+	refuse = guardrails_refuse(&gr);
+	guardrails_done(&gr);
+	return refuse ? EXIT_ERROR : EXIT_OK;
 }
 
 int gen_load(struct cli *cli, char *const *allow, struct gen *g)

@@ -38,10 +38,11 @@ void gen_done(struct gen *g);
 int plan_add_cpu_placement(const struct config *c, char *const *warnings, struct plan *p);
 
 /*
- * For plan and apply: every file a VM boots from that does not exist (vm_missing_files()),
+ * For plan and apply: the guardrails (planner/guardrails.h: missing files, memory beyond the
+ * host's, isolated CPUs that are not online, a blacklisted driver the host needs), each
  * logged with FILE:LINE:COL. EXIT_OK, or EXIT_ERROR when there is one: nothing is written.
  */
-int gen_check_vm_files(struct cli *cli, const struct config *c);
+int gen_check_guardrails(struct cli *cli, const struct gen *g);
 
 /* Only the configuration, with the FILE:LINE:COL error logged. EXIT_OK or EXIT_ERROR. */
 int gen_load_config(struct cli *cli, struct config **ret);
