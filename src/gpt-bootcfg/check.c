@@ -109,29 +109,29 @@ int verb_check(struct cli *cli, int argc, char **argv)
 			/* What plan refuses (planner/guardrails.h), as failed checks. */
 			if (r >= 0)
 				r = plan_guardrails(cli->pc, h, conf, &gr);
-			STRV_FOREACH (m, gr.files)
-				if (r >= 0)
-					r = check_report_add(&rep, "vm-files", CHECK_FAIL,
-							     "create the file, or fix the path",
-							     "%s", *m);
-			STRV_FOREACH (m, gr.memory)
-				if (r >= 0)
-					r = check_report_add(&rep, "vm-memory", CHECK_FAIL,
-							     "lower the VMs' memory or autostart "
-							     "fewer of them",
-							     "%s", *m);
-			STRV_FOREACH (m, gr.cpus)
-				if (r >= 0)
-					r = check_report_add(&rep, "isolate-cpus", CHECK_FAIL,
-							     "pin the vCPUs to online CPUs", "%s",
-							     *m);
-			STRV_FOREACH (m, gr.cmdline)
-				if (r >= 0)
-					r = check_report_add(
-					    &rep, "cmdline-blacklist", CHECK_FAIL,
-					    "remove the module from the blacklist, "
-					    "or pass the device to a VM",
-					    "%s", *m);
+			{
+				/* Each kind of refusal, its check id and what fixes it. */
+				const struct {
+					const char *id, *fix;
+					char **msgs;
+				} fails[] = {
+				    {"vm-files", "create the file, or fix the path", gr.files},
+				    {"vm-memory",
+				     "lower the VMs' memory or autostart fewer of them", gr.memory},
+				    {"isolate-cpus", "pin the vCPUs to online CPUs", gr.cpus},
+				    {"cmdline-blacklist",
+				     "remove the module from the blacklist, or pass the device to "
+				     "a VM",
+				     gr.cmdline},
+				};
+
+				for (size_t k = 0; k < ARRAY_SIZE(fails); k++)
+					STRV_FOREACH (m, fails[k].msgs)
+						if (r >= 0)
+							r = check_report_add(
+							    &rep, fails[k].id, CHECK_FAIL,
+							    fails[k].fix, "%s", *m);
+			}
 			STRV_FOREACH (m, gr.skips)
 				if (r >= 0)
 					r = check_report_add(&rep, "guardrail", CHECK_SKIP, NULL,
