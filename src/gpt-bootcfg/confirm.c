@@ -70,8 +70,8 @@ static char *sdboot_reason(struct cli *cli)
 {
 	_cleanup_free_ char *oneshot = NULL;
 	struct host_boot b;
-	int left = -1, done = 0, r;
 	char *reason = NULL;
+	int r;
 
 	if (host_boot_detect(cli->pc, NULL, &b) < 0)
 		return NULL;
@@ -79,20 +79,15 @@ static char *sdboot_reason(struct cli *cli)
 		host_boot_done(&b);
 		return NULL;
 	}
-	r = trial_sdboot_entry_state(cli->pc, b.esp, &left, &done);
+	r = trial_sdboot_entry_present(cli->pc, b.esp);
 	if (host_efi_var(cli->pc, "LoaderEntryOneShot", &oneshot) >= 0 &&
 	    streq(oneshot, SDBOOT_TRIAL_ID))
 		reason = strdup("systemd-boot did not consume LoaderEntryOneShot=" SDBOOT_TRIAL_ID
 				" (the boot did not go through systemd-boot?)");
-	else if (r > 0 && left == 0) {
-		if (asprintf(&reason,
-			     "systemd-boot booted the trial entry (boot counting: its try is used, "
-			     "%d done) and that boot never confirmed",
-			     done) < 0)
-			reason = NULL;
-	} else if (r > 0 && left > 0)
-		reason = strdup("the trial entry still has its try (boot counting): systemd-boot "
-				"did not boot it");
+	else if (r > 0)
+		/* systemd-boot removes the one-shot as it boots the entry it names. */
+		reason = strdup("systemd-boot consumed LoaderEntryOneShot=" SDBOOT_TRIAL_ID
+				" (it booted the trial entry) and that boot never confirmed");
 	host_boot_done(&b);
 	return reason;
 }

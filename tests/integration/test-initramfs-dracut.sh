@@ -101,7 +101,7 @@ ok "systemd-boot: two initrd files read as one image" -- grep -qx \
 	"$TAP_TMP/out.txt"
 # A copy of the same entry (a trial's) is checked once.
 sed 's/^title .*/title trial/' "$S/boot/efi/loader/entries/$MID-$K.conf" \
-	>"$S/boot/efi/loader/entries/gpt-bootcfg-trial+1.conf"
+	>"$S/boot/efi/loader/entries/gpt-bootcfg-trial.conf"
 run_gen "$S" status
 is "$(grep -c "^  ok   /boot/efi/" "$TAP_TMP/out.txt")" 1 "systemd-boot: an image two entries boot is checked once"
 rm "$E/microcode.cpio"

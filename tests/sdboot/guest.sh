@@ -92,9 +92,9 @@ stage_install() {
 	check apply gpt-bootcfg apply --yes
 	cp "$R/apply.out" "$R/apply.txt" 2>/dev/null
 	check kernel-cmdline-unchanged-during-trial cmp /etc/kernel/cmdline /root/kernel-cmdline.orig
-	is trial-entry "$(trial_entries)" "gpt-bootcfg-trial+1.conf "
+	is trial-entry "$(trial_entries)" "gpt-bootcfg-trial.conf "
 	check trial-entry-has-generation grep -q 'gpt_bootcfg.generation=1 gpt_bootcfg.trial=1' \
-		"$ENTRIES/gpt-bootcfg-trial+1.conf"
+		"$ENTRIES/gpt-bootcfg-trial.conf"
 	is oneshot-selects-trial "$(efivar LoaderEntryOneShot)" gpt-bootcfg-trial.conf
 	expect_state pending-after-apply pending
 	check health-unit-enabled systemctl is-enabled gpt-bootcfg-health.service
@@ -146,7 +146,7 @@ stage_promoted() {
 	expect_state pending-again pending
 	check kernel-cmdline-kept cmp /etc/kernel/cmdline /root/kernel-cmdline.gen1
 	check failing-trial-entry grep -q 'rdinit=/nonexistent.*gpt_bootcfg.generation=2 gpt_bootcfg.trial=1' \
-		"$ENTRIES/gpt-bootcfg-trial+1.conf"
+		"$ENTRIES/gpt-bootcfg-trial.conf"
 	is oneshot-selects-trial-again "$(efivar LoaderEntryOneShot)" gpt-bootcfg-trial.conf
 }
 
@@ -161,7 +161,7 @@ stage_fallback() {
 	is fallback-claims-nothing "$(driver_of $DEV)" xhci_hcd
 	expect_state trial-failed failed
 	check failure-never-confirmed grep -q '^failure=the trial boot never confirmed' $TRIAL_STATE
-	check failure-boot-counting grep -q '^failure=systemd-boot booted the trial entry (boot counting' \
+	check failure-oneshot-consumed grep -q '^failure=systemd-boot consumed LoaderEntryOneShot=gpt-bootcfg-trial.conf (it booted' \
 		$TRIAL_STATE
 	check status-says-failed grep -q 'Trial: FAILED, generation 2' "$R/status.txt"
 	is failed-trial-entry-gone "$(trial_entries)" ""

@@ -11,7 +11,7 @@
 #   3 promoted  the default entry claims; apply --trial a configuration that panics at boot
 #   4 (panic)   systemd-boot boots that trial entry once; the kernel panics, QEMU exits
 #   5 fallback  the default entry again by itself: nothing claimed (the list is generation
-#               2), the trial recorded as failed (boot counting says the entry was tried);
+#               2), the trial recorded as failed (the consumed one-shot says it was tried);
 #               revert gives /etc/kernel/cmdline back byte for byte, the entries without ours
 # Output is TAP. Needs root. Environment: DEB (default: the newest under $BUILD/deb), BUILD,
 # GPT_BOOTCFG_CACHE, SDBOOT_KEEP=1 keeps the work dir.

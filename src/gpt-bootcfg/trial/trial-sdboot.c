@@ -3,13 +3,17 @@
  * systemd-boot's side of a trial (trial.h): our loader entry on the ESP, LoaderEntryOneShot,
  * and kernel-install, which regenerates the default entries from /etc/kernel/cmdline.
  *
- * The trial entry is named with one try of systemd-boot's boot counting ("+1"): systemd-boot
- * counts the try down when it boots the entry (renaming it "+0-1"), and systemd-bless-boot
- * names it good again when the boot completes. The health check (trial-check.c) decides the
- * trial either way; the counter is what tells a later boot whether the trial entry was
- * booted at all. LoaderEntryOneShot is read and removed by systemd-boot before it boots the
- * entry, so a trial that hangs or panics is never booted twice: the next boot is the default
- * entry's.
+ * LoaderEntryOneShot is read and removed by systemd-boot before it boots the entry, so a
+ * trial that hangs or panics is never booted twice: the next boot is the default entry's, and
+ * a one-shot that is gone while our entry is still there tells that boot the trial was tried.
+ *
+ * The trial entry has no boot counter ("+1") in its name, though systemd-boot's boot counting
+ * would say the same. systemd-boot matches the one-shot against an entry's id, and before
+ * version 258 (systemd PR #38897) the id of "NAME+1.conf" is the whole file name, counter
+ * included, while bootctl and later loaders say "NAME.conf". A one-shot of either spelling
+ * misses on one side, and the missed one-shot is removed all the same: the trial is never
+ * booted (Debian 12's 252 did exactly that). Without a counter both spellings are one.
+ * The health check (trial-check.c) decides the trial from the booted command line either way.
  */
 #include <stdio.h>
 #include <sys/stat.h>
@@ -197,7 +201,7 @@ int trial_sdboot_arm(struct path_cxt *pc, const char *esp, const char *cmdline)
 	{
 		_cleanup_free_ char *path = NULL;
 
-		if (asprintf(&path, "%s/loader/entries/" SDBOOT_TRIAL_ENTRY, esp) < 0)
+		if (asprintf(&path, "%s/loader/entries/" SDBOOT_TRIAL_ID, esp) < 0)
 			return -ENOMEM;
 		r = path_write_atomic(pc, path, sb.buf, sb.len, 0644);
 		if (r < 0)
@@ -206,7 +210,7 @@ int trial_sdboot_arm(struct path_cxt *pc, const char *esp, const char *cmdline)
 	return set_oneshot(pc, SDBOOT_TRIAL_ID);
 }
 
-int trial_sdboot_entry_state(struct path_cxt *pc, const char *esp, int *ret_left, int *ret_done)
+int trial_sdboot_entry_present(struct path_cxt *pc, const char *esp)
 {
 	struct boot_entry *e = NULL;
 	size_t n = 0;
@@ -216,11 +220,7 @@ int trial_sdboot_entry_state(struct path_cxt *pc, const char *esp, int *ret_left
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n && !found; i++)
-		if (is_ours(&e[i])) {
-			*ret_left = e[i].tries_left;
-			*ret_done = e[i].tries_done;
-			found = 1;
-		}
+		found = is_ours(&e[i]);
 	boot_entries_free(e, n);
 	return found;
 }
