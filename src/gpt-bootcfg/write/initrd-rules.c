@@ -22,9 +22,12 @@ static const char *file_type_name(uint32_t mode)
 	return S_ISDIR(mode) ? "a directory" : S_ISLNK(mode) ? "a dangling symlink" : "not a file";
 }
 
-/* A regular, executable file of the image (symlinks followed), or a problem about it. */
-static int need_executable(struct initrd_image *im, const struct initramfs *img, const char *path,
-			   const char *what)
+/*
+ * A regular, non-empty file of the image (symlinks followed), executable when exec is set,
+ * or a problem about it.
+ */
+static int need_regular(struct initrd_image *im, const struct initramfs *img, const char *path,
+			const char *what, bool exec)
 {
 	const struct initramfs_entry *e = initramfs_lookup(img, path, true);
 
@@ -33,11 +36,17 @@ static int need_executable(struct initrd_image *im, const struct initramfs *img,
 	if (!S_ISREG(e->mode))
 		return strv_addf(&im->problems, "the %s %s is %s", what, path,
 				 file_type_name(e->mode));
-	if (!(e->mode & 0111))
+	if (exec && !(e->mode & 0111))
 		return strv_addf(&im->problems, "the %s %s is not executable", what, path);
 	if (e->size == 0)
 		return strv_addf(&im->problems, "the %s %s is empty", what, path);
 	return 0;
+}
+
+static int need_executable(struct initrd_image *im, const struct initramfs *img, const char *path,
+			   const char *what)
+{
+	return need_regular(im, img, path, what, true);
 }
 
 /*
@@ -216,20 +225,10 @@ static int check_modules(struct path_cxt *pc, struct initrd_image *im, const str
 	return 0;
 }
 
-/* A regular, non-empty file of the image (symlinks followed), or a problem about it. */
 static int need_file(struct initrd_image *im, const struct initramfs *img, const char *path,
 		     const char *what)
 {
-	const struct initramfs_entry *e = initramfs_lookup(img, path, true);
-
-	if (!e)
-		return strv_addf(&im->problems, "no %s (%s)", what, path);
-	if (!S_ISREG(e->mode))
-		return strv_addf(&im->problems, "the %s %s is %s", what, path,
-				 file_type_name(e->mode));
-	if (e->size == 0)
-		return strv_addf(&im->problems, "the %s %s is empty", what, path);
-	return 0;
+	return need_regular(im, img, path, what, false);
 }
 
 /* Whether a unit file's text orders it before unit (a "Before=" line naming it). */

@@ -128,6 +128,7 @@ int gen_rebuild(struct cli *cli, unsigned what, bool no_rebuild)
 {
 	_cleanup_strv_free_ char **ini = NULL, **ent = NULL;
 	_cleanup_free_ char *release = NULL;
+	char **lists[2];
 	const char *root = path_cxt_root(cli->pc), *tool;
 	bool host = path_cxt_is_host(cli->pc), full;
 	struct host_boot b;
@@ -152,6 +153,8 @@ int gen_rebuild(struct cli *cli, unsigned what, bool no_rebuild)
 	host_boot_done(&b);
 	if (r < 0)
 		return log_error_errno(r, "Failed to list the kernels below '%s': %m", root);
+	lists[0] = ini;
+	lists[1] = ent;
 
 	if (no_rebuild || (!host && !full)) {
 		if (no_rebuild)
@@ -161,36 +164,27 @@ int gen_rebuild(struct cli *cli, unsigned what, bool no_rebuild)
 			log_notice("Rebuild skipped: %s is not a full system (no %s there). Run "
 				   "these before booting it:",
 				   root, tool);
-		STRV_FOREACH (c, ini)
-			printf("  %s%s%s%s\n", host ? "" : "chroot ", host ? "" : root,
-			       host ? "" : " ", *c);
-		STRV_FOREACH (c, ent)
-			printf("  %s%s%s%s\n", host ? "" : "chroot ", host ? "" : root,
-			       host ? "" : " ", *c);
+		for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+			STRV_FOREACH (c, lists[l])
+				printf("  %s%s%s%s\n", host ? "" : "chroot ", host ? "" : root,
+				       host ? "" : " ", *c);
 		fflush(stdout);
 		return 0;
 	}
 
-	STRV_FOREACH (c, ini) {
-		_cleanup_strv_free_ char **argv = NULL;
+	/* The images first, then the boot loader's entries that copy or name them. */
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+		STRV_FOREACH (c, lists[l]) {
+			_cleanup_strv_free_ char **argv = NULL;
 
-		r = argv_of(*c, host ? NULL : root, &argv);
-		if (r < 0)
-			return log_oom();
-		r = run(argv);
-		if (r < 0)
-			return r;
-		rebuilt = 1;
-	}
-	STRV_FOREACH (c, ent) {
-		_cleanup_strv_free_ char **argv = NULL;
-
-		r = argv_of(*c, host ? NULL : root, &argv);
-		if (r < 0)
-			return log_oom();
-		r = run(argv);
-		if (r < 0)
-			return r;
-	}
+			r = argv_of(*c, host ? NULL : root, &argv);
+			if (r < 0)
+				return log_oom();
+			r = run(argv);
+			if (r < 0)
+				return r;
+			if (lists[l] == ini)
+				rebuilt = 1;
+		}
 	return rebuilt;
 }
