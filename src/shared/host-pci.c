@@ -46,8 +46,8 @@ struct pci_device *host_find_pci_address(const struct host *h, const char *addre
  * fixture. This is the hot path of "list" on big hosts. The value is cut at the first
  * newline and trailing blanks are dropped.
  */
-static int read_attr(struct path_cxt *pc, int dirfd, const char *dir, const char *attr, char *buf,
-		     size_t size)
+static int read_attr_raw(struct path_cxt *pc, int dirfd, const char *dir, const char *attr,
+			 char *buf, size_t size)
 {
 	_cleanup_close_ int fd = -1;
 	size_t n = 0;
@@ -73,6 +73,18 @@ static int read_attr(struct path_cxt *pc, int dirfd, const char *dir, const char
 		break;
 	}
 	buf[n] = '\0';
+	return 0;
+}
+
+static int read_attr(struct path_cxt *pc, int dirfd, const char *dir, const char *attr, char *buf,
+		     size_t size)
+{
+	size_t n;
+	int r;
+
+	r = read_attr_raw(pc, dirfd, dir, attr, buf, size);
+	if (r < 0)
+		return r;
 	buf[strcspn(buf, "\n")] = '\0';
 	n = strlen(buf);
 	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t' || buf[n - 1] == '\r'))
@@ -136,7 +148,136 @@ static int read_opt_string(struct path_cxt *pc, int dirfd, const char *dir, cons
 	return *ret ? 1 : -ENOMEM;
 }
 
-static int load_pci_device(struct path_cxt *pc, int devfd, const char *name, struct pci_device *d)
+/* "XXXX:YYYY" (hexadecimal, as pci_uevent() writes it), the whole of s up to end. */
+static int parse_id_pair(const char *s, const char *end, uint16_t *ret_a, uint16_t *ret_b)
+{
+	const char *e;
+	uint64_t a, b;
+
+	if (safe_atou64_prefix(s, 16, &a, &e) < 0 || *e != ':' || a > 0xffff ||
+	    safe_atou64_prefix(e + 1, 16, &b, &e) < 0 || e != end || b > 0xffff)
+		return -EBADMSG;
+	*ret_a = (uint16_t)a;
+	*ret_b = (uint16_t)b;
+	return 0;
+}
+
+/*
+ * The ids and the class from the device's uevent, which the kernel writes from the same
+ * fields as the vendor, device, subsystem_* and class attributes (pci_uevent(): PCI_ID,
+ * PCI_SUBSYS_ID, PCI_CLASS): one read instead of five opens, reads and closes, which is most
+ * of what "list" costs on a big host (issue 31). 1 when all three were there and well
+ * formed; 0 when the file is absent or is not that (a hand-made tree), and the attribute
+ * files are read instead, naming what is wrong with them; <0 on a read error.
+ */
+static int read_uevent_ids(struct path_cxt *pc, int dirfd, const char *dir, struct pci_device *d)
+{
+	char buf[4096];
+	uint16_t id[4];
+	uint32_t class = 0;
+	unsigned seen = 0;
+	int r;
+
+	r = read_attr_raw(pc, dirfd, dir, "uevent", buf, sizeof(buf));
+	if (r == -ENOENT || r == -EBADMSG)
+		return 0;
+	if (r < 0)
+		return fail_attr(pc, r, dir, "uevent", NULL);
+	for (const char *l = buf; *l;) {
+		const char *end = l + strcspn(l, "\n"), *v, *e;
+		uint64_t x;
+
+		if ((v = startswith(l, "PCI_ID=")) && parse_id_pair(v, end, &id[0], &id[1]) >= 0)
+			seen |= 1;
+		else if ((v = startswith(l, "PCI_SUBSYS_ID=")) &&
+			 parse_id_pair(v, end, &id[2], &id[3]) >= 0)
+			seen |= 2;
+		else if ((v = startswith(l, "PCI_CLASS=")) &&
+			 safe_atou64_prefix(v, 16, &x, &e) >= 0 && e == end && x <= 0xffffff) {
+			class = (uint32_t)x;
+			seen |= 4;
+		}
+		l = *end ? end + 1 : end;
+	}
+	if (seen != 7)
+		return 0;
+	d->vendor = id[0];
+	d->device = id[1];
+	d->subsystem_vendor = id[2];
+	d->subsystem_device = id[3];
+	d->class = class;
+	return 1;
+}
+
+/* The five id attributes, one by one: where a tree has no (usable) uevent. */
+static int read_id_attrs(struct path_cxt *pc, int dfd, const char *dir, struct pci_device *d)
+{
+	static const struct {
+		const char *attr;
+		uint64_t max;
+	} attrs[] = {
+	    {"vendor", 0xffff},		  {"device", 0xffff},  {"subsystem_vendor", 0xffff},
+	    {"subsystem_device", 0xffff}, {"class", 0xffffff},
+	};
+	uint64_t v[ARRAY_SIZE(attrs)];
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
+		r = read_hex_attr(pc, dfd, dir, attrs[i].attr, attrs[i].max, false, &v[i]);
+		if (r < 0)
+			return r;
+	}
+	d->vendor = (uint16_t)v[0];
+	d->device = (uint16_t)v[1];
+	d->subsystem_vendor = (uint16_t)v[2];
+	d->subsystem_device = (uint16_t)v[3];
+	d->class = (uint32_t)v[4];
+	return 0;
+}
+
+/*
+ * Driver name to module name, filled as devices are loaded: one driver serves many devices,
+ * and resolving "driver/module" inside the root costs four system calls a device.
+ */
+struct module_cache {
+	char **drivers;
+	char **modules; /* "" for a built-in driver */
+};
+
+static void module_cache_done(struct module_cache *c)
+{
+	strv_free(c->drivers);
+	strv_free(c->modules);
+}
+
+static int driver_module(struct path_cxt *pc, struct module_cache *c, struct pci_device *d)
+{
+	_cleanup_free_ char *m = NULL, *p = NULL;
+	size_t i = 0;
+	int r;
+
+	STRV_FOREACH (k, c->drivers) {
+		if (streq(*k, d->driver)) {
+			if (*c->modules[i] && !(d->driver_module = strdup(c->modules[i])))
+				return -ENOMEM;
+			return 0;
+		}
+		i++;
+	}
+	r = path_readlink_basename(pc, &m, "%s/driver/module", d->syspath);
+	if (r < 0 && r != -ENOENT) {
+		if (asprintf(&p, "%s/driver/module", d->syspath) < 0)
+			return -ENOMEM;
+		return host_fail_errno(pc, r, p);
+	}
+	if (strv_add(&c->drivers, d->driver) < 0 || strv_add(&c->modules, m ? m : "") < 0)
+		return -ENOMEM;
+	d->driver_module = TAKE_PTR(m);
+	return 0;
+}
+
+static int load_pci_device(struct path_cxt *pc, int devfd, const char *name,
+			   struct module_cache *mc, struct pci_device *d)
 {
 	_cleanup_free_ char *s = NULL, *p = NULL;
 	_cleanup_close_ int dfd = -1;
@@ -164,26 +305,11 @@ static int load_pci_device(struct path_cxt *pc, int devfd, const char *name, str
 	if (dfd < 0)
 		return host_fail_errno(pc, dfd, d->syspath);
 
-	r = read_hex_attr(pc, dfd, d->syspath, "vendor", 0xffff, false, &v);
+	r = read_uevent_ids(pc, dfd, d->syspath, d);
+	if (r == 0)
+		r = read_id_attrs(pc, dfd, d->syspath, d);
 	if (r < 0)
 		return r;
-	d->vendor = (uint16_t)v;
-	r = read_hex_attr(pc, dfd, d->syspath, "device", 0xffff, false, &v);
-	if (r < 0)
-		return r;
-	d->device = (uint16_t)v;
-	r = read_hex_attr(pc, dfd, d->syspath, "subsystem_vendor", 0xffff, false, &v);
-	if (r < 0)
-		return r;
-	d->subsystem_vendor = (uint16_t)v;
-	r = read_hex_attr(pc, dfd, d->syspath, "subsystem_device", 0xffff, false, &v);
-	if (r < 0)
-		return r;
-	d->subsystem_device = (uint16_t)v;
-	r = read_hex_attr(pc, dfd, d->syspath, "class", 0xffffff, false, &v);
-	if (r < 0)
-		return r;
-	d->class = (uint32_t)v;
 	d->is_bridge = pci_class_is_bridge(d->class);
 	r = read_hex_attr(pc, dfd, d->syspath, "revision", 0xff, false, &v);
 	if (r < 0)
@@ -258,12 +384,9 @@ static int load_pci_device(struct path_cxt *pc, int devfd, const char *name, str
 	/* What a modprobe.blacklist= names is the module, not the driver (xhci_hcd is in
 	 * xhci_pci): the driver's module link, absent for a built-in driver. */
 	if (d->driver) {
-		r = path_readlink_basename(pc, &d->driver_module, "%s/driver/module", d->syspath);
-		if (r < 0 && r != -ENOENT) {
-			if (asprintf(&p, "%s/driver/module", d->syspath) < 0)
-				return -ENOMEM;
-			return host_fail_errno(pc, r, p);
-		}
+		r = driver_module(pc, mc, d);
+		if (r < 0)
+			return r;
 	}
 
 	r = path_readlinkat_basename(pc, dfd, d->syspath, "iommu_group", &s);
@@ -340,6 +463,7 @@ static int build_groups(struct host *h)
 
 int host_load_pci(struct host *h)
 {
+	_cleanup_(module_cache_done) struct module_cache mc = {};
 	_cleanup_strv_free_ char **names = NULL;
 	_cleanup_close_ int dfd = -1;
 	size_t n;
@@ -361,7 +485,7 @@ int host_load_pci(struct host *h)
 	if (!h->pci)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		r = load_pci_device(h->pc, dfd, names[i], &h->pci[i]);
+		r = load_pci_device(h->pc, dfd, names[i], &mc, &h->pci[i]);
 		h->n_pci = i + 1;
 		if (r < 0)
 			return r;

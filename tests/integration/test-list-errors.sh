@@ -31,15 +31,39 @@ expect_error "missing root" "$TAP_TMP/does-not-exist" "$TAP_TMP/does-not-exist/s
 mkdir -p "$TAP_TMP/empty/etc"
 expect_error "not a host tree" "$TAP_TMP/empty" "$TAP_TMP/empty/sys/bus/pci/devices: not a host tree"
 
+# The ids and the class come from the device's uevent, one read (issue 31); the attribute
+# files are read, and named when wrong, where a tree has no usable uevent.
 r=$(fixture_copy $fx)
 dev=$(cd "$r/sys/bus/pci/devices/0000:b4:00.0" && pwd -P)
-rm "$dev/vendor"
-expect_error "missing vendor" "$r" "$dev/vendor: missing attribute"
+rm "$dev/vendor" "$dev/uevent"
+expect_error "missing vendor (no uevent)" "$r" "$dev/vendor: missing attribute"
 
 r=$(fixture_copy $fx)
 dev=$(cd "$r/sys/bus/pci/devices/0000:65:00.0" && pwd -P)
 echo "VGA please" >"$dev/class"
-expect_error "garbage class" "$r" "$dev/class: not a hexadecimal number"
+sed -i 's/^PCI_CLASS=.*/PCI_CLASS=VGA/' "$dev/uevent"
+expect_error "garbage class (and uevent's)" "$r" "$dev/class: not a hexadecimal number"
+
+# A whole uevent is what list believes: the attribute files are not read then.
+r=$(fixture_copy $fx)
+dev=$(cd "$r/sys/bus/pci/devices/0000:65:00.0" && pwd -P)
+"$GPT_BOOTCFG" --root "$r" list >"$TAP_TMP/before.txt" 2>&1
+rm "$dev/vendor" "$dev/device" "$dev/subsystem_vendor" "$dev/subsystem_device" "$dev/class"
+"$GPT_BOOTCFG" --root "$r" list >"$TAP_TMP/after.txt" 2>&1
+is "$?" 0 "uevent whole: list needs none of the five id attributes"
+ok "uevent whole: the same listing" -- cmp "$TAP_TMP/before.txt" "$TAP_TMP/after.txt"
+# One id missing from it, or one out of range: the attribute files again.
+for bad in '/^PCI_SUBSYS_ID=/d' 's/^PCI_ID=.*/PCI_ID=10DE1:1C03/' 's/^PCI_CLASS=.*/PCI_CLASS=1030000/' \
+	's/^PCI_ID=.*/PCI_ID=10DE:1C03 x/'; do
+	r=$(fixture_copy $fx)
+	dev=$(cd "$r/sys/bus/pci/devices/0000:65:00.0" && pwd -P)
+	sed -i "$bad" "$dev/uevent"
+	"$GPT_BOOTCFG" --root "$r" list >"$TAP_TMP/out.txt" 2>&1
+	ok "uevent '$bad': still the same listing, from the attribute files" -- cmp "$TAP_TMP/before.txt" "$TAP_TMP/out.txt"
+	rm "$dev/vendor"
+	"$GPT_BOOTCFG" --root "$r" list >"$TAP_TMP/out.txt" 2>&1
+	ok "uevent '$bad': and they are read (a missing vendor is named)" -- grep -qF "$dev/vendor: missing attribute" "$TAP_TMP/out.txt"
+done
 
 r=$(fixture_copy $fx)
 dev=$(cd "$r/sys/bus/pci/devices/0000:65:00.0" && pwd -P)
