@@ -181,6 +181,29 @@ int path_remove_stale_tmp(struct path_cxt *pc, const char *path)
 	return 0;
 }
 
+/*
+ * The temporary name beside path, as given (*ret_tmp) and below the root (*ret_ptmp), after
+ * removing what a crash of an earlier run left there.
+ */
+static int fresh_tmp(struct path_cxt *pc, const char *path, char **ret_tmp, char **ret_ptmp)
+{
+	_cleanup_free_ char *tmp = NULL, *ptmp = NULL;
+	int r;
+
+	r = path_remove_stale_tmp(pc, path);
+	if (r < 0)
+		return r;
+	r = path_tmp_name(path, &tmp);
+	if (r < 0)
+		return r;
+	r = path_prefix(pc, &ptmp, "%s", tmp);
+	if (r < 0)
+		return r;
+	*ret_tmp = TAKE_PTR(tmp);
+	*ret_ptmp = TAKE_PTR(ptmp);
+	return 0;
+}
+
 /* uid/gid (uid_t)-1, (gid_t)-1: the writer's. */
 static int write_atomic(struct path_cxt *pc, const char *path, const void *data, size_t len,
 			mode_t mode, uid_t uid, gid_t gid)
@@ -196,19 +219,13 @@ static int write_atomic(struct path_cxt *pc, const char *path, const void *data,
 	if (r < 0)
 		return r;
 	/* What a crash of an earlier run left next to the target goes first. */
-	r = path_remove_stale_tmp(pc, path);
+	r = fresh_tmp(pc, path, &tmp, &ptmp);
 	if (r < 0)
 		return r;
 	r = path_prefix(pc, &p, "%s", path);
 	if (r < 0)
 		return r;
 	r = dirname_of(p, &d);
-	if (r < 0)
-		return r;
-	r = path_tmp_name(path, &tmp);
-	if (r < 0)
-		return r;
-	r = path_prefix(pc, &ptmp, "%s", tmp);
 	if (r < 0)
 		return r;
 
@@ -273,13 +290,7 @@ int path_symlink_atomic(struct path_cxt *pc, const char *path, const char *targe
 	_cleanup_free_ char *tmp = NULL, *ptmp = NULL;
 	int r;
 
-	r = path_remove_stale_tmp(pc, path);
-	if (r < 0)
-		return r;
-	r = path_tmp_name(path, &tmp);
-	if (r < 0)
-		return r;
-	r = path_prefix(pc, &ptmp, "%s", tmp);
+	r = fresh_tmp(pc, path, &tmp, &ptmp);
 	if (r < 0)
 		return r;
 	r = fault_point("symlink", tmp);
