@@ -209,6 +209,8 @@ static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 	_cleanup_free_ char *drv = NULL;
 	struct claim_bind_result res;
 	char a[PCI_ADDR_STRLEN], why[256];
+	char reset_act[PCI_RESET_METHODS_MAX + 32] = "",
+					       reset_fail[PCI_RESET_METHODS_MAX + 96] = "";
 	double t0 = now_ms_exact();
 	int r;
 
@@ -225,9 +227,41 @@ static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 		claim_log_device(KLOG_WARNING, CLAIM_RESULT_SKIPPED, a, "skipped: %s", why);
 		return false;
 	}
+	if (e->reset_method[0]) {
+		/*
+		 * The reset method first (issue 30): before vfio-pci takes the device, so that
+		 * every reset vfio-pci and the VM do uses it. A refused write (an older kernel
+		 * without reset_method, a method the device does not offer) costs the method,
+		 * never the claim: the kernel's own order stays.
+		 */
+		if (st->opt->dry_run) {
+			klog(KLOG_INFO, "%s: would write reset_method '%s' (--dry-run)", a,
+			     e->reset_method);
+		} else {
+			double tr = now_ms_exact();
+
+			r = claim_set_reset_method(st->pc, a, e->reset_method);
+			if (r < 0) {
+				klog(KLOG_WARNING,
+				     "%s: writing reset_method '%s' failed: %s; claiming it with "
+				     "the "
+				     "kernel's reset order",
+				     a, e->reset_method, strerror(-r));
+				snprintf(reset_fail, sizeof(reset_fail),
+					 "; reset_method '%s' not set (%s)", e->reset_method,
+					 strerror(-r));
+			} else {
+				snprintf(reset_act, sizeof(reset_act), "reset_method %s %.2f ms, ",
+					 e->reset_method, now_ms_exact() - tr);
+			}
+		}
+	}
 	(void)path_readlink_basename(st->pc, &drv, "/sys/bus/pci/devices/%s/driver", a);
 	if (drv && streq(drv, VFIO_DRIVER)) {
-		claim_log_device(KLOG_INFO, CLAIM_RESULT_ALREADY, a, "already on vfio-pci");
+		claim_log_device(KLOG_INFO, CLAIM_RESULT_ALREADY, a,
+				 "already on vfio-pci%s%.*s%s%s", reset_act[0] ? " (" : "",
+				 reset_act[0] ? (int)strlen(reset_act) - 2 : 0, reset_act,
+				 reset_act[0] ? ")" : "", reset_fail);
 		return true;
 	}
 	if (st->opt->dry_run) {
@@ -237,7 +271,7 @@ static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 	}
 	if (!ensure_vfio(st)) {
 		claim_log_device(KLOG_WARNING, CLAIM_RESULT_SKIPPED, a,
-				 "skipped: vfio-pci is not available");
+				 "skipped: vfio-pci is not available%s", reset_fail);
 		return false;
 	}
 
@@ -259,12 +293,14 @@ static bool claim_one(struct claim_state *st, const struct claim_entry *e)
 		return false;
 	case CLAIM_STEP_VERIFY:
 		claim_log_device(KLOG_WARNING, CLAIM_RESULT_FAILED, a,
-				 "not claimed (driver is %s): %s",
-				 res.after[0] ? res.after : "none", res.acts);
+				 "not claimed (driver is %s): %s%s%s",
+				 res.after[0] ? res.after : "none", reset_act, res.acts, reset_fail);
 		return false;
 	}
-	claim_log_device(KLOG_INFO, CLAIM_RESULT_CLAIMED, a, "claimed for vfio-pci in %.2f ms (%s)",
-			 now_ms_exact() - t0, res.acts);
+	claim_log_device(KLOG_INFO, CLAIM_RESULT_CLAIMED, a,
+			 "claimed for vfio-pci in %.2f ms (%s%s)%s%s", now_ms_exact() - t0,
+			 reset_act, res.acts, reset_fail,
+			 reset_fail[0] ? ", claimed anyway with the kernel's reset order" : "");
 	return true;
 }
 
