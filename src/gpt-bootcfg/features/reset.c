@@ -33,7 +33,7 @@ static int device_parse_key(const struct config *c, const struct config_entry *e
 	size_t n;
 	int r;
 
-	if (!streq(e->key, RESET_KEY))
+	if (!streq(e->key, "reset-method"))
 		return 0;
 	r = split_words(e->value, " \t", &words);
 	if (r < 0)
