@@ -292,6 +292,14 @@ printf '%s reset=bus\n' "$XHCI" >"$r/etc/gpt-bootcfg/claim.list"
 run "$r" --dry-run
 is "$(rm_of "$r" 0000:00:04.0)" "flr bus" "--dry-run: reset_method untouched"
 ok "kmsg: would write" -- kmsg_has "$r" "0000:00:04.0: would write reset_method 'bus' (--dry-run)"
+# A device skipped (no vfio-pci to bind it to) keeps its reset method.
+r=$(mkhost)
+rm -r "$r/sys/bus/pci/drivers/vfio-pci"
+echo "flr bus" >"$r/sys/devices/pci0000:00/0000:00:04.0/reset_method"
+printf '%s reset=bus\n' "$XHCI" >"$r/etc/gpt-bootcfg/claim.list"
+run "$r"
+ok "no vfio-pci: skipped" -- grep -qF "0000:00:04.0 skipped skipped: vfio-pci is not available" "$r/run/gpt-bootcfg/claim.log"
+is "$(rm_of "$r" 0000:00:04.0)" "flr bus" "a skipped device's reset_method is left alone"
 # A malformed method rejects the whole list: nothing written.
 r=$(mkhost)
 echo "flr bus" >"$r/sys/devices/pci0000:00/0000:00:04.0/reset_method"
