@@ -22,7 +22,8 @@ static bool entry_eq(const struct claim_entry *a, const struct claim_entry *b)
 {
 	return pci_addr_cmp(&a->addr, &b->addr) == 0 && a->vendor == b->vendor &&
 	       a->device == b->device && a->subvendor == b->subvendor &&
-	       a->subdevice == b->subdevice && a->class == b->class;
+	       a->subdevice == b->subdevice && a->class == b->class &&
+	       streq(a->reset_method, b->reset_method);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

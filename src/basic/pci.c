@@ -85,3 +85,15 @@ int pci_class_parse(const char *s, uint32_t *ret)
 	*ret = c;
 	return 0;
 }
+
+bool pci_reset_method_known(const char *s, size_t n)
+{
+	static const char *const names[] = {
+	    "device_specific", "acpi", "flr", "af_flr", "pm", "bus", "cxl_bus",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && memcmp(names[i], s, n) == 0)
+			return true;
+	return false;
+}

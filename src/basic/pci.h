@@ -7,6 +7,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define PCI_ADDR_STRLEN 16 /* "0000:65:00.0" plus room */
@@ -56,3 +57,14 @@ static inline bool pci_class_is_network(uint32_t class)
 {
 	return (class >> 16) == 0x02;
 }
+
+/*
+ * Reset methods, as the kernel names them in /sys/bus/pci/devices/ADDR/reset_method (5.15
+ * and later; Documentation/ABI/testing/sysfs-bus-pci): "device_specific", "acpi", "flr",
+ * "af_flr", "pm", "bus", "cxl_bus". "default" (restore the kernel's order) is not a method
+ * and is not known here. The n bytes at s (need not be NUL-terminated).
+ */
+bool pci_reset_method_known(const char *s, size_t n);
+
+/* The longest value the claim list and the sysfs write carry: every method once. */
+#define PCI_RESET_METHODS_MAX 64

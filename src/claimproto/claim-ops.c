@@ -151,6 +151,11 @@ static int restore_driver(struct path_cxt *pc, const char *a, const char *want, 
 	return 0;
 }
 
+int claim_set_reset_method(struct path_cxt *pc, const char *a, const char *methods)
+{
+	return path_write_string(pc, methods, "/sys/bus/pci/devices/%s/reset_method", a);
+}
+
 static int bind_failed(struct path_cxt *pc, const char *a, unsigned flags,
 		       struct claim_bind_result *res, enum claim_step step, int error)
 {

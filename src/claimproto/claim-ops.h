@@ -45,6 +45,15 @@ typedef bool (*claim_member_fn)(void *userdata, const char *address);
 int claim_check_group(struct path_cxt *pc, const char *address, claim_member_fn will_claim,
 		      void *userdata, const char *not_claimed, char *why, size_t why_size);
 
+/*
+ * Write methods (space-separated kernel names, "flr bus", or "default") to the device's
+ * reset_method (kernel 5.15 and later): done before the bind, so that vfio-pci and the VM
+ * reset the device that way. 0, or the write's -errno: -ENOENT without the attribute (an
+ * older kernel, or a device without any reset method), -EINVAL when the kernel refuses a
+ * method the device does not offer.
+ */
+int claim_set_reset_method(struct path_cxt *pc, const char *address, const char *methods);
+
 /* The step of claim_bind_vfio() that failed. */
 enum claim_step {
 	CLAIM_STEP_NONE,     /* on vfio-pci */

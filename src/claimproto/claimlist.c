@@ -10,7 +10,7 @@
 #include "basic/proc-cmdline.h"
 #include "claimproto/claimlist.h"
 
-#define MAX_TOKENS 6
+#define MAX_TOKENS 7
 
 struct token {
 	const char *s;
@@ -107,9 +107,9 @@ static int parse_line(struct claim_list *l, const char *line, size_t len, unsign
 		return 0;
 	}
 
-	if (n != 4) {
+	if (n != 4 && n != 5) {
 		report(
-		    fn, userdata, lineno, n < 4 ? (unsigned)len + 1 : t[4].column,
+		    fn, userdata, lineno, n < 4 ? (unsigned)len + 1 : t[5].column,
 		    "expected 'ADDRESS VENDOR:DEVICE SUBVENDOR:SUBDEVICE CLASS', got %zu field%s",
 		    n, n == 1 ? "" : "s");
 		return 1;
@@ -135,6 +135,28 @@ static int parse_line(struct claim_list *l, const char *line, size_t len, unsign
 		report(fn, userdata, lineno, t[3].column, "invalid class '%.*s' (6 hex digits)",
 		       (int)(t[3].len > 24 ? 24 : t[3].len), t[3].s);
 		return 1;
+	}
+	if (n == 5) {
+		static const char key[] = "reset=";
+		const size_t klen = sizeof(key) - 1;
+		char why[128];
+		size_t bad = 0, vlen = t[4].len - klen;
+
+		if (t[4].len < klen || memcmp(t[4].s, key, klen) != 0) {
+			report(fn, userdata, lineno, t[4].column,
+			       "unknown field '%.*s' (expected reset=METHOD[,METHOD...])",
+			       (int)(t[4].len > 24 ? 24 : t[4].len), t[4].s);
+			return 1;
+		}
+		if (claim_reset_method_check(t[4].s + klen, vlen, ',', &bad, why, sizeof(why)) <
+		    0) {
+			report(fn, userdata, lineno, t[4].column + (unsigned)(klen + bad),
+			       "invalid reset method: %s", why);
+			return 1;
+		}
+		for (size_t i = 0; i < vlen; i++)
+			e.reset_method[i] = t[4].s[klen + i] == ',' ? ' ' : t[4].s[klen + i];
+		e.reset_method[vlen] = '\0';
 	}
 	r = claim_list_add(l, &e);
 	if (r == -EEXIST) {
@@ -179,6 +201,66 @@ int claim_list_parse(const char *buf, size_t size, struct claim_list *ret,
 	}
 	*ret = l;
 	return 0;
+}
+
+int claim_reset_method_check(const char *s, size_t n, char sep, size_t *ret_bad, char *why,
+			     size_t why_size)
+{
+	size_t i = 0, starts[16], lens[16], k = 0;
+
+	if (n == 0) {
+		snprintf(why, why_size, "empty");
+		goto bad;
+	}
+	if (n >= PCI_RESET_METHODS_MAX) {
+		snprintf(why, why_size, "longer than %d bytes", PCI_RESET_METHODS_MAX - 1);
+		goto bad;
+	}
+	while (i <= n) {
+		size_t start = i, len;
+
+		while (i < n && s[i] != sep)
+			i++;
+		len = i - start;
+		i++; /* past the separator */
+		if (len == 0) {
+			snprintf(why, why_size, "empty method name");
+			i = start;
+			goto bad;
+		}
+		if (len == 7 && memcmp(s + start, "default", 7) == 0) {
+			if (n != 7) {
+				snprintf(why, why_size, "'default' must stand alone");
+				i = start;
+				goto bad;
+			}
+			return 0;
+		}
+		if (!pci_reset_method_known(s + start, len)) {
+			snprintf(why, why_size,
+				 "unknown method '%.*s' (known: device_specific acpi flr "
+				 "af_flr pm bus cxl_bus, or default alone)",
+				 (int)(len > 24 ? 24 : len), s + start);
+			i = start;
+			goto bad;
+		}
+		for (size_t j = 0; j < k; j++)
+			if (lens[j] == len && memcmp(s + starts[j], s + start, len) == 0) {
+				snprintf(why, why_size, "'%.*s' named twice", (int)len, s + start);
+				i = start;
+				goto bad;
+			}
+		if (k < ARRAY_SIZE(starts)) {
+			starts[k] = start;
+			lens[k] = len;
+			k++;
+		}
+	}
+	return 0;
+bad:
+	if (ret_bad)
+		*ret_bad = i <= n ? i : n;
+	return -EINVAL;
 }
 
 static size_t addr_hash(const struct pci_addr *a)
@@ -277,8 +359,14 @@ void claim_list_format(const struct claim_list *l, struct strbuf *sb)
 	for (size_t i = 0; i < l->n_entries; i++) {
 		const struct claim_entry *e = &l->entries[i];
 
-		strbuf_printf(sb, "%s %04x:%04x %04x:%04x %06x\n", pci_addr_format(&e->addr, a),
+		strbuf_printf(sb, "%s %04x:%04x %04x:%04x %06x", pci_addr_format(&e->addr, a),
 			      e->vendor, e->device, e->subvendor, e->subdevice, e->class);
+		if (e->reset_method[0]) {
+			strbuf_puts(sb, " reset=");
+			for (const char *c = e->reset_method; *c; c++)
+				strbuf_putc(sb, *c == ' ' ? ',' : *c);
+		}
+		strbuf_putc(sb, '\n');
 	}
 }
 

@@ -10,8 +10,18 @@
  *     0000:65:00.0 10de:1c03 1462:3285 030000
  *
  * A device line is ADDRESS VENDOR:DEVICE SUBVENDOR:SUBDEVICE CLASS (hex, lower or upper
- * case). "generation N" (decimal, at most once) binds the list to a boot entry: the claim
- * binary claims only when the kernel command line carries gpt_bootcfg.generation=N.
+ * case), optionally followed by one more field:
+ *
+ *     0000:65:00.0 1002:67df 1462:3417 030000 reset=device_specific
+ *     0000:66:00.0 10de:1c03 1462:3285 030000 reset=flr,bus
+ *
+ * reset=METHOD[,METHOD...] is the device's reset_method (kernel 5.15 and later) the claim
+ * binary writes before binding it: the kernel's method names (pci.h), each at most once, or
+ * "default" alone; the claim binary writes them space-separated. A line without it reads as
+ * before (the kernel's own reset order is left alone). A malformed value rejects the whole
+ * list, as any malformed line does. "generation N" (decimal, at most once) binds the list to
+ * a boot entry: the claim binary claims only when the kernel command line carries
+ * gpt_bootcfg.generation=N.
  */
 
 #include <stdbool.h>
@@ -28,6 +38,8 @@ struct claim_entry {
 	uint16_t subvendor;
 	uint16_t subdevice;
 	uint32_t class;
+	/* reset_method to write before the bind, space-separated ("flr bus"); "" none */
+	char reset_method[PCI_RESET_METHODS_MAX];
 	unsigned line; /* 1-based source line, 0 when added in code */
 };
 
@@ -66,6 +78,16 @@ typedef void (*claim_list_error_fn)(void *userdata, unsigned line, unsigned colu
  */
 int claim_list_parse(const char *buf, size_t size, struct claim_list *ret,
 		     claim_list_error_fn on_error, void *userdata);
+
+/*
+ * Whether the n bytes at s are a valid reset method value in the list's spelling
+ * (separator ',') or the sysfs and configuration spelling (separator ' '): known names
+ * (pci_reset_method_known()), each once, or "default" alone; shorter than
+ * PCI_RESET_METHODS_MAX. 0 when valid; otherwise -EINVAL with *ret_bad (may be NULL) the
+ * offset of the offending name and why filled (at most why_size bytes).
+ */
+int claim_reset_method_check(const char *s, size_t n, char sep, size_t *ret_bad, char *why,
+			     size_t why_size);
 
 /* Append a device; -EEXIST if the address is already listed, -ENOMEM. */
 int claim_list_add(struct claim_list *l, const struct claim_entry *e);

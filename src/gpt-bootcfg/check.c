@@ -10,8 +10,10 @@
 #include "core/placement-config.h"
 #include "core/verbs.h"
 #include "features/bridge.h"
+#include "features/reset.h"
 #include "features/win11-host.h"
 #include "planner/guardrails.h"
+#include "planner/kmodres.h"
 #include "shared/host.h"
 #include "shared/platform.h"
 
@@ -33,6 +35,31 @@ static const char *status_color(enum check_status s)
 		return "";
 	}
 	return "";
+}
+
+static int check_amd_reset(struct cli *cli, const struct host *h, const struct config *conf,
+			   struct check_report *rep)
+{
+	_cleanup_kmodres_ struct kmodres *k = NULL;
+	_cleanup_strv_free_ char **vendor_reset = NULL, **warnings = NULL;
+	int r;
+
+	r = kmodres_new(cli->pc, &k);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (k) {
+		r = kmodres_kernels_with(k, "vendor-reset", &vendor_reset);
+		if (r < 0)
+			return r;
+	}
+	r = reset_amd_warnings(h, conf, k ? kmodres_kernels(k) : NULL, vendor_reset, &warnings);
+	STRV_FOREACH (w, warnings)
+		if (r >= 0)
+			r = check_report_add(rep, "amd-reset", CHECK_WARN,
+					     "docs/config.md, reset-method: vendor-reset, or stop "
+					     "the VM only from the guest",
+					     "%s", *w);
+	return r;
 }
 
 int verb_check(struct cli *cli, int argc, char **argv)
@@ -123,6 +150,10 @@ int verb_check(struct cli *cli, int argc, char **argv)
 				     "remove the module from the blacklist, or pass the device to "
 				     "a VM",
 				     gr.cmdline},
+				    {"reset-method",
+				     "name a method the device's reset_method lists, or remove "
+				     "the key",
+				     gr.reset},
 				};
 
 				for (size_t k = 0; k < ARRAY_SIZE(fails); k++)
@@ -137,6 +168,9 @@ int verb_check(struct cli *cli, int argc, char **argv)
 					r = check_report_add(&rep, "guardrail", CHECK_SKIP, NULL,
 							     "%s", *m);
 			guardrails_done(&gr);
+			/* The AMD reset bug: plan's warning (features/reset.h), as a warn line. */
+			if (r >= 0)
+				r = check_amd_reset(cli, h, conf, &rep);
 			if (r >= 0)
 				r = bridge_check(cli->pc, conf, &rep);
 			/* Their TPM (swtpm), Secure Boot firmware, Windows 11's requirements. */

@@ -35,6 +35,10 @@ esac
 NVME_T="0000:00:03.0 1b36:0010 1af4:1100 010802"
 XHCI_T="0000:00:04.0 1b36:000d 1af4:1100 0c0330"
 HDA_T="0000:00:05.0 8086:293e 1af4:1100 040300"
+# The bridge scenario's extra NVMe behind a PCIe root port (the first bus behind a bridge).
+RP_QEMU="-device pcie-root-port,id=gbrp,chassis=9,addr=08.0 -device nvme,serial=gbreset,bus=gbrp"
+RP_NVME=0000:01:00.0
+RP_NVME_T="$RP_NVME 1b36:0010 1af4:1100 010802"
 ARGS="gpt_bootcfg.generation=3"
 # The helpers the scenarios of both generators share (boot, report readers, module chains).
 . "$here/boot-lib.sh"
@@ -694,16 +698,50 @@ for l in out.splitlines():
 	bridge)
 		# A bridge in the list is never claimed (issue 14): the host bridge 00:00.0 is
 		# alone in its group, so only the class rule can stop it; the targets still go.
-		rm -rf "$TAP_TMP/ov" && mkdir -p "$TAP_TMP/ov/etc/gpt-bootcfg"
-		printf 'generation 3\n%s\n%s\n%s\n%s\n' "$NVME_T" "$XHCI_T" "$HDA_T" \
-			"0000:00:00.0 8086:29c0 1af4:1100 060000" >"$TAP_TMP/ov/etc/gpt-bootcfg/claim.list"
+		# It also carries the reset method (issue 30): one more NVMe behind a PCIe root
+		# port (so the kernel offers a bus reset for it) listed with reset=bus; the guest
+		# reads its reset_method before the claim (rdinit, before /init) and after it.
+		rm -rf "$TAP_TMP/ov" && mkdir -p "$TAP_TMP/ov/etc/gpt-bootcfg" "$TAP_TMP/ov/gbtest"
+		printf 'generation 3\n%s\n%s\n%s\n%s\n%s\n' "$NVME_T" "$XHCI_T" "$HDA_T" \
+			"0000:00:00.0 8086:29c0 1af4:1100 060000" "$RP_NVME_T reset=bus" >"$TAP_TMP/ov/etc/gpt-bootcfg/claim.list"
+		cat >"$TAP_TMP/ov/gbtest-preinit" <<PRE
+#!/bin/sh
+mkdir -p /proc /sys
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+f=/sys/bus/pci/devices/$RP_NVME/reset_method
+[ -e \$f ] && echo "GBTEST PRERESET \$(cat \$f)" || echo "GBTEST PRERESET absent"
+umount /sys /proc
+exec /init "\$@"
+PRE
+		printf '#!/bin/sh\necho "RESET $(cat /sys/bus/pci/devices/%s/reset_method 2>&1)"\n' "$RP_NVME" \
+			>"$TAP_TMP/ov/gbtest/scenario"
+		chmod +x "$TAP_TMP/ov/gbtest-preinit" "$TAP_TMP/ov/gbtest/scenario"
 		overlay bridge "$TAP_TMP/ov"
-		boot bridge "$work/bridge.img" "$ARGS"
+		GBTEST_QEMU_EXTRA="$RP_QEMU" boot bridge "$work/bridge.img" "$ARGS rdinit=/gbtest-preinit"
 		is "$(drv bridge 0000:00:00.0)" none "$K bridge: the listed host bridge is not on vfio-pci"
 		ok "$K bridge: refusal logged" -- has bridge "0000:00:00.0: skipped: class 060000 is a bridge; bridges are never claimed"
 		is "$(drv bridge 0000:00:03.0) $(drv bridge 0000:00:04.0) $(drv bridge 0000:00:05.0)" \
 			"vfio-pci vfio-pci vfio-pci" "$K bridge: the other targets are claimed"
-		ok "$K bridge: summary" -- has bridge "3 of 4 devices on vfio-pci"
+		ok "$K bridge: summary" -- has bridge "4 of 5 devices on vfio-pci"
+		# reset_method exists from 5.15 on: there the device must offer bus before the
+		# claim (behind a root port), read bus after it and be on vfio-pci; before 5.15 the
+		# write fails, is logged, and the device is claimed all the same.
+		pre=$(sed -n 's/^PRERESET //p' "$TAP_TMP/bridge")
+		kmm=$(echo "$kver" | sed -n 's/^\([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
+		if [ "${kmm% *}" -gt 5 ] || { [ "${kmm% *}" -eq 5 ] && [ "${kmm#* }" -ge 15 ]; }; then
+			ok "$K bridge: before the claim the NVMe behind the root port offers bus (reset_method: $pre)" -- \
+				sh -c "echo ' $pre ' | grep -q ' bus '"
+			is "$(sed -n 's/^STEP RESET //p' "$TAP_TMP/bridge")" bus "$K bridge: after the claim its reset_method reads bus"
+			ok "$K bridge: the claim log records the method before the override" -- \
+				sh -c "grep -qE '^CLAIMLOG $RP_NVME claimed claimed for vfio-pci in [0-9.]+ ms \\(reset_method bus [0-9.]+ ms, override ' '$TAP_TMP/bridge'"
+		else
+			is "$pre" absent "$K bridge: no reset_method attribute before 5.15"
+			ok "$K bridge: the refused write is logged, the device claimed anyway" -- \
+				has bridge "CLAIMLOG $RP_NVME claimed claimed for vfio-pci"
+			ok "$K bridge: the claim log says the method was not set" -- has bridge "reset_method 'bus' not set"
+		fi
+		is "$(drv bridge "$RP_NVME")" vfio-pci "$K bridge: the NVMe behind the root port is on vfio-pci"
 		finish bridge
 		;;
 	groupmate)

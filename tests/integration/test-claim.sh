@@ -251,4 +251,62 @@ is "$rc" 2 "65537-line list with a duplicate: rejected"
 ok "duplicate found on the last line" -- grep -qF "claim.list:65537:1: duplicate address 0001:00:00.0 (first on line 1)" "$TAP_TMP/log"
 ok "parsed in under 20 s (took $((end - start)) s)" -- test $((end - start)) -lt 20
 
+# 16. reset=METHOD (issue 30): the claim writes reset_method before it binds (the order is
+#     seen where the bind's first write fails: the method is written all the same), and a
+#     refused write costs the method, never the claim.
+rm_of() { cat "$1/sys/devices/pci0000:00/$2/reset_method"; }
+r=$(mkhost)
+for a in 0000:00:03.0 0000:00:04.0 0000:00:06.0; do echo "flr pm bus" >"$r/sys/devices/pci0000:00/$a/reset_method"; done
+# 03.0's driver_override cannot be written (a directory): the bind fails at its first step.
+rm "$r/sys/devices/pci0000:00/0000:00:03.0/driver_override"
+mkdir "$r/sys/devices/pci0000:00/0000:00:03.0/driver_override"
+printf 'generation 2\n%s reset=flr\n%s reset=pm,bus\n%s reset=default\n' "$NVME" "$XHCI" "$DONE" >"$r/etc/gpt-bootcfg/claim.list"
+echo "root=/dev/vda1 gpt_bootcfg.generation=2" >"$r/proc/cmdline"
+run "$r"
+is "$(rm_of "$r" 0000:00:04.0)" "pm bus" "reset=pm,bus: reset_method written space-separated"
+is "$(ovr "$r" 0000:00:04.0)" vfio-pci "and the device bound through driver_override"
+log="$r/run/gpt-bootcfg/claim.log"
+ok "claim log: reset_method written before the override (the acts in order)" -- \
+	grep -qE "^0000:00:04.0 failed not claimed \(driver is none\): reset_method pm bus [0-9.]+ ms, override [0-9.]+ ms, probe" "$log"
+is "$(rm_of "$r" 0000:00:03.0)" flr "the bind's first write failed, reset_method was already written: it comes first"
+ok "claim log: the override failure" -- grep -qF "0000:00:03.0 failed writing driver_override failed" "$log"
+is "$(rm_of "$r" 0000:00:06.0)" default "a device already on vfio-pci gets its method too (default)"
+ok "claim log: already, with the method" -- grep -qE "^0000:00:06.0 already already on vfio-pci \(reset_method default [0-9.]+ ms\)$" "$log"
+ok "kmsg: the method is in the per-device line" -- kmsg_has "$r" "0000:00:04.0: not claimed (driver is none): reset_method pm bus "
+# Without a reset_method attribute (kernels before 5.15): logged, the device still claimed.
+r=$(mkhost)
+printf '%s reset=bus\n%s reset=bus\n' "$XHCI" "$DONE" >"$r/etc/gpt-bootcfg/claim.list"
+run "$r"
+ok "no reset_method attribute: not created" -- test ! -e "$r/sys/devices/pci0000:00/0000:00:04.0/reset_method"
+is "$(ovr "$r" 0000:00:04.0)" vfio-pci "no reset_method attribute: the device is still bound to vfio-pci"
+ok "claim log: the failed write, and the claim went on" -- \
+	grep -qE "^0000:00:04.0 failed not claimed \(driver is none\): override [0-9.]+ ms, probe [0-9.]+ ms; reset_method 'bus' not set \(No such file or directory\)$" "$r/run/gpt-bootcfg/claim.log"
+ok "claim log: already on vfio-pci, the method not set" -- \
+	grep -qF "0000:00:06.0 already already on vfio-pci; reset_method 'bus' not set (No such file or directory)" "$r/run/gpt-bootcfg/claim.log"
+ok "kmsg: the warning says the device is claimed with the kernel's order" -- \
+	kmsg_has "$r" "<4>gpt-bootcfg: 0000:00:04.0: writing reset_method 'bus' failed: No such file or directory; claiming it with the kernel's reset order"
+# --dry-run writes no method.
+r=$(mkhost)
+echo "flr bus" >"$r/sys/devices/pci0000:00/0000:00:04.0/reset_method"
+printf '%s reset=bus\n' "$XHCI" >"$r/etc/gpt-bootcfg/claim.list"
+run "$r" --dry-run
+is "$(rm_of "$r" 0000:00:04.0)" "flr bus" "--dry-run: reset_method untouched"
+ok "kmsg: would write" -- kmsg_has "$r" "0000:00:04.0: would write reset_method 'bus' (--dry-run)"
+# A device skipped (no vfio-pci to bind it to) keeps its reset method.
+r=$(mkhost)
+rm -r "$r/sys/bus/pci/drivers/vfio-pci"
+echo "flr bus" >"$r/sys/devices/pci0000:00/0000:00:04.0/reset_method"
+printf '%s reset=bus\n' "$XHCI" >"$r/etc/gpt-bootcfg/claim.list"
+run "$r"
+ok "no vfio-pci: skipped" -- grep -qF "0000:00:04.0 skipped skipped: vfio-pci is not available" "$r/run/gpt-bootcfg/claim.log"
+is "$(rm_of "$r" 0000:00:04.0)" "flr bus" "a skipped device's reset_method is left alone"
+# A malformed method rejects the whole list: nothing written.
+r=$(mkhost)
+echo "flr bus" >"$r/sys/devices/pci0000:00/0000:00:04.0/reset_method"
+printf '%s\n%s reset=warm\n' "$NVME" "$XHCI" >"$r/etc/gpt-bootcfg/claim.list"
+run "$r" --stderr
+is "$rc" 2 "unknown reset method: the list is rejected"
+is "$(ovr "$r" 0000:00:03.0)$(ovr "$r" 0000:00:04.0)$(rm_of "$r" 0000:00:04.0)" "flr bus" "unknown reset method: nothing written"
+ok "the error names line and column" -- grep -qF "claim.list:2:47: invalid reset method: unknown method 'warm'" "$TAP_TMP/log"
+
 done_testing

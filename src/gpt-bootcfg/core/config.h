@@ -42,6 +42,11 @@ struct device_config {
 	uint16_t subsystem_vendor, subsystem_device; /* subsystem = vvvv:dddd */
 	uint32_t class;
 	char **allow; /* refusal reasons the user overrides by name (override = ...) */
+	/*
+	 * reset-method = METHOD... (features/reset.h): the kernel's names in the user's order,
+	 * or "default" alone; NULL when the key is absent (the kernel's order is left alone).
+	 */
+	char **reset_methods;
 	const struct config_section *section;
 };
 

@@ -10,6 +10,7 @@
 #include "basic/strv-util.h"
 #include "core/config.h"
 #include "core/vm-options.h"
+#include "features/reset.h"
 #include "planner/disk-policy.h"
 #include "planner/guardrails.h"
 #include "planner/planner-internal.h"
@@ -279,6 +280,8 @@ int plan_guardrails(struct path_cxt *pc, const struct host *h, const struct conf
 		r = guard_isolate(h, c, &g);
 	if (r >= 0)
 		r = guard_cmdline(h, c, &g);
+	if (r >= 0)
+		r = reset_method_check(h, c, &g.reset);
 	if (r < 0) {
 		guardrails_done(&g);
 		return r;
@@ -290,7 +293,7 @@ int plan_guardrails(struct path_cxt *pc, const struct host *h, const struct conf
 bool guardrails_refuse(const struct guardrails *g)
 {
 	return strv_length(g->files) + strv_length(g->memory) + strv_length(g->cpus) +
-		   strv_length(g->cmdline) >
+		   strv_length(g->cmdline) + strv_length(g->reset) >
 	       0;
 }
 
@@ -300,6 +303,7 @@ void guardrails_done(struct guardrails *g)
 	strv_free(g->memory);
 	strv_free(g->cpus);
 	strv_free(g->cmdline);
+	strv_free(g->reset);
 	strv_free(g->skips);
 	*g = (struct guardrails){};
 }

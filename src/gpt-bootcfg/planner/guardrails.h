@@ -22,6 +22,7 @@ struct guardrails {
 	char **memory;	/* vm-memory: a VM, or the autostarted VMs together, beyond the host's */
 	char **cpus;	/* isolate-cpus: a pinned CPU isolcpus= would name that is not online */
 	char **cmdline; /* cmdline-blacklist: a driver a host device still needs */
+	char **reset;	/* reset-method: a method the device does not offer (features/reset.h) */
 	char **skips;	/* what was not checked, for want of which fact (check's skip lines) */
 };
 

@@ -135,3 +135,27 @@ int kmodres_lookup(struct kmodres *k, const char *modalias, char ***ret)
 	*ret = TAKE_PTR(names);
 	return 0;
 }
+
+int kmodres_kernels_with(struct kmodres *k, const char *name, char ***ret)
+{
+	_cleanup_strv_free_ char **found = NULL;
+	int r = 0;
+
+	found = calloc(1, sizeof(char *));
+	if (!found)
+		return -ENOMEM;
+	for (size_t i = 0; i < k->n && r >= 0; i++) {
+		struct kmod_module *m = NULL;
+
+		/* libkmod normalizes '-' to '_' in a name and reads modules.dep.bin for it. */
+		if (kmod_module_new_from_name(k->ctx[i], name, &m) < 0)
+			continue;
+		if (kmod_module_get_path(m))
+			r = strv_add(&found, k->kernels[i]);
+		kmod_module_unref(m);
+	}
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(found);
+	return 0;
+}

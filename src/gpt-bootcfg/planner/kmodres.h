@@ -36,3 +36,10 @@ char *const *kmodres_kernels(const struct kmodres *k);
  * from binding by a softdep.
  */
 int kmodres_lookup(struct kmodres *k, const char *modalias, char ***ret);
+
+/*
+ * The consulted kernels whose modules.dep has module name (as a file, not built in;
+ * "vendor-reset" and "vendor_reset" alike), as a new strv in kmodres_kernels() order
+ * (empty: none). -ENOMEM.
+ */
+int kmodres_kernels_with(struct kmodres *k, const char *name, char ***ret);

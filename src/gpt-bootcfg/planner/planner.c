@@ -5,6 +5,7 @@
  */
 #include "basic/strbuf.h"
 #include "basic/strv-util.h"
+#include "features/reset.h"
 #include "features/users.h"
 #include "planner/planner-internal.h"
 
@@ -182,6 +183,20 @@ int plan_build(const struct host *h, const struct config *c, struct kmodres *k,
 	}
 	for (size_t i = 0; i < c->n_vms; i++) {
 		r = warn_tcp_monitor(c->vms[i], &p->params.warnings);
+		if (r < 0)
+			return r;
+	}
+	{
+		/* The AMD reset bug, with vendor-reset if the target kernels have it. */
+		_cleanup_strv_free_ char **vendor_reset = NULL;
+
+		if (k) {
+			r = kmodres_kernels_with(k, "vendor-reset", &vendor_reset);
+			if (r < 0)
+				return r;
+		}
+		r = reset_amd_warnings(h, c, k ? kmodres_kernels(k) : NULL, vendor_reset,
+				       &p->params.warnings);
 		if (r < 0)
 			return r;
 	}

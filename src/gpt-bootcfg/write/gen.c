@@ -54,6 +54,8 @@ int gen_check_guardrails(struct cli *cli, const struct gen *g)
 		log_error("%s", *e);
 	STRV_FOREACH (e, gr.cmdline)
 		log_error("%s", *e);
+	STRV_FOREACH (e, gr.reset)
+		log_error("%s", *e);
 	refuse = guardrails_refuse(&gr);
 	guardrails_done(&gr);
 	return refuse ? EXIT_ERROR : EXIT_OK;

@@ -135,6 +135,26 @@ char *managed_claim_list_body(const struct plan *p, uint64_t generation)
 		const struct pci_device *d = p->claims[i];
 		struct claim_entry e = plan_claim_entry(d);
 
+		/* The device's reset-method (features/reset.h), checked when the file was read. */
+		for (size_t j = 0; j < p->n_devices; j++) {
+			const struct device_config *cfg = p->devices[j].cfg;
+			_cleanup_free_ char *m = NULL;
+
+			if (!cfg->reset_methods || pci_addr_cmp(&cfg->addr, &d->addr) != 0)
+				continue;
+			m = strv_join(cfg->reset_methods, " ");
+			if (!m) {
+				r = -ENOMEM;
+				break;
+			}
+			if (strlen(m) >= sizeof(e.reset_method)) {
+				r = -EINVAL;
+				break;
+			}
+			memcpy(e.reset_method, m, strlen(m) + 1);
+		}
+		if (r < 0)
+			break;
 		r = claim_list_add(&l, &e);
 	}
 	if (r >= 0)
