@@ -88,6 +88,8 @@ run_gen "$R" plan
 is "$(grep -c 'AMD' "$TAP_TMP/out.txt")" 0 "NVIDIA's GPU: no AMD warning"
 echo 0x1002 >"$GPU/vendor"
 echo 0x67df >"$GPU/device"
+# The host model reads the ids from uevent where it is whole: the same ids there.
+sed -i 's/^PCI_ID=.*/PCI_ID=1002:67DF/' "$GPU/uevent"
 run_gen "$R" plan
 is "$rc" 0 "AMD GPU without flr: plan exits 0 (a warning)"
 ok "plan warns, naming what to expect without vendor-reset" -- grep -qF \
@@ -123,6 +125,7 @@ is "$(grep -c 'AMD' "$TAP_TMP/out.txt")" 0 "AMD GPU with flr: no warning"
 run_gen "$R" check
 is "$(grep -c 'amd-reset' "$TAP_TMP/out.txt")" 0 "AMD GPU with flr: no check warning"
 echo 0x040300 >"$GPU/class"
+sed -i 's/^PCI_CLASS=.*/PCI_CLASS=40300/' "$GPU/uevent"
 echo "bus" >"$GPU/reset_method"
 run_gen "$R" plan
 is "$(grep -c 'AMD' "$TAP_TMP/out.txt")" 0 "an AMD device that is no display: no warning"
