@@ -124,7 +124,6 @@ EOF
 chmod +x "$TAP_TMP/bad-swtpm"
 GPT_BOOTCFG_SWTPM=$TAP_TMP/bad-swtpm run_gen "$r" vm run w
 is "$rc" 2 "swtpm failing: vm run exits 2"
-cp "$TAP_TMP/err.txt" /tmp/w11-err1.txt
 is "$(grep -c 'swtpm exited' "$TAP_TMP/err.txt")" 1 "one line says so"
 ok "the failure in one line, with swtpm's own words" -- grep -qxF \
 	"gpt-bootcfg: VM 'w': swtpm exited with status 1: fake swtpm: cannot open the TPM state" "$TAP_TMP/err.txt"
@@ -133,6 +132,22 @@ ok "no record or socket left" -- sh -c "! ls '$r/run/gpt-bootcfg/w.swtpm' '$r/ru
 ok "the TPM state was made (swtpm_setup) and is kept" -- test -s "$r/var/lib/gpt-bootcfg/w/tpm/tpm2-00.permall"
 ok "with EK and platform certificates" -- grep -q "with EK and platform certificates" "$TAP_TMP/err.txt"
 sha=$(sha256sum <"$r/var/lib/gpt-bootcfg/w/tpm/tpm2-00.permall")
+# The same when the probe finds the socket closed before swtpm is gone (it closes the
+# listening descriptor, then takes a second to exit): a refused or reset connection is
+# swtpm going away, not "did not answer", whichever the probe sees first.
+cat >"$TAP_TMP/slow-bad-swtpm" <<'EOF'
+#!/bin/sh
+case "$*" in *--print-capabilities*) exec swtpm "$@" ;; esac
+for a in "$@"; do case "$a" in type=unixio,fd=*) eval "exec ${a#type=unixio,fd=}>&-" ;; esac; done
+sleep 1
+echo "fake swtpm: closed its socket" >&2
+exit 4
+EOF
+chmod +x "$TAP_TMP/slow-bad-swtpm"
+GPT_BOOTCFG_SWTPM=$TAP_TMP/slow-bad-swtpm run_gen "$r" vm run w
+is "$rc" 2 "swtpm closing its socket, then exiting: vm run exits 2"
+ok "and says how swtpm exited" -- grep -qxF \
+	"gpt-bootcfg: VM 'w': swtpm exited with status 4: fake swtpm: closed its socket" "$TAP_TMP/err.txt"
 
 vm_conf "tpm = yes"
 rm -rf "$r/var/lib/gpt-bootcfg/w/tpm"

@@ -373,7 +373,13 @@ int vm_tpm_start(struct path_cxt *pc, const char *name, const struct vm_user *u,
 		snprintf(how, sizeof(how), "could not be recorded in %s: %s", record, strerror(-r));
 	} else {
 		r = probe_init(full_sock, pidfd, &result);
-		if (r == -ECHILD && swtpm_wait_gone(pid, pidfd, true, 10 * 1000, &status))
+		/*
+		 * swtpm holds the only listening copy of the socket, so a refused or reset
+		 * connection means it closed it: it is exiting, and how it exited is the
+		 * reason, whichever of the two the probe saw first.
+		 */
+		if ((r == -ECHILD || r == -ECONNREFUSED || r == -ECONNRESET) &&
+		    swtpm_wait_gone(pid, pidfd, true, 10 * 1000, &status))
 			swtpm_describe_status(status, how);
 		else if (r == -ETIMEDOUT)
 			snprintf(how, sizeof(how), "did not answer within %d s",
