@@ -276,7 +276,7 @@ static int driver_module(struct path_cxt *pc, struct module_cache *c, struct pci
 	return 0;
 }
 
-static int load_pci_device(struct path_cxt *pc, int devfd, const char *name,
+static int load_pci_device(struct path_cxt *pc, int devfd, const char *name, unsigned skip,
 			   struct module_cache *mc, struct pci_device *d)
 {
 	_cleanup_free_ char *s = NULL, *p = NULL;
@@ -360,7 +360,7 @@ static int load_pci_device(struct path_cxt *pc, int devfd, const char *name,
 		return r;
 	free(TAKE_PTR(s));
 
-	r = read_opt_string(pc, dfd, d->syspath, "numa_node", &s);
+	r = skip & HOST_SKIP_PCI_NUMA ? 0 : read_opt_string(pc, dfd, d->syspath, "numa_node", &s);
 	if (r < 0)
 		return r;
 	if (r > 0) {
@@ -485,7 +485,7 @@ int host_load_pci(struct host *h)
 	if (!h->pci)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		r = load_pci_device(h->pc, dfd, names[i], &mc, &h->pci[i]);
+		r = load_pci_device(h->pc, dfd, names[i], h->skip, &mc, &h->pci[i]);
 		h->n_pci = i + 1;
 		if (r < 0)
 			return r;

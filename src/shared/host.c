@@ -14,6 +14,11 @@
 
 int host_load(struct path_cxt *pc, struct host **ret)
 {
+	return host_load_skip(pc, 0, ret);
+}
+
+int host_load_skip(struct path_cxt *pc, unsigned skip, struct host **ret)
+{
 	struct host *h;
 	int r;
 
@@ -22,6 +27,7 @@ int host_load(struct path_cxt *pc, struct host **ret)
 	if (!h)
 		return -ENOMEM;
 	h->pc = pc;
+	h->skip = skip;
 
 	r = host_load_pci(h);
 	if (r >= 0)

@@ -11,20 +11,21 @@ fi
 
 # expect_error DESCRIPTION ROOT WANT-IN-STDERR: every verb fails with one line naming WANT.
 expect_error() {
-	_d=$1 _root=$2 _want=$3
+	_desc=$1 _root=$2 _want=$3
 	_before=$( (cd "$_root" 2>/dev/null && find . -printf '%p %s %l\n' | sort) | cksum)
 	for _verb in list "list --json" check "check --json" "snapshot $TAP_TMP/snap.tar"; do
+		[ "$_verb" = list ] && [ -n "${SKIP_TEXT_LIST:-}" ] && continue
 		rm -f "$TAP_TMP/snap.tar"
 		# shellcheck disable=SC2086
 		"$GPT_BOOTCFG" --root "$_root" $_verb >"$TAP_TMP/out" 2>"$TAP_TMP/err"; _rc=$?
-		is "$_rc" 2 "$_d: '$_verb' exits 2"
-		is "$(wc -l <"$TAP_TMP/err")" 1 "$_d: '$_verb' prints one line"
-		ok "$_d: '$_verb' names '$_want'" -- grep -qF -- "$_want" "$TAP_TMP/err"
-		is "$(wc -c <"$TAP_TMP/out")" 0 "$_d: '$_verb' prints nothing on stdout"
+		is "$_rc" 2 "$_desc: '$_verb' exits 2"
+		is "$(wc -l <"$TAP_TMP/err")" 1 "$_desc: '$_verb' prints one line"
+		ok "$_desc: '$_verb' names '$_want'" -- grep -qF -- "$_want" "$TAP_TMP/err"
+		is "$(wc -c <"$TAP_TMP/out")" 0 "$_desc: '$_verb' prints nothing on stdout"
 	done
-	ok "$_d: no snapshot left behind" -- test ! -e "$TAP_TMP/snap.tar"
+	ok "$_desc: no snapshot left behind" -- test ! -e "$TAP_TMP/snap.tar"
 	_after=$( (cd "$_root" 2>/dev/null && find . -printf '%p %s %l\n' | sort) | cksum)
-	is "$_after" "$_before" "$_d: the tree is unchanged"
+	is "$_after" "$_before" "$_desc: the tree is unchanged"
 }
 
 expect_error "missing root" "$TAP_TMP/does-not-exist" "$TAP_TMP/does-not-exist/sys/bus/pci/devices: not a host tree"
@@ -68,7 +69,10 @@ done
 r=$(fixture_copy $fx)
 dev=$(cd "$r/sys/bus/pci/devices/0000:65:00.0" && pwd -P)
 printf '\377\376binary' >"$dev/numa_node"
-expect_error "binary numa_node" "$r" "$dev/numa_node: not a node number"
+# The text list shows no NUMA node and does not read it (issue 31); the rest do.
+SKIP_TEXT_LIST=1 expect_error "binary numa_node" "$r" "$dev/numa_node: not a node number"
+"$GPT_BOOTCFG" --root "$r" list >"$TAP_TMP/out" 2>"$TAP_TMP/err"
+is "$?" 0 "binary numa_node: the text list, which does not show it, does not read it"
 
 r=$(fixture_copy $fx)
 echo "this is not mountinfo" >>"$r/proc/self/mountinfo"
