@@ -7,31 +7,8 @@
 #include <stdlib.h>
 
 #include "claimproto/claimlist.h"
+#include "claimlist-errs.h"
 #include "tap.h"
-
-struct errs {
-	unsigned n;
-	unsigned line[8], col[8];
-	char msg[8][160];
-};
-
-static void collect(void *userdata, unsigned line, unsigned column, const char *message)
-{
-	struct errs *e = userdata;
-
-	if (e->n < 8) {
-		e->line[e->n] = line;
-		e->col[e->n] = column;
-		snprintf(e->msg[e->n], sizeof(e->msg[0]), "%s", message);
-	}
-	e->n++;
-}
-
-static int parse(const char *s, struct claim_list *l, struct errs *e)
-{
-	*e = (struct errs){0};
-	return claim_list_parse(s, strlen(s), l, collect, e);
-}
 
 static void rejected(const char *list, unsigned line, unsigned col, const char *msg)
 {
