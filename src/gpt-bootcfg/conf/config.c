@@ -445,9 +445,26 @@ static int parse_host(struct parser *p, const struct config_section *s)
 	return 0;
 }
 
+/* The [device] keys features own: 1 handled, 0 none of theirs, < 0 with *ret_error. */
+static int feature_device_parse_key(const struct config *c, const struct config_entry *e,
+				    struct device_config *d, char **ret_error)
+{
+	FOREACH_FEATURE (f) {
+		int r;
+
+		if (!(*f)->device_parse_key)
+			continue;
+		r = (*f)->device_parse_key(c, e, d, ret_error);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
 static int parse_device(struct parser *p, const struct config_section *s, struct device_config *d)
 {
 	const struct config_entry *addr = NULL;
+	char *err = NULL;
 	int r;
 
 	*d = (struct device_config){.section = s};
@@ -508,6 +525,12 @@ static int parse_device(struct parser *p, const struct config_section *s, struct
 					return config_fail_at(
 					    p->c, e->line, e->col_value, &p->error,
 					    "override: '%s' cannot be overridden", *w);
+			}
+		} else if ((r = feature_device_parse_key(p->c, e, d, &err)) != 0) {
+			/* the features' keys: handover (features/handover.c), ... */
+			if (r < 0) {
+				p->error = err;
+				return r;
 			}
 		} else {
 			return config_fail_at(

@@ -42,6 +42,11 @@ struct device_config {
 	uint16_t subsystem_vendor, subsystem_device; /* subsystem = vvvv:dddd */
 	uint32_t class;
 	char **allow; /* refusal reasons the user overrides by name (override = ...) */
+	/*
+	 * handover = yes (features/handover.h): not claimed at boot; vm run hands it (and its
+	 * IOMMU group mates) from the host's drivers to vfio-pci and gives it back after.
+	 */
+	bool handover;
 	const struct config_section *section;
 };
 

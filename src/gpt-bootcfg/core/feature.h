@@ -44,6 +44,9 @@ struct feature_ops {
 			      struct host_config *h, char **ret_error);
 	int (*vm_parse_key)(const struct config *c, const struct config_entry *e,
 			    struct vm_options *o, char **ret_error);
+	/* One entry of [device NAME], the same way (parsed into d). */
+	int (*device_parse_key)(const struct config *c, const struct config_entry *e,
+				struct device_config *d, char **ret_error);
 	/* Checks across the keys of one section once it is read. */
 	int (*host_check)(const struct config *c, const struct config_section *s,
 			  const struct host_config *h, char **ret_error);
