@@ -6,7 +6,8 @@
 # simple-framebuffer platform device, and a stand-in QEMU that speaks QMP. Cases:
 #  - run: the record is written, the display manager stopped, vtcon1 unbound, the firmware
 #    frame buffer released, the GPU and its audio function (group mate) on vfio-pci;
-#  - vm stop: all given back (host drivers, vtcon1 bound, display manager started, no record);
+#  - vm stop: all given back (host drivers, vtcon1 bound, display manager started, no record;
+#    also when fbcon's console came back under another number);
 #  - the runner SIGKILLed while QEMU runs: everything stays handed over, vm stop gives it
 #    back from the record;
 #  - QEMU exiting at once, and a QEMU that never answers (handover-timeout = 2): given back;
@@ -143,6 +144,15 @@ is "$(state)" "$HOST" "after vm stop: host drivers, vtcon1 and the display manag
 is "$(tail -n1 "$TAP_TMP/systemctl.log")" "start gdm.service" "after vm stop: the display manager started"
 ok "after vm stop: no record" -- test ! -e "$rec"
 is "$(cat "$r/sys/bus/pci/devices/$GPU/driver_override")" "" "after vm stop: driver_override cleared"
+
+# ---- fbcon's console back under another number (its frame buffer went with the driver) ----
+start_vm serve
+mv "$r/sys/class/vtconsole/vtcon1" "$r/sys/class/vtconsole/vtcon2"
+gen vm stop win >"$TAP_TMP/stop.out" 2>&1
+wait $run_pid
+is "$(cat "$r/sys/class/vtconsole/vtcon2/bind")" 1 "renumbered console: the frame buffer console bound again"
+ok "renumbered console: no record" -- test ! -e "$rec"
+mv "$r/sys/class/vtconsole/vtcon2" "$r/sys/class/vtconsole/vtcon1"
 
 # ---- the runner killed ----
 start_vm serve

@@ -286,6 +286,33 @@ int vm_handover_take(struct vm_ctx *x)
 	return r;
 }
 
+/*
+ * Bind the frame buffer console again: the recorded one, or, when the unbound driver's
+ * frame buffer took fbcon's console with it and it came back under another number, the
+ * one whose name says frame buffer now.
+ */
+static int bind_fb_console(struct path_cxt *pc, const char *vtcon)
+{
+	_cleanup_strv_free_ char **vts = NULL;
+	_cleanup_free_ char *name = NULL;
+	int r;
+
+	if (path_read_string(pc, &name, "/sys/class/vtconsole/%s/name", vtcon) >= 0 &&
+	    strstr(name, "frame buffer"))
+		return path_write_string(pc, "1", "/sys/class/vtconsole/%s/bind", vtcon);
+	r = path_list_dir(pc, &vts, "/sys/class/vtconsole");
+	if (r < 0)
+		return r;
+	STRV_FOREACH (v, vts) {
+		_cleanup_free_ char *n = NULL;
+
+		if (path_read_string(pc, &n, "/sys/class/vtconsole/%s/name", *v) >= 0 &&
+		    strstr(n, "frame buffer"))
+			return path_write_string(pc, "1", "/sys/class/vtconsole/%s/bind", *v);
+	}
+	return -ENOENT;
+}
+
 /* One give-back step of a record line; failures into why. */
 static void give_back_line(struct path_cxt *pc, char **w, struct strbuf *why, bool *pci_failed)
 {
@@ -308,7 +335,7 @@ static void give_back_line(struct path_cxt *pc, char **w, struct strbuf *why, bo
 			(void)path_write_string(pc, w[1], "/sys/bus/platform/drivers/%s/bind",
 						w[2]);
 	} else if (streq(w[0], "vtcon") && w[1]) {
-		r = path_write_string(pc, "1", "/sys/class/vtconsole/%s/bind", w[1]);
+		r = bind_fb_console(pc, w[1]);
 		if (r < 0)
 			strbuf_printf(why, "console %s not bound again: %s; ", w[1], strerror(-r));
 	} else if (streq(w[0], "dm") && w[1]) {
