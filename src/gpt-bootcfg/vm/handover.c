@@ -75,19 +75,32 @@ static void kmsg(struct path_cxt *pc, const char *msg)
 		(void)path_write_string(pc, line, "/dev/kmsg");
 }
 
-/* The processes that hold one of nodes open: "pid 812 (Xorg) holds /dev/dri/card1; ...". */
-static int drm_holders(struct path_cxt *pc, char *const *nodes, struct strbuf *sb)
+/*
+ * The processes that hold one of nodes open: "pid 812 (Xorg) holds /dev/dri/card1; ...".
+ * *ret_hidden: processes whose descriptors could not be read (without CAP_SYS_PTRACE, those
+ * with capabilities the reader lacks), among which a holder would go unseen.
+ */
+static int drm_holders(struct path_cxt *pc, char *const *nodes, struct strbuf *sb,
+		       unsigned *ret_hidden)
 {
 	_cleanup_strv_free_ char **pids = NULL;
 	int n = 0;
+
+	*ret_hidden = 0;
 
 	if (path_list_dir(pc, &pids, "/proc") < 0)
 		return 0;
 	STRV_FOREACH (p, pids) {
 		_cleanup_strv_free_ char **fds = NULL;
 		unsigned u;
+		int r;
 
-		if (safe_atou(*p, &u) < 0 || path_list_dir(pc, &fds, "/proc/%s/fd", *p) < 0)
+		if (safe_atou(*p, &u) < 0)
+			continue;
+		r = path_list_dir(pc, &fds, "/proc/%s/fd", *p);
+		if (r == -EACCES || r == -EPERM)
+			(*ret_hidden)++;
+		if (r < 0)
 			continue;
 		STRV_FOREACH (f, fds) {
 			_cleanup_free_ char *t = NULL, *comm = NULL;
@@ -200,9 +213,19 @@ static int take_steps(struct vm_ctx *x, char *const *lines, char *const *devs, u
 	deadline = now_ms() + (long long)timeout * 1000;
 	for (;;) {
 		_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+		unsigned hidden = 0;
 
-		if (!nodes || drm_holders(pc, nodes, &sb) == 0)
+		if (!nodes)
 			break;
+		if (drm_holders(pc, nodes, &sb, &hidden) == 0) {
+			if (hidden > 0)
+				log_warning(
+				    "VM '%s': the open files of %u processes could not be "
+				    "read (CAP_SYS_PTRACE?): a holder of the GPU among them "
+				    "is not seen.",
+				    x->vm->name, hidden);
+			break;
+		}
 		if (now_ms() >= deadline)
 			return log_error_errno(-EBUSY,
 					       "VM '%s': the GPU is still in use after %u s: %s; "
