@@ -105,8 +105,13 @@ static int drm_holders(struct path_cxt *pc, char *const *nodes, struct strbuf *s
 		STRV_FOREACH (f, fds) {
 			_cleanup_free_ char *t = NULL, *comm = NULL;
 
-			if (path_readlink(pc, &t, "/proc/%s/fd/%s", *p, *f) < 0 ||
-			    !strv_contains(nodes, t))
+			r = path_readlink(pc, &t, "/proc/%s/fd/%s", *p, *f);
+			/* The list is readable, the links are not (the ptrace access check). */
+			if (r == -EACCES || r == -EPERM) {
+				(*ret_hidden)++;
+				break;
+			}
+			if (r < 0 || !strv_contains(nodes, t))
 				continue;
 			(void)path_read_string(pc, &comm, "/proc/%s/comm", *p);
 			strbuf_printf(sb, "%spid %s (", n++ ? "; " : "", *p);
