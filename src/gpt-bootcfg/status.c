@@ -186,7 +186,8 @@ int verb_status(struct cli *cli, int argc, char **argv)
 		_cleanup_free_ char *msg = NULL;
 		enum boot_claim bc = claim_log_lookup(log, log_size, &pd->cfg->addr, &msg);
 		const char *drv = pd->dev ? pd->dev->driver : NULL;
-		bool dev_ok = pd->dev && streq_ptr(drv, "vfio-pci");
+		/* handover = yes: the host's at boot, vfio-pci's while a VM runs (issue 27). */
+		bool dev_ok = pd->dev && (streq_ptr(drv, "vfio-pci") || pd->handover);
 		const char *rt_from = NULL;
 		bool rt = dev_ok && now_record_find(runtime, pd->cfg->address, &rt_from);
 
@@ -216,6 +217,9 @@ int verb_status(struct cli *cli, int argc, char **argv)
 			      : bc == BOOT_CLAIM_NO ? "no"
 			      : have_log	    ? "not in the claim log"
 						    : "unknown (no " CLAIM_LOG_PATH ")");
+		if (pd->handover)
+			strbuf_puts(out, "       handover: not claimed at boot; vm run hands it to "
+					 "the VM and back\n");
 		if (msg && bc == BOOT_CLAIM_NO)
 			strbuf_printf(out, "       claim log: %s\n", msg);
 		if (rt)

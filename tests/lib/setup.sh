@@ -31,6 +31,9 @@
 #
 # Roots:
 #   set_cpus ROOT LIST          the root's possible and online CPUs (cpulist syntax)
+#   one_gpu_root ROOT           make the guide server's GPU (65:00.0) the host's only display:
+#                               the BMC's VGA (03:01.0) becomes a non-display device, the GPU
+#                               the boot display (boot_vga 1); a copy only (issue 27)
 #   qemu_root ROOT              make a copy of guide-server ready for a real QEMU run: this
 #                               machine's CPUs, gpu/gpu-audio/usb on vfio-pci, a 2 MiB pool of
 #                               128 pages on the GPU's node, OVMF copied in, /data/os.img
@@ -266,4 +269,12 @@ for c in ["qmp_capabilities"] + sys.argv[2:]:
 print(json.dumps(out[1:]))
 PY
 	} >"$1"
+}
+
+one_gpu_root() {
+	_bmc=$1/sys/devices/pci0000:00/0000:00:1c.0/0000:02:00.0/0000:03:01.0
+	echo 0x088000 >"$_bmc/class"
+	sed -i 's/^PCI_CLASS=30000$/PCI_CLASS=88000/' "$_bmc/uevent"
+	echo 0 >"$_bmc/boot_vga"
+	echo 1 >"$1/sys/devices/pci0000:64/0000:64:00.0/0000:65:00.0/boot_vga"
 }

@@ -340,6 +340,165 @@ stage_verify() {
 	systemctl reset-failed gpt-bootcfg-vm@test 2>/dev/null
 }
 
+# Boot: one GPU (issue 27). The hardware has a bochs-display at 00:13.0 (run.sh, "onegpu"),
+# the guest's only display, driven by bochs DRM with fbcon on it; a stand-in display manager
+# holds /dev/dri/card0 open. The VM "gpu" (handover = yes, appended to the configuration
+# here and removed afterwards; no apply: a handover device is not claimed at boot) takes it
+# with vm run and gives it back: after vm stop, after the runner is SIGKILLed (the unit's
+# ExecStopPost), after QEMU fails at start (the watchdog); a process holding the DRM node
+# gets a clean refusal with nothing changed.
+GPU_ADDR=0000:00:13.0
+gpu_state() { # the host's side in one line
+	_vt=
+	for _v in /sys/class/vtconsole/vtcon*; do
+		grep -q 'frame buffer' "$_v/name" 2>/dev/null && _vt=$(cat "$_v/bind")
+	done
+	echo "driver=$(driver_of "$GPU_ADDR") fbcon=${_vt:-none} dm=$(systemctl is-active systest-dm.service)"
+}
+# vm run NAME as its unit runs it (in machine.slice: isolate-cpus = dynamic keeps
+# system.slice, where this stage runs, off the VM's CPUs): the unit's journal of this start
+# on stdout, for a start that is expected to fail.
+gpu_run() {
+	_cur=$(journalctl -n 1 -q --show-cursor | sed -n 's/^-- cursor: //p')
+	timeout 300 systemctl start "gpt-bootcfg-vm@$1"
+	echo "systemctl start: $?"
+	# Started after all (the case failed): stop it, the next case needs the GPU.
+	systemctl is-active -q "gpt-bootcfg-vm@$1" && systemctl stop "gpt-bootcfg-vm@$1"
+	wait_unit_ended "gpt-bootcfg-vm@$1"
+	_i=0
+	until journalctl -q --no-pager --after-cursor="$_cur" -u "gpt-bootcfg-vm@$1" | grep -q 'Main process exited'; do
+		_i=$((_i + 1))
+		[ $_i -ge 30 ] && break
+		sleep 1
+	done
+	journalctl -q --no-pager --after-cursor="$_cur" -u "gpt-bootcfg-vm@$1" -o cat
+	systemctl reset-failed "gpt-bootcfg-vm@$1" 2>/dev/null
+}
+wait_unit_ended() { # UNIT
+	_i=0
+	until case $(systemctl show -P ActiveState "$1") in inactive | failed) true ;; *) false ;; esac; do
+		_i=$((_i + 1))
+		[ $_i -ge 180 ] && break
+		sleep 1
+	done
+}
+
+stage_handover() {
+	snapshot_state
+	# Run alone (SYSTEM_STAGES="install handover") this boot is the trial: let its health
+	# check finish first (after verify, a no-op). The VM "test" autostarts with this boot's
+	# claims; it is not part of this stage.
+	timeout 300 systemctl start gpt-bootcfg-health.service
+	systemctl stop gpt-bootcfg-vm@test
+	cat >/etc/systemd/system/systest-dm.service <<-'UNIT'
+		[Unit]
+		Description=stand-in display manager: holds the DRM node open
+		[Service]
+		ExecStart=/bin/sh -c 'exec 3</dev/dri/card0; exec sleep infinity'
+	UNIT
+	systemctl daemon-reload
+	udevadm settle -t 30
+	check gpu-drm-node test -c /dev/dri/card0
+	systemctl start systest-dm.service
+	_host=$(driver_of "$GPU_ADDR")
+	_want="driver=$_host fbcon=1 dm=active"
+	record gpu-vtconsoles sh -c 'grep . /sys/class/vtconsole/*/name /sys/class/vtconsole/*/bind'
+	check gpu-host-driver-bochs sh -c "[ '$_host' = bochs-drm ] || [ '$_host' = bochs ]"
+	_s=$(gpu_state)
+	if [ "$_s" = "$_want" ]; then pass gpu-host-state-before; else fail gpu-host-state-before "$_s"; fi
+	cp /etc/gpt-bootcfg/gpt-bootcfg.conf "$R/conf.orig"
+	cat >>/etc/gpt-bootcfg/gpt-bootcfg.conf <<-CONF
+
+		[device gpu]
+		address = $GPU_ADDR
+		handover = yes
+
+		[vm gpu]
+		memory = 128M
+		hugepage-size = none
+		vcpus = 1
+		vcpu-pins = 1
+		devices = gpu
+		firmware = bios
+		network = none
+		stop-timeout = 5
+		handover-timeout = 120
+		display-manager = systest-dm.service
+
+		[vm gpu-bad]
+		memory = 128M
+		hugepage-size = none
+		vcpus = 1
+		vcpu-pins = 1
+		devices = gpu
+		firmware = bios
+		network = none
+		handover-timeout = 120
+		display-manager = systest-dm.service
+		extra-args = -no-such-option
+	CONF
+	for _u in gpu gpu-bad; do
+		mkdir -p "/etc/systemd/system/gpt-bootcfg-vm@$_u.service.d"
+		printf '[Service]\nEnvironment=GPT_BOOTCFG_TEST_ACCEL=tcg\n' \
+			>"/etc/systemd/system/gpt-bootcfg-vm@$_u.service.d/systest-tcg.conf"
+	done
+	systemctl daemon-reload
+	record gpu-plan gpt-bootcfg plan
+
+	# A process that is not the display manager keeps the node open: a clean refusal.
+	sh -c 'exec 3</dev/dri/card0; exec sleep 600' &
+	_holder=$!
+	sed -i 's/^handover-timeout = 120$/handover-timeout = 5/' /etc/gpt-bootcfg/gpt-bootcfg.conf
+	gpu_run gpu >"$R/gpu-held.txt" 2>&1
+	check gpu-held-refused grep -q 'status=2/' "$R/gpu-held.txt"
+	check gpu-held-holder-named grep -q "pid $_holder (sleep) holds /dev/dri/card0" "$R/gpu-held.txt"
+	_s=$(gpu_state)
+	if [ "$_s" = "$_want" ]; then pass gpu-held-nothing-changed; else fail gpu-held-nothing-changed "$_s"; fi
+	kill "$_holder"
+	sed -i 's/^handover-timeout = 5$/handover-timeout = 120/' /etc/gpt-bootcfg/gpt-bootcfg.conf
+
+	# Handed over while the VM runs: vfio-pci, fbcon unbound, the display manager stopped.
+	check gpu-vm-start timeout 300 systemctl start gpt-bootcfg-vm@gpu
+	_s=$(gpu_state)
+	# fbcon's console is unbound, or gone with the frame buffer of the unbound driver.
+	case $_s in "driver=vfio-pci fbcon=0 dm=inactive" | "driver=vfio-pci fbcon=none dm=inactive") pass gpu-handed-over ;; *) fail gpu-handed-over "$_s" ;; esac
+	record gpu-vm-status gpt-bootcfg vm status gpu
+	check gpu-vtcon-unbound-recorded grep -qx 'vtcon vtcon1' /run/gpt-bootcfg/gpu.handover
+	check gpu-vm-status-handover grep -q 'handover: the host.s devices are handed to the VM' "$R/gpu-vm-status.txt"
+	qmp /run/gpt-bootcfg/gpu.qmp query-pci >"$R/gpu-query-pci.json" 2>&1
+	# bochs-display is 1234:1111: vendor 4660, device 4369.
+	check gpu-vm-sees-device sh -c "grep -o '\"id\": {[^}]*}' '$R/gpu-query-pci.json' | grep '\"vendor\": 4660' | grep -q '\"device\": 4369'"
+	systemctl stop gpt-bootcfg-vm@gpu
+	record gpu-stop-journal journalctl -b --no-pager -u gpt-bootcfg-vm@gpu
+	_s=$(gpu_state)
+	if [ "$_s" = "$_want" ]; then pass gpu-given-back-stop; else fail gpu-given-back-stop "$_s"; fi
+	check gpu-record-gone-stop test ! -e /run/gpt-bootcfg/gpu.handover
+
+	# The runner SIGKILLed: the unit's ExecStopPost (vm stop) gives it back from the record.
+	check gpu-vm-restart timeout 300 systemctl start gpt-bootcfg-vm@gpu
+	_s=$(gpu_state)
+	case $_s in "driver=vfio-pci fbcon=0 dm=inactive" | "driver=vfio-pci fbcon=none dm=inactive") pass gpu-handed-over-again ;; *) fail gpu-handed-over-again "$_s" ;; esac
+	kill -KILL "$(systemctl show -P MainPID gpt-bootcfg-vm@gpu)"
+	wait_unit_ended gpt-bootcfg-vm@gpu
+	record gpu-sigkill-journal journalctl -b --no-pager -u gpt-bootcfg-vm@gpu
+	_s=$(gpu_state)
+	if [ "$_s" = "$_want" ]; then pass gpu-given-back-sigkill; else fail gpu-given-back-sigkill "$_s"; fi
+	check gpu-record-gone-sigkill test ! -e /run/gpt-bootcfg/gpu.handover
+	systemctl reset-failed gpt-bootcfg-vm@gpu 2>/dev/null
+
+	# QEMU fails at start: the host gets it all back at once.
+	gpu_run gpu-bad >"$R/gpu-bad.txt" 2>&1
+	check gpu-bad-fails grep -q 'status=2/' "$R/gpu-bad.txt"
+	check gpu-bad-was-handed-over grep -q 'moved from .* to vfio-pci' "$R/gpu-bad.txt"
+	_s=$(gpu_state)
+	if [ "$_s" = "$_want" ]; then pass gpu-given-back-watchdog; else fail gpu-given-back-watchdog "$_s"; fi
+
+	cp "$R/conf.orig" /etc/gpt-bootcfg/gpt-bootcfg.conf
+	rm -rf /etc/systemd/system/gpt-bootcfg-vm@gpu.service.d \
+		/etc/systemd/system/gpt-bootcfg-vm@gpu-bad.service.d /etc/systemd/system/systest-dm.service
+	systemctl daemon-reload
+}
+
 # Boot 3: the NVMe slot now holds a sound card. It must be skipped, the host must boot,
 # status must say so. Then revert.
 stage_swap() {

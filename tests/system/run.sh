@@ -7,6 +7,10 @@
 #                TPM 2.0 from swtpm) and its QMP, stop
 #   3 swap       the NVMe slot holds a sound card: skipped, host boots, status says so; revert
 #   4 reverted   nothing claimed, managed files and hook gone; dpkg --purge leaves nothing
+# and a fifth, not in the default list yet (SYSTEM_STAGES="install handover"):
+#   handover     one GPU (issue 27): a bochs-display, the guest's only display (bochs DRM,
+#                fbcon), handed to a nested VM by vm run and back: vm stop, the runner
+#                SIGKILLed, QEMU failing at start, a process holding /dev/dri/card0
 # Every assertion prints PASS or FAIL; a failing boot prints the guest's serial log.
 #
 # Environment: DEB (the package, default: the newest under $BUILD/deb), BUILD (default build),
@@ -50,6 +54,8 @@ hardware() {
 		-device nvme,drive=nvm,serial=systest-nvme,addr=0x10)
 	[ "$1" = swapped ] && nvme_slot=(-device ich9-intel-hda,addr=0x10)
 	HW=("${nvme_slot[@]}" -device qemu-xhci,addr=0x11 -device qemu-xhci,addr=0x12)
+	# One GPU (issue 27): the guest's only display, driven by bochs DRM with fbcon on it.
+	[ "$1" = onegpu ] && HW+=(-device bochs-display,addr=0x13)
 }
 
 # The nested VM's boot sector: it prints MARKER on COM1 (QEMU's 16550 sends whatever is
@@ -150,6 +156,7 @@ for s in $STAGES; do
 	# image's own GRUB boots the configuration apply wrote, as on a real machine.
 	install) run_stage install original 900 --direct ;;
 	verify) run_stage verify original 900 --grub ;;
+	handover) run_stage handover onegpu 900 --grub ;;
 	swap) run_stage swap swapped 900 --grub ;;
 	reverted) run_stage reverted original 900 --grub ;;
 	*) sys_die "unknown stage $s" ;;

@@ -528,7 +528,8 @@ static int parse_device(struct parser *p, const struct config_section *s, struct
 					    "override: '%s' cannot be overridden", *w);
 			}
 		} else if ((r = feature_device_parse_key(p->c, e, d, &err)) != 0) {
-			/* the features' keys: reset-method (features/reset.c), ... */
+			/* the features' keys: handover (features/handover.c), reset-method
+			 * (features/reset.c), ... */
 			if (r < 0) {
 				p->error = err;
 				return r;

@@ -168,6 +168,13 @@ struct vm_options {
 
 	struct vm_gaming *gaming; /* Looking Glass, input, usb-devices (vm-gamedev.h); NULL: none */
 	struct vm_win11 *win11;	  /* tpm, secure-boot, os (features/win11-keys.h); NULL: none */
+	/*
+	 * The hand-off of a handover = yes device (features/handover.h): the display manager
+	 * stopped while the VM runs (NULL: display-manager.service), and how long the VM may
+	 * take to run before the host gets it all back (0: the default).
+	 */
+	char *display_manager;
+	unsigned handover_timeout;
 };
 
 static inline const struct vm_options *vm_options(const struct vm_config *vm)

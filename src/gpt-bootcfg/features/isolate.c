@@ -13,6 +13,7 @@
 #include "basic/spawn-util.h"
 #include "basic/strbuf.h"
 #include "basic/strv-util.h"
+#include "core/systemctl.h"
 #include "core/vm-lock.h"
 #include "core/vm-paths.h"
 #include "features/isolate.h"
@@ -59,33 +60,13 @@ int cpumask_format(const unsigned *cpus, size_t n, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-/* systemctl ARGS...: $GPT_BOOTCFG_SYSTEMCTL, or systemctl on the running host only. */
-static int systemctl(struct path_cxt *pc, char **ret_output, const char *a1, const char *a2,
-		     const char *a3, const char *a4)
-{
-	const char *cmd = getenv("GPT_BOOTCFG_SYSTEMCTL");
-	int r;
-
-	if (!cmd || !*cmd) {
-		if (!path_cxt_is_host(pc))
-			return -EOPNOTSUPP;
-		cmd = "systemctl";
-	}
-	r = spawn_run(
-	    (char *const[]){(char *)cmd, (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL},
-	    SPAWN_STDIN_NULL, 4096, ret_output);
-	if (r > 0)
-		return -EIO; /* systemctl said no (its message is on stderr) */
-	return r;
-}
-
 static int set_allowed(struct path_cxt *pc, const char *unit, const char *cpus)
 {
 	_cleanup_free_ char *prop = NULL;
 
 	if (asprintf(&prop, "AllowedCPUs=%s", cpus) < 0)
 		return -ENOMEM;
-	return systemctl(pc, NULL, "set-property", "--runtime", unit, prop);
+	return systemctl_run(pc, NULL, "set-property", "--runtime", unit, prop);
 }
 
 /* Write an IRQ's affinity; IRQs that refuse one (per-CPU, managed, gone) are left alone. */
@@ -107,7 +88,7 @@ static int read_current(struct path_cxt *pc, struct strbuf *out)
 		_cleanup_free_ char *v = NULL;
 		size_t l;
 
-		r = systemctl(pc, &v, "show", "-P", "AllowedCPUs", units[i]);
+		r = systemctl_run(pc, &v, "show", "-P", "AllowedCPUs", units[i]);
 		if (r < 0)
 			return r;
 		l = strlen(v);

@@ -3,6 +3,7 @@
 #include "features/audio.h"
 #include "features/bridge.h"
 #include "features/gaming-run.h"
+#include "features/handover.h"
 #include "features/isolate.h"
 #include "features/power.h"
 #include "features/reset.h"
@@ -14,8 +15,8 @@
  * and of their notes in plan.
  */
 const struct feature_ops *const features[] = {
-    &feature_gaming, &feature_audio,   &feature_bridge, &feature_power,
-    &feature_win11,  &feature_isolate, &feature_reset,	NULL,
+    &feature_gaming,  &feature_audio, &feature_bridge,	 &feature_power, &feature_win11,
+    &feature_isolate, &feature_reset, &feature_handover, NULL,
 };
 
 const struct feature_ops *feature_by_managed_path(const char *path)

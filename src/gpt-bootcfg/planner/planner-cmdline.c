@@ -415,7 +415,8 @@ int plan_cmdline(const struct host *h, const struct config *c, struct plan_param
 	for (size_t i = 0; i < c->n_devices; i++) {
 		const struct pci_device *d = host_find_pci(h, &c->devices[i].addr);
 
-		if (!d || !pci_class_is_display(d->class))
+		/* A handed-over GPU is the host's at boot: its frame buffer stays (issue 27). */
+		if (!d || !pci_class_is_display(d->class) || plan_handover(h, c, d))
 			continue;
 		if (!gpu)
 			gpu = d;

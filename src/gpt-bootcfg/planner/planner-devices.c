@@ -53,6 +53,22 @@ static const struct device_config *config_device_at(const struct config *c,
 	return NULL;
 }
 
+bool plan_handover(const struct host *h, const struct config *c, const struct pci_device *d)
+{
+	const struct device_config *cfg = config_device_at(c, d);
+	const struct iommu_group *g =
+	    d->iommu_group >= 0 ? host_find_group(h, d->iommu_group) : NULL;
+
+	if (cfg && cfg->handover)
+		return true;
+	for (size_t i = 0; g && i < g->n_devices; i++) {
+		cfg = config_device_at(c, g->devices[i]);
+		if (cfg && cfg->handover)
+			return true;
+	}
+	return false;
+}
+
 /* " 'LABEL'": a label is the disk's content (the guest's, perhaps), escaped (issue 30 #4). */
 static void put_label(struct strbuf *sb, const char *label)
 {
@@ -183,7 +199,8 @@ int plan_check_device(struct plan *p, const struct host *h, const struct config 
 			if (x != d && pci_class_is_display(x->class) && !config_device_at(c, x))
 				other = true;
 		}
-		if (!other) {
+		/* handover = yes: the host keeps it but while a VM runs (plan_handover_notes()). */
+		if (!other && !plan_handover(h, c, d)) {
 			r = plan_add_refusal(p, o, REFUSE_BOOT_VGA, cfg, d->address,
 					     "%s is the host's only display device: the host would "
 					     "boot without a console",
@@ -327,7 +344,8 @@ int plan_resolve_drivers(struct plan *p, const struct host *h, struct kmodres *k
 	for (size_t i = 0; i < p->n_devices; i++) {
 		struct plan_device *pd = &p->devices[i];
 
-		if (!pd->dev || !pd->dev->modalias)
+		/* Handed over at vm run: the host needs its drivers at boot (no softdep). */
+		if (!pd->dev || !pd->dev->modalias || pd->handover)
 			continue;
 		r = kmodres_lookup(k, pd->dev->modalias, &pd->drivers);
 		if (r < 0)

@@ -5,6 +5,7 @@
  */
 #include "basic/strbuf.h"
 #include "basic/strv-util.h"
+#include "features/handover.h"
 #include "features/reset.h"
 #include "features/users.h"
 #include "planner/planner-internal.h"
@@ -86,6 +87,75 @@ static int warn_tcp_monitor(const struct vm_config *vm, char ***warnings)
 	return 0;
 }
 
+/* The VMs that pass d, joined ("'win', 'linux'"), or NULL for none. */
+static char *vms_passing(const struct config *c, const char *device)
+{
+	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+	char *s = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_vms; i++)
+		if (strv_contains(c->vms[i]->devices, device))
+			strbuf_printf(&sb, "%s'%s'", n++ ? ", " : "", c->vms[i]->name);
+	if (n == 0 || strbuf_steal(&sb, &s) < 0)
+		return NULL;
+	return s;
+}
+
+/*
+ * handover = yes (issue 27): what vm run does with the devices and what the host loses
+ * while the VM runs, one note per handed-over device, the display's first.
+ */
+static int plan_handover_notes(struct plan *p, const struct config *c)
+{
+	for (size_t i = 0; i < p->n_devices; i++) {
+		const struct plan_device *pd = &p->devices[i];
+		_cleanup_free_ char *vms = NULL;
+		const struct pci_device *d = pd->dev;
+		int r;
+
+		if (!pd->handover)
+			continue;
+		vms = vms_passing(c, pd->cfg->name);
+		if (!pci_class_is_display(d->class)) {
+			r = strv_addf(&p->notes,
+				      "%s [device %s] is not claimed at boot: it stays on %s until "
+				      "vm run of %s hands it to vfio-pci with its IOMMU group, and "
+				      "goes back to the host when the VM ends",
+				      d->address, pd->cfg->name,
+				      d->driver ? d->driver : "no driver",
+				      vms ? vms : "a VM that passes it");
+		} else {
+			const struct vm_config *vm = NULL;
+
+			for (size_t j = 0; j < c->n_vms && !vm; j++)
+				if (strv_contains(c->vms[j]->devices, pd->cfg->name))
+					vm = c->vms[j];
+			r = strv_addf(
+			    &p->notes,
+			    "%s [device %s] is handed over, not claimed at boot: the host boots "
+			    "and displays on it (%s%s) until vm run of %s stops the display "
+			    "manager %s, unbinds the consoles from the frame buffer, releases "
+			    "the firmware frame buffer and moves it and its IOMMU group to "
+			    "vfio-pci. While the VM runs the host has %s: no local console, no "
+			    "desktop; reach it over SSH (gpt-bootcfg vm stop %s gives everything "
+			    "back). When QEMU ends (guest shutdown, vm stop, a crash, a VM not "
+			    "running within %u s) the host driver, the consoles and the display "
+			    "manager come back",
+			    d->address, pd->cfg->name, d->driver ? d->driver : "no driver",
+			    d->boot_vga ? ", the boot display" : "",
+			    vms ? vms : "a VM that passes it",
+			    vm ? vm_handover_dm(vm_options(vm)) : HANDOVER_DEFAULT_DM,
+			    d->boot_vga ? "no display at all" : "no display on this GPU",
+			    vm ? vm->name : "NAME",
+			    vm ? vm_handover_timeout(vm_options(vm)) : HANDOVER_DEFAULT_TIMEOUT);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int plan_build(const struct host *h, const struct config *c, struct kmodres *k,
 	       const struct plan_options *o, struct plan **ret)
 {
@@ -144,9 +214,13 @@ int plan_build(const struct host *h, const struct config *c, struct kmodres *k,
 				return -ENOMEM;
 		}
 		/* Refused devices stay in the list: plan shows what the claim would be. */
-		if (pd->dev && h->n_groups > 0)
+		pd->handover = pd->dev && plan_handover(h, c, pd->dev);
+		if (pd->dev && h->n_groups > 0 && !pd->handover)
 			p->claims[p->n_claims++] = pd->dev;
 	}
+	r = plan_handover_notes(p, c);
+	if (r < 0)
+		return r;
 	qsort(p->claims, p->n_claims, sizeof(*p->claims), plan_cmp_dev_ptr);
 
 	r = plan_check_groups(p, h, c, o);

@@ -43,6 +43,7 @@ struct plan_device {
 	const struct pci_device *dev; /* NULL when not found */
 	char **drivers;		      /* modules that would bind it (strv) */
 	char *disks;		      /* "nvme1n1: ntfs 'Windows'" for storage, else NULL */
+	bool handover; /* handed over at vm run, not claimed at boot (plan_handover()) */
 };
 
 struct plan {
@@ -96,6 +97,12 @@ char *plan_params_join(const struct plan_params *p);
 
 /* "nvme0n1: mounted on / (nvme0n1p2), swap (nvme0n1p3)" for a disk in use, into sb. */
 struct strbuf;
+
+/*
+ * Whether d is handed over at vm run instead of claimed at boot (issue 27): its [device]
+ * has handover = yes, or a configured device of its IOMMU group has (group mates follow).
+ */
+bool plan_handover(const struct host *h, const struct config *c, const struct pci_device *d);
 
 /* The claim list's entry for a device the plan claims: its address and identity. */
 struct claim_entry plan_claim_entry(const struct pci_device *d);

@@ -58,6 +58,8 @@ struct vm_ctx {
 	bool power_recorded;
 	/* The features' run_start hooks ran: their run_stop hooks go with the rest. */
 	bool features_started;
+	/* A handover device was handed to the VM (vm/handover.h): given back after QEMU. */
+	bool handover;
 	/* secure-boot = yes: the firmware chosen for it (in.ovmf_* point into it). */
 	struct fw_choice fw;
 };

@@ -13,6 +13,7 @@
 #include "conf/vmconfig.h"
 #include "planner/disk-policy.h"
 #include "shared/host.h"
+#include "vm/handover.h"
 #include "vm/owners.h"
 #include "vm/qemucmd.h"
 #include "vm/preflight.h"
@@ -186,6 +187,9 @@ int vm_check_vfio(struct vm_ctx *x)
 	for (size_t i = 0; i < x->n_pt; i++) {
 		const struct pci_device *d = host_find_pci(x->host, &x->pt[i].addr);
 
+		/* handover = yes: vm run moves it after the lock (vm/handover.h). */
+		if (vm_handover_device(x, d))
+			continue;
 		if (!d->driver || !streq(d->driver, "vfio-pci")) {
 			log_error(
 			    "Device '%s' (%s) is on %s, not vfio-pci: run 'gpt-bootcfg status' "

@@ -23,9 +23,11 @@
 #include "core/vm-lock.h"
 #include "features/bridge.h"
 #include "features/gaming-run.h"
+#include "features/handover.h"
 #include "features/table.h"
 #include "features/users.h"
 #include "features/win11.h"
+#include "vm/handover.h"
 #include "vm/hooks.h"
 #include "vm/owners.h"
 #include "vm/qemucmd.h"
@@ -101,6 +103,8 @@ static void vm_release_run(struct vm_ctx *x)
 			    what ? what : "?", x->vm->name);
 		x->owners_recorded = false;
 	}
+	if (x->handover && vm_handover_give_back(x->cli->pc, x->vm->name) >= 0)
+		x->handover = false;
 	if (x->in.qmp_by_fd && x->in.qmp_fd >= 0)
 		close(x->in.qmp_fd);
 	x->in.qmp_fd = -1;
@@ -353,7 +357,7 @@ int vm_run(struct cli *cli, const char *name)
 	size_t n;
 	char **nargv;
 	pid_t pid;
-	int r, status, sig;
+	int r, status, sig, t;
 
 	r = vm_load_checked(cli, name, &x);
 	if (r < 0 || vm_check_host_disks(&x) < 0 || vm_audio_load(&x) < 0)
@@ -393,6 +397,8 @@ int vm_run(struct cli *cli, const char *name)
 	if (r < 0)
 		return EXIT_ERROR;
 	r = vm_check_hugepages(&x);
+	if (r >= 0)
+		r = vm_handover_take(&x);
 	if (r < 0) {
 		(void)vm_run_hooks(cli, x.vm, "release");
 		return EXIT_ERROR;
@@ -537,7 +543,9 @@ int vm_run(struct cli *cli, const char *name)
 	x.in.qmp_fd = -1;
 	log_info("Started QEMU for VM '%s' (pid %d).", name, (int)pid);
 
-	r = vm_start_connect(qmp_path, pid, &set, QMP_START_TIMEOUT_MS, &q, &status, &sig);
+	/* The hand-off's watchdog: a VM not running by then gives the host its display back. */
+	t = x.handover ? (int)vm_handover_timeout(vm_options(x.vm)) * 1000 : QMP_START_TIMEOUT_MS;
+	r = vm_start_connect(qmp_path, pid, &set, t, &q, &status, &sig);
 	if (r == -ECHILD)
 		return log_error_errno(r, "QEMU exited during startup (%s %d)",
 				       WIFEXITED(status) ? "status" : "signal",
@@ -547,7 +555,7 @@ int vm_run(struct cli *cli, const char *name)
 		log_info("Received %s during startup; stopping QEMU.", signame(sig));
 	else if (r == -ETIMEDOUT)
 		log_error_errno(r, "QEMU's QMP socket '%s' did not answer within %d s", qmp_path,
-				QMP_START_TIMEOUT_MS / 1000);
+				t / 1000);
 	else if (r < 0)
 		log_error_errno(r, "Failed to connect to QEMU's QMP socket '%s': %m", qmp_path);
 	if (r >= 0)
@@ -727,6 +735,7 @@ static int vm_stop_restore(struct cli *cli, const char *name, const struct vm_ct
 		return log_error_errno(fd, "Failed to lock '" VM_RUN_DIR "/%s.lock': %m", name);
 	governors = vm_power_stop_restore(cli, name);
 	features_run_stop(x);
+	governors = vm_handover_give_back(cli->pc, name) < 0 ? -EIO : governors;
 	r = vm_owner_restore(cli->pc, name, &what);
 	if (r < 0)
 		return log_error_errno(r, "Failed to restore the owner of '%s': %m",
