@@ -47,10 +47,11 @@ struct device_config {
 	 * or "default" alone; NULL when the key is absent (the kernel's order is left alone).
 	 */
 	char **reset_methods;
-	*handover = yes(features / handover.h) : not claimed at boot;
-	vm run hands it(and its *IOMMU group
-			    mates) from the host's drivers to vfio-pci and gives it back after. * /
-	    bool handover;
+	/*
+	 * handover = yes (features/handover.h): not claimed at boot; vm run hands it (and its
+	 * IOMMU group mates) from the host's drivers to vfio-pci and gives it back after.
+	 */
+	bool handover;
 	const struct config_section *section;
 };
 
