@@ -7,7 +7,7 @@
 #                TPM 2.0 from swtpm) and its QMP, stop
 #   3 swap       the NVMe slot holds a sound card: skipped, host boots, status says so; revert
 #   4 reverted   nothing claimed, managed files and hook gone; dpkg --purge leaves nothing
-# and a fifth, not in the default list yet (SYSTEM_STAGES="install handover"):
+# and a fifth, run by "make check-system-handover" (make check-wide) as SYSTEM_STAGES="install handover":
 #   handover     one GPU (issue 27): a bochs-display, the guest's only display (bochs DRM,
 #                fbcon), handed to a nested VM by vm run and back: vm stop, the runner
 #                SIGKILLed, QEMU failing at start, a process holding /dev/dri/card0
