@@ -26,46 +26,6 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-int now_open_nodes(struct path_cxt *pc, char ***ret)
-{
-	_cleanup_strv_free_ char **pids = NULL, **l = NULL;
-	int r;
-
-	r = path_list_dir(pc, &pids, "/proc");
-	if (r < 0)
-		return r;
-	l = calloc(1, sizeof(char *));
-	if (!l)
-		return -ENOMEM;
-	STRV_FOREACH (p, pids) {
-		_cleanup_strv_free_ char **fds = NULL;
-		_cleanup_free_ char *comm = NULL, *raw = NULL;
-
-		if (!all_digits(*p))
-			continue;
-		/* Gone, or another user's without the privilege: nothing to learn. */
-		if (path_list_dir(pc, &fds, "/proc/%s/fd", *p) < 0)
-			continue;
-		/* Any process names itself: escaped for the messages (issue 30 #4). */
-		if (path_read_string(pc, &raw, "/proc/%s/comm", *p) >= 0 &&
-		    str_escaped(raw, &comm) < 0)
-			return -ENOMEM;
-		STRV_FOREACH (f, fds) {
-			_cleanup_free_ char *target = NULL, *entry = NULL;
-
-			if (path_readlink(pc, &target, "/proc/%s/fd/%s", *p, *f) < 0 ||
-			    !startswith(target, "/dev/"))
-				continue;
-			if (asprintf(&entry, "%s\t%s\t%s", target, *p, comm ? comm : "?") < 0)
-				return -ENOMEM;
-			if (strv_consume(&l, TAKE_PTR(entry)) < 0)
-				return -ENOMEM;
-		}
-	}
-	*ret = TAKE_PTR(l);
-	return 0;
-}
-
 /* What lies below a device in sysfs. */
 struct below {
 	char **nodes;	  /* names of directories with a "dev" file: nvme0n1, card0, ttyUSB0 */

@@ -10,6 +10,7 @@
 #include "basic/strv-util.h"
 #include "claimproto/claim-ops.h"
 #include "claimproto/modload.h"
+#include "core/proc-nodes.h"
 #include "core/verbs.h"
 #include "now/now.h"
 
@@ -205,8 +206,7 @@ static int group_rollback(struct cli *cli, const struct gen *g, struct now_resul
 	return 0;
 }
 
-/* vfio-pci registered, or loaded here on the running host (never under --root). */
-static int ensure_vfio(struct cli *cli, const struct host *h, char **ret_why)
+int now_ensure_vfio(struct cli *cli, const struct host *h, char **ret_why)
 {
 	_cleanup_strv_free_ char **order = NULL, **type1 = NULL;
 	_cleanup_strbuf_ struct strbuf names = STRBUF_INIT;
@@ -295,7 +295,7 @@ int now_claim(struct cli *cli, const struct gen *g, struct now_result *ret)
 		log_error_errno(r, "Failed to read '%s': %m", NOW_RECORD_PATH);
 		goto fail;
 	}
-	r = now_open_nodes(cli->pc, &open_nodes);
+	r = proc_open_nodes(cli->pc, &open_nodes, NULL);
 	if (r < 0) {
 		log_error_errno(r, "Failed to list the open files below /proc: %m");
 		goto fail;
@@ -353,7 +353,7 @@ int now_claim(struct cli *cli, const struct gen *g, struct now_result *ret)
 			continue;
 		}
 		if (vfio > 0)
-			vfio = ensure_vfio(cli, g->host, &vfio_why);
+			vfio = now_ensure_vfio(cli, g->host, &vfio_why);
 		if (vfio < 0) {
 			nd->verdict = NOW_REFUSED;
 			if (!(nd->reason =
@@ -558,7 +558,7 @@ int now_release(struct cli *cli, bool dry_run)
 		}
 		return EXIT_OK;
 	}
-	r = now_open_nodes(cli->pc, &open_nodes);
+	r = proc_open_nodes(cli->pc, &open_nodes, NULL);
 	if (r < 0)
 		return log_error_errno(r, "Failed to list the open files below /proc: %m"),
 		       EXIT_ERROR;

@@ -45,17 +45,17 @@ struct now_result {
 /*
  * The runtime rules for one device that is not on vfio-pci: NOW_REBOOT or NOW_REFUSED with
  * *ret_reason set, or NOW_CLAIMED (nothing against claiming it now). open_nodes is the
- * strv from now_open_nodes(). -errno on failure.
+ * strv from proc_open_nodes() (core/proc-nodes.h). -errno on failure.
  */
 int now_rules_check(const struct host *h, const struct pci_device *d, char *const *open_nodes,
 		    enum now_verdict *ret, char **ret_reason);
 
 /*
- * Every open file below /dev of every process, through the path layer: a strv of
- * "NODE\tPID\tCOMM" ("/dev/nvme0n1\t812\tfio"). Processes that vanish or cannot be read
- * are skipped.
+ * vfio-pci registered (and the type1 backend QEMU's container needs), or loaded here on the
+ * running host with the boot claim's module loader (claimproto/modload.h); never loaded
+ * under --root. 0, or -errno with *ret_why saying what is missing.
  */
-int now_open_nodes(struct path_cxt *pc, char ***ret);
+int now_ensure_vfio(struct cli *cli, const struct host *h, char **ret_why);
 
 /*
  * Claim the plan's devices now (logging each step) and record the ones moved. 0, or

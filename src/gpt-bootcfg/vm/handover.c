@@ -18,14 +18,15 @@
 #include "basic/fileio.h"
 #include "basic/log.h"
 #include "basic/parse-util.h"
-#include "basic/spawn-util.h"
 #include "basic/strbuf.h"
 #include "basic/strv-util.h"
 #include "basic/time-util.h"
 #include "claimproto/claim-ops.h"
+#include "core/proc-nodes.h"
 #include "core/systemctl.h"
 #include "core/vm-paths.h"
 #include "features/handover.h"
+#include "now/now.h"
 #include "planner/planner.h"
 #include "vm/handover.h"
 
@@ -36,11 +37,6 @@ static const char *const fb_devices[] = {"efi-framebuffer.0", "simple-framebuffe
 bool vm_handover_device(const struct vm_ctx *x, const struct pci_device *d)
 {
 	return d && plan_handover(x->host, x->config, d);
-}
-
-static int record_path(const char *name, const char *suffix, char **ret)
-{
-	return vm_run_file(name, suffix, ret);
 }
 
 /* The devices that move: each handover device the VM passes and its group's non-bridges. */
@@ -76,49 +72,32 @@ static void kmsg(struct path_cxt *pc, const char *msg)
 }
 
 /*
- * The processes that hold one of nodes open: "pid 812 (Xorg) holds /dev/dri/card1; ...".
- * *ret_hidden: processes whose descriptors could not be read (without CAP_SYS_PTRACE, those
- * with capabilities the reader lacks), among which a holder would go unseen.
+ * The processes that hold one of nodes open: "pid 812 (Xorg) holds /dev/dri/card1; ...",
+ * one per process. *ret_hidden: processes whose descriptors could not be read
+ * (proc_open_nodes()), among which a holder would go unseen.
  */
 static int drm_holders(struct path_cxt *pc, char *const *nodes, struct strbuf *sb,
 		       unsigned *ret_hidden)
 {
-	_cleanup_strv_free_ char **pids = NULL;
+	_cleanup_strv_free_ char **open_nodes = NULL;
+	const char *last_pid = NULL;
 	int n = 0;
 
 	*ret_hidden = 0;
-
-	if (path_list_dir(pc, &pids, "/proc") < 0)
+	if (proc_open_nodes(pc, &open_nodes, ret_hidden) < 0)
 		return 0;
-	STRV_FOREACH (p, pids) {
-		_cleanup_strv_free_ char **fds = NULL;
-		unsigned u;
-		int r;
+	STRV_FOREACH (e, open_nodes) {
+		/* NODE\tPID\tCOMM, COMM escaped already */
+		char *pid = strchr(*e, '\t'), *comm;
 
-		if (safe_atou(*p, &u) < 0)
+		if (!pid || !(comm = strchr(pid + 1, '\t')))
 			continue;
-		r = path_list_dir(pc, &fds, "/proc/%s/fd", *p);
-		if (r == -EACCES || r == -EPERM)
-			(*ret_hidden)++;
-		if (r < 0)
+		*pid++ = '\0';
+		*comm++ = '\0';
+		if (!strv_contains(nodes, *e) || (last_pid && streq(last_pid, pid)))
 			continue;
-		STRV_FOREACH (f, fds) {
-			_cleanup_free_ char *t = NULL, *comm = NULL;
-
-			r = path_readlink(pc, &t, "/proc/%s/fd/%s", *p, *f);
-			/* The list is readable, the links are not (the ptrace access check). */
-			if (r == -EACCES || r == -EPERM) {
-				(*ret_hidden)++;
-				break;
-			}
-			if (r < 0 || !strv_contains(nodes, t))
-				continue;
-			(void)path_read_string(pc, &comm, "/proc/%s/comm", *p);
-			strbuf_printf(sb, "%spid %s (", n++ ? "; " : "", *p);
-			strbuf_put_escaped(sb, comm ? comm : "?");
-			strbuf_printf(sb, ") holds %s", t);
-			break;
-		}
+		last_pid = pid;
+		strbuf_printf(sb, "%spid %s (%s) holds %s", n++ ? "; " : "", pid, comm, *e);
 	}
 	return n;
 }
@@ -186,16 +165,6 @@ static int record_build(struct vm_ctx *x, char *const *devs, const char *dm, str
 		strbuf_printf(sb, "pci %s %s\n", *d, drv ? drv : "-");
 	}
 	return strbuf_str(sb) ? 0 : -ENOMEM;
-}
-
-static int vfio_registered(struct path_cxt *pc)
-{
-	if (path_exists(pc, "/sys/bus/pci/drivers/" CLAIM_VFIO_DRIVER) > 0)
-		return 0;
-	if (path_cxt_is_host(pc))
-		(void)spawn_run((char *const[]){(char *)"modprobe", (char *)"vfio-pci", NULL},
-				SPAWN_STDIN_NULL, 0, NULL);
-	return path_exists(pc, "/sys/bus/pci/drivers/" CLAIM_VFIO_DRIVER) > 0 ? 0 : -ENOENT;
 }
 
 /* The changes of the record, in order; the first failure logged and returned. */
@@ -273,7 +242,7 @@ int vm_handover_take(struct vm_ctx *x)
 	const struct vm_options *o = vm_options(x->vm);
 	_cleanup_strv_free_ char **devs = NULL, **lines = NULL;
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
-	_cleanup_free_ char *rec = NULL;
+	_cleanup_free_ char *rec = NULL, *why = NULL;
 	int r;
 
 	r = vm_handover_give_back(pc, x->vm->name);
@@ -287,16 +256,14 @@ int vm_handover_take(struct vm_ctx *x)
 		return log_oom();
 	if (!devs)
 		return 0;
-	r = vfio_registered(pc);
+	r = now_ensure_vfio(x->cli, x->host, &why);
 	if (r < 0)
-		return log_error_errno(r,
-				       "Cannot hand over %s: vfio-pci is not loaded (modprobe "
-				       "vfio-pci)",
-				       devs[0]);
+		return log_error_errno(r, "Cannot hand over %s: %s", devs[0],
+				       why ? why : "vfio-pci is not loaded");
 	r = record_build(x, devs, vm_handover_dm(o), &sb);
 	if (r >= 0)
 		r = split_words(strbuf_str(&sb), "\n", &lines);
-	if (r < 0 || record_path(x->vm->name, HANDOVER_RECORD_SUFFIX, &rec) < 0)
+	if (r < 0 || vm_run_file(x->vm->name, HANDOVER_RECORD_SUFFIX, &rec) < 0)
 		return log_oom();
 	r = path_mkdir_p(pc, VM_RUN_DIR, 0755);
 	if (r >= 0)
@@ -383,8 +350,8 @@ int vm_handover_give_back(struct path_cxt *pc, const char *name)
 	bool pci_failed = false;
 	int r;
 
-	if (record_path(name, HANDOVER_RECORD_SUFFIX, &rec) < 0 ||
-	    record_path(name, HANDOVER_FAILED_SUFFIX, &failed) < 0)
+	if (vm_run_file(name, HANDOVER_RECORD_SUFFIX, &rec) < 0 ||
+	    vm_run_file(name, HANDOVER_FAILED_SUFFIX, &failed) < 0)
 		return log_oom();
 	r = path_read_text(pc, &text, "%s", rec);
 	if (r == -ENOENT)
